@@ -1,0 +1,56 @@
+# Chimera: every target works on a fresh clone with only Node 20 and npm installed.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+NPM ?= npm
+NODE ?= node
+export npm_config_update_notifier := false
+export npm_config_fund := false
+export npm_config_audit := false
+
+SOURCES := $(shell find src test -name '*.ts' 2>/dev/null) tsconfig.json package.json
+
+.PHONY: all install build test check lint typecheck bench demo man soak clean
+
+all: build
+
+install: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+build: dist/.built
+
+dist/.built: node_modules/.installed $(SOURCES)
+	node_modules/.bin/tsc -p tsconfig.json
+	$(NODE) dist/src/build/buildinfo.js
+	@touch $@
+
+test: build
+	node_modules/.bin/tap
+
+typecheck: node_modules/.installed
+	node_modules/.bin/tsc -p tsconfig.json --noEmit
+
+lint: node_modules/.installed
+	$(NODE) .ci/lint.js
+
+check: typecheck lint build
+	$(NODE) dist/src/build/man.js --check
+	node_modules/.bin/tap
+
+bench: build
+	$(NODE) dist/test/bench/run.js
+
+demo: build
+	bash examples/demo.sh
+
+man: build
+	$(NODE) dist/src/build/man.js
+
+SOAK_SECONDS ?= 21600
+soak: build
+	SOAK_SECONDS=$(SOAK_SECONDS) $(NODE) dist/test/soak/kalshi-soak.js
+
+clean:
+	rm -rf dist out .tap

@@ -1,0 +1,578 @@
+// The one skeleton every command shares (after ndjson-cli): options (command-specific
+// plus the common ones), help that leads with examples, --version, config + profile +
+// flags, the run manifest as the first record, the stderr logger, metrics, signals,
+// EPIPE, the exit summary and exit codes. A command file supplies a CommandSpec and
+// nothing else of this.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ReplayClock, SystemClock, type Clock } from '../clock/clock.js';
+import { ConfigError, loadConfig, type LoadedConfig, type Plain } from '../config/load.js';
+import { buildManifest, packageVersion, provenance, writeRunDir } from '../config/manifest.js';
+import type { Config } from '../config/schema.js';
+import { SECRET_ENV, Secrets, type SecretName } from '../config/secrets.js';
+import { LEVEL_NAMES, Logger, type LevelSetting } from '../log/logger.js';
+import { Metrics } from '../log/metrics.js';
+import { Redactor } from '../log/redact.js';
+import type { AnyRecord, RecordType, RunManifest } from '../schema/records.js';
+import { Decoder, StrictModeError, type Decoded, type RejectSink } from '../stream/decoder.js';
+import { readLines } from '../stream/reader.js';
+import { LineWriter } from '../stream/writer.js';
+import { summaryOf, type CommandName } from './registry.js';
+
+// ---------------------------------------------------------------- exit codes
+
+export const EXIT = { OK: 0, RUNTIME: 1, USAGE: 2, REFUSED: 3 } as const;
+
+/** A usage or configuration problem found by a command: exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Refused for safety (a live-mode gate, a kill switch, Kelly without sign-off): exit 3. */
+export class RefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedError';
+  }
+}
+
+// ---------------------------------------------------------------- option parsers
+
+export function intOption(min = 0, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    if (!/^-?\d+$/.test(v)) throw new InvalidArgumentError('expected an integer');
+    const n = Number(v);
+    if (n < min || n > max) throw new InvalidArgumentError(`expected an integer in [${min}, ${max}]`);
+    return n;
+  };
+}
+
+export function numberOption(min = -Infinity, max = Infinity) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+    if (n < min || n > max) throw new InvalidArgumentError(`expected a number in [${min}, ${max}]`);
+    return n;
+  };
+}
+
+export function listOption(v: string, prev: string[] | undefined): string[] {
+  const items = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return [...(prev ?? []), ...items];
+}
+
+// ---------------------------------------------------------------- specs
+
+export interface Example {
+  cmd: string;
+  what: string;
+}
+
+export interface CommonOptions {
+  config?: string;
+  profile?: string;
+  logLevel?: LevelSetting;
+  metrics?: string;
+  metricsEvery?: number;
+  runDir?: string;
+  strict?: boolean;
+  reject?: string;
+  replay?: boolean;
+  maxLineBytes?: number;
+}
+
+export interface CommandSpec<O extends object = Record<string, unknown>> {
+  /** Registry name, or the subcommand word under its parent. */
+  name: string;
+  /** Positional arguments in commander syntax, e.g. `[files...]`. */
+  args?: string;
+  /** Overrides the registry summary (subcommands). */
+  summary?: string;
+  /** What it does, in a few short paragraphs (help and man page). */
+  description: string;
+  examples: Example[];
+  /**
+   * 'ndjson': stdout is a record stream and its first record is the run manifest.
+   * 'text': stdout is text/CSV; the manifest goes to the log (and --run-dir).
+   */
+  output: 'ndjson' | 'text';
+  /** Reads a record stream: adds --strict, --reject, --replay, --max-line-bytes. */
+  input?: boolean;
+  /** Secrets this command reads (documented under ENVIRONMENT). */
+  secrets?: SecretName[];
+  /** Extra man-page sections, e.g. { 'FILES': '...' }. */
+  sections?: Record<string, string>;
+  options?(cmd: Command): void;
+  /** Flags mapped onto config keys, so the resolved config (and fingerprint) is what ran. */
+  overrides?(opts: O & CommonOptions): Plain;
+  run?(ctx: Ctx<O>): Promise<number | void>;
+  subcommands?: CommandSpec<any>[];
+}
+
+// ---------------------------------------------------------------- record output
+
+/** stdout as a record stream, counted by type; writes the manifest before anything else. */
+export class RecordOut {
+  readonly byType = new Map<string, number>();
+  private preamble: (() => object) | undefined;
+
+  constructor(readonly writer: LineWriter) {}
+
+  /** Set the record written before the first line (the run manifest). */
+  setPreamble(make: () => object): void {
+    this.preamble = make;
+  }
+
+  /** Write the preamble now if it has not been written. */
+  start(): void {
+    if (this.preamble) {
+      const make = this.preamble;
+      this.preamble = undefined;
+      this.record(make() as { type: string });
+    }
+  }
+
+  record(rec: { type: string }): void {
+    if (this.preamble) this.start();
+    this.count(rec.type);
+    this.writer.writeLine(JSON.stringify(rec));
+  }
+
+  /** Pass a line through verbatim (records this stage does not consume). */
+  raw(line: string, type: string): void {
+    if (this.preamble) this.start();
+    this.count(type);
+    this.writer.writeLine(line);
+  }
+
+  get total(): number {
+    let n = 0;
+    for (const v of this.byType.values()) n += v;
+    return n;
+  }
+
+  private count(type: string): void {
+    this.byType.set(type, (this.byType.get(type) ?? 0) + 1);
+  }
+}
+
+// ---------------------------------------------------------------- context
+
+export interface Where {
+  source: string;
+  line: number;
+  raw: string;
+}
+
+export interface RecordHandler {
+  /** Types validated and handed to onRecord; others pass through verbatim unless onOther is given. */
+  consume: ReadonlySet<RecordType> | 'all';
+  onRecord(record: AnyRecord, where: Where): void;
+  onOther?(d: Extract<Decoded, { kind: 'other' }>, where: Where): void;
+  /** After each input chunk (batch commits); awaited before more input is read. */
+  onChunkEnd?(): Promise<void> | void;
+}
+
+export interface Ctx<O extends object = Record<string, unknown>> {
+  /** `devig`, or `ledger append` for a subcommand. */
+  readonly name: string;
+  readonly opts: O & CommonOptions;
+  readonly args: string[];
+  readonly config: Config;
+  readonly profile: string;
+  readonly fingerprint: string;
+  readonly clock: Clock;
+  /** Set when --replay: advance it from the data. */
+  readonly replayClock: ReplayClock | undefined;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly secrets: Secrets;
+  /** stdout as records ('ndjson' commands). */
+  readonly out: RecordOut;
+  /** stdout as text ('text' commands); whole lines, same backpressure rules. */
+  readonly text: LineWriter;
+  /** Aborted on SIGINT/SIGTERM or when our reader went away (EPIPE). */
+  readonly signal: AbortSignal;
+  readonly manifest: () => RunManifest;
+  /** Extra fields for the exit summary. */
+  readonly summary: Record<string, unknown>;
+  /**
+   * Read records from files (`-` or none = stdin) in order. Consumed types are validated
+   * and handed to onRecord; others pass through unchanged. Under --replay the clock is
+   * advanced to each record's ts first (timers fire before same-time data).
+   */
+  readRecords(files: string[], handler: RecordHandler): Promise<void>;
+  /** The decoder for commands that read lines themselves (ndcat --merge); counted in the summary. */
+  makeDecoder(consume: ReadonlySet<RecordType> | 'all'): Decoder;
+  /** Report a record the command cannot use (counted and kept like a bad line). */
+  reject(where: Where, reason: string, detail: string): void;
+  /** Counts of everything read so far. */
+  readonly decoder: Decoder | undefined;
+}
+
+// ---------------------------------------------------------------- building the commander tree
+
+function addCommonOptions(cmd: Command, spec: CommandSpec<any>): void {
+  const o = (flags: string, desc: string): Option => new Option(flags, desc);
+  cmd.optionsGroup('Common options:');
+  cmd.addOption(o('--config <file>', `config file (default: ./chimera.config.json if present)`));
+  cmd.addOption(o('--profile <name>', 'config profile: shadow-control, shadow-experiment, live, or one the file defines'));
+  cmd.addOption(o('--log-level <level>', 'lowest log level written to stderr').choices([...LEVEL_NAMES]));
+  cmd.addOption(o('--metrics <file>', 'append metric records to FILE every --metrics-every ms'));
+  cmd.addOption(o('--metrics-every <ms>', 'metrics interval in ms (config metrics.every_ms, default 10000)').argParser(intOption(100)));
+  cmd.addOption(o('--run-dir <dir>', 'write the run manifest and a read-only copy of the resolved config to DIR'));
+  if (spec.input) {
+    cmd.addOption(o('--strict', 'exit 1 at the first bad input line instead of skipping it'));
+    cmd.addOption(o('--reject <file>', 'append bad input lines, verbatim, to FILE'));
+    cmd.addOption(o('--replay', 'drive the clock from record times: deterministic, byte-identical reruns'));
+    cmd.addOption(o('--max-line-bytes <n>', 'reject longer lines (config stream.max_line_bytes)').argParser(intOption(1024)));
+  }
+}
+
+function helpHeader(spec: CommandSpec<any>, full: string): string {
+  const summary = spec.summary ?? summaryOf(full as CommandName);
+  const ex = spec.examples.map((e) => `  $ ${e.cmd}\n      ${e.what}`).join('\n');
+  return `${full} - ${summary}\n\nExamples:\n${ex}\n`;
+}
+
+const EXIT_HELP = `
+Exit status:
+  0  success (also when the reader of stdout went away, e.g. | head)
+  1  runtime or data error (and --strict on a bad line)
+  2  usage or configuration error
+  3  refused for safety (live-mode gate, kill switch, Kelly without sign-off)
+`;
+
+const SPEC_OF = new WeakMap<Command, { spec: CommandSpec<any>; full: string }>();
+
+/** The commander tree for a spec (also used to generate the man page). */
+export function buildCommand(spec: CommandSpec<any>, parent?: string): Command {
+  const full = parent ? `${parent} ${spec.name}` : spec.name;
+  const cmd = new Command(spec.name);
+  SPEC_OF.set(cmd, { spec, full });
+  cmd.description(reflow(spec.description));
+  if (spec.args) cmd.arguments(spec.args);
+  cmd.helpOption('-h, --help', 'show this help');
+  cmd.addHelpText('beforeAll', helpHeader(spec, full));
+  cmd.addHelpText('after', EXIT_HELP + envHelp(spec));
+  cmd.showHelpAfterError('(run with --help for usage and examples)');
+  cmd.configureHelp({ sortOptions: false, showGlobalOptions: false });
+  cmd.exitOverride();
+  if (spec.subcommands) {
+    for (const sub of spec.subcommands) cmd.addCommand(buildCommand(sub, full));
+    cmd.version(`${full} ${packageVersion()}`, '-V, --version', 'print the version');
+    return cmd;
+  }
+  cmd.optionsGroup('Options:');
+  spec.options?.(cmd);
+  addCommonOptions(cmd, spec);
+  cmd.version(`${full} ${packageVersion()}`, '-V, --version', 'print the version');
+  return cmd;
+}
+
+/** Source text is hard-wrapped for reading; help and man pages re-wrap paragraphs. */
+export function reflow(text: string): string {
+  return text.split(/\n\s*\n/).map((p) => p.replace(/\s*\n\s*/g, ' ').trim()).join('\n\n');
+}
+
+function envHelp(spec: CommandSpec<any>): string {
+  if (!spec.secrets?.length) return '';
+  const lines = spec.secrets.map((s) => `  ${s.padEnd(24)} ${SECRET_ENV[s]} (or ${s}_FILE: a file holding it)`);
+  return `\nEnvironment:\n${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- running
+
+/** Parse argv, run the command, exit with its status. Never returns. */
+export async function runCommand(spec: CommandSpec<any>, argv: string[]): Promise<never> {
+  const code = await execute(spec, argv);
+  process.exit(code);
+}
+
+/** Everything runCommand does, returning the exit code (tests call this in-process). */
+export async function execute(rootSpec: CommandSpec<any>, argv: string[]): Promise<number> {
+  const root = buildCommand(rootSpec);
+  let chosen: Command | undefined;
+  const leaves = (c: Command): void => {
+    if (c.commands.length === 0) c.action((...args: unknown[]) => { chosen = args[args.length - 1] as Command; });
+    for (const sub of c.commands) leaves(sub);
+  };
+  leaves(root);
+  root.configureOutput({
+    writeOut: (s) => { writeQuiet(1, s); },
+    writeErr: (s) => { writeQuiet(2, s); },
+  });
+  try {
+    await root.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    throw e;
+  }
+  const leaf = chosen ? SPEC_OF.get(chosen) : undefined;
+  if (!chosen || !leaf?.spec.run) {
+    root.outputHelp({ error: true });
+    return EXIT.USAGE;
+  }
+  return runLeaf(leaf.spec, chosen, leaf.full, argv);
+}
+
+function writeQuiet(fd: 1 | 2, s: string): void {
+  try {
+    (fd === 1 ? process.stdout : process.stderr).write(s);
+  } catch {
+    // the reader went away; nothing to do
+  }
+}
+
+async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv: string[]): Promise<number> {
+  const opts = cmd.opts() as CommonOptions & Record<string, unknown>;
+  const args = cmd.args;
+  const redactor = new Redactor();
+  const systemClock = new SystemClock();
+  const replayClock = spec.input && opts.replay ? new ReplayClock() : undefined;
+  const clock: Clock = replayClock ?? systemClock;
+  const log = new Logger({ cmd: full, clock, redactor, level: opts.logLevel ?? 'info' });
+  const controller = new AbortController();
+  const started = systemClock.now();
+
+  // --- config
+  let loaded: LoadedConfig;
+  try {
+    const common: Plain = {};
+    if (opts.logLevel) common.log = { level: opts.logLevel };
+    if (opts.metricsEvery !== undefined) common.metrics = { every_ms: opts.metricsEvery };
+    if (opts.maxLineBytes !== undefined) common.stream = { max_line_bytes: opts.maxLineBytes };
+    const overrides = mergePlain(common, spec.overrides?.(opts) ?? {});
+    loaded = loadConfig({ ...(opts.config !== undefined ? { file: opts.config } : {}), ...(opts.profile !== undefined ? { profile: opts.profile } : {}), overrides });
+  } catch (e) {
+    log.error((e as Error).message, { reason: 'config' });
+    return EXIT.USAGE;
+  }
+  const config = loaded.config;
+  log.setLevel(config.log.level);
+  log.setThrottle(config.log.throttle_ms);
+
+  // --- stdout
+  const writer = new LineWriter(process.stdout, {
+    onClosed: () => {
+      if (!controller.signal.aborted) controller.abort('epipe');
+    },
+  });
+  const out = new RecordOut(writer);
+
+  // --- manifest
+  let manifest: RunManifest | undefined;
+  const makeManifest = (): RunManifest => {
+    manifest ??= buildManifest({ cmd: full, profile: loaded.profile, fingerprint: loaded.fingerprint, argv, startedTs: clock.now() });
+    return manifest;
+  };
+  const p = provenance();
+  if (p.from === 'git' && p.build_commit && p.commit && p.build_commit !== p.commit) {
+    log.warn('dist/ was built from another commit than the checkout; run make build', { build_commit: p.build_commit, commit: p.commit });
+  }
+
+  // --- metrics
+  const metrics = new Metrics();
+  let metricsFile: WriteStream | undefined;
+  const flushMetrics = (): void => {
+    if (!metricsFile) return;
+    const recs = metrics.snapshot(clock.now());
+    if (recs.length) metricsFile.write(recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  };
+
+  // --- reject file
+  let rejectFile: WriteStream | undefined;
+  const rejectSink: RejectSink | undefined = opts.reject ? { reject: (raw) => rejectFile!.write(raw + '\n') } : undefined;
+
+  // --- signals
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      log.warn('second signal: exiting now', { signal: sig });
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+    log.info('stopping', { signal: sig });
+    controller.abort(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const summary: Record<string, unknown> = {};
+  let decoder: Decoder | undefined;
+  let code: number;
+  let metricsTimer: ReturnType<Clock['setInterval']> | undefined;
+
+  try {
+    if (opts.metrics) {
+      metricsFile = createWriteStream(opts.metrics, { flags: 'a' });
+      metricsTimer = clock.setInterval(flushMetrics, config.metrics.every_ms);
+      clock.unref?.(metricsTimer);
+    }
+    if (opts.reject) rejectFile = createWriteStream(opts.reject, { flags: 'a' });
+    if (spec.output === 'ndjson') {
+      if (replayClock) out.setPreamble(makeManifest); // stamped with the first record's time
+      else out.record(makeManifest());
+    }
+    if (opts.runDir) {
+      // Under --replay the manifest time is the first record's; freeze it at exit then.
+      if (!replayClock) writeRunDir(opts.runDir, makeManifest(), config);
+    }
+    if (spec.output === 'text') log.info('run', { manifest: makeManifest() });
+
+    const ctx: Ctx<any> = {
+      name: full,
+      opts,
+      args,
+      config,
+      profile: loaded.profile,
+      fingerprint: loaded.fingerprint,
+      clock,
+      replayClock,
+      log,
+      metrics,
+      secrets: new Secrets(redactor),
+      out,
+      text: writer,
+      signal: controller.signal,
+      manifest: makeManifest,
+      summary,
+      get decoder() { return decoder; },
+      makeDecoder: (consume) => {
+        decoder ??= new Decoder({
+          log, consume, strict: opts.strict === true,
+          diagnosticsBurst: config.stream.diagnostics_burst,
+          ...(rejectSink ? { rejectSink } : {}),
+        });
+        return decoder;
+      },
+      readRecords: async (files, handler) => {
+        decoder ??= ctx.makeDecoder(handler.consume);
+        const unsorted = await readRecordFiles(files.length ? files : ['-'], decoder, handler, {
+          out, writer, replayClock, signal: controller.signal, maxLineBytes: config.stream.max_line_bytes,
+        });
+        if (unsorted > 0) {
+          summary.unsorted_ts = ((summary.unsorted_ts as number | undefined) ?? 0) + unsorted;
+          log.warn('input not sorted by ts under --replay: the clock never runs backwards, so those records were handled at the latest time seen', { records: unsorted });
+        }
+      },
+      reject: (where, reason, detail) => {
+        if (!decoder) throw new Error('reject() before readRecords()');
+        decoder.bad(where.raw, where.source, where.line, reason, detail);
+      },
+    };
+    const r = await spec.run!(ctx);
+    code = typeof r === 'number' ? r : EXIT.OK;
+  } catch (e) {
+    code = exitCodeOf(e, log);
+  }
+
+  // --- shutdown: every output flushed, then the summary
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  try {
+    if (spec.output === 'ndjson' && code !== EXIT.USAGE) out.start(); // an empty run still says what ran
+    await writer.close();
+    if (opts.runDir && replayClock && code !== EXIT.USAGE) writeRunDir(opts.runDir, makeManifest(), config);
+  } catch (e) {
+    code = code || exitCodeOf(e, log);
+  }
+  clock.clear(metricsTimer);
+  flushMetrics();
+  await endStream(metricsFile);
+  await endStream(rejectFile);
+  log.flushHeld();
+  if (spec.input || Object.keys(summary).length) {
+    const counts = decoder?.counts;
+    log.info('summary', {
+      in: counts?.in ?? 0,
+      out: out.total + (spec.output === 'text' ? writer.lines : 0),
+      rejected: decoder?.rejectedTotal ?? 0,
+      ...(counts && counts.rejected.size ? { rejected_by_reason: Object.fromEntries(counts.rejected) } : {}),
+      ...(counts && counts.blank ? { blank: counts.blank } : {}),
+      ...(counts ? { in_by_type: Object.fromEntries(counts.byType) } : {}),
+      out_by_type: Object.fromEntries(out.byType),
+      ...summary,
+      exit: code,
+      elapsed_ms: systemClock.now() - started,
+      ...(controller.signal.aborted ? { stopped_by: String(controller.signal.reason) } : {}),
+    });
+  }
+  return code;
+}
+
+function exitCodeOf(e: unknown, log: Logger): number {
+  if (e instanceof StrictModeError) {
+    log.error('bad input line (--strict)', { src: e.where, reason: e.reason, detail: e.detail });
+    return EXIT.RUNTIME;
+  }
+  if (e instanceof ConfigError || e instanceof UsageError) {
+    log.error(e.message, { reason: e instanceof ConfigError ? 'config' : 'usage' });
+    return EXIT.USAGE;
+  }
+  if (e instanceof RefusedError) {
+    log.critical(e.message, { reason: 'refused' });
+    return EXIT.REFUSED;
+  }
+  log.error('failed', { err: e });
+  return EXIT.RUNTIME;
+}
+
+async function endStream(s: WriteStream | undefined): Promise<void> {
+  if (!s) return;
+  await new Promise<void>((resolve) => s.end(() => resolve()));
+}
+
+function mergePlain(a: Plain, b: Plain): Plain {
+  const out: Plain = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    out[k] = cur && typeof cur === 'object' && !Array.isArray(cur) && v && typeof v === 'object' && !Array.isArray(v)
+      ? mergePlain(cur as Plain, v as Plain) : v;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- the read loop
+
+interface ReadEnv {
+  out: RecordOut;
+  writer: LineWriter;
+  replayClock: ReplayClock | undefined;
+  signal: AbortSignal;
+  maxLineBytes: number;
+}
+
+/** Returns how many records arrived with a ts earlier than the replay clock (unsorted input). */
+async function readRecordFiles(files: string[], decoder: Decoder, h: RecordHandler, env: ReadEnv): Promise<number> {
+  const { out, writer, replayClock, signal } = env;
+  let unsorted = 0;
+  for (const file of files) {
+    if (signal.aborted) break;
+    await readLines(file, {
+      line(raw, source, lineNo) {
+        const d = decoder.decode(raw, source, lineNo);
+        if (!d) return;
+        if (replayClock && d.ts !== undefined) {
+          if (replayClock.isAnchored && d.ts < replayClock.now()) unsorted++;
+          replayClock.advanceTo(d.ts);
+        }
+        const where: Where = { source, line: lineNo, raw };
+        if (d.kind === 'record') h.onRecord(d.record, where);
+        else if (h.onOther) h.onOther(d, where);
+        else out.raw(raw, d.type);
+      },
+      tooLong(excerpt, bytes, source, lineNo) {
+        decoder.tooLong(excerpt, bytes, source, lineNo);
+      },
+      async chunkEnd() {
+        if (h.onChunkEnd) await h.onChunkEnd();
+        if (writer.backpressured) await writer.ready();
+      },
+    }, { signal, maxLineBytes: env.maxLineBytes });
+  }
+  return unsorted;
+}

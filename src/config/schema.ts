@@ -1,0 +1,20 @@
+// The config file's schema: one strict object per section, so a misspelt key is an error
+// that names it. Sections of later commands live in ./sections/<name>.ts and are listed
+// here. Defaults are part of the schema, so the resolved config (and its fingerprint)
+// states every value a run used.
+import { z } from 'zod';
+import { logSection, metricsSection, streamSection } from './sections/core.js';
+
+export const sections = {
+  log: logSection,
+  metrics: metricsSection,
+  stream: streamSection,
+  // sections of later commands are added below this line
+};
+
+export const configSchema = z.strictObject(sections);
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Profiles that commands give a meaning to; a config file may define others. */
+export const KNOWN_PROFILES = ['shadow-control', 'shadow-experiment', 'live'] as const;

@@ -1,0 +1,106 @@
+// Counters and gauges, emitted as `metric` records every --metrics-every ms to the
+// --metrics file. Heartbeats are these records, not log lines. The catalog below names
+// every metric the toolkit emits; a name outside it is a programming error.
+import type { Metric } from '../schema/records.js';
+
+export const METRIC_CATALOG = {
+  // stream layer (every command)
+  records_in_total: { kind: 'counter', help: 'records read, by type' },
+  records_out_total: { kind: 'counter', help: 'records written, by type' },
+  records_rejected_total: { kind: 'counter', help: 'input lines rejected, by reason' },
+  log_suppressed_total: { kind: 'counter', help: 'log lines held back by throttling' },
+  // feeds (roadmap items 1, 12, 15)
+  feed_freshness_ms: { kind: 'gauge', help: 'age of the newest data, by source (and ticker/event)' },
+  feed_state: { kind: 'gauge', help: '1 while a feed is live, 0 otherwise, by source' },
+  reconnects_total: { kind: 'counter', help: 'reconnects, by source and cause' },
+  messages_total: { kind: 'counter', help: 'messages received from a feed, by source and kind' },
+  gaps_total: { kind: 'counter', help: 'sequence gaps detected, by source' },
+  partial_lines_total: { kind: 'counter', help: 'partial-line outcomes: full, waiting, expired, stale-leg' },
+  credits_remaining: { kind: 'gauge', help: 'The Odds API credits left (x-requests-remaining)' },
+  // decisions and orders (roadmap items 5, 12)
+  skips_total: { kind: 'counter', help: 'decisions not to quote/trade, by reason' },
+  order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },
+  stale_quotes: { kind: 'gauge', help: 'resting quotes older than the max quote age' },
+  resolution_backlog: { kind: 'gauge', help: 'filled positions whose game has no result yet' },
+  ledger_rows_total: { kind: 'counter', help: 'rows committed to a ledger' },
+} as const;
+
+export type MetricName = keyof typeof METRIC_CATALOG;
+export type Labels = Record<string, string>;
+
+interface Series {
+  name: MetricName;
+  labels: Labels | undefined;
+  value: number;
+}
+
+export class Counter {
+  constructor(private readonly s: Series) {}
+  inc(n = 1): void {
+    this.s.value += n;
+  }
+  get value(): number {
+    return this.s.value;
+  }
+}
+
+export class Gauge {
+  constructor(private readonly s: Series) {}
+  set(v: number): void {
+    this.s.value = v;
+  }
+  get value(): number {
+    return this.s.value;
+  }
+}
+
+export class Metrics {
+  private readonly series = new Map<string, Series>();
+
+  counter(name: MetricName, labels?: Labels): Counter {
+    return new Counter(this.get(name, labels));
+  }
+
+  gauge(name: MetricName, labels?: Labels): Gauge {
+    return new Gauge(this.get(name, labels));
+  }
+
+  /** Current value of one series (0 if never touched). */
+  value(name: MetricName, labels?: Labels): number {
+    return this.series.get(keyOf(name, labels))?.value ?? 0;
+  }
+
+  /** Every series as `metric` records stamped `ts`, in a stable order. */
+  snapshot(ts: number): Metric[] {
+    const keys = [...this.series.keys()].sort();
+    return keys.map((k) => {
+      const s = this.series.get(k)!;
+      const rec: Metric = { type: 'metric', ts, name: s.name, kind: METRIC_CATALOG[s.name].kind, value: s.value };
+      if (s.labels) rec.labels = s.labels;
+      return rec;
+    });
+  }
+
+  private get(name: MetricName, labels: Labels | undefined): Series {
+    if (!(name in METRIC_CATALOG)) throw new Error(`unknown metric ${name}`);
+    const key = keyOf(name, labels);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { name, labels: labels && Object.keys(labels).length ? sortLabels(labels) : undefined, value: 0 };
+      this.series.set(key, s);
+    }
+    return s;
+  }
+}
+
+function sortLabels(l: Labels): Labels {
+  const out: Labels = {};
+  for (const k of Object.keys(l).sort()) out[k] = l[k]!;
+  return out;
+}
+
+function keyOf(name: string, labels: Labels | undefined): string {
+  if (!labels) return name;
+  const ks = Object.keys(labels).sort();
+  return ks.length ? `${name}{${ks.map((k) => `${k}=${labels[k]}`).join(',')}}` : name;
+}

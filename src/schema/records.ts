@@ -1,0 +1,460 @@
+// The executable form of ../shared/design/records.md. Keep the two in step: a change of
+// meaning bumps the record's version and is said in the README. Objects are "loose": a
+// command may add fields, and fields a stage does not know travel through untouched.
+import { z } from 'zod';
+import {
+  bookLevels, bookName, contracts, contractsOrZero, decimalOdds, dollars, epochMs, eventId,
+  homeAway, nonEmpty, price, probability, sourceName, sport, teamCode, yesNo,
+} from './common.js';
+
+const base = { ts: epochMs, recv_ts: epochMs.optional() };
+
+// ---------------------------------------------------------------- odds and oracle
+
+export const DEVIG_METHODS = ['proportional', 'additive', 'power', 'shin', 'odds-ratio'] as const;
+export const devigMethod = z.enum(DEVIG_METHODS);
+export type DevigMethod = z.infer<typeof devigMethod>;
+
+const game = {
+  sport,
+  event: eventId,
+  home: nonEmpty,
+  away: nonEmpty,
+  commence_ts: epochMs,
+};
+
+export const oddsLine = z.looseObject({
+  type: z.literal('odds.line'),
+  ...base,
+  source: sourceName,
+  book: bookName,
+  ...game,
+  home_odds: decimalOdds,
+  away_odds: decimalOdds,
+  home_ts: epochMs,
+  away_ts: epochMs,
+  raw: z.unknown().optional(),
+});
+
+export const ORACLE_REASONS = ['auth', 'quota', 'empty', 'denied', 'stale', 'disconnected', 'parse'] as const;
+export const oracleStatus = z.looseObject({
+  type: z.literal('oracle.status'),
+  ...base,
+  source: sourceName,
+  sport: sport.optional(),
+  /** Set when the status concerns one game only (e.g. arbitrate found no qualifying book). */
+  event: eventId.optional(),
+  book: bookName.optional(),
+  state: z.enum(['available', 'unavailable']),
+  reason: z.enum(ORACLE_REASONS).optional(),
+  detail: z.string().optional(),
+}).refine((r) => r.state === 'available' || r.reason !== undefined, {
+  message: 'an unavailable status needs a reason', path: ['reason'],
+});
+
+const weights = z.record(bookName, z.number().positive().max(1));
+
+export const oracleLine = z.looseObject({
+  type: z.literal('oracle.line'),
+  ...base,
+  source: sourceName,
+  ...game,
+  policy: nonEmpty,
+  books: z.array(bookName).min(1),
+  weights: weights.optional(),
+  home_odds: decimalOdds,
+  away_odds: decimalOdds,
+});
+
+export const oracleProb = z.looseObject({
+  type: z.literal('oracle.prob'),
+  ...base,
+  source: sourceName,
+  ...game,
+  policy: nonEmpty.optional(),
+  books: z.array(bookName).min(1),
+  weights: weights.optional(),
+  method: devigMethod,
+  p_home: probability,
+  p_away: probability,
+  overround: z.number(),
+  param: z.number().optional(),
+});
+
+const compareCell = z.union([
+  z.looseObject({ p_home: probability, p_away: probability, param: z.number().optional() }),
+  z.looseObject({ error: nonEmpty }),
+]);
+export const devigCompare = z.looseObject({
+  type: z.literal('devig.compare'),
+  ...base,
+  source: sourceName,
+  ...game,
+  policy: nonEmpty.optional(),
+  books: z.array(bookName).min(1),
+  home_odds: decimalOdds,
+  away_odds: decimalOdds,
+  overround: z.number(),
+  methods: z.record(devigMethod, compareCell),
+});
+
+// ---------------------------------------------------------------- Kalshi
+
+export const priceRange = z.looseObject({ start: dollars, end: dollars, step: dollars.refine((s) => s > 0, 'step > 0') });
+
+export const kalshiMarket = z.looseObject({
+  type: z.literal('kalshi.market'),
+  ...base,
+  ticker: nonEmpty,
+  event_ticker: nonEmpty,
+  series: nonEmpty,
+  sport,
+  event: eventId.optional(),
+  team: teamCode.optional(),
+  status: nonEmpty,
+  close_ts: epochMs.optional(),
+  price_ranges: z.array(priceRange).optional(),
+  fee_type: z.string().optional(),
+});
+
+export const kalshiBook = z.looseObject({
+  type: z.literal('kalshi.book'),
+  ...base,
+  ticker: nonEmpty,
+  seq: z.number().int().nonnegative(),
+  bids: bookLevels,
+  asks: bookLevels,
+});
+
+export const kalshiTrade = z.looseObject({
+  type: z.literal('kalshi.trade'),
+  ...base,
+  ticker: nonEmpty,
+  trade_id: nonEmpty,
+  price,
+  count: contracts,
+  taker_side: yesNo,
+});
+
+export const KALSHI_FEED_STATES = ['connecting', 'live', 'resyncing', 'down'] as const;
+export const kalshiStatus = z.looseObject({
+  type: z.literal('kalshi.status'),
+  ...base,
+  state: z.enum(KALSHI_FEED_STATES),
+  connects: z.number().int().nonnegative(),
+  reconnects: z.number().int().nonnegative(),
+  disconnects: z.number().int().nonnegative(),
+  gaps: z.number().int().nonnegative(),
+  last_msg_ts: epochMs.nullable(),
+  tickers: z.record(z.string(), z.looseObject({
+    valid: z.boolean(),
+    age_ms: z.number().int().nonnegative().nullable(),
+    seq: z.number().int().nonnegative().nullable(),
+  })),
+});
+
+export const kalshiResult = z.looseObject({
+  type: z.literal('kalshi.result'),
+  ...base,
+  ticker: nonEmpty,
+  result: yesNo,
+  settlement_value: dollars.optional(),
+});
+
+/** One of our orders as the exchange reports it (`user_orders` channel), in YES terms. */
+export const kalshiUserOrder = z.looseObject({
+  type: z.literal('kalshi.user_order'),
+  ...base,
+  order_id: nonEmpty,
+  client_order_id: z.string().optional(),
+  ticker: nonEmpty,
+  status: z.enum(['resting', 'canceled', 'executed']),
+  outcome_side: yesNo,
+  book_side: z.enum(['bid', 'ask']),
+  price,
+  fill_count: contractsOrZero,
+  remaining_count: contractsOrZero,
+  initial_count: contractsOrZero,
+});
+
+/** One of our fills as the exchange reports it (`fill` channel), price in YES terms. */
+export const kalshiFill = z.looseObject({
+  type: z.literal('kalshi.fill'),
+  ...base,
+  trade_id: nonEmpty,
+  order_id: nonEmpty,
+  client_order_id: z.string().optional(),
+  ticker: nonEmpty,
+  price,
+  count: contracts,
+  fee: dollars.refine((x) => x >= 0, 'fee >= 0'),
+  is_taker: z.boolean(),
+  outcome_side: yesNo,
+  book_side: z.enum(['bid', 'ask']),
+  post_position: z.number().optional(),
+});
+
+// ---------------------------------------------------------------- mapping, orders, fills
+
+export const marketLink = z.looseObject({
+  type: z.literal('market.link'),
+  ...base,
+  event: eventId,
+  sport,
+  side: homeAway,
+  ticker: nonEmpty,
+});
+
+export const ORDER_STATUSES = ['new', 'submitted', 'resting', 'partial', 'filled', 'pending-cancel', 'canceled', 'rejected'] as const;
+export const order = z.looseObject({
+  type: z.literal('order'),
+  ...base,
+  mode: z.enum(['shadow', 'live']),
+  client_order_id: nonEmpty,
+  order_id: z.string().optional(),
+  ticker: nonEmpty,
+  side: yesNo,
+  action: z.enum(['buy', 'sell']),
+  price,
+  count: contracts,
+  tif: z.enum(['gtc', 'ioc', 'fok']),
+  post_only: z.boolean(),
+  status: z.enum(ORDER_STATUSES),
+  filled: contractsOrZero,
+  remaining: contractsOrZero,
+  reason: nonEmpty,
+  fair_p: probability.optional(),
+  edge: z.number().optional(),
+});
+
+export const fill = z.looseObject({
+  type: z.literal('fill'),
+  ...base,
+  order_id: nonEmpty,
+  client_order_id: nonEmpty,
+  trade_id: nonEmpty,
+  ticker: nonEmpty,
+  side: yesNo,
+  action: z.enum(['buy', 'sell']),
+  price,
+  count: contracts,
+  fee: dollars.refine((x) => x >= 0, 'fee >= 0'),
+  liquidity: z.enum(['maker', 'taker']),
+  mode: z.enum(['shadow', 'live']),
+  fair_p: probability,
+  source: sourceName,
+  method: devigMethod,
+  event: eventId,
+});
+
+export const skip = z.looseObject({
+  type: z.literal('skip'),
+  ...base,
+  ticker: z.string().optional(),
+  event: eventId.optional(),
+  reason: z.string().regex(/^[a-z][a-z0-9-]*$/, 'kebab-case reason'),
+  detail: z.string().optional(),
+}).refine((r) => r.ticker !== undefined || r.event !== undefined, { message: 'a skip names a ticker or an event' });
+
+export const LATENCY_KINDS = ['quote-to-action', 'oracle-to-order', 'cancel', 'reprice', 'fill'] as const;
+export const latency = z.looseObject({
+  type: z.literal('latency'),
+  ...base,
+  kind: z.enum(LATENCY_KINDS),
+  ms: z.number().nonnegative(),
+  ticker: z.string().optional(),
+});
+
+export const killswitch = z.looseObject({
+  type: z.literal('killswitch'),
+  ...base,
+  state: z.enum(['tripped', 'cleared']),
+  condition: nonEmpty,
+  detail: z.string().optional(),
+});
+
+// ---------------------------------------------------------------- results and analytics
+
+export const result = z.looseObject({
+  type: z.literal('result'),
+  ...base,
+  sport,
+  event: eventId,
+  winner: homeAway,
+  home_score: z.number().int().nonnegative().optional(),
+  away_score: z.number().int().nonnegative().optional(),
+});
+
+const bucket = z.looseObject({
+  lo: probability, hi: probability, n: z.number().int().positive(),
+  mean_p: probability, win_rate: probability,
+});
+
+export const calibration = z.looseObject({
+  type: z.literal('calibration'),
+  ...base,
+  group: z.record(z.string(), z.string()),
+  n: z.number().int().nonnegative(),
+  brier: z.number().nonnegative(),
+  log_loss: z.number().nonnegative(),
+  ece: z.number().nonnegative(),
+  mce: z.number().nonnegative(),
+  buckets: z.array(bucket),
+  deciles_fixed: z.array(bucket).optional(),
+  deciles_quantile: z.array(bucket).optional(),
+  within_tolerance: z.boolean(),
+  tolerance: z.number().nonnegative(),
+});
+
+/** The Kelly gate: a calibration sign-off for one oracle path (calibrate --signoff). */
+export const calibrationSignoff = z.looseObject({
+  type: z.literal('calibration.signoff'),
+  ...base,
+  group: z.record(z.string(), z.string()),
+  n: z.number().int().positive(),
+  brier: z.number().nonnegative(),
+  log_loss: z.number().nonnegative(),
+  ece: z.number().nonnegative(),
+  mce: z.number().nonnegative(),
+  tolerance: z.number().nonnegative(),
+  within_tolerance: z.literal(true),
+  config_fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export const clv = z.looseObject({
+  type: z.literal('clv'),
+  ...base,
+  order_id: nonEmpty,
+  trade_id: nonEmpty,
+  ticker: nonEmpty,
+  event: eventId,
+  side: yesNo,
+  action: z.enum(['buy', 'sell']),
+  liquidity: z.enum(['maker', 'taker']),
+  count: contracts,
+  quote_ts: epochMs,
+  fill_price: price,
+  fee: dollars,
+  fair_p: probability,
+  ref_p: probability.nullable(),
+  close_p: probability.nullable(),
+  outcome: z.union([z.literal(0), z.literal(1)]).nullable(),
+  clv: z.number().nullable(),
+  pnl: z.number().nullable(),
+  model_error: z.number().nullable(),
+  execution_error: z.number().nullable(),
+  fee_drag: z.number().nullable(),
+  source: sourceName,
+  method: devigMethod,
+});
+
+export const metric = z.looseObject({
+  type: z.literal('metric'),
+  ...base,
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  kind: z.enum(['counter', 'gauge']).optional(),
+  value: z.number(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+export const runManifest = z.looseObject({
+  type: z.literal('run.manifest'),
+  ...base,
+  cmd: nonEmpty,
+  version: nonEmpty,
+  branch: z.string().nullable(),
+  commit: z.string().nullable(),
+  dirty: z.boolean().nullable(),
+  profile: nonEmpty,
+  config_fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  argv: z.array(z.string()),
+  started_ts: epochMs,
+});
+
+// ---------------------------------------------------------------- registry
+
+/** Every record type, keyed by its `type`. */
+export const SCHEMAS = {
+  'odds.line': oddsLine,
+  'oracle.status': oracleStatus,
+  'oracle.line': oracleLine,
+  'oracle.prob': oracleProb,
+  'devig.compare': devigCompare,
+  'kalshi.market': kalshiMarket,
+  'kalshi.book': kalshiBook,
+  'kalshi.trade': kalshiTrade,
+  'kalshi.status': kalshiStatus,
+  'kalshi.result': kalshiResult,
+  'kalshi.user_order': kalshiUserOrder,
+  'kalshi.fill': kalshiFill,
+  'market.link': marketLink,
+  'order': order,
+  'fill': fill,
+  'skip': skip,
+  'latency': latency,
+  'killswitch': killswitch,
+  'result': result,
+  'calibration': calibration,
+  'calibration.signoff': calibrationSignoff,
+  'clv': clv,
+  'metric': metric,
+  'run.manifest': runManifest,
+} as const;
+
+export type RecordType = keyof typeof SCHEMAS;
+export const RECORD_TYPES = Object.keys(SCHEMAS) as RecordType[];
+export type RecordOf<T extends RecordType> = z.infer<(typeof SCHEMAS)[T]>;
+
+export type OddsLine = RecordOf<'odds.line'>;
+export type OracleStatus = RecordOf<'oracle.status'>;
+export type OracleLine = RecordOf<'oracle.line'>;
+export type OracleProb = RecordOf<'oracle.prob'>;
+export type DevigCompare = RecordOf<'devig.compare'>;
+export type KalshiMarket = RecordOf<'kalshi.market'>;
+export type KalshiBook = RecordOf<'kalshi.book'>;
+export type KalshiTrade = RecordOf<'kalshi.trade'>;
+export type KalshiStatus = RecordOf<'kalshi.status'>;
+export type KalshiResult = RecordOf<'kalshi.result'>;
+export type KalshiUserOrder = RecordOf<'kalshi.user_order'>;
+export type KalshiFill = RecordOf<'kalshi.fill'>;
+export type MarketLink = RecordOf<'market.link'>;
+export type Order = RecordOf<'order'>;
+export type Fill = RecordOf<'fill'>;
+export type Skip = RecordOf<'skip'>;
+export type Latency = RecordOf<'latency'>;
+export type Killswitch = RecordOf<'killswitch'>;
+export type Result = RecordOf<'result'>;
+export type Calibration = RecordOf<'calibration'>;
+export type CalibrationSignoff = RecordOf<'calibration.signoff'>;
+export type Clv = RecordOf<'clv'>;
+export type Metric = RecordOf<'metric'>;
+export type RunManifest = RecordOf<'run.manifest'>;
+
+/**
+ * The discriminated union of every record. (The per-type map above is what the decoder
+ * uses on the hot path: one lookup by `type`, then that schema alone.)
+ */
+export const anyRecord = z.union(Object.values(SCHEMAS) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+export type AnyRecord = { [T in RecordType]: RecordOf<T> }[RecordType];
+
+export function isRecordType(t: string): t is RecordType {
+  return Object.prototype.hasOwnProperty.call(SCHEMAS, t);
+}
+
+/** Field order of a record type, as the schema declares it (ledger CSV columns). */
+export function fieldsOf(t: RecordType): string[] {
+  const s = SCHEMAS[t] as unknown as { shape?: Record<string, unknown>; def?: { in?: { shape?: Record<string, unknown> } } };
+  const shape = s.shape ?? unwrapShape(s);
+  return Object.keys(shape);
+}
+
+function unwrapShape(s: unknown): Record<string, unknown> {
+  // A refined object (.refine) wraps the object schema; walk down to it.
+  let cur = s as { shape?: Record<string, unknown>; _zod?: { def?: { schema?: unknown; in?: unknown } } };
+  for (let i = 0; i < 5 && cur && !cur.shape; i++) {
+    const def = cur._zod?.def;
+    cur = (def?.schema ?? def?.in) as typeof cur;
+  }
+  if (!cur?.shape) throw new Error('schema has no object shape');
+  return cur.shape;
+}

@@ -1,0 +1,147 @@
+// The decoder: JSON parse + schema validation + the bad-line policy of architecture.md.
+// A bad line gets a diagnostic naming source:line, a short excerpt and the reason; it is
+// counted by reason; it is skipped (or, under --strict, ends the run with exit 1); with
+// --reject FILE it is kept verbatim. Nothing is dropped without a count.
+import type { z } from 'zod';
+import { SCHEMAS, formatIssues, isRecordType, type AnyRecord, type RecordType } from '../schema/index.js';
+import type { Logger } from '../log/logger.js';
+
+export type RejectReason = 'not-json' | 'not-object' | 'no-type' | 'unknown-type' | 'schema' | 'too-long' | 'invalid';
+
+export class StrictModeError extends Error {
+  constructor(readonly where: string, readonly reason: string, readonly detail: string) {
+    super(`${where}: ${reason}: ${detail}`);
+    this.name = 'StrictModeError';
+  }
+}
+
+export interface RejectSink {
+  /** The raw bad line, verbatim. */
+  reject(raw: string): void;
+}
+
+export interface DecoderOptions {
+  log: Logger;
+  strict?: boolean;
+  rejectSink?: RejectSink;
+  /**
+   * Types this stage consumes: fully validated and handed to the command. Other types
+   * only need to be a JSON object with a string `type` and are passed through verbatim
+   * (a newer upstream may emit types this stage does not know). `'all'` validates every
+   * record against its schema and rejects unknown types (`validate`).
+   */
+  consume: ReadonlySet<string> | 'all';
+  /**
+   * Diagnostics written per reason per log-throttle interval before the rest are only
+   * counted (default 100). `validate` sets Infinity: its job is to list every bad line.
+   */
+  diagnosticsBurst?: number;
+}
+
+export type Decoded =
+  | { kind: 'record'; type: RecordType; record: AnyRecord; raw: string; ts: number }
+  | { kind: 'other'; type: string; raw: string; ts: number | undefined };
+
+export interface Counts {
+  in: number;
+  blank: number;
+  byType: Map<string, number>;
+  rejected: Map<string, number>;
+}
+
+export class Decoder {
+  readonly counts: Counts = { in: 0, blank: 0, byType: new Map(), rejected: new Map() };
+  private readonly all: boolean;
+  private readonly consume: ReadonlySet<string>;
+
+  constructor(private readonly opts: DecoderOptions) {
+    this.all = opts.consume === 'all';
+    this.consume = opts.consume === 'all' ? new Set() : opts.consume;
+  }
+
+  get rejectedTotal(): number {
+    let n = 0;
+    for (const v of this.counts.rejected.values()) n += v;
+    return n;
+  }
+
+  /** Decode one line. Returns undefined for blank and rejected lines (already reported). */
+  decode(raw: string, source: string, lineNo: number): Decoded | undefined {
+    if (raw.length === 0 || isBlank(raw)) {
+      this.counts.blank++;
+      return undefined;
+    }
+    this.counts.in++;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      this.bad(raw, source, lineNo, 'not-json', (e as Error).message);
+      return undefined;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.bad(raw, source, lineNo, 'not-object', `expected a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+      return undefined;
+    }
+    const type = (value as { type?: unknown }).type;
+    if (typeof type !== 'string' || type.length === 0) {
+      this.bad(raw, source, lineNo, 'no-type', 'missing string field "type"');
+      return undefined;
+    }
+    if (this.all || this.consume.has(type)) {
+      if (!isRecordType(type)) {
+        this.bad(raw, source, lineNo, 'unknown-type', `unknown record type "${type}"`);
+        return undefined;
+      }
+      const r = (SCHEMAS[type] as z.ZodType).safeParse(value);
+      if (!r.success) {
+        this.bad(raw, source, lineNo, 'schema', `${type}: ${formatIssues(r.error.issues)}`);
+        return undefined;
+      }
+      this.countType(type);
+      const record = r.data as AnyRecord;
+      return { kind: 'record', type, record, raw, ts: record.ts };
+    }
+    this.countType(type);
+    const ts = (value as { ts?: unknown }).ts;
+    return { kind: 'other', type, raw, ts: typeof ts === 'number' && Number.isFinite(ts) ? ts : undefined };
+  }
+
+  /**
+   * Report a bad line found by the reader (too long) or by a command (a record valid
+   * against its schema that the command's logic cannot use, e.g. a book summing below 1
+   * for Shin). Counted and kept like any other bad line.
+   */
+  bad(raw: string, source: string, lineNo: number, reason: RejectReason | string, detail: string): void {
+    this.counts.rejected.set(reason, (this.counts.rejected.get(reason) ?? 0) + 1);
+    const where = `${source}:${lineNo}`;
+    this.opts.rejectSink?.reject(raw);
+    if (this.opts.strict) throw new StrictModeError(where, reason, detail);
+    // One diagnostic per bad line; a flood of one reason is throttled (counts stay exact).
+    this.opts.log.limited('warn', `bad-line:${reason}`, 'bad input line', {
+      src: where, reason, detail, excerpt: excerpt(raw),
+    }, this.opts.diagnosticsBurst ?? 100);
+  }
+
+  /** Called by the reader for a line over --max-line-bytes. */
+  tooLong(excerptText: string, bytes: number, source: string, lineNo: number): void {
+    this.counts.in++;
+    this.bad(excerptText, source, lineNo, 'too-long', `line of ${bytes} bytes exceeds the limit`);
+  }
+
+  private countType(type: string): void {
+    this.counts.byType.set(type, (this.counts.byType.get(type) ?? 0) + 1);
+  }
+}
+
+export function excerpt(raw: string, max = 80): string {
+  return raw.length <= max ? raw : `${raw.slice(0, max)}…`;
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}

@@ -1,0 +1,195 @@
+// The line reader: the only code that turns bytes into lines. Files or `-` (stdin),
+// 1-based line numbers, CRLF, a UTF-8 BOM on the first line, a last line without `\n`,
+// and lines of many MB (pieces are kept as Buffers and joined once, at the newline).
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+
+export interface LineSink {
+  /** One complete line, without its terminator. Synchronous: this is the hot path. */
+  line(text: string, source: string, lineNo: number): void;
+  /** A line longer than maxLineBytes: skipped whole, reported with its first bytes. */
+  tooLong?(excerpt: string, bytes: number, source: string, lineNo: number): void;
+  /** After each input chunk: where a consumer awaits downstream backpressure or commits a batch. */
+  chunkEnd?(): Promise<void> | void;
+}
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  maxLineBytes?: number;
+  /** Read-chunk size; 1 MiB keeps syscalls few without hurting latency on pipes. */
+  highWaterMark?: number;
+  /** Display name for diagnostics; defaults to the path, or `stdin` for `-`. */
+  name?: string;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 256 * 1024 * 1024;
+const NL = 10;
+const CR = 13;
+
+export function sourceName(path: string): string {
+  return path === '-' ? 'stdin' : path;
+}
+
+export function openSource(path: string, highWaterMark: number): Readable {
+  if (path === '-') return process.stdin;
+  return createReadStream(path, { highWaterMark });
+}
+
+/** Read every line of one source into the sink. Resolves with the number of lines read. */
+export async function readLines(path: string, sink: LineSink, opts: ReadOptions = {}): Promise<number> {
+  const stream = openSource(path, opts.highWaterMark ?? 1 << 20);
+  return readStreamLines(stream, opts.name ?? sourceName(path), sink, opts);
+}
+
+export async function readStreamLines(stream: Readable, source: string, sink: LineSink, opts: ReadOptions = {}): Promise<number> {
+  const maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const signal = opts.signal;
+  let lineNo = 0;
+  let carry: Buffer[] = [];
+  let carryLen = 0;
+  let overflow = false; // the current line is too long: drop bytes until its newline
+  let overflowExcerpt = '';
+  let first = true;
+
+  const emit = (buf: Buffer, start: number, end: number): void => {
+    lineNo++;
+    if (end > start && buf[end - 1] === CR) end--;
+    let text = buf.toString('utf8', start, end);
+    if (first) {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    sink.line(text, source, lineNo);
+  };
+  const emitOverflow = (): void => {
+    lineNo++;
+    first = false;
+    sink.tooLong?.(overflowExcerpt, carryLen, source, lineNo);
+    overflow = false;
+    overflowExcerpt = '';
+  };
+
+  const onAbort = (): void => {
+    if (stream !== process.stdin) stream.destroy();
+    else stream.pause();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (signal?.aborted) break;
+      let pos = 0;
+      const len = chunk.length;
+      while (pos < len) {
+        const nl = chunk.indexOf(NL, pos);
+        if (nl === -1) {
+          // An unterminated piece: keep it for the next chunk.
+          const piece = chunk.subarray(pos);
+          if (overflow) {
+            carryLen += piece.length;
+          } else if (carryLen + piece.length > maxLine) {
+            overflow = true;
+            overflowExcerpt = Buffer.concat([...carry, piece]).toString('utf8', 0, 120);
+            carry = [];
+            carryLen += piece.length;
+          } else {
+            carry.push(piece);
+            carryLen += piece.length;
+          }
+          break;
+        }
+        if (overflow) {
+          carryLen += nl - pos;
+          emitOverflow();
+          carryLen = 0;
+        } else if (carryLen === 0) {
+          emit(chunk, pos, nl);
+        } else {
+          carry.push(chunk.subarray(pos, nl));
+          const whole = Buffer.concat(carry, carryLen + nl - pos);
+          carry = [];
+          carryLen = 0;
+          if (whole.length > maxLine) {
+            overflowExcerpt = whole.toString('utf8', 0, 120);
+            carryLen = whole.length;
+            emitOverflow();
+            carryLen = 0;
+          } else {
+            emit(whole, 0, whole.length);
+          }
+        }
+        pos = nl + 1;
+      }
+      if (sink.chunkEnd) await sink.chunkEnd();
+      if (signal?.aborted) break;
+    }
+    if (!signal?.aborted) {
+      if (overflow) emitOverflow();
+      else if (carryLen > 0) {
+        const whole = Buffer.concat(carry, carryLen);
+        emit(whole, 0, whole.length);
+      }
+      if (sink.chunkEnd) await sink.chunkEnd();
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  return lineNo;
+}
+
+export interface LineItem {
+  text: string;
+  lineNo: number;
+}
+
+/**
+ * Pull-based lines of one source (for merging several sources): the same reader, with
+ * a bounded queue between it and the consumer, so memory stays at about one chunk.
+ */
+export async function* iterateLines(path: string, opts: ReadOptions & { onTooLong?: LineSink['tooLong'] } = {}): AsyncGenerator<LineItem> {
+  const queue: LineItem[] = [];
+  let done = false;
+  let failure: unknown;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  const high = 4096;
+  const notify = (): void => {
+    const w = wakeConsumer;
+    wakeConsumer = undefined;
+    w?.();
+  };
+  const stop = new AbortController(); // the consumer may stop early: the producer stops too
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  const producer = readLines(path, {
+    line(text, _source, lineNo) {
+      queue.push({ text, lineNo });
+    },
+    ...(opts.onTooLong ? { tooLong: opts.onTooLong } : {}),
+    async chunkEnd() {
+      notify();
+      if (queue.length >= high) await new Promise<void>((r) => { wakeProducer = r; });
+    },
+  }, { ...opts, signal }).then(() => { done = true; notify(); }, (e: unknown) => { failure = e; done = true; notify(); });
+  let head = 0;
+  try {
+    for (;;) {
+      if (head < queue.length) {
+        yield queue[head++]!;
+        if (head === queue.length) {
+          queue.length = 0;
+          head = 0;
+          const w = wakeProducer;
+          wakeProducer = undefined;
+          w?.();
+        }
+        continue;
+      }
+      if (done) break;
+      await new Promise<void>((r) => { wakeConsumer = r; });
+    }
+    if (failure) throw failure;
+  } finally {
+    stop.abort();
+    wakeProducer?.();
+    await producer;
+  }
+}

@@ -1,0 +1,82 @@
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { readLines, readStreamLines, iterateLines } from '../../src/stream/reader.js';
+
+function collect() {
+  const lines: Array<[string, number]> = [];
+  const tooLong: Array<[number, number]> = [];
+  return {
+    lines, tooLong,
+    sink: {
+      line: (text: string, _s: string, n: number) => { lines.push([text, n]); },
+      tooLong: (_e: string, bytes: number, _s: string, n: number) => { tooLong.push([bytes, n]); },
+    },
+  };
+}
+
+function streamOf(chunks: Array<string | Buffer>): Readable {
+  return Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+}
+
+t.test('CRLF, BOM on the first line only, final line without newline', async (t) => {
+  const c = collect();
+  const n = await readStreamLines(streamOf(['\ufeffa\r\nb\r\n\ufeffc', '\nlast']), 'x', c.sink);
+  t.equal(n, 4);
+  t.same(c.lines, [['a', 1], ['b', 2], ['\ufeffc', 3], ['last', 4]]);
+});
+
+t.test('lines split across many chunks, and multi-byte characters split mid-sequence', async (t) => {
+  const text = Buffer.from('{"k":"é€😀"}\n{"k":2}\n');
+  const chunks = [...text].map((b) => Buffer.from([b])); // one byte per chunk
+  const c = collect();
+  await readStreamLines(Readable.from(chunks), 'x', c.sink);
+  t.same(c.lines.map((l) => l[0]), ['{"k":"é€😀"}', '{"k":2}']);
+});
+
+t.test('a line of several MB comes through whole', async (t) => {
+  const big = 'x'.repeat(5 * 1024 * 1024);
+  const c = collect();
+  await readStreamLines(streamOf([`a\n${big.slice(0, 1000)}`, big.slice(1000, 3_000_000), `${big.slice(3_000_000)}\nz`]), 'x', c.sink);
+  t.equal(c.lines.length, 3);
+  t.equal(c.lines[1]![0].length, big.length);
+  t.equal(c.lines[2]![0], 'z');
+});
+
+t.test('a line over the limit is reported as too long and skipped; the next line still counts', async (t) => {
+  const c = collect();
+  await readStreamLines(streamOf(['ok\n', 'y'.repeat(3000), 'y'.repeat(3000), '\nafter\n', 'z'.repeat(9000)]), 'x', c.sink, { maxLineBytes: 4096 });
+  t.same(c.lines, [['ok', 1], ['after', 3]]);
+  t.same(c.tooLong, [[6000, 2], [9000, 4]]);
+});
+
+t.test('empty input and a lone newline', async (t) => {
+  const c = collect();
+  t.equal(await readStreamLines(streamOf([]), 'x', c.sink), 0);
+  t.equal(await readStreamLines(streamOf(['\n']), 'x', c.sink), 1);
+  t.same(c.lines, [['', 1]]);
+});
+
+t.test('files by path, and the pull-based iterator yields the same lines', async (t) => {
+  const dir = t.testdir({});
+  const file = `${dir}/f.ndjson`;
+  const lines = Array.from({ length: 20_000 }, (_, i) => `{"i":${i}}`);
+  writeFileSync(file, lines.join('\n'));
+  const c = collect();
+  await readLines(file, c.sink, { highWaterMark: 4096 });
+  t.equal(c.lines.length, 20_000);
+  const pulled: string[] = [];
+  for await (const l of iterateLines(file, { highWaterMark: 4096 })) pulled.push(l.text);
+  t.same(pulled, lines);
+});
+
+t.test('abort stops reading', async (t) => {
+  const ac = new AbortController();
+  const c = collect();
+  let chunks = 0;
+  await readStreamLines(streamOf(['a\n', 'b\n', 'c\n', 'd\n']), 'x', {
+    ...c.sink,
+    chunkEnd: () => { if (++chunks === 2) ac.abort(); },
+  }, { signal: ac.signal });
+  t.same(c.lines.map((l) => l[0]), ['a', 'b']);
+});
