@@ -497,7 +497,8 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
       out_by_type: Object.fromEntries(out.byType),
       ...summary,
       exit: code,
-      elapsed_ms: systemClock.now() - started,
+      // wall time would make two replays differ; a replay's logs are its clock's only
+      ...(replayClock ? {} : { elapsed_ms: systemClock.now() - started }),
       ...(controller.signal.aborted ? { stopped_by: String(controller.signal.reason) } : {}),
     });
   }

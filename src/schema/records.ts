@@ -95,7 +95,7 @@ export const devigCompare = z.looseObject({
   home_odds: decimalOdds,
   away_odds: decimalOdds,
   overround: z.number(),
-  methods: z.record(devigMethod, compareCell),
+  methods: z.partialRecord(devigMethod, compareCell),
 });
 
 // ---------------------------------------------------------------- Kalshi
@@ -443,18 +443,6 @@ export function isRecordType(t: string): t is RecordType {
 
 /** Field order of a record type, as the schema declares it (ledger CSV columns). */
 export function fieldsOf(t: RecordType): string[] {
-  const s = SCHEMAS[t] as unknown as { shape?: Record<string, unknown>; def?: { in?: { shape?: Record<string, unknown> } } };
-  const shape = s.shape ?? unwrapShape(s);
-  return Object.keys(shape);
-}
-
-function unwrapShape(s: unknown): Record<string, unknown> {
-  // A refined object (.refine) wraps the object schema; walk down to it.
-  let cur = s as { shape?: Record<string, unknown>; _zod?: { def?: { schema?: unknown; in?: unknown } } };
-  for (let i = 0; i < 5 && cur && !cur.shape; i++) {
-    const def = cur._zod?.def;
-    cur = (def?.schema ?? def?.in) as typeof cur;
-  }
-  if (!cur?.shape) throw new Error('schema has no object shape');
-  return cur.shape;
+  // zod 4 keeps .refine() on the object schema itself, so every schema here has a shape.
+  return Object.keys((SCHEMAS[t] as unknown as { shape: Record<string, unknown> }).shape);
 }

@@ -32,8 +32,10 @@ export interface DecoderOptions {
    */
   consume: ReadonlySet<string> | 'all';
   /**
-   * Diagnostics written per reason per log-throttle interval before the rest are only
-   * counted (default 100). `validate` sets Infinity: its job is to list every bad line.
+   * Bad lines of one reason that get a full diagnostic each (default 100, for the whole
+   * run); after that one line per log-throttle interval, with the count held back, so a
+   * feed with a chronic fault stays within the log budget. `validate` sets it unlimited:
+   * its job is to list every bad line. The counts are exact either way.
    */
   diagnosticsBurst?: number;
 }
@@ -52,6 +54,7 @@ export interface Counts {
 export class Decoder {
   readonly counts: Counts = { in: 0, blank: 0, byType: new Map(), rejected: new Map() };
   private readonly all: boolean;
+  private readonly diagnosed = new Map<string, number>();
   private readonly consume: ReadonlySet<string>;
 
   constructor(private readonly opts: DecoderOptions) {
@@ -117,10 +120,11 @@ export class Decoder {
     const where = `${source}:${lineNo}`;
     this.opts.rejectSink?.reject(raw);
     if (this.opts.strict) throw new StrictModeError(where, reason, detail);
-    // One diagnostic per bad line; a flood of one reason is throttled (counts stay exact).
-    this.opts.log.limited('warn', `bad-line:${reason}`, 'bad input line', {
-      src: where, reason, detail, excerpt: excerpt(raw),
-    }, this.opts.diagnosticsBurst ?? 100);
+    const fields = { src: where, reason, detail, excerpt: excerpt(raw) };
+    const n = (this.diagnosed.get(reason) ?? 0) + 1;
+    this.diagnosed.set(reason, n);
+    if (n <= (this.opts.diagnosticsBurst ?? 100)) this.opts.log.warn('bad input line', fields);
+    else this.opts.log.limited('warn', `bad-line:${reason}`, 'bad input line', fields);
   }
 
   /** Called by the reader for a line over --max-line-bytes. */

@@ -69,9 +69,10 @@ export async function readStreamLines(stream: Readable, source: string, sink: Li
     overflowExcerpt = '';
   };
 
+  // Destroying the stream settles a pending read (pausing would leave it hanging); the
+  // premature-close error that follows is the expected end of an aborted read.
   const onAbort = (): void => {
-    if (stream !== process.stdin) stream.destroy();
-    else stream.pause();
+    stream.destroy();
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -130,6 +131,8 @@ export async function readStreamLines(stream: Readable, source: string, sink: Li
       }
       if (sink.chunkEnd) await sink.chunkEnd();
     }
+  } catch (e) {
+    if (!signal?.aborted) throw e;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

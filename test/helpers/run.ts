@@ -22,6 +22,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   timeoutMs?: number;
+  /** Leave stdin open (the test writes to it and signals the child itself). */
+  keepStdinOpen?: boolean;
   /** Called with the child once spawned (to send signals, read partial output...). */
   onSpawn?: (child: ReturnType<typeof spawn>) => void;
 }
@@ -43,11 +45,15 @@ export function run(cmd: string, args: string[] = [], opts: RunOptions = {}): Pr
       clearTimeout(timer);
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
-      resolve({ code, signal, stdout, stderr, records: parseLines(stdout, true), logs: parseLines(stderr, false) });
+      const result = { code, signal, stdout, stderr, logs: parseLines(stderr, false) } as RunResult;
+      // Parsed on first use: stdout of --help and of text commands is not NDJSON.
+      let records: RunResult['records'] | undefined;
+      Object.defineProperty(result, 'records', { get: () => (records ??= parseLines(stdout, true)), enumerable: true });
+      resolve(result);
     });
     child.stdin.on('error', () => undefined); // the command may exit before reading everything
     if (opts.input !== undefined) child.stdin.end(opts.input);
-    else child.stdin.end();
+    else if (!opts.keepStdinOpen) child.stdin.end();
     opts.onSpawn?.(child);
   });
 }

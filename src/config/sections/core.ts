@@ -17,6 +17,6 @@ export const metricsSection = z.strictObject({
 export const streamSection = z.strictObject({
   /** Lines longer than this are rejected (reason too-long) instead of buffered. */
   max_line_bytes: z.number().int().min(1024).default(256 * 1024 * 1024),
-  /** Bad-line diagnostics written per reason per throttle interval; the rest are counted. */
+  /** Bad lines of one reason that each get a full diagnostic; then one line per throttle interval. */
   diagnostics_burst: z.number().int().min(1).default(100),
 }).prefault({});

@@ -1,0 +1,99 @@
+// What every command gets from the kit, checked through the real binaries.
+import t from 'tap';
+import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { ROOT, ndjson, run, summary } from '../helpers/run.js';
+import { VALID } from '../fixtures/records.js';
+
+const good = [VALID['odds.line'], VALID['result'], VALID['kalshi.book']];
+const input = ndjson(good);
+
+t.test('the run manifest is the first record, then the records unchanged', async (t) => {
+  const r = await run('ndcat', [], { input });
+  t.equal(r.code, 0);
+  t.match(r.records[0], { type: 'run.manifest', cmd: 'ndcat', profile: 'default', argv: [] });
+  t.equal(r.stdout.split('\n').slice(1).join('\n'), input, 'records verbatim, in order');
+  t.match(summary(r.logs), { in: 3, out: 4, rejected: 0, exit: 0 });
+});
+
+t.test('usage and config errors exit 2 with a message', async (t) => {
+  const a = await run('ndcat', ['--no-such-flag']);
+  t.equal(a.code, 2);
+  t.match(a.stderr, /unknown option '--no-such-flag'/);
+  const dir = t.testdir({ 'bad.json': '{"log":{"levle":"info"}}' });
+  const b = await run('ndcat', ['--config', `${dir}/bad.json`], { input });
+  t.equal(b.code, 2);
+  t.match(b.logs.find((l) => l.level === 50), { msg: /log\.levle: unknown key/ });
+  t.equal(b.stdout, '', 'nothing written on a config error');
+  const c = await run('ndcat', ['--profile', 'live'], { input });
+  t.equal(c.code, 2);
+  t.match(c.stderr, /profile \\"live\\" is not defined/);
+});
+
+t.test('--strict exits 1 at the first bad line, naming it', async (t) => {
+  const r = await run('validate', ['--strict'], { input: `${input}not json\n${input}` });
+  t.equal(r.code, 1);
+  t.match(r.logs.find((l) => l.level === 50), { msg: 'bad input line (--strict)', src: 'stdin:4', reason: 'not-json' });
+});
+
+t.test('--reject keeps bad lines verbatim; the summary counts them by reason', async (t) => {
+  const dir = t.testdir({});
+  const bad = ['{"type":"odds.line","ts":1}', 'garbage', '{"no":"type"}'];
+  const r = await run('validate', ['--reject', `${dir}/bad.ndjson`], { input: `${input}${bad.join('\n')}\n` });
+  t.equal(r.code, 1, 'validate exits 1 when any line was bad');
+  t.equal(readFileSync(`${dir}/bad.ndjson`, 'utf8'), bad.join('\n') + '\n');
+  t.match(summary(r.logs), { in: 6, rejected: 3, rejected_by_reason: { schema: 1, 'not-json': 1, 'no-type': 1 } });
+  t.equal(r.records.length, 4, 'manifest + the 3 good records');
+});
+
+t.test('EPIPE: | head ends the run with 0 and no error', async (t) => {
+  const big = ndjson(Array.from({ length: 200_000 }, (_, i) => ({ ...VALID['metric'], ts: i })));
+  const dir = t.testdir({ 'big.ndjson': big });
+  const out = spawnSync('bash', ['-c', `set -o pipefail; bin/ndcat ${dir}/big.ndjson | head -n 3; echo "status=\${PIPESTATUS[0]}" >&2`], { cwd: ROOT, encoding: 'utf8' });
+  t.equal(out.stdout.split('\n').filter(Boolean).length, 3);
+  t.match(out.stderr, /status=0/);
+  t.notMatch(out.stderr, /"level":50/);
+  t.match(out.stderr, /"stopped_by":"epipe"/);
+});
+
+t.test('SIGTERM: the lines read so far are flushed, the summary written, exit 0', async (t) => {
+  const r = await run('ndcat', [], {
+    keepStdinOpen: true,
+    onSpawn: (child) => {
+      child.stdin!.write(input); // stdin stays open: the command waits for more
+      let seen = '';
+      child.stdout!.on('data', (b: Buffer) => {
+        seen += b.toString();
+        if (seen.split('\n').length > 4) child.kill('SIGTERM'); // manifest + 3 records are out
+      });
+    },
+  });
+  t.equal(r.code, 0);
+  t.equal(r.records.length, 4);
+  t.match(summary(r.logs), { in: 3, stopped_by: 'SIGTERM', exit: 0 });
+});
+
+t.test('--run-dir freezes the manifest and the resolved config; --metrics writes metric records', async (t) => {
+  const dir = t.testdir({});
+  const r = await run('ndcat', ['--run-dir', `${dir}/run`, '--metrics', `${dir}/m.ndjson`], { input });
+  t.equal(r.code, 0);
+  const m = JSON.parse(readFileSync(`${dir}/run/ndcat.manifest.json`, 'utf8'));
+  t.same(m, r.records[0], 'the frozen manifest is the one on stdout');
+  t.equal(statSync(`${dir}/run/ndcat.config.json`).mode & 0o777, 0o444);
+  t.ok(existsSync(`${dir}/m.ndjson`));
+  const again = await run('ndcat', ['--run-dir', `${dir}/run`], { input });
+  t.equal(again.code, 2, 'a run dir is not reused');
+});
+
+t.test('--replay: two runs are byte-identical, logs included', async (t) => {
+  const dir = t.testdir({});
+  const file = `${dir}/in.ndjson`;
+  writeFileSync(file, `${input}oops\n${ndjson([VALID['metric']])}`);
+  const a = await run('validate', ['--replay', file]);
+  const b = await run('validate', ['--replay', file]);
+  t.equal(a.code, 1);
+  t.equal(a.stdout, b.stdout);
+  t.equal(a.stderr, b.stderr);
+  t.equal(a.records[0]!.started_ts, VALID['odds.line'].ts, 'the manifest is stamped with the first record time');
+  t.notMatch(a.stderr, /elapsed_ms/);
+});
