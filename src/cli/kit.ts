@@ -84,6 +84,8 @@ export interface CommonOptions {
   maxLineBytes?: number;
 }
 
+export type Output = 'ndjson' | 'text' | 'none';
+
 export interface CommandSpec<O extends object = Record<string, unknown>> {
   /** Registry name, or the subcommand word under its parent. */
   name: string;
@@ -97,8 +99,10 @@ export interface CommandSpec<O extends object = Record<string, unknown>> {
   /**
    * 'ndjson': stdout is a record stream and its first record is the run manifest.
    * 'text': stdout is text/CSV; the manifest goes to the log (and --run-dir).
+   * 'none': nothing on stdout (e.g. validate --quiet); the manifest goes to the log.
+   * A function decides from the parsed options.
    */
-  output: 'ndjson' | 'text';
+  output: Output | ((opts: O & CommonOptions) => Output);
   /** Reads a record stream: adds --strict, --reject, --replay, --max-line-bytes. */
   input?: boolean;
   /** Secrets this command reads (documented under ENVIRONMENT). */
@@ -330,6 +334,7 @@ function writeQuiet(fd: 1 | 2, s: string): void {
 async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv: string[]): Promise<number> {
   const opts = cmd.opts() as CommonOptions & Record<string, unknown>;
   const args = cmd.args;
+  const output: Output = typeof spec.output === 'function' ? spec.output(opts) : spec.output;
   const redactor = new Redactor();
   const systemClock = new SystemClock();
   const replayClock = spec.input && opts.replay ? new ReplayClock() : undefined;
@@ -413,7 +418,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
       clock.unref?.(metricsTimer);
     }
     if (opts.reject) rejectFile = createWriteStream(opts.reject, { flags: 'a' });
-    if (spec.output === 'ndjson') {
+    if (output === 'ndjson') {
       if (replayClock) out.setPreamble(makeManifest); // stamped with the first record's time
       else out.record(makeManifest());
     }
@@ -421,7 +426,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
       // Under --replay the manifest time is the first record's; freeze it at exit then.
       if (!replayClock) writeRunDir(opts.runDir, makeManifest(), config);
     }
-    if (spec.output === 'text') log.info('run', { manifest: makeManifest() });
+    if (output !== 'ndjson') log.info('run', { manifest: makeManifest() });
 
     const ctx: Ctx<any> = {
       name: full,
@@ -474,7 +479,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   try {
-    if (spec.output === 'ndjson' && code !== EXIT.USAGE) out.start(); // an empty run still says what ran
+    if (output === 'ndjson' && code !== EXIT.USAGE) out.start(); // an empty run still says what ran
     await writer.close();
     if (opts.runDir && replayClock && code !== EXIT.USAGE) writeRunDir(opts.runDir, makeManifest(), config);
   } catch (e) {
@@ -489,7 +494,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
     const counts = decoder?.counts;
     log.info('summary', {
       in: counts?.in ?? 0,
-      out: out.total + (spec.output === 'text' ? writer.lines : 0),
+      out: output === 'text' ? writer.lines : out.total,
       rejected: decoder?.rejectedTotal ?? 0,
       ...(counts && counts.rejected.size ? { rejected_by_reason: Object.fromEntries(counts.rejected) } : {}),
       ...(counts && counts.blank ? { blank: counts.blank } : {}),

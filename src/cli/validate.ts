@@ -20,7 +20,7 @@ reason. Unlike other commands, validate lists every bad line (no throttling).`,
     { cmd: 'feed-oddsapi --once | validate --strict | devig', what: 'Gate a pipeline: stop at the first bad record.' },
     { cmd: 'validate --quiet --reject bad.ndjson day1.ndjson day2.ndjson', what: 'Check two files, keep the bad lines verbatim in bad.ndjson, write no records.' },
   ],
-  output: 'ndjson',
+  output: (opts) => (opts.quiet ? 'none' : 'ndjson'),
   input: true,
   options(cmd) {
     cmd.option('-q, --quiet', 'write no records to stdout: only diagnostics, summary and exit status');

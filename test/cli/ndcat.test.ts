@@ -1,0 +1,43 @@
+import t from 'tap';
+import { ndjson, run, summary } from '../helpers/run.js';
+
+const rec = (ts: number, tag: string): Record<string, unknown> => ({ type: 'metric', ts, name: 'x', value: 1, labels: { tag } });
+
+t.test('concatenation keeps file order and passes lines verbatim, unknown types included', async (t) => {
+  const dir = t.testdir({
+    'a.ndjson': ndjson([rec(5, 'a1'), rec(1, 'a2')]),
+    'b.ndjson': '{"type":"future.kind","ts":3,"x":  1}\n',
+  });
+  const r = await run('ndcat', [`${dir}/a.ndjson`, `${dir}/b.ndjson`]);
+  t.equal(r.code, 0);
+  t.same(r.stdout.split('\n').slice(1, -1), [JSON.stringify(rec(5, 'a1')), JSON.stringify(rec(1, 'a2')), '{"type":"future.kind","ts":3,"x":  1}']);
+});
+
+t.test('--merge orders by (ts, file position, line) and is the same for every run', async (t) => {
+  const dir = t.testdir({
+    'a.ndjson': ndjson([rec(1, 'a1'), rec(3, 'a2'), rec(3, 'a3'), rec(9, 'a4')]),
+    'b.ndjson': ndjson([rec(2, 'b1'), rec(3, 'b2'), rec(4, 'b3')]),
+  });
+  const r = await run('ndcat', ['--merge', `${dir}/a.ndjson`, `${dir}/b.ndjson`]);
+  t.equal(r.code, 0);
+  t.same(r.records.slice(1).map((x) => (x.labels as { tag: string }).tag), ['a1', 'b1', 'a2', 'a3', 'b2', 'b3', 'a4']);
+  const swapped = await run('ndcat', ['--merge', `${dir}/b.ndjson`, `${dir}/a.ndjson`]);
+  t.same(swapped.records.slice(1).map((x) => (x.labels as { tag: string }).tag), ['a1', 'b1', 'b2', 'a2', 'a3', 'b3', 'a4'], 'ties follow argument order');
+});
+
+t.test('--merge refuses a file that goes back in time, naming the line', async (t) => {
+  const dir = t.testdir({ 'a.ndjson': ndjson([rec(1, 'a')]), 'b.ndjson': ndjson([rec(5, 'b1'), rec(4, 'b2')]) });
+  const r = await run('ndcat', ['--merge', `${dir}/a.ndjson`, `${dir}/b.ndjson`]);
+  t.equal(r.code, 1);
+  t.match(r.logs.find((l) => l.level === 50), { src: /b\.ndjson:2$/, ts: 4, previous_ts: 5 });
+});
+
+t.test('--merge with stdin, bad lines reported and counted; --validate checks schemas', async (t) => {
+  const dir = t.testdir({ 'a.ndjson': `${JSON.stringify(rec(2, 'a'))}\nnot json\n{"type":"x"}\n` });
+  const r = await run('ndcat', ['--merge', `${dir}/a.ndjson`, '-'], { input: ndjson([rec(1, 's')]) });
+  t.equal(r.code, 0);
+  t.same(r.records.slice(1).map((x) => (x.labels as { tag: string }).tag), ['s', 'a']);
+  t.match(summary(r.logs), { rejected: 2, rejected_by_reason: { 'not-json': 1, 'no-ts': 1 } });
+  const v = await run('ndcat', ['--validate'], { input: '{"type":"metric","ts":1}\n' });
+  t.match(summary(v.logs), { rejected_by_reason: { schema: 1 } });
+});
