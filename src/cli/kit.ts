@@ -384,6 +384,14 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   let metricsFile: WriteStream | undefined;
   const flushMetrics = (): void => {
     if (!metricsFile) return;
+    // The stream counters are derived from the decoder's and writer's own counts.
+    const counts = decoder?.counts;
+    if (counts) {
+      for (const [type, n] of counts.byType) metrics.counter('records_in_total', { type }).set(n);
+      for (const [reason, n] of counts.rejected) metrics.counter('records_rejected_total', { reason }).set(n);
+    }
+    for (const [type, n] of out.byType) metrics.counter('records_out_total', { type }).set(n);
+    metrics.counter('log_suppressed_total').set(log.suppressedTotal);
     const recs = metrics.snapshot(clock.now());
     if (recs.length) metricsFile.write(recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
   };

@@ -72,6 +72,7 @@ interface Shared {
   held: Map<string, Held>;
   bytes: number;
   lines: number;
+  suppressed: number;
 }
 
 export class Logger {
@@ -95,6 +96,7 @@ export class Logger {
         held: new Map(),
         bytes: 0,
         lines: 0,
+        suppressed: 0,
       };
       this.bindings = undefined;
     }
@@ -115,6 +117,11 @@ export class Logger {
 
   get redactor(): Redactor {
     return this.s.redactor;
+  }
+
+  /** Lines held back by throttling so far (log_suppressed_total). */
+  get suppressedTotal(): number {
+    return this.s.suppressed;
   }
 
   /** Bytes and lines written so far (log-volume budget). */
@@ -152,6 +159,7 @@ export class Logger {
         return;
       }
       held.suppressed++;
+      this.s.suppressed++;
       held.msg = msg;
       held.fields = fields;
       return;

@@ -39,6 +39,10 @@ export class Counter {
   inc(n = 1): void {
     this.s.value += n;
   }
+  /** Mirror a count kept elsewhere (it only ever grows). */
+  set(total: number): void {
+    if (total > this.s.value) this.s.value = total;
+  }
   get value(): number {
     return this.s.value;
   }

@@ -1,6 +1,6 @@
 // What every command gets from the kit, checked through the real binaries.
 import t from 'tap';
-import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { ROOT, ndjson, run, summary } from '../helpers/run.js';
 import { VALID } from '../fixtures/records.js';
@@ -80,7 +80,9 @@ t.test('--run-dir freezes the manifest and the resolved config; --metrics writes
   const m = JSON.parse(readFileSync(`${dir}/run/ndcat.manifest.json`, 'utf8'));
   t.same(m, r.records[0], 'the frozen manifest is the one on stdout');
   t.equal(statSync(`${dir}/run/ndcat.config.json`).mode & 0o777, 0o444);
-  t.ok(existsSync(`${dir}/m.ndjson`));
+  const metrics = readFileSync(`${dir}/m.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.match(metrics.find((m) => m.name === 'records_in_total' && (m.labels as Record<string, string>).type === 'odds.line'), { type: 'metric', kind: 'counter', value: 1 });
+  t.match(metrics.find((m) => m.name === 'records_out_total' && (m.labels as Record<string, string>).type === 'run.manifest'), { value: 1 });
   const again = await run('ndcat', ['--run-dir', `${dir}/run`], { input });
   t.equal(again.code, 2, 'a run dir is not reused');
 });
