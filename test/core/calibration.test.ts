@@ -146,7 +146,10 @@ t.test('the output does not depend on the input order', async (t) => {
   }
   const run = (order: Array<OracleProb | Result>, at: 'close' | 'all') => {
     const c = new Calibrator(at);
-    for (const r of order) (r.type === 'result' ? c.addResult(r) : c.addProb(r));
+    for (const r of order) {
+      if (r.type === 'result') c.addResult(r);
+      else c.addProb(r);
+    }
     return JSON.stringify(c.finish().groups);
   };
   for (const at of ['close', 'all'] as const) {
