@@ -8,7 +8,6 @@ import { Option } from 'commander';
 import { calibrationMarkdown, diagramFile, reliabilitySpec, type ReportGroup } from '../core/calibration-report.js';
 import { Calibrator, groupLabel, pairedComparison, type GroupReport, type Paired } from '../core/calibration.js';
 import type { Calibration, CalibrationSignoff, RecordType } from '../schema/records.js';
-import { vegaLiteToSvg } from '../report/vega.js';
 import { EXIT, intOption, numberOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
 
 interface Opts {
@@ -179,6 +178,8 @@ function writeSignoff(ctx: Ctx<Opts>, file: string, groups: readonly ReportGroup
 }
 
 async function writeReport(dir: string, groups: ReportGroup[], r: Omit<Parameters<typeof calibrationMarkdown>[0], 'groups'>, log: { warn(msg: string, f?: Record<string, unknown>): void }): Promise<void> {
+  // vega is loaded only when a report is asked for: it costs a few hundred ms at startup.
+  const { vegaLiteToSvg } = await import('../report/vega.js');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'report.md'), calibrationMarkdown({ ...r, groups }));
   for (const g of groups) {

@@ -40,6 +40,7 @@ export function wilson(rate: number, n: number, z = 1.959963984540054): { lo: nu
 
 const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : '-');
 const f3 = (x: number): string => x.toFixed(3);
+const f5 = (x: number): string => x.toFixed(5);
 const int = (n: number): string => n.toLocaleString('en-US');
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const signed = (x: number): string => (x >= 0 ? '+' : '') + x.toFixed(5);
@@ -57,7 +58,7 @@ export function reliabilitySpec(g: ReportGroup): Record<string, unknown> {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: `Reliability: ${groupLabel(g.group)}`,
-      subtitle: `n = ${int(g.n)}   Brier ${f4(g.brier)}   log loss ${f4(g.log_loss)}   ECE ${f4(g.ece)}   MCE ${f4(g.mce)}`,
+      subtitle: [`${int(g.n)} games, bars: 95% Wilson intervals`, `Brier ${f4(g.brier)}  log loss ${f4(g.log_loss)}  ECE ${f4(g.ece)}  MCE ${f4(g.mce)}`],
       anchor: 'start',
     },
     config: { font: 'Helvetica, Arial, sans-serif', view: { stroke: '#ddd' } },
@@ -92,6 +93,7 @@ export function reliabilitySpec(g: ReportGroup): Record<string, unknown> {
           x: { field: 'lo', type: 'quantitative', scale: { domain: [0, 1] }, title: 'forecast p_home (bin edges)' },
           x2: { field: 'hi' },
           y: { field: 'n', type: 'quantitative', title: 'games' },
+          y2: { datum: 0 },
         },
       },
     ],
@@ -146,7 +148,7 @@ export function calibrationMarkdown(r: ReportInput): string {
   for (const g of r.groups) {
     const k = g.group;
     const tol = g.signed_off ? 'yes, signed off' : g.within_tolerance ? (g.n < r.min_n ? `yes (n < ${int(r.min_n)})` : 'yes') : 'no';
-    L.push(`| ${k.source} | ${k.sport} | ${k.phase} | ${k.method} | ${int(g.n)} | ${f4(g.brier)} | ${f4(g.log_loss)} | ${f4(g.ece)} | ${f4(g.mce)} | ${tol} |`);
+    L.push(`| ${k.source} | ${k.sport} | ${k.phase} | ${k.method} | ${int(g.n)} | ${f5(g.brier)} | ${f5(g.log_loss)} | ${f4(g.ece)} | ${f4(g.mce)} | ${tol} |`);
   }
   L.push('');
   const paired = r.groups.filter((g) => g.vs_baseline);

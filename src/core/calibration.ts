@@ -216,9 +216,8 @@ export interface GroupReport extends Metrics {
 }
 
 interface Held {
-  source: string;
-  sport: string;
-  method: string;
+  /** Index into the group table (source, sport, phase, method). */
+  gid: number;
   event: string;
   ts: number;
   commence_ts: number;
@@ -247,8 +246,24 @@ export interface JoinStats {
 
 export type ResultOutcome = 'new' | 'duplicate' | 'conflict';
 
+type Nested<T> = Map<string, Map<string, Map<string, T>>>;
+
+function nested<T>(m: Nested<T>, a: string, b: string, c: string, make: () => T): T {
+  let m1 = m.get(a);
+  if (!m1) m.set(a, (m1 = new Map()));
+  let m2 = m1.get(b);
+  if (!m2) m1.set(b, (m2 = new Map()));
+  let v = m2.get(c);
+  if (v === undefined) m2.set(c, (v = make()));
+  return v;
+}
+
 export class Calibrator {
-  private readonly close = new Map<string, Held>();
+  /** Group ids by source, sport, method: [pregame id, live id]. */
+  private readonly ids: Nested<[number, number]> = new Map();
+  private readonly keys: GroupKey[] = [];
+  /** at=close: per group, per event, the probability held. */
+  private readonly close: Array<Map<string, Held>> = [];
   private readonly all: Held[] = [];
   private readonly results = new Map<string, { winner: 'home' | 'away'; ts: number }>();
   private readonly conflicted = new Set<string>();
@@ -260,25 +275,37 @@ export class Calibrator {
 
   constructor(readonly at: At) {}
 
+  private gidOf(r: OracleProb, phase: Phase): number {
+    const pair = nested(this.ids, r.source, r.sport, r.method, (): [number, number] => {
+      const base = this.keys.length;
+      this.keys.push({ source: r.source, sport: r.sport, phase: 'pregame', method: r.method });
+      this.keys.push({ source: r.source, sport: r.sport, phase: 'live', method: r.method });
+      this.close.push(new Map(), new Map());
+      return [base, base + 1];
+    });
+    return pair[phase === 'pregame' ? 0 : 1];
+  }
+
   /** One probability. Returns false when at=close and it is after commence_ts (not scored). */
   addProb(r: OracleProb): boolean {
     this.probsIn++;
-    const h: Held = { source: r.source, sport: r.sport, method: r.method, event: r.event, ts: r.ts, commence_ts: r.commence_ts, p: r.p_home };
+    const phase: Phase = r.ts <= r.commence_ts ? 'pregame' : 'live';
+    if (this.at === 'close' && phase === 'live') {
+      this.afterCommence++;
+      return false;
+    }
+    const h: Held = { gid: this.gidOf(r, phase), event: r.event, ts: r.ts, commence_ts: r.commence_ts, p: r.p_home };
     if (this.at === 'all') {
       this.all.push(h);
       return true;
     }
-    if (r.ts > r.commence_ts) {
-      this.afterCommence++;
-      return false;
-    }
-    const key = `${r.source}\u0000${r.sport}\u0000${r.method}\u0000${r.event}`;
-    const cur = this.close.get(key);
+    const games = this.close[h.gid]!;
+    const cur = games.get(r.event);
     if (cur) {
       this.superseded++;
       if (r.ts < cur.ts) return true; // an older line arriving late: the held one stays
     }
-    this.close.set(key, h);
+    games.set(r.event, h);
     return true;
   }
 
@@ -299,48 +326,47 @@ export class Calibrator {
     return 'conflict';
   }
 
-  /** Score everything held. Groups in key order; each group's points in (commence_ts, event, ts, p) order. */
+  /** Score everything held. Groups in compareGroups order; each group's points in (commence_ts, event, ts, p) order. */
   finish(bins = 10): { groups: GroupReport[]; stats: JoinStats } {
-    const held = this.at === 'all' ? this.all : [...this.close.values()];
     const withProb = new Set<string>();
     const noResult = new Set<string>();
     let probsWithoutResult = 0;
     let conflictingProbs = 0;
-    const groups = new Map<string, { key: GroupKey; pts: Array<{ h: Held; y: number; ts: number }> }>();
-    for (const h of held) {
+    const pts: Array<Array<{ h: Held; y: number; ts: number }>> = this.keys.map(() => []);
+    const take = (h: Held): void => {
       withProb.add(h.event);
       if (this.conflicted.has(h.event)) {
         conflictingProbs++;
-        continue;
+        return;
       }
       const res = this.results.get(h.event);
       if (!res) {
         probsWithoutResult++;
         noResult.add(h.event);
-        continue;
+        return;
       }
-      const phase: Phase = h.ts <= h.commence_ts ? 'pregame' : 'live';
-      const key: GroupKey = { source: h.source, sport: h.sport, phase, method: h.method };
-      const k = `${key.source}\u0000${key.sport}\u0000${key.phase}\u0000${key.method}`;
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = { key, pts: [] }));
-      g.pts.push({ h, y: res.winner === 'home' ? 1 : 0, ts: Math.max(h.ts, res.ts) });
-    }
+      pts[h.gid]!.push({ h, y: res.winner === 'home' ? 1 : 0, ts: Math.max(h.ts, res.ts) });
+    };
+    if (this.at === 'all') for (const h of this.all) take(h);
+    else for (const games of this.close) for (const h of games.values()) take(h);
+
+    const order = this.keys.map((k, gid) => ({ k, gid })).filter((x) => pts[x.gid]!.length > 0).sort((a, b) => compareGroups(a.k, b.k));
     const reports: GroupReport[] = [];
-    for (const g of [...groups.values()].sort((a, b) => compareGroups(a.key, b.key))) {
-      g.pts.sort((a, b) => a.h.commence_ts - b.h.commence_ts || (a.h.event < b.h.event ? -1 : a.h.event > b.h.event ? 1 : 0) || a.h.ts - b.h.ts || a.h.p - b.h.p);
-      const y = Float64Array.from(g.pts, (x) => x.y);
-      const p = Float64Array.from(g.pts, (x) => x.h.p);
+    for (const { k, gid } of order) {
+      const g = pts[gid]!;
+      g.sort((a, b) => a.h.commence_ts - b.h.commence_ts || (a.h.event < b.h.event ? -1 : a.h.event > b.h.event ? 1 : 0) || a.h.ts - b.h.ts || a.h.p - b.h.p);
+      const y = Float64Array.from(g, (x) => x.y);
+      const p = Float64Array.from(g, (x) => x.h.p);
       let ts = 0;
       let from = Infinity;
       let to = -Infinity;
-      for (const x of g.pts) {
+      for (const x of g) {
         ts = Math.max(ts, x.ts);
         from = Math.min(from, x.h.commence_ts);
         to = Math.max(to, x.h.commence_ts);
       }
-      const points = g.pts.map((x) => ({ event: x.h.event, ts: x.h.ts, y: x.y, p: x.h.p }));
-      reports.push({ group: g.key, points, ts, from_commence_ts: from, to_commence_ts: to, ...metrics(y, p, bins) });
+      const points = g.map((x) => ({ event: x.h.event, ts: x.h.ts, y: x.y, p: x.h.p }));
+      reports.push({ group: { ...k }, points, ts, from_commence_ts: from, to_commence_ts: to, ...metrics(y, p, bins) });
     }
     let unused = 0;
     for (const e of this.results.keys()) if (!withProb.has(e)) unused++;
@@ -355,10 +381,10 @@ export class Calibrator {
         probs_without_result: probsWithoutResult,
         games_without_result: noResult.size,
         games_conflicting: this.conflicted.size,
+        probs_conflicting: conflictingProbs,
         results_in: this.resultsIn,
         results_duplicate: this.duplicates,
         results_unused: unused,
-        probs_conflicting: conflictingProbs,
       },
     };
   }
