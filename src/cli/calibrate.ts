@@ -47,7 +47,7 @@ record (groups, metrics, tolerance, config fingerprint) for each group whose ECE
 within --tolerance on at least --min-n games, and nothing for the others; sizing refuses
 Kelly on a path without one (exit 3).`,
   examples: [
-    { cmd: 'import-history nba examples/history/nba-moneylines-2008-2025.csv | devig --method shin | calibrate', what: 'Calibration of Shin-de-vigged NBA closing lines on 19,818 games.' },
+    { cmd: 'import-history nba examples/history/nba-moneylines-2008-2025.csv | devig --method shin | calibrate', what: 'Calibration of Shin-de-vigged NBA closing lines on every game with a line and a result.' },
     { cmd: 'for m in proportional additive power shin odds-ratio; do devig --method $m < nba-history.ndjson; done | calibrate --report out/calibration', what: 'Every de-vig method side by side: report.md, one SVG reliability diagram per method, paired differences against proportional.' },
     { cmd: 'ndcat --merge probs.ndjson results.ndjson | calibrate --at all', what: 'Score every probability, pre-game and in-game, grouped by phase.' },
     { cmd: 'calibrate --signoff signoff.ndjson --tolerance 0.02 --min-n 1000 probs.ndjson results.ndjson', what: 'Sign off the paths whose ECE is at most 0.02 on 1,000+ games; Kelly sizing reads signoff.ndjson (config kelly.signoff_file).' },
