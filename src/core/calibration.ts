@@ -199,6 +199,7 @@ export interface GroupKey {
 /** One scored pair: the game, the probability's ts, outcome and forecast. */
 export interface Point {
   event: string;
+  commence_ts: number;
   ts: number;
   y: number;
   p: number;
@@ -275,7 +276,16 @@ export class Calibrator {
 
   constructor(readonly at: At) {}
 
+  /** The last path seen: consecutive records nearly always share it. */
+  private last: { source: string; sport: string; method: string; pair: [number, number] } | undefined;
+
   private gidOf(r: OracleProb, phase: Phase): number {
+    const l = this.last;
+    const pair = l && l.source === r.source && l.sport === r.sport && l.method === r.method ? l.pair : this.lookup(r);
+    return pair[phase === 'pregame' ? 0 : 1];
+  }
+
+  private lookup(r: OracleProb): [number, number] {
     const pair = nested(this.ids, r.source, r.sport, r.method, (): [number, number] => {
       const base = this.keys.length;
       this.keys.push({ source: r.source, sport: r.sport, phase: 'pregame', method: r.method });
@@ -283,7 +293,8 @@ export class Calibrator {
       this.close.push(new Map(), new Map());
       return [base, base + 1];
     });
-    return pair[phase === 'pregame' ? 0 : 1];
+    this.last = { source: r.source, sport: r.sport, method: r.method, pair };
+    return pair;
   }
 
   /** One probability. Returns false when at=close and it is after commence_ts (not scored). */
@@ -365,7 +376,7 @@ export class Calibrator {
         from = Math.min(from, x.h.commence_ts);
         to = Math.max(to, x.h.commence_ts);
       }
-      const points = g.map((x) => ({ event: x.h.event, ts: x.h.ts, y: x.y, p: x.h.p }));
+      const points = g.map((x) => ({ event: x.h.event, commence_ts: x.h.commence_ts, ts: x.h.ts, y: x.y, p: x.h.p }));
       reports.push({ group: { ...k }, points, ts, from_commence_ts: from, to_commence_ts: to, ...metrics(y, p, bins) });
     }
     let unused = 0;
@@ -389,6 +400,8 @@ export class Calibrator {
     };
   }
 }
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export type Paired = {
   /** The method compared against. */
@@ -415,28 +428,38 @@ function meanSe(d: Float64Array): { mean: number; se: number | null } {
 /**
  * Paired comparison of two methods on the same games: per pair the difference of Brier
  * terms and of log-loss terms (this minus baseline), their mean and standard error. The
- * pairing is by (event, ts), so the two scored the same line of the same game.
+ * pairing is by (event, ts), so the two scored the same line of the same game. Both
+ * point lists must be in finish()'s order (commence_ts, event, ts, p): a merge join.
  */
 export function pairedComparison(group: Pick<GroupReport, 'points'>, baseline: Pick<GroupReport, 'points' | 'group'>): Paired | undefined {
-  const base = new Map<string, Point>();
-  for (const x of baseline.points) base.set(`${x.event}\u0000${x.ts}`, x);
+  const A = group.points;
+  const B = baseline.points;
   const db: number[] = [];
   const dl: number[] = [];
-  for (const x of group.points) {
-    const b = base.get(`${x.event}\u0000${x.ts}`);
-    if (!b || b.y !== x.y) continue;
-    db.push((x.p - x.y) ** 2 - (b.p - b.y) ** 2);
-    const l = (q: number, y: number): number => -Math.log(y === 1 ? clip(q) : clip(1 - q));
-    dl.push(l(x.p, x.y) - l(b.p, b.y));
+  const loss = (q: number, y: number): number => -Math.log(y === 1 ? clip(q) : clip(1 - q));
+  let i = 0;
+  let j = 0;
+  while (i < A.length && j < B.length) {
+    const x = A[i]!;
+    const b = B[j]!;
+    const c = x.commence_ts - b.commence_ts || cmp(x.event, b.event) || x.ts - b.ts;
+    if (c < 0) i++;
+    else if (c > 0) j++;
+    else {
+      i++;
+      j++;
+      if (b.y !== x.y) continue;
+      db.push((x.p - x.y) ** 2 - (b.p - b.y) ** 2);
+      dl.push(loss(x.p, x.y) - loss(b.p, b.y));
+    }
   }
   if (db.length === 0) return undefined;
-  const B = meanSe(Float64Array.from(db));
-  const L = meanSe(Float64Array.from(dl));
-  return { baseline: baseline.group.method, n: db.length, brier_diff: B.mean, brier_diff_se: B.se, log_loss_diff: L.mean, log_loss_diff_se: L.se };
+  const Bs = meanSe(Float64Array.from(db));
+  const Ls = meanSe(Float64Array.from(dl));
+  return { baseline: baseline.group.method, n: db.length, brier_diff: Bs.mean, brier_diff_se: Bs.se, log_loss_diff: Ls.mean, log_loss_diff_se: Ls.se };
 }
 
 const METHOD_RANK = new Map<string, number>(DEVIG_METHODS.map((m, i) => [m, i]));
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Group order: source, sport, phase (pregame first), then method in DEVIG_METHODS order (proportional first). */
 export function compareGroups(a: GroupKey, b: GroupKey): number {

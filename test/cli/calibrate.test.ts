@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import t from 'tap';
 import { metrics } from '../../src/core/calibration.js';
@@ -7,6 +7,7 @@ import { ndjson, ofType, run, summary } from '../helpers/run.js';
 
 const C = 1_769_385_600_000; // a commence_ts
 const tmp = mkdtempSync(`${tmpdir()}/chimera-cal-`);
+t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
 
 function prob(i: number, p: number, over: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import t from 'tap';
 import { validateRecord } from '../../src/schema/index.js';
@@ -49,6 +49,7 @@ t.test('the bundled NBA file: every count, every diagnostic, valid sorted record
 
 t.test('bad rows are reported by file:line and counted; good rows survive', async (t) => {
   const dir = mkdtempSync(`${tmpdir()}/chimera-hist-`);
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const f = `${dir}/games.csv`;
   writeFileSync(f, [
     HEADER,

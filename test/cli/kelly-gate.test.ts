@@ -1,6 +1,6 @@
 // The Kelly gate as a command meets it: a sign-off file from calibrate --signoff, the
 // config naming it, and exit 3 (RefusedError) for a path without a valid sign-off.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import t from 'tap';
 import { KALSHI_FEES } from '../../src/core/fees.js';
@@ -10,6 +10,7 @@ import { EXIT, RefusedError, execute, type CommandSpec } from '../../src/cli/kit
 import type { Config } from '../../src/config/schema.js';
 
 const tmp = mkdtempSync(`${tmpdir()}/chimera-gate-`);
+t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
 const PATH: OraclePath = { source: 'history', sport: 'nba', phase: 'pregame', method: 'proportional' };
 const signoff = (over: Record<string, unknown> = {}) => ({
   type: 'calibration.signoff', ts: 5, group: { ...PATH }, n: 19818, brier: 0.2024, log_loss: 0.5893, ece: 0.0054,

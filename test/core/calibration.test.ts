@@ -166,7 +166,7 @@ t.test('the output does not depend on the input order', async (t) => {
 });
 
 t.test('paired comparison on the same games', async (t) => {
-  const pts = (ps: number[]) => ({ points: ps.map((p, i) => ({ event: `e${i}`, ts: 1, y: i % 2, p })) });
+  const pts = (ps: number[]) => ({ points: ps.map((p, i) => ({ event: `e${i}`, commence_ts: 5, ts: 1, y: i % 2, p })) });
   const base = { ...pts([0.4, 0.6, 0.5, 0.5]), group: { source: 's', sport: 'nba', phase: 'pregame' as const, method: 'proportional' } };
   const other = pts([0.3, 0.7, 0.5, 0.5]);
   // Brier terms: base .16 .16 .25 .25, other .09 .09 .25 .25: differences -.07 -.07 0 0, mean -0.035.
@@ -177,4 +177,8 @@ t.test('paired comparison on the same games', async (t) => {
   t.ok(Math.abs(r.brier_diff_se! - Math.sqrt((4 * 0.035 ** 2) / 3) / 2) < 1e-15);
   t.ok(r.log_loss_diff < 0);
   t.equal(pairedComparison({ points: [] }, base), undefined);
+  // Only games both scored are paired.
+  const some = pairedComparison({ points: [other.points[1]!, other.points[3]!] }, base)!;
+  t.equal(some.n, 2);
+  t.ok(Math.abs(some.brier_diff + 0.035) < 1e-15, '(-.07 + 0)/2');
 });
