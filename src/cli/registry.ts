@@ -12,6 +12,14 @@ export const COMMANDS = {
     load: () => import('./ndcat.js'),
   },
   // commands of later issues are added below this line
+  'import-history': {
+    summary: 'turn a CSV of historical moneylines and scores into odds.line and result records',
+    load: () => import('./import-history.js'),
+  },
+  calibrate: {
+    summary: 'score fair probabilities against results: Brier, log loss, reliability, ECE; Kelly sign-off',
+    load: () => import('./calibrate.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -4,12 +4,18 @@
 // states every value a run used.
 import { z } from 'zod';
 import { logSection, metricsSection, streamSection } from './sections/core.js';
+import { calibrateSection } from './sections/calibrate.js';
+import { feesSection } from './sections/fees.js';
+import { kellySection } from './sections/kelly.js';
 
 export const sections = {
   log: logSection,
   metrics: metricsSection,
   stream: streamSection,
   // sections of later commands are added below this line
+  calibrate: calibrateSection,
+  fees: feesSection,
+  kelly: kellySection,
 };
 
 export const configSchema = z.strictObject(sections);

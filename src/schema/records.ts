@@ -304,6 +304,25 @@ export const calibration = z.looseObject({
   deciles_quantile: z.array(bucket).optional(),
   within_tolerance: z.boolean(),
   tolerance: z.number().nonnegative(),
+  /** Which probability per game was scored: the close or every record (calibrate --at). */
+  at: z.enum(['close', 'all']).optional(),
+  /** Number of uniform bins of `buckets`. */
+  bins: z.number().int().min(2).optional(),
+  /** The forecast scored: p_home against a home win. */
+  scored: z.literal('p_home').optional(),
+  /** Share of home wins among the scored games. */
+  base_rate: probability.optional(),
+  /** Mean forecast. */
+  mean_p: probability.optional(),
+  /** Game-by-game comparison with another method on the same games (this minus baseline; negative is better). */
+  vs_baseline: z.looseObject({
+    baseline: nonEmpty,
+    n: z.number().int().positive(),
+    brier_diff: z.number(),
+    brier_diff_se: z.number().nullable(),
+    log_loss_diff: z.number(),
+    log_loss_diff_se: z.number().nullable(),
+  }).optional(),
 });
 
 /** The Kelly gate: a calibration sign-off for one oracle path (calibrate --signoff). */
@@ -319,6 +338,12 @@ export const calibrationSignoff = z.looseObject({
   tolerance: z.number().nonnegative(),
   within_tolerance: z.literal(true),
   config_fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  at: z.enum(['close', 'all']).optional(),
+  bins: z.number().int().min(2).optional(),
+  /** The fewest games the sign-off required. */
+  min_n: z.number().int().positive().optional(),
+  /** Latest ts of the data the sign-off rests on (ts is when it was signed). */
+  data_ts: epochMs.optional(),
 });
 
 export const clv = z.looseObject({
