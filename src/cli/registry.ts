@@ -12,6 +12,10 @@ export const COMMANDS = {
     load: () => import('./ndcat.js'),
   },
   // commands of later issues are added below this line
+  ledger: {
+    summary: 'locked, append-only CSV ledgers: append records, verify, roll up per-process files',
+    load: () => import('./ledger.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -4,12 +4,14 @@
 // states every value a run used.
 import { z } from 'zod';
 import { logSection, metricsSection, streamSection } from './sections/core.js';
+import { ledgerSection } from './sections/ledger.js';
 
 export const sections = {
   log: logSection,
   metrics: metricsSection,
   stream: streamSection,
   // sections of later commands are added below this line
+  ledger: ledgerSection,
 };
 
 export const configSchema = z.strictObject(sections);
