@@ -194,7 +194,11 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
         not_ledgered_by_type: notLedgered,
         ...(extra.size ? { fields_not_in_columns: [...extra] } : {}),
         ...(writer?.tornBytes ? { torn_bytes_moved: writer.tornBytes } : {}),
-        ...(writer?.lockStats ? { lock_wait_ms: writer.lockStats.waitedMs, lock_wait_max_ms: writer.lockStats.maxWaitMs, stale_locks_taken_over: writer.lockStats.takenOver } : {}),
+        ...(writer?.lockStats ? {
+          lock_wait_ms: writer.lockStats.waitedMs, lock_wait_max_ms: writer.lockStats.maxWaitMs,
+          lock_held_ms: writer.lockStats.heldMs, lock_held_max_ms: writer.lockStats.maxHeldMs,
+          stale_locks_taken_over: writer.lockStats.takenOver,
+        } : {}),
       });
     }
     if (!type) ctx.log.warn('no record to ledger: nothing was written', { file: path });

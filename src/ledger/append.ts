@@ -2,8 +2,7 @@
 // (a torn row left by a killed writer is moved to FILE.torn), check the header, write all
 // rows in one write, fsync, release. Only then are the batch's records reported as
 // committed. With --per-process the file is this process's own and no lock is taken.
-import { ftruncateSync, fsyncSync, fstatSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, ftruncateSync, fsyncSync, fstatSync, openSync } from 'node:fs';
 import { BoundaryScanner, headerLine, looksTorn, type Tail } from './csv.js';
 import { canonicalPath, createLedger, readBytes, saveTorn, scanFile, scanRange, writeAll } from './file.js';
 import { LedgerLock, LockError, type LockOptions } from './lock.js';
@@ -53,6 +52,9 @@ export class LedgerWriter {
   bytes = 0;
   tornBytes = 0;
   created = false;
+  /** Time from taking the lock to releasing it, ms (total and worst). */
+  heldMs = 0;
+  maxHeldMs = 0;
 
   constructor(private readonly opts: WriterOptions) {
     this.header = headerLine(opts.columns);
@@ -64,8 +66,9 @@ export class LedgerWriter {
     return this.path;
   }
 
-  get lockStats(): { waitedMs: number; maxWaitMs: number; takenOver: number } | undefined {
-    return this.lock ? { waitedMs: this.lock.waitedMs, maxWaitMs: this.lock.maxWaitMs, takenOver: this.lock.takenOver } : undefined;
+  get lockStats(): { waitedMs: number; maxWaitMs: number; heldMs: number; maxHeldMs: number; takenOver: number } | undefined {
+    const l = this.lock;
+    return l ? { waitedMs: l.waitedMs, maxWaitMs: l.maxWaitMs, heldMs: this.heldMs, maxHeldMs: this.maxHeldMs, takenOver: l.takenOver } : undefined;
   }
 
   /** Create the file if needed and learn where its whole rows end (outside the lock). */
@@ -86,10 +89,14 @@ export class LedgerWriter {
     if (!this.scanner) await this.open();
     const data = Buffer.from(csv);
     if (this.lock) await this.lock.acquire();
+    const held = Date.now();
     try {
       await this.commitHeld(data);
     } finally {
       if (this.lock) await this.lock.unlock();
+      const ms = Date.now() - held;
+      this.heldMs += ms;
+      if (ms > this.maxHeldMs) this.maxHeldMs = ms;
     }
     this.rows += count;
     this.batches++;
@@ -97,9 +104,8 @@ export class LedgerWriter {
   }
 
   private async commitHeld(data: Buffer): Promise<void> {
-    const fh = await open(this.path, 'a+');
+    const fd = openSync(this.path, 'a+');
     try {
-      const fd = fh.fd;
       let st = fstatSync(fd);
       if (!this.scanner || st.ino !== this.ino || st.size < this.scanner.offset) {
         // Replaced or shrunk under us: learn it again from the start.
@@ -107,7 +113,7 @@ export class LedgerWriter {
         this.ino = st.ino;
       }
       const scanner = this.scanner;
-      await scanRange(fh, scanner, scanner.offset, st.size);
+      await scanRange(fd, scanner, scanner.offset, st.size);
       if (scanner.offset !== st.size) {
         this.scanner = undefined;
         throw new LedgerDamagedError(`${this.path} changed size while being read under the lock`);
@@ -131,7 +137,7 @@ export class LedgerWriter {
       }
       this.scanner = new BoundaryScanner(after);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 

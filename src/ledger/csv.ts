@@ -80,55 +80,47 @@ export function parseRecords(texts: readonly string[]): string[][] {
 /**
  * Tracks record boundaries over a byte stream fed in order. `lastBoundary` is the offset
  * just past the last "\n" outside quotes: the bytes before it are whole rows; the bytes
- * after it (if any) are an unfinished row.
+ * after it (if any) are an unfinished row. Uses native byte search (memchr), so scanning
+ * what other writers appended costs little.
  */
 export class BoundaryScanner {
   /** Bytes fed so far (offset of the next byte). */
   offset: number;
   inQuote = false;
   lastBoundary: number;
-  /** "\n" bytes seen, and how many of them lie before lastBoundary. */
-  newlines = 0;
-  private newlinesAtBoundary = 0;
 
   constructor(start = 0) {
     this.offset = start;
     this.lastBoundary = start;
   }
 
-  feed(buf: Uint8Array): void {
+  feed(buf: Buffer): void {
+    const len = buf.length;
     let q = this.inQuote;
-    let nl = this.newlines;
     let boundary = -1;
-    let nlAtBoundary = this.newlinesAtBoundary;
-    for (let i = 0; i < buf.length; i++) {
-      const c = buf[i];
-      if (c === QUOTE) q = !q;
-      else if (c === NL) {
-        nl++;
-        if (!q) {
-          boundary = i;
-          nlAtBoundary = nl;
+    let pos = 0;
+    while (pos < len) {
+      const quote = buf.indexOf(QUOTE, pos);
+      if (!q) {
+        // Every "\n" before the next quote is outside quotes: the last one is a boundary.
+        const end = quote === -1 ? len : quote;
+        if (end > pos) {
+          const nl = buf.lastIndexOf(NL, end - 1);
+          if (nl >= pos) boundary = nl;
         }
       }
+      if (quote === -1) break;
+      q = !q;
+      pos = quote + 1;
     }
-    if (boundary >= 0) {
-      this.lastBoundary = this.offset + boundary + 1;
-      this.newlinesAtBoundary = nlAtBoundary;
-    }
+    if (boundary >= 0) this.lastBoundary = this.offset + boundary + 1;
     this.inQuote = q;
-    this.newlines = nl;
-    this.offset += buf.length;
+    this.offset += len;
   }
 
   /** True when everything fed so far is whole rows. */
   get clean(): boolean {
     return !this.inQuote && this.lastBoundary === this.offset;
-  }
-
-  /** Line number (1-based, relative to where scanning started) of the unfinished row. */
-  get tailLine(): number {
-    return this.newlinesAtBoundary + 1;
   }
 }
 

@@ -1,7 +1,6 @@
 // File operations shared by append, verify and rollup: creating a ledger with its header
 // in one atomic step, scanning a range for record boundaries, and moving a torn tail aside.
-import { closeSync, fsyncSync, linkSync, openSync, readSync, realpathSync, unlinkSync, writeSync, existsSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, read, readSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { BoundaryScanner } from './csv.js';
@@ -79,28 +78,38 @@ export function writeAll(fd: number, buf: Buffer): void {
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
-/** Feed bytes [from, to) of an open file to the scanner, yielding between chunks. */
-export async function scanRange(fh: FileHandle, scanner: BoundaryScanner, from: number, to: number): Promise<void> {
+/**
+ * Feed bytes [from, to) of an open file to the scanner. A short range is read at once
+ * (a writer scans what others appended since its last batch: fast, under the lock); a
+ * long one in chunks that yield to the event loop, so a held lock keeps being refreshed.
+ */
+export async function scanRange(fd: number, scanner: BoundaryScanner, from: number, to: number): Promise<void> {
   const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, to - from)));
+  const yieldEach = to - from > 4 * CHUNK;
   let pos = from;
   while (pos < to) {
-    const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, to - pos), pos);
+    const want = Math.min(buf.length, to - pos);
+    const bytesRead = yieldEach ? await readAsync(fd, buf, want, pos) : readSync(fd, buf, 0, want, pos);
     if (bytesRead === 0) break;
     scanner.feed(buf.subarray(0, bytesRead));
     pos += bytesRead;
   }
 }
 
+function readAsync(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
 /** Scan a whole file from the start (outside any lock). */
 export async function scanFile(file: string): Promise<{ scanner: BoundaryScanner; ino: number; size: number }> {
-  const fh = await open(file, 'r');
+  const fd = openSync(file, 'r');
   try {
-    const st = await fh.stat();
+    const st = fstatSync(fd);
     const scanner = new BoundaryScanner(0);
-    await scanRange(fh, scanner, 0, st.size);
+    await scanRange(fd, scanner, 0, st.size);
     return { scanner, ino: st.ino, size: st.size };
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 

@@ -85,25 +85,31 @@ export class LedgerLock {
     if (this.release) throw new Error('lock already held');
     if (this.compromised) throw this.lostError();
     const t0 = Date.now();
-    // Exponential backoff from 2 ms to 50 ms, randomised (x1..2) so waiters spread out;
-    // enough retries that even the shortest draws add up to waitMs.
-    const retries = { retries: retriesFor(this.opts.waitMs, 2, 1.6, 50), factor: 1.6, minTimeout: 2, maxTimeout: 50, randomize: true };
-    try {
-      this.release = await lockfile.lock(this.file, {
-        stale: this.opts.staleMs,
-        update: 1000,
-        retries,
-        realpath: false,
-        lockfilePath: this.lockPath,
-        fs: this.fs,
-        onCompromised: (err) => {
-          this.compromised = err;
-        },
-      });
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ELOCKED') throw new LockError(`could not lock ${this.file} within ${this.opts.waitMs} ms (held by another writer)`, 'ETIMEOUT');
-      throw new LockError(`could not lock ${this.file}: ${err.message}`, 'ELOCK');
+    // Exponential backoff from 2 ms to 50 ms, randomised (x1..2) so waiters spread out,
+    // in rounds of about a second, until waitMs has passed.
+    const retries = { retries: retriesFor(1000, 2, 1.6, 50), factor: 1.6, minTimeout: 2, maxTimeout: 50, randomize: true };
+    for (;;) {
+      try {
+        this.release = await lockfile.lock(this.file, {
+          stale: this.opts.staleMs,
+          update: 1000,
+          retries,
+          realpath: false,
+          lockfilePath: this.lockPath,
+          fs: this.fs,
+          onCompromised: (err) => {
+            this.compromised = err;
+          },
+        });
+        break;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'ELOCKED') {
+          if (Date.now() - t0 < this.opts.waitMs) continue;
+          throw new LockError(`could not lock ${this.file} within ${this.opts.waitMs} ms (held by another writer)`, 'ETIMEOUT');
+        }
+        throw new LockError(`could not lock ${this.file}: ${err.message}`, 'ELOCK');
+      }
     }
     const waited = Date.now() - t0;
     this.waitedMs += waited;

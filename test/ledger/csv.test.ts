@@ -71,21 +71,39 @@ t.test('splitter: an unfinished final row is the tail, with its line and byte of
   t.match(b.tail, { start: 4, line: 3, text: '2,"ab\nc', inQuote: true }, 'a tail inside a quoted field spans lines');
 });
 
-t.test('boundary scanner: incremental, equals a whole scan, knows the tail line', async (t) => {
-  const text = Buffer.from('h\n"a\nb",1\n"q""",2\nx,"un\nfin');
-  const whole = new BoundaryScanner();
-  whole.feed(text);
-  t.equal(whole.lastBoundary, text.indexOf('x,"un'));
-  t.equal(whole.inQuote, true);
-  t.equal(whole.clean, false);
-  t.equal(whole.tailLine, 5);
-  const parts = new BoundaryScanner();
-  for (let i = 0; i < text.length; i += 4) parts.feed(text.subarray(i, i + 4));
-  t.same([parts.lastBoundary, parts.inQuote, parts.offset, parts.tailLine], [whole.lastBoundary, whole.inQuote, whole.offset, whole.tailLine]);
-  const clean = new BoundaryScanner(100);
-  clean.feed(Buffer.from('a,"b\nc"\n'));
-  t.ok(clean.clean);
-  t.equal(clean.lastBoundary, 108, 'offsets count from where scanning started');
+t.test('boundary scanner: incremental over any chunking, equals a byte-by-byte parity scan', async (t) => {
+  const reference = (b: Buffer): { lastBoundary: number; inQuote: boolean } => {
+    let q = false;
+    let last = 0;
+    for (let i = 0; i < b.length; i++) {
+      if (b[i] === 0x22) q = !q;
+      else if (b[i] === 0x0a && !q) last = i + 1;
+    }
+    return { lastBoundary: last, inQuote: q };
+  };
+  const texts = [
+    'h\n"a\nb",1\n"q""",2\nx,"un\nfin',
+    'h\n1,2\n3,4\n',
+    'a,"b\nc"\n',
+    '"""",x\n"\n\n"\n\n,"',
+    '',
+    'no newline at all',
+  ];
+  for (const text of texts) {
+    const buf = Buffer.from(text);
+    const want = reference(buf);
+    for (const size of [1, 2, 3, 5, 1000]) {
+      const s = new BoundaryScanner();
+      for (let i = 0; i < buf.length; i += size) s.feed(buf.subarray(i, i + size));
+      t.same({ lastBoundary: s.lastBoundary, inQuote: s.inQuote }, want, `${JSON.stringify(text)} in chunks of ${size}`);
+      t.equal(s.offset, buf.length);
+      t.equal(s.clean, !want.inQuote && want.lastBoundary === buf.length);
+    }
+  }
+  const from = new BoundaryScanner(100);
+  from.feed(Buffer.from('a,"b\nc"\n'));
+  t.ok(from.clean);
+  t.equal(from.lastBoundary, 108, 'offsets count from where scanning started');
 });
 
 t.test('looksTorn: a prefix of one row is torn; a stray quote or too many fields is damage', async (t) => {
