@@ -3,7 +3,7 @@
 // `rollup` merges per-process ledgers deterministically; `verify` checks a ledger and,
 // with --repair, moves a torn final row aside. The file logic lives in src/ledger.
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { Option } from 'commander';
 import { fieldsOf, isRecordType, RECORD_TYPES, validateRecord, type RecordType } from '../schema/index.js';
 import { rowOf, stringifyRows } from '../ledger/csv.js';
@@ -89,6 +89,7 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
     const given = opts.columns;
     if (given) checkColumns(given);
     const path = opts.perProcess ? perProcessPath(file) : file;
+    if (!existsSync(dirname(path))) throw new UsageError(`${dirname(path)}: no such directory for the ledger`);
     let type: RecordType | undefined = opts.type;
     let columns: string[] | undefined;
     let columnSet: Set<string> = new Set();

@@ -67,10 +67,11 @@ t.test('--type: other types get no row; invalid records of the type are rejected
 
 t.test('the record that chooses the type is validated too', async (t) => {
   const dir = tmp();
-  const r = await ledger(['append', `${dir}/f.csv`], { input: ndjson([{ ...fill(3, 1), side: 'maybe' }, fill(3, 2)]) });
+  const r = await ledger(['append', `${dir}/f.csv`], { input: ndjson([{ ...fill(3, 1), side: 'maybe' }, fill(3, 2), { ...fill(3, 3), count: -1 }, fill(3, 4)]) });
   t.equal(r.code, 0);
-  t.same(readCsv(`${dir}/f.csv`).rows.map((row) => row[5]), ['t-3-2']);
-  t.match(summaryOf(r), { rows: 1, rejected_by_reason: { schema: 1 } });
+  t.same(readCsv(`${dir}/f.csv`).rows.map((row) => row[5]), ['t-3-2', 't-3-4'], 'and so are the later ones');
+  t.match(summaryOf(r), { rows: 2, rejected_by_reason: { schema: 2 } });
+  t.same(records(r).slice(1).map((x) => x.trade_id), ['t-3-2', 't-3-4'], 'rejected records are not passed on');
 });
 
 t.test('a first record of a type without a schema: exit 2 (give --type)', async (t) => {
@@ -184,8 +185,30 @@ t.test('a chunk larger than --batch-rows is committed in several batches, record
   t.same(records(r).slice(1).map((x) => x.trade_id), recs.map((x) => x.trade_id));
 });
 
-t.test('usage errors: duplicate columns, unknown type', async (t) => {
+t.test('SIGTERM mid-stream: what was read is committed, then exit 0; stdout lists exactly the rows', async (t) => {
   const dir = tmp();
+  const f = `${dir}/f.csv`;
+  let out = '';
+  const r = await ledger(['append', f], {
+    onSpawn(child) {
+      child.stdin!.write(ndjson(Array.from({ length: 300 }, (_, i) => fill(11, i))));
+      child.stdout!.on('data', (b: Buffer) => {
+        out += b.toString();
+        if ((out.match(/"type":"fill"/g)?.length ?? 0) === 300) {
+          child.kill('SIGTERM');
+          child.stdin!.end(); // (the stdin reader of this branch's kit waits for EOF after a signal)
+        }
+      });
+    },
+  });
+  t.equal(r.code, 0, r.stderr);
+  t.match(summaryOf(r), { rows: 300, stopped_by: 'SIGTERM' });
+  t.equal(readCsv(f).rows.length, 300);
+});
+
+t.test('usage errors: duplicate columns, unknown type, missing directory', async (t) => {
+  const dir = tmp();
+  t.equal((await ledger(['append', `${dir}/no/such/f.csv`], { input: ndjson([fill(12, 1)]) })).code, 2);
   t.equal((await ledger(['append', `${dir}/f.csv`, '--columns', 'ts,ts'], { input: '' })).code, 2);
   t.equal((await ledger(['append', `${dir}/f.csv`, '--type', 'nope'], { input: '' })).code, 2);
   t.equal((await ledger(['append'], { input: '' })).code, 2);
