@@ -258,9 +258,10 @@ export function buildCommand(spec: CommandSpec<any>, parent?: string): Command {
   const cmd = new Command(spec.name);
   SPEC_OF.set(cmd, { spec, full });
   cmd.description(reflow(spec.description));
+  if (spec.summary) cmd.summary(spec.summary); // the parent's list of subcommands shows this line
   if (spec.args) cmd.arguments(spec.args);
   cmd.helpOption('-h, --help', 'show this help');
-  cmd.addHelpText('beforeAll', helpHeader(spec, full));
+  cmd.addHelpText('before', helpHeader(spec, full)); // 'beforeAll' would repeat the parent's header in a subcommand's help
   cmd.addHelpText('after', EXIT_HELP + envHelp(spec));
   cmd.showHelpAfterError('(run with --help for usage and examples)');
   cmd.configureHelp({ sortOptions: false, showGlobalOptions: false });

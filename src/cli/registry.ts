@@ -20,6 +20,10 @@ export const COMMANDS = {
     summary: 'score fair probabilities against results: Brier, log loss, reliability, ECE; Kelly sign-off',
     load: () => import('./calibrate.js'),
   },
+  ledger: {
+    summary: 'locked, append-only CSV ledgers: append records, verify, roll up per-process files',
+    load: () => import('./ledger.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -7,6 +7,7 @@ import { logSection, metricsSection, streamSection } from './sections/core.js';
 import { calibrateSection } from './sections/calibrate.js';
 import { feesSection } from './sections/fees.js';
 import { kellySection } from './sections/kelly.js';
+import { ledgerSection } from './sections/ledger.js';
 
 export const sections = {
   log: logSection,
@@ -16,6 +17,7 @@ export const sections = {
   calibrate: calibrateSection,
   fees: feesSection,
   kelly: kellySection,
+  ledger: ledgerSection,
 };
 
 export const configSchema = z.strictObject(sections);

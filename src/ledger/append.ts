@@ -1,0 +1,171 @@
+// The ledger writer. One commit = one batch of rows: take the lock, check the file's end
+// (a torn row left by a killed writer is moved to FILE.torn), check the header, write all
+// rows in one write, fsync, release. Only then are the batch's records reported as
+// committed. With --per-process the file is this process's own and no lock is taken.
+import { closeSync, ftruncateSync, fsyncSync, fstatSync, openSync } from 'node:fs';
+import { BoundaryScanner, headerLine, looksTorn, type Tail } from './csv.js';
+import { canonicalPath, createLedger, readBytes, saveTorn, scanFile, scanRange, writeAll } from './file.js';
+import { LedgerLock, LockError, type LockOptions } from './lock.js';
+
+/** The file's header is not ours: exit 2, naming both. */
+export class HeaderMismatchError extends Error {
+  constructor(readonly file: string, readonly found: string, readonly expected: string) {
+    super(`${file} has header "${found}" but this run writes "${expected}": use another file or --columns ${expected}`);
+    this.name = 'HeaderMismatchError';
+  }
+}
+
+/** The ledger ends in damage that is not a torn row: exit 1, run ledger verify. */
+export class LedgerDamagedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerDamagedError';
+  }
+}
+
+export interface TornEvent {
+  file: string;
+  tornFile: string;
+  offset: number;
+  bytes: number;
+}
+
+export interface WriterOptions {
+  /** The ledger file (the --per-process name already applied). */
+  file: string;
+  columns: readonly string[];
+  /** undefined: no lock (--per-process). */
+  lock: LockOptions | undefined;
+  onTorn?(e: TornEvent): void;
+}
+
+export class LedgerWriter {
+  readonly header: string;
+  private readonly headerBuf: Buffer;
+  private path: string;
+  private lock: LedgerLock | undefined;
+  /** What we know of the file: its inode, and a boundary up to which it is whole rows. */
+  private scanner: BoundaryScanner | undefined;
+  private ino: number | undefined;
+  rows = 0;
+  batches = 0;
+  bytes = 0;
+  tornBytes = 0;
+  created = false;
+  /** Time from taking the lock to releasing it, ms (total and worst). */
+  heldMs = 0;
+  maxHeldMs = 0;
+
+  constructor(private readonly opts: WriterOptions) {
+    this.header = headerLine(opts.columns);
+    this.headerBuf = Buffer.from(this.header);
+    this.path = opts.file;
+  }
+
+  get file(): string {
+    return this.path;
+  }
+
+  get lockStats(): { waitedMs: number; maxWaitMs: number; heldMs: number; maxHeldMs: number; takenOver: number } | undefined {
+    const l = this.lock;
+    return l ? { waitedMs: l.waitedMs, maxWaitMs: l.maxWaitMs, heldMs: this.heldMs, maxHeldMs: this.maxHeldMs, takenOver: l.takenOver } : undefined;
+  }
+
+  /** Create the file if needed and learn where its whole rows end (outside the lock). */
+  async open(): Promise<void> {
+    this.created = createLedger(this.path, this.header);
+    this.path = canonicalPath(this.path); // one lock per file, whatever path names it
+    if (this.opts.lock) this.lock = new LedgerLock(this.path, this.opts.lock);
+    const { scanner, ino } = await scanFile(this.path);
+    // Bytes before a boundary are whole rows and stay so (a repair truncates only past the
+    // last boundary); the rest is checked again under the lock.
+    this.scanner = new BoundaryScanner(scanner.lastBoundary);
+    this.ino = ino;
+  }
+
+  /** Commit rows (already encoded as CSV text, `count` rows). Resolves once fsynced. */
+  async commit(csv: string, count: number): Promise<void> {
+    if (count === 0) return;
+    if (!this.scanner) await this.open();
+    const data = Buffer.from(csv);
+    if (this.lock) await this.lock.acquire();
+    const held = Date.now();
+    try {
+      await this.commitHeld(data);
+    } finally {
+      if (this.lock) await this.lock.unlock();
+      const ms = Date.now() - held;
+      this.heldMs += ms;
+      if (ms > this.maxHeldMs) this.maxHeldMs = ms;
+    }
+    this.rows += count;
+    this.batches++;
+    this.bytes += data.length;
+  }
+
+  private async commitHeld(data: Buffer): Promise<void> {
+    const fd = openSync(this.path, 'a+');
+    try {
+      let st = fstatSync(fd);
+      if (!this.scanner || st.ino !== this.ino || st.size < this.scanner.offset) {
+        // Replaced or shrunk under us: learn it again from the start.
+        this.scanner = new BoundaryScanner(0);
+        this.ino = st.ino;
+      }
+      const scanner = this.scanner;
+      await scanRange(fd, scanner, scanner.offset, st.size);
+      if (scanner.offset !== st.size) {
+        this.scanner = undefined;
+        throw new LedgerDamagedError(`${this.path} changed size while being read under the lock`);
+      }
+      if (scanner.lastBoundary > 0) this.checkHeader(fd, scanner.lastBoundary);
+      let size = st.size;
+      if (!scanner.clean) {
+        this.moveTail(fd, scanner, size);
+        size = scanner.lastBoundary;
+        st = fstatSync(fd);
+        if (st.size !== size) throw new LockError(`${this.path} changed while its torn tail was moved (another writer without the lock?)`, 'ECOMPROMISED');
+      }
+      const out = size === 0 ? Buffer.concat([this.headerBuf, data]) : data;
+      this.lock?.holdOrThrow();
+      writeAll(fd, out);
+      fsyncSync(fd);
+      const after = fstatSync(fd).size;
+      if (after !== size + out.length) {
+        this.scanner = undefined;
+        throw new LockError(`${this.path} grew by ${after - size} bytes while we wrote ${out.length}: another process wrote without the lock`, 'ECOMPROMISED');
+      }
+      this.scanner = new BoundaryScanner(after);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private checkHeader(fd: number, boundary: number): void {
+    const n = this.headerBuf.length;
+    const head = readBytes(fd, 0, Math.min(n, boundary));
+    if (head.equals(this.headerBuf)) return;
+    const firstLine = readBytes(fd, 0, Math.min(boundary, 64 * 1024)).toString('utf8');
+    const nl = firstLine.indexOf('\n');
+    throw new HeaderMismatchError(this.path, (nl >= 0 ? firstLine.slice(0, nl) : firstLine), this.header.slice(0, -1));
+  }
+
+  /** A writer died in mid-write: move what it left after the last whole row to FILE.torn. */
+  private moveTail(fd: number, scanner: BoundaryScanner, size: number): void {
+    const from = scanner.lastBoundary;
+    const bytes = readBytes(fd, from, size);
+    const tail: Tail = { start: from, bytes: bytes.length, line: 0, text: bytes.toString('utf8'), inQuote: scanner.inQuote };
+    const verdict = looksTorn(tail, this.opts.columns.length);
+    if (!verdict.torn) {
+      throw new LedgerDamagedError(`${this.path} ends, from byte ${from}, with ${bytes.length} bytes that are not a torn row (${verdict.why}); run ledger verify`);
+    }
+    const tornFile = saveTorn(this.path, bytes);
+    this.lock?.holdOrThrow();
+    ftruncateSync(fd, from);
+    fsyncSync(fd);
+    scanner.offset = from;
+    scanner.inQuote = false;
+    this.tornBytes += bytes.length;
+    this.opts.onTorn?.({ file: this.path, tornFile, offset: from, bytes: bytes.length });
+  }
+}

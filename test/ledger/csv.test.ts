@@ -1,0 +1,118 @@
+// Row encoding and record boundaries: what a ledger row looks like, and how ledger bytes
+// are cut back into rows (a quoted cell may hold commas, quotes and line breaks).
+import t from 'tap';
+import { parse } from 'csv-parse/sync';
+import {
+  BoundaryScanner, RecordSplitter, encodeCell, headerLine, looksTorn, parseRecord, parseRecords, rowOf, stringifyRows,
+  type SplitRecord,
+} from '../../src/ledger/csv.js';
+
+t.test('cells: strings as is, JSON numbers, true/false, empty for absent/null, JSON for arrays/objects', async (t) => {
+  t.equal(encodeCell('KXNBA-1'), 'KXNBA-1');
+  t.equal(encodeCell(''), '');
+  t.equal(encodeCell(0.42), '0.42');
+  t.equal(encodeCell(-3), '-3');
+  t.equal(encodeCell(1769380000001), '1769380000001');
+  t.equal(encodeCell(1e21), '1e+21');
+  t.equal(encodeCell(true), 'true');
+  t.equal(encodeCell(false), 'false');
+  t.equal(encodeCell(null), '');
+  t.equal(encodeCell(undefined), '');
+  t.equal(encodeCell(['pinnacle', 'draftkings']), '["pinnacle","draftkings"]');
+  t.equal(encodeCell({ a: 1, b: [2] }), '{"a":1,"b":[2]}');
+  t.same(rowOf({ type: 'x', ts: 5, p: 0.5, gone: null }, ['ts', 'p', 'gone', 'absent']), ['5', '0.5', '', '']);
+});
+
+t.test('quoted fields with commas, quotes and newlines survive a round trip', async (t) => {
+  const rows = [
+    ['plain', 'a,b', 'say "hi"', 'line1\nline2', 'cr\rhere', '', ' lead', 'é€😀', '["x","y"]'],
+    ['2', '"', '""', '\n', ',', 'x', 'y', 'z', '{"k":"v,w"}'],
+  ];
+  const text = stringifyRows(rows);
+  t.ok(text.endsWith('\n'));
+  t.equal(text.split('\n')[0], 'plain,"a,b","say ""hi""","line1');
+  t.same(parse(text, { record_delimiter: '\n' }), rows, 'csv-parse (rows end in \n) reads back exactly what was written');
+  t.equal(headerLine(['type', 'ts', 'a,b']), 'type,ts,"a,b"\n');
+  t.equal(stringifyRows([]), '');
+});
+
+t.test('parseRecord / parseRecords: one record per text, empty line is one empty field', async (t) => {
+  t.same(parseRecord('a,"b\nc",d'), ['a', 'b\nc', 'd']);
+  t.same(parseRecord(''), ['']);
+  t.same(parseRecord('x,y\r'), ['x', 'y\r'], 'a \\r is data, not a delimiter');
+  t.same(parseRecords(['a,b', '', '"c,d",e']), [['a', 'b'], [''], ['c,d', 'e']]);
+  t.throws(() => parseRecord('a,b"c'), /quote/i, 'a stray quote does not parse');
+  t.throws(() => parseRecords(['a', 'b,"c']), 'a bad record fails the batch');
+});
+
+function splitAll(buf: Buffer, chunk: number): { recs: SplitRecord[]; tail: ReturnType<RecordSplitter['end']> } {
+  const s = new RecordSplitter();
+  const recs: SplitRecord[] = [];
+  for (let i = 0; i < buf.length; i += chunk) s.push(buf.subarray(i, i + chunk), (r) => recs.push(r));
+  return { recs, tail: s.end() };
+}
+
+t.test('splitter: rows cut at newlines outside quotes, with start lines, for any chunking', async (t) => {
+  const text = 'h1,h2\n1,"a\nb"\n2,"x,""y"""\n\n3,z\n';
+  const buf = Buffer.from(text);
+  for (const chunk of [1, 2, 3, 7, 1000]) {
+    const { recs, tail } = splitAll(buf, chunk);
+    t.same(recs.map((r) => [r.text, r.line]), [['h1,h2', 1], ['1,"a\nb"', 2], ['2,"x,""y"""', 4], ['', 5], ['3,z', 6]], `chunk ${chunk}`);
+    t.equal(tail, undefined, `chunk ${chunk}: no tail`);
+    for (const r of recs) t.equal(buf.subarray(r.start, r.end).toString(), r.text);
+  }
+});
+
+t.test('splitter: an unfinished final row is the tail, with its line and byte offset', async (t) => {
+  const a = splitAll(Buffer.from('h\n1\n2,abc'), 3);
+  t.same(a.recs.map((r) => r.text), ['h', '1']);
+  t.match(a.tail, { start: 4, bytes: 5, line: 3, text: '2,abc', inQuote: false });
+  const b = splitAll(Buffer.from('h\n1\n2,"ab\nc'), 2);
+  t.match(b.tail, { start: 4, line: 3, text: '2,"ab\nc', inQuote: true }, 'a tail inside a quoted field spans lines');
+});
+
+t.test('boundary scanner: incremental over any chunking, equals a byte-by-byte parity scan', async (t) => {
+  const reference = (b: Buffer): { lastBoundary: number; inQuote: boolean } => {
+    let q = false;
+    let last = 0;
+    for (let i = 0; i < b.length; i++) {
+      if (b[i] === 0x22) q = !q;
+      else if (b[i] === 0x0a && !q) last = i + 1;
+    }
+    return { lastBoundary: last, inQuote: q };
+  };
+  const texts = [
+    'h\n"a\nb",1\n"q""",2\nx,"un\nfin',
+    'h\n1,2\n3,4\n',
+    'a,"b\nc"\n',
+    '"""",x\n"\n\n"\n\n,"',
+    '',
+    'no newline at all',
+  ];
+  for (const text of texts) {
+    const buf = Buffer.from(text);
+    const want = reference(buf);
+    for (const size of [1, 2, 3, 5, 1000]) {
+      const s = new BoundaryScanner();
+      for (let i = 0; i < buf.length; i += size) s.feed(buf.subarray(i, i + size));
+      t.same({ lastBoundary: s.lastBoundary, inQuote: s.inQuote }, want, `${JSON.stringify(text)} in chunks of ${size}`);
+      t.equal(s.offset, buf.length);
+      t.equal(s.clean, !want.inQuote && want.lastBoundary === buf.length);
+    }
+  }
+  const from = new BoundaryScanner(100);
+  from.feed(Buffer.from('a,"b\nc"\n'));
+  t.ok(from.clean);
+  t.equal(from.lastBoundary, 108, 'offsets count from where scanning started');
+});
+
+t.test('looksTorn: a prefix of one row is torn; a stray quote or too many fields is damage', async (t) => {
+  const tail = (text: string, inQuote: boolean) => ({ start: 0, bytes: text.length, line: 1, text, inQuote });
+  t.same(looksTorn(tail('fill,17693,KX', false), 5), { torn: true });
+  t.same(looksTorn(tail('fill,"a, b', true), 5), { torn: true });
+  t.same(looksTorn(tail('fill,"say ""', true), 5), { torn: true }, 'cut inside an escaped quote');
+  t.same(looksTorn(tail('fill,"multi\nline', true), 5), { torn: true });
+  t.match(looksTorn(tail('a,b,c,d,e,f', false), 5), { torn: false, why: /6 fields/ });
+  t.match(looksTorn(tail('3,"b"c\n5,6\n7,8', true), 5), { torn: false });
+  t.match(looksTorn(tail('3,b"c', false), 5), { torn: false, why: /quote/i });
+});
