@@ -4,12 +4,15 @@
 // states every value a run used.
 import { z } from 'zod';
 import { logSection, metricsSection, streamSection } from './sections/core.js';
+import { boltoddsSection, oddsapiSection } from './sections/feeds.js';
 
 export const sections = {
   log: logSection,
   metrics: metricsSection,
   stream: streamSection,
   // sections of later commands are added below this line
+  boltodds: boltoddsSection,
+  oddsapi: oddsapiSection,
 };
 
 export const configSchema = z.strictObject(sections);
