@@ -12,6 +12,18 @@ export const COMMANDS = {
     load: () => import('./ndcat.js'),
   },
   // commands of later issues are added below this line
+  'feed-boltodds': {
+    summary: 'BoltOdds WebSocket moneylines as odds.line records: fresh full pairs only, reconnects, raw record/replay',
+    load: () => import('./feed-boltodds.js'),
+  },
+  'feed-oddsapi': {
+    summary: 'The Odds API moneylines as odds.line records: adaptive polling within a credit budget, explicit failures',
+    load: () => import('./feed-oddsapi.js'),
+  },
+  sim: {
+    summary: 'loopback simulators of the data sources (boltodds, oddsapi) serving scenarios with fault injection',
+    load: () => import('./sim.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
