@@ -95,6 +95,7 @@ const KNOWN_ACTIONS = new Set([
   'book_clear', 'sport_clear', 'ping', 'pong', 'error', 'subscription_updated',
 ]);
 
+type CountedMetric = 'messages_total' | 'partial_lines_total' | 'bad_frames_total' | 'unmapped_total';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -121,7 +122,7 @@ export class BoltOddsEngine {
   private readonly sports: Set<Sport>;
   private readonly books: Set<string> | undefined;
   private readonly bookKeys = new Map<string, string | null>();
-  private readonly counters = new Map<string, Counter>();
+  private readonly counters = new Map<CountedMetric, Map<string, Counter>>();
   private conn = 0;
   private seq = 0;
   private acked = false;
@@ -304,8 +305,9 @@ export class BoltOddsEngine {
     let home: SideChange;
     let away: SideChange;
     let badSide: 'home' | 'away' | undefined;
-    const entries = Array.isArray(outcomes) ? outcomes.map((o, i) => [String(i), o] as const) : Object.entries(outcomes);
-    for (const [okey, o] of entries) {
+    const list = outcomes as Record<string, unknown>; // an object keyed by outcome, or (variant) an array
+    for (const okey in list) {
+      const o = list[okey];
       if (!isObj(o)) {
         this.bad('shape', `outcome "${excerpt(okey, 40)}" is not an object`, text);
         continue;
@@ -639,12 +641,13 @@ export class BoltOddsEngine {
     f();
   }
 
-  private count(name: 'messages_total' | 'partial_lines_total' | 'bad_frames_total' | 'unmapped_total', value: string, label = name === 'messages_total' ? 'kind' : 'reason'): void {
-    const k = `${name}|${value}`;
-    let c = this.counters.get(k);
+  private count(name: CountedMetric, value: string, label = name === 'messages_total' ? 'kind' : 'reason'): void {
+    let byValue = this.counters.get(name);
+    if (!byValue) this.counters.set(name, (byValue = new Map()));
+    let c = byValue.get(value);
     if (!c) {
       c = this.o.metrics.counter(name, { source: SOURCE, [label]: value });
-      this.counters.set(k, c);
+      byValue.set(value, c);
     }
     c.inc();
   }

@@ -94,8 +94,29 @@ interface Sub {
 
 interface Client {
   ws: WebSocket;
+  /** The upgraded TCP socket under ws (for sendBurst's pre-framed writes). */
+  socket: Duplex;
   sub: Sub | undefined;
   stalled: boolean;
+}
+
+/** One unmasked server-to-client text frame (RFC 6455 §5.2): FIN + opcode 1, then the length. */
+export function textFrame(payload: Buffer): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + n);
+  out[0] = 0x81;
+  if (n < 126) {
+    out[1] = n;
+  } else if (n < 65536) {
+    out[1] = 126;
+    out.writeUInt16BE(n, 2);
+  } else {
+    out[1] = 127;
+    out.writeBigUInt64BE(BigInt(n), 2);
+  }
+  payload.copy(out, head);
+  return out;
 }
 
 export interface BoltSimOptions {
@@ -193,10 +214,24 @@ export class BoltOddsSim {
     }
   }
 
+  /**
+   * Many text frames in one socket write (load tests and benchmarks: the bytes on the wire
+   * are what ws.send would write, without one syscall per frame).
+   */
+  sendBurst(texts: readonly string[]): void {
+    const buf = Buffer.concat(texts.map((t) => textFrame(Buffer.from(t, 'utf8'))));
+    for (const c of this.clients) {
+      if (!c.sub || c.stalled || c.ws.readyState !== WebSocket.OPEN) continue;
+      c.socket.write(buf);
+      this.stats.frames += texts.length;
+      this.stats.bytes += buf.length;
+    }
+  }
+
   /** Bytes queued on the sockets (benchmarks pace themselves on it). */
   get buffered(): number {
     let n = 0;
-    for (const c of this.clients) n += c.ws.bufferedAmount;
+    for (const c of this.clients) n += c.ws.bufferedAmount + c.socket.writableLength;
     return n;
   }
 
@@ -228,11 +263,11 @@ export class BoltOddsSim {
     if (this.o.key !== undefined && key !== this.o.key) return refuse(401, 'Unauthorized');
     const fault = this.faults.shift();
     if (fault !== undefined) return refuse(fault, fault === 401 ? 'Unauthorized' : fault === 403 ? 'Forbidden' : 'Injected Fault');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket));
   }
 
-  private onConnection(ws: WebSocket): void {
-    const c: Client = { ws, sub: undefined, stalled: false };
+  private onConnection(ws: WebSocket, socket: Duplex): void {
+    const c: Client = { ws, socket, sub: undefined, stalled: false };
     this.clients.add(c);
     this.stats.connections++;
     this.o.log.info('client connected', { clients: this.clients.size });
