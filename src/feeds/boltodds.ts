@@ -30,7 +30,7 @@ import { parseAmericanOdds } from '../core/odds.js';
 import { PartialLines, type Decision, type Pair, type SideChange } from '../core/partial-lines.js';
 import { makeEventId, teamByName, type Team } from '../core/teams.js';
 import type { Logger } from '../log/logger.js';
-import type { Counter, Metrics } from '../log/metrics.js';
+import type { Counter, Gauge, Metrics } from '../log/metrics.js';
 import type { Sport } from '../schema/common.js';
 import type { OddsLine, OracleStatus } from '../schema/records.js';
 
@@ -123,6 +123,8 @@ export class BoltOddsEngine {
   private readonly books: Set<string> | undefined;
   private readonly bookKeys = new Map<string, string | null>();
   private readonly counters = new Map<CountedMetric, Map<string, Counter>>();
+  private readonly freshness: Gauge;
+  private nextPrune: number | undefined;
   private conn = 0;
   private seq = 0;
   private acked = false;
@@ -141,6 +143,7 @@ export class BoltOddsEngine {
     this.lines = new PartialLines<PairMeta>({ sideStalenessMs: this.s.sideStalenessMs, partialTtlMs: this.s.partialTtlMs });
     this.sports = new Set(this.s.sports);
     this.books = this.s.books.length ? new Set(this.s.books) : undefined;
+    this.freshness = o.metrics.gauge('feed_freshness_ms', { source: SOURCE });
   }
 
   get isAcked(): boolean {
@@ -292,6 +295,7 @@ export class BoltOddsEngine {
     if (typeof label !== 'string' || label === '') return this.bad('shape', `${String(m.action)}: no data.game label`, text);
     const ts = parseInstant(m.timestamp);
     if (!ts.ok) return this.bad('bad-timestamp', `timestamp: ${ts.detail}`, text);
+    this.freshness.set(now - ts.ms);
     const game = this.gameOf(sport, label, data);
     if (game.event === undefined) {
       const why = game.problem ?? 'unmapped';
@@ -580,9 +584,34 @@ export class BoltOddsEngine {
     if (next !== undefined) this.arm(next);
   }
 
-  /** Expire what is due before handling an input at `now` (the timer may lag a busy loop). */
+  /**
+   * Before handling an input at `now`: expire what is due (the timer may lag a busy loop)
+   * and, hourly, forget games long over, so weeks of uptime keep memory flat even if the
+   * source never removes them. Driven by inputs, not a timer: a replay prunes at the same
+   * inputs as the live run.
+   */
   private expireDue(now: number): void {
     if (this.timerAt !== undefined && this.timerAt <= now) this.onTimer();
+    if (this.nextPrune === undefined) this.nextPrune = now + PRUNE_EVERY_MS;
+    else if (now >= this.nextPrune) {
+      this.nextPrune = now + PRUNE_EVERY_MS;
+      this.prune(now);
+    }
+  }
+
+  /** Forget games that started more than PRUNE_AFTER_MS ago, and their lines (silently: long over). */
+  prune(now: number): number {
+    const old = (g: GameInfo): boolean => g.commenceTs !== undefined && now - g.commenceTs > PRUNE_AFTER_MS;
+    const pairs = this.lines.removeWhere((p) => old(p.meta.game));
+    for (const p of pairs) this.pairStatus.delete(p.key);
+    let games = 0;
+    for (const [k, g] of this.games) {
+      if (!old(g)) continue;
+      this.forgetGame(k, g);
+      games++;
+    }
+    if (games) this.o.log.info('forgot games that started over a day ago', { games, pairs: pairs.length });
+    return games;
   }
 
   /** Stop the expiry timer (shutdown). */
@@ -654,6 +683,8 @@ export class BoltOddsEngine {
 }
 
 const AVAILABLE: Availability = { state: 'available' };
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_AFTER_MS = 24 * 3_600_000;
 
 function excerpt(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max)}…`;

@@ -443,6 +443,9 @@ export class OddsApiFeed {
       return;
     }
     this.available_(st, recv);
+    let newest = 0;
+    for (const line of p.lines) if (line.ts > newest) newest = line.ts;
+    if (newest > 0) this.o.metrics.gauge('feed_freshness_ms', { source: SOURCE, sport: st.sport }).set(recv - newest);
     const seen = new Set<string>();
     for (const line of p.lines) seen.add(`${line.event}|${line.book}`);
     for (const k of st.published) {

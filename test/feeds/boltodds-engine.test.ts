@@ -289,3 +289,19 @@ t.test('a disconnect makes every sport unavailable and forgets all state', async
   t.same(s.sent.at(-1), subscribeMessage(s.settings), 'no ack: subscribe anyway');
   t.equal(s.statuses().at(-1)?.type === 'oracle.status' && s.statuses().at(-1)?.state, 'available');
 });
+
+t.test('weeks of uptime: games long over are forgotten; freshness is a gauge', async (t) => {
+  const s = setup();
+  s.open();
+  s.frame(T0 + 10, odds('initial_state', DEN_MEM, 'pinnacle', { home: '+124', away: '-148' }, T0 + 10));
+  t.equal(s.metrics.value('feed_freshness_ms', { source: 'boltodds' }), 0);
+  s.frame(T0 + 20, odds('line_update', DEN_MEM, 'pinnacle', { home: '+125' }, T0 + 15, false));
+  t.equal(s.metrics.value('feed_freshness_ms', { source: 'boltodds' }), 5, 'receive time minus the frame timestamp');
+  t.equal(s.engine.pairs, 1);
+  const later = Date.UTC(2026, 0, 27, 2, 31);
+  s.frame(later, odds('line_update', DEN_MEM, 'pinnacle', { home: '+124', away: '-148' }, later, false));
+  t.ok(s.logs().some((l) => l.msg === 'forgot games that started over a day ago' && l.games === 1 && l.pairs === 1), 'the game started over a day ago: forgotten at the next input');
+  t.equal(s.engine.pairs, 0);
+  t.equal(s.engine.counts.unmapped['no-commence-time'], 1, 'an update for it now lacks a start time: not priced');
+  s.engine.stop();
+});
