@@ -43,7 +43,7 @@ payload (no games), 0 otherwise.`,
   examples: [
     { cmd: 'feed-oddsapi > oddsapi.ndjson', what: 'Poll NBA and NHL moneylines from the configured books, adaptively, within the credit budget.' },
     { cmd: 'feed-oddsapi --once --sport nba | arbitrate | devig --method power', what: 'One poll of the NBA board into the pricing pipeline (a cron line).' },
-    { cmd: 'feed-oddsapi --regions us,eu --books all --sport nhl', what: 'Every book of two regions instead of a book list (2 credits a call).' },
+    { cmd: 'feed-oddsapi --regions us,eu --sport nhl', what: 'Every book of two regions instead of the book list (2 credits a call).' },
     { cmd: 'feed-oddsapi --scores --once >> results.ndjson', what: 'Also write result records for games completed since yesterday.' },
     { cmd: 'ODDS_API_KEY=demo feed-oddsapi --url http://127.0.0.1:8766 --once', what: 'Against the loopback simulator (sim oddsapi).' },
   ],
@@ -55,14 +55,17 @@ payload (no games), 0 otherwise.`,
     cmd.option('--once', 'poll each sport once and exit (cron lines, tests)');
     cmd.option('--scores', 'also poll /scores and write result records for completed games');
     cmd.option('--books <list>', 'bookmaker keys; "all" to use --regions instead (config oddsapi.books)', listOption);
-    cmd.option('--regions <list>', 'regions when no books are given: us, us2, uk, eu, au (config oddsapi.regions)', listOption);
+    cmd.option('--regions <list>', 'poll these regions instead of books: us, us2, uk, eu, au (config oddsapi.regions)', listOption);
   },
   overrides(o) {
     const b: Record<string, unknown> = {};
     if (o.url !== undefined) b.url = o.url;
     if (o.sport !== undefined) b.sports = [...new Set(o.sport.map((s) => s.toLowerCase()))];
     if (o.books !== undefined) b.books = o.books.length === 1 && o.books[0] === 'all' ? [] : o.books;
-    if (o.regions !== undefined) b.regions = o.regions;
+    if (o.regions !== undefined) {
+      b.regions = o.regions;
+      if (o.books === undefined) b.books = []; // --regions alone means regions, not the configured books
+    }
     return Object.keys(b).length ? { oddsapi: b } : {};
   },
   async run(ctx) {

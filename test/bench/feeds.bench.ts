@@ -12,7 +12,8 @@ import { BoltOddsEngine } from '../../src/feeds/boltodds.js';
 import { Logger, MemorySink } from '../../src/log/logger.js';
 import { Metrics } from '../../src/log/metrics.js';
 import { BoltOddsSim, boltTimestamp } from '../../src/sim/boltodds.js';
-import { BIN } from '../helpers/run.js';
+import { writeFileSync } from 'node:fs';
+import { BIN, ROOT } from '../helpers/run.js';
 import { BOOKS, GAMES, oddsMsg } from '../helpers/bolt.js';
 import type { Bench, BenchRow } from './lib.js';
 
@@ -46,8 +47,9 @@ interface Feed {
   stop(): Promise<void>;
 }
 
-async function startFeed(url: string): Promise<Feed> {
-  const child = spawn(process.execPath, [`${BIN}/feed-boltodds`, '--url', url, '--log-level', 'warn'], {
+async function startFeed(url: string, echoScript?: string): Promise<Feed> {
+  const args = echoScript ? [echoScript, url] : [`${BIN}/feed-boltodds`, '--url', url, '--log-level', 'warn'];
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, BOLTODDS_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const arrivals: number[] = [];
@@ -85,6 +87,31 @@ async function startFeed(url: string): Promise<Feed> {
   };
 }
 
+/** Send at 1,000 frames/s for `seconds`; the k-th line out answers the k-th frame in. */
+async function latency(sim: BoltOddsSim, feed: Feed, seconds: number): Promise<{ p50: number; p99: number; max: number }> {
+  const m = 1000 * seconds;
+  const lf = frames(m);
+  const sent: number[] = [];
+  const base = feed.arrivals.length;
+  const start = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const due = Math.min(m, Math.floor(performance.now() - start) + 1);
+      while (sent.length < due) {
+        sim.sendRaw(lf[sent.length]!);
+        sent.push(performance.now());
+      }
+      if (sent.length < m) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  await feed.waitLines(base + m);
+  const lat = sent.map((s, i) => feed.arrivals[base + i]! - s).sort((a, b) => a - b);
+  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
+  return { p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1]! };
+}
+
 const bench: Bench = async (env) => {
   const clock = new SystemClock();
   const log = new Logger({ cmd: 'sim', clock, sink: new MemorySink(), level: 'warn' });
@@ -112,33 +139,35 @@ const bench: Bench = async (env) => {
     rows.push({ group: 'feeds', name: 'feed-boltodds: sim -> ws -> feed -> stdout pipe', value: Math.round(fps), unit: 'frames/s', target: '>= 50,000 frames/s', ok: fps >= 50_000 });
 
     // ---- latency at 1,000 frames/s
-    const seconds2 = env.quick ? 3 : 10;
-    const m = 1000 * seconds2;
-    const lf = frames(m);
-    const sent: number[] = [];
-    const base2 = feed.arrivals.length;
-    const start = performance.now();
-    await new Promise<void>((resolve) => {
-      const tick = (): void => {
-        const due = Math.min(m, Math.floor(performance.now() - start) + 1);
-        while (sent.length < due) {
-          sim.sendRaw(lf[sent.length]!);
-          sent.push(performance.now());
-        }
-        if (sent.length < m) setTimeout(tick, 1);
-        else resolve();
-      };
-      tick();
-    });
-    await feed.waitLines(base2 + m);
-    const lat = sent.map((s, i) => feed.arrivals[base2 + i]! - s).sort((a, b) => a - b);
-    const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
-    rows.push({ group: 'feeds', name: 'latency sim send -> odds.line on stdout, p50 @ 1,000 frames/s', value: q(0.5), unit: 'ms' });
-    rows.push({ group: 'feeds', name: 'latency sim send -> odds.line on stdout, p99 @ 1,000 frames/s', value: q(0.99), unit: 'ms', target: 'p99 < 2 ms', ok: q(0.99) < 2 });
-    rows.push({ group: 'feeds', name: 'latency max @ 1,000 frames/s', value: lat[lat.length - 1]!, unit: 'ms' });
+    const lat = await latency(sim, feed, env.quick ? 3 : 10);
+    rows.push({ group: 'feeds', name: 'latency sim send -> odds.line on stdout, p50 @ 1,000 frames/s', value: lat.p50, unit: 'ms' });
+    rows.push({ group: 'feeds', name: 'latency sim send -> odds.line on stdout, p99 @ 1,000 frames/s', value: lat.p99, unit: 'ms', target: 'p99 < 2 ms', ok: lat.p99 < 2 });
+    rows.push({ group: 'feeds', name: 'latency max @ 1,000 frames/s', value: lat.max, unit: 'ms' });
   } finally {
     await feed.stop();
     await sim.stop();
+  }
+
+  // ---- the floor of this machine: the same measurement with a client that only echoes a
+  // line per frame (ws receive -> stdout), no engine: what the scheduler and pipes cost here
+  const echo = `${env.tmp}/echo-client.mjs`;
+  writeFileSync(echo, `import WebSocket from ${JSON.stringify(`${ROOT}node_modules/ws/wrapper.mjs`)};
+const ws = new WebSocket(process.argv[2] + '?key=${KEY}');
+ws.on('message', (d) => {
+  const text = d.toString();
+  if (text.includes('socket_connected')) return ws.send('{"action":"subscribe","filters":{}}');
+  if (text.includes('"line_update"')) process.stdout.write('{"type":"odds.line"}\\n');
+});
+`);
+  const sim2 = new BoltOddsSim({ scenario: { header: undefined, steps: [] }, clock, log, key: KEY, pingMs: 0 });
+  const echoClient = await startFeed(await sim2.start(), echo);
+  try {
+    await sim2.whenSubscribed();
+    const lat = await latency(sim2, echoClient, env.quick ? 3 : 10);
+    rows.push({ group: 'feeds', name: 'floor: bare ws echo client, p99 @ 1,000 frames/s (no engine)', value: lat.p99, unit: 'ms', note: `p50 ${lat.p50.toFixed(3)} ms` });
+  } finally {
+    await echoClient.stop();
+    await sim2.stop();
   }
 
   // ---- the engine alone, in process

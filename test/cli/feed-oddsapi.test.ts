@@ -70,7 +70,7 @@ t.test('the demo scenario: both sports, a retried 503, scores, valid records', a
 
 t.test('flags: --regions instead of books, a missing key', async (t) => {
   const { s, url } = await sim(oddsScenario(undefined, [{ sport: 'icehockey_nhl', endpoint: 'odds', body: NHL_BODY }]));
-  const r = await run('feed-oddsapi', ['--config', config, '--url', url, '--sport', 'nhl', '--books', 'all', '--regions', 'us,eu', '--once'], { env: { ODDS_API_KEY: KEY } });
+  const r = await run('feed-oddsapi', ['--config', config, '--url', url, '--sport', 'nhl', '--regions', 'us,eu', '--once'], { env: { ODDS_API_KEY: KEY } });
   t.equal(r.code, 0);
   t.equal(s.requests[0]?.cost, 2, 'two regions: two credits');
   const noKey = await run('feed-oddsapi', ['--url', url, '--once'], { env: { ODDS_API_KEY: '' } });
