@@ -1,7 +1,8 @@
 // sim boltodds: the BoltOdds stream simulator (src/sim/boltodds.ts) as a command.
 import { readFileSync } from 'node:fs';
 import { BoltOddsSim, parseBoltScenario, ScenarioError } from '../sim/boltodds.js';
-import { EXIT, intOption, numberOption, type CommandSpec, type Ctx } from './kit.js';
+import { EXIT, intOption, numberOption, type CommandSpec } from './kit.js';
+import { announce, untilDone } from './sim-common.js';
 
 interface Opts {
   scenario: string;
@@ -61,22 +62,3 @@ src/sim/boltodds.ts and examples/feeds/README.md.`,
     return EXIT.OK;
   },
 };
-
-/** The bound URL: first stdout line and a log field, so scripts and tests can find it. */
-export function announce(ctx: Ctx<any>, sim: string, url: string, extra: Record<string, unknown>): void {
-  ctx.text.writeLine(JSON.stringify({ type: 'sim.listening', ts: ctx.clock.now(), sim, url }));
-  ctx.text.flush();
-  ctx.log.info('listening', { sim, url, ...extra });
-}
-
-/** Until SIGINT/SIGTERM, or (with exitWhenDone) the scenario's end plus linger. */
-export async function untilDone(ctx: Ctx<any>, done: Promise<void>, exitWhenDone: boolean, lingerMs: number): Promise<void> {
-  const stopped = new Promise<void>((r) => {
-    if (ctx.signal.aborted) r();
-    else ctx.signal.addEventListener('abort', () => r(), { once: true });
-  });
-  if (!exitWhenDone) return stopped;
-  await Promise.race([done, stopped]);
-  if (ctx.signal.aborted) return;
-  await Promise.race([new Promise<void>((r) => ctx.clock.setTimeout(r, lingerMs)), stopped]);
-}

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ScenarioError } from '../sim/boltodds.js';
 import { OddsApiSim, parseOddsScenario } from '../sim/oddsapi.js';
-import { announce, untilDone } from './sim-boltodds.js';
+import { announce, untilDone } from './sim-common.js';
 import { EXIT, intOption, type CommandSpec } from './kit.js';
 
 interface Opts {
