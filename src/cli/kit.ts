@@ -105,6 +105,12 @@ export interface CommandSpec<O extends object = Record<string, unknown>> {
   output: Output | ((opts: O & CommonOptions) => Output);
   /** Reads a record stream: adds --strict, --reject, --replay, --max-line-bytes. */
   input?: boolean;
+  /**
+   * True when this run replays a recording of its own (feed-boltodds --from-raw): the
+   * command gets a ReplayClock (ctx.replayClock) to drive from the recorded receive
+   * times, as --replay does for input commands, so logs and records are deterministic.
+   */
+  replays?(opts: O & CommonOptions): boolean;
   /** Secrets this command reads (documented under ENVIRONMENT). */
   secrets?: SecretName[];
   /** Extra man-page sections, e.g. { 'FILES': '...' }. */
@@ -338,7 +344,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   const output: Output = typeof spec.output === 'function' ? spec.output(opts) : spec.output;
   const redactor = new Redactor();
   const systemClock = new SystemClock();
-  const replayClock = spec.input && opts.replay ? new ReplayClock() : undefined;
+  const replayClock = (spec.input && opts.replay) || spec.replays?.(opts as never) ? new ReplayClock() : undefined;
   const clock: Clock = replayClock ?? systemClock;
   const log = new Logger({ cmd: full, clock, redactor, level: opts.logLevel ?? 'info' });
   const controller = new AbortController();

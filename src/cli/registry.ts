@@ -24,6 +24,18 @@ export const COMMANDS = {
     summary: 'locked, append-only CSV ledgers: append records, verify, roll up per-process files',
     load: () => import('./ledger.js'),
   },
+  'feed-boltodds': {
+    summary: 'BoltOdds WebSocket moneylines as odds.line records: fresh full pairs only, reconnects, raw record/replay',
+    load: () => import('./feed-boltodds.js'),
+  },
+  'feed-oddsapi': {
+    summary: 'The Odds API moneylines as odds.line records: adaptive polling within a credit budget, explicit failures',
+    load: () => import('./feed-oddsapi.js'),
+  },
+  sim: {
+    summary: 'loopback simulators of the data sources (boltodds, oddsapi) serving scenarios with fault injection',
+    load: () => import('./sim.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

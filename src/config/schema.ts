@@ -8,6 +8,7 @@ import { calibrateSection } from './sections/calibrate.js';
 import { feesSection } from './sections/fees.js';
 import { kellySection } from './sections/kelly.js';
 import { ledgerSection } from './sections/ledger.js';
+import { boltoddsSection, oddsapiSection } from './sections/feeds.js';
 
 export const sections = {
   log: logSection,
@@ -18,6 +19,8 @@ export const sections = {
   fees: feesSection,
   kelly: kellySection,
   ledger: ledgerSection,
+  boltodds: boltoddsSection,
+  oddsapi: oddsapiSection,
 };
 
 export const configSchema = z.strictObject(sections);

@@ -17,6 +17,13 @@ export const METRIC_CATALOG = {
   gaps_total: { kind: 'counter', help: 'sequence gaps detected, by source' },
   partial_lines_total: { kind: 'counter', help: 'partial-line outcomes: full, waiting, expired, stale-leg' },
   credits_remaining: { kind: 'gauge', help: 'The Odds API credits left (x-requests-remaining)' },
+  credits_used: { kind: 'gauge', help: 'The Odds API credits used this period (x-requests-used)' },
+  credits_last: { kind: 'gauge', help: 'cost of the last Odds API call (x-requests-last)' },
+  credits_spent_24h: { kind: 'gauge', help: 'credits spent by this process over the last 24 h (the daily budget)' },
+  poll_interval_ms: { kind: 'gauge', help: 'current poll interval, by source and sport (phase and budget applied)' },
+  polls_total: { kind: 'counter', help: 'REST polls, by source, sport, endpoint and outcome' },
+  bad_frames_total: { kind: 'counter', help: 'malformed frames or payload items, by source and reason' },
+  unmapped_total: { kind: 'counter', help: 'game updates not published: team, sport or start time unmappable, by source and reason' },
   // decisions and orders (roadmap items 5, 12)
   skips_total: { kind: 'counter', help: 'decisions not to quote/trade, by reason' },
   order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Stage 40: both sportsbook feeds against their loopback simulators on the bundled
+# scenario (three games of 2026-01-25, three books). Writes to $OUT:
+#   boltodds.ndjson         feed-boltodds records (odds.line, oracle.status)
+#   boltodds.raw.ndjson     every raw frame with its receive time (--raw)
+#   boltodds.replay.ndjson  the same records again, offline, from the recording
+#   oddsapi.ndjson          feed-oddsapi --once --scores (odds.line, oracle.status, result)
+#   oddsapi-quota.ndjson    feed-oddsapi against a spent quota: unavailable, no odds
+#   *.log                   each process's stderr
+set -euo pipefail
+key=demo-key-not-a-secret
+
+# The first stdout record of a simulator names the URL it bound.
+url_of() {
+  local out=$1 i
+  for i in $(seq 1 300); do
+    if [ -s "$out" ]; then
+      sed -n '1s/.*"url":"\([^"]*\)".*/\1/p' "$out"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "simulator did not start; see ${out%.out}.log" >&2
+  return 1
+}
+
+# BoltOdds: the simulator plays the scenario once (one-sided updates, a stale leg, a
+# suspended side that expires, bad frames, a disconnect) and exits; the feed reconnects,
+# rebuilds, and is stopped with SIGTERM (flush, exit 0).
+sim boltodds --scenario "$EXAMPLES/feeds/boltodds.scenario.ndjson" --key "$key" --exit-when-done \
+  > "$OUT/sim-boltodds.out" 2> "$OUT/sim-boltodds.log" &
+sim_pid=$!
+url=$(url_of "$OUT/sim-boltodds.out")
+BOLTODDS_API_KEY=$key feed-boltodds --url "$url" --partial-ttl-ms 2000 --raw "$OUT/boltodds.raw.ndjson" \
+  > "$OUT/boltodds.ndjson" 2> "$OUT/feed-boltodds.log" &
+feed_pid=$!
+wait "$sim_pid"
+kill -TERM "$feed_pid"
+wait "$feed_pid"
+
+# The recording replays offline, through the same engine, to the same records.
+feed-boltodds --partial-ttl-ms 2000 --from-raw "$OUT/boltodds.raw.ndjson" \
+  > "$OUT/boltodds.replay.ndjson" 2> "$OUT/feed-boltodds.replay.log"
+if diff <(grep -v '"run.manifest"' "$OUT/boltodds.ndjson") <(grep -v '"run.manifest"' "$OUT/boltodds.replay.ndjson") > /dev/null; then
+  echo "feed-boltodds --from-raw: the same records as the live run"
+else
+  echo "feed-boltodds --from-raw: records differ from the live run" >&2
+  exit 1
+fi
+
+# The Odds API: one poll of each sport (the NHL call answers 503 once and is retried) and
+# the results of the completed games.
+sim oddsapi --scenario "$EXAMPLES/feeds/oddsapi.scenario.ndjson" --key "$key" --requests \
+  > "$OUT/sim-oddsapi.out" 2> "$OUT/sim-oddsapi.log" &
+sim_pid=$!
+url=$(url_of "$OUT/sim-oddsapi.out")
+ODDS_API_KEY=$key feed-oddsapi --url "$url" --once --scores > "$OUT/oddsapi.ndjson" 2> "$OUT/feed-oddsapi.log"
+kill -TERM "$sim_pid"
+wait "$sim_pid"
+
+# A spent quota: 401 OUT_OF_USAGE_CREDITS -> oracle.status unavailable (quota), one
+# critical log line, no odds, exit status 1.
+sim oddsapi --scenario "$EXAMPLES/feeds/oddsapi-quota.scenario.ndjson" --key "$key" \
+  > "$OUT/sim-oddsapi-quota.out" 2> "$OUT/sim-oddsapi-quota.log" &
+sim_pid=$!
+url=$(url_of "$OUT/sim-oddsapi-quota.out")
+status=0
+ODDS_API_KEY=$key feed-oddsapi --url "$url" --once > "$OUT/oddsapi-quota.ndjson" 2> "$OUT/feed-oddsapi-quota.log" || status=$?
+kill -TERM "$sim_pid"
+wait "$sim_pid"
+if [ "$status" -ne 1 ]; then
+  echo "feed-oddsapi on a spent quota exited $status, expected 1" >&2
+  exit 1
+fi
+
+count() { grep -c "\"type\":\"$2\"" "$OUT/$1" || true; }
+for f in boltodds.ndjson oddsapi.ndjson oddsapi-quota.ndjson; do
+  echo "$f: $(count "$f" odds.line) odds.line, $(count "$f" oracle.status) oracle.status, $(count "$f" result) result"
+done
