@@ -4,12 +4,15 @@
 // states every value a run used.
 import { z } from 'zod';
 import { logSection, metricsSection, streamSection } from './sections/core.js';
+import { arbitrateSection, devigSection } from './sections/oracle.js';
 
 export const sections = {
   log: logSection,
   metrics: metricsSection,
   stream: streamSection,
   // sections of later commands are added below this line
+  devig: devigSection,
+  arbitrate: arbitrateSection,
 };
 
 export const configSchema = z.strictObject(sections);

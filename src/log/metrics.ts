@@ -17,6 +17,11 @@ export const METRIC_CATALOG = {
   gaps_total: { kind: 'counter', help: 'sequence gaps detected, by source' },
   partial_lines_total: { kind: 'counter', help: 'partial-line outcomes: full, waiting, expired, stale-leg' },
   credits_remaining: { kind: 'gauge', help: 'The Odds API credits left (x-requests-remaining)' },
+  // oracle (arbitrate, roadmap items 2, 3, 15)
+  oracle_lines_total: { kind: 'counter', help: 'oracle.line records published by arbitrate, by source' },
+  oracle_unavailable_total: { kind: 'counter', help: 'games that went unavailable (no qualifying book), by source and reason' },
+  oracle_events: { kind: 'gauge', help: 'games arbitrate currently tracks' },
+  oracle_unavailable_events: { kind: 'gauge', help: 'games with no qualifying book right now' },
   // decisions and orders (roadmap items 5, 12)
   skips_total: { kind: 'counter', help: 'decisions not to quote/trade, by reason' },
   order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },
