@@ -273,41 +273,66 @@ const SUM_TOL = 1e-13;
 const MAX_ITER = 200;
 
 /**
- * The root of a strictly decreasing g on [lo, hi], given g(lo) >= 0 >= g(hi) (checked).
- * Newton steps from `start`, replaced by bisection whenever a step would leave the
- * current bracket or fails to halve |g| fast enough (Numerical Recipes' rtsafe rule);
- * every evaluation shrinks the bracket, so it converges from any start.
+ * The root of a strictly decreasing g on [lo, hi], where g(lo) >= 0 >= g(hi). Newton
+ * steps from `start` (a point of the bracket), replaced by bisection whenever a step
+ * would leave the current bracket or fails to halve |g| fast enough (Numerical Recipes'
+ * rtsafe rule); every evaluation shrinks the bracket, so it converges from any start.
+ * The bracket's ends are checked numerically before they are relied on: an end is
+ * evaluated (and its sign verified) the first time a bisection needs it, or replaced by
+ * an evaluated iterate first. A bracket that does not hold is an error, never a number.
  */
 export function solveDecreasing(evalAt: (x: number, s: FD) => void, lo: number, hi: number, start: number): Root {
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) return { ok: false, detail: `invalid bracket [${lo}, ${hi}]` };
   const s: FD = { f: 0, d: 0 };
-  evalAt(lo, s);
-  if (!(s.f >= 0)) return { ok: false, detail: `g(${lo}) = ${s.f} is not >= 0 at the bracket's low end` };
-  if (s.f <= RESIDUAL_TOL) return { ok: true, x: lo, iterations: 0 };
-  evalAt(hi, s);
-  if (!(s.f <= 0)) return { ok: false, detail: `g(${hi}) = ${s.f} is not <= 0 at the bracket's high end` };
-  if (-s.f <= RESIDUAL_TOL) return { ok: true, x: hi, iterations: 0 };
+  let loChecked = false;
+  let hiChecked = false;
+  /** Evaluate the ends not yet evaluated; a wrong sign is an error. */
+  const verifyEnds = (): { ok: false; detail: string } | undefined => {
+    if (!loChecked) {
+      evalAt(lo, s);
+      if (!(s.f >= 0)) return { ok: false, detail: `g(${lo}) = ${s.f} is not >= 0 at the bracket's low end` };
+      loChecked = true;
+    }
+    if (!hiChecked) {
+      evalAt(hi, s);
+      if (!(s.f <= 0)) return { ok: false, detail: `g(${hi}) = ${s.f} is not <= 0 at the bracket's high end` };
+      hiChecked = true;
+    }
+    return undefined;
+  };
   let x = start >= lo && start <= hi ? start : 0.5 * (lo + hi);
   let stepOld = hi - lo;
   let step = stepOld;
   for (let it = 1; it <= MAX_ITER; it++) {
     evalAt(x, s);
     const f = s.f;
+    const d = s.d;
     if (!Number.isFinite(f)) return { ok: false, detail: `g(${x}) is not finite` };
     if (Math.abs(f) <= RESIDUAL_TOL) return { ok: true, x, iterations: it };
-    if (f > 0) lo = x;
-    else hi = x;
-    if (hi - lo <= 4 * Number.EPSILON * Math.max(1, Math.abs(x))) return { ok: true, x, iterations: it };
-    const newton = x - f / s.d;
+    if (f > 0) {
+      lo = x;
+      loChecked = true;
+    } else {
+      hi = x;
+      hiChecked = true;
+    }
+    if (hi - lo <= 4 * Number.EPSILON * Math.max(1, Math.abs(x))) {
+      // A collapsed bracket is a root only if it brackets one.
+      return verifyEnds() ?? { ok: true, x, iterations: it };
+    }
+    const newton = x - f / d;
     let next: number;
-    if (newton > lo && newton < hi && Math.abs(2 * f) <= Math.abs(stepOld * s.d)) {
+    if (newton > lo && newton < hi && Math.abs(2 * f) <= Math.abs(stepOld * d)) {
       next = newton;
     } else {
+      // Bisection relies on both ends.
+      const bad = verifyEnds();
+      if (bad) return bad;
       next = 0.5 * (lo + hi);
     }
     stepOld = step;
     step = next - x;
-    if (next === x) return { ok: true, x, iterations: it }; // the step is below one ulp
+    if (next === x) return verifyEnds() ?? { ok: true, x, iterations: it }; // the step is below one ulp
     x = next;
   }
   return { ok: false, detail: `no convergence in ${MAX_ITER} iterations (bracket [${lo}, ${hi}])` };

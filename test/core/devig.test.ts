@@ -247,8 +247,10 @@ t.test('two outcomes: Shin equals additive; favourite-longshot ordering', async 
 
 t.test('the solver: a bracket that does not bracket is an error, not a number', async (t) => {
   const lin = (x: number, s: { f: number; d: number }): void => { s.f = 1 - x; s.d = -1; };
-  const r = solveDecreasing(lin, 2, 3, 2);
-  t.notOk(r.ok);
+  t.notOk(solveDecreasing(lin, 2, 3, 2).ok, 'root below the bracket, start at the low end');
+  t.notOk(solveDecreasing(lin, 2, 3, 3).ok, 'root below the bracket, start at the high end');
+  t.notOk(solveDecreasing(lin, -5, 0, -5).ok, 'root above the bracket');
+  t.notOk(solveDecreasing(lin, -5, 0, 0).ok, 'root above the bracket, start at the high end');
   const good = solveDecreasing(lin, 0, 3, 3);
   t.ok(good.ok && good.x === 1);
   const flat = (x: number, s: { f: number; d: number }): void => { s.f = x < 0.3 ? 1 : -1; s.d = 0; };
