@@ -12,6 +12,14 @@ export const COMMANDS = {
     load: () => import('./ndcat.js'),
   },
   // commands of later issues are added below this line
+  devig: {
+    summary: 'remove the bookmaker margin: odds.line / oracle.line -> oracle.prob (fair probabilities)',
+    load: () => import('./devig.js'),
+  },
+  arbitrate: {
+    summary: 'choose each game\'s oracle line from several sportsbooks under a policy, watching staleness',
+    load: () => import('./arbitrate.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
