@@ -145,7 +145,9 @@ does not depend on the order in which the books' updates arrived, ties in ts inc
       if (due >= timerDue || due === Infinity) return;
       clock.clear(timer);
       timerDue = due;
-      timer = clock.setTimeout(fire, due - clock.now());
+      // At most an hour ahead: an early wake-up is harmless, and a far deadline (a long
+      // forget_after_ms) must not overflow the system timer.
+      timer = clock.setTimeout(fire, Math.min(due - clock.now(), 3_600_000));
     };
 
     const maxAge = cfg.fallback_after_ms;
