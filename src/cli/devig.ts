@@ -65,6 +65,7 @@ error (e.g. Shin on an under-round book).`,
     return opts.method ? { devig: { method: opts.method } } : {};
   },
   async run(ctx) {
+    if (ctx.opts.compare && ctx.opts.method) throw new UsageError('--compare writes every method side by side; --method does not apply');
     if (ctx.opts.compare) return runCompare(ctx);
     return runProb(ctx);
   },
@@ -144,7 +145,7 @@ async function runCompare(ctx: Ctx<Opts>): Promise<void> {
       const odds = [line.home_odds, line.away_odds];
       const methods = {} as DevigCompare['methods'];
       let overround: number | undefined;
-      let inputError: { reason: string; detail: string } | undefined;
+      let firstError: { reason: string; detail: string } | undefined;
       for (const m of DEVIG_METHODS) {
         const r = devig(odds, m);
         if (r.ok) {
@@ -152,13 +153,12 @@ async function runCompare(ctx: Ctx<Opts>): Promise<void> {
           methods[m] = r.param === undefined ? { p_home: r.p[0]!, p_away: r.p[1]! } : { p_home: r.p[0]!, p_away: r.p[1]!, param: r.param };
         } else {
           methods[m] = { error: r.reason, detail: r.detail };
-          if (r.reason === 'odds-le-1' || r.reason === 'non-finite') inputError = r;
+          firstError ??= r;
         }
       }
-      // Every method refuses a line whose odds are not finite numbers > 1: nothing to compare.
-      if (inputError || overround === undefined) {
-        const e = inputError ?? { reason: 'no-method', detail: 'no method could price this line' };
-        ctx.reject(where, e.reason, e.detail);
+      // No method priced it (odds that are not finite numbers > 1): nothing to compare.
+      if (overround === undefined) {
+        ctx.reject(where, firstError!.reason, firstError!.detail);
         return;
       }
       const fromOracle = line.type === 'oracle.line';

@@ -178,12 +178,11 @@ export class Arbiter {
   /** Re-decide every game whose deadline has come (at or before now). */
   tick(now: number): ArbitrateOutput[] {
     const due: EventState[] = [];
-    for (;;) {
-      const top = this.heap.peek();
-      if (top === undefined || top.due > now) break;
+    while (this.heap.size > 0 && this.heap.topDue() <= now) {
+      const topDue = this.heap.topDue();
+      const ev = this.heap.topItem();
       this.heap.pop();
-      const ev = top.item;
-      if (ev.heapDue !== top.due) continue; // superseded or forgotten
+      if (ev.heapDue !== topDue) continue; // superseded or forgotten
       ev.heapDue = Infinity;
       if (ev.due <= now) due.push(ev);
       else this.enqueue(ev); // the deadline moved later since this entry was made
@@ -202,12 +201,12 @@ export class Arbiter {
    * is found at tick time), never late.
    */
   nextDeadline(): number | undefined {
-    for (;;) {
-      const top = this.heap.peek();
-      if (top === undefined) return undefined;
-      if (top.item.heapDue === top.due) return top.due;
+    while (this.heap.size > 0) {
+      const due = this.heap.topDue();
+      if (this.heap.topItem().heapDue === due) return due;
       this.heap.pop(); // superseded entry
     }
+    return undefined;
   }
 
   /** The oracle line in force for a game, if any (as last published). */
@@ -456,8 +455,14 @@ class DeadlineHeap<T> {
     return this.dues.length;
   }
 
-  peek(): { due: number; item: T } | undefined {
-    return this.dues.length ? { due: this.dues[0]!, item: this.items[0]! } : undefined;
+  /** Due time of the earliest entry; only when size > 0. */
+  topDue(): number {
+    return this.dues[0]!;
+  }
+
+  /** Item of the earliest entry; only when size > 0. */
+  topItem(): T {
+    return this.items[0]!;
   }
 
   push(due: number, item: T): void {

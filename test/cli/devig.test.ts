@@ -102,6 +102,9 @@ t.test('no method anywhere: refuses to start (exit 2), never guesses one', async
   const bad = await run('devig', ['--method', 'logarithmic'], { input: '' });
   t.equal(bad.code, 2);
   t.match(bad.stderr, /expected one of proportional, additive, power, shin, odds-ratio/);
+  const both = await run('devig', ['--compare', '--method', 'shin'], { input: '' });
+  t.equal(both.code, 2);
+  t.match(both.stderr, /--method does not apply/);
 });
 
 t.test('bad input: a diagnostic, a count by reason, no oracle.prob, no made-up number', async (t) => {
