@@ -3,7 +3,7 @@
 // all sources by --method; it is logged at start and written on every record. --compare
 // writes devig.compare records instead: every method side by side on the same line.
 import { InvalidArgumentError } from 'commander';
-import { devig, type DevigMethod, type DevigResult } from '../core/devig.js';
+import { devigTwoWay, type DevigMethod, type TwoWayOk } from '../core/devig.js';
 import {
   DEVIG_METHODS, type DevigCompare, type OddsLine, type OracleLine, type OracleProb, type RecordType,
 } from '../schema/records.js';
@@ -107,7 +107,7 @@ async function runProb(ctx: Ctx<Opts>): Promise<void> {
         ctx.reject(where, 'no-method', `source "${line.source}" has no method in devig.method and devig.default is null`);
         return;
       }
-      const r = devig([line.home_odds, line.away_odds], m);
+      const r = devigTwoWay(line.home_odds, line.away_odds, m);
       if (!r.ok) {
         ctx.reject(where, r.reason, r.detail);
         return;
@@ -122,7 +122,7 @@ async function runProb(ctx: Ctx<Opts>): Promise<void> {
 
 // Records are built as literals of one fixed shape (JSON.stringify leaves out the
 // undefined fields): on the hot path this is several times cheaper than spreading.
-function probRecord(line: Priced, r: Extract<DevigResult, { ok: true }>): OracleProb {
+function probRecord(line: Priced, r: TwoWayOk): OracleProb {
   const fromOracle = line.type === 'oracle.line';
   return {
     type: 'oracle.prob', ts: line.ts, source: line.source, sport: line.sport, event: line.event,
@@ -131,7 +131,7 @@ function probRecord(line: Priced, r: Extract<DevigResult, { ok: true }>): Oracle
     books: fromOracle ? line.books : [line.book],
     weights: fromOracle ? line.weights : undefined,
     line_ts: fromOracle ? line.line_ts : undefined,
-    method: r.method, p_home: r.p[0]!, p_away: r.p[1]!, overround: r.overround, param: r.param,
+    method: r.method, p_home: r.pHome, p_away: r.pAway, overround: r.overround, param: r.param,
   };
 }
 
@@ -142,15 +142,14 @@ async function runCompare(ctx: Ctx<Opts>): Promise<void> {
     onRecord(rec, where) {
       ctx.out.raw(where.raw, rec.type);
       const line = rec as Priced;
-      const odds = [line.home_odds, line.away_odds];
       const methods = {} as DevigCompare['methods'];
       let overround: number | undefined;
       let firstError: { reason: string; detail: string } | undefined;
       for (const m of DEVIG_METHODS) {
-        const r = devig(odds, m);
+        const r = devigTwoWay(line.home_odds, line.away_odds, m);
         if (r.ok) {
           overround = r.overround;
-          methods[m] = r.param === undefined ? { p_home: r.p[0]!, p_away: r.p[1]! } : { p_home: r.p[0]!, p_away: r.p[1]!, param: r.param };
+          methods[m] = { p_home: r.pHome, p_away: r.pAway, param: r.param };
         } else {
           methods[m] = { error: r.reason, detail: r.detail };
           firstError ??= r;

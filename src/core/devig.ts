@@ -65,8 +65,8 @@ export type DevigResult = DevigOk | DevigError;
 
 export interface DevigOptions {
   /**
-   * Use the general n-way solver even where a two-outcome closed form exists (Shin,
-   * odds-ratio). For cross-checking the closed forms; results agree to 1e-12.
+   * Use the general n-way code (and its solver) for two outcomes too, instead of the
+   * two-way closed forms (Shin, odds-ratio). For cross-checking; results agree to 1e-12.
    */
   forceSolver?: boolean;
 }
@@ -99,13 +99,116 @@ export function devigImplied(pi: readonly number[], method: DevigMethod, opts: D
     if (!(x > 0 && x < 1)) return fail(method, 'odds-le-1', `implied[${i}] = ${x}: must be in (0, 1), i.e. odds > 1`);
     booksum += x;
   }
+  if (n === 2 && !opts.forceSolver) return fromTwoWay(twoWay(pi[0]!, pi[1]!, method));
   switch (method) {
     case 'proportional': return proportional(pi, booksum);
     case 'additive': return additive(pi, booksum);
     case 'power': return power(pi, booksum);
-    case 'shin': return shin(pi, booksum, opts.forceSolver === true);
-    case 'odds-ratio': return oddsRatio(pi, booksum, opts.forceSolver === true);
+    case 'shin': return shin(pi, booksum);
+    case 'odds-ratio': return oddsRatio(pi, booksum);
   }
+}
+
+/** A two-outcome result, without arrays: the stream's hot path allocates one object per line. */
+export interface TwoWayOk {
+  ok: true;
+  method: DevigMethod;
+  pHome: number;
+  pAway: number;
+  booksum: number;
+  overround: number;
+  /** As DevigOk.param; undefined for proportional and additive. */
+  param: number | undefined;
+}
+
+export type TwoWayResult = TwoWayOk | DevigError;
+
+/**
+ * devig([homeOdds, awayOdds], method), the same numbers bit for bit, for the two-way
+ * moneylines of the stream (no intermediate arrays). The two-outcome closed forms live
+ * here; devig() of two outcomes calls this too.
+ */
+export function devigTwoWay(homeOdds: number, awayOdds: number, method: DevigMethod): TwoWayResult {
+  if (typeof homeOdds !== 'number' || !Number.isFinite(homeOdds)) return fail(method, 'non-finite', `odds[0] is ${String(homeOdds)}`);
+  if (homeOdds <= 1) return fail(method, 'odds-le-1', `odds[0] = ${homeOdds}: decimal odds must be > 1`);
+  if (typeof awayOdds !== 'number' || !Number.isFinite(awayOdds)) return fail(method, 'non-finite', `odds[1] is ${String(awayOdds)}`);
+  if (awayOdds <= 1) return fail(method, 'odds-le-1', `odds[1] = ${awayOdds}: decimal odds must be > 1`);
+  return twoWay(1 / homeOdds, 1 / awayOdds, method);
+}
+
+/** Two implied probabilities a, b in (0, 1) (checked by the callers). */
+function twoWay(a: number, b: number, method: DevigMethod): TwoWayResult {
+  const booksum = 0 + a + b; // the n-way loop's order of summation
+  switch (method) {
+    case 'proportional':
+      return okTwo(method, a / booksum, b / booksum, booksum, undefined);
+    case 'additive': {
+      // p_i = (1 + pi_i - pi_j)/2 > 0: never negative with two outcomes.
+      const shift = (booksum - 1) / 2;
+      return okTwo(method, a - shift, b - shift, booksum, undefined);
+    }
+    case 'shin': {
+      if (booksum < 1) return fail(method, 'booksum-below-1', shinBelowOne(booksum));
+      if (booksum === 1) return okTwo(method, a, b, booksum, 0);
+      // Closed form (pricing.md): z = (B-1)(B-D^2) / (B(1-D^2)), D = pi_1 - pi_2; p = additive.
+      const d = a - b;
+      const d2 = d * d;
+      const z = ((booksum - 1) * (booksum - d2)) / (booksum * (1 - d2));
+      const shift = (booksum - 1) / 2;
+      return checkedTwo(method, a - shift, b - shift, booksum, z);
+    }
+    case 'odds-ratio': {
+      if (booksum === 1) return okTwo(method, a, b, booksum, 1);
+      // odds(p_1) odds(p_2) = 1 with odds(p_i) = o_i / c gives c = sqrt(o_1 o_2).
+      const oa = a / (1 - a);
+      const ob = b / (1 - b);
+      const c = Math.sqrt(oa * ob);
+      return checkedTwo(method, oa / (c + oa), ob / (c + ob), booksum, c);
+    }
+    case 'power': {
+      if (booksum === 1) return okTwo(method, a, b, booksum, 1);
+      // As power() below, for two outcomes.
+      const la = Math.log(a);
+      const lb = Math.log(b);
+      const logN = Math.log(2);
+      let lo = logN / -Math.min(la, lb);
+      let hi = logN / -Math.max(la, lb);
+      if (booksum > 1) lo = Math.max(lo, 1);
+      else hi = Math.min(hi, 1);
+      const root = solveDecreasing((k, st) => {
+        const ta = Math.exp(k * la);
+        const tb = Math.exp(k * lb);
+        st.f = -1 + ta + tb;
+        st.d = ta * la + tb * lb;
+      }, lo, hi, booksum > 1 ? lo : hi);
+      if (!root.ok) return fail(method, 'no-convergence', `power: ${root.detail}`);
+      const k = root.x;
+      return checkedTwo(method, Math.pow(a, k), Math.pow(b, k), booksum, k);
+    }
+  }
+}
+
+function okTwo(method: DevigMethod, pHome: number, pAway: number, booksum: number, param: number | undefined): TwoWayOk {
+  return { ok: true, method, pHome, pAway, booksum, overround: booksum - 1, param };
+}
+
+function checkedTwo(method: DevigMethod, pHome: number, pAway: number, booksum: number, param: number): TwoWayResult {
+  if (!(pHome >= 0 && pHome <= 1) || !(pAway >= 0 && pAway <= 1)) {
+    return fail(method, 'no-convergence', `${method}: probabilities ${pHome}, ${pAway} outside [0, 1] (param ${param})`);
+  }
+  const sum = 0 + pHome + pAway;
+  if (!(Math.abs(sum - 1) <= SUM_TOL) || !Number.isFinite(param)) {
+    return fail(method, 'no-convergence', `${method}: probabilities sum to ${sum} (param ${param})`);
+  }
+  return okTwo(method, pHome, pAway, booksum, param);
+}
+
+function fromTwoWay(r: TwoWayResult): DevigResult {
+  return r.ok ? ok(r.method, [r.pHome, r.pAway], r.booksum, r.param) : r;
+}
+
+function shinBelowOne(booksum: number): string {
+  return `booksum ${booksum} < 1: Shin's model has no insider share z >= 0 for an under-round book`;
 }
 
 // ---------------------------------------------------------------- methods
@@ -178,19 +281,10 @@ function power(pi: readonly number[], booksum: number): DevigResult {
  * sum p = 1) gives z = 1 - (1 - sum q)/(1 - sum p^2) <= sum q, and sum q =
  * sum pi^2 / B < 1, so g(sum q) <= 0.
  */
-function shin(pi: readonly number[], booksum: number, forceSolver: boolean): DevigResult {
-  if (booksum < 1) {
-    return fail('shin', 'booksum-below-1', `booksum ${booksum} < 1: Shin's model has no insider share z >= 0 for an under-round book`);
-  }
+function shin(pi: readonly number[], booksum: number): DevigResult {
+  if (booksum < 1) return fail('shin', 'booksum-below-1', shinBelowOne(booksum));
   if (booksum === 1) return ok('shin', pi.slice(), booksum, 0);
   const n = pi.length;
-  if (n === 2 && !forceSolver) {
-    const d = pi[0]! - pi[1]!;
-    const d2 = d * d;
-    const z = ((booksum - 1) * (booksum - d2)) / (booksum * (1 - d2));
-    const shift = (booksum - 1) / 2;
-    return checked('shin', [pi[0]! - shift, pi[1]! - shift], booksum, z);
-  }
   const q = pi.map((x) => (x * x) / booksum);
   let sumQ = 0;
   for (const v of q) sumQ += v;
@@ -219,14 +313,10 @@ function shin(pi: readonly number[], booksum: number, forceSolver: boolean): Dev
  * Bracket with o_i = odds(pi_i): at c = (n-1) o_min every odds(p_i) >= 1/(n-1), i.e.
  * p_i >= 1/n (sum >= 1); at c = (n-1) o_max every p_i <= 1/n (sum <= 1). g(1) = B - 1.
  */
-function oddsRatio(pi: readonly number[], booksum: number, forceSolver: boolean): DevigResult {
+function oddsRatio(pi: readonly number[], booksum: number): DevigResult {
   if (booksum === 1) return ok('odds-ratio', pi.slice(), booksum, 1);
   const n = pi.length;
   const o = pi.map((x) => x / (1 - x));
-  if (n === 2 && !forceSolver) {
-    const c = Math.sqrt(o[0]! * o[1]!);
-    return checked('odds-ratio', [o[0]! / (c + o[0]!), o[1]! / (c + o[1]!)], booksum, c);
-  }
   let oMin = o[0]!;
   let oMax = o[0]!;
   for (const v of o) {
@@ -340,7 +430,7 @@ export function solveDecreasing(evalAt: (x: number, s: FD) => void, lo: number, 
 
 // ---------------------------------------------------------------- results
 
-function ok(method: DevigMethod, p: number[], booksum: number, param?: number): DevigOk {
+function ok(method: DevigMethod, p: number[], booksum: number, param: number | undefined = undefined): DevigOk {
   const r: DevigOk = { ok: true, method, p, booksum, overround: booksum - 1 };
   if (param !== undefined) r.param = param;
   return r;

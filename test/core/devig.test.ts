@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Test } from 'tap';
-import { devig, devigImplied, solveDecreasing, type DevigMethod, type DevigOk } from '../../src/core/devig.js';
+import { devig, devigImplied, devigTwoWay, solveDecreasing, type DevigMethod, type DevigOk } from '../../src/core/devig.js';
 import { DEVIG_METHODS } from '../../src/schema/records.js';
 
 const TOL = 1e-12;
@@ -258,4 +258,34 @@ t.test('the solver: a bracket that does not bracket is an error, not a number', 
   t.ok(step.ok && Math.abs(step.x - 0.3) < 1e-15, 'a step function converges by bisection');
   const nan = (x: number, s: { f: number; d: number }): void => { s.f = x > 0.5 ? NaN : 1; s.d = -1; };
   t.notOk(solveDecreasing(nan, 0, 1, 0).ok, 'NaN is refused');
+});
+
+t.test('devigTwoWay gives devig()\'s numbers bit for bit, and the n-way code agrees to 1e-12', async (t) => {
+  const rnd = prng(11);
+  let n = 0;
+  let bad = 0;
+  for (let c = 0; c < 3000; c++) {
+    const [h, a] = randomBook(rnd, 2) as [number, number];
+    for (const m of DEVIG_METHODS) {
+      const two = devigTwoWay(h, a, m);
+      const arr = devig([h, a], m);
+      const nway = devig([h, a], m, { forceSolver: true });
+      n++;
+      if (two.ok !== arr.ok || two.ok !== nway.ok) { bad++; continue; }
+      if (!two.ok || !arr.ok || !nway.ok) {
+        if (!two.ok && !arr.ok && two.reason !== arr.reason) bad++;
+        continue;
+      }
+      if (two.pHome !== arr.p[0] || two.pAway !== arr.p[1] || two.param !== arr.param || two.overround !== arr.overround) bad++;
+      if (Math.abs(two.pHome - nway.p[0]!) > TOL || Math.abs(two.pAway - nway.p[1]!) > TOL) bad++;
+      if (two.param !== undefined && Math.abs(two.param - nway.param!) > TOL * Math.max(1, two.param)) bad++;
+    }
+  }
+  t.equal(bad, 0, `${n} two-way results compared`);
+  for (const [h, a, reason] of [[NaN, 2, 'non-finite'], [2, Infinity, 'non-finite'], [1, 2, 'odds-le-1'], [2, 0.5, 'odds-le-1']] as const) {
+    const r = devigTwoWay(h, a, 'shin');
+    t.equal(r.ok ? 'ok' : r.reason, reason, `${h}/${a}`);
+  }
+  const under = devigTwoWay(2.1, 2.1, 'shin');
+  t.equal(under.ok ? 'ok' : under.reason, 'booksum-below-1');
 });
