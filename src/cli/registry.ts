@@ -36,6 +36,14 @@ export const COMMANDS = {
     summary: 'loopback simulators of the data sources (boltodds, oddsapi) serving scenarios with fault injection',
     load: () => import('./sim.js'),
   },
+  devig: {
+    summary: 'remove the bookmaker margin: odds.line / oracle.line -> oracle.prob (fair probabilities)',
+    load: () => import('./devig.js'),
+  },
+  arbitrate: {
+    summary: 'choose each game\'s oracle line from several sportsbooks under a policy, watching staleness',
+    load: () => import('./arbitrate.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -9,6 +9,7 @@ import { feesSection } from './sections/fees.js';
 import { kellySection } from './sections/kelly.js';
 import { ledgerSection } from './sections/ledger.js';
 import { boltoddsSection, oddsapiSection } from './sections/feeds.js';
+import { arbitrateSection, devigSection } from './sections/oracle.js';
 
 export const sections = {
   log: logSection,
@@ -21,6 +22,8 @@ export const sections = {
   ledger: ledgerSection,
   boltodds: boltoddsSection,
   oddsapi: oddsapiSection,
+  devig: devigSection,
+  arbitrate: arbitrateSection,
 };
 
 export const configSchema = z.strictObject(sections);

@@ -24,6 +24,11 @@ export const METRIC_CATALOG = {
   polls_total: { kind: 'counter', help: 'REST polls, by source, sport, endpoint and outcome' },
   bad_frames_total: { kind: 'counter', help: 'malformed frames or payload items, by source and reason' },
   unmapped_total: { kind: 'counter', help: 'game updates not published: team, sport or start time unmappable, by source and reason' },
+  // oracle (arbitrate, roadmap items 2, 3, 15)
+  oracle_lines_total: { kind: 'counter', help: 'oracle.line records published by arbitrate, by source' },
+  oracle_unavailable_total: { kind: 'counter', help: 'games that went unavailable (no qualifying book), by source and reason' },
+  oracle_events: { kind: 'gauge', help: 'games arbitrate currently tracks' },
+  oracle_unavailable_events: { kind: 'gauge', help: 'games with no qualifying book right now' },
   // decisions and orders (roadmap items 5, 12)
   skips_total: { kind: 'counter', help: 'decisions not to quote/trade, by reason' },
   order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },

@@ -12,10 +12,12 @@ export const sport = z.enum(SPORTS);
 export type Sport = z.infer<typeof sport>;
 
 /** A feed or importer name: `boltodds`, `oddsapi`, `history`, ... */
-export const sourceName = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lowercase name ([a-z0-9_-])');
+export const SOURCE_RE = /^[a-z][a-z0-9_-]*$/;
+export const sourceName = z.string().regex(SOURCE_RE, 'lowercase name ([a-z0-9_-])');
 
 /** A sportsbook key, lowercase (`pinnacle`, `draftkings`, `consensus`). */
-export const bookName = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lowercase book key');
+export const BOOK_RE = /^[a-z0-9][a-z0-9_.-]*$/;
+export const bookName = z.string().regex(BOOK_RE, 'lowercase book key');
 
 /** Lowercase team code as used in event ids (`den`, `mem`, `gs`, `utah`). */
 export const teamCode = z.string().regex(/^[a-z]{2,5}$/, 'lowercase team code of 2-5 letters');

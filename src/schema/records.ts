@@ -62,6 +62,8 @@ export const oracleLine = z.looseObject({
   policy: nonEmpty,
   books: z.array(bookName).min(1),
   weights: weights.optional(),
+  /** Newest ts of the book lines used (ts is when arbitrate decided; optional, added by issue 3). */
+  line_ts: epochMs.optional(),
   home_odds: decimalOdds,
   away_odds: decimalOdds,
 });
@@ -74,6 +76,8 @@ export const oracleProb = z.looseObject({
   policy: nonEmpty.optional(),
   books: z.array(bookName).min(1),
   weights: weights.optional(),
+  /** Carried from the oracle.line (optional, added by issue 3). */
+  line_ts: epochMs.optional(),
   method: devigMethod,
   p_home: probability,
   p_away: probability,
@@ -92,6 +96,8 @@ export const devigCompare = z.looseObject({
   ...game,
   policy: nonEmpty.optional(),
   books: z.array(bookName).min(1),
+  /** Carried from the oracle.line (optional, added by issue 3). */
+  line_ts: epochMs.optional(),
   home_odds: decimalOdds,
   away_odds: decimalOdds,
   overround: z.number(),

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { SCHEMAS, formatIssues, isRecordType, type AnyRecord, type RecordType } from '../schema/index.js';
 import type { Logger } from '../log/logger.js';
+import { FAST_CHECKS } from '../schema/fast.js';
 
 export type RejectReason = 'not-json' | 'not-object' | 'no-type' | 'unknown-type' | 'schema' | 'too-long' | 'invalid';
 
@@ -96,13 +97,21 @@ export class Decoder {
         this.bad(raw, source, lineNo, 'unknown-type', `unknown record type "${type}"`);
         return undefined;
       }
-      const r = (SCHEMAS[type] as z.ZodType).safeParse(value);
-      if (!r.success) {
-        this.bad(raw, source, lineNo, 'schema', `${type}: ${formatIssues(r.error.issues)}`);
-        return undefined;
+      // Hot types first try a hand-written check that accepts only what zod would accept
+      // (src/schema/fast.ts); anything else, and every diagnostic, is zod's.
+      const fast = FAST_CHECKS[type];
+      let record: AnyRecord;
+      if (fast !== undefined && fast(value as Record<string, unknown>)) {
+        record = value as AnyRecord;
+      } else {
+        const r = (SCHEMAS[type] as z.ZodType).safeParse(value);
+        if (!r.success) {
+          this.bad(raw, source, lineNo, 'schema', `${type}: ${formatIssues(r.error.issues)}`);
+          return undefined;
+        }
+        record = r.data as AnyRecord;
       }
       this.countType(type);
-      const record = r.data as AnyRecord;
       return { kind: 'record', type, record, raw, ts: record.ts };
     }
     this.countType(type);

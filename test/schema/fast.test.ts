@@ -1,0 +1,83 @@
+import t from 'tap';
+import { FAST_CHECKS } from '../../src/schema/fast.js';
+import { SCHEMAS, type RecordType } from '../../src/schema/records.js';
+
+// The decoder trusts these checks instead of zod: they must never accept what zod rejects,
+// and should accept the valid records of the hot path (or there is no point).
+
+const T0 = 1769380000000;
+const VALID: Record<string, Array<Record<string, unknown>>> = {
+  'odds.line': [
+    { type: 'odds.line', ts: T0, recv_ts: T0 + 3, source: 'boltodds', book: 'pinnacle', sport: 'nba', event: 'nba-2026-01-25-den-mem', home: 'Memphis Grizzlies', away: 'Denver Nuggets', commence_ts: T0 + 1, home_odds: 2.24, away_odds: 1.6757, home_ts: T0, away_ts: T0 },
+    { type: 'odds.line', ts: 0, source: 'history', book: 'consensus', sport: 'nhl', event: 'nhl-2019-10-02-ott-tor', home: 'Toronto Maple Leafs', away: 'Ottawa Senators', commence_ts: 0, home_odds: 1.0001, away_odds: 1e6, home_ts: 0, away_ts: 0, raw: { anything: [1, null] }, extra: 'kept' },
+  ],
+  'oracle.line': [
+    { type: 'oracle.line', ts: T0, source: 'boltodds', sport: 'nba', event: 'nba-2026-01-25-den-mem', home: 'H', away: 'A', commence_ts: T0, policy: 'primary-fallback:pinnacle>draftkings', books: ['pinnacle'], line_ts: T0, home_odds: 2.24, away_odds: 1.6757 },
+    { type: 'oracle.line', ts: T0, source: 'boltodds', sport: 'nba', event: 'nba-2026-01-25-den-mem', home: 'H', away: 'A', commence_ts: T0, policy: 'weighted-blend:pinnacle=0.7,draftkings=0.3', books: ['pinnacle', 'draftkings'], weights: { pinnacle: 0.7, draftkings: 0.3 }, home_odds: 2.25, away_odds: 1.66 },
+  ],
+  'oracle.prob': [
+    { type: 'oracle.prob', ts: T0, source: 'boltodds', sport: 'nba', event: 'nba-2026-01-25-den-mem', home: 'H', away: 'A', commence_ts: T0, books: ['pinnacle'], method: 'shin', p_home: 0.4386, p_away: 0.5614, overround: 0.043, param: 0.0215 },
+    { type: 'oracle.prob', ts: T0, source: 'oddsapi', sport: 'nhl', event: 'nhl-2026-01-25-bos-nyr', home: 'H', away: 'A', commence_ts: T0, policy: 'p', books: ['a', 'b'], weights: { a: 1 }, line_ts: 5, method: 'proportional', p_home: 0, p_away: 1, overround: -0.02 },
+  ],
+};
+
+const ODD_VALUES: unknown[] = [
+  undefined, null, true, 0, -1, 1, 1.5, 0.5, 1e-9, 2 ** 53, 8.64e15, 8.64e15 + 1, -0, NaN, Infinity, -Infinity, 1.0000000001,
+  '', 'x', 'X', 'nba', 'nhl', 'mlb', 'pinnacle', 'Pinnacle', '_a', 'a b', 'nba-2026-01-25-den-mem', 'nba-2026-1-25-den-mem',
+  '1769380000000', [], ['pinnacle'], ['Pinnacle'], [1], {}, { pinnacle: 0.5 }, { pinnacle: 2 }, { Pin: 0.5 }, { a: 0 },
+  'shin', 'odds-ratio', 'logarithmic',
+];
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let x = s;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+t.test('valid hot-path records pass the fast check and zod alike', async (t) => {
+  for (const [type, recs] of Object.entries(VALID)) {
+    const fast = FAST_CHECKS[type as RecordType]!;
+    for (const r of recs) {
+      t.ok(SCHEMAS[type as RecordType].safeParse(r).success, `${type} valid by zod`);
+      t.ok(fast(r), `${type} valid by the fast check`);
+    }
+  }
+});
+
+t.test('the fast check never accepts what zod rejects (20,000 mutations per type)', async (t) => {
+  const rnd = prng(99);
+  for (const [type, recs] of Object.entries(VALID)) {
+    const fast = FAST_CHECKS[type as RecordType]!;
+    const schema = SCHEMAS[type as RecordType];
+    let unsafe = 0;
+    let fastAccepted = 0;
+    let zodAccepted = 0;
+    for (let i = 0; i < 20000; i++) {
+      const base = structuredClone(recs[Math.floor(rnd() * recs.length)]!);
+      const keys = [...Object.keys(base), 'recv_ts', 'weights', 'line_ts', 'param', 'policy'];
+      const nMut = 1 + Math.floor(rnd() * 2);
+      for (let m = 0; m < nMut; m++) {
+        const k = keys[Math.floor(rnd() * keys.length)]!;
+        if (k === 'type') continue;
+        const v = ODD_VALUES[Math.floor(rnd() * ODD_VALUES.length)];
+        if (v === undefined) delete base[k];
+        else base[k] = structuredClone(v);
+      }
+      const f = fast(base);
+      const z = schema.safeParse(base).success;
+      if (f) fastAccepted++;
+      if (z) zodAccepted++;
+      if (f && !z) {
+        unsafe++;
+        if (unsafe < 5) t.fail(`${type}: fast accepts what zod rejects: ${JSON.stringify(base)}`);
+      }
+    }
+    t.equal(unsafe, 0, `${type}: fast accepted ${fastAccepted}, zod ${zodAccepted}`);
+    t.ok(fastAccepted > 1000, `${type}: the mutations include many valid records`);
+  }
+});
