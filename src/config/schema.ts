@@ -4,12 +4,14 @@
 // states every value a run used.
 import { z } from 'zod';
 import { logSection, metricsSection, streamSection } from './sections/core.js';
+import { feedKalshiSection } from './sections/kalshi.js';
 
 export const sections = {
   log: logSection,
   metrics: metricsSection,
   stream: streamSection,
   // sections of later commands are added below this line
+  feed_kalshi: feedKalshiSection,
 };
 
 export const configSchema = z.strictObject(sections);

@@ -17,6 +17,10 @@ export const METRIC_CATALOG = {
   gaps_total: { kind: 'counter', help: 'sequence gaps detected, by source' },
   partial_lines_total: { kind: 'counter', help: 'partial-line outcomes: full, waiting, expired, stale-leg' },
   credits_remaining: { kind: 'gauge', help: 'The Odds API credits left (x-requests-remaining)' },
+  feed_bad_messages_total: { kind: 'counter', help: 'messages from a feed counted as bad or refused, by source and reason' },
+  feed_message_rate: { kind: 'gauge', help: 'messages per second from a feed over the last status interval, by source' },
+  kalshi_resyncs_total: { kind: 'counter', help: 'Kalshi book recoveries, by method (get_snapshot, resubscribe, reconnect) and trigger' },
+  kalshi_books_invalid: { kind: 'gauge', help: 'Kalshi books currently invalid (awaiting a snapshot)' },
   // decisions and orders (roadmap items 5, 12)
   skips_total: { kind: 'counter', help: 'decisions not to quote/trade, by reason' },
   order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },
