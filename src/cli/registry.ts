@@ -12,6 +12,14 @@ export const COMMANDS = {
     load: () => import('./ndcat.js'),
   },
   // commands of later issues are added below this line
+  'feed-kalshi': {
+    summary: 'persistent Kalshi WebSocket feeder: order books, trades, results and connection status as records',
+    load: () => import('./feed-kalshi.js'),
+  },
+  sim: {
+    summary: 'loopback exchange simulators speaking the real protocols, with fault injection (sim kalshi)',
+    load: () => import('./sim.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
