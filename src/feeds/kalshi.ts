@@ -131,6 +131,8 @@ export interface FeedSummary {
   gaps: number;
   resyncs: Record<string, number>;
   bad_messages: Record<string, number>;
+  /** Error responses from the exchange, by code (an error 6 in a trade-sid swap is expected). */
+  ws_errors: Record<string, number>;
   books: number;
   trades: number;
   messages: number;
@@ -177,7 +179,7 @@ export class KalshiFeed {
   private readonly counters = new Map<string, Counter>();
   readonly summary: FeedSummary = {
     connects: 0, reconnects: 0, disconnects: 0, disconnect_causes: {}, failed_connects: 0,
-    gaps: 0, resyncs: {}, bad_messages: {}, books: 0, trades: 0, messages: 0,
+    gaps: 0, resyncs: {}, bad_messages: {}, ws_errors: {}, books: 0, trades: 0, messages: 0,
   };
 
   constructor(opts: KalshiFeedOptions) {
@@ -662,7 +664,8 @@ export class KalshiFeed {
     const p = msg.id !== undefined && msg.id !== 0 ? this.pending.get(msg.id) : undefined;
     if (p) this.pending.delete(msg.id!);
     const text = msg.text || WS_ERROR_TEXT[msg.code] || '';
-    this.countBad(`ws-error-${msg.code}`);
+    this.summary.ws_errors[msg.code] = (this.summary.ws_errors[msg.code] ?? 0) + 1;
+    this.counter('feed_bad_messages_total', { source: 'kalshi', reason: `ws-error-${msg.code}` }).inc();
     this.log.warn('kalshi error', { code: msg.code, msg: text, id: msg.id, sid: msg.sid, cmd: p?.cmd, ...(msg.ticker ? { ticker: msg.ticker } : {}) });
     if (TERMINAL_ERRORS.has(msg.code)) {
       // The subscription is dead. Which one: the sid it names, else the command it
@@ -749,6 +752,12 @@ export class KalshiFeed {
       return;
     }
     if (m.invalidSince !== null) m.invalidSince = null;
+    // Recovery done when every book of the sid is valid again: the next trouble starts at the first rung.
+    if (sub.resync) {
+      let all = true;
+      for (const t of sub.tickers) if (this.markets.get(t)?.book.valid === false) { all = false; break; }
+      if (all) sub.resync = null;
+    }
     this.noteCrossed(m);
     this.publishBook(m, now, undefined);
     this.markStatus();

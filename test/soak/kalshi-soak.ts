@@ -78,13 +78,14 @@ export class BookChecker {
   lastStatus: Rec | undefined;
   schemaErrors: string[] = [];
 
-  constructor(private readonly truth: TruthRecorder) {}
+  /** `sessionOffset`: simulator sessions opened by others before this feeder's first. */
+  constructor(private readonly truth: TruthRecorder, private readonly sessionOffset = 0) {}
 
   onRecord(r: Rec): void {
     if (r.type === 'kalshi.status') {
       this.statuses++;
       this.lastStatus = r;
-      this.session = r.connects as number;
+      this.session = (r.connects as number) + this.sessionOffset;
       return;
     }
     if (r.type !== 'kalshi.book') return;
@@ -229,6 +230,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const reconnects = (finalStatus?.reconnects as number | undefined) ?? -1;
   const expectedReconnects = n('close-clean') + n('close-abrupt') + n('stall');
   const bad = (feederSummary?.bad_messages ?? {}) as Record<string, number>;
+  const wsErrors = (feederSummary?.ws_errors ?? {}) as Record<string, number>;
   const warm = median(warmSamples);
   const end = median(endSamples);
   const growth = warm > 0 ? (end - warm) / warm : NaN;
@@ -240,7 +242,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     row('  reconnects from any other cause', 0, other),
     row('refused handshakes (refuse-auth) survived', n('refuse-auth'), sim.sim.refused.auth_refused_by_fault ?? 0),
     row('gaps detected = skipped seqs', n('skip-seq'), (feederSummary?.gaps as number | undefined) ?? -1),
-    row('terminal error 25 seen = injected', n('error25') + n('error25-nosid'), bad['ws-error-25'] ?? 0),
+    row('terminal error 25 seen = injected', n('error25') + n('error25-nosid'), wsErrors['25'] ?? 0),
     row('not-json frames counted', n('malformed-garbage'), bad['not-json'] ?? 0),
     row('unknown-type frames counted', n('malformed-unknown-type'), bad['unknown-type'] ?? 0),
     row('wrong-type deltas counted (bad-size)', n('malformed-bad-field'), bad['bad-size'] ?? 0),

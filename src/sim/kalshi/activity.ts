@@ -80,7 +80,11 @@ export class RandomWalk {
     let fv = this.fv.get(m.ticker) ?? PRICE_ONE / 2;
     if (r() < 0.1) fv = Math.min(PRICE_ONE - 10 * t, Math.max(10 * t, fv + (r() < 0.5 ? -t : t)));
     this.fv.set(m.ticker, fv);
-    const x = r();
+    // Liquidity is kept to about four orders a level: past that, cancels win.
+    let resting = 0;
+    for (const l of m.bids.levels.values()) resting += l.orders.length;
+    for (const l of m.asks.levels.values()) resting += l.orders.length;
+    const x = resting > this.o.levels * 8 ? 0.5 + r() * 0.3 : r();
     try {
       if (x < 0.45) {
         const side: BookSide = r() < 0.5 ? 'bid' : 'ask';
