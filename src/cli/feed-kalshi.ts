@@ -119,7 +119,7 @@ closes the socket, flushes, and exits 0.`,
       handshakeTimeoutMs: c.handshake_timeout_ms, restTimeoutMs: c.rest_timeout_ms,
       backoff: { initialMs: c.backoff.initial_ms, maxMs: c.backoff.max_ms, stableMs: c.backoff.stable_ms },
       clock: ctx.clock, random: ctx.opts.seed !== undefined ? seededRandom(ctx.opts.seed) : Math.random,
-      log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r),
+      log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.raw(line, type),
     });
     const summary = await feed.run(ctx.signal);
     Object.assign(ctx.summary, summary);

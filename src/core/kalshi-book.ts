@@ -41,10 +41,15 @@ class Side {
   /** Prices ascending. */
   readonly prices: number[] = [];
   readonly sizes = new Map<number, number>();
+  /** JSON text of this side's top levels, kept until a visible change (topJson). */
+  json: string | undefined;
+  jsonDepth = 0;
+  constructor(readonly visibleDepth: number) {}
 
   clear(): void {
     this.prices.length = 0;
     this.sizes.clear();
+    this.json = undefined;
   }
 
   /** Index of p in prices, or -(insertion point) - 1. */
@@ -85,8 +90,8 @@ export interface BookOptions {
 }
 
 export class KalshiBook {
-  private readonly bids = new Side();
-  private readonly asks = new Side();
+  private readonly bids: Side;
+  private readonly asks: Side;
   private _valid = false;
   private _fault: string | undefined = 'awaiting snapshot';
   grid: PriceGrid;
@@ -97,6 +102,8 @@ export class KalshiBook {
     this.useYesPrice = opts.useYesPrice;
     this.grid = opts.grid ?? UNIT_GRID;
     this.depth = opts.depth;
+    this.bids = new Side(opts.depth);
+    this.asks = new Side(opts.depth);
   }
 
   get valid(): boolean {
@@ -156,7 +163,9 @@ export class KalshiBook {
       if (next === 0) s.remove(p);
       else s.sizes.set(p, next);
     }
-    return { ok: true, visible: this.isVisible(side === 'yes', p) };
+    const visible = this.isVisible(side === 'yes', p);
+    if (visible) s.json = undefined;
+    return { ok: true, visible };
   }
 
   /** Best `n` levels per side in YES terms: bids highest first, asks lowest first. */
@@ -175,6 +184,15 @@ export class KalshiBook {
     const t = this.top(n);
     const conv = (l: Level): [number, number] => [priceNumber(l[0]), countNumber(l[1])];
     return { bids: t.bids.map(conv), asks: t.asks.map(conv) };
+  }
+
+  /**
+   * The top as the JSON text of a record's two fields, `"bids":[[p,s],...],"asks":[...]`,
+   * built without intermediate arrays or float formatting (the feeder's hot path). The
+   * text is exactly what JSON.stringify prints for topNumbers().
+   */
+  topJson(n = this.depth): string {
+    return `"bids":[${sideJson(this.bids, n, true)}],"asks":[${sideJson(this.asks, n, false)}]`;
   }
 
   bestBid(): Level | undefined {
@@ -235,4 +253,47 @@ export class KalshiBook {
     this.invalidate(`${fault}: ${detail}`);
     return { ok: false, fault, detail };
   }
+}
+
+/** One side's top `n` levels as JSON array items, best first; cached until a visible change. */
+function sideJson(side: Side, n: number, bids: boolean): string {
+  if (side.json !== undefined && side.jsonDepth === n) return side.json;
+  const cache = n <= side.visibleDepth;
+  let out = '';
+  const ps = side.prices;
+  const sz = side.sizes;
+  if (bids) {
+    for (let i = ps.length - 1, k = 0; i >= 0 && k < n; i--, k++) {
+      const p = ps[i]!;
+      out += `${k ? ',[' : '['}${priceText(p)},${countText(sz.get(p)!)}]`;
+    }
+  } else {
+    for (let i = 0; i < ps.length && i < n; i++) {
+      const p = ps[i]!;
+      out += `${i ? ',[' : '['}${priceText(p)},${countText(sz.get(p)!)}]`;
+    }
+  }
+  // Only a top no deeper than the visibility depth is known to change with a visible delta.
+  if (cache) {
+    side.json = out;
+    side.jsonDepth = n;
+  }
+  return out;
+}
+
+/** Every price 0..1 in units as JSON prints the dollar number (4200 -> "0.42"), computed once. */
+const PRICE_TEXT: string[] = Array.from({ length: PRICE_ONE + 1 }, (_, u) => String(u / PRICE_ONE));
+
+function priceText(u: number): string {
+  return PRICE_TEXT[u] ?? String(u / PRICE_ONE);
+}
+
+/** Count units as JSON prints count/100 (12050 -> "120.5", 5 -> "0.05"), in integer arithmetic. */
+export function countText(u: number): string {
+  if (u < 0) return `-${countText(-u)}`;
+  const q = Math.floor(u / 100);
+  const r = u - q * 100;
+  if (r === 0) return String(q);
+  if (r % 10 === 0) return `${q}.${r / 10}`;
+  return `${q}.${r < 10 ? '0' : ''}${r}`;
 }

@@ -72,7 +72,7 @@ t.test('every fault recovered the preferred way; reconnects only for lost connec
   const sum = summary(p.logs)!;
   t.same(sum.disconnect_causes, { 'heartbeat-timeout': 1, close: abrupt.cause === 'close' ? 3 : 2, ...(abrupt.cause === 'error' ? { error: 1 } : {}) });
   t.match(sum.bad_messages, { 'not-json': 1, 'unknown-type': 1, 'bad-size': 1, 'negative-size': 1 });
-  t.same(sum.ws_errors, { 25: 2 }, 'the two terminal errors, and no other error from the exchange');
+  t.same(sum.ws_errors, { 25: 2, 7: 1 }, 'the two terminal errors, and the error 7 for unsubscribing the dead sid after the one without a sid');
   t.equal(sum.failed_connects, 1);
   t.match(sum.resyncs, { get_snapshot: 3 });
   t.ok(checker.compared > 50, `books checked against the truth (${checker.compared}), ${checker.afterSnapshot} of them first after a snapshot`);

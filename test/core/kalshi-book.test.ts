@@ -138,3 +138,41 @@ t.test('crossed is reported by the book, not hidden', async (t) => {
   t.ok(b.crossed);
   t.ok(b.valid, 'crossing is the caller\'s call to report');
 });
+
+t.test('topJson is exactly JSON.stringify of topNumbers', async (t) => {
+  const b = new KalshiBook('T', { useYesPrice: true, depth: 3 });
+  b.snapshot([['0.0001', '0.01'], ['0.4150', '120.50'], ['0.4200', '3.00'], ['0.4300', '1000000.00']], [['0.9999', '7.25']]);
+  const n = b.topNumbers();
+  t.equal(`{${b.topJson()}}`, JSON.stringify({ bids: n.bids, asks: n.asks }));
+  b.snapshot(undefined, undefined);
+  t.equal(b.topJson(), '"bids":[],"asks":[]');
+});
+
+t.test('count text matches JSON for every 2-decimal value', async (t) => {
+  const { countText } = await import('../../src/core/kalshi-book.js');
+  let bad = 0;
+  for (let u = 0; u < 200_000; u += 7) if (countText(u) !== JSON.stringify(u / 100)) bad++;
+  for (const u of [1, 10, 99, 100, 101, 110, 1_000_000_000, 123_456_789_01]) if (countText(u) !== JSON.stringify(u / 100)) bad++;
+  t.equal(bad, 0);
+});
+
+t.test('the cached top text follows every visible change and only those', async (t) => {
+  const rand = seededRandom(5);
+  const b = new KalshiBook('T', { useYesPrice: true, depth: 3 });
+  b.snapshot(undefined, undefined);
+  for (let i = 0; i < 5000; i++) {
+    const p = 4000 + Math.floor(rand() * 20) * 10;
+    const side = rand() < 0.5 ? 'yes' : 'no';
+    const r = b.delta(side, formatPrice(side === 'yes' ? p - 2000 : p), formatCount(1 + Math.floor(rand() * 5)));
+    if (!r.ok) throw new Error(r.detail);
+    if (rand() < 0.3) {
+      const top = b.top(10);
+      const l = (side === 'yes' ? top.bids : top.asks)[Math.floor(rand() * 4)];
+      if (l) b.delta(side, formatPrice(l[0]), formatCount(-l[1]));
+    }
+    const n = b.topNumbers(3);
+    if (`{${b.topJson()}}` !== JSON.stringify({ bids: n.bids, asks: n.asks })) throw new Error(`stale cache at step ${i}`);
+  }
+  const deeper = b.topNumbers(6);
+  t.equal(`{${b.topJson(6)}}`, JSON.stringify({ bids: deeper.bids, asks: deeper.asks }), 'a deeper top is never served from the cache');
+});

@@ -80,12 +80,25 @@ export class Session {
   closed = false;
   pingTimer: TimerHandle | undefined;
   stallTimer: TimerHandle | undefined;
-  constructor(readonly n: number, readonly keyId: string, readonly ws: WebSocket) {}
+  private corked = false;
+  constructor(readonly n: number, readonly keyId: string, readonly ws: WebSocket, private readonly socket: Socket) {}
 
   send(text: string): void {
     if (this.closed) return;
-    if (this.stalled) this.queue.push(text);
-    else this.ws.send(text);
+    if (this.stalled) {
+      this.queue.push(text);
+      return;
+    }
+    // Frames sent in one turn leave in one write (as an exchange's gateway batches), not a syscall each.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.ws.send(text);
   }
 
   get bufferedAmount(): number {
@@ -272,7 +285,7 @@ export class KalshiSim {
       s.stalled = false;
       const q = s.queue;
       s.queue = [];
-      if (!s.closed) for (const text of q) s.ws.send(text);
+      if (!s.closed) for (const text of q) s.send(text);
     }, ms);
   }
 
@@ -351,11 +364,11 @@ export class KalshiSim {
     }
     const v = this.verify(req, WS_PATH);
     if (!v.ok) return refuse(401, 'Unauthorized', v.reason.replace(/\W+/g, '_'));
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onSession(ws, v.keyId));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onSession(ws, v.keyId, socket));
   }
 
-  private onSession(ws: WebSocket, keyId: string): void {
-    const s = new Session(++this.sessionCount, keyId, ws);
+  private onSession(ws: WebSocket, keyId: string, socket: Socket): void {
+    const s = new Session(++this.sessionCount, keyId, ws, socket);
     this.sessions.add(s);
     this.log.info('session', { session: s.n, key: keyId === this.o.keyId ? 'configured' : 'any' });
     s.pingTimer = this.clock.setInterval(() => {
