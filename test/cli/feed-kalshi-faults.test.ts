@@ -44,6 +44,10 @@ t.test('every fault recovered the preferred way; reconnects only for lost connec
 
   const e25 = await step({ kind: 'error25' }, (l) => l.msg === 'resync' && l.method === 'resubscribe', 'resubscribe after error 25');
   t.match(e25, { channel: 'orderbook_delta', trigger: 'error-25' });
+  for (const code of [10, 17]) {
+    const r = await step({ kind: 'error25', code }, (l) => l.msg === 'resync' && l.method === 'resubscribe' && l.trigger === `error-${code}`, `resubscribe after error ${code}`);
+    t.equal(r.channel, 'orderbook_delta', `error ${code} is terminal too`);
+  }
   const nosid = p.logs.length;
   await step({ kind: 'error25-nosid' }, (l) => l.msg === 'subscribed' && l.channel === 'trade', 'everything resubscribed after an error 25 without sid');
   t.ok(p.logs.slice(nosid).some((l) => l.msg === 'resync' && l.channel === 'market_lifecycle_v2'), 'a terminal error naming no sid: every subscription is redone');
@@ -72,9 +76,10 @@ t.test('every fault recovered the preferred way; reconnects only for lost connec
   const sum = summary(p.logs)!;
   t.same(sum.disconnect_causes, { 'heartbeat-timeout': 1, close: abrupt.cause === 'close' ? 3 : 2, ...(abrupt.cause === 'error' ? { error: 1 } : {}) });
   t.match(sum.bad_messages, { 'not-json': 1, 'unknown-type': 1, 'bad-size': 1, 'negative-size': 1 });
-  t.same(sum.ws_errors, { 25: 2, 7: 1 }, 'the two terminal errors, and the error 7 for unsubscribing the dead sid after the one without a sid');
+  t.same(sum.ws_errors, { 10: 1, 17: 1, 25: 2, 7: 1 }, 'the two terminal errors, and the error 7 for unsubscribing the dead sid after the one without a sid');
   t.equal(sum.failed_connects, 1);
   t.match(sum.resyncs, { get_snapshot: 3 });
+  t.ok(p.logs.every((l) => !(l.msg === 'disconnected' && /error-/.test(String(l.cause)))), 'terminal errors never cost a connection');
   t.ok(checker.compared > 50, `books checked against the truth (${checker.compared}), ${checker.afterSnapshot} of them first after a snapshot`);
   t.same({ mismatches: checker.mismatches, whileInvalid: checker.whileInvalid, unmatched: checker.unmatched }, { mismatches: [], whileInvalid: [], unmatched: [] });
 });

@@ -43,7 +43,8 @@ t.test('books from snapshot + deltas equal the true books, in both use_yes_price
   const args = ['--url', sim.urls.wsUrl, '--tickers', [...DEMO, unmapped].join(','), '--no-rest', '--depth', '4', '--status-every', '300', '--config', cfg];
   // The second feeder connects once the first is live, so its session is the simulator's 2nd.
   const checkers = [new BookChecker(rec), new BookChecker(rec, 1)];
-  const yes = new Proc('feed-kalshi', args, feedEnv(keys), { onRecord: (r) => checkers[0]!.onRecord(r) });
+  const metricsFile = `${keys.dir}/metrics.ndjson`;
+  const yes = new Proc('feed-kalshi', [...args, '--metrics', metricsFile, '--metrics-every', '200'], feedEnv(keys), { onRecord: (r) => checkers[0]!.onRecord(r) });
   await yes.waitFor(live, 10_000, 'live (yes)');
   const no = new Proc('feed-kalshi', [...args, '--no-use-yes-price'], feedEnv(keys), { onRecord: (r) => checkers[1]!.onRecord(r) });
   await no.waitFor(live, 10_000, 'live (no)');
@@ -85,6 +86,10 @@ t.test('books from snapshot + deltas equal the true books, in both use_yes_price
   const sum = summary(yes.logs);
   t.ok(sum && (sum.books as number) > 0 && sum.disconnects === 0 && sum.gaps === 0, 'summary counts');
   validateAll(t, yes.records);
+  const metrics = readFileSync(metricsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
+  const names = new Set(metrics.map((m) => m.name));
+  for (const n of ['messages_total', 'feed_message_rate', 'feed_freshness_ms', 'feed_state', 'kalshi_books_invalid']) t.ok(names.has(n), `metric ${n}`);
+  t.ok(metrics.some((m) => m.name === 'messages_total' && (m.labels as Rec).kind === 'orderbook_delta' && (m.value as number) > 0), 'message counts by kind');
   validateAll(t, no.records);
   t.notOk(yes.logs.some((l) => JSON.stringify(l).includes(keys.keyId)), 'the key id never reaches a log line');
 });

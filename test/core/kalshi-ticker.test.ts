@@ -76,3 +76,13 @@ t.test('seriesOf', async (t) => {
   t.equal(seriesOf('KXNBAGAME-26JAN25DENMEM-DEN'), 'KXNBAGAME');
   t.equal(seriesOf('X'), 'X');
 });
+
+t.test('the Thursday 03:00-05:00 ET maintenance window, across daylight saving', async (t) => {
+  const { inMaintenanceWindow } = await import('../../src/core/kalshi-schedule.js');
+  t.ok(inMaintenanceWindow(Date.UTC(2026, 0, 29, 8, 30)), 'Thu 2026-01-29 03:30 EST');
+  t.notOk(inMaintenanceWindow(Date.UTC(2026, 0, 29, 10, 0)), '05:00 EST is over');
+  t.notOk(inMaintenanceWindow(Date.UTC(2026, 0, 29, 7, 59)), '02:59 EST not yet');
+  t.ok(inMaintenanceWindow(Date.UTC(2026, 6, 2, 7, 30)), 'Thu 2026-07-02 03:30 EDT');
+  t.notOk(inMaintenanceWindow(Date.UTC(2026, 6, 2, 9, 0)), '05:00 EDT is over');
+  t.notOk(inMaintenanceWindow(Date.UTC(2026, 0, 28, 8, 30)), 'a Wednesday');
+});

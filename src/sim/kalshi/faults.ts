@@ -15,6 +15,8 @@ export interface Fault {
   ms?: number;
   /** How many handshakes (refuse-auth) or REST requests (rate-limit). */
   n?: number;
+  /** error25 / error25-nosid: send this terminal code instead of 25 (10 channel error, 17 internal error). */
+  code?: number;
 }
 
 export function isFaultKind(s: string): s is FaultKind {

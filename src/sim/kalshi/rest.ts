@@ -415,7 +415,7 @@ function admin(sim: KalshiSim, method: string, url: URL, body: string): unknown 
   if (path === '/_sim/fault' && method === 'POST') {
     const f = parseJson(body) as Partial<Fault>;
     if (typeof f.kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(f.kind)) throw new HttpError(400, 'invalid_parameters', `kind must be one of ${FAULT_KINDS.join(', ')}`);
-    sim.inject({ kind: f.kind, ...(typeof f.ms === 'number' ? { ms: f.ms } : {}), ...(typeof f.n === 'number' ? { n: f.n } : {}) });
+    sim.inject({ kind: f.kind, ...(typeof f.ms === 'number' ? { ms: f.ms } : {}), ...(typeof f.n === 'number' ? { n: f.n } : {}), ...(typeof f.code === 'number' ? { code: f.code } : {}) });
     return { ok: true, injected: sim.injected };
   }
   if (path === '/_sim/state' && method === 'GET') {

@@ -199,7 +199,7 @@ export class KalshiSim {
 
   inject(f: Fault): void {
     this.injected[f.kind] = (this.injected[f.kind] ?? 0) + 1;
-    this.log.info('fault', { kind: f.kind, ...(f.ms !== undefined ? { ms: f.ms } : {}), ...(f.n !== undefined ? { n: f.n } : {}), sessions: this.sessions.size });
+    this.log.info('fault', { kind: f.kind, ...(f.ms !== undefined ? { ms: f.ms } : {}), ...(f.n !== undefined ? { n: f.n } : {}), ...(f.code !== undefined ? { code: f.code } : {}), sessions: this.sessions.size });
     const live = [...this.sessions].filter((s) => !s.closed);
     switch (f.kind) {
       case 'close-clean':
@@ -220,7 +220,8 @@ export class KalshiSim {
           for (const sub of [...s.subs.values()]) {
             if (sub.channel !== 'orderbook_delta') continue;
             s.subs.delete(sub.sid);
-            const body = { code: 25, msg: WS_ERROR_TEXT[25] };
+            const code = f.code ?? 25;
+            const body = { code, msg: WS_ERROR_TEXT[code] ?? 'Error' };
             s.send(JSON.stringify(f.kind === 'error25' ? { type: 'error', sid: sub.sid, msg: body } : { type: 'error', msg: body }));
           }
         }
