@@ -70,11 +70,17 @@ events per second. Faults are injected on a schedule (--faults KINDS --fault-eve
 or on demand: POST {"kind":"stall","ms":3000} to ADMIN/fault. GET ADMIN/state shows
 the true books.
 
-The first record after the run manifest is {"type":"sim.listening","ws_url",
-"rest_url","admin_url","port"}; the same URLs are in the log. It runs until SIGTERM or
-SIGINT (or --duration).
+The first record after the run manifest is a sim.listening record with the fields
+ws_url, rest_url, admin_url and port; the same URLs are in the log. It runs until SIGTERM
+or SIGINT (or --duration).
 
-Fault kinds: ${FAULT_KINDS.join(', ')}.`,
+Fault kinds: ${FAULT_KINDS.join(', ')}. error25 and error25-nosid take an optional
+"code" (10 or 17: the other terminal errors); stall, delay-snapshot, pause and
+maintenance an "ms"; refuse-auth and rate-limit an "n".
+
+Where the reference is UNCERTAIN the variant is chosen: --same-channel (error 6 for a
+second subscription to a channel), --trade-seq (seq on trades), --cancel-done (cancel of
+a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected).`,
   examples: [
     { cmd: 'sim kalshi --public-key kalshi.pub.pem --port 8931', what: 'The six bundled demo markets under a random walk, on a fixed port.' },
     { cmd: 'sim kalshi --public-key pub.pem --scenario examples/kalshi/scenario.ndjson --speed 20', what: 'Play the bundled scenario twenty times faster than recorded.' },
