@@ -88,7 +88,7 @@ t.test('get_snapshot refused by an older server: resubscribe; seq on trades (unc
   const { p, checker, step } = await harness(t, { getSnapshot: false, tradeSeq: true }, (u) => ['--url', u.ws, '--tickers', DEMO.join(','), '--no-rest']);
   const r = await step({ kind: 'skip-seq' }, (l) => l.msg === 'resync' && l.method === 'resubscribe', 'resubscribe after get_snapshot was refused');
   t.equal(r.trigger, 'get-snapshot-error-13');
-  t.ok(p.ofType('kalshi.trade').length > 0, 'trades with a seq are read');
+  t.ok(await p.waitFor((r) => r.type === 'kalshi.trade', 5000, 'a trade'), 'trades with a seq are read');
   const st = p.ofType('kalshi.status').at(-1)!;
   t.equal(st.reconnects, 0, 'no reconnect needed');
   t.equal(st.gaps, 1, 'continuous trade seqs are no gaps');

@@ -13,7 +13,8 @@
 //     including the first book after each resync; none is published for a market whose
 //     client copy the simulator knows to be broken (a skipped seq, a bogus message);
 //   - gaps, bad messages and terminal errors seen == injected;
-//   - the feeder's RSS at the end within 10 % of its level after warm-up;
+//   - the feeder's RSS at the end no more than 10 % above its level after warm-up
+//     (medians of 5 s of samples; a fall is shown, not failed: it is no leak);
 //   - SIGTERM ends it with exit 0.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -184,7 +185,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   log(`soak: ${o.seconds} s, warm-up ${warmupMs / 1000} s, faults every ~${o.faultEveryMs} ms, feeder pid ${pid}`);
 
   await sleep(warmupMs);
-  const warmSamples = rss.filter((s) => s.t >= warmupMs - 4000 && s.t <= warmupMs).map((s) => s.kb);
   // Faults at a steady pace, each one only when the feeder is live (a fault thrown at a
   // feeder still recovering from the last one would test nothing new and blur the counts).
   const random = seededRandom(o.seed ?? 42);
@@ -206,7 +206,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     due = now + o.faultEveryMs * (0.75 + 0.5 * random());
   }
   await sleep(quietMs - 1000);
-  const endSamples = rss.slice(-3).map((s) => s.kb);
+  // Levels: the median of the 5 s after warm-up, and of the last 5 s (single samples are GC noise).
+  const warmSamples = rss.filter((s) => s.t >= warmupMs && s.t <= warmupMs + 5000).map((s) => s.kb);
+  const endSamples = rss.slice(-5).map((s) => s.kb);
   clearInterval(sampler);
   // Final state: stop the activity, let the last messages land, compare every book.
   sim.walk.stop();
@@ -255,12 +257,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     row('books published while invalid', 0, checker.whileInvalid.length),
     row('books with no matching message (bad sid/seq)', 0, checker.unmatched.length + checker.schemaErrors.length),
     { check: 'final state live, every book valid', expected: 'live', observed: `${String(finalStatus?.state)}${allValid(finalStatus) ? '' : ' (invalid books)'}`, ok: finalStatus?.state === 'live' && allValid(finalStatus) },
-    { check: 'RSS at end vs after warm-up', expected: 'within 10 %', observed: `${warm} -> ${end} kB (${(growth * 100).toFixed(1)} %)`, ok: Number.isFinite(growth) && Math.abs(growth) <= 0.1 },
+    // A leak shows as growth; memory handed back (a fall) is no failure, but is shown.
+    { check: 'RSS at end vs after warm-up (growth)', expected: '<= +10 %', observed: `${warm} -> ${end} kB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %)`, ok: Number.isFinite(growth) && growth <= 0.1 },
     row('exit status after SIGTERM', 0, stopped.code ?? -1),
   ];
   const ok = rows.every((r) => r.ok);
   const table = formatTable(rows, o.seconds, inj);
   for (const m of [...checker.mismatches, ...checker.whileInvalid, ...checker.unmatched, ...checker.schemaErrors].slice(0, 10)) log(`soak: detail: ${m}`);
+  log(`soak: rss kB by 5 s: ${rss.filter((x, i) => i % 5 === 0).map((x) => `${Math.round(x.t / 1000)}s ${x.kb}`).join(', ')}`);
   return { ok, rows, table, injected: { ...inj }, causes, rss: { warm, end, samples: rss.length }, feederSummary, exit: stopped.code };
 }
 
