@@ -124,6 +124,8 @@ interface Mkt {
   invalidSince: number | null;
   linked: boolean;
   metaKey: string | undefined;
+  /** Closed/determined/settled: dropped from the map once unsubscribed. */
+  finished: boolean;
 }
 
 export interface FeedSummary {
@@ -386,6 +388,11 @@ export class KalshiFeed {
       return;
     }
     if (!c?.open) return;
+    // A command the server never answered is forgotten after a minute.
+    for (const [id, p] of this.pending) if (now - p.sentAt > 60_000) {
+      this.pending.delete(id);
+      this.log.warn('command never answered', { id, cmd: p.cmd });
+    }
     const book = this.subs.get('book');
     if (book?.state === 'active') {
       let invalid = 0;
@@ -508,6 +515,7 @@ export class KalshiFeed {
         }
       }
     }
+    for (const m of [...this.markets.values()]) if (m.finished) this.markets.delete(m.ticker);
     const trade = this.subs.get('trade');
     if (!trade) {
       if (want.size) this.subscribe('trade', want, 'markets-added');
@@ -899,10 +907,20 @@ export class KalshiFeed {
       this.markStatus();
     }
     if (m.status !== undefined && FINISHED.has(m.status) && m.wanted) {
-      m.wanted = false;
-      this.log.info('market finished: unsubscribing', { ticker: m.ticker, status: m.status });
+      this.retire(m);
       this.syncSubs();
     }
+  }
+
+  /**
+   * A finished market: out of the subscription at the next sync, its book freed, and
+   * forgotten then (a feeder running for weeks sees thousands of games come and go).
+   */
+  private retire(m: Mkt): void {
+    this.log.info('market finished: unsubscribing', { ticker: m.ticker, status: m.status });
+    m.wanted = false;
+    m.finished = true;
+    m.book.invalidate('finished');
   }
 
   private onFeeUpdate(b: Record<string, unknown>, now: number): void {
@@ -953,7 +971,7 @@ export class KalshiFeed {
       ticker, tickerJson: JSON.stringify(ticker), parsed: p.ok ? p.value : undefined, wanted: true, pinned, status: undefined, closeTs: undefined,
       feeType: undefined, eventTicker: i > 0 ? ticker.slice(0, i) : ticker, grid: UNIT_GRID,
       book: new KalshiBook(ticker, { useYesPrice: this.o.useYesPrice, depth: this.o.depth }),
-      seq: null, sid: null, lastUpdate: null, invalidSince: this.clock.now(), linked: false, metaKey: undefined,
+      seq: null, sid: null, lastUpdate: null, invalidSince: this.clock.now(), linked: false, metaKey: undefined, finished: false,
     };
     this.markets.set(ticker, m);
     const now = this.clock.now();
@@ -1041,8 +1059,9 @@ export class KalshiFeed {
     }
     m.feeType = this.feeTypes.get(seriesOf(rm.ticker)) ?? m.feeType;
     if (status !== undefined && FINISHED.has(status)) {
-      if (m.wanted) this.log.info('market finished: unsubscribing', { ticker: m.ticker, status });
-      m.wanted = false;
+      this.emitMarket(m, now);
+      if (m.wanted) this.retire(m);
+      return;
     } else if (status === 'active' || status === 'inactive') {
       m.wanted = true; // paused (inactive) markets stay subscribed: a pause is a state
     }
@@ -1112,13 +1131,17 @@ export class KalshiFeed {
     this.refreshState();
     const tickers: Record<string, { valid: boolean; age_ms: number | null; seq: number | null; market_status?: string }> = {};
     let invalid = 0;
+    let oldest = 0;
     for (const m of this.markets.values()) {
       if (!m.wanted) continue;
       const age = m.lastUpdate === null ? null : Math.max(0, now - m.lastUpdate);
       tickers[m.ticker] = { valid: m.book.valid, age_ms: age, seq: m.seq, ...(m.status !== undefined ? { market_status: m.status } : {}) };
       if (!m.book.valid) invalid++;
-      if (age !== null) this.gauge('feed_freshness_ms', { source: 'kalshi', ticker: m.ticker }).set(age);
+      if (age !== null && age > oldest) oldest = age;
     }
+    // The stalest market's age (per-market ages are in kalshi.status: a label per ticker
+    // would grow without bound as games come and go).
+    this.gauge('feed_freshness_ms', { source: 'kalshi' }).set(oldest);
     this.gauge('kalshi_books_invalid', {}).set(invalid);
     this.o.emit({
       type: 'kalshi.status', ts: this.stamp(now), state: this.state,
