@@ -104,6 +104,13 @@ closes the socket, flushes, and exits 0.`,
     if (!c.rest && c.tickers.length === 0) throw new UsageError('--no-rest needs --tickers (there is no discovery without REST)');
     if (c.tickers.length === 0 && c.series.length === 0) throw new UsageError('name markets with --tickers and/or --series');
     if (!c.rest && c.series.length) throw new UsageError('--series needs REST discovery; drop --no-rest or use --tickers');
+    for (const [flag, url] of [['--url', c.ws_url], ['--rest-url', c.rest_url]] as const) {
+      try {
+        new URL(url);
+      } catch {
+        throw new UsageError(`${flag}: not a URL: ${url}`);
+      }
+    }
     const keyId = ctx.secrets.require('KALSHI_API_KEY_ID');
     const pem = ctx.secrets.privateKey('KALSHI_PRIVATE_KEY_PATH');
     let signer;

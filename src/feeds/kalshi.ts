@@ -81,6 +81,8 @@ interface Sub {
   replaces: number | null;
   /** Recovery in progress: 0 get_snapshot, 1 resubscribe (then reconnect). */
   resync: { level: 0 | 1; since: number; trigger: string } | null;
+  /** When the subscribe command was sent. */
+  since: number;
 }
 
 interface Pending {
@@ -161,6 +163,7 @@ export class KalshiFeed {
   private conn: Conn | undefined;
   private attempts = 0;
   private failures = 0;
+  private authFailures = 0;
   private stopping = false;
   private everLive = false;
   private state: FeedState = 'connecting';
@@ -267,6 +270,7 @@ export class KalshiFeed {
     conn.open = true;
     conn.openedAt = now;
     this.lastActivity = now;
+    this.authFailures = 0;
     this.summary.connects++;
     if (this.summary.connects > 1) this.summary.reconnects++;
     this.log.info('connected', { conn: conn.n, url: this.o.wsUrl, connects: this.summary.connects, use_yes_price: this.o.useYesPrice });
@@ -315,8 +319,14 @@ export class KalshiFeed {
       (maintenance ? this.log.info : this.log.warn).call(this.log, 'disconnected', { cause, ...detail, maintenance });
     } else {
       this.summary.failed_connects++;
-      const lvl = maintenance ? 'info' : cause === 'handshake-401' || cause === 'handshake-403' ? 'error' : 'warn';
+      const auth = cause === 'handshake-401' || cause === 'handshake-403';
+      this.authFailures = auth ? this.authFailures + 1 : 0;
+      const lvl = maintenance ? 'info' : auth ? 'error' : 'warn';
       this.log.limited(lvl, `connect-failed:${cause}`, 'connect failed', { cause, ...detail, ...(conn.error ? { error: conn.error } : {}), maintenance }, 3);
+      // Refused again and again: a revoked key or a clock far off. Someone must look.
+      if (auth && !maintenance && (this.authFailures === 3 || this.authFailures % 50 === 0)) {
+        this.log.critical('the exchange keeps refusing our signature; check KALSHI_API_KEY_ID, the key file and the clock', { cause, failures: this.authFailures });
+      }
     }
     this.lastCause = cause;
     this.failures++;
@@ -403,8 +413,13 @@ export class KalshiFeed {
         if (book.resync.level === 0) this.resubscribe(book, `resync-timeout(${book.resync.trigger})`);
         else this.dropConnection('resync-timeout', `${invalid} book(s) still invalid after resubscribe (${book.resync.trigger})`);
       }
-    } else if (book?.state === 'subscribing' && book.resync && now - book.resync.since > this.o.resyncTimeoutMs) {
-      this.dropConnection('resync-timeout', 'orderbook subscription not confirmed');
+    }
+    // A subscription never confirmed (any channel): the next rung is a new connection.
+    for (const sub of this.subs.values()) {
+      if (sub.state === 'subscribing' && now - sub.since > this.o.resyncTimeoutMs) {
+        this.dropConnection('resync-timeout', `${CHANNEL[sub.key]} subscription not confirmed`);
+        return;
+      }
     }
   }
 
@@ -452,7 +467,7 @@ export class KalshiFeed {
     const c = this.conn;
     if (!c?.open) return undefined;
     const sub: Sub = {
-      key, sid: null, state: 'subscribing', tickers: new Set(tickers), lastSeq: null, replaces,
+      key, sid: null, state: 'subscribing', tickers: new Set(tickers), lastSeq: null, replaces, since: this.clock.now(),
       resync: key === 'book' ? { level: 1, since: this.clock.now(), trigger } : null,
     };
     this.subs.set(key, sub);

@@ -70,14 +70,18 @@ t.test('every fault recovered the preferred way; reconnects only for lost connec
   await step([{ kind: 'refuse-auth', n: 1 }, { kind: 'close-clean' }], (l) => l.msg === 'connected', 'reconnected after a refused handshake');
   t.ok(p.logs.slice(fromLog).some((l) => l.msg === 'connect failed' && l.cause === 'handshake-401'), 'the refused handshake is logged with its status');
 
+  const fromCrit = p.logs.length;
+  await step([{ kind: 'refuse-auth', n: 3 }, { kind: 'close-clean' }], (l) => l.msg === 'connected', 'reconnected after three refused handshakes');
+  t.ok(p.logs.slice(fromCrit).some((l) => l.critical === true && l.level === 60 && /refusing our signature/.test(String(l.msg))), 'refused again and again: a critical line for the operator');
+
   const st = p.ofType('kalshi.status').at(-1)!;
-  t.match(st, { state: 'live', connects: 5, reconnects: 4, disconnects: 4, gaps: 1 });
+  t.match(st, { state: 'live', connects: 6, reconnects: 5, disconnects: 5, gaps: 1 });
   t.equal((await p.stop()).code, 0);
   const sum = summary(p.logs)!;
-  t.same(sum.disconnect_causes, { 'heartbeat-timeout': 1, close: abrupt.cause === 'close' ? 3 : 2, ...(abrupt.cause === 'error' ? { error: 1 } : {}) });
+  t.same(sum.disconnect_causes, { 'heartbeat-timeout': 1, close: abrupt.cause === 'close' ? 4 : 3, ...(abrupt.cause === 'error' ? { error: 1 } : {}) });
   t.match(sum.bad_messages, { 'not-json': 1, 'unknown-type': 1, 'bad-size': 1, 'negative-size': 1 });
   t.same(sum.ws_errors, { 10: 1, 17: 1, 25: 2, 7: 1 }, 'the two terminal errors, and the error 7 for unsubscribing the dead sid after the one without a sid');
-  t.equal(sum.failed_connects, 1);
+  t.equal(sum.failed_connects, 4);
   t.match(sum.resyncs, { get_snapshot: 3 });
   t.ok(p.logs.every((l) => !(l.msg === 'disconnected' && /error-/.test(String(l.cause)))), 'terminal errors never cost a connection');
   t.ok(checker.compared > 50, `books checked against the truth (${checker.compared}), ${checker.afterSnapshot} of them first after a snapshot`);
