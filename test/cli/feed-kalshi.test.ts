@@ -219,3 +219,16 @@ t.test('an exchange that is not there yet: refused connections are retried until
   t.equal(l.reconnects, 0, 'a connection that never opened is not a reconnect');
   t.equal((await p.stop()).code, 0);
 });
+
+t.test('--demo picks the demo hosts; --url and --rest-url win over it; the resolved config says so', async (t) => {
+  const { spec } = await import('../../src/cli/feed-kalshi.js');
+  t.same(spec.overrides!({ demo: true } as never), { feed_kalshi: { ws_url: 'wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2', rest_url: 'https://external-api.demo.kalshi.co/trade-api/v2' } });
+  t.same(spec.overrides!({} as never), {}, 'no flags: the config (production hosts by default)');
+  // A run (never reaching a real exchange: the WebSocket is a closed local port, --no-rest).
+  const dir = `${keys.dir}/run-demo`;
+  const p = new Proc('feed-kalshi', ['--tickers', DEMO[0]!, '--no-rest', '--run-dir', dir, '--demo', '--url', 'ws://127.0.0.1:9/trade-api/ws/v2'], feedEnv(keys));
+  await p.waitFor((r) => r.type === 'kalshi.status', 10_000, 'a first status');
+  await p.stop();
+  const cfg = JSON.parse(readFileSync(`${dir}/feed-kalshi.config.json`, 'utf8')) as { feed_kalshi: { ws_url: string; rest_url: string } };
+  t.same([cfg.feed_kalshi.ws_url, cfg.feed_kalshi.rest_url], ['ws://127.0.0.1:9/trade-api/ws/v2', 'https://external-api.demo.kalshi.co/trade-api/v2']);
+});
