@@ -179,7 +179,9 @@ export class KalshiFeed {
   private discovering = false;
   /** With --series, the first discovery has completed (until then the feed is not live). */
   private discovered = false;
-  private readonly recentTrades = new RecentIds(20_000);
+  // Trades repeat only while two trade sids overlap (milliseconds): a short memory does.
+  // Fills are rarer and costlier to double: a longer one.
+  private readonly recentTrades = new RecentIds(2_000);
   private readonly recentFills = new RecentIds(20_000);
   private readonly abort = new AbortController();
   private stopped: (() => void) | undefined;
