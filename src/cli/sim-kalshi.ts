@@ -178,7 +178,7 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
     ctx.summary.injected = sim.injected;
     ctx.summary.refused = sim.refused;
     ctx.summary.walk_steps = walk.steps;
-    if (player) Object.assign(ctx.summary, { scenario_applied: player.applied, scenario_skipped: player.skipped });
+    if (player) Object.assign(ctx.summary, { scenario_applied: player.applied, scenario_ignored: player.ignored, scenario_failed: player.failed });
     return EXIT.OK;
   },
 };

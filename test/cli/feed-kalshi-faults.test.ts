@@ -115,9 +115,11 @@ t.test('REST mode: off-grid prices against the market grid; pauses and maintenan
   t.match(og, { detail: /not on the price_ranges grid/ });
 
   const from = p.records.length;
-  sim.sim.inject({ kind: 'pause', ms: 600 });
+  sim.sim.inject({ kind: 'pause', ms: 2500 });
   await p.waitFor((r) => r.type === 'kalshi.market' && r.status === 'inactive', 5000, 'paused markets', from);
+  await p.waitFor((r) => r.type === 'kalshi.status' && r.trading_active === false, 5000, 'the exchange pause as state', from);
   await p.waitFor((r) => r.type === 'kalshi.market' && r.status === 'active', 5000, 'reactivated markets', from);
+  await p.waitFor((r) => r.type === 'kalshi.status' && r.trading_active === true, 5000, 'trading again', from);
   await p.waitFor(allValid, 5000, 'live after the pause', from);
   t.notOk(p.records.slice(from).some((r) => r.type === 'kalshi.status' && r.state !== 'live'), 'a pause never takes the feed out of live');
 

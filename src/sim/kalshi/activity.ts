@@ -208,7 +208,10 @@ export class ScenarioPlayer {
   private t0 = 0;
   private start0 = 0;
   applied = 0;
-  skipped = 0;
+  /** Lines of other types (run.manifest, kalshi.status, market.link, ...). */
+  ignored = 0;
+  /** Lines that could not be applied (reported in the log). */
+  failed = 0;
 
   constructor(private readonly lines: ScenarioLine[], private readonly o: PlayerOptions) {}
 
@@ -230,7 +233,7 @@ export class ScenarioPlayer {
 
   private schedule(): void {
     if (this.i >= this.lines.length) {
-      this.o.log.info('scenario finished', { applied: this.applied, skipped: this.skipped });
+      this.o.log.info('scenario finished', { applied: this.applied, ignored: this.ignored, failed: this.failed });
       this.o.onEnd?.();
       return;
     }
@@ -293,12 +296,12 @@ export class ScenarioPlayer {
           });
           break;
         default:
-          this.skipped++;
+          this.ignored++;
           return;
       }
       this.applied++;
     } catch (err) {
-      this.skipped++;
+      this.failed++;
       this.o.log.limited('warn', 'scenario-line', 'scenario line not applied', { src: l.where, type: r.type, err: (err as Error).message }, 10);
     }
   }
