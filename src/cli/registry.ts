@@ -33,7 +33,7 @@ export const COMMANDS = {
     load: () => import('./feed-oddsapi.js'),
   },
   sim: {
-    summary: 'loopback simulators of the data sources (boltodds, oddsapi) serving scenarios with fault injection',
+    summary: 'loopback simulators of Kalshi, BoltOdds and The Odds API on their real protocols, with fault injection',
     load: () => import('./sim.js'),
   },
   devig: {
@@ -43,6 +43,10 @@ export const COMMANDS = {
   arbitrate: {
     summary: 'choose each game\'s oracle line from several sportsbooks under a policy, watching staleness',
     load: () => import('./arbitrate.js'),
+  },
+  'feed-kalshi': {
+    summary: 'persistent Kalshi WebSocket feeder: order books, trades, results and connection status as records',
+    load: () => import('./feed-kalshi.js'),
   },
 } as const;
 

@@ -10,6 +10,7 @@ import { kellySection } from './sections/kelly.js';
 import { ledgerSection } from './sections/ledger.js';
 import { boltoddsSection, oddsapiSection } from './sections/feeds.js';
 import { arbitrateSection, devigSection } from './sections/oracle.js';
+import { feedKalshiSection } from './sections/kalshi.js';
 
 export const sections = {
   log: logSection,
@@ -24,6 +25,7 @@ export const sections = {
   oddsapi: oddsapiSection,
   devig: devigSection,
   arbitrate: arbitrateSection,
+  kalshi: feedKalshiSection,
 };
 
 export const configSchema = z.strictObject(sections);

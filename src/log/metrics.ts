@@ -29,6 +29,10 @@ export const METRIC_CATALOG = {
   oracle_unavailable_total: { kind: 'counter', help: 'games that went unavailable (no qualifying book), by source and reason' },
   oracle_events: { kind: 'gauge', help: 'games arbitrate currently tracks' },
   oracle_unavailable_events: { kind: 'gauge', help: 'games with no qualifying book right now' },
+  feed_bad_messages_total: { kind: 'counter', help: 'messages from a feed counted as bad or refused, by source and reason' },
+  feed_message_rate: { kind: 'gauge', help: 'messages per second from a feed over the last status interval, by source' },
+  kalshi_resyncs_total: { kind: 'counter', help: 'Kalshi book recoveries, by method (get_snapshot, resubscribe, reconnect) and trigger' },
+  kalshi_books_invalid: { kind: 'gauge', help: 'Kalshi books currently invalid (awaiting a snapshot)' },
   // decisions and orders (roadmap items 5, 12)
   skips_total: { kind: 'counter', help: 'decisions not to quote/trade, by reason' },
   order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },

@@ -128,8 +128,12 @@ export const kalshiBook = z.looseObject({
   ...base,
   ticker: nonEmpty,
   seq: z.number().int().nonnegative(),
+  /** The subscription `seq` counts in (seq is per sid, not per market). */
+  sid: z.number().int().nonnegative().optional(),
   bids: bookLevels,
   asks: bookLevels,
+  /** The exchange's ts_ms of the delta behind this book, when it sent one. */
+  exch_ts: epochMs.optional(),
 });
 
 export const kalshiTrade = z.looseObject({
@@ -140,6 +144,7 @@ export const kalshiTrade = z.looseObject({
   price,
   count: contracts,
   taker_side: yesNo,
+  exch_ts: epochMs.optional(),
 });
 
 export const KALSHI_FEED_STATES = ['connecting', 'live', 'resyncing', 'down'] as const;
@@ -156,7 +161,17 @@ export const kalshiStatus = z.looseObject({
     valid: z.boolean(),
     age_ms: z.number().int().nonnegative().nullable(),
     seq: z.number().int().nonnegative().nullable(),
+    /** Kalshi's market status (`active`, `inactive` = paused, ...), when known. */
+    market_status: z.string().optional(),
   })),
+  /** Why the connection was last lost (`close`, `error`, `heartbeat-timeout`, ...), or `shutdown`. */
+  cause: z.string().nullable().optional(),
+  /** Inside the Thursday 03:00-05:00 ET maintenance window. */
+  maintenance: z.boolean().optional(),
+  /** The orderbook subscription's use_yes_price. */
+  use_yes_price: z.boolean().optional(),
+  exchange_active: z.boolean().optional(),
+  trading_active: z.boolean().optional(),
 });
 
 export const kalshiResult = z.looseObject({
@@ -181,6 +196,7 @@ export const kalshiUserOrder = z.looseObject({
   fill_count: contractsOrZero,
   remaining_count: contractsOrZero,
   initial_count: contractsOrZero,
+  exch_ts: epochMs.optional(),
 });
 
 /** One of our fills as the exchange reports it (`fill` channel), price in YES terms. */
@@ -198,6 +214,7 @@ export const kalshiFill = z.looseObject({
   outcome_side: yesNo,
   book_side: z.enum(['bid', 'ask']),
   post_position: z.number().optional(),
+  exch_ts: epochMs.optional(),
 });
 
 // ---------------------------------------------------------------- mapping, orders, fills

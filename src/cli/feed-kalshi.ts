@@ -1,0 +1,137 @@
+// feed-kalshi: the persistent Kalshi feeder. Options and wiring only; the connection,
+// subscriptions and books live in src/feeds/kalshi.ts, the book itself in src/core.
+import type { Command } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { seededRandom } from '../core/prng.js';
+import { DEMO_REST_URL, DEMO_WS_URL, makeSigner } from '../feeds/kalshi-auth.js';
+import { KalshiFeed } from '../feeds/kalshi.js';
+import { EXIT, UsageError, intOption, listOption, runCommand, type CommandSpec } from './kit.js';
+
+interface Opts {
+  tickers?: string[];
+  series?: string[];
+  url?: string;
+  restUrl?: string;
+  demo?: boolean;
+  rest?: boolean;
+  private?: boolean;
+  depth?: number;
+  useYesPrice?: boolean;
+  statusEvery?: number;
+  silenceTimeout?: number;
+  resyncTimeout?: number;
+  refreshEvery?: number;
+  seed?: number;
+}
+
+export const spec: CommandSpec<Opts> = {
+  name: 'feed-kalshi',
+  description: `Keeps one authenticated WebSocket to Kalshi open for the whole run and writes the
+order books of the chosen markets as kalshi.book records (YES terms, best first, --depth
+levels per side) every time their top changes, plus kalshi.trade, kalshi.result (from
+market determinations) and kalshi.status (connection state and per-market freshness, on
+every change and every --status-every ms). With --private it also passes on our own fills
+and order updates (kalshi.fill, kalshi.user_order).
+
+Markets come from --tickers and/or --series: the open markets of each series are found
+over signed REST, refreshed every refresh_every_ms, and added to or removed from the live
+subscription as they open and close. Each market is described by a kalshi.market record
+(REST mode) and linked to our game id by a market.link record derived from its ticker; a
+ticker that does not map to one game is reported (a skip record with reason unmapped) and
+never guessed. --no-rest runs on the WebSocket alone, for --tickers.
+
+Books are rebuilt from a snapshot plus signed deltas in exact integers. Sequence numbers
+are checked per subscription: on a gap, a terminal error (10, 17, 25), a reconnect, or
+a message that cannot be trusted, the affected books are invalid (no kalshi.book is
+written for them) until a fresh snapshot arrives: first by get_snapshot, then by
+resubscribing, then by reconnecting. A socket silent for silence_timeout_ms is dead;
+reconnects back off exponentially with jitter, and each one is logged with its cause
+(close code, error, heartbeat-timeout, resync-timeout, ...). The Thursday 03:00-05:00 ET
+maintenance window and market pauses show as state (maintenance, market_status), not as
+errors.
+
+Authentication: KALSHI_API_KEY_ID and the RSA private key in the PEM file named by
+KALSHI_PRIVATE_KEY_PATH (refused if group or others can read it). SIGTERM or SIGINT
+closes the socket, flushes, and exits 0.`,
+  examples: [
+    { cmd: 'feed-kalshi --series KXNBAGAME,KXNHLGAME > kalshi.ndjson', what: 'Follow every open NBA and NHL game-winner market; record books, trades, results and status.' },
+    { cmd: 'feed-kalshi --tickers KXNBAGAME-26JAN25DENMEM-DEN,KXNBAGAME-26JAN25DENMEM-MEM --no-rest --depth 3', what: 'Two markets over the WebSocket alone, three levels a side.' },
+    { cmd: 'feed-kalshi --demo --series KXNBAGAME --private | tee kalshi.ndjson | quote --shadow', what: 'Against the demo exchange, with our own fills and order updates.' },
+    { cmd: "sim kalshi --public-key pub.pem | head -2 > sim.ndjson; feed-kalshi --url ws://127.0.0.1:PORT/trade-api/ws/v2 --rest-url http://127.0.0.1:PORT/trade-api/v2 --series KXNBAGAME", what: 'Against the loopback simulator (sim kalshi prints its URLs).' },
+    { cmd: "feed-kalshi --series KXNBAGAME | ndcat --validate | grep '\"kalshi.status\"'", what: 'Watch the connection state and per-market freshness.' },
+  ],
+  output: 'ndjson',
+  secrets: ['KALSHI_API_KEY_ID', 'KALSHI_PRIVATE_KEY_PATH'],
+  options(cmd: Command) {
+    cmd.option('--tickers <list>', 'market tickers to follow, comma-separated (repeatable)', listOption);
+    cmd.option('--series <list>', 'series whose open markets are discovered over REST, e.g. KXNBAGAME,KXNHLGAME', listOption);
+    cmd.option('--url <ws-url>', 'WebSocket URL (config kalshi.ws_url; default: production)');
+    cmd.option('--rest-url <url>', 'REST base URL up to /trade-api/v2 (config kalshi.rest_url; default: production)');
+    cmd.option('--demo', 'use the demo exchange hosts (for the URLs not given by --url/--rest-url)');
+    cmd.option('--no-rest', 'WebSocket only: no discovery and no kalshi.market records (needs --tickers)');
+    cmd.option('--private', 'also subscribe to our fills and order updates (kalshi.fill, kalshi.user_order)');
+    cmd.option('--depth <n>', 'levels per side in kalshi.book (config kalshi.depth, default 10)', intOption(1, 1000));
+    cmd.option('--use-yes-price', 'subscribe with use_yes_price=true: NO levels on the YES scale (default)');
+    cmd.option('--no-use-yes-price', 'subscribe with use_yes_price=false: NO levels at NO prices (the wire default)');
+    cmd.option('--status-every <ms>', 'kalshi.status at least every MS (config kalshi.status_every_ms, default 5000)', intOption(100));
+    cmd.option('--silence-timeout <ms>', 'silence that marks the socket dead (config kalshi.silence_timeout_ms, default 25000)', intOption(100));
+    cmd.option('--resync-timeout <ms>', 'time a recovery step gets before the next one (config kalshi.resync_timeout_ms, default 5000)', intOption(100));
+    cmd.option('--refresh-every <ms>', 'market discovery refresh period (config kalshi.refresh_every_ms, default 60000)', intOption(1000));
+    cmd.option('--seed <n>', 'seed the reconnect jitter (reproducible runs); default: unseeded', intOption(0, 2 ** 31));
+  },
+  overrides(o) {
+    const f: Record<string, unknown> = {};
+    if (o.tickers) f.tickers = o.tickers;
+    if (o.series) f.series = o.series;
+    if (o.demo) {
+      f.ws_url = DEMO_WS_URL;
+      f.rest_url = DEMO_REST_URL;
+    }
+    if (o.url !== undefined) f.ws_url = o.url;
+    if (o.restUrl !== undefined) f.rest_url = o.restUrl;
+    if (o.rest === false) f.rest = false;
+    if (o.private) f.private = true;
+    if (o.depth !== undefined) f.depth = o.depth;
+    if (o.useYesPrice !== undefined) f.use_yes_price = o.useYesPrice;
+    if (o.statusEvery !== undefined) f.status_every_ms = o.statusEvery;
+    if (o.silenceTimeout !== undefined) f.silence_timeout_ms = o.silenceTimeout;
+    if (o.resyncTimeout !== undefined) f.resync_timeout_ms = o.resyncTimeout;
+    if (o.refreshEvery !== undefined) f.refresh_every_ms = o.refreshEvery;
+    return Object.keys(f).length ? { kalshi: f } : {};
+  },
+  async run(ctx) {
+    const c = ctx.config.kalshi;
+    if (!c.rest && c.tickers.length === 0) throw new UsageError('--no-rest needs --tickers (there is no discovery without REST)');
+    if (c.tickers.length === 0 && c.series.length === 0) throw new UsageError('name markets with --tickers and/or --series');
+    if (!c.rest && c.series.length) throw new UsageError('--series needs REST discovery; drop --no-rest or use --tickers');
+    for (const [flag, url] of [['--url', c.ws_url], ['--rest-url', c.rest_url]] as const) {
+      try {
+        new URL(url);
+      } catch {
+        throw new UsageError(`${flag}: not a URL: ${url}`);
+      }
+    }
+    const keyId = ctx.secrets.require('KALSHI_API_KEY_ID');
+    const pem = ctx.secrets.privateKey('KALSHI_PRIVATE_KEY_PATH');
+    let signer;
+    try {
+      signer = makeSigner(keyId, pem);
+    } catch (e) {
+      throw new ConfigError(`KALSHI_PRIVATE_KEY_PATH: not a usable RSA private key (${(e as Error).message})`);
+    }
+    const feed = new KalshiFeed({
+      wsUrl: c.ws_url, restUrl: c.rest_url, signer, tickers: c.tickers, series: c.series, rest: c.rest,
+      private: c.private, depth: c.depth, useYesPrice: c.use_yes_price, statusEveryMs: c.status_every_ms,
+      silenceTimeoutMs: c.silence_timeout_ms, resyncTimeoutMs: c.resync_timeout_ms, refreshEveryMs: c.refresh_every_ms,
+      handshakeTimeoutMs: c.handshake_timeout_ms, restTimeoutMs: c.rest_timeout_ms,
+      backoff: { initialMs: c.backoff.initial_ms, maxMs: c.backoff.max_ms, stableMs: c.backoff.stable_ms },
+      clock: ctx.clock, random: ctx.opts.seed !== undefined ? seededRandom(ctx.opts.seed) : Math.random,
+      log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.raw(line, type),
+    });
+    const summary = await feed.run(ctx.signal);
+    Object.assign(ctx.summary, summary);
+    return EXIT.OK;
+  },
+};
+
+export const main = (argv: string[]): Promise<never> => runCommand(spec, argv);
