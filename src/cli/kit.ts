@@ -212,7 +212,8 @@ export interface Ctx<O extends object = Record<string, unknown>> {
   /**
    * Read records from files (`-` or none = stdin) in order. Consumed types are validated
    * and handed to onRecord; others pass through unchanged. Under --replay the clock is
-   * advanced to each record's ts first (timers fire before same-time data).
+   * advanced to each record's replay time (recv_ts, else ts) first: timers fire before
+   * same-time data.
    */
   readRecords(files: string[], handler: RecordHandler): Promise<void>;
   /** The decoder for commands that read lines themselves (ndcat --merge); counted in the summary. */
@@ -237,7 +238,7 @@ function addCommonOptions(cmd: Command, spec: CommandSpec<any>): void {
   if (spec.input) {
     cmd.addOption(o('--strict', 'exit 1 at the first bad input line instead of skipping it'));
     cmd.addOption(o('--reject <file>', 'append bad input lines, verbatim, to FILE'));
-    cmd.addOption(o('--replay', 'drive the clock from record times: deterministic, byte-identical reruns'));
+    cmd.addOption(o('--replay', 'drive the clock from the records (recv_ts, else ts): deterministic, byte-identical reruns'));
     cmd.addOption(o('--max-line-bytes <n>', 'reject longer lines (config stream.max_line_bytes)').argParser(intOption(1024)));
   }
 }
@@ -476,7 +477,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
         });
         if (unsorted > 0) {
           summary.unsorted_ts = ((summary.unsorted_ts as number | undefined) ?? 0) + unsorted;
-          log.warn('input not sorted by ts under --replay: the clock never runs backwards, so those records were handled at the latest time seen', { records: unsorted });
+          log.warn('input not in time order under --replay (recv_ts, else ts): the clock never runs backwards, so those records were handled at the latest time seen', { records: unsorted });
         }
       },
       reject: (where, reason, detail) => {
@@ -577,9 +578,9 @@ async function readRecordFiles(files: string[], decoder: Decoder, h: RecordHandl
       line(raw, source, lineNo) {
         const d = decoder.decode(raw, source, lineNo);
         if (!d) return;
-        if (replayClock && d.ts !== undefined) {
-          if (replayClock.isAnchored && d.ts < replayClock.now()) unsorted++;
-          replayClock.advanceTo(d.ts);
+        if (replayClock && d.time !== undefined) {
+          if (replayClock.isAnchored && d.time < replayClock.now()) unsorted++;
+          replayClock.advanceTo(d.time);
         }
         const where: Where = { source, line: lineNo, raw };
         if (d.kind === 'record') h.onRecord(d.record, where);

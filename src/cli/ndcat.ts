@@ -17,9 +17,12 @@ export const spec: CommandSpec<Opts> = {
   args: '[files...]',
   description: `Writes the records of FILES (or stdin; - is stdin) to stdout, after the run manifest.
 By default the files are concatenated in the order given. With --merge the files, each
-sorted by ts, are merged into one stream ordered by (ts, position of the file in the
-argument list, line number): the same inputs always give the same output. A file that is
-not sorted by ts ends the run with exit 1 and names the offending line.
+in time order, are merged into one stream ordered by (time, position of the file in the
+argument list, line number): the same inputs always give the same output. The time of a
+record is when it was received (recv_ts) if it says, else its ts: recorded streams are in
+receipt order, and a replay should see records as the live run did. A run.manifest keeps
+its place after whatever preceded it in its file (so leading manifests come first). A
+file out of time order ends the run with exit 1 and names the offending line.
 
 Every line must be a JSON object with a string "type"; others are reported and counted
 (with --validate, every record is checked against its schema as validate does).`,
@@ -31,7 +34,7 @@ Every line must be a JSON object with a string "type"; others are reported and c
   output: 'ndjson',
   input: true,
   options(cmd) {
-    cmd.option('-m, --merge', 'merge files sorted by ts into one stream ordered by (ts, file, line)');
+    cmd.option('-m, --merge', 'merge files in time order (recv_ts, else ts) into one stream ordered by (time, file, line)');
     cmd.option('--validate', 'check every record against its schema (default: JSON object with a type)');
   },
   async run(ctx) {
@@ -50,17 +53,25 @@ Every line must be a JSON object with a string "type"; others are reported and c
     const sources = files.map((file, stream) => timedRecords(file, stream));
     async function* timedRecords(file: string, stream: number): AsyncGenerator<Timed<{ raw: string; type: string }>> {
       const src = sourceName(file);
+      let last = -1;
       for await (const { text, lineNo } of iterateLines(file, {
         signal: ctx.signal, maxLineBytes,
         onTooLong: (ex, bytes, s, n) => decoder.tooLong(ex, bytes, s, n),
       })) {
         const d = decoder.decode(text, src, lineNo);
         if (!d) continue;
-        if (d.ts === undefined) {
+        if (d.type === 'run.manifest') {
+          // A manifest is a header, not an event: it stays just after what preceded it in
+          // its file (leading manifests come first) and never counts as going back in time.
+          yield { ts: last, stream, line: lineNo, item: { raw: text, type: d.type } };
+          continue;
+        }
+        if (d.time === undefined) {
           decoder.bad(text, src, lineNo, 'no-ts', 'a merged record needs a numeric ts');
           continue;
         }
-        yield { ts: d.ts, stream, line: lineNo, item: { raw: text, type: d.type } };
+        last = d.time;
+        yield { ts: d.time, stream, line: lineNo, item: { raw: text, type: d.type } };
       }
     }
     try {

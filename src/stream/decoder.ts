@@ -42,8 +42,20 @@ export interface DecoderOptions {
 }
 
 export type Decoded =
-  | { kind: 'record'; type: RecordType; record: AnyRecord; raw: string; ts: number }
-  | { kind: 'other'; type: string; raw: string; ts: number | undefined };
+  | { kind: 'record'; type: RecordType; record: AnyRecord; raw: string; ts: number; time: number }
+  | { kind: 'other'; type: string; raw: string; ts: number | undefined; time: number | undefined };
+
+/**
+ * Replay time: when the record reached us (`recv_ts`) if it says, else its event time
+ * (`ts`). Recorded streams are in receipt order (a feed's event times can lag: The Odds
+ * API's last_update is minutes old when polled), so --replay clocks and ndcat --merge
+ * follow receipt time, as a live run did.
+ */
+export function replayTime(ts: unknown, recvTs: unknown): number | undefined {
+  if (typeof recvTs === 'number' && Number.isFinite(recvTs)) return recvTs;
+  if (typeof ts === 'number' && Number.isFinite(ts)) return ts;
+  return undefined;
+}
 
 export interface Counts {
   in: number;
@@ -112,11 +124,11 @@ export class Decoder {
         record = r.data as AnyRecord;
       }
       this.countType(type);
-      return { kind: 'record', type, record, raw, ts: record.ts };
+      return { kind: 'record', type, record, raw, ts: record.ts, time: record.recv_ts ?? record.ts };
     }
     this.countType(type);
-    const ts = (value as { ts?: unknown }).ts;
-    return { kind: 'other', type, raw, ts: typeof ts === 'number' && Number.isFinite(ts) ? ts : undefined };
+    const { ts, recv_ts } = value as { ts?: unknown; recv_ts?: unknown };
+    return { kind: 'other', type, raw, ts: typeof ts === 'number' && Number.isFinite(ts) ? ts : undefined, time: replayTime(ts, recv_ts) };
   }
 
   /**

@@ -38,19 +38,21 @@ t.test('--replay primary-fallback: the story of one game', async (t) => {
   const r = await run('arbitrate', ['--replay', '--fallback-after-ms', '60000'], { input });
   t.equal(r.code, 0, r.stderr);
   allValid(t, r.records);
+  // Decisions happen at receipt time (the lines arrive 3 ms after their ts, as they did
+  // live); staleness is judged on each line's own ts.
   t.same(r.records.slice(1).map(brief), [
-    'line pinnacle 2.24 @0',
-    'line pinnacle 2.2 @5000',
+    'line pinnacle 2.24 @3',
+    'line pinnacle 2.2 @5003',
     // The silent feed is noticed by the clock at the expiry, before the next record.
     'status unavailable stale @65001',
     'kalshi.trade',
-    'status available @250000',
-    'line draftkings 2.25 @250000',
-    'line pinnacle 2.1 @300000',
+    'status available @250003',
+    'line draftkings 2.25 @250003',
+    'line pinnacle 2.1 @300003',
   ]);
   const first = ofType(r.records, 'oracle.line')[0]!;
   t.same(first, {
-    type: 'oracle.line', ts: T0, source: 'boltodds', sport: 'nba', event: EVENT, home: 'Memphis Grizzlies',
+    type: 'oracle.line', ts: T0 + 3, source: 'boltodds', sport: 'nba', event: EVENT, home: 'Memphis Grizzlies',
     away: 'Denver Nuggets', commence_ts: T0 + 3_600_000, policy: 'primary-fallback:pinnacle>draftkings',
     books: ['pinnacle'], line_ts: T0, home_odds: 2.24, away_odds: 1.6757,
   });
@@ -107,7 +109,7 @@ t.test('an upstream oracle.status stops the use of a source until it is availabl
   t.equal(r.code, 0);
   allValid(t, r.records);
   t.same(r.records.slice(1).map(brief), [
-    'line pinnacle 2.24 @0',
+    'line pinnacle 2.24 @3', // decided at receipt (recv_ts = ts + 3)
     'upstream status unavailable disconnected @10', // passed through
     'status unavailable disconnected @10',
     'upstream status available @30',

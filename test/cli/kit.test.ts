@@ -96,6 +96,6 @@ t.test('--replay: two runs are byte-identical, logs included', async (t) => {
   t.equal(a.code, 1);
   t.equal(a.stdout, b.stdout);
   t.equal(a.stderr, b.stderr);
-  t.equal(a.records[0]!.started_ts, VALID['odds.line'].ts, 'the manifest is stamped with the first record time');
+  t.equal(a.records[0]!.started_ts, VALID['odds.line'].recv_ts, 'the manifest is stamped with the first record\'s replay time (recv_ts)');
   t.notMatch(a.stderr, /elapsed_ms/);
 });

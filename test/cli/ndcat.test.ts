@@ -41,3 +41,15 @@ t.test('--merge with stdin, bad lines reported and counted; --validate checks sc
   const v = await run('ndcat', ['--validate'], { input: '{"type":"metric","ts":1}\n' });
   t.match(summary(v.logs), { rejected_by_reason: { schema: 1 } });
 });
+
+t.test('--merge orders by receipt time (recv_ts, else ts); manifests stay headers', async (t) => {
+  const manifest = (cmd: string, ts: number): Record<string, unknown> => ({ type: 'run.manifest', ts, cmd, version: '0', branch: null, commit: null, dirty: null, profile: 'default', config_fingerprint: 'f'.repeat(64), argv: [], started_ts: ts });
+  // A polled feed: event times (ts) lag and are not in order; receipt times are.
+  const polled = [manifest('devig', 1000), manifest('feed-oddsapi', 999), { ...rec(10, 'p1'), recv_ts: 1001 }, { ...rec(5, 'p2'), recv_ts: 1005 }];
+  const live = [manifest('feed-kalshi', 1002), rec(1003, 'k1'), rec(1004, 'k2')];
+  const dir = t.testdir({ 'p.ndjson': ndjson(polled), 'k.ndjson': ndjson(live) });
+  const r = await run('ndcat', ['--merge', `${dir}/p.ndjson`, `${dir}/k.ndjson`]);
+  t.equal(r.code, 0, r.stderr);
+  t.same(r.records.slice(1).map((x) => (x.type === 'run.manifest' ? x.cmd : (x.labels as { tag: string }).tag)),
+    ['devig', 'feed-oddsapi', 'feed-kalshi', 'p1', 'k1', 'k2', 'p2']);
+});

@@ -23,6 +23,7 @@ t.test('a valid consumed record comes back typed, with its raw line and ts', asy
   t.equal(r?.kind, 'record');
   t.equal(r?.raw, line);
   t.equal(r?.ts, VALID['odds.line'].ts);
+  t.equal(r?.time, VALID['odds.line'].recv_ts, 'replay time: recv_ts');
   t.same(Object.fromEntries(d.counts.byType), { 'odds.line': 1 });
 });
 
@@ -31,7 +32,8 @@ t.test('types not consumed pass as "other" with only the JSON/type check, unknow
   const bad = JSON.stringify({ ...VALID['kalshi.book'], seq: -5 });
   t.equal(d.decode(bad, 'f', 1)?.kind, 'other', 'not validated: not consumed');
   const unknown = d.decode('{"type":"future.thing","ts":5}', 'f', 2);
-  t.same(unknown, { kind: 'other', type: 'future.thing', raw: '{"type":"future.thing","ts":5}', ts: 5 });
+  t.same(unknown, { kind: 'other', type: 'future.thing', raw: '{"type":"future.thing","ts":5}', ts: 5, time: 5 });
+  t.equal(d.decode('{"type":"x","ts":5,"recv_ts":9}', 'f', 3)?.time, 9, 'replay time is the receipt time when there is one');
   t.equal(d.rejectedTotal, 0);
 });
 
