@@ -10,19 +10,7 @@
 set -euo pipefail
 key=demo-key-not-a-secret
 
-# The first stdout record of a simulator names the URL it bound.
-url_of() {
-  local out=$1 i
-  for i in $(seq 1 300); do
-    if [ -s "$out" ]; then
-      sed -n '1s/.*"url":"\([^"]*\)".*/\1/p' "$out"
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "simulator did not start; see ${out%.out}.log" >&2
-  return 1
-}
+. "$EXAMPLES/demo-lib.sh"
 
 # BoltOdds: the simulator plays the scenario once (one-sided updates, a stale leg, a
 # suspended side that expires, bad frames, a disconnect) and exits; the feed reconnects,
@@ -30,7 +18,7 @@ url_of() {
 sim boltodds --scenario "$EXAMPLES/feeds/boltodds.scenario.ndjson" --key "$key" --exit-when-done \
   > "$OUT/sim-boltodds.out" 2> "$OUT/sim-boltodds.log" &
 sim_pid=$!
-url=$(url_of "$OUT/sim-boltodds.out")
+url=$(listening "$OUT/sim-boltodds.out" url)
 BOLTODDS_API_KEY=$key feed-boltodds --url "$url" --partial-ttl-ms 2000 --raw "$OUT/boltodds.raw.ndjson" \
   > "$OUT/boltodds.ndjson" 2> "$OUT/feed-boltodds.log" &
 feed_pid=$!
@@ -53,7 +41,7 @@ fi
 sim oddsapi --scenario "$EXAMPLES/feeds/oddsapi.scenario.ndjson" --key "$key" --requests \
   > "$OUT/sim-oddsapi.out" 2> "$OUT/sim-oddsapi.log" &
 sim_pid=$!
-url=$(url_of "$OUT/sim-oddsapi.out")
+url=$(listening "$OUT/sim-oddsapi.out" url)
 ODDS_API_KEY=$key feed-oddsapi --url "$url" --once --scores > "$OUT/oddsapi.ndjson" 2> "$OUT/feed-oddsapi.log"
 kill -TERM "$sim_pid"
 wait "$sim_pid"
@@ -63,7 +51,7 @@ wait "$sim_pid"
 sim oddsapi --scenario "$EXAMPLES/feeds/oddsapi-quota.scenario.ndjson" --key "$key" \
   > "$OUT/sim-oddsapi-quota.out" 2> "$OUT/sim-oddsapi-quota.log" &
 sim_pid=$!
-url=$(url_of "$OUT/sim-oddsapi-quota.out")
+url=$(listening "$OUT/sim-oddsapi-quota.out" url)
 status=0
 ODDS_API_KEY=$key feed-oddsapi --url "$url" --once > "$OUT/oddsapi-quota.ndjson" 2> "$OUT/feed-oddsapi-quota.log" || status=$?
 kill -TERM "$sim_pid"
@@ -73,7 +61,6 @@ if [ "$status" -ne 1 ]; then
   exit 1
 fi
 
-count() { grep -c "\"type\":\"$2\"" "$OUT/$1" || true; }
 for f in boltodds.ndjson oddsapi.ndjson oddsapi-quota.ndjson; do
-  echo "$f: $(count "$f" odds.line) odds.line, $(count "$f" oracle.status) oracle.status, $(count "$f" result) result"
+  echo "$f: $(count "$OUT/$f" odds.line) odds.line, $(count "$OUT/$f" oracle.status) oracle.status, $(count "$OUT/$f" result) result"
 done

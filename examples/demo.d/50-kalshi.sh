@@ -13,22 +13,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-node -e '
-  const c = require("crypto"), fs = require("fs"), dir = process.argv[1];
-  const k = c.generateKeyPairSync("rsa", { modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
-  fs.writeFileSync(dir + "/kalshi.key.pem", k.privateKey, { mode: 0o600 });
-  fs.writeFileSync(dir + "/kalshi.pub.pem", k.publicKey);' "$keys"
+. "$EXAMPLES/demo-lib.sh"
+kalshi_keys "$keys"
 
 # The simulator prints its URLs as the record after the run manifest.
 sim kalshi --public-key "$keys/kalshi.pub.pem" --key-id demo-key \
   --scenario "$EXAMPLES/kalshi/scenario.ndjson" --speed 10 \
   > "$OUT/kalshi-sim.ndjson" 2> "$OUT/kalshi-sim.log" &
 sim_pid=$!
-for _ in $(seq 100); do grep -q '"sim.listening"' "$OUT/kalshi-sim.ndjson" 2>/dev/null && break; sleep 0.1; done
-read -r ws_url rest_url < <(node -e '
-  for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n"))
-    if (l.includes("\"sim.listening\"")) { const r = JSON.parse(l); console.log(r.ws_url, r.rest_url); }' "$OUT/kalshi-sim.ndjson")
+ws_url=$(listening "$OUT/kalshi-sim.ndjson" ws_url)
+rest_url=$(listening "$OUT/kalshi-sim.ndjson" rest_url)
 echo "sim kalshi at $ws_url"
 
 # 15 s of the feed (the scenario takes 12 s at --speed 10, ending with the results);

@@ -4,11 +4,12 @@
 // and an input that goes back in time stops the run with its source:line.
 import type { RecordType } from '../schema/records.js';
 import { iterateLines, sourceName } from '../stream/reader.js';
-import { mergeByTime, UnsortedInputError, type Timed } from '../stream/merge.js';
-import { EXIT, UsageError, runCommand, type CommandSpec } from './kit.js';
+import { mergeByTime, reorder, UnsortedInputError, type Timed } from '../stream/merge.js';
+import { EXIT, UsageError, intOption, runCommand, type CommandSpec } from './kit.js';
 
 interface Opts {
   merge?: boolean;
+  slack?: number;
   validate?: boolean;
 }
 
@@ -22,12 +23,16 @@ argument list, line number): the same inputs always give the same output. The ti
 record is when it was received (recv_ts) if it says, else its ts: recorded streams are in
 receipt order, and a replay should see records as the live run did. A run.manifest keeps
 its place after whatever preceded it in its file (so leading manifests come first). A
-file out of time order ends the run with exit 1 and names the offending line.
+file out of time order ends the run with exit 1 and names the offending line, unless
+--slack allows it to run late by a few ms (the output of a live multi-stage pipeline:
+each stage stamps its decisions with its own clock): within the slack, records are put
+back in order in a bounded buffer.
 
 Every line must be a JSON object with a string "type"; others are reported and counted
 (with --validate, every record is checked against its schema as validate does).`,
   examples: [
-    { cmd: 'ndcat --merge oddsapi.ndjson boltodds.ndjson kalshi.ndjson | quote --shadow --replay', what: 'Replay three recorded feeds as one stream in time order.' },
+    { cmd: 'ndcat --merge oddsapi.ndjson boltodds.ndjson kalshi.ndjson > session.ndjson', what: 'Merge three recorded feeds into one stream in receipt order.' },
+    { cmd: 'ndcat --merge --slack 1000 experiment.ndjson control.ndjson kalshi.ndjson', what: 'Merge the outputs of live pipelines, whose stages may be a few ms out of order.' },
     { cmd: 'ndcat day1.ndjson day2.ndjson | calibrate', what: 'Concatenate two days of records.' },
     { cmd: 'ndcat --validate --reject bad.ndjson lines.ndjson > clean.ndjson', what: 'Keep only valid records; bad lines kept verbatim in bad.ndjson.' },
   ],
@@ -35,6 +40,7 @@ Every line must be a JSON object with a string "type"; others are reported and c
   input: true,
   options(cmd) {
     cmd.option('-m, --merge', 'merge files in time order (recv_ts, else ts) into one stream ordered by (time, file, line)');
+    cmd.option('--slack <ms>', 'with --merge: a file may run late by up to MS (put back in order in a bounded buffer)', intOption(0), 0);
     cmd.option('--validate', 'check every record against its schema (default: JSON object with a type)');
   },
   async run(ctx) {
@@ -50,7 +56,8 @@ Every line must be a JSON object with a string "type"; others are reported and c
     if (files.filter((f) => f === '-').length > 1) throw new UsageError('stdin (-) can be merged once only');
     const decoder = ctx.makeDecoder(consume);
     const maxLineBytes = ctx.config.stream.max_line_bytes;
-    const sources = files.map((file, stream) => timedRecords(file, stream));
+    const slack = ctx.opts.slack ?? 0;
+    const sources = files.map((file, stream) => (slack > 0 ? reorder(timedRecords(file, stream), slack) : timedRecords(file, stream)));
     async function* timedRecords(file: string, stream: number): AsyncGenerator<Timed<{ raw: string; type: string }>> {
       const src = sourceName(file);
       let last = -1;
@@ -84,8 +91,8 @@ Every line must be a JSON object with a string "type"; others are reported and c
       }
     } catch (e) {
       if (e instanceof UnsortedInputError) {
-        ctx.log.error('input is not sorted by ts; --merge needs each file sorted', {
-          src: `${sourceName(files[e.stream]!)}:${e.line}`, ts: e.ts, previous_ts: e.prevTs,
+        ctx.log.error(`input not in time order${slack ? ` within the ${slack} ms slack` : ''}; --merge needs each file in time order (recv_ts, else ts)`, {
+          src: `${sourceName(files[e.stream]!)}:${e.line}`, record_time: e.ts, previous_time: e.prevTs,
         });
         return EXIT.RUNTIME;
       }

@@ -31,6 +31,16 @@
 // published on the way may differ (test/core/arbitrate.test.ts checks both).
 import type { OddsLine, OracleLine, OracleStatus } from '../schema/records.js';
 
+
+/**
+ * When the source last confirmed a line: its receipt time (recv_ts) if it has one, else
+ * its ts. Freshness is judged on this, not on when the price last changed: a poll of
+ * The Odds API confirms a line whose last_update is hours old, and a quiet Pinnacle
+ * price is still Pinnacle's price. (Which line is newest is still decided by ts.)
+ */
+function seen(l: OddsLine): number {
+  return l.recv_ts ?? l.ts;
+}
 export type PolicyName = 'pinnacle-only' | 'primary-fallback' | 'weighted-blend';
 
 export interface ArbitratePolicy {
@@ -133,7 +143,7 @@ export class Arbiter {
     let ev = events.get(l.event);
     if (!ev) {
       ev = {
-        source: l.source, event: l.event, sport: l.sport, lines: new Map(), lastTs: l.ts,
+        source: l.source, event: l.event, sport: l.sport, lines: new Map(), lastTs: seen(l),
         state: 'none', used: NONE, inForce: undefined, due: Infinity, heapDue: Infinity,
       };
       events.set(l.event, ev);
@@ -145,7 +155,7 @@ export class Arbiter {
       return [];
     }
     ev.lines.set(l.book, l);
-    if (l.ts > ev.lastTs) ev.lastTs = l.ts;
+    if (seen(l) > ev.lastTs) ev.lastTs = seen(l);
     const out: ArbitrateOutput[] = [];
     this.evaluate(ev, now, out);
     return out;
@@ -259,7 +269,7 @@ export class Arbiter {
   }
 
   private usable(l: OddsLine | undefined, now: number): l is OddsLine {
-    return l !== undefined && now - l.ts <= this.maxAge && (this.blocks.size === 0 || this.blockOf(l) === undefined);
+    return l !== undefined && now - seen(l) <= this.maxAge && (this.blocks.size === 0 || this.blockOf(l) === undefined);
   }
 
   /**
@@ -296,7 +306,7 @@ export class Arbiter {
         continue;
       }
       anyHeld = true;
-      const age = now - l.ts;
+      const age = now - seen(l);
       const block = this.blockOf(l);
       if (age > this.maxAge) {
         anyStale = true;
@@ -353,13 +363,13 @@ export class Arbiter {
 
   private schedule(ev: EventState, now: number): void {
     // The decision can change by the clock alone when a line of a policy book goes stale
-    // (at ts + maxAge + 1); with none fresh, the game is forgotten forgetAfterMs after
-    // its newest line.
+    // (at its confirmation time + maxAge + 1); with none fresh, the game is forgotten
+    // forgetAfterMs after its newest line was confirmed.
     let due = Infinity;
     for (const book of this.books) {
       const l = ev.lines.get(book);
       if (!l) continue;
-      const expiry = l.ts + this.maxAge + 1;
+      const expiry = seen(l) + this.maxAge + 1;
       if (expiry > now && expiry < due) due = expiry;
     }
     if (due === Infinity) due = Math.max(now + 1, ev.lastTs + this.policy.forgetAfterMs + 1);
@@ -373,7 +383,7 @@ export class Arbiter {
   }
 
   private anyFresh(ev: EventState, now: number): boolean {
-    for (const l of ev.lines.values()) if (now - l.ts <= this.maxAge) return true;
+    for (const l of ev.lines.values()) if (now - seen(l) <= this.maxAge) return true;
     return false;
   }
 
@@ -402,10 +412,19 @@ export class Arbiter {
   }
 }
 
+/**
+ * The same book lines: same books, each with the same ts and prices. A source that only
+ * re-confirms a line (a poll answering the unchanged price; only recv_ts is newer) has
+ * not changed the line in force, so nothing is republished.
+ */
 function sameLines(a: readonly OddsLine[], b: readonly OddsLine[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && (x.book !== y.book || x.ts !== y.ts || x.home_odds !== y.home_odds || x.away_odds !== y.away_odds)) return false;
+  }
   return true;
 }
 

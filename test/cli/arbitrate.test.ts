@@ -44,7 +44,7 @@ t.test('--replay primary-fallback: the story of one game', async (t) => {
     'line pinnacle 2.24 @3',
     'line pinnacle 2.2 @5003',
     // The silent feed is noticed by the clock at the expiry, before the next record.
-    'status unavailable stale @65001',
+    'status unavailable stale @65004', // 60 s after the line was received (5003) + 1
     'kalshi.trade',
     'status available @250003',
     'line draftkings 2.25 @250003',

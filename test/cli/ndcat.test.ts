@@ -29,7 +29,12 @@ t.test('--merge refuses a file that goes back in time, naming the line', async (
   const dir = t.testdir({ 'a.ndjson': ndjson([rec(1, 'a')]), 'b.ndjson': ndjson([rec(5, 'b1'), rec(4, 'b2')]) });
   const r = await run('ndcat', ['--merge', `${dir}/a.ndjson`, `${dir}/b.ndjson`]);
   t.equal(r.code, 1);
-  t.match(r.logs.find((l) => l.level === 50), { src: /b\.ndjson:2$/, ts: 4, previous_ts: 5 });
+  t.match(r.logs.find((l) => l.level === 50), { src: /b\.ndjson:2$/, record_time: 4, previous_time: 5 });
+  const slack = await run('ndcat', ['--merge', '--slack', '1', `${dir}/a.ndjson`, `${dir}/b.ndjson`]);
+  t.equal(slack.code, 0, '--slack 1 puts a record 1 ms late back in order');
+  t.same(slack.records.slice(1).map((x) => (x.labels as { tag: string }).tag), ['a', 'b2', 'b1']);
+  const tight = await run('ndcat', ['--merge', '--slack', '1', `${dir}/b.ndjson`, `${dir}/a.ndjson`]);
+  t.equal(tight.code, 0);
 });
 
 t.test('--merge with stdin, bad lines reported and counted; --validate checks schemas', async (t) => {

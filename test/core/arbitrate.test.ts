@@ -59,6 +59,20 @@ t.test('primary-fallback: a DraftKings update never replaces a fresh Pinnacle li
   t.same(lines(out).map((l) => l.line_ts), [T0 + 71_000]);
 });
 
+t.test('freshness is judged on when the source last confirmed a line (recv_ts), not when its price last changed', async (t) => {
+  // A poll of The Odds API at T0 confirms a Pinnacle price last changed an hour earlier.
+  const polled = (at: number): OddsLine => line('pinnacle', T0 - 3_600_000, 2.24, 1.6757, { source: 'oddsapi', recv_ts: at });
+  const a = new Arbiter(policy());
+  let out = a.line(polled(T0), T0);
+  t.same(lines(out).map((l) => [l.books, l.line_ts]), [[['pinnacle'], T0 - 3_600_000]], 'an old price just confirmed is fresh');
+  t.equal(a.nextDeadline(), T0 + MAX_AGE + 1, 'it goes stale MAX_AGE after the confirmation');
+  out = a.line(polled(T0 + 50_000), T0 + 50_000);
+  t.same(out, [], 'the next poll confirms the same line: nothing new to publish');
+  t.same(a.tick(T0 + MAX_AGE + 1), [], 'the first deadline passes: the line was confirmed since');
+  out = a.tick(T0 + 50_000 + MAX_AGE + 1);
+  t.same(statuses(out).map((s) => [s.state, s.reason]), [['unavailable', 'stale']], 'no confirmation for MAX_AGE: stale');
+});
+
 t.test('primary-fallback: no book qualifies -> one unavailable status per transition, nothing published', async (t) => {
   const a = new Arbiter(policy());
   a.line(line('pinnacle', T0, 2.24, 1.6757), T0);

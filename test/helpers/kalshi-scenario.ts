@@ -19,10 +19,13 @@ interface Game {
   winner: 'away' | 'home';
 }
 
+// Starting prices and winners agree with the odds scenarios of examples/feeds/ (the
+// sportsbooks' fair value of the away team; The Odds API's final scores), so the demo's
+// session tells one story: Memphis 118-112, Boston 121-109, Toronto 4-3.
 export const SCENARIO_GAMES: Game[] = [
-  { event: 'KXNBAGAME-26JAN25DENMEM', series: 'KXNBAGAME', away: 'DEN', home: 'MEM', awayCents: 57, winner: 'away' },
-  { event: 'KXNBAGAME-26JAN25LALBOS', series: 'KXNBAGAME', away: 'LAL', home: 'BOS', awayCents: 44, winner: 'home' },
-  { event: 'KXNHLGAME-26JAN25TORNYR', series: 'KXNHLGAME', away: 'TOR', home: 'NYR', awayCents: 48, winner: 'away' },
+  { event: 'KXNBAGAME-26JAN25DENMEM', series: 'KXNBAGAME', away: 'DEN', home: 'MEM', awayCents: 57, winner: 'home' },
+  { event: 'KXNBAGAME-26JAN25LALBOS', series: 'KXNBAGAME', away: 'LAL', home: 'BOS', awayCents: 31, winner: 'home' },
+  { event: 'KXNHLGAME-26JAN25TORNYR', series: 'KXNHLGAME', away: 'TOR', home: 'NYR', awayCents: 47, winner: 'away' },
 ];
 
 /** 2026-01-26T00:00:00Z: 19:00 on the 25th in New York, tip-off time. */
