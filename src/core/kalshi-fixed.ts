@@ -9,26 +9,56 @@ export const PRICE_ONE = 10_000;
 /** 1 contract in count units (1/100 contract). */
 export const COUNT_ONE = 100;
 
-const FIXED_RE = /^(-?)(\d{1,15})(?:\.(\d+))?$/;
-
 /**
  * An exact decimal string to an integer number of 10^-dp units; null when it is not a
- * plain decimal, has more than `dp` significant decimals, or exceeds 2^53.
+ * plain decimal (digits, optionally a dot and digits; a leading minus when `signed`), has
+ * more than `dp` significant decimals, or exceeds 2^53. Hand-written rather than a regex:
+ * it runs for every order-book delta and must not allocate.
  */
 export function parseFixed(s: unknown, dp: number, signed = false): number | null {
   if (typeof s !== 'string') return null;
-  const m = FIXED_RE.exec(s);
-  if (!m) return null;
-  const neg = m[1] === '-';
-  if (neg && !signed) return null;
-  const frac = m[3] ?? '';
-  // Digits beyond dp must all be zero ("0.4200" at dp 2 is 0.42; "0.421" is not).
-  for (let i = dp; i < frac.length; i++) if (frac.charCodeAt(i) !== 48) return null;
-  const fracPart = frac.slice(0, dp).padEnd(dp, '0');
-  const n = Number(m[2]) * 10 ** dp + (dp > 0 ? Number(fracPart) : 0);
-  if (!Number.isSafeInteger(n)) return null;
-  return neg ? -n : n;
+  const n = s.length;
+  if (n === 0 || n > 64) return null;
+  let i = 0;
+  let neg = false;
+  if (s.charCodeAt(0) === 45) {
+    if (!signed) return null;
+    neg = true;
+    i = 1;
+  }
+  let int = 0;
+  let digits = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) break;
+    if (c < 48 || c > 57) return null;
+    int = int * 10 + (c - 48);
+    digits++;
+  }
+  if (digits === 0 || digits > 15) return null;
+  let frac = 0;
+  let fd = 0;
+  if (i < n) {
+    i++; // the dot
+    if (i === n) return null; // "1." is not a number here
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) return null;
+      if (fd < dp) {
+        frac = frac * 10 + (c - 48);
+        fd++;
+      } else if (c !== 48) {
+        return null; // a significant digit beyond the unit: refused, not rounded
+      }
+    }
+  }
+  for (; fd < dp; fd++) frac *= 10;
+  const v = int * POW10[dp]! + frac;
+  if (!Number.isSafeInteger(v)) return null;
+  return neg && v !== 0 ? -v : v;
 }
+
+const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
 /** A `*_dollars` price string ("0.4200", "0.42", "0.960") in units; null when malformed. */
 export function parsePrice(s: unknown): number | null {

@@ -427,6 +427,12 @@ export class KalshiFeed {
 
   private periodicStatus(): void {
     const now = this.clock.now();
+    const mem = process.memoryUsage();
+    this.gauge('process_memory_bytes', { kind: 'rss' }).set(mem.rss);
+    this.gauge('process_memory_bytes', { kind: 'heap_used' }).set(mem.heapUsed);
+    this.gauge('process_memory_bytes', { kind: 'heap_total' }).set(mem.heapTotal);
+    this.gauge('process_memory_bytes', { kind: 'external' }).set(mem.external);
+    this.gauge('process_memory_bytes', { kind: 'array_buffers' }).set(mem.arrayBuffers);
     const dt = now - this.lastRateTs;
     if (dt > 0) {
       this.gauge('feed_message_rate', { source: 'kalshi' }).set(Math.round(((this.summary.messages - this.msgsAtLastRate) * 1000) / dt));

@@ -33,6 +33,7 @@ export const METRIC_CATALOG = {
   feed_message_rate: { kind: 'gauge', help: 'messages per second from a feed over the last status interval, by source' },
   kalshi_resyncs_total: { kind: 'counter', help: 'Kalshi book recoveries, by method (get_snapshot, resubscribe, reconnect) and trigger' },
   kalshi_books_invalid: { kind: 'gauge', help: 'Kalshi books currently invalid (awaiting a snapshot)' },
+  process_memory_bytes: { kind: 'gauge', help: 'process memory by kind (rss, heap_used, heap_total, external, array_buffers), for long-running feeds' },
   // decisions and orders (roadmap items 5, 12)
   skips_total: { kind: 'counter', help: 'decisions not to quote/trade, by reason' },
   order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },

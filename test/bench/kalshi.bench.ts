@@ -10,13 +10,13 @@
 //     of each delta to its kalshi.book line read from feed-kalshi's stdout (a pipe), in
 //     this process's clock.
 // Targets: >= 100,000 deltas/s; p99 under 2 ms.
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { formatPrice } from '../../src/core/kalshi-fixed.js';
 import { LIQUIDITY } from '../../src/sim/kalshi/engine.js';
 import { marketId, type Session } from '../../src/sim/kalshi/server.js';
-import { BIN } from '../helpers/run.js';
+import { BIN, ROOT } from '../helpers/run.js';
 import { feedEnv, makeKeys, startSim, type SimHandle } from '../helpers/kalshi.js';
 import type { Bench, BenchRow } from './lib.js';
 
@@ -54,6 +54,11 @@ function startFeeder(sim: SimHandle, keys: ReturnType<typeof makeKeys>, file?: s
   const child = spawn(process.execPath, [...nodeArgs, `${BIN}/feed-kalshi`, '--url', sim.urls.wsUrl, '--tickers', TICKER, '--no-rest', '--depth', '10',
     '--status-every', '600000', '--log-level', 'warn'], { env: { ...process.env, ...feedEnv(keys) }, stdio: ['ignore', fd ?? 'pipe', 'inherit'] });
   if (fd !== undefined) closeSync(fd);
+  return watch(child, file);
+}
+
+/** seen()/onSeq over a child's stdout (a pipe) or, with `file`, over the file it writes. */
+function watch(child: ChildProcess, file: string | undefined): Feeder {
   let tail = '';
   let maxSeq = -1;
   const waiters: Array<{ seq: number; resolve: () => void }> = [];
@@ -73,9 +78,8 @@ function startFeeder(sim: SimHandle, keys: ReturnType<typeof makeKeys>, file?: s
         const buf = Buffer.alloc(Math.min(size, 8192));
         readSync(fh, buf, 0, buf.length, Math.max(0, size - buf.length));
         closeSync(fh);
-        const text = buf.toString('utf8');
-        if (text.includes(needle)) {
-          f.books = text.length > 0 ? f.books + 1 : f.books;
+        if (buf.toString('utf8').includes(needle)) {
+          f.books++;
           return;
         }
         await new Promise((r) => setTimeout(r, 10));
@@ -111,6 +115,28 @@ function startFeeder(sim: SimHandle, keys: ReturnType<typeof makeKeys>, file?: s
     }
   });
   return f;
+}
+
+function startFloor(sim: SimHandle, keys: ReturnType<typeof makeKeys>, tmp: string): Feeder {
+  const script = `${tmp}/kalshi-floor.mjs`;
+  writeFileSync(script, `
+import WebSocket from ${JSON.stringify(`${ROOT}node_modules/ws/wrapper.mjs`)};
+import { makeSigner } from ${JSON.stringify(`${ROOT}dist/src/feeds/kalshi-auth.js`)};
+import { readFileSync } from 'node:fs';
+const signer = makeSigner(process.env.KALSHI_API_KEY_ID, readFileSync(process.env.KALSHI_PRIVATE_KEY_PATH, 'utf8'));
+const ws = new WebSocket(process.argv[2], { headers: signer.headers(Date.now(), 'GET', '/trade-api/ws/v2') });
+ws.on('open', () => ws.send(JSON.stringify({ id: 1, cmd: 'subscribe', params: { channels: ['orderbook_delta'], market_tickers: [${JSON.stringify(TICKER)}] } })));
+let out = [];
+ws.on('message', (d) => {
+  const m = JSON.parse(d.toString());
+  if (m.seq === undefined) return;
+  if (out.length === 0) setImmediate(() => { process.stdout.write(out.join('')); out = []; });
+  out.push('{"type":"kalshi.book","seq":' + m.seq + ',"floor":1}\\n');
+});
+process.on('SIGTERM', () => process.exit(0));
+`);
+  const child = spawn(process.execPath, [script, sim.urls.wsUrl], { env: { ...process.env, ...feedEnv(keys) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return watch(child, undefined);
 }
 
 function bookSub(sim: SimHandle): { session: Session; sub: { sid: number; seq: number } } {
@@ -208,6 +234,17 @@ const bench: Bench = async (env) => {
       );
     } finally {
       await piped.stop();
+    }
+    for (let i = 0; i < 200 && sim.sim.sessions.size > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    // The same measurement with the floor client instead of the feeder.
+    const floor = startFloor(sim, keys, env.tmp);
+    try {
+      await waitForBook(sim, floor);
+      await latency(sim, floor, 5000, 1);
+      const lat = await latency(sim, floor, 5000, env.quick ? 4 : 10);
+      rows.push({ group: 'kalshi', name: 'the floor: a bare ws client writing a line per delta, p99', value: lat.p99, unit: 'ms', note: `p50 ${lat.p50.toFixed(3)} ms, p90 ${lat.p90.toFixed(3)} ms (what the machine and transport cost)` });
+    } finally {
+      await floor.stop();
     }
     for (let i = 0; i < 200 && sim.sim.sessions.size > 0; i++) await new Promise((r) => setTimeout(r, 25));
     // Throughput: stdout to a file.

@@ -238,3 +238,26 @@ t.test('--demo picks the demo hosts; --url and --rest-url win over it; the resol
   const cfg = JSON.parse(readFileSync(`${dir}/feed-kalshi.config.json`, 'utf8')) as { kalshi: { ws_url: string; rest_url: string } };
   t.same([cfg.kalshi.ws_url, cfg.kalshi.rest_url], ['ws://127.0.0.1:9/trade-api/ws/v2', 'https://external-api.demo.kalshi.co/trade-api/v2']);
 });
+
+t.test('a market the exchange does not know (error 16) is dropped, the others go on; --tickers with REST gets metadata', async (t) => {
+  const [den, mem] = [DEMO[0]!, DEMO[1]!];
+  const ghost = 'KXNBAGAME-26JAN25MIAORL-MIA';
+  const sim = await startSim({ keys, markets: [den, mem], rate: 100 });
+  t.teardown(() => sim.stop());
+  const cfg = fastConfig(keys.dir);
+  const ws = new Proc('feed-kalshi', ['--url', sim.urls.wsUrl, '--tickers', `${den},${ghost}`, '--no-rest', '--config', cfg], feedEnv(keys));
+  t.teardown(() => ws.stop());
+  await ws.waitForLog((l) => l.msg === 'market not found by the exchange: dropped' && l.ticker === ghost, 10_000, 'the unknown market dropped');
+  const st = await ws.waitFor((r) => live(r) && Object.keys(r.tickers as Rec).length === 1, 10_000, 'live with the known market');
+  t.ok(den in (st.tickers as Rec));
+  t.ok(ws.ofType('kalshi.book').some((b) => b.ticker === den));
+  t.equal((await ws.stop()).code, 0);
+
+  const rest = new Proc('feed-kalshi', ['--url', sim.urls.wsUrl, '--rest-url', sim.urls.restUrl, '--tickers', mem, '--config', cfg], feedEnv(keys));
+  t.teardown(() => rest.stop());
+  await rest.waitFor(live, 10_000, 'live');
+  const m = await rest.waitFor((r) => r.type === 'kalshi.market', 10_000, 'metadata for the named market');
+  t.match(m, { ticker: mem, status: 'active', event: 'nba-2026-01-25-den-mem', team: 'mem' });
+  t.same(rest.ofType('kalshi.market').map((r) => r.ticker), [mem], 'and no other market (no --series)');
+  t.equal((await rest.stop()).code, 0);
+});

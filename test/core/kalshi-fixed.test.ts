@@ -59,3 +59,27 @@ t.test('grids: linear cent, the unit grid, and price_ranges with sub-cent edges'
   const nums = parsePriceRanges([{ start: 0, end: 1, step: 0.01 }]);
   t.not(typeof nums, 'string', 'numbers (as records carry them) are read too');
 });
+
+t.test('the parser agrees with a reference reading on many strings', async (t) => {
+  // Reference: the regex reading the parser replaced.
+  const re = /^(-?)(\d{1,15})(?:\.(\d+))?$/;
+  const ref = (s: string, dp: number, signed: boolean): number | null => {
+    const m = re.exec(s);
+    if (!m || (m[1] === '-' && !signed)) return null;
+    const frac = m[3] ?? '';
+    for (let i = dp; i < frac.length; i++) if (frac[i] !== '0') return null;
+    const v = Number(m[2]) * 10 ** dp + (dp ? Number(frac.slice(0, dp).padEnd(dp, '0')) : 0);
+    if (!Number.isSafeInteger(v)) return null;
+    return m[1] === '-' && v !== 0 ? -v : v;
+  };
+  const samples = ['0', '1', '0.5', '0.42', '0.4200', '0.42001', '12.3456', '-3.2', '-0.00', '007.10', '1.', '.1', '', '-', '1e3', '1.2.3',
+    '999999999999999', '9999999999999999', '0.0000000', '12.34000001', ' 1', '1 ', '+1', '--1', '1,5', '٣'];
+  let bad = 0;
+  for (const s of samples) for (const dp of [2, 4]) for (const signed of [false, true]) {
+    if (parseFixed(s, dp, signed) !== ref(s, dp, signed)) {
+      bad++;
+      t.fail(`${JSON.stringify(s)} dp ${dp} signed ${signed}: ${parseFixed(s, dp, signed)} vs ${ref(s, dp, signed)}`);
+    }
+  }
+  t.equal(bad, 0);
+});

@@ -83,6 +83,10 @@ t.test('V2 orders: create, amend, decrease, cancel, batches; fills, positions, o
   t.match(pos.market_positions, [{ ticker: DEN, position_fp: '2.50' }]);
   const orders = (await r.get('/portfolio/orders', { status: 'canceled' })) as { orders: Rec[] };
   t.equal(orders.orders.length, 2);
+  for (const price of ['0.0100', '0.0200']) await post('/portfolio/events/orders', { ticker: DEN, side: 'bid', count: '1.00', price, time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' });
+  const all = await del('/portfolio/events/orders');
+  t.equal((all.orders as Rec[]).length, 2, 'cancel-all (an unconfirmed endpoint, served) cancels every resting order of ours');
+  t.same((await r.get('/portfolio/orders', { status: 'resting' }) as { orders: Rec[] }).orders, []);
   await t.rejects(post('/portfolio/events/orders', { ticker: DEN, side: 'yes', count: '1', price: '0.5', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' }), { name: 'RestError', status: 400 }, 'V1 sides are refused');
 });
 

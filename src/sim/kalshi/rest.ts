@@ -9,6 +9,8 @@
 // UNCERTAIN variants (reference §2.1, §3), chosen by configuration:
 //   cancelDone: cancel of an executed/cancelled order -> 404 (default) or reduced_by "0.00".
 //   post-only that would cross -> cancelled with remaining 0 (default) or 400 (engine option).
+//   cancel-all (DELETE /portfolio/events/orders): served, with the batch-cancel item shape.
+//   positions: one signed position_fp per market, positive = YES (no netting setting).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../clock/clock.js';
 import { PRICE_ONE, formatCount, formatPrice, parseCount, parsePrice, priceRangesWire } from '../../core/kalshi-fixed.js';
@@ -172,6 +174,14 @@ function route(sim: KalshiSim, method: string, path: string, q: URLSearchParams,
         }
       }),
     }];
+  }
+  if (path === '/portfolio/events/orders' && method === 'DELETE') {
+    // Cancel-all: reported in a community changelog (2026-08-27), not in the docs copy
+    // (reference §2.1 UNCERTAIN). Served here with the batch-cancel item shape; `ticker`
+    // narrows it to one market.
+    const ticker = q.get('ticker');
+    const mine = [...sim.engine.orders.values()].filter((o) => o.owner === owner && o.status === 'resting' && (!ticker || o.ticker === ticker));
+    return [200, { orders: mine.map((o) => cancelOne(sim, owner!, o.id)) }];
   }
   if ((m = /^\/portfolio\/events\/orders\/([^/]+)$/.exec(path)) && method === 'DELETE') return [200, cancelOne(sim, owner!, decodeURIComponent(m[1]!))];
   if ((m = /^\/portfolio\/events\/orders\/([^/]+)\/amend$/.exec(path)) && method === 'POST') return [200, amend(sim, owner!, decodeURIComponent(m[1]!), body)];
