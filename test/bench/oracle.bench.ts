@@ -9,8 +9,14 @@
 // ratio is the one checked against the target, and both are shown. BENCH_REPEAT=N runs
 // each command N times and keeps the best time and the best local limit (best-of-N is
 // the usual defence against a noisy neighbour).
+//
+// Beside them, the floor: bare-transform.ts, a process that only reads, parses, builds an
+// oracle.line, stringifies and writes (no validation, counts, clock or diagnostics). It
+// shows how much of the distance to the limit is I/O and serialization that any stage
+// pays, and how much is the command's own.
 import { readFileSync } from 'node:fs';
-import { timeCommand, type Bench, type BenchRow } from './lib.js';
+import { fileURLToPath } from 'node:url';
+import { timeCommand, timeProcess, type Bench, type BenchRow, type Timed } from './lib.js';
 import { DEVIG_METHODS } from '../../src/schema/records.js';
 
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1) || 1);
@@ -43,12 +49,12 @@ const bench: Bench = async (env) => {
   const lines = sample(env.oddsFile, 200_000);
   limitOf(lines); // warm up
   const rows: BenchRow[] = [];
-  const measure = async (name: string, cmd: string, args: string[]): Promise<void> => {
+  const measure = async (name: string, cmd: string, args: string[], run: () => Promise<Timed> = () => timeCommand(cmd, args, null)): Promise<void> => {
     let best = Infinity;
     let local = 0;
     for (let i = 0; i < REPEAT; i++) {
       const before = limitOf(lines);
-      const r = await timeCommand(cmd, args, null);
+      const r = await run();
       const after = limitOf(lines);
       if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.slice(0, 500)}`);
       best = Math.min(best, r.seconds);
@@ -63,6 +69,11 @@ const bench: Bench = async (env) => {
       ...(target !== undefined ? { target: `>= ${target * 100}% of limit`, ok: ratio >= target } : {}),
     });
   };
+  // The floor: a bare loop doing only what a one-in, one-out stage must (read, parse,
+  // build, stringify, write), as a process over the same file and pipe.
+  const bare = fileURLToPath(new URL('./bare-transform.js', import.meta.url));
+  await measure('the floor: a bare read-parse-stringify-write process', 'bare-transform', [env.oddsFile],
+    () => timeProcess(process.execPath, [bare, env.oddsFile], null));
   for (const m of DEVIG_METHODS) await measure(`devig ${m}`, 'devig', ['--method', m, env.oddsFile]);
   await measure('devig --compare (all five methods)', 'devig', ['--compare', env.oddsFile]);
   // The bench file spans 10,000 s of record time at 10 ms per line; --replay drives the
