@@ -1,8 +1,7 @@
 // sim boltodds: the BoltOdds stream simulator (src/sim/boltodds.ts) as a command.
-import { readFileSync } from 'node:fs';
-import { BoltOddsSim, parseBoltScenario, ScenarioError } from '../sim/boltodds.js';
+import { BoltOddsSim, parseBoltScenario } from '../sim/boltodds.js';
 import { EXIT, intOption, numberOption, type CommandSpec } from './kit.js';
-import { announce, untilDone } from './sim-common.js';
+import { announce, loadScenario, untilDone } from './sim-common.js';
 
 interface Opts {
   scenario: string;
@@ -42,13 +41,8 @@ src/sim/boltodds.ts and examples/feeds/README.md.`,
   },
   async run(ctx) {
     const o = ctx.opts;
-    let scenario;
-    try {
-      scenario = parseBoltScenario(readFileSync(o.scenario, 'utf8'), o.scenario);
-    } catch (e) {
-      ctx.log.error(e instanceof ScenarioError ? e.message : `cannot read the scenario: ${(e as Error).message}`, { reason: 'scenario' });
-      return EXIT.RUNTIME;
-    }
+    const scenario = loadScenario(ctx, o.scenario, parseBoltScenario);
+    if (!scenario) return EXIT.RUNTIME;
     const sim = new BoltOddsSim({
       scenario, clock: ctx.clock, log: ctx.log, port: o.port ?? 0, pingMs: o.pingMs ?? 20000, speed: o.speed ?? 1,
       ...(o.key !== undefined ? { key: o.key } : {}),

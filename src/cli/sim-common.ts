@@ -1,6 +1,18 @@
-// What every simulator command shares: announcing the bound URL, and running until a
-// signal (or, when asked, until the scenario has been played).
+// What every simulator command shares: reading its scenario, announcing the bound URL,
+// and running until a signal (or, when asked, until the scenario has been played).
+import { readFileSync } from 'node:fs';
 import type { Ctx } from './kit.js';
+import { ScenarioError } from '../sim/scenario.js';
+
+/** Read and parse a scenario file; undefined (the error logged, naming file:line) if it cannot be used. */
+export function loadScenario<T>(ctx: Ctx<any>, file: string, parse: (text: string, source: string) => T): T | undefined {
+  try {
+    return parse(readFileSync(file, 'utf8'), file);
+  } catch (e) {
+    ctx.log.error(e instanceof ScenarioError ? e.message : `cannot read the scenario: ${(e as Error).message}`, { reason: 'scenario' });
+    return undefined;
+  }
+}
 
 /** The bound URL: first stdout line and a log field, so scripts and tests can find it. */
 export function announce(ctx: Ctx<any>, sim: string, url: string, extra: Record<string, unknown>): void {

@@ -1,8 +1,6 @@
 // sim oddsapi: The Odds API v4 simulator (src/sim/oddsapi.ts) as a command.
-import { readFileSync } from 'node:fs';
-import { ScenarioError } from '../sim/boltodds.js';
 import { OddsApiSim, parseOddsScenario } from '../sim/oddsapi.js';
-import { announce, untilDone } from './sim-common.js';
+import { announce, loadScenario, untilDone } from './sim-common.js';
 import { EXIT, intOption, type CommandSpec } from './kit.js';
 
 interface Opts {
@@ -39,13 +37,8 @@ also written to stdout as {"type":"sim.request",...}.`,
   },
   async run(ctx) {
     const o = ctx.opts;
-    let scenario;
-    try {
-      scenario = parseOddsScenario(readFileSync(o.scenario, 'utf8'), o.scenario);
-    } catch (e) {
-      ctx.log.error(e instanceof ScenarioError ? e.message : `cannot read the scenario: ${(e as Error).message}`, { reason: 'scenario' });
-      return EXIT.RUNTIME;
-    }
+    const scenario = loadScenario(ctx, o.scenario, parseOddsScenario);
+    if (!scenario) return EXIT.RUNTIME;
     let finish: () => void = () => undefined;
     const done = new Promise<void>((r) => { finish = r; });
     let answered = 0;

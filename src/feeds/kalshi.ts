@@ -769,14 +769,26 @@ export class KalshiFeed {
 
   // ------------------------------------------------------------ books
 
-  private onSnapshot(msg: Extract<Msg, { kind: 'snapshot' }>, seq: number | undefined, now: number): void {
-    const sub = this.bySid.get(msg.sid);
-    if (!sub || sub.key !== 'book' || this.subs.get('book') !== sub) return;
-    const m = this.markets.get(msg.ticker);
+  /**
+   * The market a snapshot or delta is for, when it comes on the live book subscription
+   * (its Sub is then bySid.get(sid)); undefined to ignore it, counted when the market is
+   * not one we follow. No allocation: this is on every delta.
+   */
+  private bookMarket(sid: number, ticker: string): Mkt | undefined {
+    const sub = this.bySid.get(sid);
+    if (!sub || sub.key !== 'book' || this.subs.get('book') !== sub) return undefined;
+    const m = this.markets.get(ticker);
     if (!m || !m.wanted) {
       this.countBad('unknown-market');
-      return;
+      return undefined;
     }
+    return m;
+  }
+
+  private onSnapshot(msg: Extract<Msg, { kind: 'snapshot' }>, seq: number | undefined, now: number): void {
+    const m = this.bookMarket(msg.sid, msg.ticker);
+    if (!m) return;
+    const sub = this.bySid.get(msg.sid)!;
     const r = m.book.snapshot(msg.yes, msg.no);
     m.sid = msg.sid;
     m.seq = seq ?? m.seq;
@@ -801,13 +813,8 @@ export class KalshiFeed {
   }
 
   private onDelta(msg: Extract<Msg, { kind: 'delta' }>, seq: number | undefined, now: number): void {
-    const sub = this.bySid.get(msg.sid);
-    if (!sub || sub.key !== 'book' || this.subs.get('book') !== sub) return;
-    const m = this.markets.get(msg.ticker);
-    if (!m || !m.wanted) {
-      this.countBad('unknown-market');
-      return;
-    }
+    const m = this.bookMarket(msg.sid, msg.ticker);
+    if (!m) return;
     if (!m.book.valid) return; // awaiting its snapshot: deltas before it do not apply
     const r = m.book.delta(msg.side, msg.price, msg.delta);
     m.seq = seq ?? m.seq;
@@ -822,7 +829,7 @@ export class KalshiFeed {
     this.countBad(r.fault);
     this.log.limited('warn', `bad-delta:${r.fault}`, 'delta rejected', { ticker: m.ticker, fault: r.fault, detail: r.detail, sid: msg.sid, seq }, 5);
     if (r.fault === 'zero-delta') return; // nothing changed, nothing lost
-    this.requestSnapshots(sub, [m.ticker], r.fault, now, false);
+    this.requestSnapshots(this.bySid.get(msg.sid)!, [m.ticker], r.fault, now, false);
     this.markStatus();
   }
 

@@ -25,6 +25,7 @@ import { WebSocketServer, WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
+import { readScenario } from './scenario.js';
 
 const headerSchema = z.strictObject({
   sim: z.literal('boltodds'),
@@ -52,33 +53,10 @@ export interface BoltScenario {
   steps: BoltStep[];
 }
 
-export class ScenarioError extends Error {}
-
 /** Parse a scenario; an error names source:line and the reason. */
 export function parseBoltScenario(text: string, source: string): BoltScenario {
-  const steps: BoltStep[] = [];
-  let header: BoltScenario['header'];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.trim();
-    if (raw === '' || raw.startsWith('//')) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(raw);
-    } catch (e) {
-      throw new ScenarioError(`${source}:${i + 1}: not JSON: ${(e as Error).message}`);
-    }
-    if (v !== null && typeof v === 'object' && 'sim' in v) {
-      const h = headerSchema.safeParse(v);
-      if (!h.success) throw new ScenarioError(`${source}:${i + 1}: bad header: ${h.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
-      header = h.data;
-      continue;
-    }
-    const s = stepSchema.safeParse(v);
-    if (!s.success) throw new ScenarioError(`${source}:${i + 1}: bad step: ${s.error.issues.map((x) => `${x.path.join('.') || 'step'}: ${x.message}`).join('; ')}`);
-    steps.push({ ...s.data, line: i + 1 });
-  }
-  return { header, steps };
+  const { headers, items } = readScenario(text, source, { header: headerSchema, item: stepSchema, itemName: 'step' });
+  return { header: headers.at(-1), steps: items };
 }
 
 /** BoltOdds' timestamp format: UTC, microseconds, "+00:00". */

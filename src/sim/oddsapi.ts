@@ -23,7 +23,7 @@ import type { Socket } from 'node:net';
 import { z } from 'zod';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
-import { ScenarioError } from './boltodds.js';
+import { readScenario } from './scenario.js';
 
 export const SPORT_KEYS = ['basketball_nba', 'icehockey_nhl'] as const;
 
@@ -56,30 +56,10 @@ export interface OddsScenario {
 }
 
 export function parseOddsScenario(text: string, source: string): OddsScenario {
+  const { headers, items } = readScenario(text, source, { header: headerSchema, item: entrySchema, itemName: 'entry' });
   let quota = { remaining: 500, used: 0 };
-  const entries: OddsEntry[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.trim();
-    if (raw === '' || raw.startsWith('//')) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(raw);
-    } catch (e) {
-      throw new ScenarioError(`${source}:${i + 1}: not JSON: ${(e as Error).message}`);
-    }
-    const issues = (err: z.ZodError): string => err.issues.map((x) => `${x.path.join('.') || 'line'}: ${x.message}`).join('; ');
-    if (v !== null && typeof v === 'object' && 'sim' in v) {
-      const h = headerSchema.safeParse(v);
-      if (!h.success) throw new ScenarioError(`${source}:${i + 1}: bad header: ${issues(h.error)}`);
-      if (h.data.quota) quota = { remaining: h.data.quota.remaining, used: h.data.quota.used };
-      continue;
-    }
-    const e = entrySchema.safeParse(v);
-    if (!e.success) throw new ScenarioError(`${source}:${i + 1}: bad entry: ${issues(e.error)}`);
-    entries.push({ ...e.data, line: i + 1 });
-  }
-  return { quota, entries };
+  for (const h of headers) if (h.quota) quota = { remaining: h.quota.remaining, used: h.quota.used };
+  return { quota, entries: items };
 }
 
 const ERROR_MESSAGES: Record<string, string> = {

@@ -3,6 +3,7 @@ import type { Test } from 'tap';
 import { Arbiter, type ArbitrateOutput, type ArbitratePolicy } from '../../src/core/arbitrate.js';
 import type { OddsLine, OracleLine, OracleStatus } from '../../src/schema/records.js';
 import { SCHEMAS } from '../../src/schema/records.js';
+import { seededRandom } from '../../src/core/prng.js';
 
 const T0 = 1769380000000;
 const MAX_AGE = 60_000;
@@ -218,17 +219,6 @@ t.test('deadlines: a steady feed keeps few heap entries and no deadline is ever 
 
 // ---------------------------------------------------------------- determinism
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const BOOKS = ['pinnacle', 'draftkings', 'fanduel'];
 const EVENTS = ['nba-2026-01-25-den-mem', 'nba-2026-01-25-bos-nyk'];
 
@@ -318,7 +308,7 @@ const POLICIES: ArbitratePolicy[] = [
 ];
 
 t.test('determinism: the line in force after the last update is the same for every arrival order across books', async (t) => {
-  const rnd = prng(42);
+  const rnd = seededRandom(42);
   let scenarios = 0;
   let differing = 0;
   for (let s = 0; s < 150; s++) {
@@ -339,7 +329,7 @@ t.test('determinism: the line in force after the last update is the same for eve
 });
 
 t.test('determinism at any clock time: sorted streams with ties shuffled across books agree at every probe', async (t) => {
-  const rnd = prng(7);
+  const rnd = seededRandom(7);
   let probesChecked = 0;
   let nonTrivial = 0;
   let differing = 0;

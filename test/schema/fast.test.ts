@@ -1,6 +1,7 @@
 import t from 'tap';
 import { FAST_CHECKS } from '../../src/schema/fast.js';
 import { SCHEMAS, type RecordType } from '../../src/schema/records.js';
+import { seededRandom } from '../../src/core/prng.js';
 
 // The decoder trusts these checks instead of zod: they must never accept what zod rejects,
 // and should accept the valid records of the hot path (or there is no point).
@@ -28,16 +29,6 @@ const ODD_VALUES: unknown[] = [
   'shin', 'odds-ratio', 'logarithmic',
 ];
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 t.test('valid hot-path records pass the fast check and zod alike', async (t) => {
   for (const [type, recs] of Object.entries(VALID)) {
@@ -50,7 +41,7 @@ t.test('valid hot-path records pass the fast check and zod alike', async (t) => 
 });
 
 t.test('the fast check never accepts what zod rejects (20,000 mutations per type)', async (t) => {
-  const rnd = prng(99);
+  const rnd = seededRandom(99);
   for (const [type, recs] of Object.entries(VALID)) {
     const fast = FAST_CHECKS[type as RecordType]!;
     const schema = SCHEMAS[type as RecordType];
