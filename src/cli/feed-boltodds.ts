@@ -139,6 +139,7 @@ function summarize(ctx: Ctx<Opts>, engine: BoltOddsEngine): void {
   ctx.summary.published = c.published;
   ctx.summary.partial_lines = c.outcomes;
   ctx.summary.sides_pulled = c.sidesPulled;
+  if (c.futureTimestamps) ctx.summary.future_timestamps = c.futureTimestamps;
   if (Object.keys(c.bad).length) ctx.summary.bad_frames = c.bad;
   if (Object.keys(c.unmapped).length) ctx.summary.unmapped = c.unmapped;
   if (Object.keys(c.ignored).length) ctx.summary.ignored = c.ignored;

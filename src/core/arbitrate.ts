@@ -92,6 +92,8 @@ interface EventState {
 export interface ArbitrateCounts {
   lines: number;
   superseded: number;
+  /** Lines dropped because their source said they were gone (an unavailable status). */
+  withdrawn: number;
   published: number;
   unavailable: number;
   forgotten: number;
@@ -101,7 +103,7 @@ const NONE: readonly OddsLine[] = [];
 
 export class Arbiter {
   readonly label: string;
-  readonly counts: ArbitrateCounts = { lines: 0, superseded: 0, published: 0, unavailable: 0, forgotten: 0 };
+  readonly counts: ArbitrateCounts = { lines: 0, superseded: 0, withdrawn: 0, published: 0, unavailable: 0, forgotten: 0 };
   private readonly books: readonly string[];
   private readonly weights: ReadonlyMap<string, number>;
   private readonly blend: boolean;
@@ -164,7 +166,10 @@ export class Arbiter {
   /**
    * An upstream oracle.status. Unavailable holds every line of its source (narrowed by
    * sport, event and book where the status names them) until an available status for
-   * the same scope, or a wider one, clears it.
+   * the same scope, or a wider one, clears it. It also withdraws the lines of that scope
+   * seen at or before the status: the source has said they are gone (a side pulled, a
+   * disconnect), so clearing the block must not bring them back; only lines the source
+   * sends again do.
    */
   status(s: OracleStatus, now: number): ArbitrateOutput[] {
     const scope = { source: s.source, sport: s.sport, event: s.event, book: s.book };
@@ -179,6 +184,14 @@ export class Arbiter {
       for (const ev of sortEvents([...events.values()])) {
         if (s.sport !== undefined && ev.sport !== s.sport) continue;
         if (s.event !== undefined && ev.event !== s.event) continue;
+        if (s.state === 'unavailable') {
+          for (const [book, l] of ev.lines) {
+            if ((s.book === undefined || book === s.book) && seen(l) <= s.ts) {
+              ev.lines.delete(book);
+              this.counts.withdrawn++;
+            }
+          }
+        }
         this.evaluate(ev, now, out);
       }
     }
@@ -302,7 +315,15 @@ export class Arbiter {
     for (const book of this.books) {
       const l = ev.lines.get(book);
       if (!l) {
-        why.push(`${book}: no line`);
+        // No line: never sent, or withdrawn by a status that may still hold.
+        const block = this.blockOf({ source: ev.source, sport: ev.sport, event: ev.event, book });
+        if (block) {
+          anyHeld = true;
+          blockedBy ??= block;
+          why.push(`${book}: source unavailable (${block.reason}${block.detail ? `: ${block.detail}` : ''})`);
+        } else {
+          why.push(`${book}: no line`);
+        }
         continue;
       }
       anyHeld = true;
@@ -317,6 +338,9 @@ export class Arbiter {
       } else {
         usable++;
       }
+    }
+    if (!anyHeld && ev.lines.size === 0) {
+      return { reason: 'empty', detail: `no line held: ${why.join('; ')} (withdrawn by the source, not sent again yet)` };
     }
     if (!anyHeld) {
       const others = [...ev.lines.keys()].sort();
@@ -397,7 +421,7 @@ export class Arbiter {
     this.counts.forgotten++;
   }
 
-  private blockOf(l: OddsLine): Block | undefined {
+  private blockOf(l: { source: string; sport: string; event: string; book: string }): Block | undefined {
     let found: Block | undefined;
     for (const b of this.blocks.values()) {
       if (b.source !== l.source) continue;

@@ -109,6 +109,8 @@ export interface EngineCounts {
   ignored: Record<string, number>;
   unknownActions: Record<string, number>;
   sidesPulled: number;
+  /** Frames stamped more than FUTURE_SKEW_MS ahead of the clock (taken at receipt time). */
+  futureTimestamps: number;
 }
 
 export class BoltOddsEngine {
@@ -135,7 +137,7 @@ export class BoltOddsEngine {
   readonly counts: EngineCounts = {
     frames: 0, messages: 0, published: 0,
     outcomes: { full: 0, waiting: 0, expired: 0, 'stale-leg': 0 },
-    bad: {}, unmapped: {}, ignored: {}, unknownActions: {}, sidesPulled: 0,
+    bad: {}, unmapped: {}, ignored: {}, unknownActions: {}, sidesPulled: 0, futureTimestamps: 0,
   };
 
   constructor(private readonly o: EngineOptions) {
@@ -295,7 +297,20 @@ export class BoltOddsEngine {
     if (typeof label !== 'string' || label === '') return this.bad('shape', `${String(m.action)}: no data.game label`, text);
     const ts = parseInstant(m.timestamp);
     if (!ts.ok) return this.bad('bad-timestamp', `timestamp: ${ts.detail}`, text);
-    this.freshness.set(now - ts.ms);
+    // A side is never younger than its receipt: a stamp ahead of our clock (skew, or a
+    // bad stamp) is taken as the receive time, so staleness still applies to it. Beyond
+    // a small skew it is reported.
+    let at = ts.ms;
+    if (at > now) {
+      if (at - now > FUTURE_SKEW_MS) {
+        this.counts.futureTimestamps++;
+        this.o.log.limited('warn', 'future-timestamp', 'frame timestamp ahead of the clock: the receive time is used', {
+          frame: this.frameId(), ahead_ms: at - now, timestamp: excerpt(String(m.timestamp), 40),
+        }, 5);
+      }
+      at = now;
+    }
+    this.freshness.set(now - at);
     const game = this.gameOf(sport, label, data);
     if (game.event === undefined) {
       const why = game.problem ?? 'unmapped';
@@ -325,7 +340,7 @@ export class BoltOddsEngine {
       const p = parseAmericanOdds(o.odds);
       let change: SideChange;
       if (p.kind === 'price') {
-        change = { odds: p.decimal, raw: p.raw, ts: ts.ms };
+        change = { odds: p.decimal, raw: p.raw, ts: at };
       } else {
         change = null;
         if (p.kind === 'removed') this.counts.sidesPulled++;
@@ -684,6 +699,8 @@ export class BoltOddsEngine {
 
 const AVAILABLE: Availability = { state: 'available' };
 const PRUNE_EVERY_MS = 3_600_000;
+/** Clock skew tolerated silently in a frame's timestamp (later stamps are still clamped to receipt). */
+const FUTURE_SKEW_MS = 5_000;
 const PRUNE_AFTER_MS = 24 * 3_600_000;
 
 function excerpt(s: string, max: number): string {

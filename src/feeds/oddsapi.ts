@@ -553,6 +553,9 @@ export class OddsApiFeed {
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
         const detail = timedOut ? `no answer within ${c.request_timeout_ms} ms` : `${cause?.code ?? (e as Error).name}: ${cause?.message ?? (e as Error).message}`;
         f = { reason: 'disconnected', detail, retry: true, code: timedOut ? 'TIMEOUT' : 'NETWORK' };
+        // No answer, so no quota headers: the server may still have charged it. Booked at
+        // its full cost, so the daily budget errs on the side of spending less.
+        if (cost > 0) this.spend(cost);
         this.o.metrics.counter('polls_total', { source: SOURCE, sport, endpoint, outcome: f.code.toLowerCase() }).inc();
       } finally {
         this.o.clock.clear(timer);
@@ -561,6 +564,14 @@ export class OddsApiFeed {
       this.counts.failures[f.code] = (this.counts.failures[f.code] ?? 0) + 1;
       if (!f.retry || attempt >= c.max_retries) {
         return { ok: false, failure: attempt > 0 ? { ...f, detail: `${f.detail} (after ${attempt} retries)` } : f };
+      }
+      // A retry spends credits too: it waits for the budget like any call, and is not made
+      // when the budget would have to wait (the next poll will try again in its turn).
+      const gate = this.budget.gate(this.o.clock.now(), cost);
+      if (!gate.ok || gate.at > this.o.clock.now()) {
+        this.counts.failures.BUDGET = (this.counts.failures.BUDGET ?? 0) + 1;
+        const why = gate.ok ? `daily credit budget (${c.credits_per_day}) spent` : gate.detail;
+        return { ok: false, failure: { ...f, detail: `${f.detail} (${attempt} retries; no more: ${why})` } };
       }
       const backoff = Math.min(c.retry_max_ms, c.retry_base_ms * 2 ** attempt);
       const delay = retryAfterMs ?? Math.round(backoff / 2 + (backoff / 2) * this.o.random());
@@ -580,13 +591,18 @@ export class OddsApiFeed {
     const used = num('x-requests-used');
     const last = num('x-requests-last');
     this.budget.observe({ remaining, used, last });
-    const now = this.o.clock.now();
-    this.budget.record(now, last ?? (ok && endpoint !== 'sports' ? expected : 0));
+    this.spend(last ?? (ok && endpoint !== 'sports' ? expected : 0));
     const m = this.o.metrics;
     if (remaining !== undefined) m.gauge('credits_remaining', { source: SOURCE }).set(remaining);
     if (used !== undefined) m.gauge('credits_used', { source: SOURCE }).set(used);
     if (last !== undefined) m.gauge('credits_last', { source: SOURCE }).set(last);
-    m.gauge('credits_spent_24h', { source: SOURCE }).set(this.budget.spent(now));
+  }
+
+  /** Book credits spent now against the daily budget. */
+  private spend(credits: number): void {
+    const now = this.o.clock.now();
+    this.budget.record(now, credits);
+    this.o.metrics.gauge('credits_spent_24h', { source: SOURCE }).set(this.budget.spent(now));
   }
 
   /** Count and report payload problems (each key once); returns the pairs they concern. */

@@ -168,6 +168,43 @@ t.test('upstream oracle.status: a source held unavailable is not used until avai
   t.same(a.status(status('unavailable', { sport: 'nhl' }), T0 + 70), []);
 });
 
+t.test('an unavailable status withdraws the lines it covers: clearing it brings back only lines sent again', async (t) => {
+  const a = new Arbiter(policy());
+  a.line(line('pinnacle', T0, 1.667, 2.3), T0);
+  a.line(line('draftkings', T0 + 10, 1.7, 2.2), T0 + 10);
+  // BoltOdds pulls Pinnacle's home side: that pair is gone; fall back to DraftKings.
+  let out = a.status(status('unavailable', { ts: T0 + 1000, sport: 'nba', event: 'nba-2026-01-25-den-mem', book: 'pinnacle', reason: 'empty' }), T0 + 1000);
+  t.same(lines(out).map((l) => l.books), [['draftkings']]);
+  t.equal(a.counts.withdrawn, 1);
+  // The stream drops, then is acknowledged again (sport-wide available) before any snapshot.
+  out = a.status(status('unavailable', { ts: T0 + 2000, sport: 'nba' }), T0 + 2000);
+  valid(t, out);
+  t.same(statuses(out).map((s) => [s.state, s.reason]), [['unavailable', 'disconnected']]);
+  t.equal(a.counts.withdrawn, 2, 'the DraftKings line goes with the disconnect');
+  out = a.status(status('available', { ts: T0 + 8000, sport: 'nba' }), T0 + 8000);
+  t.same(lines(out), [], 'the withdrawn Pinnacle line (home 1.667) is not republished');
+  t.equal(a.inForce('boltodds', 'nba-2026-01-25-den-mem'), undefined);
+  t.equal(a.stateOf('boltodds', 'nba-2026-01-25-den-mem'), 'unavailable');
+  // The fresh snapshot sends Pinnacle again: that line is published.
+  out = a.line(line('pinnacle', T0 + 8100, 1.9, 1.95), T0 + 8100);
+  t.same(out.map((r) => r.type === 'oracle.status' ? r.state : (r as OracleLine).home_odds), ['available', 1.9]);
+  // A line received after the status that would withdraw its scope is kept (it was sent again).
+  out = a.status(status('unavailable', { ts: T0 + 8050, sport: 'nba', event: 'nba-2026-01-25-den-mem', book: 'pinnacle', reason: 'empty' }), T0 + 8200);
+  t.equal(a.counts.withdrawn, 2);
+  t.same(statuses(out).map((s) => [s.state, s.reason]), [['unavailable', 'empty']], 'held while the status holds');
+});
+
+t.test('an event whose every line was withdrawn and whose hold was lifted says so', async (t) => {
+  const a = new Arbiter(policy());
+  a.line(line('pinnacle', T0, 1.667, 2.3), T0);
+  a.status(status('unavailable', { ts: T0 + 1000, reason: 'disconnected' }), T0 + 1000);
+  // A tick after the hold was lifted (no fresh lines yet) explains the state plainly.
+  a.status(status('available', { ts: T0 + 2000 }), T0 + 2000);
+  const out = a.tick(T0 + 3_700_000);
+  t.same(out, [], 'forgotten after forget_after_ms: nothing to say');
+  t.equal(a.counts.forgotten, 1);
+});
+
 t.test('a book\'s older line arriving late is superseded; an equal ts replaces (the book\'s own order)', async (t) => {
   const a = new Arbiter(policy());
   a.line(line('pinnacle', T0 + 100, 2.24, 1.6757), T0 + 100);

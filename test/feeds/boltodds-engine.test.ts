@@ -107,6 +107,25 @@ t.test('array frames; one-sided updates merge; a null/""/"None" side is pulled',
   }
 });
 
+t.test('a timestamp ahead of the clock is taken as the receive time: the side still goes stale', async (t) => {
+  const s = setup();
+  s.open();
+  const future = Date.UTC(2099, 0, 1);
+  s.frame(T0 + 10, odds('line_update', DEN_MEM, 'fanduel', { home: '+126', away: '-148' }, future));
+  t.equal(s.lines().length, 1);
+  const first = s.lines()[0]!;
+  t.ok(first.type === 'odds.line' && first.home_ts === T0 + 10 && first.ts === T0 + 10, 'stamped at receipt, not in 2099');
+  t.equal(s.engine.counts.futureTimestamps, 1);
+  t.ok(s.logs().some((l) => l.msg === 'frame timestamp ahead of the clock: the receive time is used'), 'reported');
+  // An hour later a lone away update must not pair with the hour-old home price.
+  s.frame(T0 + 3_600_000, odds('line_update', DEN_MEM, 'fanduel', { away: '-150' }, T0 + 3_600_000, false));
+  t.equal(s.lines().length, 1, 'stale leg: not published');
+  // A stamp a little ahead (skew within 5 s) is clamped without a report.
+  s.frame(T0 + 3_600_010, odds('line_update', DEN_MEM, 'fanduel', { home: '+120' }, T0 + 3_602_000, false));
+  t.equal(s.lines().length, 2);
+  t.equal(s.engine.counts.futureTimestamps, 1);
+});
+
 t.test('partial waiting, expiring on the clock alone, and the four counters', async (t) => {
   const s = setup({ partialTtlMs: 30_000 });
   s.open();

@@ -109,6 +109,17 @@ t.test('the daily credit budget is never exceeded', async (t) => {
   t.equal(h.metrics.value('credits_spent_24h', { source: 'oddsapi' }), 2);
 });
 
+t.test('retries stay within the budget; an unanswered call is booked at its full cost', async (t) => {
+  const h = await harness(t, oddsScenario(undefined, [nba({ hang: true })]), { credits_per_day: 2 });
+  await h.run();
+  t.equal(h.sim.requests.length, 2, 'two credits a day: the first call and one retry, not max_retries');
+  t.same(h.statuses(), ['nba:unavailable:disconnected']);
+  t.equal(h.lines().length, 0);
+  t.equal(h.metrics.value('credits_spent_24h', { source: 'oddsapi' }), 2, 'each timed-out call booked at 1 credit');
+  t.equal(h.feed.counts.failures.BUDGET, 1);
+  t.ok(h.sink.records().some((l) => typeof l.detail === 'string' && /1 retries; no more: daily credit budget \(2\) spent/.test(l.detail)), 'the status detail says why retrying stopped');
+});
+
 t.test('the quota reserve stops polling before the quota runs out; probes stay free', async (t) => {
   const h = await harness(t, oddsScenario({ quota: { remaining: 3, used: 497 } }, [nba({ body: NBA_BODY })]), { reserve_credits: 1, live_interval_ms: 10, quota_retry_ms: 30, slow_below_remaining: 0 }, { once: false });
   const running = h.run();
