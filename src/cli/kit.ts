@@ -3,16 +3,16 @@
 // flags, the run manifest as the first record, the stderr logger, metrics, signals,
 // EPIPE, the exit summary and exit codes. A command file supplies a CommandSpec and
 // nothing else of this.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ReplayClock, SystemClock, type Clock } from '../clock/clock.js';
 import { ConfigError, loadConfig, type LoadedConfig, type Plain } from '../config/load.js';
-import { buildManifest, packageVersion, provenance, writeRunDir } from '../config/manifest.js';
+import { buildManifest, checkRunDir, packageVersion, provenance, writeRunDir } from '../config/manifest.js';
 import type { Config } from '../config/schema.js';
 import { SECRET_ENV, Secrets, type SecretName } from '../config/secrets.js';
 import { LEVEL_NAMES, Logger, type LevelSetting } from '../log/logger.js';
 import { Metrics } from '../log/metrics.js';
-import { Redactor } from '../log/redact.js';
+import { isSecretKey, Redactor } from '../log/redact.js';
 import type { AnyRecord, RecordType, RunManifest } from '../schema/records.js';
 import { Decoder, StrictModeError, type Decoded, type RejectSink } from '../stream/decoder.js';
 import { readLines } from '../stream/reader.js';
@@ -237,7 +237,7 @@ function addCommonOptions(cmd: Command, spec: CommandSpec<any>): void {
   cmd.addOption(o('--run-dir <dir>', 'write the run manifest and a read-only copy of the resolved config to DIR'));
   if (spec.input) {
     cmd.addOption(o('--strict', 'exit 1 at the first bad input line instead of skipping it'));
-    cmd.addOption(o('--reject <file>', 'append bad input lines, verbatim, to FILE'));
+    cmd.addOption(o('--reject <file>', 'append bad input lines, verbatim, to FILE (of a line over --max-line-bytes, its first 120 bytes)'));
     cmd.addOption(o('--replay', 'drive the clock from the records (recv_ts, else ts): deterministic, byte-identical reruns'));
     cmd.addOption(o('--max-line-bytes <n>', 'reject longer lines (config stream.max_line_bytes)').argParser(intOption(1024)));
   }
@@ -344,6 +344,8 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   const args = cmd.args;
   const output: Output = typeof spec.output === 'function' ? spec.output(opts) : spec.output;
   const redactor = new Redactor();
+  // A secret given as a flag (sim --key) is masked in logs and the manifest's argv too.
+  for (const [k, v] of Object.entries(opts)) if (typeof v === 'string' && isSecretKey(k)) redactor.add(v);
   const systemClock = new SystemClock();
   const replayClock = (spec.input && opts.replay) || spec.replays?.(opts as never) ? new ReplayClock() : undefined;
   const clock: Clock = replayClock ?? systemClock;
@@ -369,18 +371,32 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   log.setThrottle(config.log.throttle_ms);
 
   // --- stdout
+  // The reader going away (EPIPE) is a normal end; any other write failure (a full disk,
+  // an I/O error) loses output and ends the run with exit 1.
+  let ioFailed = false;
+  const ioError = (what: string) => (err: Error): void => {
+    if (!ioFailed) log.error(`cannot write ${what}: output is lost from here`, { err });
+    ioFailed = true;
+    if (!controller.signal.aborted) controller.abort('output-error');
+  };
   const writer = new LineWriter(process.stdout, {
     onClosed: () => {
       if (!controller.signal.aborted) controller.abort('epipe');
     },
+    onError: ioError('stdout'),
   });
   const out = new RecordOut(writer);
 
   // --- manifest
   let manifest: RunManifest | undefined;
   const makeManifest = (): RunManifest => {
-    manifest ??= buildManifest({ cmd: full, profile: loaded.profile, fingerprint: loaded.fingerprint, argv, startedTs: clock.now() });
+    manifest ??= buildManifest({ cmd: full, profile: loaded.profile, fingerprint: loaded.fingerprint, argv: argv.map((a) => redactor.string(a)), startedTs: clock.now() });
     return manifest;
+  };
+  /** The replay clock has its first time: the manifest is stamped with it. */
+  const announceRun = (): void => {
+    const m = makeManifest();
+    if (output !== 'ndjson') log.info('run', { manifest: m });
   };
   const p = provenance();
   if (p.from === 'git' && p.build_commit && p.commit && p.build_commit !== p.commit) {
@@ -429,20 +445,23 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
 
   try {
     if (opts.metrics) {
-      metricsFile = createWriteStream(opts.metrics, { flags: 'a' });
+      metricsFile = openAppend(opts.metrics, '--metrics', ioError('the metrics file'));
       metricsTimer = clock.setInterval(flushMetrics, config.metrics.every_ms);
       clock.unref?.(metricsTimer);
     }
-    if (opts.reject) rejectFile = createWriteStream(opts.reject, { flags: 'a' });
+    if (opts.reject) rejectFile = openAppend(opts.reject, '--reject', ioError('the reject file'));
     if (output === 'ndjson') {
       if (replayClock) out.setPreamble(makeManifest); // stamped with the first record's time
       else out.record(makeManifest());
     }
     if (opts.runDir) {
-      // Under --replay the manifest time is the first record's; freeze it at exit then.
+      // Under --replay the manifest time is the first record's; freeze it at exit then
+      // (a used run dir is refused now, not after the work).
       if (!replayClock) writeRunDir(opts.runDir, makeManifest(), config);
+      else checkRunDir(opts.runDir, full);
     }
-    if (output !== 'ndjson') log.info('run', { manifest: makeManifest() });
+    // A text command logs its manifest; under --replay once the first record gives the time.
+    if (output !== 'ndjson' && !replayClock) log.info('run', { manifest: makeManifest() });
 
     const ctx: Ctx<any> = {
       name: full,
@@ -473,7 +492,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
       readRecords: async (files, handler) => {
         decoder ??= ctx.makeDecoder(handler.consume);
         const unsorted = await readRecordFiles(files.length ? files : ['-'], decoder, handler, {
-          out, writer, replayClock, signal: controller.signal, maxLineBytes: config.stream.max_line_bytes,
+          out, writer, replayClock, signal: controller.signal, maxLineBytes: config.stream.max_line_bytes, onAnchor: announceRun,
         });
         if (unsorted > 0) {
           summary.unsorted_ts = ((summary.unsorted_ts as number | undefined) ?? 0) + unsorted;
@@ -505,6 +524,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   flushMetrics();
   await endStream(metricsFile);
   await endStream(rejectFile);
+  if (ioFailed && code === EXIT.OK) code = EXIT.RUNTIME;
   log.flushHeld();
   if (spec.input || Object.keys(summary).length) {
     const counts = decoder?.counts;
@@ -544,8 +564,24 @@ function exitCodeOf(e: unknown, log: Logger): number {
 }
 
 async function endStream(s: WriteStream | undefined): Promise<void> {
-  if (!s) return;
-  await new Promise<void>((resolve) => s.end(() => resolve()));
+  if (!s || s.destroyed) return;
+  await new Promise<void>((resolve) => {
+    s.once('error', () => resolve()); // already reported by its error handler
+    s.end(() => resolve());
+  });
+}
+
+/** Open FILE for appending now, so a bad path is a usage error (exit 2) before any work. */
+function openAppend(file: string, flag: string, onError: (err: Error) => void): WriteStream {
+  let fd: number;
+  try {
+    fd = openSync(file, 'a');
+  } catch (e) {
+    throw new UsageError(`${flag} ${file}: cannot open for appending: ${(e as Error).message}`);
+  }
+  const s = createWriteStream('', { fd });
+  s.on('error', onError);
+  return s;
 }
 
 function mergePlain(a: Plain, b: Plain): Plain {
@@ -566,6 +602,8 @@ interface ReadEnv {
   replayClock: ReplayClock | undefined;
   signal: AbortSignal;
   maxLineBytes: number;
+  /** Called once, when the first record anchors the replay clock. */
+  onAnchor: () => void;
 }
 
 /** Returns how many records arrived with a ts earlier than the replay clock (unsorted input). */
@@ -579,8 +617,13 @@ async function readRecordFiles(files: string[], decoder: Decoder, h: RecordHandl
         const d = decoder.decode(raw, source, lineNo);
         if (!d) return;
         if (replayClock && d.time !== undefined) {
-          if (replayClock.isAnchored && d.time < replayClock.now()) unsorted++;
-          replayClock.advanceTo(d.time);
+          if (!replayClock.isAnchored) {
+            replayClock.advanceTo(d.time);
+            env.onAnchor();
+          } else {
+            if (d.time < replayClock.now()) unsorted++;
+            replayClock.advanceTo(d.time);
+          }
         }
         const where: Where = { source, line: lineNo, raw };
         if (d.kind === 'record') h.onRecord(d.record, where);

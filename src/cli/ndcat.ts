@@ -83,12 +83,23 @@ Every line must be a JSON object with a string "type"; others are reported and c
     }
     try {
       let n = 0;
+      // Under --replay the clock starts at the first timed record, and our own manifest
+      // (written before the first line) takes its time from it: leading headers wait for it.
+      const held: Array<{ raw: string; type: string }> = [];
+      const clock = ctx.replayClock;
       for await (const t of mergeByTime(sources.map((g) => g[Symbol.asyncIterator]()))) {
-        ctx.replayClock?.advanceTo(t.ts);
+        if (t.item.type === 'run.manifest') { // a header has no time of its own
+          if (clock && !clock.isAnchored) held.push(t.item);
+          else ctx.out.raw(t.item.raw, t.item.type);
+          continue;
+        }
+        clock?.advanceTo(t.ts);
+        for (const h of held.splice(0)) ctx.out.raw(h.raw, h.type);
         ctx.out.raw(t.item.raw, t.item.type);
         if ((++n & 1023) === 0 && ctx.out.writer.backpressured) await ctx.out.writer.ready();
         if (ctx.signal.aborted) break;
       }
+      for (const h of held) ctx.out.raw(h.raw, h.type);
     } catch (e) {
       if (e instanceof UnsortedInputError) {
         ctx.log.error(`input not in time order${slack ? ` within the ${slack} ms slack` : ''}; --merge needs each file in time order (recv_ts, else ts)`, {

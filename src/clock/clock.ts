@@ -61,6 +61,9 @@ interface ReplayTimer {
   fn: () => void;
 }
 
+/** Beats a repeating replay timer fires one by one when the clock jumps; beyond, it skips. */
+const MAX_CATCH_UP = 10_000;
+
 /**
  * A clock driven by the data. advanceTo(t) fires every timer due at or before t, in
  * (due time, creation order), with now() equal to each timer's due time while it runs;
@@ -126,6 +129,10 @@ export class ReplayClock implements Clock {
       const next = this.timers[0];
       if (!next || next.due > t) break;
       this.timers.shift();
+      // A repeating timer more than MAX_CATCH_UP beats behind (the data jumped, or a stray
+      // record carried a tiny ts) skips to its last beat at or before t: the beats in
+      // between saw no data, and firing 1e8 of them would spin for minutes.
+      if (next.every !== null && t - next.due > MAX_CATCH_UP * next.every) next.due += Math.floor((t - next.due) / next.every) * next.every;
       if (next.due > this.t) this.t = next.due;
       if (next.every !== null) {
         next.due += next.every;

@@ -119,13 +119,18 @@ export function buildManifest(m: ManifestInput): RunManifest {
  * read-only <cmd>.config.json. A run dir is written once per command; reusing one is an
  * error (a frozen snapshot that a later run overwrote would prove nothing).
  */
+/** Refuse a run dir that already holds this command's files (checked at start, and again when writing). */
+export function checkRunDir(dir: string, cmd: string): void {
+  for (const f of [join(dir, `${cmd}.manifest.json`), join(dir, `${cmd}.config.json`)]) {
+    if (existsSync(f)) throw new ConfigError(`--run-dir ${dir} already holds ${f}: each run gets a fresh run dir`);
+  }
+}
+
 export function writeRunDir(dir: string, manifest: RunManifest, resolvedConfig: unknown): { manifestFile: string; configFile: string } {
   mkdirSync(dir, { recursive: true });
   const manifestFile = join(dir, `${manifest.cmd}.manifest.json`);
   const configFile = join(dir, `${manifest.cmd}.config.json`);
-  for (const f of [manifestFile, configFile]) {
-    if (existsSync(f)) throw new ConfigError(`--run-dir ${dir} already holds ${f}: each run gets a fresh run dir`);
-  }
+  checkRunDir(dir, manifest.cmd);
   writeFileSync(configFile, JSON.stringify(resolvedConfig, null, 2) + '\n', { mode: 0o444, flag: 'wx' });
   chmodSync(configFile, 0o444);
   writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n', { mode: 0o444, flag: 'wx' });

@@ -45,7 +45,13 @@ export function rowOf(record: Record<string, unknown>, columns: readonly string[
 /** Rows as CSV text, each ending in "\n". */
 export function stringifyRows(rows: readonly (readonly string[])[]): string {
   if (rows.length === 0) return '';
-  return stringify(rows as string[][], { header: false, record_delimiter: 'unix', eof: true });
+  const opts = { header: false, record_delimiter: 'unix', eof: true } as const;
+  // A row of one empty field would be a bare "\n", an empty line to every reader
+  // (ledger verify included): that row is written as "" instead.
+  if (rows.some((r) => r.length === 1 && r[0] === '')) {
+    return rows.map((r) => stringify([r as string[]], { ...opts, quoted_empty: r.length === 1 })).join('');
+  }
+  return stringify(rows as string[][], opts);
 }
 
 /** The header line for these columns, ending in "\n". */

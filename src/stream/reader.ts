@@ -103,7 +103,14 @@ export async function readStreamLines(stream: Readable, source: string, sink: Li
           emitOverflow();
           carryLen = 0;
         } else if (carryLen === 0) {
-          emit(chunk, pos, nl);
+          if (nl - pos > maxLine) {
+            overflowExcerpt = chunk.toString('utf8', pos, Math.min(nl, pos + 120));
+            carryLen = nl - pos;
+            emitOverflow();
+            carryLen = 0;
+          } else {
+            emit(chunk, pos, nl);
+          }
         } else {
           carry.push(chunk.subarray(pos, nl));
           const whole = Buffer.concat(carry, carryLen + nl - pos);

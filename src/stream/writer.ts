@@ -9,7 +9,7 @@ export interface LineWriterOptions {
   batchBytes?: number;
   /** Called once when the reader of our output went away (EPIPE). */
   onClosed?: () => void;
-  /** Called for any other write error. */
+  /** Called for any other write error (before the writer closes). */
   onError?: (err: Error) => void;
 }
 
@@ -26,9 +26,10 @@ export class LineWriter {
   constructor(private readonly stream: Writable, private readonly opts: LineWriterOptions = {}) {
     this.batchBytes = opts.batchBytes ?? 64 * 1024;
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.markClosed();
-      else if (opts.onError) opts.onError(err);
-      else this.markClosed();
+      // Any other error is reported first (it is not a normal end); either way nothing
+      // more can be written.
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') opts.onError?.(err);
+      this.markClosed();
     });
     stream.on('drain', () => this.release());
   }

@@ -56,6 +56,25 @@ t.test('EPIPE: | head ends the run with 0 and no error', async (t) => {
   t.match(out.stderr, /"stopped_by":"epipe"/);
 });
 
+t.test('a write failure other than EPIPE (a full disk) is an error: logged, exit 1, not a quiet success', async (t) => {
+  const big = ndjson(Array.from({ length: 50_000 }, (_, i) => ({ ...VALID['metric'], ts: i })));
+  const dir = t.testdir({ 'big.ndjson': big });
+  const out = spawnSync('bash', ['-c', `bin/ndcat ${dir}/big.ndjson > /dev/full; echo "status=$?" >&2`], { cwd: ROOT, encoding: 'utf8' });
+  t.match(out.stderr, /status=1/);
+  t.match(out.stderr, /"level":50[^\n]*cannot write stdout[^\n]*ENOSPC/);
+  t.match(out.stderr, /"stopped_by":"output-error"/);
+});
+
+t.test('--reject or --metrics naming a path that cannot be opened: exit 2 before any work, no crash', async (t) => {
+  for (const flag of ['--reject', '--metrics']) {
+    const r = await run('ndcat', [flag, '/nonexistent-dir/x.ndjson'], { input: ndjson([VALID['metric']]) });
+    t.equal(r.code, 2, flag);
+    t.match(r.stderr, new RegExp(`${flag} /nonexistent-dir/x.ndjson: cannot open for appending: ENOENT`));
+    t.notMatch(r.stderr, /at .*\(node:/, `${flag}: no stack trace`);
+    t.equal(r.stdout, '', `${flag}: nothing written`);
+  }
+});
+
 t.test('SIGTERM: the lines read so far are flushed, the summary written, exit 0', async (t) => {
   const r = await run('ndcat', [], {
     keepStdinOpen: true,
@@ -98,4 +117,29 @@ t.test('--replay: two runs are byte-identical, logs included', async (t) => {
   t.equal(a.stderr, b.stderr);
   t.equal(a.records[0]!.started_ts, VALID['odds.line'].recv_ts, 'the manifest is stamped with the first record\'s replay time (recv_ts)');
   t.notMatch(a.stderr, /elapsed_ms/);
+});
+
+t.test('--replay with --run-dir for a text command: the manifest has the first record\'s time; a used run dir is refused before any work', async (t) => {
+  const T = 1769380000000;
+  const dir = t.testdir({ 'in.ndjson': ndjson([{ ...VALID['metric'], ts: T }, { ...VALID['metric'], ts: T + 5 }]) });
+  const r = await run('validate', ['--quiet', '--replay', '--run-dir', `${dir}/run`, `${dir}/in.ndjson`]);
+  t.equal(r.code, 0, r.stderr);
+  const m = JSON.parse(readFileSync(`${dir}/run/validate.manifest.json`, 'utf8')) as { ts: number; started_ts: number };
+  t.equal(m.started_ts, T);
+  t.equal(m.ts, T);
+  t.match(r.stderr, new RegExp(`"msg":"run","manifest":\\{[^}]*"started_ts":${T}`), 'the run line is logged with it');
+  const again = await run('validate', ['--quiet', '--replay', '--run-dir', `${dir}/run`, `${dir}/in.ndjson`]);
+  t.equal(again.code, 2);
+  t.match(again.stderr, /already holds/);
+  t.match(summary(again.logs), { in: 0 }, 'refused before reading');
+});
+
+t.test('a secret passed as a flag (sim --key) is masked in the manifest argv and in every log line', async (t) => {
+  const key = 'flag-secret-8d7c6b';
+  const r = await run('sim', ['oddsapi', '--scenario', 'examples/feeds/oddsapi.scenario.ndjson', '--key', key, '--exit-after', '1'], {
+    onSpawn: (child) => { setTimeout(() => child.kill('SIGTERM'), 1500); },
+  });
+  t.equal(r.code, 0);
+  t.notMatch(r.stderr + r.stdout, new RegExp(key));
+  t.match(r.stderr, /"argv":\["oddsapi","--scenario","examples\/feeds\/oddsapi.scenario.ndjson","--key","\[REDACTED\]"/);
 });

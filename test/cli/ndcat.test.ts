@@ -58,3 +58,20 @@ t.test('--merge orders by receipt time (recv_ts, else ts); manifests stay header
   t.same(r.records.slice(1).map((x) => (x.type === 'run.manifest' ? x.cmd : (x.labels as { tag: string }).tag)),
     ['devig', 'feed-oddsapi', 'feed-kalshi', 'p1', 'k1', 'k2', 'p2']);
 });
+
+t.test('--merge --replay --metrics over recorded files that open with manifests: no spin, the clock starts at the first record', async (t) => {
+  const manifest = (cmd: string, ts: number): Record<string, unknown> => ({ type: 'run.manifest', ts, cmd, version: '0', branch: null, commit: null, dirty: null, profile: 'default', config_fingerprint: 'f'.repeat(64), argv: [], started_ts: ts });
+  const T = 1_769_380_000_000;
+  const dir = t.testdir({
+    'a.ndjson': ndjson([manifest('feed-kalshi', T - 5), rec(T, 'a1'), rec(T + 20_000, 'a2')]),
+    'b.ndjson': ndjson([manifest('feed-boltodds', T - 7), rec(T + 1, 'b1')]),
+  });
+  const r = await run('ndcat', ['--merge', '--replay', '--metrics', `${dir}/m.ndjson`, '--metrics-every', '10000', `${dir}/a.ndjson`, `${dir}/b.ndjson`], { timeoutMs: 20_000 });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.records[0]!.type, 'run.manifest');
+  t.equal(r.records[0]!.ts, T, 'our manifest carries the first record\'s time, not -1 or 0');
+  t.same(r.records.slice(1).map((x) => (x.type === 'run.manifest' ? x.cmd : (x.labels as { tag: string }).tag)), ['feed-kalshi', 'feed-boltodds', 'a1', 'b1', 'a2']);
+  const { readFileSync } = await import('node:fs');
+  const metricTimes = [...new Set(readFileSync(`${dir}/m.ndjson`, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { ts: number }).ts))];
+  t.same(metricTimes, [T + 10_000, T + 20_000], 'one snapshot per 10 s beat of record time, then the final one');
+});

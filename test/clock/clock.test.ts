@@ -26,6 +26,22 @@ t.test('replay: intervals repeat, timers set from timers fire in the same advanc
   t.equal(c.pending, 0);
 });
 
+t.test('replay: an interval far behind (a jump of years) skips to its last beat instead of spinning', async (t) => {
+  const c = new ReplayClock(1);
+  const seen: number[] = [];
+  c.setInterval(() => seen.push(c.now()), 10_000);
+  c.advanceTo(1_769_380_025_000);
+  t.same(seen, [1_769_380_020_001], 'one beat, the last one at or before t');
+  c.advanceTo(1_769_380_045_000);
+  t.same(seen, [1_769_380_020_001, 1_769_380_030_001, 1_769_380_040_001], 'then every beat again');
+  // Up to 10,000 beats behind, every beat fires (a replay over a quiet night stays exact).
+  const d = new ReplayClock(0);
+  let n = 0;
+  d.setInterval(() => n++, 10);
+  d.advanceTo(100_000);
+  t.equal(n, 10_000);
+});
+
 t.test('replay: time never runs backwards', async (t) => {
   const c = new ReplayClock(500);
   c.advanceTo(400);

@@ -36,6 +36,21 @@ t.test('quoted fields with commas, quotes and newlines survive a round trip', as
   t.equal(stringifyRows([]), '');
 });
 
+t.test('a row of one empty cell is written as "" (a bare newline would read as an empty line), and verifies', async (t) => {
+  const text = stringifyRows([['labels'], [''], ['{"a":"1"}'], ['']]);
+  t.equal(text, 'labels\n""\n"{""a"":""1""}"\n""\n');
+  t.same(parse(text, { record_delimiter: '\n' }), [['labels'], [''], ['{"a":"1"}'], ['']]);
+  t.equal(stringifyRows([['a', ''], ['', '']]), 'a,\n,\n', 'rows of several cells are unchanged');
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { readLedger } = await import('../../src/ledger/read.js');
+  const dir = mkdtempSync(`${tmpdir()}/csv-`);
+  writeFileSync(`${dir}/m.csv`, text);
+  const c = await readLedger(`${dir}/m.csv`, {});
+  t.same(c.problems, []);
+  t.equal(c.rows, 3);
+});
+
 t.test('parseRecord / parseRecords: one record per text, empty line is one empty field', async (t) => {
   t.same(parseRecord('a,"b\nc",d'), ['a', 'b\nc', 'd']);
   t.same(parseRecord(''), ['']);

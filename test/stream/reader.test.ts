@@ -50,6 +50,16 @@ t.test('a line over the limit is reported as too long and skipped; the next line
   t.same(c.tooLong, [[6000, 2], [9000, 4]]);
 });
 
+t.test('the limit holds for a line inside one chunk too: the result never depends on how the input was split', async (t) => {
+  const line = 'y'.repeat(2030);
+  for (const pieces of [[`ok\n${line}\nafter\n`], [`ok\n${line.slice(0, 1000)}`, `${line.slice(1000)}\nafter\n`]]) {
+    const c = collect();
+    await readStreamLines(streamOf(pieces), 'x', c.sink, { maxLineBytes: 1024 });
+    t.same(c.lines, [['ok', 1], ['after', 3]], `${pieces.length} chunk(s)`);
+    t.same(c.tooLong, [[2030, 2]], `${pieces.length} chunk(s)`);
+  }
+});
+
 t.test('empty input and a lone newline', async (t) => {
   const c = collect();
   t.equal(await readStreamLines(streamOf([]), 'x', c.sink), 0);
