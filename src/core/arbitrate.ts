@@ -242,6 +242,11 @@ export class Arbiter {
     return this.bySource.get(source)?.get(event)?.state;
   }
 
+  /** Upstream holds in force (for tests of a long run's memory). */
+  get holdCount(): number {
+    return this.blocks.size;
+  }
+
   get eventCount(): number {
     return this.eventsNow;
   }
@@ -416,6 +421,8 @@ export class Arbiter {
     events?.delete(ev.event);
     if (events?.size === 0) this.bySource.delete(ev.source);
     if (ev.state === 'unavailable') this.unavailableNow--;
+    // Holds on this game alone go with it (a finished game's books never say available again).
+    for (const [k, b] of this.blocks) if (b.event === ev.event && b.source === ev.source) this.blocks.delete(k);
     ev.heapDue = -1;
     this.eventsNow--;
     this.counts.forgotten++;

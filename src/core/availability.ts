@@ -29,6 +29,10 @@ export class StatusTracker {
     return this.cur.get(key)?.state === 'available';
   }
 
+  get size(): number {
+    return this.cur.size;
+  }
+
   delete(key: string): void {
     this.cur.delete(key);
   }

@@ -160,6 +160,8 @@ export class KalshiBook {
     } else {
       const next = cur + d;
       if (next < 0) return this.fail('negative-size', `${side} ${String(priceStr)}: ${cur / 100} + ${String(deltaStr)} < 0`);
+      // Exact integers only: a sum past 2^53 could no longer be trusted to the 1/100 contract.
+      if (!Number.isSafeInteger(next)) return this.fail('bad-size', `${side} ${String(priceStr)}: ${cur / 100} + ${String(deltaStr)} exceeds exact arithmetic`);
       if (next === 0) s.remove(p);
       else s.sizes.set(p, next);
     }

@@ -6,7 +6,7 @@
 // and still names the market it broke, when that much is readable. Order-book level
 // strings are not parsed here: the book parses them, so a bad price or size invalidates
 // the book it was meant for.
-import { parseCount, parsePrice } from './kalshi-fixed.js';
+import { parseCount, parsePrice, PRICE_ONE } from './kalshi-fixed.js';
 
 export type BadReason =
   | 'not-json' | 'not-object' | 'no-type' | 'unknown-type' | 'bad-field';
@@ -89,12 +89,14 @@ export function decodeFrame(text: string): Decoded {
   const ticker = body && typeof body.market_ticker === 'string' ? body.market_ticker : undefined;
   switch (env.type) {
     case 'orderbook_delta': {
-      if (!body || ticker === undefined || env.sid === undefined) return bad(env, 'bad-field', 'orderbook_delta without msg.market_ticker or sid', ticker);
+      // Without a seq a book message cannot be checked for a gap: not applied (the next
+      // message's seq then shows the gap, and the book is re-snapshotted).
+      if (!body || ticker === undefined || env.sid === undefined || env.seq === undefined) return bad(env, 'bad-field', 'orderbook_delta without msg.market_ticker, sid or seq', ticker);
       const tsMs = intOrUndef(body.ts_ms);
       return { ok: true, env, msg: { kind: 'delta', sid: env.sid, ticker, side: body.side, price: body.price_dollars, delta: body.delta_fp, tsMs } };
     }
     case 'orderbook_snapshot': {
-      if (!body || ticker === undefined || env.sid === undefined) return bad(env, 'bad-field', 'orderbook_snapshot without msg.market_ticker or sid', ticker);
+      if (!body || ticker === undefined || env.sid === undefined || env.seq === undefined) return bad(env, 'bad-field', 'orderbook_snapshot without msg.market_ticker, sid or seq', ticker);
       return { ok: true, env, msg: { kind: 'snapshot', sid: env.sid, ticker, yes: body.yes_dollars_fp, no: body.no_dollars_fp } };
     }
     case 'trade': {
@@ -105,6 +107,7 @@ export function decodeFrame(text: string): Decoded {
       if (typeof body.trade_id !== 'string' || body.trade_id === '' || price === null || count === null || count <= 0 || !taker) {
         return bad(env, 'bad-field', `trade ${ticker}: trade_id/yes_price_dollars/count_fp/taker side unreadable`, ticker);
       }
+      if (!inside(price)) return bad(env, 'bad-field', `trade ${ticker}: yes_price_dollars ${String(body.yes_price_dollars)} not strictly between 0 and 1`, ticker);
       return { ok: true, env, msg: { kind: 'trade', ticker, tradeId: body.trade_id, price, count, takerSide: taker, tsMs: intOrUndef(body.ts_ms) } };
     }
     case 'market_lifecycle_v2': {
@@ -196,6 +199,7 @@ function fillOf(b: Record<string, unknown>): FillMsg | string {
   const dir = direction(b);
   if (typeof b.trade_id !== 'string' || typeof b.order_id !== 'string' || typeof ticker !== 'string') return 'fill without trade_id/order_id/market_ticker';
   if (price === null || count === null || count <= 0) return `fill ${b.trade_id}: yes_price_dollars/count_fp unreadable`;
+  if (!inside(price)) return `fill ${b.trade_id}: yes_price_dollars ${String(b.yes_price_dollars)} not strictly between 0 and 1`;
   if (fee === null) return `fill ${b.trade_id}: fee_cost unreadable`;
   if (typeof b.is_taker !== 'boolean') return `fill ${b.trade_id}: is_taker not a boolean`;
   if (!dir) return `fill ${b.trade_id}: no outcome_side/book_side (nor action/side)`;
@@ -217,6 +221,7 @@ function userOrderOf(b: Record<string, unknown>): UserOrderMsg | string {
   if (typeof b.order_id !== 'string' || typeof b.ticker !== 'string') return 'user_order without order_id/ticker';
   if (status !== 'resting' && status !== 'canceled' && status !== 'executed') return `user_order ${b.order_id}: status ${JSON.stringify(status)}`;
   if (price === null || fill === null || rem === null || init === null) return `user_order ${b.order_id}: price or counts unreadable`;
+  if (!inside(price)) return `user_order ${b.order_id}: yes_price_dollars ${String(b.yes_price_dollars)} not strictly between 0 and 1`;
   if (!dir) return `user_order ${b.order_id}: no outcome_side/book_side`;
   return {
     orderId: b.order_id, clientOrderId: typeof b.client_order_id === 'string' ? b.client_order_id : undefined,
@@ -244,3 +249,8 @@ export const WS_ERROR_TEXT: Readonly<Record<number, string>> = {
   17: 'Internal error', 18: 'Command timeout', 25: 'Subscription buffer overflow', 26: 'Subscription market limit exceeded',
   27: 'Too many requests',
 };
+
+/** A contract price a trade, fill or order can have: strictly between $0 and $1. */
+function inside(units: number): boolean {
+  return units > 0 && units < PRICE_ONE;
+}

@@ -559,6 +559,18 @@ export class BoltOddsEngine {
   private forgetGame(key: string, g: GameInfo): void {
     this.games.delete(key);
     if (g.event !== undefined && this.gameByEvent.get(g.event) === key) this.gameByEvent.delete(g.event);
+    // Everything else kept per game goes with it, so weeks of games leave nothing behind:
+    // the per-book statuses (pairs removed earlier by game_removed too) and the once-only
+    // diagnostics about it.
+    this.pairStatus.reset(`${key}|`);
+    for (const k of this.reported) {
+      if (k.includes(`:${key}`) || (g.event !== undefined && k === `swapped:${g.event}`)) this.reported.delete(k);
+    }
+  }
+
+  /** Entries kept per game (for tests of a long run's memory). */
+  get retained(): { games: number; pairStatuses: number; reported: number } {
+    return { games: this.games.size, pairStatuses: this.pairStatus.size, reported: this.reported.size };
   }
 
   private sideOf(g: GameInfo, target: unknown, okey: string): 'home' | 'away' | undefined {

@@ -205,6 +205,17 @@ t.test('an event whose every line was withdrawn and whose hold was lifted says s
   t.equal(a.counts.forgotten, 1);
 });
 
+t.test('a forgotten game takes its own holds with it; source-wide holds stay', async (t) => {
+  const a = new Arbiter(policy());
+  a.line(line('pinnacle', T0, 1.667, 2.3), T0);
+  a.status(status('unavailable', { ts: T0 + 1000, sport: 'nba', event: 'nba-2026-01-25-den-mem', book: 'pinnacle', reason: 'empty' }), T0 + 1000);
+  a.status(status('unavailable', { ts: T0 + 1000, source: 'oddsapi', reason: 'auth' }), T0 + 1000);
+  t.equal(a.holdCount, 2);
+  a.tick(T0 + 3_700_000);
+  t.equal(a.counts.forgotten, 1);
+  t.equal(a.holdCount, 1, 'the game\'s hold is gone; the source-wide one is not');
+});
+
 t.test('a book\'s older line arriving late is superseded; an equal ts replaces (the book\'s own order)', async (t) => {
   const a = new Arbiter(policy());
   a.line(line('pinnacle', T0 + 100, 2.24, 1.6757), T0 + 100);

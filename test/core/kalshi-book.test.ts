@@ -176,3 +176,12 @@ t.test('the cached top text follows every visible change and only those', async 
   const deeper = b.topNumbers(6);
   t.equal(`{${b.topJson(6)}}`, JSON.stringify({ bids: deeper.bids, asks: deeper.asks }), 'a deeper top is never served from the cache');
 });
+
+t.test('sizes stay exact: a sum past 2^53 hundredths of a contract invalidates the book', async (t) => {
+  const b = yesNoBook(true);
+  b.snapshot([['0.4000', '300.00']], undefined);
+  t.ok(b.delta('yes', '0.4000', '46000000000000.00').ok, 'still exact');
+  const r = b.delta('yes', '0.4000', '46000000000000.00');
+  t.same(r.ok ? r : { ok: r.ok, fault: r.fault }, { ok: false, fault: 'bad-size' });
+  t.notOk(b.valid);
+});

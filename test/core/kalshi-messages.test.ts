@@ -57,6 +57,14 @@ t.test('bad frames are named, and a broken data message keeps its envelope', asy
     ['{"type":"orderbook_delta","sid":1,"seq":2.5,"msg":{}}', 'bad-field'],
     ['{"type":"trade","sid":1,"msg":{"market_ticker":"M","trade_id":"t","yes_price_dollars":0.5,"count_fp":"1.00","taker_side":"yes"}}', 'bad-field'],
     ['{"type":"error","msg":{"msg":"no code"}}', 'bad-field'],
+    // A book message without seq cannot be gap-checked: not applied.
+    ['{"type":"orderbook_delta","sid":1,"msg":{"market_ticker":"M","price_dollars":"0.5000","delta_fp":"1.00","side":"yes"}}', 'bad-field'],
+    ['{"type":"orderbook_snapshot","sid":1,"msg":{"market_ticker":"M","yes_dollars_fp":[]}}', 'bad-field'],
+    // Trade, fill and order prices must lie strictly inside (0, 1).
+    ['{"type":"trade","sid":1,"msg":{"market_ticker":"M","trade_id":"t","yes_price_dollars":"7.5000","count_fp":"1.00","taker_side":"yes"}}', 'bad-field'],
+    ['{"type":"trade","sid":1,"msg":{"market_ticker":"M","trade_id":"t","yes_price_dollars":"0.0000","count_fp":"1.00","taker_side":"yes"}}', 'bad-field'],
+    ['{"type":"fill","sid":13,"msg":{"trade_id":"t1","order_id":"o1","market_ticker":"M","is_taker":true,"yes_price_dollars":"1.0000","count_fp":"1.00","outcome_side":"yes","book_side":"bid"}}', 'bad-field'],
+    ['{"type":"user_order","sid":22,"msg":{"order_id":"o","ticker":"M","status":"resting","outcome_side":"yes","book_side":"bid","yes_price_dollars":"0.0000","fill_count_fp":"0.00","remaining_count_fp":"1.00","initial_count_fp":"1.00"}}', 'bad-field'],
   ];
   for (const [text, reason] of cases) {
     const d = decodeFrame(text);

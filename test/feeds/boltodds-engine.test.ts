@@ -324,3 +324,22 @@ t.test('weeks of uptime: games long over are forgotten; freshness is a gauge', a
   t.equal(s.engine.counts.unmapped['no-commence-time'], 1, 'an update for it now lacks a start time: not priced');
   s.engine.stop();
 });
+
+t.test('weeks of games leave nothing behind: per-book statuses and diagnostics go with the game', async (t) => {
+  const s = setup();
+  s.open();
+  const DAY = 86_400_000;
+  let at = T0;
+  for (let d = 0; d < 60; d++) {
+    const date = new Date(Date.UTC(2026, 0, 25 + d)).toISOString().slice(0, 10);
+    const g: Game = { home: DEN_MEM.home, away: DEN_MEM.away, label: `${DEN_MEM.home} vs ${DEN_MEM.away}, ${date}, 08`, when: `${date}, 08:00 PM` };
+    for (const book of ['pinnacle', 'draftkings', 'fanduel']) s.frame(at += 10, odds('line_update', g, book, { home: '+126', away: '-148' }, at));
+    s.frame(at += 10, { timestamp: boltTimestamp(at), action: 'game_removed', data: { sport: 'NBA', game: g.label, home_team: g.home, away_team: g.away } });
+    at = T0 + (d + 1) * DAY;
+    s.clock.advanceTo(at);
+    s.engine.prune(at);
+  }
+  t.equal(s.lines().length, 180, 'every game priced at every book');
+  const kept = s.engine.retained;
+  t.ok(kept.games <= 2 && kept.pairStatuses <= 6, `bounded after 60 days: ${JSON.stringify(kept)}`);
+});
