@@ -33,6 +33,11 @@ export class StatusTracker {
     return this.cur.size;
   }
 
+  /** Forget every key the predicate picks. */
+  deleteWhere(pick: (key: string) => boolean): void {
+    for (const k of [...this.cur.keys()]) if (pick(k)) this.cur.delete(k);
+  }
+
   delete(key: string): void {
     this.cur.delete(key);
   }

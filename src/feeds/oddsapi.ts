@@ -314,6 +314,7 @@ export class OddsApiFeed {
   private readonly budget: CreditBudget;
   private readonly status = new StatusTracker();
   private readonly reported = new Set<string>();
+  private nextForget = 0;
   private readonly states: SportState[];
   private readonly books: Set<string> | undefined;
   private readonly exclude: Set<string>;
@@ -470,7 +471,32 @@ export class OddsApiFeed {
     st.published = seen;
     st.events = p.events;
     for (const e of p.events) if (e.commenceTs <= recv && !st.resulted.has(e.event) && !st.pending.has(e.event)) st.pending.set(e.event, recv);
+    this.forgetOld(recv);
     st.nextOdds = recv + this.interval(st, recv);
+  }
+
+  /**
+   * Hourly: forget what is kept per game (per-book statuses, results seen) for games
+   * whose date (the event id's Eastern date) is over two days past: long finished and
+   * never listed again, so a run of weeks keeps bounded state.
+   */
+  private forgetOld(now: number): void {
+    if (now < this.nextForget) return;
+    this.nextForget = now + 3_600_000;
+    const cutoff = new Date(now - 2 * 86_400_000).toISOString().slice(0, 10);
+    const old = (event: string | undefined): boolean => {
+      const m = event === undefined ? null : /^[a-z]+-(\d{4}-\d{2}-\d{2})-/.exec(event);
+      return m !== null && m[1]! < cutoff;
+    };
+    this.status.deleteWhere((k) => old(k.split('|')[1]));
+    for (const st of this.states) for (const e of st.resulted) if (old(e)) st.resulted.delete(e);
+  }
+
+  /** Entries kept per game (for tests of a long run's memory). */
+  get retained(): { statuses: number; resulted: number } {
+    let resulted = 0;
+    for (const st of this.states) resulted += st.resulted.size;
+    return { statuses: this.status.size, resulted };
   }
 
   private async pollScores(st: SportState): Promise<void> {

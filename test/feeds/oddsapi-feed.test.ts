@@ -25,8 +25,14 @@ interface H {
   criticals(): number;
 }
 
-async function harness(t: Test, scen: string, cfg: Record<string, unknown> = {}, mode: { once?: boolean; scores?: boolean } = { once: true }): Promise<H> {
-  const clock = new SystemClock();
+/** The system clock moved to another date (timers stay real). */
+class ShiftedClock extends SystemClock {
+  constructor(private readonly shift: number) { super(); }
+  override now(): number { return super.now() + this.shift; }
+}
+
+async function harness(t: Test, scen: string, cfg: Record<string, unknown> = {}, mode: { once?: boolean; scores?: boolean; at?: number } = { once: true }): Promise<H> {
+  const clock = mode.at === undefined ? new SystemClock() : new ShiftedClock(mode.at - Date.now());
   const sink = new MemorySink();
   const redactor = new Redactor();
   redactor.add(KEY);
@@ -118,6 +124,17 @@ t.test('retries stay within the budget; an unanswered call is booked at its full
   t.equal(h.metrics.value('credits_spent_24h', { source: 'oddsapi' }), 2, 'each timed-out call booked at 1 credit');
   t.equal(h.feed.counts.failures.BUDGET, 1);
   t.ok(h.sink.records().some((l) => typeof l.detail === 'string' && /1 retries; no more: daily credit budget \(2\) spent/.test(l.detail)), 'the status detail says why retrying stopped');
+});
+
+t.test('what is kept per game is forgotten once the game is over two days past', async (t) => {
+  const onDay = await harness(t, oddsScenario(undefined, [nba({ body: NBA_BODY })]), {}, { once: true, at: Date.parse('2026-01-25T20:00:00Z') });
+  await onDay.run();
+  t.equal(onDay.lines().length, 3);
+  t.same(onDay.feed.retained, { statuses: 4, resulted: 0 }, 'the sport and each published (event, book) on game day');
+  const later = await harness(t, oddsScenario(undefined, [nba({ body: NBA_BODY })]), {}, { once: true, at: Date.parse('2026-01-28T20:00:00Z') });
+  await later.run();
+  t.equal(later.lines().length, 3, 'still published while listed');
+  t.same(later.feed.retained, { statuses: 1, resulted: 0 }, 'three days on: only the sport\'s status is kept');
 });
 
 t.test('the quota reserve stops polling before the quota runs out; probes stay free', async (t) => {
