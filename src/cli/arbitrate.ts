@@ -62,8 +62,8 @@ nothing until a book qualifies again (then an available status, then the line).
 
 An upstream oracle.status unavailable for a source (optionally narrowed by sport, event or
 book) stops the use of its lines until an available status for that scope, and withdraws
-the lines of that scope received at or before it: only lines sent again are used once it
-clears. Statuses pass through. odds.line records are consumed; every other record passes through unchanged.
+the lines of that scope received at or before it (also ones reaching arbitrate after it,
+while it stands): only lines sent again are used once it clears. Statuses pass through. odds.line records are consumed; every other record passes through unchanged.
 
 For a fixed set of updates, the line in force after the last one, and at any clock time,
 does not depend on the order in which the books' updates arrived, ties in ts included.`,

@@ -68,6 +68,8 @@ interface Block {
   book: string | undefined;
   reason: Reason;
   detail: string | undefined;
+  /** The status's time: lines of the scope seen at or before it are withdrawn. */
+  ts: number;
 }
 
 interface EventState {
@@ -156,6 +158,11 @@ export class Arbiter {
       this.counts.superseded++;
       return [];
     }
+    // A line from before a hold that covers it arrived late: withdrawn, as if it had come first.
+    if (this.blocks.size > 0 && this.withdrawnBy(l)) {
+      this.counts.withdrawn++;
+      return [];
+    }
     ev.lines.set(l.book, l);
     if (seen(l) > ev.lastTs) ev.lastTs = seen(l);
     const out: ArbitrateOutput[] = [];
@@ -174,7 +181,9 @@ export class Arbiter {
   status(s: OracleStatus, now: number): ArbitrateOutput[] {
     const scope = { source: s.source, sport: s.sport, event: s.event, book: s.book };
     if (s.state === 'unavailable') {
-      this.blocks.set(scopeKey(scope), { ...scope, reason: s.reason ?? 'disconnected', detail: s.detail });
+      const key = scopeKey(scope);
+      const ts = Math.max(s.ts, this.blocks.get(key)?.ts ?? -Infinity);
+      this.blocks.set(key, { ...scope, reason: s.reason ?? 'disconnected', detail: s.detail, ts });
     } else {
       for (const [k, b] of this.blocks) if (within(b, scope)) this.blocks.delete(k);
     }
@@ -426,6 +435,12 @@ export class Arbiter {
     ev.heapDue = -1;
     this.eventsNow--;
     this.counts.forgotten++;
+  }
+
+  private withdrawnBy(l: OddsLine): boolean {
+    const t = seen(l);
+    for (const b of this.blocks.values()) if (b.ts >= t && within(l, b)) return true;
+    return false;
   }
 
   private blockOf(l: { source: string; sport: string; event: string; book: string }): Block | undefined {

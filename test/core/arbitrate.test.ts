@@ -194,6 +194,24 @@ t.test('an unavailable status withdraws the lines it covers: clearing it brings 
   t.same(statuses(out).map((s) => [s.state, s.reason]), [['unavailable', 'empty']], 'held while the status holds');
 });
 
+t.test('withdrawal does not depend on arrival order: a line from before the hold arriving after it is withdrawn too', async (t) => {
+  const ev = 'nba-2026-01-25-den-mem';
+  const hold = status('unavailable', { ts: T0 + 1000, sport: 'nba', event: ev, book: 'pinnacle', reason: 'empty' });
+  const early = line('pinnacle', T0, 1.667, 2.3);
+  const dk = line('draftkings', T0 + 10, 1.7, 2.2);
+  const play = (order: Array<'hold' | 'early' | 'dk'>): string | undefined => {
+    const a = new Arbiter(policy());
+    for (const x of order) {
+      if (x === 'hold') a.status(hold, T0 + 1000);
+      else a.line(x === 'early' ? early : dk, T0 + 1000);
+    }
+    a.status(status('available', { ts: T0 + 2000, sport: 'nba', event: ev, book: 'pinnacle' }), T0 + 2000);
+    return a.inForce('boltodds', ev)?.books.join();
+  };
+  const orders: Array<Array<'hold' | 'early' | 'dk'>> = [['early', 'dk', 'hold'], ['hold', 'early', 'dk'], ['dk', 'hold', 'early'], ['hold', 'dk', 'early']];
+  for (const o of orders) t.equal(play(o), 'draftkings', o.join(' > '));
+});
+
 t.test('an event whose every line was withdrawn and whose hold was lifted says so', async (t) => {
   const a = new Arbiter(policy());
   a.line(line('pinnacle', T0, 1.667, 2.3), T0);
