@@ -64,12 +64,18 @@ export class KalshiRest {
     for (let attempt = 1; ; attempt++) {
       let status: number | null = null;
       let error: string;
+      // The request timeout runs on the injected clock, like every other timer here.
+      const ac = new AbortController();
+      let timedOut = false;
+      const timer = this.o.clock.setTimeout(() => { timedOut = true; ac.abort(); }, this.o.timeoutMs);
+      const onAbort = (): void => ac.abort();
+      this.o.signal?.addEventListener('abort', onAbort, { once: true });
       try {
         const headers: Record<string, string> = { ...this.o.signer.headers(this.o.clock.now(), method, url.pathname), accept: 'application/json' };
         if (body !== undefined) headers['content-type'] = 'application/json';
         const res = await this.fetchImpl(url, {
           method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-          signal: this.o.signal ? AbortSignal.any([this.o.signal, AbortSignal.timeout(this.o.timeoutMs)]) : AbortSignal.timeout(this.o.timeoutMs),
+          signal: ac.signal,
         });
         status = res.status;
         const text = await res.text();
@@ -91,7 +97,10 @@ export class KalshiRest {
       } catch (e) {
         if (e instanceof RestError) throw e;
         if (this.o.signal?.aborted) throw e;
-        error = (e as Error).message;
+        error = timedOut ? `no answer within ${this.o.timeoutMs} ms` : (e as Error).message;
+      } finally {
+        this.o.clock.clear(timer);
+        this.o.signal?.removeEventListener('abort', onAbort);
       }
       if (attempt >= attempts) throw new RestError(status ?? 0, status === 429 ? 'rate-limited' : 'unavailable', error, url.pathname);
       const wait = Math.round(delay * (0.5 + this.o.random() * 0.5));

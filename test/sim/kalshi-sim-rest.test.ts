@@ -118,3 +118,18 @@ t.test('signing, tiers and the 429 fault; the cancel variant', async (t) => {
   }
   t.ok(refused >= 1, `the Basic write bucket refuses a burst (${refused} refused)`);
 });
+
+t.test('a REST call with no answer times out on the injected clock, then is retried and reported', async (t) => {
+  const { createServer } = await import('node:http');
+  const hanging = createServer(() => { /* never answers */ });
+  await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => { hanging.closeAllConnections(); hanging.close(); });
+  const port = (hanging.address() as { port: number }).port;
+  const retries: string[] = [];
+  const r = new KalshiRest({
+    baseUrl: `http://127.0.0.1:${port}/trade-api/v2`, signer, clock: new SystemClock(), random: seededRandom(1),
+    timeoutMs: 150, attempts: 2, retryMs: 10, onRetry: (x) => retries.push(x.error),
+  });
+  await t.rejects(r.get('/markets'), new RestError(0, 'unavailable', 'no answer within 150 ms', '/trade-api/v2/markets'));
+  t.same(retries, ['no answer within 150 ms']);
+});
