@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { applyRaw, BoltOddsClient, type RawEntry } from '../feeds/boltodds-client.js';
 import { BoltOddsEngine, type EngineSettings } from '../feeds/boltodds.js';
-import { excerpt } from '../stream/decoder.js';
+import { excerpt } from '../core/text.js';
 import { readLines } from '../stream/reader.js';
 import { LineWriter } from '../stream/writer.js';
 import { intOption, listOption, runCommand, UsageError, type CommandSpec, type Ctx } from './kit.js';
@@ -118,7 +118,7 @@ they differ from the recorded settings.`,
       url: cfg.url, key, engine, clock: ctx.clock, log: ctx.log, metrics: ctx.metrics, random: Math.random,
       signal: ctx.signal, reconnectMinMs: cfg.reconnect_min_ms, reconnectMaxMs: cfg.reconnect_max_ms,
       stableAfterMs: cfg.stable_after_ms, staleAfterMs: cfg.stale_after_ms, pingEveryMs: cfg.ping_every_ms,
-      ackTimeoutMs: cfg.ack_timeout_ms, maxFrameBytes: cfg.max_frame_bytes,
+      ackTimeoutMs: cfg.ack_timeout_ms, handshakeTimeoutMs: cfg.handshake_timeout_ms, maxFrameBytes: cfg.max_frame_bytes,
       ...(tap ? { tap } : {}),
       flow: { blocked: () => ctx.out.writer.backpressured, ready: () => ctx.out.writer.ready() },
     });

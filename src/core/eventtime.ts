@@ -21,6 +21,7 @@
 //
 // Pure: luxon's zone data and arithmetic only; no clock.
 import { DateTime } from 'luxon';
+import { excerpt } from './text.js';
 
 export const EASTERN_ZONE = 'America/New_York';
 
@@ -56,8 +57,8 @@ export function parseInstant(s: unknown): TimeParse {
   if (typeof s !== 'string') return fail('unparseable', `expected a string, got ${typeof s}`);
   const m = ISO_RE.exec(s);
   if (!m) {
-    if (NAIVE_RE.test(s)) return fail('no-offset', `"${clip(s)}" has no zone offset`);
-    return fail('unparseable', `"${clip(s)}" is not an ISO-8601 time with an offset`);
+    if (NAIVE_RE.test(s)) return fail('no-offset', `"${excerpt(s, 60)}" has no zone offset`);
+    return fail('unparseable', `"${excerpt(s, 60)}" is not an ISO-8601 time with an offset`);
   }
   const [, date, hh, mm, ss, frac, off] = m as unknown as [string, string, string, string, string | undefined, string | undefined, string];
   const offset = off === 'z' ? 'Z' : off;
@@ -69,9 +70,9 @@ export function parseInstant(s: unknown): TimeParse {
     if (prefixCache.size >= PREFIX_CACHE_MAX) prefixCache.clear();
     prefixCache.set(prefix, base);
   }
-  if (base === null) return fail('invalid-date', `"${clip(s)}" is not a real date/time`);
+  if (base === null) return fail('invalid-date', `"${excerpt(s, 60)}" is not a real date/time`);
   const ms = base + (frac ? Number((frac + '00').slice(0, 3)) : 0);
-  if (ms < 0 || ms > MAX_MS) return fail('out-of-range', `"${clip(s)}" is outside 1970..9999`);
+  if (ms < 0 || ms > MAX_MS) return fail('out-of-range', `"${excerpt(s, 60)}" is outside 1970..9999`);
   return { ok: true, ms, ambiguous: false };
 }
 
@@ -114,20 +115,20 @@ export function parseEasternWallTime(s: unknown): TimeParse {
 
 function parseEasternUncached(s: string): TimeParse {
   const m = EASTERN_WHEN_RE.exec(s.trim());
-  if (!m) return fail('unparseable', `"${clip(s)}" is not "YYYY-MM-DD, hh:mm AM/PM"`);
+  if (!m) return fail('unparseable', `"${excerpt(s, 60)}" is not "YYYY-MM-DD, hh:mm AM/PM"`);
   const y = Number(m[1]);
   const mo = Number(m[2]);
   const d = Number(m[3]);
   const h12 = Number(m[4]);
   const mi = Number(m[5]);
   const pm = m[6]!.toUpperCase() === 'PM';
-  if (h12 < 1 || h12 > 12 || mi > 59) return fail('invalid-date', `"${clip(s)}": hour must be 1..12 and minute 0..59`);
+  if (h12 < 1 || h12 > 12 || mi > 59) return fail('invalid-date', `"${excerpt(s, 60)}": hour must be 1..12 and minute 0..59`);
   const cal = DateTime.fromObject({ year: y, month: mo, day: d }, { zone: 'UTC' });
-  if (!cal.isValid) return fail('invalid-date', `"${clip(s)}" is not a real date`);
+  if (!cal.isValid) return fail('invalid-date', `"${excerpt(s, 60)}" is not a real date`);
   const h = (h12 % 12) + (pm ? 12 : 0);
   const instants = wallTimeInstants(y, mo, d, h, mi, EASTERN_ZONE);
   if (instants.length === 0) {
-    return fail('nonexistent-local-time', `"${clip(s)}" does not exist in ${EASTERN_ZONE} (clocks spring forward)`);
+    return fail('nonexistent-local-time', `"${excerpt(s, 60)}" does not exist in ${EASTERN_ZONE} (clocks spring forward)`);
   }
   return { ok: true, ms: instants[0]!, ambiguous: instants.length > 1 };
 }
@@ -140,7 +141,7 @@ export function parseBoltWhen(s: unknown): TimeParse {
   if (typeof s === 'string' && EASTERN_WHEN_RE.test(s.trim())) return parseEasternWallTime(s);
   const iso = parseInstant(s);
   if (iso.ok || iso.reason === 'missing' || iso.reason === 'invalid-date' || iso.reason === 'out-of-range') return iso;
-  return fail('unparseable', `"${clip(String(s))}" is neither "YYYY-MM-DD, hh:mm AM/PM" (US Eastern) nor ISO-8601 with an offset`);
+  return fail('unparseable', `"${excerpt(String(s), 60)}" is neither "YYYY-MM-DD, hh:mm AM/PM" (US Eastern) nor ISO-8601 with an offset`);
 }
 
 const dateCache = new Map<number, string>();
@@ -165,6 +166,3 @@ export function isoUtc(ms: number): string {
   return DateTime.fromMillis(ms, { zone: 'UTC' }).toISO({ suppressMilliseconds: false }) ?? '';
 }
 
-function clip(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
-}

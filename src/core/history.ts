@@ -19,6 +19,7 @@ import { DateTime } from 'luxon';
 import type { Sport } from '../schema/common.js';
 import type { OddsLine, Result } from '../schema/records.js';
 import { makeEventId, teamByCode } from './teams.js';
+import { americanToDecimal as toDecimal } from './odds.js';
 
 export const HISTORY_SOURCE = 'history';
 export const HISTORY_BOOK = 'consensus';
@@ -61,8 +62,7 @@ export function americanToDecimal(text: string): American {
   if (!/^[+-]?\d+(\.\d+)?$/.test(t)) return { ok: false, reason: 'bad-price', detail: `"${text}" is not a number` };
   const a = Number(t);
   if (Math.abs(a) < 100) return { ok: false, reason: 'impossible-price', detail: `${t} is not American odds (|A| must be >= 100)` };
-  const decimal = a > 0 ? (a + 100) / 100 : (100 - a) / -a;
-  return { ok: true, value: a, decimal };
+  return { ok: true, value: a, decimal: toDecimal(a) };
 }
 
 /** 19:00 America/New_York on an ISO date, as epoch ms, or undefined for a bad date. */

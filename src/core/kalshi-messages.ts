@@ -7,6 +7,7 @@
 // strings are not parsed here: the book parses them, so a bad price or size invalidates
 // the book it was meant for.
 import { parseCount, parsePrice, PRICE_ONE } from './kalshi-fixed.js';
+import { isObj } from './json.js';
 
 export type BadReason =
   | 'not-json' | 'not-object' | 'no-type' | 'unknown-type' | 'bad-field';
@@ -85,7 +86,7 @@ export function decodeFrame(text: string): Decoded {
     return bad(env, 'bad-field', `sid/seq not integers (sid ${JSON.stringify(o.sid)}, seq ${JSON.stringify(o.seq)})`, undefined);
   }
   const m = o.msg;
-  const body = m !== null && typeof m === 'object' && !Array.isArray(m) ? (m as Record<string, unknown>) : undefined;
+  const body = isObj(m) ? m : undefined;
   const ticker = body && typeof body.market_ticker === 'string' ? body.market_ticker : undefined;
   switch (env.type) {
     case 'orderbook_delta': {

@@ -7,6 +7,7 @@
 // "-100" -> 2.0. |odds| must be in [100, 100000]; anything else ("EVEN", "PK", "+50", "0",
 // "1e3", 10^20) is bad. `null`, "" and "None" mean suspended or pulled (BoltOdds).
 // Decimal odds: a finite number in (1, 1001].
+import { excerpt } from './text.js';
 
 export const MAX_AMERICAN = 100_000;
 export const MAX_DECIMAL = 1 + MAX_AMERICAN / 100;
@@ -23,9 +24,13 @@ export function isRemovalMarker(v: unknown): boolean {
   return v === null || v === undefined || v === '' || v === 'None';
 }
 
-/** American odds -> decimal odds (exact arithmetic; no rounding). |a| >= 100. */
+/**
+ * American odds -> decimal odds, |a| >= 100: one division, so the result is the double
+ * nearest the exact value ((124 + 100) / 100 = 2.24; 1 + 103 / 100 would round twice and
+ * give 2.0300000000000002).
+ */
 export function americanToDecimal(a: number): number {
-  return a > 0 ? 1 + a / 100 : 1 + 100 / -a;
+  return a > 0 ? (a + 100) / 100 : (100 - a) / -a;
 }
 
 /** A BoltOdds `odds` value: American odds as a string (or number), or a removal marker. */
@@ -39,16 +44,16 @@ export function parseAmericanOdds(v: unknown): PriceParse {
   } else if (typeof v === 'string') {
     raw = v;
     const t = v.trim();
-    if (!AMERICAN_RE.test(t)) return { kind: 'bad', reason: 'bad-odds', raw, detail: `"${clip(v)}" is not American odds` };
+    if (!AMERICAN_RE.test(t)) return { kind: 'bad', reason: 'bad-odds', raw, detail: `"${excerpt(v, 40)}" is not American odds` };
     a = Number(t);
   } else {
-    raw = clip(JSON.stringify(v) ?? String(v));
+    raw = excerpt(JSON.stringify(v) ?? String(v), 40);
     return { kind: 'bad', reason: 'bad-odds', raw, detail: `odds of type ${Array.isArray(v) ? 'array' : typeof v}` };
   }
-  if (!Number.isFinite(a)) return { kind: 'bad', reason: 'bad-odds', raw, detail: `"${clip(raw)}" is not a finite number` };
+  if (!Number.isFinite(a)) return { kind: 'bad', reason: 'bad-odds', raw, detail: `"${excerpt(raw, 40)}" is not a finite number` };
   const abs = Math.abs(a);
   if (abs < 100 || abs > MAX_AMERICAN) {
-    return { kind: 'bad', reason: 'odds-out-of-range', raw, detail: `American odds ${clip(raw)} outside ±[100, ${MAX_AMERICAN}]` };
+    return { kind: 'bad', reason: 'odds-out-of-range', raw, detail: `American odds ${excerpt(raw, 40)} outside ±[100, ${MAX_AMERICAN}]` };
   }
   return { kind: 'price', decimal: americanToDecimal(a), raw };
 }
@@ -57,7 +62,7 @@ export function parseAmericanOdds(v: unknown): PriceParse {
 export function parseDecimalOdds(v: unknown): PriceParse {
   if (typeof v !== 'number') {
     if (isRemovalMarker(v)) return { kind: 'removed', raw: String(v) };
-    return { kind: 'bad', reason: 'bad-odds', raw: clip(JSON.stringify(v) ?? String(v)), detail: `price of type ${typeof v}` };
+    return { kind: 'bad', reason: 'bad-odds', raw: excerpt(JSON.stringify(v) ?? String(v), 40), detail: `price of type ${typeof v}` };
   }
   const raw = String(v);
   if (!Number.isFinite(v) || v <= 1 || v > MAX_DECIMAL) {
@@ -66,6 +71,3 @@ export function parseDecimalOdds(v: unknown): PriceParse {
   return { kind: 'price', decimal: v, raw };
 }
 
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
-}

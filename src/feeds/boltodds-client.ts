@@ -49,6 +49,7 @@ export interface ClientOptions {
   staleAfterMs: number;
   pingEveryMs: number;
   ackTimeoutMs: number;
+  handshakeTimeoutMs: number;
   maxFrameBytes: number;
   /** Records every engine input (the --raw tee). */
   tap?: (e: RawEntry) => void;
@@ -111,7 +112,7 @@ export class BoltOddsClient {
     const u = new URL(this.o.url);
     u.searchParams.set('key', this.o.key);
     this.o.log.info('connecting', { url: this.o.url, conn });
-    const ws = new WebSocket(u.toString(), { maxPayload: this.o.maxFrameBytes, handshakeTimeout: 15_000 });
+    const ws = new WebSocket(u.toString(), { maxPayload: this.o.maxFrameBytes, handshakeTimeout: this.o.handshakeTimeoutMs });
     this.ws = ws;
     let opened = false;
     let openedAt = 0;

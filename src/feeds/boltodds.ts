@@ -33,6 +33,8 @@ import type { Logger } from '../log/logger.js';
 import type { Counter, Gauge, Metrics } from '../log/metrics.js';
 import type { Sport } from '../schema/common.js';
 import type { OddsLine, OracleStatus } from '../schema/records.js';
+import { excerpt } from '../core/text.js';
+import { isObj, type Obj } from '../core/json.js';
 
 export const SOURCE = 'boltodds';
 export const SPORT_LABEL: Record<Sport, string> = { nba: 'NBA', nhl: 'NHL' };
@@ -96,8 +98,6 @@ const KNOWN_ACTIONS = new Set([
 ]);
 
 type CountedMetric = 'messages_total' | 'partial_lines_total' | 'bad_frames_total' | 'unmapped_total';
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export interface EngineCounts {
   frames: number;
@@ -715,6 +715,3 @@ const PRUNE_EVERY_MS = 3_600_000;
 const FUTURE_SKEW_MS = 5_000;
 const PRUNE_AFTER_MS = 24 * 3_600_000;
 
-function excerpt(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max)}…`;
-}

@@ -33,6 +33,7 @@ import type { Counter, Metrics } from '../log/metrics.js';
 import type { KalshiStatus } from '../schema/records.js';
 import type { Signer } from './kalshi-auth.js';
 import { KalshiRest, RestError, type RestMarket } from './kalshi-rest.js';
+import { excerpt } from '../core/text.js';
 
 export interface KalshiFeedOptions {
   wsUrl: string;
@@ -619,7 +620,7 @@ export class KalshiFeed {
     this.log.limited('warn', `bad-message:${d.reason}`, 'bad message', {
       reason: d.reason, detail: d.detail, conn: conn.n, frame: conn.frames,
       ...(env?.sid !== undefined ? { sid: env.sid } : {}), ...(env?.seq !== undefined ? { seq: env.seq } : {}),
-      excerpt: text.length > 120 ? `${text.slice(0, 120)}…` : text,
+      excerpt: excerpt(text, 120),
     }, 5);
     // A broken message that consumed a seq of the book subscription may have carried a
     // book change: that market's book (or, when unreadable, every book of the sid) can no

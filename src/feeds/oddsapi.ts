@@ -22,13 +22,12 @@ import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../log/metrics.js';
 import type { Sport } from '../schema/common.js';
 import type { OddsLine, OracleStatus, Result } from '../schema/records.js';
+import { isObj, type Obj } from '../core/json.js';
 
 export const SOURCE = 'oddsapi';
 export const SPORT_KEY: Record<Sport, string> = { nba: 'basketball_nba', nhl: 'icehockey_nhl' };
 const BOOK_RE = /^[a-z0-9][a-z0-9_.-]*$/;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 // ---------------------------------------------------------------- HTTP outcomes
 

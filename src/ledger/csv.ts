@@ -12,6 +12,7 @@
 // resynchronise after damage.
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
+import { excerpt } from '../core/text.js';
 
 const QUOTE = 0x22;
 /** Rows end in "\n" only: a "\r" is data (csv-stringify quotes it), never a delimiter. */
@@ -219,5 +220,5 @@ export function csvError(e: unknown): string {
   const err = e as { code?: string; message?: string };
   // csv-parse counts lines within the text it was given (one record): drop that.
   const msg = (err.message ?? String(e)).replace(/\s+/g, ' ').replace(/ (at|on) line \d+/g, '');
-  return msg.length > 160 ? `${msg.slice(0, 160)}…` : msg;
+  return excerpt(msg, 160);
 }

@@ -26,6 +26,7 @@ import { z } from 'zod';
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
 import { readScenario } from './scenario.js';
+import { isObj, type Obj } from '../core/json.js';
 
 const headerSchema = z.strictObject({
   sim: z.literal('boltodds'),
@@ -352,8 +353,6 @@ function mergeSub(cur: Sub | undefined, f: Record<string, unknown>): Sub {
   };
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Fill "timestamp" of each message that lacks one. */
 function stamp(frame: unknown, ms: number): unknown {

@@ -24,6 +24,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
 import { readScenario } from './scenario.js';
+import { isObj, type Obj } from '../core/json.js';
 
 export const SPORT_KEYS = ['basketball_nba', 'icehockey_nhl'] as const;
 
@@ -236,8 +237,6 @@ export class OddsApiSim {
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** bookmakers= filter, oddsFormat=american and dateFormat=unix, as the real API applies them. */
 function transform(events: unknown[], o: { books: string[] | undefined; american: boolean; unix: boolean }): unknown[] {

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { SCHEMAS, formatIssues, isRecordType, type AnyRecord, type RecordType } from '../schema/index.js';
 import type { Logger } from '../log/logger.js';
 import { FAST_CHECKS } from '../schema/fast.js';
+import { excerpt } from '../core/text.js';
 
 export type RejectReason = 'not-json' | 'not-object' | 'no-type' | 'unknown-type' | 'schema' | 'too-long' | 'invalid';
 
@@ -159,9 +160,6 @@ export class Decoder {
   }
 }
 
-export function excerpt(raw: string, max = 80): string {
-  return raw.length <= max ? raw : `${raw.slice(0, max)}…`;
-}
 
 function isBlank(s: string): boolean {
   for (let i = 0; i < s.length; i++) {

@@ -2,6 +2,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { devig, devigImplied, devigTwoWay, solveDecreasing, type DevigMethod, type DevigOk } from '../../src/core/devig.js';
 import { DEVIG_METHODS } from '../../src/schema/records.js';
+import { seededRandom } from '../../src/core/prng.js';
 
 const TOL = 1e-12;
 
@@ -20,18 +21,6 @@ function closeAll(t: Test, got: number[], want: number[], tol: number, msg: stri
   t.equal(got.length, want.length, `${msg}: length`);
   const worst = Math.max(...got.map((g, i) => Math.abs(g - want[i]!)));
   t.ok(worst <= tol, `${msg}: max |diff| ${worst} <= ${tol}`);
-}
-
-// A seeded PRNG (mulberry32), so the property tests are reproducible.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A random book: fair probabilities scaled by a margin in [-3 %, +12 %] (sometimes 0). */
@@ -175,7 +164,7 @@ t.test('a fair book is returned unchanged, with z = 0, k = 1, c = 1', async (t) 
 });
 
 t.test('properties over 2,000 random books (seeded): sums, order, solver vs closed forms', async (t) => {
-  const rnd = prng(20260125);
+  const rnd = seededRandom(20260125);
   let checks = 0;
   let fails = 0;
   const fail = (msg: string): void => {
@@ -220,7 +209,7 @@ t.test('properties over 2,000 random books (seeded): sums, order, solver vs clos
 });
 
 t.test('two outcomes: Shin equals additive; favourite-longshot ordering', async (t) => {
-  const rnd = prng(7);
+  const rnd = seededRandom(7);
   let n = 0;
   for (let c = 0; c < 2000; c++) {
     const fav = 1.02 + rnd() * 1.2;
@@ -261,7 +250,7 @@ t.test('the solver: a bracket that does not bracket is an error, not a number', 
 });
 
 t.test('devigTwoWay gives devig()\'s numbers bit for bit, and the n-way code agrees to 1e-12', async (t) => {
-  const rnd = prng(11);
+  const rnd = seededRandom(11);
   let n = 0;
   let bad = 0;
   for (let c = 0; c < 3000; c++) {

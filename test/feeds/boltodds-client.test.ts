@@ -31,7 +31,7 @@ async function harness(t: Test, scen: string, over: Partial<{ ackTimeoutMs: numb
   const client = new BoltOddsClient({
     url, key: KEY, engine, clock, log, metrics, random: () => 0.5, signal: ac.signal,
     reconnectMinMs: 20, reconnectMaxMs: 200, stableAfterMs: 60_000, staleAfterMs: over.staleAfterMs ?? 5_000,
-    pingEveryMs: over.pingEveryMs ?? 1_000, ackTimeoutMs: over.ackTimeoutMs ?? 2_000, maxFrameBytes: over.maxFrameBytes ?? 256 * 1024 * 1024,
+    pingEveryMs: over.pingEveryMs ?? 1_000, ackTimeoutMs: over.ackTimeoutMs ?? 2_000, handshakeTimeoutMs: 5_000, maxFrameBytes: over.maxFrameBytes ?? 256 * 1024 * 1024,
     tap: (e) => raw.push(e),
   });
   const running = client.run();

@@ -40,6 +40,8 @@ export const boltoddsSection = z.strictObject({
   ping_every_ms: ms(50).default(20_000),
   /** Wait this long for the socket_connected ack before subscribing anyway. */
   ack_timeout_ms: ms(1).default(10_000),
+  /** WebSocket opening handshake timeout (ws handshakeTimeout). */
+  handshake_timeout_ms: ms(100).default(15_000),
   /** Answer an app-level {"action":"ping"} with {"action":"pong"}. */
   app_pong: z.boolean().default(true),
   /** Largest frame accepted (ws maxPayload): the initial burst can be tens of MB. */
