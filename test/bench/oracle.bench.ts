@@ -10,10 +10,11 @@
 // each command N times and keeps the best time and the best local limit (best-of-N is
 // the usual defence against a noisy neighbour).
 //
-// Beside them, the floor: bare-transform.ts, a process that only reads, parses, builds an
-// oracle.line, stringifies and writes (no validation, counts, clock or diagnostics). It
-// shows how much of the distance to the limit is I/O and serialization that any stage
-// pays, and how much is the command's own.
+// Beside them, the floors: bare-transform.ts, a process that only reads, parses, builds an
+// oracle.line, stringifies and writes (no validation, counts, clock or diagnostics), and
+// the same passing each line through before an oracle.prob, as devig does. They show how
+// much of the distance to the limit is I/O and serialization that any such stage pays,
+// and how much is the command's own.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { timeCommand, timeProcess, type Bench, type BenchRow, type Timed } from './lib.js';
@@ -74,6 +75,8 @@ const bench: Bench = async (env) => {
   const bare = fileURLToPath(new URL('./bare-transform.js', import.meta.url));
   await measure('the floor: a bare read-parse-stringify-write process', 'bare-transform', [env.oddsFile],
     () => timeProcess(process.execPath, [bare, env.oddsFile], null));
+  await measure('the floor for devig: the same, passing each line through', 'bare-transform', [env.oddsFile, 'devig'],
+    () => timeProcess(process.execPath, [bare, env.oddsFile, 'devig'], null));
   for (const m of DEVIG_METHODS) await measure(`devig ${m}`, 'devig', ['--method', m, env.oddsFile]);
   await measure('devig --compare (all five methods)', 'devig', ['--compare', env.oddsFile]);
   // The bench file spans 10,000 s of record time at 10 ms per line; --replay drives the
