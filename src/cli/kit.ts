@@ -6,7 +6,7 @@
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ReplayClock, SystemClock, type Clock } from '../clock/clock.js';
-import { ConfigError, loadConfig, type LoadedConfig, type Plain } from '../config/load.js';
+import { ConfigError, fingerprint as configFingerprint, loadConfig, type LoadedConfig, type Plain } from '../config/load.js';
 import { buildManifest, checkRunDir, packageVersion, provenance, writeRunDir } from '../config/manifest.js';
 import type { Config } from '../config/schema.js';
 import { SECRET_ENV, Secrets, type SecretName } from '../config/secrets.js';
@@ -200,6 +200,12 @@ export interface Ctx<O extends object = Record<string, unknown>> {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly secrets: Secrets;
+  /**
+   * Every secret of this run. stdout, the log, --metrics, --reject and --run-dir already
+   * pass through it; a command writing a file of its own (a raw recording) gives its
+   * LineWriter `redact: ctx.redactor`.
+   */
+  readonly redactor: Redactor;
   /** stdout as records ('ndjson' commands). */
   readonly out: RecordOut;
   /** stdout as text ('text' commands); whole lines, same backpressure rules. */
@@ -315,7 +321,7 @@ export async function execute(rootSpec: CommandSpec<any>, argv: string[]): Promi
   leaves(root);
   root.configureOutput({
     writeOut: (s) => { writeQuiet(1, s); },
-    writeErr: (s) => { writeQuiet(2, s); },
+    writeErr: (s) => { writeQuiet(2, URL_MASK.string(s)); }, // a usage error may quote a --url with its key
   });
   try {
     await root.parseAsync(argv, { from: 'user' });
@@ -331,6 +337,9 @@ export async function execute(rootSpec: CommandSpec<any>, argv: string[]): Promi
   return runLeaf(leaf.spec, chosen, leaf.full, argv);
 }
 
+/** Masks credentials in URL query strings (nothing is registered before the options are parsed). */
+const URL_MASK = new Redactor();
+
 function writeQuiet(fd: 1 | 2, s: string): void {
   try {
     (fd === 1 ? process.stdout : process.stderr).write(s);
@@ -343,9 +352,22 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   const opts = cmd.opts() as CommonOptions & Record<string, unknown>;
   const args = cmd.args;
   const output: Output = typeof spec.output === 'function' ? spec.output(opts) : spec.output;
+  // Every secret is registered before the first byte leaves: a flag named like one (sim
+  // --key), a credential inside a URL flag (--url 'ws://h/x?key=...'), the command's env
+  // secrets and key files; after the config is loaded, credentials in its URLs. Every
+  // output (stdout, log, --metrics, --reject, --run-dir, raw recordings) passes through it.
   const redactor = new Redactor();
-  // A secret given as a flag (sim --key) is masked in logs and the manifest's argv too.
-  for (const [k, v] of Object.entries(opts)) if (typeof v === 'string' && isSecretKey(k)) redactor.add(v);
+  const urlCreds = new Set<string>();
+  for (const [k, v] of Object.entries(opts)) {
+    const flag = k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`); // keyId -> key-id
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (typeof x !== 'string') continue;
+      if (isSecretKey(k) || isSecretKey(flag.replace(/-/g, '_'))) redactor.add(x);
+      for (const name of redactor.addFromUrl(x)) urlCreds.add(`--${flag} ${name}=`);
+    }
+  }
+  const secrets = new Secrets(redactor);
+  secrets.preload(spec.secrets ?? []);
   const systemClock = new SystemClock();
   const replayClock = (spec.input && opts.replay) || spec.replays?.(opts as never) ? new ReplayClock() : undefined;
   const clock: Clock = replayClock ?? systemClock;
@@ -369,6 +391,14 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   const config = loaded.config;
   log.setLevel(config.log.level);
   log.setThrottle(config.log.throttle_ms);
+  forEachString(config, (path, v) => {
+    for (const name of redactor.addFromUrl(v)) urlCreds.add(`${path} ${name}=`);
+  });
+  if (urlCreds.size) {
+    log.warn('a URL carries a credential: it is a secret from here on, masked in every output; keys belong in the environment', { where: [...urlCreds] });
+  }
+  // The fingerprint is of the config without secrets: a key inside a URL does not count.
+  const fingerprint = redactor.size ? configFingerprint(redactor.json(config)) : loaded.fingerprint;
 
   // --- stdout
   // The reader going away (EPIPE) is a normal end; any other write failure (a full disk,
@@ -384,13 +414,14 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
       if (!controller.signal.aborted) controller.abort('epipe');
     },
     onError: ioError('stdout'),
+    redact: redactor,
   });
   const out = new RecordOut(writer);
 
   // --- manifest
   let manifest: RunManifest | undefined;
   const makeManifest = (): RunManifest => {
-    manifest ??= buildManifest({ cmd: full, profile: loaded.profile, fingerprint: loaded.fingerprint, argv: argv.map((a) => redactor.string(a)), startedTs: clock.now() });
+    manifest ??= buildManifest({ cmd: full, profile: loaded.profile, fingerprint, argv: argv.map((a) => redactor.string(a)), startedTs: clock.now() });
     return manifest;
   };
   /** The replay clock has its first time: the manifest is stamped with it. */
@@ -417,12 +448,12 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
     for (const [type, n] of out.byType) metrics.counter('records_out_total', { type }).set(n);
     metrics.counter('log_suppressed_total').set(log.suppressedTotal);
     const recs = metrics.snapshot(clock.now());
-    if (recs.length) metricsFile.write(recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    if (recs.length) metricsFile.write(recs.map((r) => redactor.line(JSON.stringify(r))).join('\n') + '\n');
   };
 
   // --- reject file
   let rejectFile: WriteStream | undefined;
-  const rejectSink: RejectSink | undefined = opts.reject ? { reject: (raw) => rejectFile!.write(raw + '\n') } : undefined;
+  const rejectSink: RejectSink | undefined = opts.reject ? { reject: (raw) => rejectFile!.write(redactor.text(raw) + '\n') } : undefined;
 
   // --- signals
   let signals = 0;
@@ -457,7 +488,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
     if (opts.runDir) {
       // Under --replay the manifest time is the first record's; freeze it at exit then
       // (a used run dir is refused now, not after the work).
-      if (!replayClock) writeRunDir(opts.runDir, makeManifest(), config);
+      if (!replayClock) writeRunDir(opts.runDir, makeManifest(), config, redactor);
       else checkRunDir(opts.runDir, full);
     }
     // A text command logs its manifest; under --replay once the first record gives the time.
@@ -469,12 +500,13 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
       args,
       config,
       profile: loaded.profile,
-      fingerprint: loaded.fingerprint,
+      fingerprint,
       clock,
       replayClock,
       log,
       metrics,
-      secrets: new Secrets(redactor),
+      secrets,
+      redactor,
       out,
       text: writer,
       signal: controller.signal,
@@ -516,7 +548,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   try {
     if (output === 'ndjson' && code !== EXIT.USAGE) out.start(); // an empty run still says what ran
     await writer.close();
-    if (opts.runDir && replayClock && code !== EXIT.USAGE) writeRunDir(opts.runDir, makeManifest(), config);
+    if (opts.runDir && replayClock && code !== EXIT.USAGE) writeRunDir(opts.runDir, makeManifest(), config, redactor);
   } catch (e) {
     code = code || exitCodeOf(e, log);
   }
@@ -582,6 +614,13 @@ function openAppend(file: string, flag: string, onError: (err: Error) => void): 
   const s = createWriteStream('', { fd });
   s.on('error', onError);
   return s;
+}
+
+/** f(path, value) for every string in a config tree (`oddsapi.url`). */
+function forEachString(v: unknown, f: (path: string, s: string) => void, path = ''): void {
+  if (typeof v === 'string') f(path, v);
+  else if (Array.isArray(v)) v.forEach((x, i) => forEachString(x, f, `${path}[${i}]`));
+  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) forEachString(x, f, path ? `${path}.${k}` : k);
 }
 
 function mergePlain(a: Plain, b: Plain): Plain {

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Redactor } from '../log/redact.js';
 import type { RunManifest } from '../schema/records.js';
 import { ConfigError } from './load.js';
 
@@ -126,14 +127,23 @@ export function checkRunDir(dir: string, cmd: string): void {
   }
 }
 
-export function writeRunDir(dir: string, manifest: RunManifest, resolvedConfig: unknown): { manifestFile: string; configFile: string } {
+/** Mode of the frozen config: its owner may read it, nobody else (it names hosts, books, limits). */
+export const FROZEN_CONFIG_MODE = 0o400;
+/** Mode of the manifest file: the same text as the manifest record, readable by all. */
+export const MANIFEST_MODE = 0o444;
+
+/**
+ * Both files go through the run's redactor: a key given inside a URL (--url
+ * 'ws://h/x?key=...') is frozen as [REDACTED], like every other registered secret.
+ */
+export function writeRunDir(dir: string, manifest: RunManifest, resolvedConfig: unknown, redactor: Redactor): { manifestFile: string; configFile: string } {
   mkdirSync(dir, { recursive: true });
   const manifestFile = join(dir, `${manifest.cmd}.manifest.json`);
   const configFile = join(dir, `${manifest.cmd}.config.json`);
   checkRunDir(dir, manifest.cmd);
-  writeFileSync(configFile, JSON.stringify(resolvedConfig, null, 2) + '\n', { mode: 0o444, flag: 'wx' });
-  chmodSync(configFile, 0o444);
-  writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + '\n', { mode: 0o444, flag: 'wx' });
-  chmodSync(manifestFile, 0o444);
+  writeFileSync(configFile, JSON.stringify(redactor.json(resolvedConfig), null, 2) + '\n', { mode: FROZEN_CONFIG_MODE, flag: 'wx' });
+  chmodSync(configFile, FROZEN_CONFIG_MODE);
+  writeFileSync(manifestFile, JSON.stringify(redactor.json(manifest), null, 2) + '\n', { mode: MANIFEST_MODE, flag: 'wx' });
+  chmodSync(manifestFile, MANIFEST_MODE);
   return { manifestFile, configFile };
 }

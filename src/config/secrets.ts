@@ -1,7 +1,8 @@
 // Secrets come from the environment (NAME) or from a file named by NAME_FILE, never from
-// the config file, argv or records. Every secret read is registered with the log
-// redactor before anything else can see it. Key files readable by group or others are
-// refused, as ssh does.
+// the config file, argv or records. Every secret read is registered with the run's
+// redactor (src/log/redact.ts) before anything else can see it, and a command's secrets
+// are read at start (preload) so that even its first output, the run manifest, is
+// checked against them. Key files readable by group or others are refused, as ssh does.
 import { readFileSync, statSync } from 'node:fs';
 import type { Redactor } from '../log/redact.js';
 import { ConfigError } from './load.js';
@@ -13,6 +14,8 @@ export const SECRET_ENV = {
   KALSHI_PRIVATE_KEY_PATH: 'path of the Kalshi RSA private key, PEM, mode 0600 (feed-kalshi)',
 } as const;
 export type SecretName = keyof typeof SECRET_ENV;
+/** Secrets given as the path of a key file: the file's contents are the secret. */
+const PATH_SECRETS: ReadonlySet<SecretName> = new Set(['KALSHI_PRIVATE_KEY_PATH']);
 
 export class Secrets {
   constructor(private readonly redactor: Redactor, private readonly env: NodeJS.ProcessEnv = process.env) {}
@@ -40,14 +43,40 @@ export class Secrets {
     return v;
   }
 
-  /** A PEM private key from the path in env `name`; refused if group/others can read it. */
+  /**
+   * A PEM private key from the path in env `name`; refused if group/others can read it.
+   * The key, its base64 body and each body line are secrets (the lines as they are: the
+   * key is never sent anywhere, so no server can echo it percent-encoded).
+   */
   privateKey(name: SecretName): string {
     const path = this.env[name];
     if (path === undefined || path === '') throw new ConfigError(`${name} is not set (${SECRET_ENV[name]})`);
     const pem = readPrivateFile(path, name);
     this.redactor.add(pem);
-    for (const line of pem.split('\n')) if (line.length >= 16 && !line.startsWith('-----')) this.redactor.add(line.trim());
+    this.redactor.add(pem.trim());
+    const body = pem.split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('-----'));
+    this.redactor.add(body.join(''), { encoded: false });
+    for (const line of body) if (line.length >= 16) this.redactor.add(line, { encoded: false });
     return pem;
+  }
+
+  /**
+   * Register every one of `names` that is set, now (at start, before any output). A
+   * secret that cannot be read is left for get()/require()/privateKey() to report when
+   * the command asks for it.
+   */
+  preload(names: readonly SecretName[]): void {
+    for (const name of names) {
+      try {
+        if (PATH_SECRETS.has(name)) {
+          if (this.env[name]) this.privateKey(name);
+        } else {
+          this.get(name);
+        }
+      } catch {
+        // reported when the command reads it
+      }
+    }
   }
 }
 

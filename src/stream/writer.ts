@@ -1,7 +1,9 @@
 // The line writer: the only code that writes NDJSON lines. Whole lines only (a batch is
 // one write of complete lines), backpressure honoured (producers await ready()), EPIPE
 // turns the writer into a sink that reports `closed` (so `| head` ends the run with 0),
-// and close() resolves only when every byte has been handed to the OS.
+// and close() resolves only when every byte has been handed to the OS. Given the run's
+// redactor, every line passes through it on the way out (one comparison while no secret
+// is registered; a sampled check otherwise, see src/log/redact.ts).
 import type { Writable } from 'node:stream';
 
 export interface LineWriterOptions {
@@ -11,6 +13,8 @@ export interface LineWriterOptions {
   onClosed?: () => void;
   /** Called for any other write error (before the writer closes). */
   onError?: (err: Error) => void;
+  /** Every line passes through this (the run's Redactor) before it is written. */
+  redact?: { line(line: string): string };
 }
 
 export class LineWriter {
@@ -20,11 +24,13 @@ export class LineWriter {
   private _closed = false;
   private waiters: Array<() => void> = [];
   private readonly batchBytes: number;
+  private readonly redact: { line(line: string): string } | undefined;
   /** Lines accepted (written or buffered), for summaries. */
   lines = 0;
 
   constructor(private readonly stream: Writable, private readonly opts: LineWriterOptions = {}) {
     this.batchBytes = opts.batchBytes ?? 64 * 1024;
+    this.redact = opts.redact;
     stream.on('error', (err: NodeJS.ErrnoException) => {
       // Any other error is reported first (it is not a normal end); either way nothing
       // more can be written.
@@ -47,6 +53,7 @@ export class LineWriter {
   /** Append one line (without its newline). */
   writeLine(line: string): void {
     if (this._closed) return;
+    if (this.redact !== undefined) line = this.redact.line(line);
     this.pending.push(line);
     this.pendingLen += line.length + 1;
     this.lines++;

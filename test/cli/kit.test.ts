@@ -98,7 +98,7 @@ t.test('--run-dir freezes the manifest and the resolved config; --metrics writes
   t.equal(r.code, 0);
   const m = JSON.parse(readFileSync(`${dir}/run/ndcat.manifest.json`, 'utf8'));
   t.same(m, r.records[0], 'the frozen manifest is the one on stdout');
-  t.equal(statSync(`${dir}/run/ndcat.config.json`).mode & 0o777, 0o444);
+  t.equal(statSync(`${dir}/run/ndcat.config.json`).mode & 0o777, 0o400);
   const metrics = readFileSync(`${dir}/m.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   t.match(metrics.find((m) => m.name === 'records_in_total' && (m.labels as Record<string, string>).type === 'odds.line'), { type: 'metric', kind: 'counter', value: 1 });
   t.match(metrics.find((m) => m.name === 'records_out_total' && (m.labels as Record<string, string>).type === 'run.manifest'), { value: 1 });
