@@ -109,6 +109,7 @@ they differ from the recorded settings.`,
     if (o.raw !== undefined) {
       const w = new LineWriter(createWriteStream(o.raw, { flags: 'w' }), {
         onError: (err) => ctx.log.error('cannot write the raw recording', { file: o.raw, err }),
+        redact: ctx.redactor, // a frame or close reason echoing a key is recorded as [REDACTED]
       });
       rawWriter = w;
       w.writeRecord({ kind: 'header', source: 'boltodds', version: RAW_VERSION, recv_ts: ctx.clock.now(), settings });

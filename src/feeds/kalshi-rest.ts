@@ -4,6 +4,7 @@
 // exponential backoff and jitter; 4xx other than 429 are returned as RestError with
 // Kalshi's `code` (reference §2.4).
 import type { Clock } from '../clock/clock.js';
+import { excerpt } from '../core/text.js';
 import type { Signer } from './kalshi-auth.js';
 
 export class RestError extends Error {
@@ -86,12 +87,12 @@ export class KalshiRest {
           json = undefined;
         }
         if (res.ok) {
-          if (json === undefined) throw new RestError(res.status, 'bad-json', `response is not JSON: ${text.slice(0, 80)}`, url.pathname);
+          if (json === undefined) throw new RestError(res.status, 'bad-json', `response is not JSON: ${excerpt(text, 80)}`, url.pathname);
           return json;
         }
         const j = (json ?? {}) as { code?: unknown; message?: unknown; error?: unknown };
         const code = typeof j.code === 'string' ? j.code : '';
-        const message = typeof j.message === 'string' ? j.message : typeof j.error === 'string' ? j.error : text.slice(0, 120);
+        const message = typeof j.message === 'string' ? j.message : typeof j.error === 'string' ? j.error : excerpt(text, 120);
         if (res.status !== 429 && res.status < 500) throw new RestError(res.status, code, message, url.pathname);
         error = `HTTP ${res.status}${message ? `: ${message}` : ''}`;
       } catch (e) {

@@ -23,6 +23,7 @@ import type { Metrics } from '../log/metrics.js';
 import type { Sport } from '../schema/common.js';
 import type { OddsLine, OracleStatus, Result } from '../schema/records.js';
 import { isObj, type Obj } from '../core/json.js';
+import { excerpt } from '../core/text.js';
 
 export const SOURCE = 'oddsapi';
 export const SPORT_KEY: Record<Sport, string> = { nba: 'basketball_nba', nhl: 'icehockey_nhl' };
@@ -52,7 +53,7 @@ export function classifyResponse(status: number, text: string): Failure | undefi
       if (typeof b.message === 'string') message = b.message;
     }
   } catch {
-    message = text.slice(0, 120);
+    message = excerpt(text, 120); // marked as cut, so a key cut in two is still found (src/log/redact.ts)
   }
   const detail = `HTTP ${status}${code.startsWith('HTTP_') ? '' : ` ${code}`}${message ? `: ${message}` : ''}`;
   if (code === 'OUT_OF_USAGE_CREDITS') return { reason: 'quota', detail, retry: false, code };
