@@ -76,7 +76,9 @@ or SIGINT (or --duration).
 
 Fault kinds: ${FAULT_KINDS.join(', ')}. error25 and error25-nosid take an optional
 "code" (10 or 17: the other terminal errors); stall, delay-snapshot, pause and
-maintenance an "ms"; refuse-auth and rate-limit an "n".
+maintenance an "ms"; refuse-auth and rate-limit an "n". echo-secrets plays a server
+that quotes what it was sent: the client's key id, as is and percent-encoded, in an
+error frame and the close reason (code 4001), and in the next "n" REST error bodies.
 
 Where the reference is UNCERTAIN the variant is chosen: --same-channel (error 6 for a
 second subscription to a channel), --trade-seq (seq on trades), --cancel-done (cancel of

@@ -11,11 +11,15 @@
 //        "timestamp" is stamped at send time (BoltOdds format, microseconds, +00:00) unless
 //        given; "age_ms": N stamps it N ms in the past (a stale leg)
 //   {"after_ms":N, "text": "..."}                 a raw text frame (not JSON, bare "ping")
-//   {"after_ms":N, "disconnect": "close" | "terminate" | <close code>}  drop every client,
-//        then wait for the next subscription before the next step
+//   {"after_ms":N, "disconnect": "close" | "terminate" | <close code>, "reason": "..."}  drop
+//        every client (with that close reason), then wait for the next subscription before
+//        the next step
 //   {"after_ms":N, "protocol_ping": true}         a WebSocket ping
 //   {"after_ms":N, "stall": true}                 go silent: stop reading (so no pongs) and
 //        sending to the current clients; a half-dead connection the client must detect
+// A server that echoes the request: in "text", "send" frames and close "reason", {{key}} is
+// replaced by the key the client connected with, {{key:url}} by it percent-encoded, and
+// {{request}} by the upgrade request's path and query as received.
 // after_ms is the delay since the previous step (scaled by --speed). Subscription filters
 // are applied like the real server: messages of other sports or books are not sent, and
 // outcomes of other markets are stripped.
@@ -27,6 +31,7 @@ import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
 import { readScenario } from './scenario.js';
 import { isObj, type Obj } from '../core/json.js';
+import { utf8Prefix } from '../core/text.js';
 
 const headerSchema = z.strictObject({
   sim: z.literal('boltodds'),
@@ -42,10 +47,13 @@ const stepSchema = z.strictObject({
   text: z.string().optional(),
   age_ms: z.number().int().nonnegative().optional(),
   disconnect: z.union([z.enum(['close', 'terminate']), z.number().int().min(1000).max(4999)]).optional(),
+  reason: z.string().optional(),
   protocol_ping: z.literal(true).optional(),
   stall: z.literal(true).optional(),
 }).refine((s) => [s.send !== undefined, s.text !== undefined, s.disconnect !== undefined, s.protocol_ping !== undefined, s.stall !== undefined].filter(Boolean).length === 1, {
   message: 'a step has exactly one of send, text, disconnect, protocol_ping, stall',
+}).refine((s) => s.reason === undefined || (s.disconnect !== undefined && s.disconnect !== 'terminate'), {
+  message: 'reason goes with a disconnect by close code or "close"',
 });
 
 export type BoltStep = z.infer<typeof stepSchema> & { line: number };
@@ -77,6 +85,9 @@ interface Client {
   socket: Duplex;
   sub: Sub | undefined;
   stalled: boolean;
+  /** The key of the upgrade request, and its path and query (what {{key}} and {{request}} echo). */
+  key: string;
+  request: string;
 }
 
 /** One unmasked server-to-client text frame (RFC 6455 §5.2): FIN + opcode 1, then the length. */
@@ -242,11 +253,11 @@ export class BoltOddsSim {
     if (this.o.key !== undefined && key !== this.o.key) return refuse(401, 'Unauthorized');
     const fault = this.faults.shift();
     if (fault !== undefined) return refuse(fault, fault === 401 ? 'Unauthorized' : fault === 403 ? 'Forbidden' : 'Injected Fault');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket, key, req.url ?? ''));
   }
 
-  private onConnection(ws: WebSocket, socket: Duplex): void {
-    const c: Client = { ws, socket, sub: undefined, stalled: false };
+  private onConnection(ws: WebSocket, socket: Duplex, key: string, request: string): void {
+    const c: Client = { ws, socket, sub: undefined, stalled: false, key, request };
     this.clients.add(c);
     this.stats.connections++;
     this.o.log.info('client connected', { clients: this.clients.size });
@@ -293,7 +304,7 @@ export class BoltOddsSim {
         this.o.log.info('disconnecting clients (scenario)', { how: d, line: step.line });
         for (const c of [...this.clients]) {
           if (d === 'terminate') c.ws.terminate();
-          else c.ws.close(d === 'close' ? 1001 : d, 'scenario disconnect');
+          else c.ws.close(d === 'close' ? 1001 : d, utf8Prefix(echo(step.reason ?? 'scenario disconnect', c, false), 123));
           this.clients.delete(c);
         }
         await this.whenSubscribed();
@@ -314,10 +325,10 @@ export class BoltOddsSim {
       for (const c of this.clients) {
         if (!c.sub || c.stalled || c.ws.readyState !== WebSocket.OPEN) continue;
         let text: string | undefined;
-        if (step.text !== undefined) text = step.text;
+        if (step.text !== undefined) text = echo(step.text, c, false);
         else {
           const out = filterFrame(stamp(step.send, this.o.clock.now() - (step.age_ms ?? 0)), c.sub);
-          if (out !== undefined) text = JSON.stringify(out);
+          if (out !== undefined) text = echo(JSON.stringify(out), c, true);
         }
         if (text === undefined) continue;
         c.ws.send(text);
@@ -332,6 +343,13 @@ export class BoltOddsSim {
   private sleep(ms: number): Promise<void> {
     return new Promise((r) => this.o.clock.setTimeout(r, ms));
   }
+}
+
+/** {{key}}, {{key:url}} and {{request}} of this client (JSON-escaped inside a JSON frame). */
+function echo(text: string, c: Client, json: boolean): string {
+  if (!text.includes('{{')) return text;
+  const v = (x: string): string => (json ? JSON.stringify(x).slice(1, -1) : x);
+  return text.replaceAll('{{key}}', v(c.key)).replaceAll('{{key:url}}', v(encodeURIComponent(c.key))).replaceAll('{{request}}', v(c.request));
 }
 
 function strings(v: unknown): Set<string> | undefined {

@@ -13,6 +13,9 @@
 //   {"sport":"basketball_nba", "endpoint":"odds", "raw":""}                 a raw body (empty payload)
 //   "times": N  serve it N times (default 1); "delay_ms": N  answer late; "hang": true  never
 //   answer (the client times out); "drop": true  close the socket without an answer.
+//   A server that echoes the request: in "message", "error_code", "raw" and "headers"
+//   values, {{apiKey}} is replaced by the key the request carried, {{apiKey:url}} by it
+//   percent-encoded, and {{request}} by the request's path and query as received.
 // A request takes the head of its (sport, endpoint) queue, else of ("*", endpoint); the
 // last entry of a queue repeats forever; with no entry at all, the answer is 200 [].
 // When the quota cannot pay for a call the answer is 401 OUT_OF_USAGE_CREDITS.
@@ -175,11 +178,13 @@ export class OddsApiSim {
       this.requests.push(r);
       this.o.onRequest?.(r);
     };
-    const error = (status: number, code: string, sport: string | undefined, endpoint: string, line?: number, message?: string): void => {
-      reply(status, JSON.stringify({ message: message ?? ERROR_MESSAGES[code] ?? code, error_code: code, details_url: `https://the-odds-api.com/liveapi/guides/v4/api-error-codes.html#${code.toLowerCase()}` }), 0, sport, endpoint, line);
+    const error = (status: number, code: string, sport: string | undefined, endpoint: string, line?: number, message?: string, extra: Record<string, string> = {}): void => {
+      reply(status, JSON.stringify({ message: message ?? ERROR_MESSAGES[code] ?? code, error_code: code, details_url: `https://the-odds-api.com/liveapi/guides/v4/api-error-codes.html#${code.toLowerCase()}` }), 0, sport, endpoint, line, extra);
     };
     if (req.method !== 'GET') return error(405, 'METHOD_NOT_ALLOWED', undefined, 'other');
     const key = p.get('apiKey') ?? p.get('api_key');
+    const echo = (text: string): string => text.replaceAll('{{apiKey}}', key ?? '').replaceAll('{{apiKey:url}}', encodeURIComponent(key ?? '')).replaceAll('{{request}}', req.url ?? '');
+    const echoHeaders = (h: Record<string, string> | undefined): Record<string, string> => Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, echo(v)]));
     if (parts[0] !== 'v4' || parts[1] !== 'sports') return error(404, 'NOT_FOUND', undefined, 'other', undefined, 'Not found');
     const sport = parts[2];
     const endpoint = sport === undefined ? 'sports' : parts[3] ?? 'other';
@@ -217,12 +222,14 @@ export class OddsApiSim {
     }
     if (entry?.delay_ms) await new Promise((r) => this.o.clock.setTimeout(() => r(undefined), entry.delay_ms!));
     const status = entry?.status ?? 200;
-    if (status !== 200) return error(status, entry?.error_code ?? `HTTP_${status}`, sport, endpoint, entry?.line, entry?.message);
+    if (status !== 200) {
+      return error(status, echo(entry?.error_code ?? `HTTP_${status}`), sport, endpoint, entry?.line, entry?.message === undefined ? undefined : echo(entry.message), echoHeaders(entry?.headers));
+    }
     if (this.quota.remaining < cost) return error(401, 'OUT_OF_USAGE_CREDITS', sport, endpoint, entry?.line);
     let body: string;
     let empty: boolean;
     if (entry?.raw !== undefined) {
-      body = entry.raw;
+      body = echo(entry.raw);
       empty = /^\s*(\[\s*\])?\s*$/.test(body);
     } else {
       let v = entry?.body ?? [];
@@ -233,7 +240,7 @@ export class OddsApiSim {
     const charged = empty ? 0 : cost; // calls that return no events are not charged
     this.quota.remaining -= charged;
     this.quota.used += charged;
-    reply(200, body, charged, sport, endpoint, entry?.line, entry?.headers ?? {});
+    reply(200, body, charged, sport, endpoint, entry?.line, echoHeaders(entry?.headers));
   }
 }
 

@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../../clock/clock.js';
 export const FAULT_KINDS = [
   'close-clean', 'close-abrupt', 'stall', 'skip-seq', 'error25', 'error25-nosid',
   'malformed-garbage', 'malformed-unknown-type', 'malformed-bad-field', 'malformed-negative', 'malformed-off-grid',
-  'delay-snapshot', 'refuse-auth', 'rate-limit', 'pause', 'maintenance',
+  'delay-snapshot', 'refuse-auth', 'rate-limit', 'pause', 'maintenance', 'echo-secrets',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -13,7 +13,7 @@ export interface Fault {
   kind: FaultKind;
   /** Duration for stall, delay-snapshot, pause, maintenance (ms). */
   ms?: number;
-  /** How many handshakes (refuse-auth) or REST requests (rate-limit). */
+  /** How many handshakes (refuse-auth) or REST requests (rate-limit, echo-secrets). */
   n?: number;
   /** error25 / error25-nosid: send this terminal code instead of 25 (10 channel error, 17 internal error). */
   code?: number;
@@ -63,6 +63,7 @@ function faultOf(kind: FaultKind, o: ScheduleOptions): Fault {
     case 'maintenance': return { kind, ms: o.pauseMs };
     case 'refuse-auth': return { kind, n: 1 };
     case 'rate-limit': return { kind, n: 2 };
+    case 'echo-secrets': return { kind, n: 1 };
     default: return { kind };
   }
 }

@@ -94,6 +94,11 @@ export async function handleRest(sim: KalshiSim, req: IncomingMessage, res: Serv
       if (!v.ok) throw new HttpError(401, 'authentication_error', v.reason);
       owner = v.keyId;
     }
+    if (sim.echoRest > 0) {
+      sim.echoRest--;
+      const keyId = String(req.headers['kalshi-access-key'] ?? '');
+      throw new HttpError(401, 'authentication_error', `key ${keyId} (${encodeURIComponent(keyId)}) is not valid for ${req.url ?? ''}`);
+    }
     const cost = write ? writeCost(method, path, body) : 10;
     if (!sim.limiter.take(write ? 'write' : 'read', cost)) {
       // Kalshi's 429 body (reference §2.3); no Retry-After.

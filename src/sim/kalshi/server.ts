@@ -15,6 +15,7 @@ import type { KeyObject } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock, TimerHandle } from '../../clock/clock.js';
 import { PRICE_ONE, formatCount, formatPrice } from '../../core/kalshi-fixed.js';
+import { utf8Prefix } from '../../core/text.js';
 import { WS_ERROR_TEXT } from '../../core/kalshi-messages.js';
 import type { Logger } from '../../log/logger.js';
 import { REST_PREFIX, WS_PATH, publicKeyOf, verifySignature } from '../../feeds/kalshi-auth.js';
@@ -121,6 +122,8 @@ export class KalshiSim {
   private readonly publicKey: KeyObject;
   private sessionCount = 0;
   private refuseAuth = 0;
+  /** REST answers still to spoil with an error that quotes the caller's key id (echo-secrets). */
+  echoRest = 0;
   private snapshotDelayMs = 0;
   private maintenanceUntil = 0;
   private readonly observers: Array<(o: Observation) => void> = [];
@@ -245,6 +248,15 @@ export class KalshiSim {
         return;
       case 'rate-limit':
         this.limiter.forced += f.n ?? 1;
+        return;
+      case 'echo-secrets':
+        // A server that quotes what the client sent: the key id, as is and percent-encoded,
+        // in an error frame and the close reason, and in the next n REST error bodies.
+        this.echoRest += f.n ?? 1;
+        for (const s of live) {
+          s.send(JSON.stringify({ id: 0, type: 'error', msg: { code: 9, msg: `${WS_ERROR_TEXT[9]}: key ${s.keyId} (${encodeURIComponent(s.keyId)}) is not valid` } }));
+          s.ws.close(4001, utf8Prefix(`key ${s.keyId} revoked`, 123));
+        }
         return;
       case 'pause': {
         this.engine.tradingActive = false;
