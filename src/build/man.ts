@@ -83,7 +83,7 @@ export function renderMan(name: CommandName, spec: CommandSpec<any>): string {
   const secrets = leaves.flatMap((l) => l.spec.secrets ?? []);
   if (secrets.length) {
     out.push('.SH ENVIRONMENT');
-    for (const s of [...new Set(secrets)]) out.push(`.TP\n.B ${esc(s)}`, `${esc(SECRET_ENV[s])}. Or \\fB${esc(s)}_FILE\\fR, naming a file that holds it. Never logged.`);
+    for (const s of [...new Set(secrets)]) out.push(`.TP\n.B ${esc(s)}`, `${esc(SECRET_ENV[s])}. Or \\fB${esc(s)}_FILE\\fR, naming a file that holds it. Never written anywhere: masked as [REDACTED], in every form, in records, logs, metrics, run dirs and recordings, also where a server echoes it.`);
   }
   for (const [title, body] of Object.entries(spec.sections ?? {})) out.push(`.SH ${esc(title.toUpperCase())}`, para(body));
   out.push('.SH EXIT STATUS',

@@ -69,7 +69,8 @@ FILE replays such a recording, offline, to the same records.`,
     'Raw recordings': `--raw FILE writes a header line {"kind":"header","source":"boltodds","version":1,
 "settings":{...}} and then one line per engine input: {"kind":"open"|"frame"|"ack-timeout"|"close",
 "recv_ts":ms,"conn":n, "data":"<frame text>" for frames, "cause"/"detail" for closes}. The key is
-never recorded. --from-raw drives a replay clock from recv_ts, so partial expiry and every
+never recorded: a frame or close reason that echoes it (or any secret) is recorded with it as
+[REDACTED]. --from-raw drives a replay clock from recv_ts, so partial expiry and every
 record come out as in the live run; it uses the current config and flags and warns where
 they differ from the recorded settings.`,
   },

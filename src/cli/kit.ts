@@ -240,7 +240,7 @@ function addCommonOptions(cmd: Command, spec: CommandSpec<any>): void {
   cmd.addOption(o('--log-level <level>', 'lowest log level written to stderr').choices([...LEVEL_NAMES]));
   cmd.addOption(o('--metrics <file>', 'append metric records to FILE every --metrics-every ms'));
   cmd.addOption(o('--metrics-every <ms>', 'metrics interval in ms (config metrics.every_ms, default 10000)').argParser(intOption(100)));
-  cmd.addOption(o('--run-dir <dir>', 'write the run manifest and a read-only copy of the resolved config to DIR'));
+  cmd.addOption(o('--run-dir <dir>', 'write the run manifest and a copy of the resolved config (mode 0400, secrets masked) to DIR'));
   if (spec.input) {
     cmd.addOption(o('--strict', 'exit 1 at the first bad input line instead of skipping it'));
     cmd.addOption(o('--reject <file>', 'append bad input lines, verbatim, to FILE (of a line over --max-line-bytes, its first 120 bytes)'));
