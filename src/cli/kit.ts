@@ -306,9 +306,21 @@ function envHelp(spec: CommandSpec<any>): string {
 
 /** Parse argv, run the command, exit with its status. Never returns. */
 export async function runCommand(spec: CommandSpec<any>, argv: string[]): Promise<never> {
+  // An error nobody caught is logged like any other (redacted: its message may quote a
+  // server), not printed raw by Node; exit 1 as Node would.
+  const crash = (e: unknown): void => {
+    if (onCrash) onCrash(e);
+    else writeQuiet(2, URL_MASK.string(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`));
+    process.exit(EXIT.RUNTIME);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   const code = await execute(spec, argv);
   process.exit(code);
 }
+
+/** Set by the running command: how an uncaught error is logged (through its redactor). */
+let onCrash: ((e: unknown) => void) | undefined;
 
 /** Everything runCommand does, returning the exit code (tests call this in-process). */
 export async function execute(rootSpec: CommandSpec<any>, argv: string[]): Promise<number> {
@@ -372,6 +384,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   const replayClock = (spec.input && opts.replay) || spec.replays?.(opts as never) ? new ReplayClock() : undefined;
   const clock: Clock = replayClock ?? systemClock;
   const log = new Logger({ cmd: full, clock, redactor, level: opts.logLevel ?? 'info' });
+  onCrash = (e) => log.fatal('uncaught error: exiting', { err: e });
   const controller = new AbortController();
   const started = systemClock.now();
 

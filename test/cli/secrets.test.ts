@@ -8,7 +8,7 @@
 // also checked to have happened (its [REDACTED] is there), so the search is not vacuous.
 // (--reject belongs to commands that read records; no feed has it.)
 import t, { type Test } from 'tap';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { burst, scenario } from '../helpers/bolt.js';
@@ -248,4 +248,28 @@ t.test('feed-kalshi: the key id echoed in an error frame, a close reason and RES
   t.ok(pemLines.length > 10);
   assertNoSecrets(t, outputsOf(r, out), [KALSHI_KEY_ID, URL_TOKENS.kalshi, ...pemLines]);
   t.same([...new Set(ofType(r.records, 'kalshi.book').map((b) => b.ticker))].sort(), [...DEMO].filter((x) => x.startsWith('KXNBAGAME')).sort(), 'the discovered markets were followed');
+});
+
+t.test('an uncaught error is logged through the redactor, not printed raw by Node', async (t) => {
+  const dir = t.testdir({});
+  const script = `${dir}/crash.mjs`;
+  writeFileSync(script, `import { runCommand } from ${JSON.stringify(new URL('../../src/cli/kit.js', import.meta.url).href)};
+await runCommand({
+  name: 'crash', summary: 'throws from a timer', description: 'x', examples: [], output: 'none', secrets: ['ODDS_API_KEY'],
+  async run() {
+    setTimeout(() => { throw new Error('the server said: bad key ' + process.env.ODDS_API_KEY); }, 0);
+    await new Promise((r) => setTimeout(r, 60_000));
+  },
+}, []);
+`);
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const c = spawn(process.execPath, [script], { env: { ...process.env, ODDS_API_KEY: ODDS_KEY }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr!.on('data', (b: Buffer) => { err += b.toString('utf8'); });
+    c.on('close', (code) => resolve({ code, stderr: err }));
+  });
+  t.equal(r.code, 1, 'exit 1, as Node would');
+  const fatal = parseLines(r.stderr, false).find((l) => l.msg === 'uncaught error: exiting');
+  t.match(fatal, { level: 60, err: { message: 'the server said: bad key [REDACTED]' } });
+  assertNoSecrets(t, [{ file: 'stderr', text: r.stderr }], [ODDS_KEY]);
 });
