@@ -273,3 +273,10 @@ await runCommand({
   t.match(fatal, { level: 60, err: { message: 'the server said: bad key [REDACTED]' } });
   assertNoSecrets(t, [{ file: 'stderr', text: r.stderr }], [ODDS_KEY]);
 });
+
+t.test('a usage error quoting an argument masks a credential in it', async (t) => {
+  const r = await run('feed-oddsapi', ['--log-level', `x?apiKey=${encodeURIComponent(ODDS_KEY)}`]);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /argument 'x\?apiKey=\[REDACTED\]' is invalid/);
+  assertNoSecrets(t, [{ file: 'stderr', text: r.stderr }], [ODDS_KEY]);
+});
