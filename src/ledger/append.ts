@@ -3,14 +3,15 @@
 // rows in one write, fsync, release. Only then are the batch's records reported as
 // committed. With --per-process the file is this process's own and no lock is taken.
 import { closeSync, ftruncateSync, fsyncSync, fstatSync, openSync } from 'node:fs';
-import { BoundaryScanner, headerLine, looksTorn, type Tail } from './csv.js';
+import { BoundaryScanner, headerLine, looksTorn, parseRecord, type Tail } from './csv.js';
 import { canonicalPath, createLedger, readBytes, saveTorn, scanFile, scanRange, writeAll } from './file.js';
 import { LedgerLock, LockError, type LockOptions } from './lock.js';
 
-/** The file's header is not ours: exit 2, naming both. */
+/** The file's header is not ours: exit 2, naming the file's header (and how to write under it). */
 export class HeaderMismatchError extends Error {
-  constructor(readonly file: string, readonly found: string, readonly expected: string) {
-    super(`${file} has header "${found}" but this run writes "${expected}": use another file or --columns ${expected}`);
+  constructor(readonly file: string, readonly found: string, readonly expected: string, fileColumns: string | undefined) {
+    super(`${file} has header "${found}" but this run writes "${expected}": use another file`
+      + (fileColumns ? `, or --columns ${fileColumns} to write rows under the file's header` : ''));
     this.name = 'HeaderMismatchError';
   }
 }
@@ -145,9 +146,17 @@ export class LedgerWriter {
     const n = this.headerBuf.length;
     const head = readBytes(fd, 0, Math.min(n, boundary));
     if (head.equals(this.headerBuf)) return;
-    const firstLine = readBytes(fd, 0, Math.min(boundary, 64 * 1024)).toString('utf8');
-    const nl = firstLine.indexOf('\n');
-    throw new HeaderMismatchError(this.path, (nl >= 0 ? firstLine.slice(0, nl) : firstLine), this.header.slice(0, -1));
+    const first = readBytes(fd, 0, Math.min(boundary, 64 * 1024));
+    const nl = first.indexOf(0x0a);
+    const line = nl >= 0 ? first.subarray(0, nl) : first;
+    const found = line.toString('utf8');
+    let fileColumns: string | undefined;
+    try {
+      fileColumns = parseRecord(found).join(',');
+    } catch {
+      // a header that does not parse: no --columns to suggest
+    }
+    throw new HeaderMismatchError(this.path, found, this.header.slice(0, -1), fileColumns);
   }
 
   /** A writer died in mid-write: move what it left after the last whole row to FILE.torn. */
