@@ -3,8 +3,8 @@
 // rows in one write, fsync, release. Only then are the batch's records reported as
 // committed. With --per-process the file is this process's own and no lock is taken.
 import { closeSync, ftruncateSync, fsyncSync, fstatSync, openSync } from 'node:fs';
-import { BoundaryScanner, headerLine, looksTorn, parseRecord, type Tail } from './csv.js';
-import { canonicalPath, createLedger, readBytes, saveTorn, scanFile, scanRange, writeAll } from './file.js';
+import { BoundaryScanner, headerLine, looksTorn, parseRecord, utf8Problem, type Tail } from './csv.js';
+import { canonicalPath, createLedger, lineAt, readBytes, saveTorn, scanFile, scanRange, writeAll } from './file.js';
 import { LedgerLock, LockError, type LockOptions } from './lock.js';
 
 /** The file's header is not ours: exit 2, naming the file's header (and how to write under it). */
@@ -149,6 +149,8 @@ export class LedgerWriter {
     const first = readBytes(fd, 0, Math.min(boundary, 64 * 1024));
     const nl = first.indexOf(0x0a);
     const line = nl >= 0 ? first.subarray(0, nl) : first;
+    const enc = utf8Problem(line);
+    if (enc) throw new LedgerDamagedError(`${this.path}:1: the header is not UTF-8 text (${enc}): not a ledger this writes; nothing was changed or written`);
     const found = line.toString('utf8');
     let fileColumns: string | undefined;
     try {
@@ -159,14 +161,21 @@ export class LedgerWriter {
     throw new HeaderMismatchError(this.path, found, this.header.slice(0, -1), fileColumns);
   }
 
-  /** A writer died in mid-write: move what it left after the last whole row to FILE.torn. */
+  /**
+   * A writer died in mid-write: move what it left after the last whole row to FILE.torn.
+   * Anything that is not a torn row (csv.ts looksTorn) is left as it is and reported.
+   */
   private moveTail(fd: number, scanner: BoundaryScanner, size: number): void {
     const from = scanner.lastBoundary;
     const bytes = readBytes(fd, from, size);
-    const tail: Tail = { start: from, bytes: bytes.length, line: 0, text: bytes.toString('utf8'), inQuote: scanner.inQuote };
-    const verdict = looksTorn(tail, this.opts.columns.length);
+    const tail: Tail = { start: from, bytes: bytes.length, line: 0, text: bytes.toString('utf8'), raw: bytes, inQuote: scanner.inQuote };
+    let verdict = looksTorn(tail, this.opts.columns.length);
     if (!verdict.torn) {
-      throw new LedgerDamagedError(`${this.path} ends, from byte ${from}, with ${bytes.length} bytes that are not a torn row (${verdict.why}); run ledger verify`);
+      tail.line = lineAt(fd, from); // read only now, to name lines in the report
+      verdict = looksTorn(tail, this.opts.columns.length);
+    }
+    if (!verdict.torn) {
+      throw new LedgerDamagedError(`${this.path}:${tail.line}: the ${bytes.length} bytes from byte ${from} to the end are not a torn row (${verdict.why}); nothing was changed or written: run ledger verify`);
     }
     const tornFile = saveTorn(this.path, bytes);
     this.lock?.holdOrThrow();

@@ -78,6 +78,21 @@ export function writeAll(fd: number, buf: Buffer): void {
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
+/** The 1-based line on which byte `offset` of an open file lies. */
+export function lineAt(fd: number, offset: number): number {
+  const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, offset)));
+  let line = 1;
+  let pos = 0;
+  while (pos < offset) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, offset - pos), pos);
+    if (n === 0) break;
+    const got = buf.subarray(0, n);
+    for (let i = got.indexOf(0x0a); i >= 0; i = got.indexOf(0x0a, i + 1)) line++;
+    pos += n;
+  }
+  return line;
+}
+
 /**
  * Feed bytes [from, to) of an open file to the scanner. A short range is read at once
  * (a writer scans what others appended since its last batch: fast, under the lock); a

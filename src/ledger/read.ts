@@ -47,6 +47,15 @@ export async function readLedger(file: string, opts: ReadOptions = {}): Promise<
 
   const checkHeader = (fields: string[] | undefined, rec: SplitRecord, err?: string): void => {
     seenHeader = true;
+    // A UTF-16 file, say: its rows cannot be judged against such a "header".
+    if (!rec.utf8) {
+      problems.push({ line: rec.line, kind: 'header', reason: 'header is not UTF-8 text (invalid bytes: a UTF-16 file?); ledgers are UTF-8' });
+      return;
+    }
+    if (rec.text.includes('\u0000')) {
+      problems.push({ line: rec.line, kind: 'header', reason: 'header holds NUL bytes: not UTF-8 text (a UTF-16 file?); ledgers are UTF-8' });
+      return;
+    }
     if (!fields) {
       problems.push({ line: rec.line, kind: 'header', reason: `header does not parse: ${err ?? ''}` });
       return;
@@ -67,6 +76,8 @@ export async function readLedger(file: string, opts: ReadOptions = {}): Promise<
     if (!header) return; // no usable header: rows cannot be judged (the header problem says so)
     if (rec.text.length === 0) {
       problems.push({ line: rec.line, kind: 'row', reason: 'empty line' });
+    } else if (!rec.utf8) {
+      problems.push({ line: rec.line, kind: 'row', reason: 'not valid UTF-8' });
     } else if (fields.join('\u0000') === headerKey) {
       problems.push({ line: rec.line, kind: 'row', reason: 'header repeated' });
     } else if (fields.length !== header.length) {
@@ -126,13 +137,13 @@ export async function readLedger(file: string, opts: ReadOptions = {}): Promise<
   let tail: LedgerContents['tail'];
   const t = splitter.end();
   if (t) {
-    const verdict = looksTorn(t, header?.length);
+    const verdict = looksTorn(t, header?.length ?? opts.expect?.length);
     tail = { ...t, torn: verdict.torn };
     const what = t.inQuote ? 'ends inside a quoted field' : 'has no final newline';
     if (verdict.torn) {
       problems.push({ line: t.line, kind: 'torn', reason: `torn final row (${t.bytes} bytes; ${what}): left by a writer killed in mid-write` });
     } else {
-      problems.push({ line: t.line, kind: 'damage', reason: `unfinished final record (${t.bytes} bytes; ${what}) that is not a torn row: ${verdict.why}` });
+      problems.push({ line: t.line, kind: 'damage', reason: `unfinished final record (${t.bytes} bytes from byte ${t.start}; ${what}) that is not a torn row: ${verdict.why}` });
     }
   }
   return { file, size, header, rows, problems, tail };
