@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import { fieldsOf, isRecordType, RECORD_TYPES, validateRecord, type RecordType } from '../schema/index.js';
 import { rowOf, stringifyRows } from '../ledger/csv.js';
 import { HeaderMismatchError, LedgerDamagedError, LedgerWriter } from '../ledger/append.js';
-import { canonicalPath, perProcessPath } from '../ledger/file.js';
+import { canonicalPath, LedgerWriteError, perProcessPath } from '../ledger/file.js';
 import { LedgerLock, LockError } from '../ledger/lock.js';
 import { readLedger, repairTail, type Problem } from '../ledger/read.js';
 import { rollup, RollupHeaderError } from '../ledger/rollup.js';
@@ -185,6 +185,10 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
         ctx.log.error(e.message, { file: writer?.file ?? path, reason: e instanceof LockError ? 'lock' : 'damaged' });
         return EXIT.RUNTIME;
       }
+      if (e instanceof LedgerWriteError) {
+        ctx.log.error(e.message, { file: writer?.file ?? path, reason: 'write', ...(e.code ? { code: e.code } : {}) });
+        return EXIT.RUNTIME;
+      }
       throw e;
     } finally {
       Object.assign(ctx.summary, {
@@ -344,7 +348,15 @@ async function verifyOne(ctx: Ctx<VerifyOpts>, file: string, expect: readonly st
     try {
       const c = await readLedger(path, expect ? { expect } : {});
       if (!(repair && c.tail?.torn)) return { problems: c.problems, rows: c.rows, repaired: 0 };
-      const done = await repairTail(path, c, lock);
+      let done;
+      try {
+        done = await repairTail(path, c, lock);
+      } catch (e) {
+        if (!(e instanceof LedgerWriteError)) throw e;
+        // No room for FILE.torn, say: the torn row stays, reported; the next file is checked.
+        ctx.log.error(e.message, { file, reason: 'write', ...(e.code ? { code: e.code } : {}) });
+        return { problems: c.problems, rows: c.rows, repaired: 0 };
+      }
       ctx.text.writeLine(`${file}:${c.tail.line}: torn final row (${done.bytes} bytes) moved to ${done.tornFile}`);
       ctx.log.warn('torn final row moved aside', { src: `${file}:${c.tail.line}`, bytes: done.bytes, torn_file: done.tornFile });
       return { problems: c.problems.filter((p: Problem) => p.kind !== 'torn'), rows: c.rows, repaired: 1 };
