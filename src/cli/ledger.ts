@@ -6,14 +6,14 @@ import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Option } from 'commander';
 import { fieldsOf, isRecordType, RECORD_TYPES, validateRecord, type RecordType } from '../schema/index.js';
-import { rowOf, stringifyRows } from '../ledger/csv.js';
+import { CellError, rowOf, stringifyRows } from '../ledger/csv.js';
 import { HeaderMismatchError, LedgerDamagedError, LedgerWriter } from '../ledger/append.js';
 import { canonicalPath, LedgerWriteError, perProcessPath } from '../ledger/file.js';
 import { LedgerLock, LockError } from '../ledger/lock.js';
 import { readLedger, repairTail, type Problem } from '../ledger/read.js';
 import { rollup, RollupHeaderError } from '../ledger/rollup.js';
 import type { Plain } from '../config/load.js';
-import { EXIT, intOption, listOption, runCommand, UsageError, type CommandSpec, type Ctx } from './kit.js';
+import { EXIT, intOption, listOption, runCommand, UsageError, type CommandSpec, type Ctx, type Where } from './kit.js';
 
 /** Types that describe the run rather than its data: never chosen as the ledger's type. */
 const NOT_CHOSEN = new Set(['run.manifest', 'metric']);
@@ -119,14 +119,23 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
     };
     if (type) choose(type, '--type');
 
-    const ledgered = (rec: Record<string, unknown>, raw: string): void => {
+    const ledgered = (rec: Record<string, unknown>, where: Where): void => {
+      let row: string[];
+      try {
+        row = rowOf(rec, columns!);
+      } catch (e) {
+        // One record that cannot be written (nested too deeply for JSON) costs only itself.
+        if (!(e instanceof CellError)) throw e;
+        ctx.reject(where, 'unserialisable', e.message);
+        return;
+      }
       for (const k of Object.keys(rec)) {
         if (!columnSet.has(k) && !extra.has(k)) {
           if (extra.size === 0) ctx.log.info('record fields outside the columns are not in the rows (the records pass through whole)', { fields: Object.keys(rec).filter((f) => !columnSet.has(f)) });
           extra.add(k);
         }
       }
-      pending.push({ raw, type: type!, row: rowOf(rec, columns!) });
+      pending.push({ raw: where.raw, type: type!, row });
     };
 
     const commit = async (items: Pending[], rows: string[][]): Promise<void> => {
@@ -159,7 +168,7 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
       await ctx.readRecords(['-'], {
         consume,
         onRecord(rec, where) {
-          ledgered(rec as Record<string, unknown>, where.raw);
+          ledgered(rec as Record<string, unknown>, where);
         },
         onOther(d, where) {
           if (type === undefined && !NOT_CHOSEN.has(d.type)) {
@@ -169,7 +178,7 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
           if (d.type === type) {
             // Arrived before the decoder knew to validate it (the record that chose the type).
             const v = validateRecord(JSON.parse(d.raw));
-            if (v.ok) ledgered(v.record as Record<string, unknown>, d.raw);
+            if (v.ok) ledgered(v.record as Record<string, unknown>, where);
             else ctx.reject(where, v.reason, `${d.type}: ${v.detail}`);
             return;
           }

@@ -37,10 +37,25 @@ export function encodeCell(v: unknown): string {
   }
 }
 
-/** The cells of one record under the given columns. */
+/** A cell that cannot be encoded (a value nested too deeply for JSON.stringify). */
+export class CellError extends Error {
+  constructor(readonly column: string, reason: string) {
+    super(`column "${column}" cannot be encoded: ${reason}`);
+    this.name = 'CellError';
+  }
+}
+
+/** The cells of one record under the given columns. Throws CellError naming a column it cannot encode. */
 export function rowOf(record: Record<string, unknown>, columns: readonly string[]): string[] {
   const row = new Array<string>(columns.length);
-  for (let i = 0; i < columns.length; i++) row[i] = encodeCell(record[columns[i]!]);
+  for (let i = 0; i < columns.length; i++) {
+    try {
+      row[i] = encodeCell(record[columns[i]!]);
+    } catch (e) {
+      const deep = e instanceof RangeError && /call stack/i.test(e.message);
+      throw new CellError(columns[i]!, deep ? 'nested too deeply to write as JSON' : excerpt(e instanceof Error ? e.message : String(e), 160));
+    }
+  }
   return row;
 }
 

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { parse } from 'csv-parse/sync';
 import {
-  BoundaryScanner, RecordSplitter, encodeCell, headerLine, looksTorn, parseRecord, parseRecords, rowOf, stringifyRows,
+  BoundaryScanner, CellError, RecordSplitter, encodeCell, headerLine, looksTorn, parseRecord, parseRecords, rowOf, stringifyRows,
   type SplitRecord,
 } from '../../src/ledger/csv.js';
 
@@ -21,6 +21,13 @@ t.test('cells: strings as is, JSON numbers, true/false, empty for absent/null, J
   t.equal(encodeCell(['pinnacle', 'draftkings']), '["pinnacle","draftkings"]');
   t.equal(encodeCell({ a: 1, b: [2] }), '{"a":1,"b":[2]}');
   t.same(rowOf({ type: 'x', ts: 5, p: 0.5, gone: null }, ['ts', 'p', 'gone', 'absent']), ['5', '0.5', '', '']);
+});
+
+t.test('rowOf: a cell too deeply nested for JSON is a CellError naming its column', async (t) => {
+  let deep: unknown = [];
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  t.throws(() => rowOf({ ts: 1, note: deep }, ['ts', 'note']), new CellError('note', 'nested too deeply to write as JSON'));
+  t.throws(() => rowOf({ ts: 1, note: deep }, ['ts', 'note']), { message: 'column "note" cannot be encoded: nested too deeply to write as JSON' });
 });
 
 t.test('quoted fields with commas, quotes and newlines survive a round trip', async (t) => {
