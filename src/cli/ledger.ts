@@ -60,6 +60,22 @@ records written to stdout, in input order with the records passed through: stdou
 the list of committed records. A lock found compromised stops the run with exit 1;
 nothing is ever written without the lock.
 
+Only a torn row is moved aside (see ledger verify for exactly what that is). Anything
+else at the end of FILE (a stray quote whose quoted field swallows whole rows after
+it, bytes that are not UTF-8, a UTF-16 file) stops the run with exit 1 naming
+FILE:LINE; FILE is left untouched and nothing is written (run ledger verify).
+
+If a write or its fsync fails (a full disk, an I/O error), FILE is truncated back to
+where the failed batch began, so it holds exactly the rows whose records are on
+stdout; the run stops with exit 1 and one error naming the cause. None of that batch
+is passed on, so feeding the records that are not on stdout again duplicates nothing.
+If the truncation fails too, the error names the bytes left and the truncate command
+that removes them.
+
+A record with a cell that cannot be written (a value nested too deeply for JSON) is
+rejected like a bad input line (reason unserialisable: diagnostic, count, --reject,
+not passed on); the rest of its batch is ledgered.
+
 With --per-process the ledger is FILE.<host>.<pid>.csv, this process's own: no lock,
 same header, batch and fsync rules. Merge such files with ledger rollup.`,
   examples: [
@@ -306,7 +322,17 @@ Exit 0 when every file is clean, else 1.
 
 With --repair a torn final row is appended, verbatim and followed by a newline, to
 FILE.torn and the file is truncated before it: nothing is lost, and the ledger then
-verifies. Any other damage is reported, never "repaired". verify takes the ledger's lock
+verifies. A torn row is what a writer killed inside its one write leaves: the
+unfinished record after the last newline outside quotes, where it does not end in a
+newline, is UTF-8 (a character cut short at the very end aside), holds no line after
+its first that is on its own a whole row of the header's width, and, its open quote
+closed, parses as one row no wider than the header. Anything else is damage, reported
+as FILE:LINE and never "repaired": a stray quote in a middle row (quote parity reads
+the whole rows after it as one quoted field running to the end of the file), an
+unfinished end that ends in a newline or is too wide, bytes that are not UTF-8, a
+UTF-16 file, a file without a header. A torn row that cannot be told from damage (its
+quoted cell holds lines that read as rows) is reported, not moved: look at it and cut
+it by hand (truncate -s BYTE FILE, BYTE as reported). verify takes the ledger's lock
 while it reads (so it never mistakes a write in progress for a torn row); without
 --repair, a ledger in a directory it cannot write is read without the lock.`,
   examples: [
