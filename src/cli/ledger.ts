@@ -6,14 +6,14 @@ import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Option } from 'commander';
 import { fieldsOf, isRecordType, RECORD_TYPES, validateRecord, type RecordType } from '../schema/index.js';
-import { rowOf, stringifyRows } from '../ledger/csv.js';
+import { CellError, rowOf, stringifyRows } from '../ledger/csv.js';
 import { HeaderMismatchError, LedgerDamagedError, LedgerWriter } from '../ledger/append.js';
-import { canonicalPath, perProcessPath } from '../ledger/file.js';
+import { canonicalPath, LedgerWriteError, perProcessPath } from '../ledger/file.js';
 import { LedgerLock, LockError } from '../ledger/lock.js';
 import { readLedger, repairTail, type Problem } from '../ledger/read.js';
 import { rollup, RollupHeaderError } from '../ledger/rollup.js';
 import type { Plain } from '../config/load.js';
-import { EXIT, intOption, listOption, runCommand, UsageError, type CommandSpec, type Ctx } from './kit.js';
+import { EXIT, intOption, listOption, runCommand, UsageError, type CommandSpec, type Ctx, type Where } from './kit.js';
 
 /** Types that describe the run rather than its data: never chosen as the ledger's type. */
 const NOT_CHOSEN = new Set(['run.manifest', 'metric']);
@@ -59,6 +59,22 @@ write every row of the batch in one write, fsync, release. Only then are the bat
 records written to stdout, in input order with the records passed through: stdout is
 the list of committed records. A lock found compromised stops the run with exit 1;
 nothing is ever written without the lock.
+
+Only a torn row is moved aside (see ledger verify for exactly what that is). Anything
+else at the end of FILE (a stray quote whose quoted field swallows whole rows after
+it, bytes that are not UTF-8, a UTF-16 file) stops the run with exit 1 naming
+FILE:LINE; FILE is left untouched and nothing is written (run ledger verify).
+
+If a write or its fsync fails (a full disk, an I/O error), FILE is truncated back to
+where the failed batch began, so it holds exactly the rows whose records are on
+stdout; the run stops with exit 1 and one error naming the cause. None of that batch
+is passed on, so feeding the records that are not on stdout again duplicates nothing.
+If the truncation fails too, the error names the bytes left and the truncate command
+that removes them.
+
+A record with a cell that cannot be written (a value nested too deeply for JSON) is
+rejected like a bad input line (reason unserialisable: diagnostic, count, --reject,
+not passed on); the rest of its batch is ledgered.
 
 With --per-process the ledger is FILE.<host>.<pid>.csv, this process's own: no lock,
 same header, batch and fsync rules. Merge such files with ledger rollup.`,
@@ -119,14 +135,23 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
     };
     if (type) choose(type, '--type');
 
-    const ledgered = (rec: Record<string, unknown>, raw: string): void => {
+    const ledgered = (rec: Record<string, unknown>, where: Where): void => {
+      let row: string[];
+      try {
+        row = rowOf(rec, columns!);
+      } catch (e) {
+        // One record that cannot be written (nested too deeply for JSON) costs only itself.
+        if (!(e instanceof CellError)) throw e;
+        ctx.reject(where, 'unserialisable', e.message);
+        return;
+      }
       for (const k of Object.keys(rec)) {
         if (!columnSet.has(k) && !extra.has(k)) {
           if (extra.size === 0) ctx.log.info('record fields outside the columns are not in the rows (the records pass through whole)', { fields: Object.keys(rec).filter((f) => !columnSet.has(f)) });
           extra.add(k);
         }
       }
-      pending.push({ raw, type: type!, row: rowOf(rec, columns!) });
+      pending.push({ raw: where.raw, type: type!, row });
     };
 
     const commit = async (items: Pending[], rows: string[][]): Promise<void> => {
@@ -159,7 +184,7 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
       await ctx.readRecords(['-'], {
         consume,
         onRecord(rec, where) {
-          ledgered(rec as Record<string, unknown>, where.raw);
+          ledgered(rec as Record<string, unknown>, where);
         },
         onOther(d, where) {
           if (type === undefined && !NOT_CHOSEN.has(d.type)) {
@@ -169,7 +194,7 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
           if (d.type === type) {
             // Arrived before the decoder knew to validate it (the record that chose the type).
             const v = validateRecord(JSON.parse(d.raw));
-            if (v.ok) ledgered(v.record as Record<string, unknown>, d.raw);
+            if (v.ok) ledgered(v.record as Record<string, unknown>, where);
             else ctx.reject(where, v.reason, `${d.type}: ${v.detail}`);
             return;
           }
@@ -183,6 +208,10 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
       if (e instanceof HeaderMismatchError) throw new UsageError(e.message);
       if (e instanceof LockError || e instanceof LedgerDamagedError) {
         ctx.log.error(e.message, { file: writer?.file ?? path, reason: e instanceof LockError ? 'lock' : 'damaged' });
+        return EXIT.RUNTIME;
+      }
+      if (e instanceof LedgerWriteError) {
+        ctx.log.error(e.message, { file: writer?.file ?? path, reason: 'write', ...(e.code ? { code: e.code } : {}) });
         return EXIT.RUNTIME;
       }
       throw e;
@@ -293,7 +322,17 @@ Exit 0 when every file is clean, else 1.
 
 With --repair a torn final row is appended, verbatim and followed by a newline, to
 FILE.torn and the file is truncated before it: nothing is lost, and the ledger then
-verifies. Any other damage is reported, never "repaired". verify takes the ledger's lock
+verifies. A torn row is what a writer killed inside its one write leaves: the
+unfinished record after the last newline outside quotes, where it does not end in a
+newline, is UTF-8 (a character cut short at the very end aside), holds no line after
+its first that is on its own a whole row of the header's width, and, its open quote
+closed, parses as one row no wider than the header. Anything else is damage, reported
+as FILE:LINE and never "repaired": a stray quote in a middle row (quote parity reads
+the whole rows after it as one quoted field running to the end of the file), an
+unfinished end that ends in a newline or is too wide, bytes that are not UTF-8, a
+UTF-16 file, a file without a header. A torn row that cannot be told from damage (its
+quoted cell holds lines that read as rows) is reported, not moved: look at it and cut
+it by hand (truncate -s BYTE FILE, BYTE as reported). verify takes the ledger's lock
 while it reads (so it never mistakes a write in progress for a torn row); without
 --repair, a ledger in a directory it cannot write is read without the lock.`,
   examples: [
@@ -344,7 +383,15 @@ async function verifyOne(ctx: Ctx<VerifyOpts>, file: string, expect: readonly st
     try {
       const c = await readLedger(path, expect ? { expect } : {});
       if (!(repair && c.tail?.torn)) return { problems: c.problems, rows: c.rows, repaired: 0 };
-      const done = await repairTail(path, c, lock);
+      let done;
+      try {
+        done = await repairTail(path, c, lock);
+      } catch (e) {
+        if (!(e instanceof LedgerWriteError)) throw e;
+        // No room for FILE.torn, say: the torn row stays, reported; the next file is checked.
+        ctx.log.error(e.message, { file, reason: 'write', ...(e.code ? { code: e.code } : {}) });
+        return { problems: c.problems, rows: c.rows, repaired: 0 };
+      }
       ctx.text.writeLine(`${file}:${c.tail.line}: torn final row (${done.bytes} bytes) moved to ${done.tornFile}`);
       ctx.log.warn('torn final row moved aside', { src: `${file}:${c.tail.line}`, bytes: done.bytes, torn_file: done.tornFile });
       return { problems: c.problems.filter((p: Problem) => p.kind !== 'torn'), rows: c.rows, repaired: 1 };

@@ -10,6 +10,7 @@
 // end of a ledger (is the last row whole?) by scanning only the bytes appended since it
 // last looked, and lets verify/rollup cut a file into rows without trusting a parser to
 // resynchronise after damage.
+import { isUtf8 } from 'node:buffer';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 import { excerpt } from '../core/text.js';
@@ -36,10 +37,25 @@ export function encodeCell(v: unknown): string {
   }
 }
 
-/** The cells of one record under the given columns. */
+/** A cell that cannot be encoded (a value nested too deeply for JSON.stringify). */
+export class CellError extends Error {
+  constructor(readonly column: string, reason: string) {
+    super(`column "${column}" cannot be encoded: ${reason}`);
+    this.name = 'CellError';
+  }
+}
+
+/** The cells of one record under the given columns. Throws CellError naming a column it cannot encode. */
 export function rowOf(record: Record<string, unknown>, columns: readonly string[]): string[] {
   const row = new Array<string>(columns.length);
-  for (let i = 0; i < columns.length; i++) row[i] = encodeCell(record[columns[i]!]);
+  for (let i = 0; i < columns.length; i++) {
+    try {
+      row[i] = encodeCell(record[columns[i]!]);
+    } catch (e) {
+      const deep = e instanceof RangeError && /call stack/i.test(e.message);
+      throw new CellError(columns[i]!, deep ? 'nested too deeply to write as JSON' : excerpt(e instanceof Error ? e.message : String(e), 160));
+    }
+  }
   return row;
 }
 
@@ -134,6 +150,8 @@ export class BoundaryScanner {
 export interface SplitRecord {
   /** The row's text without its terminating "\n". */
   text: string;
+  /** Its bytes are valid UTF-8 (else `text` holds U+FFFD where they were not). */
+  utf8: boolean;
   /** 1-based line on which it starts. */
   line: number;
   /** Byte offsets [start, end) in the file, end excluding the "\n". */
@@ -144,8 +162,10 @@ export interface SplitRecord {
 export interface Tail {
   start: number;
   bytes: number;
+  /** 1-based line on which it starts (0: not known). */
   line: number;
   text: string;
+  raw: Buffer;
   /** The tail ends inside a quoted field (else: it lacks only its "\n"). */
   inQuote: boolean;
 }
@@ -170,11 +190,14 @@ export class RecordSplitter {
         this.line++;
         if (!q) {
           const piece = chunk.subarray(segStart, i);
-          const text = this.carryLen === 0 ? piece.toString('utf8') : Buffer.concat([...this.carry, piece]).toString('utf8');
+          const bytes = this.carryLen === 0 ? piece : Buffer.concat([...this.carry, piece]);
+          const text = bytes.toString('utf8');
           this.carry = [];
           this.carryLen = 0;
           const end = this.offset + i;
-          onRecord({ text, line: this.recLine, start: this.recStart, end });
+          // U+FFFD is where the decoder replaced bytes that are not UTF-8 (or a real one).
+          const utf8 = !text.includes('\uFFFD') || isUtf8(bytes);
+          onRecord({ text, utf8, line: this.recLine, start: this.recStart, end });
           this.recStart = end + 1;
           this.recLine = this.line;
           segStart = i + 1;
@@ -194,16 +217,60 @@ export class RecordSplitter {
   end(): Tail | undefined {
     if (this.carryLen === 0 && !this.inQuote) return undefined;
     const buf = Buffer.concat(this.carry, this.carryLen);
-    return { start: this.recStart, bytes: buf.length, line: this.recLine, text: buf.toString('utf8'), inQuote: this.inQuote };
+    return { start: this.recStart, bytes: buf.length, line: this.recLine, text: buf.toString('utf8'), raw: buf, inQuote: this.inQuote };
   }
 }
 
 /**
- * Whether an unfinished final row looks like what a writer killed in mid-write leaves: a
- * prefix of one well-formed row (closing its open quote makes it parse as a single row of
- * at most `columns` fields). Anything else is damage to report, not to "repair".
+ * Why bytes are not UTF-8 text, or undefined if they are. A NUL byte counts as not text:
+ * no ledger row holds one in practice, and every ASCII character of a UTF-16 file does.
+ * With `cutEnd`, a multi-byte character cut short at the very end is allowed (a write
+ * cut in mid-character leaves one).
  */
-export function looksTorn(tail: Tail, columns: number | undefined): { torn: true } | { torn: false; why: string } {
+export function utf8Problem(raw: Buffer, cutEnd = false): string | undefined {
+  if (raw.includes(0)) return 'holds NUL bytes: not UTF-8 text (a UTF-16 file?)';
+  if (isUtf8(raw)) return undefined;
+  if (cutEnd) {
+    try {
+      new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw, { stream: true });
+      return undefined;
+    } catch {
+      // invalid before the end
+    }
+  }
+  return 'not valid UTF-8';
+}
+
+export type TornVerdict = { torn: true } | { torn: false; why: string };
+
+/**
+ * Whether an unfinished final record (the bytes after the last "\n" outside quotes) is
+ * what a writer killed inside its one write() leaves: a prefix of one row, that is the
+ * part of its batch after the last whole row. Anything else is damage, to report and
+ * never to "repair". A torn tail:
+ * - is UTF-8 (a character cut short at the very end aside);
+ * - holds no line, after its first, that is on its own a whole row of the header's width
+ *   (`columns`): a stray quote in a middle row makes quote parity read every row after it
+ *   as one quoted field running to the end of the file; those rows were committed;
+ * - does not end in "\n" (the cut is in the last line; bytes that end in a newline
+ *   inside a quote that never closes are a stray quote as far as anyone can tell);
+ * - with its open quote closed, parses as one row of at most `columns` fields.
+ * A torn row whose quoted cell holds lines that read as whole rows is thus refused too:
+ * when the two cannot be told apart, nothing is moved.
+ */
+export function looksTorn(tail: Tail, columns: number | undefined): TornVerdict {
+  const enc = utf8Problem(tail.raw, true);
+  if (enc) return { torn: false, why: enc };
+  if (columns === undefined) return { torn: false, why: 'no header to judge it by' };
+  const whole = wholeRowInside(tail.raw, columns);
+  if (whole !== undefined) {
+    const where = tail.line > 0 ? `line ${tail.line + whole}` : `its line ${whole + 1}`;
+    const from = tail.line > 0 ? `line ${tail.line}` : 'its first line';
+    return { torn: false, why: `${where} is a whole row, inside a quoted field opened on ${from} that never closes: a stray quote?` };
+  }
+  if (tail.raw[tail.raw.length - 1] === NL) {
+    return { torn: false, why: 'ends in a newline inside a quoted field that never closes (a torn row ends without its newline): a stray quote?' };
+  }
   let fields: string[][];
   try {
     fields = parse(tail.text + (tail.inQuote ? '"' : '') + '\n', PARSE) as string[][];
@@ -211,8 +278,32 @@ export function looksTorn(tail: Tail, columns: number | undefined): { torn: true
     return { torn: false, why: csvError(e) };
   }
   if (fields.length !== 1) return { torn: false, why: `holds ${fields.length} records, not one partial row` };
-  if (columns !== undefined && fields[0]!.length > columns) return { torn: false, why: `has ${fields[0]!.length} fields, more than the header's ${columns}` };
+  if (fields[0]!.length > columns) return { torn: false, why: `has ${fields[0]!.length} fields, more than the header's ${columns}` };
   return { torn: true };
+}
+
+/**
+ * The first line after the first of `raw` (counted from 0) that ends in "\n" and parses
+ * on its own as a row of exactly `columns` fields, if any. An empty line is no row (a
+ * row of one empty cell is written as "").
+ */
+function wholeRowInside(raw: Buffer, columns: number): number | undefined {
+  let nl = raw.indexOf(NL);
+  let line = 0;
+  while (nl >= 0) {
+    line++;
+    const next = raw.indexOf(NL, nl + 1);
+    if (next < 0) return undefined; // the last line is unfinished: not whole
+    if (next > nl + 1) {
+      try {
+        if (parseRecord(raw.toString('utf8', nl + 1, next)).length === columns) return line;
+      } catch {
+        // not a row on its own
+      }
+    }
+    nl = next;
+  }
+  return undefined;
 }
 
 /** A csv-parse error as a short reason. */

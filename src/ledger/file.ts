@@ -1,6 +1,6 @@
 // File operations shared by append, verify and rollup: creating a ledger with its header
 // in one atomic step, scanning a range for record boundaries, and moving a torn tail aside.
-import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, read, readSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, read, readSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import { BoundaryScanner } from './csv.js';
@@ -72,10 +72,64 @@ export function canonicalPath(file: string): string {
   return realpathSync(file);
 }
 
+/**
+ * The calls that change a ledger file once it is open. node:fs in use; a test passes a
+ * stand-in that fails on cue (a full disk in mid-write, a failing fsync or ftruncate).
+ */
+export interface WriteFs {
+  writeSync(fd: number, buf: Buffer, offset: number, length: number): number;
+  fsyncSync(fd: number): void;
+  ftruncateSync(fd: number, length: number): void;
+}
+
+export const nodeWriteFs: WriteFs = {
+  writeSync: (fd, buf, offset, length) => writeSync(fd, buf, offset, length),
+  fsyncSync: (fd) => fsyncSync(fd),
+  ftruncateSync: (fd, length) => ftruncateSync(fd, length),
+};
+
 /** Write every byte (a short write continues where it stopped). */
-export function writeAll(fd: number, buf: Buffer): void {
+export function writeAll(fd: number, buf: Buffer, fs: WriteFs = nodeWriteFs): void {
   let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+}
+
+/**
+ * A ledger could not be written (a full disk, an I/O error), created or opened: exit 1.
+ * The message says what the file holds now (for a failed batch: cut back to where the
+ * batch began, or which bytes are left and how to remove them).
+ */
+export class LedgerWriteError extends Error {
+  constructor(message: string, readonly code: string | undefined) {
+    super(message);
+    this.name = 'LedgerWriteError';
+  }
+}
+
+export function codeOf(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** "ENOSPC: no space left on device" from an fs error (its message names the call too). */
+export function errText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return (err?.message ?? String(e)).replace(/, (write|fsync|ftruncate|open|read)( '[^']*')?$/, '');
+}
+
+/** The 1-based line on which byte `offset` of an open file lies. */
+export function lineAt(fd: number, offset: number): number {
+  const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, offset)));
+  let line = 1;
+  let pos = 0;
+  while (pos < offset) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, offset - pos), pos);
+    if (n === 0) break;
+    const got = buf.subarray(0, n);
+    for (let i = got.indexOf(0x0a); i >= 0; i = got.indexOf(0x0a, i + 1)) line++;
+    pos += n;
+  }
+  return line;
 }
 
 /**
@@ -125,13 +179,26 @@ export function readBytes(fd: number, from: number, to: number): Buffer {
   return buf.subarray(0, off);
 }
 
-/** Append a torn tail, verbatim and followed by "\n", to FILE.torn, fsynced. */
-export function saveTorn(file: string, tail: Buffer): string {
+/**
+ * Append a torn tail, verbatim and followed by "\n", to FILE.torn, fsynced. If that
+ * fails (a full disk), FILE.torn is cut back to its old size and the error thrown.
+ */
+export function saveTorn(file: string, tail: Buffer, fs: WriteFs = nodeWriteFs): string {
   const path = tornPath(file);
   const fd = openSync(path, 'a');
   try {
-    writeAll(fd, Buffer.concat([tail, Buffer.from('\n')]));
-    fsyncSync(fd);
+    const before = fstatSync(fd).size;
+    try {
+      writeAll(fd, Buffer.concat([tail, Buffer.from('\n')]), fs);
+      fs.fsyncSync(fd);
+    } catch (e) {
+      try {
+        fs.ftruncateSync(fd, before);
+      } catch {
+        // the error below is the one to report; FILE.torn is a side file, never read back
+      }
+      throw e;
+    }
   } finally {
     closeSync(fd);
   }

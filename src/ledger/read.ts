@@ -1,10 +1,10 @@
 // Reading a ledger as verify and rollup need it: cut into records at boundaries, parsed
 // with csv-parse in batches (one by one only around a bad record, to name it), each
 // checked against the header. Problems carry the line they start on.
-import { ftruncateSync, fsyncSync, fstatSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { csvError, looksTorn, parseRecord, parseRecords, RecordSplitter, type SplitRecord, type Tail } from './csv.js';
-import { readBytes, saveTorn } from './file.js';
+import { codeOf, errText, LedgerWriteError, nodeWriteFs, readBytes, saveTorn, tornPath, type WriteFs } from './file.js';
 import { LockError, type LedgerLock } from './lock.js';
 
 export type ProblemKind = 'header' | 'row' | 'torn' | 'damage';
@@ -47,6 +47,15 @@ export async function readLedger(file: string, opts: ReadOptions = {}): Promise<
 
   const checkHeader = (fields: string[] | undefined, rec: SplitRecord, err?: string): void => {
     seenHeader = true;
+    // A UTF-16 file, say: its rows cannot be judged against such a "header".
+    if (!rec.utf8) {
+      problems.push({ line: rec.line, kind: 'header', reason: 'header is not UTF-8 text (invalid bytes: a UTF-16 file?); ledgers are UTF-8' });
+      return;
+    }
+    if (rec.text.includes('\u0000')) {
+      problems.push({ line: rec.line, kind: 'header', reason: 'header holds NUL bytes: not UTF-8 text (a UTF-16 file?); ledgers are UTF-8' });
+      return;
+    }
     if (!fields) {
       problems.push({ line: rec.line, kind: 'header', reason: `header does not parse: ${err ?? ''}` });
       return;
@@ -67,6 +76,8 @@ export async function readLedger(file: string, opts: ReadOptions = {}): Promise<
     if (!header) return; // no usable header: rows cannot be judged (the header problem says so)
     if (rec.text.length === 0) {
       problems.push({ line: rec.line, kind: 'row', reason: 'empty line' });
+    } else if (!rec.utf8) {
+      problems.push({ line: rec.line, kind: 'row', reason: 'not valid UTF-8' });
     } else if (fields.join('\u0000') === headerKey) {
       problems.push({ line: rec.line, kind: 'row', reason: 'header repeated' });
     } else if (fields.length !== header.length) {
@@ -126,13 +137,13 @@ export async function readLedger(file: string, opts: ReadOptions = {}): Promise<
   let tail: LedgerContents['tail'];
   const t = splitter.end();
   if (t) {
-    const verdict = looksTorn(t, header?.length);
+    const verdict = looksTorn(t, header?.length ?? opts.expect?.length);
     tail = { ...t, torn: verdict.torn };
     const what = t.inQuote ? 'ends inside a quoted field' : 'has no final newline';
     if (verdict.torn) {
       problems.push({ line: t.line, kind: 'torn', reason: `torn final row (${t.bytes} bytes; ${what}): left by a writer killed in mid-write` });
     } else {
-      problems.push({ line: t.line, kind: 'damage', reason: `unfinished final record (${t.bytes} bytes; ${what}) that is not a torn row: ${verdict.why}` });
+      problems.push({ line: t.line, kind: 'damage', reason: `unfinished final record (${t.bytes} bytes from byte ${t.start}; ${what}) that is not a torn row: ${verdict.why}` });
     }
   }
   return { file, size, header, rows, problems, tail };
@@ -142,7 +153,7 @@ export async function readLedger(file: string, opts: ReadOptions = {}): Promise<
  * Move a torn tail (found by readLedger) to FILE.torn and truncate the file before it.
  * Refuses if the file changed since it was read.
  */
-export async function repairTail(file: string, contents: LedgerContents, lock: LedgerLock | undefined): Promise<{ tornFile: string; bytes: number }> {
+export async function repairTail(file: string, contents: LedgerContents, lock: LedgerLock | undefined, fs: WriteFs = nodeWriteFs): Promise<{ tornFile: string; bytes: number }> {
   const tail = contents.tail;
   if (!tail?.torn) throw new Error('repairTail: no torn tail');
   const fh = await open(file, 'r+');
@@ -151,10 +162,19 @@ export async function repairTail(file: string, contents: LedgerContents, lock: L
     const st = fstatSync(fd);
     if (st.size !== contents.size) throw new LockError(`${file} changed size (${contents.size} -> ${st.size}) since it was verified; not repaired`, 'ECOMPROMISED');
     const bytes = readBytes(fd, tail.start, st.size);
-    const tornFile = saveTorn(file, bytes);
+    let tornFile: string;
+    try {
+      tornFile = saveTorn(file, bytes, fs);
+    } catch (e) {
+      throw new LedgerWriteError(`${file}: could not save its torn final row to ${tornPath(file)} (${errText(e)}); not repaired, the ledger was not changed`, codeOf(e));
+    }
     lock?.holdOrThrow();
-    ftruncateSync(fd, tail.start);
-    fsyncSync(fd);
+    try {
+      fs.ftruncateSync(fd, tail.start);
+      fs.fsyncSync(fd);
+    } catch (e) {
+      throw new LedgerWriteError(`${file}: its torn final row was saved to ${tornFile}, but cutting it from the ledger failed (${errText(e)})`, codeOf(e));
+    }
     return { tornFile, bytes: bytes.length };
   } finally {
     await fh.close();

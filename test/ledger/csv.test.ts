@@ -3,7 +3,7 @@
 import t from 'tap';
 import { parse } from 'csv-parse/sync';
 import {
-  BoundaryScanner, RecordSplitter, encodeCell, headerLine, looksTorn, parseRecord, parseRecords, rowOf, stringifyRows,
+  BoundaryScanner, CellError, RecordSplitter, encodeCell, headerLine, looksTorn, parseRecord, parseRecords, rowOf, stringifyRows,
   type SplitRecord,
 } from '../../src/ledger/csv.js';
 
@@ -21,6 +21,13 @@ t.test('cells: strings as is, JSON numbers, true/false, empty for absent/null, J
   t.equal(encodeCell(['pinnacle', 'draftkings']), '["pinnacle","draftkings"]');
   t.equal(encodeCell({ a: 1, b: [2] }), '{"a":1,"b":[2]}');
   t.same(rowOf({ type: 'x', ts: 5, p: 0.5, gone: null }, ['ts', 'p', 'gone', 'absent']), ['5', '0.5', '', '']);
+});
+
+t.test('rowOf: a cell too deeply nested for JSON is a CellError naming its column', async (t) => {
+  let deep: unknown = [];
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  t.throws(() => rowOf({ ts: 1, note: deep }, ['ts', 'note']), new CellError('note', 'nested too deeply to write as JSON'));
+  t.throws(() => rowOf({ ts: 1, note: deep }, ['ts', 'note']), { message: 'column "note" cannot be encoded: nested too deeply to write as JSON' });
 });
 
 t.test('quoted fields with commas, quotes and newlines survive a round trip', async (t) => {
@@ -122,7 +129,7 @@ t.test('boundary scanner: incremental over any chunking, equals a byte-by-byte p
 });
 
 t.test('looksTorn: a prefix of one row is torn; a stray quote or too many fields is damage', async (t) => {
-  const tail = (text: string, inQuote: boolean) => ({ start: 0, bytes: text.length, line: 1, text, inQuote });
+  const tail = (text: string, inQuote: boolean) => ({ start: 0, bytes: Buffer.byteLength(text), line: 1, text, raw: Buffer.from(text), inQuote });
   t.same(looksTorn(tail('fill,17693,KX', false), 5), { torn: true });
   t.same(looksTorn(tail('fill,"a, b', true), 5), { torn: true });
   t.same(looksTorn(tail('fill,"say ""', true), 5), { torn: true }, 'cut inside an escaped quote');
@@ -130,4 +137,27 @@ t.test('looksTorn: a prefix of one row is torn; a stray quote or too many fields
   t.match(looksTorn(tail('a,b,c,d,e,f', false), 5), { torn: false, why: /6 fields/ });
   t.match(looksTorn(tail('3,"b"c\n5,6\n7,8', true), 5), { torn: false });
   t.match(looksTorn(tail('3,b"c', false), 5), { torn: false, why: /quote/i });
+});
+
+t.test('looksTorn: a quote that never closes is torn only if no whole row follows it and it does not end in a newline', async (t) => {
+  const tail = (text: string | Buffer, line = 1) => {
+    const raw = Buffer.from(text);
+    let q = false;
+    for (const b of raw) if (b === 0x22) q = !q;
+    return { start: 0, bytes: raw.length, line, text: raw.toString('utf8'), raw, inQuote: q };
+  };
+  // A stray quote, then rows some writer committed: never torn, and the first whole row is named.
+  t.match(looksTorn(tail('"unterminated,2\n3,c\n4,d\n', 7), 2), { torn: false, why: /line 8 .*whole row/ });
+  t.match(looksTorn(tail('"unterminated,2\n3,c\n4,d', 7), 2), { torn: false, why: /line 8 .*whole row/ }, 'even with a torn row last');
+  t.match(looksTorn(tail('1,"a\n2,"x,y"\n3,c\n'), 2), { torn: false }, 'rows after it that hold quoted cells');
+  t.match(looksTorn(tail('2,"b,c\n', 3), 2), { torn: false, why: /ends in a newline/ });
+  // What a killed writer leaves: the quoted cell's own lines are no row of the header's width.
+  t.same(looksTorn(tail('2,b,"multi\nline\ncut'), 3), { torn: true });
+  t.same(looksTorn(tail('"unterminated,2'), 2), { torn: true }, 'an unterminated quote on the last line, nothing after it');
+  // Encoding: a character cut short at the very end is what a cut write leaves; anything
+  // else that is not UTF-8, or a NUL byte (UTF-16), is not.
+  t.same(looksTorn(tail(Buffer.concat([Buffer.from('2,caf'), Buffer.from('€').subarray(0, 2)])), 3), { torn: true });
+  t.match(looksTorn(tail(Buffer.from([0x32, 0x2c, 0xff, 0x61])), 3), { torn: false, why: /not valid UTF-8/ });
+  t.match(looksTorn(tail(Buffer.from([0x32, 0x2c, 0x80])), 3), { torn: false, why: /not valid UTF-8/ });
+  t.match(looksTorn(tail(Buffer.from('ts,trade_id', 'utf16le')), 2), { torn: false, why: /NUL.*not UTF-8/ });
 });

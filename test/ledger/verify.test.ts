@@ -7,7 +7,7 @@ import { ledger, summaryOf, tmp } from './lib.js';
 
 const H = 'ts,trade_id,note\n';
 
-async function check(text: string, expect?: string[]) {
+async function check(text: string | Buffer, expect?: string[]) {
   const dir = tmp('verify');
   writeFileSync(`${dir}/f.csv`, text);
   return readLedger(`${dir}/f.csv`, expect ? { expect } : {});
@@ -113,4 +113,25 @@ t.test('verify: several files, --type, usage errors', async (t) => {
   t.equal((await ledger(['verify', '--columns', 'ts,trade_id,note', `${dir}/a.csv`])).code, 0);
   t.equal((await ledger(['verify', `${dir}/missing.csv`])).code, 2);
   t.equal((await ledger(['verify', '--type', 'fill', '--columns', 'a', `${dir}/a.csv`])).code, 2);
+});
+
+t.test('reader: a stray quote in a middle row with whole rows after it is damage, named by line', async (t) => {
+  // Line 4 opens a quote that never closes: a parity scan reads lines 4-6 as one quoted
+  // field running to the end of the file. Lines 5 and 6 are whole, committed rows.
+  const c = await check(`${H}1,a,b\n2,b,c\n"unterminated,2\n3,c,d\n4,d,e\n`);
+  t.equal(c.tail?.torn, false, 'not a torn row');
+  t.match(c.problems, [{ line: 4, kind: 'damage', reason: /line 5 .*whole row/ }]);
+  t.equal(c.rows, 2);
+  const d = await check(`${H}1,a,b\n"unterminated,2\n3,c,d\n4,d,e\n5,e,hal`);
+  t.match(d.problems, [{ line: 3, kind: 'damage', reason: /line 4 .*whole row/ }], 'a torn row after the whole rows changes nothing');
+  const e = await check(`${H}1,a,b\n2,"b,c\n`);
+  t.match(e.problems, [{ line: 3, kind: 'damage', reason: /ends in a newline/ }], 'a torn row never ends in a newline');
+  const f = await check(`${H}1,a,b\n2,b,"multi\nline\ncut`);
+  t.match(f.problems, [{ line: 3, kind: 'torn' }], 'a quoted cell of several lines, none of them a row, cut: torn');
+});
+
+t.test('a torn row cut inside a multi-byte character is still a torn row', async (t) => {
+  const c = await check(Buffer.concat([Buffer.from(`${H}1,a,b\n2,b,caf`), Buffer.from('é').subarray(0, 1)]));
+  t.same(c.problems.map((p) => [p.line, p.kind]), [[3, 'torn']]);
+  t.match(c.tail, { torn: true, bytes: 8 });
 });
