@@ -54,6 +54,7 @@ error (e.g. Shin on an under-round book).`,
   ],
   output: 'ndjson',
   input: true,
+  inputFiles: (_o, args) => args,
   options(cmd) {
     cmd.option('-m, --method <method>', `the method for every source (config devig.method): ${DEVIG_METHODS.join(', ')}`, (v: string) => {
       if (!(DEVIG_METHODS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${DEVIG_METHODS.join(', ')}`);

@@ -30,6 +30,7 @@ src/sim/boltodds.ts and examples/feeds/README.md.`,
     { cmd: 'sim boltodds --scenario s.ndjson --port 8765 --key demo --speed 0', what: 'Fixed port, a required key, every delay skipped.' },
   ],
   output: 'text',
+  inputFiles: (o) => [o.scenario],
   options(cmd) {
     cmd.requiredOption('--scenario <file>', 'NDJSON scenario to play');
     cmd.option('--port <n>', 'TCP port on 127.0.0.1 (0: any free port)', intOption(0, 65535), 0);

@@ -88,6 +88,7 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
     { cmd: "curl -s -XPOST localhost:8931/_sim/fault -d '{\"kind\":\"close-abrupt\"}'", what: 'Drop every client connection now (no close frame).' },
   ],
   output: 'ndjson',
+  inputFiles: (o) => [o.publicKey, o.scenario],
   options(cmd: Command) {
     cmd.option('--host <addr>', 'address to bind', '127.0.0.1');
     cmd.option('--port <n>', 'port to bind (0: any free port)', intOption(0, 65535), 0);

@@ -28,6 +28,7 @@ also written to stdout as {"type":"sim.request",...}.`,
     { cmd: 'sim oddsapi --scenario quota.ndjson --key demo --requests', what: 'Require a key and log every request, cost and remaining quota on stdout.' },
   ],
   output: 'text',
+  inputFiles: (o) => [o.scenario],
   options(cmd) {
     cmd.requiredOption('--scenario <file>', 'NDJSON scenario of responses');
     cmd.option('--port <n>', 'TCP port on 127.0.0.1 (0: any free port)', intOption(0, 65535), 0);

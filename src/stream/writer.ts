@@ -11,6 +11,11 @@ export interface LineWriterOptions {
   onClosed?: () => void;
   /** Called for any other write error (before the writer closes). */
   onError?: (err: Error) => void;
+  /**
+   * The run is stopping (a signal): producers waiting in ready() are let go at once, and
+   * ready() no longer waits, so a reader that stopped reading cannot hold the run.
+   */
+  signal?: AbortSignal;
 }
 
 export class LineWriter {
@@ -32,6 +37,12 @@ export class LineWriter {
       this.markClosed();
     });
     stream.on('drain', () => this.release());
+    opts.signal?.addEventListener('abort', () => this.release(), { once: true });
+  }
+
+  /** Bytes handed to the stream that it has not yet passed to the OS. */
+  get undelivered(): number {
+    return this.stream.writableLength;
   }
 
   /** True once the downstream reader has gone (EPIPE): further lines are discarded. */
@@ -81,7 +92,7 @@ export class LineWriter {
   /** Resolves when the downstream can take more (immediately if it can). */
   ready(): Promise<void> {
     this.flush();
-    if (!this.backpressured) return Promise.resolve();
+    if (!this.backpressured || this.opts.signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
