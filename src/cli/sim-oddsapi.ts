@@ -29,7 +29,7 @@ that the scenario's epoch (header "epoch") is now; --shift-to TIME moves it to T
   examples: [
     { cmd: 'sim oddsapi --scenario examples/feeds/oddsapi.scenario.ndjson --port 8766 &', what: 'Serve the demo scenario on a fixed port.' },
     { cmd: 'sim oddsapi --scenario quota.ndjson --key demo --requests', what: 'Require a key and log every request, cost and remaining quota on stdout.' },
-    { cmd: 'sim oddsapi --scenario examples/feeds/oddsapi.scenario.ndjson --shift-to 2026-03-01T23:59:00Z', what: 'The demo games moved to the evening of March 1 (the same times every run).' },
+    { cmd: 'sim oddsapi --scenario examples/feeds/oddsapi.scenario.ndjson --shift-to 2026-03-01T23:45:00Z', what: 'The demo games moved to the evening of March 1 (the same times every run).' },
   ],
   output: 'text',
   inputFiles: (o) => [o.scenario],

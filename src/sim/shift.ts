@@ -6,7 +6,7 @@
 // without one, the ts of its first record). The offset takes the epoch to the target,
 // rounded DOWN to whole minutes: BoltOdds' info.when has minute resolution, and a shifted
 // scenario never claims a time later than the target (odds last updated 48 s before the
-// scenario's moment are 48 s to 107 s old when it is played, never from the future).
+// scenario's moment are 48 s to 108 s old when it is played, never from the future).
 //
 // What moves: ISO instants (The Odds API's commence_time, last_update), BoltOdds' info.when
 // (US Eastern wall time) and the date/hour of its game label, Kalshi close times, and the

@@ -31,10 +31,10 @@ export const SCENARIO_GAMES: Game[] = [
 ];
 
 /**
- * The scenario's moment, shared with the feed scenarios of examples/feeds/: a minute before
+ * The scenario's moment, shared with the feed scenarios of examples/feeds/: a quarter of an hour before
  * the first game. --shift-to moves it (and so every absolute time) to the target.
  */
-export const SCENARIO_EPOCH = '2026-01-25T23:59:00Z';
+export const SCENARIO_EPOCH = '2026-01-25T23:45:00Z';
 
 /** 2026-01-26T00:00:00Z: 19:00 on the 25th in New York, tip-off time. */
 export const SCENARIO_T0 = Date.UTC(2026, 0, 26, 0, 0, 0);

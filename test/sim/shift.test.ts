@@ -18,7 +18,7 @@ import { startSim } from '../helpers/sim.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
-const EPOCH = Date.parse('2026-01-25T23:59:00Z');
+const EPOCH = Date.parse('2026-01-25T23:45:00Z');
 
 t.test('the offset is whole minutes and never takes the epoch past the target', async (t) => {
   t.equal(shiftOffset(EPOCH, EPOCH + 10 * DAY + 59_999), 10 * DAY);
@@ -107,10 +107,10 @@ t.test('the three demo scenarios, shifted to any target, agree on every game\'s 
 });
 
 t.test('sim oddsapi and sim kalshi --shift-to: the served times and tickers are the target\'s, not January\'s', async (t) => {
-  const target = '2026-12-08T04:15:00Z'; // 23:15 ET on Dec 7: the 7 and 7:30 PM games fall on the 7th, the 8 PM game at 00:16 ET on the 8th
+  const target = '2026-12-08T04:15:00Z'; // 23:15 ET on Dec 7: the 7 PM game starts at 23:30 ET, the 7:30 and 8 PM games at 00:00 and 00:30 ET on the 8th
   const s = await startSim(['oddsapi', '--scenario', 'examples/feeds/oddsapi.scenario.ndjson', '--shift-to', target]);
   const body = await (await fetch(`${s.url}/v4/sports/basketball_nba/odds?regions=us&apiKey=k`)).json() as Array<{ home_team: string; commence_time: string }>;
-  t.same(body.map((e) => [e.home_team, e.commence_time]), [['Boston Celtics', '2026-12-08T04:46:00Z'], ['Memphis Grizzlies', '2026-12-08T05:16:00Z']]);
+  t.same(body.map((e) => [e.home_team, e.commence_time]), [['Boston Celtics', '2026-12-08T05:00:00Z'], ['Memphis Grizzlies', '2026-12-08T05:30:00Z']]);
   const so = await s.stop();
   t.match(so.logs.find((l) => l.msg === 'scenario shifted'), { to: '2026-12-08T04:15:00.000Z' });
 
@@ -121,9 +121,9 @@ t.test('sim oddsapi and sim kalshi --shift-to: the served times and tickers are 
   const l = await p.waitFor((r) => r.type === 'sim.listening', 20_000, 'sim.listening');
   const state = (await (await fetch(`${String(l.admin_url)}/state`)).json()) as { markets: Record<string, unknown> };
   t.same(Object.keys(state.markets).sort(), [
-    'KXNBAGAME-26DEC07LALBOS-BOS', 'KXNBAGAME-26DEC07LALBOS-LAL', 'KXNBAGAME-26DEC08DENMEM-DEN', 'KXNBAGAME-26DEC08DENMEM-MEM',
+    'KXNBAGAME-26DEC08DENMEM-DEN', 'KXNBAGAME-26DEC08DENMEM-MEM', 'KXNBAGAME-26DEC08LALBOS-BOS', 'KXNBAGAME-26DEC08LALBOS-LAL',
     'KXNHLGAME-26DEC07TORNYR-NYR', 'KXNHLGAME-26DEC07TORNYR-TOR',
-  ], 'each ticker carries its game\'s shifted Eastern date (DEN@MEM starts at 00:16 ET on the 8th)');
+  ], 'each ticker carries its game\'s shifted Eastern date (the NHL game on the 7th, the NBA games after midnight)');
   t.equal((await p.stop()).code, 0);
 
   const both = await run('sim', ['oddsapi', '--scenario', 'examples/feeds/oddsapi.scenario.ndjson', '--shift-to-now', '--shift-to', target]);
