@@ -3,7 +3,7 @@
 // (never a stack trace), and a stop request is obeyed even when stdout is not read.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { ROOT, ndjson, run, summary } from '../helpers/run.js';
+import { ROOT, ndjson, run } from '../helpers/run.js';
 import { VALID } from '../fixtures/records.js';
 
 const input = ndjson([VALID['odds.line'], VALID['result'], VALID['kalshi.book']]);
