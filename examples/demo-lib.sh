@@ -15,6 +15,17 @@ listening() {
   return 1
 }
 
+# await_records FILE TYPE N: wait (up to 2 minutes) until FILE holds N records of TYPE.
+await_records() {
+  local file=$1 type=$2 n=$3 i
+  for i in $(seq 1 1200); do
+    [ "$(grep -c "\"type\":\"$type\"" "$file" 2>/dev/null || true)" -ge "$n" ] && return 0
+    sleep 0.1
+  done
+  echo "no $n $type records in $file after 2 minutes" >&2
+  return 1
+}
+
 # kalshi_keys DIR: a throwaway RSA key pair for the Kalshi simulator (private key 0600).
 kalshi_keys() {
   node -e '

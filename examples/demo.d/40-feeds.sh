@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stage 40: both sportsbook feeds against their loopback simulators on the bundled
-# scenario (three games of 2026-01-25, three books). Writes to $OUT:
+# scenario (three games of 2026-01-25, three books), moved to tonight (--shift-to-now:
+# the games start in the next hour). Writes to $OUT:
 #   boltodds.ndjson         feed-boltodds records (odds.line, oracle.status)
 #   boltodds.raw.ndjson     every raw frame with its receive time (--raw)
 #   boltodds.replay.ndjson  the same records again, offline, from the recording
@@ -15,7 +16,7 @@ key=demo-key-not-a-secret
 # BoltOdds: the simulator plays the scenario once (one-sided updates, a stale leg, a
 # suspended side that expires, bad frames, a disconnect) and exits; the feed reconnects,
 # rebuilds, and is stopped with SIGTERM (flush, exit 0).
-sim boltodds --scenario "$EXAMPLES/feeds/boltodds.scenario.ndjson" --key "$key" --exit-when-done \
+sim boltodds --scenario "$EXAMPLES/feeds/boltodds.scenario.ndjson" --key "$key" --exit-when-done --shift-to-now \
   > "$OUT/sim-boltodds.out" 2> "$OUT/sim-boltodds.log" &
 sim_pid=$!
 url=$(listening "$OUT/sim-boltodds.out" url)
@@ -38,7 +39,7 @@ fi
 
 # The Odds API: one poll of each sport (the NHL call answers 503 once and is retried) and
 # the results of the completed games.
-sim oddsapi --scenario "$EXAMPLES/feeds/oddsapi.scenario.ndjson" --key "$key" --requests \
+sim oddsapi --scenario "$EXAMPLES/feeds/oddsapi.scenario.ndjson" --key "$key" --requests --shift-to-now \
   > "$OUT/sim-oddsapi.out" 2> "$OUT/sim-oddsapi.log" &
 sim_pid=$!
 url=$(listening "$OUT/sim-oddsapi.out" url)
@@ -48,7 +49,7 @@ wait "$sim_pid"
 
 # A spent quota: 401 OUT_OF_USAGE_CREDITS -> oracle.status unavailable (quota), one
 # critical log line, no odds, exit status 1.
-sim oddsapi --scenario "$EXAMPLES/feeds/oddsapi-quota.scenario.ndjson" --key "$key" \
+sim oddsapi --scenario "$EXAMPLES/feeds/oddsapi-quota.scenario.ndjson" --key "$key" --shift-to-now \
   > "$OUT/sim-oddsapi-quota.out" 2> "$OUT/sim-oddsapi-quota.log" &
 sim_pid=$!
 url=$(listening "$OUT/sim-oddsapi-quota.out" url)

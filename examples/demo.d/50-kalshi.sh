@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Kalshi: the loopback exchange (sim kalshi) serves the bundled scenario, three games of
-# 2026-01-25 (NBA Denver at Memphis, Lakers at Boston; NHL Toronto at NY Rangers), ten
-# times faster than recorded; feed-kalshi discovers the open markets over signed REST,
+# 2026-01-25 (NBA Denver at Memphis, Lakers at Boston; NHL Toronto at NY Rangers), moved
+# to tonight (--shift-to-now re-dates the tickers from the games' starts), ten times
+# faster than recorded; feed-kalshi discovers the open markets over signed REST,
 # keeps their books over one WebSocket and records everything to $OUT/kalshi.ndjson.
 # A throwaway RSA key pair is made for the run (the simulator checks every signature).
 set -euo pipefail
@@ -18,7 +19,7 @@ kalshi_keys "$keys"
 
 # The simulator prints its URLs as the record after the run manifest.
 sim kalshi --public-key "$keys/kalshi.pub.pem" --key-id demo-key \
-  --scenario "$EXAMPLES/kalshi/scenario.ndjson" --speed 10 \
+  --scenario "$EXAMPLES/kalshi/scenario.ndjson" --speed 10 --shift-to-now \
   > "$OUT/kalshi-sim.ndjson" 2> "$OUT/kalshi-sim.log" &
 sim_pid=$!
 ws_url=$(listening "$OUT/kalshi-sim.ndjson" ws_url)

@@ -25,32 +25,37 @@ cleanup() {
 trap cleanup EXIT
 kalshi_keys "$tmp"
 
-# The three loopback services. BoltOdds plays its scenario once and exits; the others serve
-# until stopped.
-sim kalshi --public-key "$tmp/kalshi.pub.pem" --key-id demo-key --scenario "$EXAMPLES/kalshi/scenario.ndjson" --speed 10 \
+# The three loopback services. The scenarios (three games of 2026-01-25, epoch a quarter of
+# an hour before the first one) are moved to now, all three by the same offset: one target
+# time, taken once, so the session is tonight's games and every source agrees on them
+# (--shift-to-now in each simulator could differ by a minute if they started either side
+# of one).
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sim kalshi --public-key "$tmp/kalshi.pub.pem" --key-id demo-key --scenario "$EXAMPLES/kalshi/scenario.ndjson" --speed 2 --shift-to "$now" \
   > "$S/sim-kalshi.ndjson" 2> "$S/sim-kalshi.log" &
 pids+=($!)
-sim oddsapi --scenario "$EXAMPLES/feeds/oddsapi.scenario.ndjson" --key "$key" \
-  > "$S/sim-oddsapi.ndjson" 2> "$S/sim-oddsapi.log" &
-pids+=($!)
-sim boltodds --scenario "$EXAMPLES/feeds/boltodds.scenario.ndjson" --key "$key" --exit-when-done \
-  > "$S/sim-boltodds.ndjson" 2> "$S/sim-boltodds.log" &
-bolt_sim=$!
 ws_url=$(listening "$S/sim-kalshi.ndjson" ws_url)
 rest_url=$(listening "$S/sim-kalshi.ndjson" rest_url)
+
+# Exchange first: one persistent WebSocket for the whole session, live (its first book
+# recorded) before the sportsbooks are read, so every fair price has a book to be set beside.
+KALSHI_API_KEY_ID=demo-key KALSHI_PRIVATE_KEY_PATH="$tmp/kalshi.key.pem" \
+  feed-kalshi --config "$CONFIG" --profile shadow-experiment --run-dir "$S/run-exchange" \
+  --url "$ws_url" --rest-url "$rest_url" --series KXNBAGAME,KXNHLGAME --depth 5 \
+  > "$S/kalshi.ndjson" 2> "$S/feed-kalshi.log" &
+kalshi_feed=$!
+pids+=("$kalshi_feed")
+await_records "$S/kalshi.ndjson" kalshi.book 1
+
+# The sportsbooks. BoltOdds plays its scenario once and exits; The Odds API serves until stopped.
+sim oddsapi --scenario "$EXAMPLES/feeds/oddsapi.scenario.ndjson" --key "$key" --shift-to "$now" \
+  > "$S/sim-oddsapi.ndjson" 2> "$S/sim-oddsapi.log" &
+pids+=($!)
+sim boltodds --scenario "$EXAMPLES/feeds/boltodds.scenario.ndjson" --key "$key" --exit-when-done --shift-to "$now" \
+  > "$S/sim-boltodds.ndjson" 2> "$S/sim-boltodds.log" &
+bolt_sim=$!
 odds_url=$(listening "$S/sim-oddsapi.ndjson" url)
 bolt_url=$(listening "$S/sim-boltodds.ndjson" url)
-
-# Exchange: one persistent WebSocket for the whole run; stopped with SIGTERM after 15 s.
-(
-  status=0
-  KALSHI_API_KEY_ID=demo-key KALSHI_PRIVATE_KEY_PATH="$tmp/kalshi.key.pem" \
-    timeout -s TERM 15 feed-kalshi --config "$CONFIG" --profile shadow-experiment --run-dir "$S/run-exchange" \
-    --url "$ws_url" --rest-url "$rest_url" --series KXNBAGAME,KXNHLGAME --depth 5 \
-    > "$S/kalshi.ndjson" 2> "$S/feed-kalshi.log" || status=$?
-  [ "$status" = 0 ] || [ "$status" = 124 ]
-) &
-kalshi_job=$!
 
 # Experiment: BoltOdds into a FIFO; tee keeps the raw feed; arbitrate and devig price it.
 exp=(--config "$CONFIG" --profile shadow-experiment --run-dir "$S/run-experiment")
@@ -76,7 +81,12 @@ wait "$bolt_sim"
 kill -TERM "$bolt_feed"
 wait "$bolt_feed"
 wait "$exp_pipeline"
-wait "$kalshi_job"
+
+# The exchange runs on to the scenario's end (every market determined), then SIGTERM: it
+# closes the socket, flushes and exits 0.
+await_records "$S/kalshi.ndjson" kalshi.result 6
+kill -TERM "$kalshi_feed"
+wait "$kalshi_feed"
 
 # One session file, ordered by receipt time (a stage stamps its decisions with its own
 # clock while passing on records received a moment earlier: --slack 1000 reorders them);

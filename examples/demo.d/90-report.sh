@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stage 90: the demo's report, out/demo/REPORT.md, from the records the stages wrote:
 # what ran (manifests, profiles, config fingerprints), each game as the shadow session saw
-# it (the experiment's and the control's fair probability beside Kalshi's market and the
-# result), the sources' availability incidents, and the calibration of each de-vig method
+# it (each path's fair probability beside the Kalshi book in force at the same moment, both
+# times, the edge, and the results), the sources' availability incidents, and the calibration of each de-vig method
 # on the NBA history.
 set -euo pipefail
 node - "$OUT" > "$OUT/REPORT.md" <<'EOF'
@@ -36,33 +36,56 @@ say();
 say('Each path froze its manifests and resolved config, read-only, in `out/demo/shadow/run-<path>/`.');
 say();
 
-// Per game: the last fair p_home of each path, Kalshi's last two-sided book on the home
-// team's market, and the result.
+// Per game and path: the path's last fair p_home, beside the Kalshi book of the home
+// team's market in force at the same moment (the last one received at or before it), with
+// both times, the game's start and the edge. Receipt times throughout (recv_ts, else ts):
+// the session as it saw it.
+const at = (r) => r.recv_ts ?? r.ts;
+const hms = (ms) => new Date(ms).toISOString().slice(11, 19);
+const pts = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}`;
 const games = new Map();
-const game = (e) => games.get(e) ?? games.set(e, {}).get(e);
-const homeTicker = new Map();
-const book = new Map();
+const game = (e) => games.get(e) ?? games.set(e, { paths: {} }).get(e);
+const books = new Map(); // ticker -> two-sided books in receipt order
 const kalshiResult = new Map();
 for (const r of session) {
-  if (r.type === 'oracle.prob') game(r.event)[r.source === 'boltodds' ? 'exp' : 'ctl'] = r;
+  if (r.type === 'oracle.prob') { const g = game(r.event); g.paths[r.source === 'boltodds' ? 'experiment' : 'control'] = r; g.start = r.commence_ts; }
   else if (r.type === 'result') game(r.event).result = r.winner;
-  else if (r.type === 'market.link' && r.side === 'home') { homeTicker.set(r.ticker, r.event); game(r.event).ticker = r.ticker; }
-  else if (r.type === 'kalshi.book' && r.bids.length && r.asks.length && !book.has(r.ticker)) book.set(r.ticker, r);
+  else if (r.type === 'market.link' && r.side === 'home') game(r.event).ticker = r.ticker;
+  else if (r.type === 'kalshi.book' && r.bids.length && r.asks.length) (books.get(r.ticker) ?? books.set(r.ticker, []).get(r.ticker)).push(r);
   else if (r.type === 'kalshi.result') kalshiResult.set(r.ticker, r.result);
 }
+/** The moment to compare at: the fair price's time, or (no book yet) the first book after it, when the price is still the path's latest. */
+const compare = (g, prob) => {
+  const list = (g.ticker && books.get(g.ticker)) || [];
+  let book;
+  for (const b of list) { if (at(b) <= at(prob)) book = b; else break; }
+  if (!book) book = list.find((b) => at(b) > at(prob)); // the price stays in force until the path's next one: it has none
+  return { book, moment: book ? Math.max(at(prob), at(book)) : at(prob) };
+};
+const day = session.find((r) => r.type === 'oracle.prob');
 say('## The games, as the shadow session saw them');
 say();
-say('Fair probability of a home win: the experiment (BoltOdds, arbitrated, Shin) and the control');
-say('(The Odds API, proportional), beside the first two-sided Kalshi book of the home team\'s');
-say('market (pregame YES bid x ask), the result The Odds API reported, and Kalshi\'s determination.');
+say('Each path\'s last fair probability of a home win (the experiment: BoltOdds, arbitrated, Shin; the');
+say('control: The Odds API, proportional) beside the Kalshi book of the home team\'s market in force at the');
+say('same moment, with the time of each (UTC' + (day ? `, ${new Date(at(day)).toISOString().slice(0, 10)}` : '') + '), the game\'s start, and the edge before fees in');
+say('percentage points: buying YES at the ask (p − ask) / selling YES at the bid (bid − p). Then the result');
+say('The Odds API reported and Kalshi\'s determination. The Kalshi scenario compresses a game into two minutes');
+say('of books that run towards the result (played at half speed), so the later a book in the session, the');
+say('nearer it is to the result: the times say which.');
 say();
-say('| game | experiment p(home) | control p(home) | Kalshi home YES, pregame | result | Kalshi home market |');
-say('|---|---:|---:|---|---|---|');
+say('| game | starts | path | fair p(home) | at | Kalshi home YES bid x ask | at | pregame | edge buy / sell | result | Kalshi |');
+say('|---|---|---|---:|---|---|---|---|---:|---|---|');
 for (const [event, g] of [...games].sort()) {
-  const b = g.ticker ? book.get(g.ticker) : undefined;
-  const k = b ? `${b.bids[0][0].toFixed(2)} x ${b.asks[0][0].toFixed(2)}` : '-';
   const settled = g.ticker && kalshiResult.has(g.ticker) ? kalshiResult.get(g.ticker) : '-';
-  say(`| ${event} | ${pct(g.exp?.p_home)} | ${pct(g.ctl?.p_home)} | ${k} | ${g.result ?? '-'} | ${settled} |`);
+  for (const path of ['experiment', 'control']) {
+    const p = g.paths[path];
+    if (!p) continue;
+    const { book, moment } = compare(g, p);
+    const k = book ? `${book.bids[0][0].toFixed(2)} x ${book.asks[0][0].toFixed(2)}` : 'no book';
+    const edge = book ? `${pts(p.p_home - book.asks[0][0])} / ${pts(book.bids[0][0] - p.p_home)}` : '-';
+    const pre = moment < p.commence_ts ? `yes (${Math.round((p.commence_ts - moment) / 60000)} min to go)` : 'no: in play';
+    say(`| ${event} | ${hms(p.commence_ts)} | ${path} | ${pct(p.p_home)} | ${hms(at(p))} | ${k} | ${book ? hms(at(book)) : '-'} | ${pre} | ${edge} | ${g.result ?? '-'} | ${settled} |`);
+  }
 }
 say();
 say('(No orders: the quote manager is the next roadmap item. This is what it would read.)');
@@ -111,4 +134,4 @@ say('- `out/demo/shadow/session.ndjson`: the whole shadow session in receipt ord
 process.stdout.write(lines.join('\n') + '\n');
 EOF
 echo "report: out/demo/REPORT.md"
-sed -n '/## The games/,/## Availability/p' "$OUT/REPORT.md" | sed -n '6,12p'
+sed -n '/^| game | starts/,/^$/p' "$OUT/REPORT.md"

@@ -76,6 +76,7 @@ does not depend on the order in which the books' updates arrived, ties in ts inc
   ],
   output: 'ndjson',
   input: true,
+  inputFiles: (_o, args) => args,
   options(cmd) {
     cmd.option('--policy <policy>', `${ARBITRATE_POLICIES.join(' | ')} (config arbitrate.policy; default primary-fallback)`, (v: string) => {
       if (!(ARBITRATE_POLICIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${ARBITRATE_POLICIES.join(', ')}`);

@@ -54,6 +54,7 @@ Kelly on a path without one (exit 3).`,
   ],
   output: 'ndjson',
   input: true,
+  inputFiles: (_o, args) => args,
   options(cmd) {
     cmd.addOption(new Option('--at <when>', 'close: last probability at or before commence_ts per game and path; all: every probability (config calibrate.at)').choices(['close', 'all']));
     cmd.option('--bins <n>', 'uniform reliability bins for the table, ECE and MCE (config calibrate.bins, default 10)', intOption(2, 100));

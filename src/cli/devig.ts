@@ -46,7 +46,7 @@ already fails its schema (reason schema) and is not passed through.
 odds, the overround, and every method's p_home, p_away and parameter side by side, or its
 error (e.g. Shin on an under-round book).`,
   examples: [
-    { cmd: 'feed-boltodds | arbitrate | devig --method shin | quote --shadow', what: 'Fair probabilities from the arbitrated line, by Shin\'s method.' },
+    { cmd: 'feed-boltodds | arbitrate | devig --method shin > fair.ndjson', what: 'Fair probabilities from the arbitrated line, by Shin\'s method (what the quote manager, not built yet, will read).' },
     { cmd: 'devig --method proportional lines.ndjson | ndcat', what: 'De-vig every book\'s line of a recorded file proportionally.' },
     { cmd: 'devig --config chimera.config.json < lines.ndjson', what: 'Method per source from the config, e.g. "devig": {"method": {"boltodds": "shin", "oddsapi": "proportional"}}.' },
     { cmd: 'devig --compare lines.ndjson > compare.ndjson', what: 'Every method side by side on each line, to compare them on the same data.' },
@@ -54,6 +54,7 @@ error (e.g. Shin on an under-round book).`,
   ],
   output: 'ndjson',
   input: true,
+  inputFiles: (_o, args) => args,
   options(cmd) {
     cmd.option('-m, --method <method>', `the method for every source (config devig.method): ${DEVIG_METHODS.join(', ')}`, (v: string) => {
       if (!(DEVIG_METHODS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${DEVIG_METHODS.join(', ')}`);

@@ -75,6 +75,7 @@ record come out as in the live run; it uses the current config and flags and war
 they differ from the recorded settings.`,
   },
   replays: (o) => o.fromRaw !== undefined,
+  inputFiles: (o) => [o.fromRaw],
   options(cmd) {
     cmd.option('--url <url>', 'WebSocket URL of the stream (config boltodds.url)');
     cmd.option('--side-staleness-ms <n>', 'a side older than this makes a stale leg (config boltodds.side_staleness_ms)', intOption(1));

@@ -56,7 +56,7 @@ closes the socket, flushes, and exits 0.`,
   examples: [
     { cmd: 'feed-kalshi --series KXNBAGAME,KXNHLGAME > kalshi.ndjson', what: 'Follow every open NBA and NHL game-winner market; record books, trades, results and status.' },
     { cmd: 'feed-kalshi --tickers KXNBAGAME-26JAN25DENMEM-DEN,KXNBAGAME-26JAN25DENMEM-MEM --no-rest --depth 3', what: 'Two markets over the WebSocket alone, three levels a side.' },
-    { cmd: 'feed-kalshi --demo --series KXNBAGAME --private | tee kalshi.ndjson | quote --shadow', what: 'Against the demo exchange, with our own fills and order updates.' },
+    { cmd: 'feed-kalshi --demo --series KXNBAGAME --private > kalshi.ndjson', what: 'Against the demo exchange, with our own fills and order updates (for the quote manager, not built yet).' },
     { cmd: "sim kalshi --public-key pub.pem | head -2 > sim.ndjson; feed-kalshi --url ws://127.0.0.1:PORT/trade-api/ws/v2 --rest-url http://127.0.0.1:PORT/trade-api/v2 --series KXNBAGAME", what: 'Against the loopback simulator (sim kalshi prints its URLs).' },
     { cmd: "feed-kalshi --series KXNBAGAME | ndcat --validate | grep '\"kalshi.status\"'", what: 'Watch the connection state and per-market freshness.' },
   ],

@@ -41,6 +41,7 @@ first. Diagnostics name file:line; the exit summary counts every kind.`,
     { cmd: 'import-history nba games.csv | ndcat --validate > /dev/null', what: 'Import and check every record against its schema.' },
   ],
   output: 'ndjson',
+  inputFiles: (_o, args) => [args[1]],
   async run(ctx) {
     const [sportArg, file] = ctx.args as [string, string];
     const sp = sportSchema.safeParse(sportArg);

@@ -3,7 +3,7 @@
 // flags, the run manifest as the first record, the stderr logger, metrics, signals,
 // EPIPE, the exit summary and exit codes. A command file supplies a CommandSpec and
 // nothing else of this.
-import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { accessSync, constants as fsConstants, createWriteStream, mkdirSync, openSync, statSync, type WriteStream } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ReplayClock, SystemClock, type Clock } from '../clock/clock.js';
 import { ConfigError, fingerprint as configFingerprint, loadConfig, type LoadedConfig, type Plain } from '../config/load.js';
@@ -111,6 +111,11 @@ export interface CommandSpec<O extends object = Record<string, unknown>> {
    * times, as --replay does for input commands, so logs and records are deterministic.
    */
   replays?(opts: O & CommonOptions): boolean;
+  /**
+   * The files this run will read (from its options and arguments; `-` is stdin). Each is
+   * checked before any output: a missing or unreadable one is a usage error (exit 2).
+   */
+  inputFiles?(opts: O & CommonOptions, args: string[]): Array<string | undefined>;
   /** Secrets this command reads (documented under ENVIRONMENT). */
   secrets?: SecretName[];
   /** Extra man-page sections, e.g. { 'FILES': '...' }. */
@@ -402,6 +407,9 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
     return EXIT.USAGE;
   }
   const config = loaded.config;
+  // A replay's clock has no time until its first record: lines logged before then wait
+  // for it (they are stamped with the first record's time, not 0).
+  if (replayClock) log.deferUntilTimed(() => replayClock.anchoredAt);
   log.setLevel(config.log.level);
   log.setThrottle(config.log.throttle_ms);
   forEachString(config, (path, v) => {
@@ -418,11 +426,13 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   // an I/O error) loses output and ends the run with exit 1.
   let ioFailed = false;
   const ioError = (what: string) => (err: Error): void => {
-    if (!ioFailed) log.error(`cannot write ${what}: output is lost from here`, { err });
+    // A full disk or an I/O error is expected: its message, not a stack trace.
+    if (!ioFailed) log.error(`cannot write ${what}: output is lost from here`, isSystemError(err) ? { code: err.code, detail: err.message } : { err });
     ioFailed = true;
     if (!controller.signal.aborted) controller.abort('output-error');
   };
   const writer = new LineWriter(process.stdout, {
+    signal: controller.signal,
     onClosed: () => {
       if (!controller.signal.aborted) controller.abort('epipe');
     },
@@ -474,6 +484,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
     signals++;
     if (signals > 1) {
       log.warn('second signal: exiting now', { signal: sig });
+      log.writeDeferred(clock.now());
       process.exit(sig === 'SIGINT' ? 130 : 143);
     }
     log.info('stopping', { signal: sig });
@@ -494,15 +505,18 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
       clock.unref?.(metricsTimer);
     }
     if (opts.reject) rejectFile = openAppend(opts.reject, '--reject', ioError('the reject file'));
+    // Everything the user named is checked before the first byte of output: a missing
+    // input or a used run dir is a usage error (exit 2), not a manifest and then a failure.
+    for (const f of spec.inputFiles?.(opts as never, args) ?? []) if (f !== undefined) checkReadable(f);
+    if (opts.runDir) {
+      // Under --replay the manifest time is the first record's; freeze it at exit then
+      // (a used or unwritable run dir is refused now, not after the work).
+      prepareRunDir(opts.runDir, full);
+      if (!replayClock) runDirIo(opts.runDir, () => writeRunDir(opts.runDir!, makeManifest(), config, redactor));
+    }
     if (output === 'ndjson') {
       if (replayClock) out.setPreamble(makeManifest); // stamped with the first record's time
       else out.record(makeManifest());
-    }
-    if (opts.runDir) {
-      // Under --replay the manifest time is the first record's; freeze it at exit then
-      // (a used run dir is refused now, not after the work).
-      if (!replayClock) writeRunDir(opts.runDir, makeManifest(), config, redactor);
-      else checkRunDir(opts.runDir, full);
     }
     // A text command logs its manifest; under --replay once the first record gives the time.
     if (output !== 'ndjson' && !replayClock) log.info('run', { manifest: makeManifest() });
@@ -558,10 +572,23 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   // --- shutdown: every output flushed, then the summary
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  // A replay that never saw a timed record has no record time: it takes the wall time of
+  // its end, so its manifest and log lines say when it ran rather than 1970.
+  if (replayClock) {
+    if (!replayClock.isAnchored) replayClock.advanceTo(systemClock.now());
+    log.writeDeferred(replayClock.anchoredAt!);
+  }
   try {
     if (output === 'ndjson' && code !== EXIT.USAGE) out.start(); // an empty run still says what ran
-    await writer.close();
-    if (opts.runDir && replayClock && code !== EXIT.USAGE) writeRunDir(opts.runDir, makeManifest(), config, redactor);
+    if (signals === 0) await writer.close();
+    else if (!(await drainedWithin(writer.close(), STOP_GRACE_MS, systemClock))) {
+      // Stopped by a signal while the reader of stdout is not reading: what it has taken is
+      // delivered; the rest cannot be, and waiting for it would ignore the signal.
+      summary.undelivered_bytes = writer.undelivered;
+      log.error('stopped with output the reader of stdout did not take: it is lost (the last line may be cut)', { undelivered_bytes: writer.undelivered, waited_ms: STOP_GRACE_MS });
+      if (code === EXIT.OK) code = EXIT.RUNTIME;
+    }
+    if (opts.runDir && replayClock && code !== EXIT.USAGE) runDirIo(opts.runDir, () => writeRunDir(opts.runDir!, makeManifest(), config, redactor));
   } catch (e) {
     code = code || exitCodeOf(e, log);
   }
@@ -591,6 +618,18 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   return code;
 }
 
+/** After a signal, how long stdout may take to drain before the run ends without it. */
+const STOP_GRACE_MS = 2000;
+
+/** True when `closing` resolves within `ms` of wall time. */
+async function drainedWithin(closing: Promise<void>, ms: number, clock: Clock): Promise<boolean> {
+  let timer: ReturnType<Clock['setTimeout']> | undefined;
+  const late = new Promise<boolean>((resolve) => { timer = clock.setTimeout(() => resolve(false), ms); });
+  const ok = await Promise.race([closing.then(() => true), late]);
+  clock.clear(timer);
+  return ok;
+}
+
 function exitCodeOf(e: unknown, log: Logger): number {
   if (e instanceof StrictModeError) {
     log.error('bad input line (--strict)', { src: e.where, reason: e.reason, detail: e.detail });
@@ -604,15 +643,63 @@ function exitCodeOf(e: unknown, log: Logger): number {
     log.critical(e.message, { reason: 'refused' });
     return EXIT.REFUSED;
   }
+  if (isSystemError(e)) {
+    // An expected failure of the system (no such file, read-only directory, full disk):
+    // the message says it all; a stack trace would only hide it.
+    log.error(e.message, { reason: 'io', code: e.code });
+    return EXIT.RUNTIME;
+  }
   log.error('failed', { err: e });
   return EXIT.RUNTIME;
 }
 
+/** A Node system error (ENOENT, EACCES, EROFS, ENOSPC...): an errno code and the call that failed. */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: string } {
+  const x = e as NodeJS.ErrnoException | undefined;
+  return e instanceof Error && typeof x?.code === 'string' && /^E[A-Z0-9]+$/.test(x.code) && typeof x.syscall === 'string';
+}
+
+/** An input file the user named must exist and be readable (`-` is stdin). */
+export function checkReadable(file: string): void {
+  if (file === '-') return;
+  let why: string | undefined;
+  try {
+    if (statSync(file).isDirectory()) why = 'is a directory';
+    else accessSync(file, fsConstants.R_OK);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
+  }
+  if (why !== undefined) throw new UsageError(`${file}: cannot read: ${why}`);
+}
+
+/** --run-dir: created if missing, writable, not used by an earlier run of this command. */
+function prepareRunDir(dir: string, cmd: string): void {
+  runDirIo(dir, () => {
+    mkdirSync(dir, { recursive: true });
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR', syscall: 'stat' });
+    accessSync(dir, fsConstants.W_OK);
+  });
+  checkRunDir(dir, cmd);
+}
+
+/** A run dir that cannot be written (read-only, full, not a directory) is a usage error. */
+function runDirIo(dir: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (isSystemError(e)) throw new UsageError(`--run-dir ${dir}: cannot write: ${e.code === 'ENOTDIR' ? 'not a directory' : e.message}`);
+    throw e;
+  }
+}
+
 async function endStream(s: WriteStream | undefined): Promise<void> {
   if (!s || s.destroyed) return;
+  // 'close' comes after the last write succeeded or failed (end()'s callback can come
+  // before a write's error, and the lost lines would go unreported).
   await new Promise<void>((resolve) => {
-    s.once('error', () => resolve()); // already reported by its error handler
-    s.end(() => resolve());
+    s.once('close', () => resolve());
+    s.end();
   });
 }
 

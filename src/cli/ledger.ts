@@ -79,7 +79,7 @@ not passed on); the rest of its batch is ledgered.
 With --per-process the ledger is FILE.<host>.<pid>.csv, this process's own: no lock,
 same header, batch and fsync rules. Merge such files with ledger rollup.`,
   examples: [
-    { cmd: 'quote --shadow < day.ndjson | ledger append fills.csv --type fill | report', what: 'Ledger the fills of a shadow run; every record flows on to report once its row is on disk.' },
+    { cmd: 'feed-kalshi --series KXNBAGAME,KXNHLGAME --private | ledger append fills.csv --type kalshi.fill > session.ndjson', what: 'Ledger our own Kalshi fills as they come; every record reaches session.ndjson once its row is on disk.' },
     { cmd: 'ledger append orders.csv --type order --columns ts,client_order_id,status,price,count < run.ndjson > /dev/null', what: 'Ledger five columns of each order record.' },
     { cmd: 'ledger append fills.csv --per-process < part3.ndjson', what: 'Write fills.<host>.<pid>.csv without a lock (one file per writer); merge later with ledger rollup.' },
   ],
@@ -415,7 +415,7 @@ append to one ledger at once; every row is whole, the header is written exactly 
 and a row is on disk (fsynced) before its record is passed on. ledger append writes,
 ledger verify checks and repairs a torn tail, ledger rollup merges per-process files.`,
   examples: [
-    { cmd: 'quote --shadow < day.ndjson | ledger append fills.csv --type fill > committed.ndjson', what: 'Ledger the fills; committed.ndjson lists every record once its row is on disk.' },
+    { cmd: 'devig --method shin < lines.ndjson | ledger append fair.csv --type oracle.prob > committed.ndjson', what: 'Ledger every fair probability; committed.ndjson lists every record once its row is on disk.' },
     { cmd: 'ledger verify --repair fills.csv', what: 'After a crash: move a torn final row to fills.csv.torn, then check the ledger.' },
     { cmd: 'ledger rollup fills.*.csv > fills.csv', what: 'Merge per-process ledgers (append --per-process) into one.' },
   ],

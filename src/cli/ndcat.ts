@@ -2,10 +2,12 @@
 // verbatim; lines that are not records are reported and counted (with --validate, lines
 // that fail their schema too). --merge is the replay merge: stable by (ts, file, line),
 // and an input that goes back in time stops the run with its source:line.
+import { epochMs } from '../schema/common.js';
 import type { RecordType } from '../schema/records.js';
 import { iterateLines, sourceName } from '../stream/reader.js';
 import { mergeByTime, reorder, UnsortedInputError, type Timed } from '../stream/merge.js';
 import { EXIT, UsageError, intOption, runCommand, type CommandSpec } from './kit.js';
+import { checkedExit } from './validate.js';
 
 interface Opts {
   merge?: boolean;
@@ -29,7 +31,10 @@ each stage stamps its decisions with its own clock): within the slack, records a
 back in order in a bounded buffer.
 
 Every line must be a JSON object with a string "type"; others are reported and counted
-(with --validate, every record is checked against its schema as validate does).`,
+(with --validate, every record is checked against its schema as validate does, and, as
+with validate, the exit status is 1 when any line was bad). With --merge, a record's ts
+(and recv_ts, if it has one) must be integer epoch ms, not negative: a fractional or
+negative time is a bad line (reason bad-ts), reported and left out.`,
   examples: [
     { cmd: 'ndcat --merge oddsapi.ndjson boltodds.ndjson kalshi.ndjson > session.ndjson', what: 'Merge three recorded feeds into one stream in receipt order.' },
     { cmd: 'ndcat --merge --slack 1000 experiment.ndjson control.ndjson kalshi.ndjson', what: 'Merge the outputs of live pipelines, whose stages may be a few ms out of order.' },
@@ -38,6 +43,7 @@ Every line must be a JSON object with a string "type"; others are reported and c
   ],
   output: 'ndjson',
   input: true,
+  inputFiles: (_o, args) => args,
   options(cmd) {
     cmd.option('-m, --merge', 'merge files in time order (recv_ts, else ts) into one stream ordered by (time, file, line)');
     cmd.option('--slack <ms>', 'with --merge: a file may run late by up to MS (put back in order in a bounded buffer)', intOption(0), 0);
@@ -46,12 +52,14 @@ Every line must be a JSON object with a string "type"; others are reported and c
   async run(ctx) {
     const consume: ReadonlySet<RecordType> | 'all' = ctx.opts.validate ? 'all' : new Set<RecordType>();
     const files = ctx.args.length ? ctx.args : ['-'];
+    // Checking (--validate) follows validate's rule: exit 1 when any line was bad.
+    const done = (): number => (ctx.opts.validate ? checkedExit(ctx.decoder) : EXIT.OK);
     if (!ctx.opts.merge) {
       await ctx.readRecords(files, {
         consume,
         onRecord: (rec, where) => ctx.out.raw(where.raw, rec.type),
       });
-      return EXIT.OK;
+      return done();
     }
     if (files.filter((f) => f === '-').length > 1) throw new UsageError('stdin (-) can be merged once only');
     const decoder = ctx.makeDecoder(consume);
@@ -75,6 +83,13 @@ Every line must be a JSON object with a string "type"; others are reported and c
         }
         if (d.time === undefined) {
           decoder.bad(text, src, lineNo, 'no-ts', 'a merged record needs a numeric ts');
+          continue;
+        }
+        // The merge key is a time: integer epoch ms, never negative (records.md), for ts
+        // and for recv_ts when the record has one.
+        const badTime = [d.time, d.ts].find((x) => x !== undefined && !epochMs.safeParse(x).success);
+        if (badTime !== undefined) {
+          decoder.bad(text, src, lineNo, 'bad-ts', `a merged record needs ts (and recv_ts, if given) as integer epoch ms >= 0, not ${badTime}`);
           continue;
         }
         last = d.time;
@@ -109,7 +124,7 @@ Every line must be a JSON object with a string "type"; others are reported and c
       }
       throw e;
     }
-    return EXIT.OK;
+    return done();
   },
 };
 

@@ -5,7 +5,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { ConfigError } from '../config/load.js';
 import type { FeeType } from '../core/fees.js';
 import { seededRandom } from '../core/prng.js';
-import { RandomWalk, ScenarioPlayer, readScenario } from '../sim/kalshi/activity.js';
+import { RandomWalk, ScenarioPlayer, readScenario, shiftKalshiScenario } from '../sim/kalshi/activity.js';
+import { shiftFor, shiftOptions, shifted, type ShiftOpts } from './sim-common.js';
 import { Engine } from '../sim/kalshi/engine.js';
 import { FAULT_KINDS, isFaultKind, scheduleFaults, type FaultKind } from '../sim/kalshi/faults.js';
 import type { Tier } from '../sim/kalshi/rest.js';
@@ -19,7 +20,7 @@ export const DEMO_MARKETS = [
   'KXNHLGAME-26JAN25TORNYR-TOR', 'KXNHLGAME-26JAN25TORNYR-NYR',
 ];
 
-interface Opts {
+interface Opts extends ShiftOpts {
   host: string;
   port: number;
   publicKey?: string;
@@ -70,6 +71,12 @@ events per second. Faults are injected on a schedule (--faults KINDS --fault-eve
 or on demand: POST {"kind":"stall","ms":3000} to ADMIN/fault. GET ADMIN/state shows
 the true books.
 
+--shift-to-now moves the scenario's absolute times by one offset so that its epoch (a
+{"sim":"kalshi","epoch":...} header, else its first record's ts) is now: close times,
+and the date in each dated event ticker (KXNBAGAME-26JAN25DENMEM), taken from the game's
+shifted start, which the scenario gives in a sim.game record {event_ticker, start_ts}.
+--shift-to TIME does the same to a fixed time. Play stays relative to the first record.
+
 The first record after the run manifest is a sim.listening record with the fields
 ws_url, rest_url, admin_url and port; the same URLs are in the log. It runs until SIGTERM
 or SIGINT (or --duration).
@@ -90,6 +97,7 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
     { cmd: "curl -s -XPOST localhost:8931/_sim/fault -d '{\"kind\":\"close-abrupt\"}'", what: 'Drop every client connection now (no close frame).' },
   ],
   output: 'ndjson',
+  inputFiles: (o) => [o.publicKey, o.scenario],
   options(cmd: Command) {
     cmd.option('--host <addr>', 'address to bind', '127.0.0.1');
     cmd.option('--port <n>', 'port to bind (0: any free port)', intOption(0, 65535), 0);
@@ -112,6 +120,7 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
     cmd.option('--tier <tier>', 'REST rate-limit tier: none, basic, advanced, expert, premier', choice(['none', 'basic', 'advanced', 'expert', 'premier'] as const), 'none');
     cmd.option('--fee-type <type>', 'series fee_type of the markets', choice(['quadratic', 'quadratic_with_maker_fees'] as const), 'quadratic_with_maker_fees');
     cmd.option('--duration <ms>', 'stop after MS', intOption(1));
+    shiftOptions(cmd);
   },
   async run(ctx) {
     const o = ctx.opts;
@@ -147,7 +156,8 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
     };
     let player: ScenarioPlayer | undefined;
     if (o.scenario) {
-      const lines = readScenario(o.scenario, ctx.log);
+      const read = readScenario(o.scenario, ctx.log);
+      const { lines } = shifted(read, shiftFor(ctx, read.epoch, o.scenario), shiftKalshiScenario);
       player = new ScenarioPlayer(lines, { engine, clock: ctx.clock, log: ctx.log, speed: o.speed });
     } else {
       for (const t of o.markets ?? DEMO_MARKETS) engine.addMarket({ ticker: t, feeType: o.feeType });

@@ -1,7 +1,16 @@
 // validate: every record checked against the schema its type names. Valid records pass
 // through unchanged (so it can gate a pipeline); each bad line gets a diagnostic; the
 // summary counts records by type and bad lines by reason; exit 1 if any line was bad.
+import type { Decoder } from '../stream/decoder.js';
 import { EXIT, runCommand, type CommandSpec } from './kit.js';
+
+/**
+ * The one rule of a checking run (validate, ndcat --validate): the valid records pass,
+ * and the exit status is 1 when any line was bad, 0 when none was.
+ */
+export function checkedExit(decoder: Decoder | undefined): number {
+  return (decoder?.rejectedTotal ?? 0) > 0 ? EXIT.RUNTIME : EXIT.OK;
+}
 
 interface Opts {
   quiet?: boolean;
@@ -22,6 +31,7 @@ reason. Unlike other commands, validate lists every bad line (no throttling).`,
   ],
   output: (opts) => (opts.quiet ? 'none' : 'ndjson'),
   input: true,
+  inputFiles: (_o, args) => args,
   options(cmd) {
     cmd.option('-q, --quiet', 'write no records to stdout: only diagnostics, summary and exit status');
   },
@@ -37,7 +47,7 @@ reason. Unlike other commands, validate lists every bad line (no throttling).`,
         if (!quiet) ctx.out.raw(where.raw, _rec.type);
       },
     });
-    return (ctx.decoder?.rejectedTotal ?? 0) > 0 ? EXIT.RUNTIME : EXIT.OK;
+    return checkedExit(ctx.decoder);
   },
 };
 

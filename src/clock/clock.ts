@@ -73,6 +73,7 @@ const MAX_CATCH_UP = 10_000;
 export class ReplayClock implements Clock {
   private t: number;
   private anchored: boolean;
+  private start: number;
   private nextId = 1;
   private nextSeq = 1;
   private timers: ReplayTimer[] = [];
@@ -85,11 +86,17 @@ export class ReplayClock implements Clock {
    */
   constructor(start?: number) {
     this.t = start ?? 0;
+    this.start = this.t;
     this.anchored = start !== undefined;
   }
 
   get isAnchored(): boolean {
     return this.anchored;
+  }
+
+  /** The time the clock was anchored at (its first time), once it is. */
+  get anchoredAt(): number | undefined {
+    return this.anchored ? this.start : undefined;
   }
 
   now(): number {
@@ -124,6 +131,7 @@ export class ReplayClock implements Clock {
       this.anchored = true;
       for (const timer of this.timers) timer.due += t;
       this.t = t;
+      this.start = t;
     }
     for (;;) {
       const next = this.timers[0];

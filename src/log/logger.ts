@@ -73,6 +73,9 @@ interface Shared {
   bytes: number;
   lines: number;
   suppressed: number;
+  /** Set while lines wait for a time (deferUntilTimed): returns the time once there is one. */
+  timeOf: (() => number | undefined) | undefined;
+  deferred: LogFields[];
 }
 
 export class Logger {
@@ -97,6 +100,8 @@ export class Logger {
         bytes: 0,
         lines: 0,
         suppressed: 0,
+        timeOf: undefined,
+        deferred: [],
       };
       this.bindings = undefined;
     }
@@ -171,6 +176,26 @@ export class Logger {
     this.s.clock.unref?.(entry.timer);
   }
 
+  /**
+   * Until `timeOf` returns a time, lines are kept back; then they are written, in order,
+   * stamped with that time (a replay's log lines before its first record carry the first
+   * record's time, not the clock's unanchored 0). writeDeferred() ends the wait.
+   */
+  deferUntilTimed(timeOf: () => number | undefined): void {
+    this.s.timeOf = timeOf;
+  }
+
+  /** Write the deferred lines now, stamped with `time`, and stop deferring. */
+  writeDeferred(time: number): void {
+    this.s.timeOf = undefined;
+    const lines = this.s.deferred;
+    this.s.deferred = [];
+    for (const obj of lines) {
+      obj.time = time;
+      this.emit(obj);
+    }
+  }
+
   /** Write the summaries of every held-back message now (at exit). */
   flushHeld(): void {
     for (const [fullKey, h] of [...this.s.held]) {
@@ -198,6 +223,18 @@ export class Logger {
       const red = r.value(fields) as LogFields; // Error values become pino's err shape
       for (const k in red) if (red[k] !== undefined && !(k in obj)) obj[k] = red[k];
     }
+    if (this.s.timeOf) {
+      const t = this.s.timeOf();
+      if (t === undefined) {
+        this.s.deferred.push(obj);
+        return;
+      }
+      this.writeDeferred(t);
+    }
+    this.emit(obj);
+  }
+
+  private emit(obj: LogFields): void {
     const line = JSON.stringify(obj) + '\n';
     this.s.bytes += Buffer.byteLength(line);
     this.s.lines++;

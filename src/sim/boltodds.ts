@@ -30,6 +30,8 @@ import { z } from 'zod';
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
 import { readScenario } from './scenario.js';
+import { parseEpoch, shiftBoltLabel, shiftBoltWhen, shiftIso } from './shift.js';
+import { parseBoltWhen } from '../core/eventtime.js';
 import { isObj, type Obj } from '../core/json.js';
 import { utf8Prefix } from '../core/text.js';
 
@@ -38,6 +40,8 @@ const headerSchema = z.strictObject({
   comment: z.string().optional(),
   connect_faults: z.array(z.number().int().min(400).max(599)).optional(),
   ack: z.boolean().optional(),
+  /** The scenario's moment (ISO with offset, or epoch ms): what --shift-to moves to the target. */
+  epoch: z.union([z.string(), z.number()]).optional(),
 });
 
 const stepSchema = z.strictObject({
@@ -65,7 +69,52 @@ export interface BoltScenario {
 /** Parse a scenario; an error names source:line and the reason. */
 export function parseBoltScenario(text: string, source: string): BoltScenario {
   const { headers, items } = readScenario(text, source, { header: headerSchema, item: stepSchema, itemName: 'step' });
-  return { header: headers.at(-1), steps: items };
+  const header = headers.at(-1);
+  if (header?.epoch !== undefined) parseEpoch(header.epoch, `${source}: header`); // a bad epoch is refused now
+  return { header, steps: items };
+}
+
+/** The scenario's moment (epoch ms), when its header names one. */
+export function boltEpoch(s: BoltScenario): number | undefined {
+  return s.header?.epoch === undefined ? undefined : parseEpoch(s.header.epoch, 'header');
+}
+
+/**
+ * The scenario moved by `offset` ms (see src/sim/shift.ts): each message's info.when and
+ * given timestamp, and the date and hour of game labels (data.game, info.game) from the
+ * game's shifted start. A label seen only without info.when keeps its text.
+ */
+export function shiftBoltScenario(s: BoltScenario, offset: number): BoltScenario {
+  const labels = new Map<string, string>(); // old label -> new label, from messages with info.when
+  const msgs = (frame: unknown): unknown[] => (Array.isArray(frame) ? frame : [frame]);
+  for (const step of s.steps) {
+    for (const m of msgs(step.send)) {
+      if (!isObj(m) || !isObj(m.data) || !isObj(m.data.info) || typeof m.data.game !== 'string' || typeof m.data.info.when !== 'string') continue;
+      const when = parseBoltWhen(shiftBoltWhen(m.data.info.when, offset));
+      if (when.ok) labels.set(m.data.game, shiftBoltLabel(m.data.game, when.ms));
+    }
+  }
+  const label = (v: unknown): unknown => (typeof v === 'string' ? labels.get(v) ?? v : v);
+  const one = (m: unknown): unknown => {
+    if (!isObj(m)) return m;
+    const out: Obj = { ...m };
+    if (typeof m.timestamp === 'string') out.timestamp = shiftIso(m.timestamp, offset);
+    if (isObj(m.data)) {
+      const d: Obj = { ...m.data };
+      if ('game' in d) d.game = label(d.game);
+      if (isObj(m.data.info)) {
+        const info: Obj = { ...m.data.info };
+        if (typeof info.when === 'string') info.when = shiftBoltWhen(info.when, offset);
+        if ('game' in info) info.game = label(info.game);
+        d.info = info;
+      }
+      out.data = d;
+    }
+    return out;
+  };
+  const steps = s.steps.map((step) => (step.send === undefined ? step : { ...step, send: Array.isArray(step.send) ? step.send.map(one) : one(step.send) }));
+  const header = s.header && s.header.epoch !== undefined ? { ...s.header, epoch: parseEpoch(s.header.epoch, 'header') + offset } : s.header;
+  return { header, steps };
 }
 
 /** BoltOdds' timestamp format: UTC, microseconds, "+00:00". */

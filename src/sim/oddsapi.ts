@@ -27,6 +27,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
 import { readScenario } from './scenario.js';
+import { parseEpoch, shiftIso } from './shift.js';
 import { isObj, type Obj } from '../core/json.js';
 
 export const SPORT_KEYS = ['basketball_nba', 'icehockey_nhl'] as const;
@@ -35,6 +36,8 @@ const headerSchema = z.strictObject({
   sim: z.literal('oddsapi'),
   comment: z.string().optional(),
   quota: z.strictObject({ remaining: z.number().int().min(0), used: z.number().int().min(0).default(0) }).optional(),
+  /** The scenario's moment (ISO with offset, or epoch ms): what --shift-to moves to the target. */
+  epoch: z.union([z.string(), z.number()]).optional(),
 });
 
 const entrySchema = z.strictObject({
@@ -57,13 +60,38 @@ export type OddsEntry = z.infer<typeof entrySchema> & { line: number };
 export interface OddsScenario {
   quota: { remaining: number; used: number };
   entries: OddsEntry[];
+  /** The scenario's moment, when its header names one (epoch ms). */
+  epoch?: number;
 }
 
 export function parseOddsScenario(text: string, source: string): OddsScenario {
   const { headers, items } = readScenario(text, source, { header: headerSchema, item: entrySchema, itemName: 'entry' });
   let quota = { remaining: 500, used: 0 };
-  for (const h of headers) if (h.quota) quota = { remaining: h.quota.remaining, used: h.quota.used };
-  return { quota, entries: items };
+  let epoch: number | undefined;
+  for (const h of headers) {
+    if (h.quota) quota = { remaining: h.quota.remaining, used: h.quota.used };
+    if (h.epoch !== undefined) epoch = parseEpoch(h.epoch, `${source}: header`);
+  }
+  return { quota, entries: items, ...(epoch !== undefined ? { epoch } : {}) };
+}
+
+/** Fields of The Odds API's bodies that hold instants: moved by a scenario shift. */
+const TIME_FIELDS = new Set(['commence_time', 'last_update']);
+
+/** The scenario with every instant of its bodies moved by `offset` ms (see src/sim/shift.ts). */
+export function shiftOddsScenario(s: OddsScenario, offset: number): OddsScenario {
+  const move = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(move);
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = TIME_FIELDS.has(k) && typeof x === 'string' ? shiftIso(x, offset) : move(x);
+    return out;
+  };
+  return {
+    ...s,
+    ...(s.epoch !== undefined ? { epoch: s.epoch + offset } : {}),
+    entries: s.entries.map((e) => (e.body === undefined ? e : { ...e, body: move(e.body) })),
+  };
 }
 
 const ERROR_MESSAGES: Record<string, string> = {

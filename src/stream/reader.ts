@@ -23,6 +23,21 @@ export interface ReadOptions {
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 256 * 1024 * 1024;
+/** Bytes of a too-long line kept for its diagnostic and the reject file. */
+const EXCERPT_BYTES = 120;
+
+/** The first `n` bytes of pieces as text, copying no more than n bytes. */
+function headOf(pieces: Buffer[], n: number): string {
+  const head: Buffer[] = [];
+  let len = 0;
+  for (const p of pieces) {
+    if (len >= n) break;
+    const take = p.subarray(0, n - len);
+    head.push(take);
+    len += take.length;
+  }
+  return Buffer.concat(head, len).toString('utf8');
+}
 const NL = 10;
 const CR = 13;
 
@@ -88,8 +103,10 @@ export async function readStreamLines(stream: Readable, source: string, sink: Li
           if (overflow) {
             carryLen += piece.length;
           } else if (carryLen + piece.length > maxLine) {
+            // Over the limit: only the excerpt is kept (copying the pieces whole to take
+            // 120 bytes doubled the memory a rejected line costs).
             overflow = true;
-            overflowExcerpt = Buffer.concat([...carry, piece]).toString('utf8', 0, 120);
+            overflowExcerpt = headOf([...carry, piece], EXCERPT_BYTES);
             carry = [];
             carryLen += piece.length;
           } else {
@@ -104,26 +121,25 @@ export async function readStreamLines(stream: Readable, source: string, sink: Li
           carryLen = 0;
         } else if (carryLen === 0) {
           if (nl - pos > maxLine) {
-            overflowExcerpt = chunk.toString('utf8', pos, Math.min(nl, pos + 120));
+            overflowExcerpt = chunk.toString('utf8', pos, Math.min(nl, pos + EXCERPT_BYTES));
             carryLen = nl - pos;
             emitOverflow();
             carryLen = 0;
           } else {
             emit(chunk, pos, nl);
           }
+        } else if (carryLen + nl - pos > maxLine) {
+          overflowExcerpt = headOf([...carry, chunk.subarray(pos, nl)], EXCERPT_BYTES);
+          carryLen += nl - pos;
+          carry = [];
+          emitOverflow();
+          carryLen = 0;
         } else {
           carry.push(chunk.subarray(pos, nl));
           const whole = Buffer.concat(carry, carryLen + nl - pos);
           carry = [];
           carryLen = 0;
-          if (whole.length > maxLine) {
-            overflowExcerpt = whole.toString('utf8', 0, 120);
-            carryLen = whole.length;
-            emitOverflow();
-            carryLen = 0;
-          } else {
-            emit(whole, 0, whole.length);
-          }
+          emit(whole, 0, whole.length);
         }
         pos = nl + 1;
       }

@@ -15,6 +15,11 @@ export interface LineWriterOptions {
   onError?: (err: Error) => void;
   /** Every line passes through this (the run's Redactor) before it is written. */
   redact?: { line(line: string): string };
+  /**
+   * The run is stopping (a signal): producers waiting in ready() are let go at once, and
+   * ready() no longer waits, so a reader that stopped reading cannot hold the run.
+   */
+  signal?: AbortSignal;
 }
 
 export class LineWriter {
@@ -38,6 +43,12 @@ export class LineWriter {
       this.markClosed();
     });
     stream.on('drain', () => this.release());
+    opts.signal?.addEventListener('abort', () => this.release(), { once: true });
+  }
+
+  /** Bytes handed to the stream that it has not yet passed to the OS. */
+  get undelivered(): number {
+    return this.stream.writableLength;
   }
 
   /** True once the downstream reader has gone (EPIPE): further lines are discarded. */
@@ -88,7 +99,7 @@ export class LineWriter {
   /** Resolves when the downstream can take more (immediately if it can). */
   ready(): Promise<void> {
     this.flush();
-    if (!this.backpressured) return Promise.resolve();
+    if (!this.backpressured || this.opts.signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

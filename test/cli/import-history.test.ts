@@ -80,8 +80,9 @@ t.test('stdin, wrong sport, missing columns, missing file', async (t) => {
   t.equal(cols.code, 1);
   t.match(cols.stderr, /columns missing/);
   const none = await run('import-history', ['nba', '/nonexistent/file.csv']);
-  t.equal(none.code, 1);
-  t.match(none.stderr, /cannot read the history file/);
+  t.equal(none.code, 2, 'a missing file is a usage error, before any output');
+  t.equal(none.stdout, '');
+  t.match(none.stderr, /\/nonexistent\/file.csv: cannot read: no such file/);
   const empty = await run('import-history', ['nba', '-'], { input: `${HEADER}\n` });
   t.equal(empty.code, 1);
   t.match(empty.stderr, /no games/);

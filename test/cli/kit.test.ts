@@ -137,7 +137,14 @@ t.test('--replay with --run-dir for a text command: the manifest has the first r
 t.test('a secret passed as a flag (sim --key) is masked in the manifest argv and in every log line', async (t) => {
   const key = 'flag-secret-8d7c6b';
   const r = await run('sim', ['oddsapi', '--scenario', 'examples/feeds/oddsapi.scenario.ndjson', '--key', key, '--exit-after', '1'], {
-    onSpawn: (child) => { setTimeout(() => child.kill('SIGTERM'), 1500); },
+    // Stopped once it is listening (its signal handlers are in place), not after a guess of the wall clock.
+    onSpawn: (child) => {
+      let seen = '';
+      child.stdout!.on('data', (b: Buffer) => {
+        seen += b.toString();
+        if (seen.includes('"sim.listening"')) child.kill('SIGTERM');
+      });
+    },
   });
   t.equal(r.code, 0);
   t.notMatch(r.stderr + r.stdout, new RegExp(key));

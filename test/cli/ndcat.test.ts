@@ -75,3 +75,25 @@ t.test('--merge --replay --metrics over recorded files that open with manifests:
   const metricTimes = [...new Set(readFileSync(`${dir}/m.ndjson`, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { ts: number }).ts))];
   t.same(metricTimes, [T + 10_000, T + 20_000], 'one snapshot per 10 s beat of record time, then the final one');
 });
+
+t.test('--validate follows validate\'s rule: exit 1 when any line was bad (every line bad included)', async (t) => {
+  const bad = 'not json\n{"type":"metric","ts":1}\n';
+  const v = await run('validate', [], { input: bad });
+  const n = await run('ndcat', ['--validate'], { input: bad });
+  t.equal(v.code, 1);
+  t.equal(n.code, 1, 'ndcat --validate: the same status as validate');
+  t.equal((await run('ndcat', ['--validate', '--merge', '-'], { input: bad })).code, 1, 'with --merge too');
+  t.equal((await run('ndcat', ['--validate'], { input: ndjson([rec(1, 'ok')]) })).code, 0, 'no bad line: 0');
+  t.equal((await run('ndcat', [], { input: bad })).code, 0, 'without --validate a skipped line is reported and counted, as in every stage');
+});
+
+t.test('--merge rejects a negative or fractional ts or recv_ts (integer epoch ms only)', async (t) => {
+  const dir = t.testdir({
+    'a.ndjson': ndjson([rec(-5, 'neg'), rec(1.5, 'frac'), { ...rec(2, 'recv'), recv_ts: 2.25 }, { ...rec(-1, 'ts-neg'), recv_ts: 3 }, rec(4, 'ok')]),
+  });
+  const r = await run('ndcat', ['--merge', `${dir}/a.ndjson`]);
+  t.equal(r.code, 0, r.stderr);
+  t.same(r.records.slice(1).map((x) => (x.labels as { tag: string }).tag), ['ok']);
+  t.match(summary(r.logs), { rejected: 4, rejected_by_reason: { 'bad-ts': 4 } });
+  t.match(r.logs.find((l) => l.reason === 'bad-ts'), { src: /a\.ndjson:1$/, detail: /not -5/ });
+});

@@ -30,6 +30,7 @@ t.test('files in order, - for stdin, and a missing file is an error', async (t) 
   t.equal(r.code, 0);
   t.same(r.records.slice(1).map((x) => x.type), ['result', 'metric']);
   const m = await run('validate', [`${dir}/missing.ndjson`]);
-  t.equal(m.code, 1);
-  t.match(m.stderr, /ENOENT/);
+  t.equal(m.code, 2, 'a missing file is a usage error, before any output');
+  t.equal(m.stdout, '');
+  t.match(m.stderr, /missing\.ndjson: cannot read: no such file/);
 });

@@ -17,16 +17,24 @@ interface Game {
   awayCents: number;
   /** Who wins at the end. */
   winner: 'away' | 'home';
+  /** When the game starts (a sim.game record: what a --shift-to re-dates the tickers by). */
+  start: number;
 }
 
 // Starting prices and winners agree with the odds scenarios of examples/feeds/ (the
 // sportsbooks' fair value of the away team; The Odds API's final scores), so the demo's
 // session tells one story: Memphis 118-112, Boston 121-109, Toronto 4-3.
 export const SCENARIO_GAMES: Game[] = [
-  { event: 'KXNBAGAME-26JAN25DENMEM', series: 'KXNBAGAME', away: 'DEN', home: 'MEM', awayCents: 57, winner: 'home' },
-  { event: 'KXNBAGAME-26JAN25LALBOS', series: 'KXNBAGAME', away: 'LAL', home: 'BOS', awayCents: 31, winner: 'home' },
-  { event: 'KXNHLGAME-26JAN25TORNYR', series: 'KXNHLGAME', away: 'TOR', home: 'NYR', awayCents: 47, winner: 'away' },
+  { event: 'KXNBAGAME-26JAN25DENMEM', series: 'KXNBAGAME', away: 'DEN', home: 'MEM', awayCents: 57, winner: 'home', start: Date.UTC(2026, 0, 26, 1, 0) },
+  { event: 'KXNBAGAME-26JAN25LALBOS', series: 'KXNBAGAME', away: 'LAL', home: 'BOS', awayCents: 31, winner: 'home', start: Date.UTC(2026, 0, 26, 0, 30) },
+  { event: 'KXNHLGAME-26JAN25TORNYR', series: 'KXNHLGAME', away: 'TOR', home: 'NYR', awayCents: 47, winner: 'away', start: Date.UTC(2026, 0, 26, 0, 0) },
 ];
+
+/**
+ * The scenario's moment, shared with the feed scenarios of examples/feeds/: a quarter of an hour before
+ * the first game. --shift-to moves it (and so every absolute time) to the target.
+ */
+export const SCENARIO_EPOCH = '2026-01-25T23:45:00Z';
 
 /** 2026-01-26T00:00:00Z: 19:00 on the 25th in New York, tip-off time. */
 export const SCENARIO_T0 = Date.UTC(2026, 0, 26, 0, 0, 0);
@@ -36,6 +44,7 @@ export function makeScenario(seed = 2026, seconds = 120): string[] {
   const out: string[] = [];
   const put = (r: Record<string, unknown>): void => { out.push(JSON.stringify(r)); };
   const ranges = [{ start: 0, end: 1, step: 0.01 }];
+  put({ sim: 'kalshi', epoch: SCENARIO_EPOCH, comment: 'Demo: the three games of 2026-01-25 (NBA DEN@MEM 8:00 PM ET, LAL@BOS 7:30 PM ET; NHL TOR@NYR 7:00 PM ET); the sim.game records give their starts, so --shift-to can re-date the tickers.' });
   for (const g of SCENARIO_GAMES) {
     for (const team of [g.away, g.home]) {
       put({
@@ -45,6 +54,7 @@ export function makeScenario(seed = 2026, seconds = 120): string[] {
       });
     }
   }
+  for (const g of SCENARIO_GAMES) put({ type: 'sim.game', ts: SCENARIO_T0, event_ticker: g.event, start_ts: g.start });
   const fv = SCENARIO_GAMES.map((g) => g.awayCents);
   const size = (): number => (5 + Math.floor(rand() * 400)) + (rand() < 0.15 ? 0.5 : 0);
   const book = (cents: number): { bids: number[][]; asks: number[][] } => {

@@ -90,3 +90,26 @@ t.test('abort stops reading', async (t) => {
   }, { signal: ac.signal });
   t.same(c.lines.map((l) => l[0]), ['a', 'b']);
 });
+
+t.test('rejecting a line over the limit copies none of it (only its 120-byte excerpt)', async (t) => {
+  // In a fresh process (a high-water mark is per process): a 96 MiB line against a 32 MiB
+  // limit, fed as one 1 MiB buffer repeated, so holding the pieces costs nothing and any
+  // growth is a copy. Before, the reader joined the pieces into one buffer to take the
+  // excerpt: the limit's size again (a 300 MB line cost ~600 MB; see README, Speed).
+  const { spawnSync } = await import('node:child_process');
+  const reader = new URL('../../src/stream/reader.js', import.meta.url).href;
+  const script = `
+    import { Readable } from 'node:stream';
+    import { readStreamLines } from ${JSON.stringify(reader)};
+    const MB = 1 << 20, limit = 32 * MB, piece = Buffer.alloc(MB, 0x61);
+    function* pieces() { for (let i = 0; i < 96; i++) yield piece; yield Buffer.from('\\n{"ok":1}\\n'); }
+    const before = process.resourceUsage().maxRSS;
+    const got = [];
+    await readStreamLines(Readable.from(pieces()), 'x', { line: (s) => got.push(s), tooLong: (ex, bytes) => got.push(ex.length + ':' + bytes) }, { maxLineBytes: limit });
+    console.log(JSON.stringify({ extra: (process.resourceUsage().maxRSS - before) * 1024 / limit, got }));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout) as { extra: number; got: string[] };
+  t.same(res.got, [`120:${96 * (1 << 20)}`, '{"ok":1}'], 'reported with its 120-byte excerpt; the next line still read');
+  t.ok(res.extra < 0.5, `peak memory grew by ${res.extra.toFixed(2)} x the limit (a copy would be 1)`);
+});

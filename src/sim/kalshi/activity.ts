@@ -7,6 +7,7 @@ import type { Clock, TimerHandle } from '../../clock/clock.js';
 import { PRICE_ONE, parsePriceRanges, unitsOfCount, unitsOfDollars, type PriceGrid } from '../../core/kalshi-fixed.js';
 import type { FeeType } from '../../core/fees.js';
 import type { Logger } from '../../log/logger.js';
+import { parseEpoch, redateEventTickers, renameTicker } from '../shift.js';
 import { LIQUIDITY, SimError, TAKER, type BookSide, type Engine, type MarketStatus, type SimMarket } from './engine.js';
 
 // ------------------------------------------------------------ random walk
@@ -158,7 +159,11 @@ export class RandomWalk {
  *   kalshi.result   determine the market
  *   sim.lifecycle   {ticker, action: pause|activate|close|settle}
  *   sim.order       {ticker, side: bid|ask, price, count, tif?} placed by a background taker
+ *   sim.game        {event_ticker, start_ts}: when the game starts (what a time shift
+ *                   re-dates the event's tickers by; nothing is played)
  * Other types (run.manifest, kalshi.status, ...) are skipped; bad lines are reported.
+ * An optional header line {"sim":"kalshi","epoch":TIME} names the scenario's moment (ISO
+ * with offset, or epoch ms) for --shift-to; without one it is the first record's ts.
  */
 export interface ScenarioLine {
   ts: number;
@@ -166,9 +171,16 @@ export interface ScenarioLine {
   where: string;
 }
 
-export function readScenario(file: string, log: Logger): ScenarioLine[] {
+export interface KalshiScenario {
+  lines: ScenarioLine[];
+  /** The header's epoch, else the first record's ts (undefined for an empty scenario). */
+  epoch: number | undefined;
+}
+
+export function readScenario(file: string, log: Logger): KalshiScenario {
   const text = readFileSync(file, 'utf8');
   const out: ScenarioLine[] = [];
+  let epoch: number | undefined;
   let bad = 0;
   text.split('\n').forEach((line, i) => {
     if (!line.trim()) return;
@@ -182,6 +194,10 @@ export function readScenario(file: string, log: Logger): ScenarioLine[] {
       return;
     }
     const r = rec as Record<string, unknown> | null;
+    if (r && typeof r === 'object' && r.sim === 'kalshi') {
+      if (r.epoch !== undefined) epoch = parseEpoch(r.epoch, `${where}: header`);
+      return;
+    }
     if (!r || typeof r !== 'object' || typeof r.type !== 'string' || typeof r.ts !== 'number') {
       bad++;
       log.warn('bad scenario line', { src: where, reason: 'no-type-or-ts' });
@@ -190,7 +206,32 @@ export function readScenario(file: string, log: Logger): ScenarioLine[] {
     out.push({ ts: r.ts, rec: r, where });
   });
   if (bad) log.warn('scenario lines skipped', { file, bad });
-  return out;
+  return { lines: out, epoch: epoch ?? out[0]?.ts };
+}
+
+/**
+ * The scenario moved by `offset` ms (see src/sim/shift.ts): close times, sim.game starts,
+ * and every ticker of a dated event re-dated from its game's shifted start. The play
+ * times (record ts) are relative and stay as they are.
+ */
+export function shiftKalshiScenario(s: KalshiScenario, offset: number): KalshiScenario {
+  const starts = new Map<string, number>();
+  const events = new Set<string>();
+  for (const { rec } of s.lines) {
+    if (rec.type === 'sim.game' && typeof rec.event_ticker === 'string' && typeof rec.start_ts === 'number') starts.set(rec.event_ticker, rec.start_ts);
+    if (typeof rec.event_ticker === 'string') events.add(rec.event_ticker);
+    else if (typeof rec.ticker === 'string' && rec.ticker.includes('-', rec.ticker.indexOf('-') + 1)) events.add(rec.ticker.slice(0, rec.ticker.lastIndexOf('-')));
+  }
+  const renamed = redateEventTickers(events, starts, offset);
+  const lines = s.lines.map((l) => {
+    const rec: Record<string, unknown> = { ...l.rec };
+    if (typeof rec.ticker === 'string') rec.ticker = renameTicker(rec.ticker, renamed);
+    if (typeof rec.event_ticker === 'string') rec.event_ticker = renameTicker(rec.event_ticker, renamed);
+    if (typeof rec.close_ts === 'number') rec.close_ts += offset;
+    if (rec.type === 'sim.game' && typeof rec.start_ts === 'number') rec.start_ts += offset;
+    return { ...l, rec };
+  });
+  return { lines, epoch: s.epoch === undefined ? undefined : s.epoch + offset };
 }
 
 export interface PlayerOptions {
@@ -289,6 +330,8 @@ export class ScenarioPlayer {
           else throw new SimError(400, 'bad_scenario', 'action must be pause, activate, close or settle');
           break;
         }
+        case 'sim.game':
+          break; // when the game starts: read by a shift, nothing to play
         case 'sim.order':
           e.place(TAKER, {
             ticker: str(r.ticker), side: r.side === 'ask' ? 'ask' : 'bid', price: unitsOfDollars(num(r.price)), count: unitsOfCount(num(r.count)),
