@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import {
   bookLevels, bookName, contracts, contractsOrZero, decimalOdds, dollars, epochMs, eventId,
-  homeAway, nonEmpty, price, probability, sourceName, sport, teamCode, yesNo,
+  homeAway, nonEmpty, onGrid, price, probability, sourceName, sport, teamCode, yesNo,
 } from './common.js';
 
 const base = { ts: epochMs, recv_ts: epochMs.optional() };
@@ -248,6 +248,11 @@ export const order = z.looseObject({
   reason: nonEmpty,
   fair_p: probability.optional(),
   edge: z.number().optional(),
+  /** The game the ticker belongs to (quote). */
+  event: eventId.optional(),
+  liquidity: z.enum(['maker', 'taker']).optional(),
+  /** ts of the oracle.prob the order was priced from. */
+  oracle_ts: epochMs.optional(),
 });
 
 export const fill = z.looseObject({
@@ -268,6 +273,29 @@ export const fill = z.looseObject({
   source: sourceName,
   method: devigMethod,
   event: eventId,
+  /** Shadow fills: the queue model that produced the fill. */
+  queue_model: z.enum(['risk-averse', 'prob']).optional(),
+  /** The fair probability (YES) when the fill happened; fair_p is the one the order was priced at. */
+  fair_p_now: probability.optional(),
+});
+
+/** A ticker's position after a fill, and at settlement with its realized PnL (quote). */
+export const position = z.looseObject({
+  type: z.literal('position'),
+  ...base,
+  mode: z.enum(['shadow', 'live']),
+  ticker: nonEmpty,
+  event: eventId.optional(),
+  /** Net YES contracts: negative is a NO position. */
+  position: z.number().refine((x) => onGrid(x, 2), 'at most 2 decimals'),
+  /** Dollars paid for the open position (negative: received). */
+  cost: z.number(),
+  /** Fees paid on this ticker, dollars. */
+  fees: dollars.refine((x) => x >= 0, 'fee >= 0'),
+  /** Realized PnL in dollars after fees (set at settlement). */
+  realized_pnl: z.number().nullable(),
+  state: z.enum(['open', 'settled']),
+  result: yesNo.optional(),
 });
 
 export const skip = z.looseObject({
@@ -286,6 +314,7 @@ export const latency = z.looseObject({
   kind: z.enum(LATENCY_KINDS),
   ms: z.number().nonnegative(),
   ticker: z.string().optional(),
+  client_order_id: z.string().optional(),
 });
 
 export const killswitch = z.looseObject({
@@ -294,6 +323,9 @@ export const killswitch = z.looseObject({
   state: z.enum(['tripped', 'cleared']),
   condition: nonEmpty,
   detail: z.string().optional(),
+  /** Where it applies: everything, one sport, one game (key: event id) or one ticker. */
+  scope: z.enum(['global', 'sport', 'game', 'ticker']).optional(),
+  key: z.string().optional(),
 });
 
 // ---------------------------------------------------------------- results and analytics
@@ -438,6 +470,7 @@ export const SCHEMAS = {
   'market.link': marketLink,
   'order': order,
   'fill': fill,
+  'position': position,
   'skip': skip,
   'latency': latency,
   'killswitch': killswitch,
@@ -468,6 +501,7 @@ export type KalshiFill = RecordOf<'kalshi.fill'>;
 export type MarketLink = RecordOf<'market.link'>;
 export type Order = RecordOf<'order'>;
 export type Fill = RecordOf<'fill'>;
+export type Position = RecordOf<'position'>;
 export type Skip = RecordOf<'skip'>;
 export type Latency = RecordOf<'latency'>;
 export type Killswitch = RecordOf<'killswitch'>;
