@@ -167,6 +167,8 @@ export class QuoteManager {
   private readonly orders = new Map<string, Working>();
   private readonly deadlines = new Deadlines<string>();
   private seq = 0;
+  /** After pullAll: no new orders, only the answers to the last cancels. */
+  private closed = false;
   /** Recently canceled own orders still possibly shown by a live book (echo race). */
   private readonly ghosts = new Map<string, Array<{ side: BookSide; price: number; count: number; until: number }>>();
 
@@ -356,6 +358,7 @@ export class QuoteManager {
 
   /** Pull every resting quote (shutdown): cancels sent; the caller waits for the answers. */
   pullAll(reason: string, now: number): void {
+    this.closed = true;
     for (const [tk, t] of this.tickers) for (const s of Object.keys(t.slots) as Slot[]) this.pull(tk, s, reason, now);
   }
 
@@ -364,7 +367,7 @@ export class QuoteManager {
   private evaluate(ticker: string, now: number): void {
     const t = this.tickers.get(ticker);
     if (!t || t.settled) return;
-    const why = this.blockedReason(ticker, t, now);
+    const why = this.closed ? { skip: 'shutdown', pull: 'shutdown', detail: 'quote is stopping' } : this.blockedReason(ticker, t, now);
     if (why) {
       for (const s of Object.keys(t.slots) as Slot[]) this.pull(ticker, s, why.pull, now);
       this.skipOnce(ticker, t, why.skip, why.detail, now);
