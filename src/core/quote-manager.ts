@@ -155,6 +155,8 @@ interface TickerState {
   lastSkip?: string;
   /** A reprice decided at this time waits for the old quote's cancel to be acknowledged. */
   repriceAt: Partial<Record<BookSide, number>>;
+  /** Slots whose last order the venue refused: no new one until the next book (no reject loop). */
+  held: Set<Slot>;
   settled: boolean;
 }
 
@@ -224,6 +226,7 @@ export class QuoteManager {
   onBook(b: BookView, now: number): void {
     const t = this.ticker(b.ticker);
     t.book = b;
+    t.held.clear();
     this.kills(this.kill.onBook(b.ticker, now), now);
     this.evaluate(b.ticker, now);
   }
@@ -266,6 +269,7 @@ export class QuoteManager {
       case 'rejected': {
         if (!this.step(w, { kind: 'reject' }, now)) return;
         this.out.order(o, `rejected:${rep.reason}`, now, w.ctx);
+        this.tickers.get(o.ticker)?.held.add(w.slot);
         this.out.count('order_rejects_total', { reason: rep.reason });
         break;
       }
@@ -416,6 +420,7 @@ export class QuoteManager {
   private maker(ticker: string, t: TickerState, side: 'bid' | 'ask', fair: number, oracleTs: number, fee: FeeModel, now: number): { reason: string; detail: string } | undefined {
     const coid = t.slots[side];
     const w = coid !== undefined ? this.orders.get(coid) : undefined;
+    if (!w && t.held.has(side)) return undefined;
     const market = t.market!;
     const [bestSame, bestOther] = this.others(t, side, now);
     const sized = w ? { ok: true as const, count: remaining(w.o) } : this.size(ticker, t, side, fair, bestSame, market, 'maker');
@@ -461,7 +466,7 @@ export class QuoteManager {
 
   private taker(ticker: string, t: TickerState, side: 'bid' | 'ask', fair: number, oracleTs: number, fee: FeeModel, now: number): { reason: string; detail: string } | undefined {
     const slot: Slot = side === 'bid' ? 'take-bid' : 'take-ask';
-    if (t.slots[slot] !== undefined) return undefined; // one IOC at a time per side
+    if (t.slots[slot] !== undefined || t.held.has(slot)) return undefined; // one IOC at a time per side
     const book = t.book!;
     const levels = side === 'bid' ? book.asks : book.bids;
     if (levels.length === 0) return undefined;
@@ -644,7 +649,7 @@ export class QuoteManager {
 
   private ticker(tk: string): TickerState {
     let t = this.tickers.get(tk);
-    if (!t) this.tickers.set(tk, (t = { slots: {}, repriceAt: {}, settled: false }));
+    if (!t) this.tickers.set(tk, (t = { slots: {}, repriceAt: {}, held: new Set(), settled: false }));
     return t;
   }
 
