@@ -116,6 +116,7 @@ export class ShadowVenue implements Venue {
   private readonly retainMs: number;
 
   private readonly markets = new Map<string, MarketState>();
+  private readonly faultCounts = new Map<string, number>();
   /** Orders the engine accepted, open or finished (until retention ends), by clientOrderId. */
   private readonly orders = new Map<string, ShadowOrder>();
   /** Finished orders in finishing order, for retention. */
@@ -178,8 +179,8 @@ export class ShadowVenue implements Venue {
   onBook(book: BookView, now: number): void {
     const t = this.advance(now);
     const m = this.market(book.ticker);
-    const bids = levels(book.bids);
-    const asks = levels(book.asks);
+    const bids = this.levels(book.bids, 'bid');
+    const asks = this.levels(book.asks, 'ask');
     const bidSize = sizeMap(bids);
     const askSize = sizeMap(asks);
     // Queue positions: each order's level, before -> after.
@@ -204,8 +205,13 @@ export class ShadowVenue implements Venue {
   /** A public trade (YES terms). */
   onTrade(trade: TradeView, now: number): void {
     const t = this.advance(now);
+    if (!Number.isSafeInteger(trade.count) || trade.count <= 0 || !Number.isSafeInteger(trade.price) || trade.price <= 0 || trade.price >= PRICE_ONE
+      || (trade.takerSide !== 'yes' && trade.takerSide !== 'no')) {
+      this.count('bad-trade');
+      return;
+    }
     const m = this.markets.get(trade.ticker);
-    if (!m || !(trade.count > 0)) return;
+    if (!m) return;
     // Taker bought YES: it lifted YES asks (NO bids). Taker bought NO: it hit YES bids.
     const hit: BookSide = trade.takerSide === 'yes' ? 'ask' : 'bid';
     let left = trade.count;
@@ -229,6 +235,17 @@ export class ShadowVenue implements Venue {
   }
 
   // ------------------------------------------------------------------ inspection
+
+  /**
+   * Market data the venue could not use, counted by reason (`bad-book-level`: a level whose
+   * price or size is not an integer, a negative size, or a price outside (0, 1) (a size of
+   * 0 is an empty level, not a fault); `duplicate-book-level`:
+   * a price twice on one side (the first size is kept); `bad-trade`: a trade whose price,
+   * count or taker side is unusable). The caller reports them; nothing is dropped silently.
+   */
+  faults(): Record<string, number> {
+    return Object.fromEntries(this.faultCounts);
+  }
 
   /** The engine's view of an order (undefined once unknown). */
   order(clientOrderId: string): ShadowOrderView | undefined {
@@ -402,6 +419,30 @@ export class ShadowVenue implements Venue {
     this.events.splice(i, 0, e);
   }
 
+  private count(reason: string): void {
+    this.faultCounts.set(reason, (this.faultCounts.get(reason) ?? 0) + 1);
+  }
+
+  /** Usable levels of one side, best first (sorted here whatever order they came in). */
+  private levels(src: BookView['bids'], side: BookSide): Level[] {
+    const out: Level[] = [];
+    const seen = new Set<number>();
+    for (const [price, size] of src) {
+      if (!Number.isSafeInteger(price) || !Number.isSafeInteger(size) || size < 0 || price <= 0 || price >= PRICE_ONE) {
+        this.count('bad-book-level');
+        continue;
+      }
+      if (size === 0) continue; // an empty level: nothing there
+      if (seen.has(price)) {
+        this.count('duplicate-book-level');
+        continue;
+      }
+      seen.add(price);
+      out.push({ price, size });
+    }
+    return out.sort(side === 'bid' ? (a, b) => b.price - a.price : (a, b) => a.price - b.price);
+  }
+
   private market(ticker: string): MarketState {
     let m = this.markets.get(ticker);
     if (!m) {
@@ -428,18 +469,6 @@ function priority(open: readonly ShadowOrder[], side: BookSide): ShadowOrder[] {
     .sort((a, b) => (a.spec.price !== b.spec.price ? (side === 'bid' ? b.spec.price - a.spec.price : a.spec.price - b.spec.price) : a.seq - b.seq));
 }
 
-/** Positive levels only; a repeated price keeps its first size. Order as given (best first). */
-function levels(src: BookView['bids']): Level[] {
-  const out: Level[] = [];
-  const seen = new Set<number>();
-  for (const [price, size] of src) {
-    if (!Number.isSafeInteger(price) || !Number.isSafeInteger(size) || size <= 0 || seen.has(price)) continue;
-    seen.add(price);
-    out.push({ price, size });
-  }
-  return out;
-}
-
 function sizeMap(ls: readonly Level[]): Map<number, number> {
   const m = new Map<number, number>();
   for (const l of ls) m.set(l.price, l.size);
@@ -463,5 +492,6 @@ function invalidSpec(s: OrderSpec): string | undefined {
   if (s.tif !== 'gtc' && s.tif !== 'ioc') return `tif ${String(s.tif)} is not gtc or ioc`;
   if (!Number.isSafeInteger(s.price) || s.price <= 0 || s.price >= PRICE_ONE) return `price ${s.price} is not an integer in (0, ${PRICE_ONE})`;
   if (!Number.isSafeInteger(s.count) || s.count <= 0) return `count ${s.count} is not a positive integer`;
+  if (s.tif === 'ioc' && s.postOnly) return 'an ioc order cannot be post-only (it would never fill)';
   return undefined;
 }

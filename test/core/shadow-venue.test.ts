@@ -376,6 +376,33 @@ t.test('time never goes backwards; next() is the earliest pending arrival or rep
   t.equal(v.next(), undefined);
 });
 
+t.test('market data it cannot use is counted, never a crash; unsorted levels are sorted', async (t) => {
+  const v = venue();
+  v.onMarket(info(), 0);
+  v.onBook(book([[4400, 200], [4500, 100], [4500, 700], [4550.5, 100], [4300, -1], [4200, 0]], [[4800, 300], [4700, 100], [10_000, 5]]), 0);
+  t.same(v.faults(), { 'duplicate-book-level': 1, 'bad-book-level': 3 });
+  v.onTrade({ ticker: T, tradeId: 'q', price: 4500, count: 1.5, takerSide: 'no' }, 0);
+  v.onTrade({ ticker: T, tradeId: 'q', price: 4500, count: 100, takerSide: 'maybe' as never }, 0);
+  t.same(v.faults(), { 'duplicate-book-level': 1, 'bad-book-level': 3, 'bad-trade': 2 });
+  v.onTrade({ ticker: 'KXELSEWHERE', tradeId: 'q', price: 4500, count: 100, takerSide: 'no' }, 0);
+  t.equal(v.faults()['bad-trade'], 2, 'a trade of a market we do not trade is not a fault');
+  // The asks came worst first; the ioc still walks 47c before 48c.
+  v.submit(place('i', 'bid', 4800, 200, 'ioc'), 0);
+  v.submit(place('b', 'bid', 4500, 100), 0);
+  t.same(brief(v.replies(100)), [
+    '100 accepted i rem 200', '100 fill i bid 100@4700 rem 100 taker fee 200', '100 fill i bid 100@4800 rem 0 taker fee 200', '100 accepted b rem 100',
+  ]);
+  t.equal(v.order('b')?.ahead, 100, 'the first size of a duplicated level is kept');
+});
+
+t.test('an ioc order cannot be post-only', async (t) => {
+  const v = setup();
+  v.submit(place('i', 'bid', 4700, 100, 'ioc', true), 0);
+  const r = v.replies(100);
+  t.same(brief(r), ['100 rejected i invalid']);
+  t.match(r[0], { detail: /ioc.*post-only/ });
+});
+
 t.test('constructor refuses a bad latency or queue model', async (t) => {
   t.throws(() => venue({ latencyMs: -1 }), /latencyMs/);
   t.throws(() => venue({ latencyMs: Number.NaN }), /latencyMs/);
