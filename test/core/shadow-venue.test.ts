@@ -73,6 +73,15 @@ t.test('latency on both legs: arrival after latencyMs, every reply latencyMs aft
   t.equal(v.order('a')?.status, 'filled');
 });
 
+t.test('zero latency: the reply is there at the time of the request', async (t) => {
+  const v = setup({ latencyMs: 0 });
+  v.submit(place('a', 'bid', 4600, 100), 100);
+  t.equal(v.next(), 100);
+  t.same(brief(v.replies(100)), ['100 accepted a rem 100']);
+  v.onTrade(tradeNo(4600, 100), 150);
+  t.same(brief(v.replies(150)), ['150 fill a bid 100@4600 rem 0 maker fee 100']);
+});
+
 t.test('internal events due by now run before a book at now', async (t) => {
   const v = setup();
   v.submit(place('a', 'bid', 4500, 100), 0); // arrives at 50
