@@ -65,9 +65,9 @@ export class QuoteLoop {
         o.record({
           type: 'fill', ts: now, order_id: f.orderId, client_order_id: f.clientOrderId, trade_id: f.tradeId, ticker: f.ticker,
           side: 'yes', action: ord.side === 'bid' ? 'buy' : 'sell', price: dollars(f.price), count: contracts(f.count), fee: dollars(f.fee),
-          liquidity: f.liquidity, mode, fair_p: round6(ctx.fair), source: this.opt.source, method: this.opt.method, event: ctx.event,
+          liquidity: f.liquidity, mode, fair_p: round6(fairNow ?? ctx.fair), source: this.opt.source, method: this.opt.method, event: ctx.event,
           ...(f.queueModel ? { queue_model: f.queueModel } : {}),
-          ...(fairNow !== undefined ? { fair_p_now: round6(fairNow) } : {}),
+          quote_fair_p: round6(ctx.fair), quote_ts: ord.createdTs,
         });
         o.count('fills_total', { liquidity: f.liquidity });
       },

@@ -399,7 +399,7 @@ export class QuoteManager {
 
   /** Why this ticker may not quote at all now, with the pull reason for resting quotes. */
   private blockedReason(ticker: string, t: TickerState, now: number): { skip: string; pull: string; detail: string } | undefined {
-    if (!t.link) return { skip: 'no-link', pull: 'no-link', detail: 'no market.link maps this ticker to a game side' };
+    if (!t.link) return { skip: 'unmapped', pull: 'unmapped', detail: 'no market.link maps this ticker to a game side' };
     const link = t.link;
     const k = this.kill.blocked(ticker, link.event, link.sport);
     if (k) {
@@ -407,7 +407,7 @@ export class QuoteManager {
       return { skip: 'kill-switch', pull, detail: `${k.condition} (${k.scope} ${k.key})` };
     }
     const f = this.fairs.get(link.event);
-    if (!f) return { skip: 'no-fair', pull: 'stale-feed', detail: `no oracle.prob from ${this.opt.source}/${this.opt.method} for ${link.event}` };
+    if (!f) return { skip: 'no-oracle', pull: 'stale-feed', detail: `no oracle.prob from ${this.opt.source}/${this.opt.method} for ${link.event}` };
     if (!t.market) return { skip: 'no-market', pull: 'market-closed', detail: 'no kalshi.market for this ticker' };
     if (t.market.status !== ACTIVE) return { skip: 'market-closed', pull: t.market.status === 'inactive' ? 'market-paused' : 'market-closed', detail: `market status ${t.market.status}` };
     if (!this.opt.inPlay && now >= f.commenceTs - this.opt.pullBeforeStartMs) {
@@ -458,10 +458,10 @@ export class QuoteManager {
       }
       return undefined;
     }
-    if (!q.ok) return { reason: q.reason === 'no-edge' ? 'no-edge' : q.reason, detail: q.detail };
+    if (!q.ok) return { reason: q.reason === 'no-edge' ? 'edge-below-threshold' : q.reason, detail: q.detail };
     const repriceFrom = t.repriceAt[side];
     delete t.repriceAt[side];
-    return this.place(ticker, t, side, { price: q.price, count: sized.count, tif: 'gtc', fair, edge: q.edge, oracleTs, reason: repriceFrom !== undefined ? 'reprice' : 'quote', liquidity: 'maker' }, now, repriceFrom);
+    return this.place(ticker, t, side, { price: q.price, count: sized.count, tif: 'gtc', fair, edge: q.edge, oracleTs, reason: repriceFrom !== undefined ? 'replace' : 'new-quote', liquidity: 'maker' }, now, repriceFrom);
   }
 
   private taker(ticker: string, t: TickerState, side: 'bid' | 'ask', fair: number, oracleTs: number, fee: FeeModel, now: number): { reason: string; detail: string } | undefined {

@@ -275,8 +275,9 @@ export const fill = z.looseObject({
   event: eventId,
   /** Shadow fills: the queue model that produced the fill. */
   queue_model: z.enum(['risk-averse', 'prob']).optional(),
-  /** The fair probability (YES) when the fill happened; fair_p is the one the order was priced at. */
-  fair_p_now: probability.optional(),
+  /** The fair probability (YES) the order was priced at (fair_p is the one at fill time), and when it was sent. */
+  quote_fair_p: probability.optional(),
+  quote_ts: epochMs.optional(),
 });
 
 /** A ticker's position after a fill, and at settlement with its realized PnL (quote). */

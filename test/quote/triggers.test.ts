@@ -125,6 +125,6 @@ t.test('no link, no fair price, no book: no quote, one skip per (ticker, reason)
   s.m.onBook(book(HOME, [[4500, 5000]], [[5500, 5000]]), T0 + 1);
   s.m.onLink({ ticker: HOME, event: EVENT, sport: 'nba', side: 'home' }, T0 + 2);
   s.m.onBook(book(HOME, [[4500, 5000]], [[5500, 5000]]), T0 + 3);
-  t.same(s.w.skips.map((k) => k.reason), ['no-link', 'no-fair']);
+  t.same(s.w.skips.map((k) => k.reason), ['unmapped', 'no-oracle']);
   t.equal(s.venue.requests.length, 0);
 });
