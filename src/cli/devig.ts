@@ -4,6 +4,7 @@
 // writes devig.compare records instead: every method side by side on the same line.
 import { InvalidArgumentError } from 'commander';
 import { devigTwoWay, type DevigMethod, type TwoWayOk } from '../core/devig.js';
+import { assumedTimesKept } from '../core/eventtime.js';
 import {
   DEVIG_METHODS, type DevigCompare, type OddsLine, type OracleLine, type OracleProb, type RecordType,
 } from '../schema/records.js';
@@ -121,6 +122,9 @@ async function runProb(ctx: Ctx<Opts>): Promise<void> {
   if (unconfigured.size) ctx.summary.sources_without_method = [...unconfigured].sort();
 }
 
+/** The time fields of oracle.prob and devig.compare: an input's assumed times among them carry over. */
+const DERIVED_TIMES = ['ts', 'commence_ts', 'line_ts'] as const;
+
 // Records are built as literals of one fixed shape (JSON.stringify leaves out the
 // undefined fields): on the hot path this is several times cheaper than spreading.
 function probRecord(line: Priced, r: TwoWayOk): OracleProb {
@@ -133,6 +137,7 @@ function probRecord(line: Priced, r: TwoWayOk): OracleProb {
     weights: fromOracle ? line.weights : undefined,
     line_ts: fromOracle ? line.line_ts : undefined,
     method: r.method, p_home: r.pHome, p_away: r.pAway, overround: r.overround, param: r.param,
+    time_assumed: line.time_assumed && assumedTimesKept(line.time_assumed, DERIVED_TIMES),
   };
 }
 
@@ -169,6 +174,7 @@ async function runCompare(ctx: Ctx<Opts>): Promise<void> {
         books: fromOracle ? line.books : [line.book],
         line_ts: fromOracle ? line.line_ts : undefined,
         home_odds: line.home_odds, away_odds: line.away_odds, overround, methods,
+        time_assumed: line.time_assumed && assumedTimesKept(line.time_assumed, DERIVED_TIMES),
       };
       ctx.out.record(out);
     },

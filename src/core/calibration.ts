@@ -23,6 +23,9 @@
 // part of the oracle path a sign-off names, so it is always a key (with a single method
 // present this is the same grouping as without it). Results are joined by event; the
 // same result twice is fine, two different winners for one game exclude that game.
+// Times marked assumed (`time_assumed`, import-history's invented start, line and result
+// times) are counted and reported: their phase is the importer's assumption (a closing
+// line is pre-game), not a measurement.
 // The output does not depend on input order: points are scored in (commence_ts, event,
 // ts, p) order and groups listed in a fixed order (compareGroups).
 import { DEVIG_METHODS, type OracleProb, type Result } from '../schema/records.js';
@@ -243,6 +246,10 @@ export interface JoinStats {
   results_duplicate: number;
   /** Results of games with no probability at all. */
   results_unused: number;
+  /** Probabilities whose ts or commence_ts is assumed, not observed (`time_assumed`: import-history). */
+  probs_time_assumed: number;
+  /** Results whose ts is assumed, not observed. */
+  results_time_assumed: number;
 }
 
 export type ResultOutcome = 'new' | 'duplicate' | 'conflict';
@@ -273,6 +280,8 @@ export class Calibrator {
   private superseded = 0;
   private resultsIn = 0;
   private duplicates = 0;
+  private probsAssumed = 0;
+  private resultsAssumed = 0;
 
   constructor(readonly at: At) {}
 
@@ -300,6 +309,7 @@ export class Calibrator {
   /** One probability. Returns false when at=close and it is after commence_ts (not scored). */
   addProb(r: OracleProb): boolean {
     this.probsIn++;
+    if (r.time_assumed?.some((f) => f === 'ts' || f === 'commence_ts')) this.probsAssumed++;
     const phase: Phase = r.ts <= r.commence_ts ? 'pregame' : 'live';
     if (this.at === 'close' && phase === 'live') {
       this.afterCommence++;
@@ -323,6 +333,7 @@ export class Calibrator {
   /** One result: 'conflict' when the game already has the other winner (the game is then excluded). */
   addResult(r: Result): ResultOutcome {
     this.resultsIn++;
+    if (r.time_assumed?.includes('ts')) this.resultsAssumed++;
     const cur = this.results.get(r.event);
     if (!cur) {
       this.results.set(r.event, { winner: r.winner, ts: r.ts });
@@ -396,6 +407,8 @@ export class Calibrator {
         results_in: this.resultsIn,
         results_duplicate: this.duplicates,
         results_unused: unused,
+        probs_time_assumed: this.probsAssumed,
+        results_time_assumed: this.resultsAssumed,
       },
     };
   }
