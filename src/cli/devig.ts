@@ -2,13 +2,12 @@
 // passed through. The method is chosen per oracle source (config devig.method), or for
 // all sources by --method; it is logged at start and written on every record. --compare
 // writes devig.compare records instead: every method side by side on the same line.
-import { InvalidArgumentError } from 'commander';
 import { devigTwoWay, type DevigMethod, type TwoWayOk } from '../core/devig.js';
 import { assumedTimesKept } from '../core/eventtime.js';
 import {
   DEVIG_METHODS, type DevigCompare, type OddsLine, type OracleLine, type OracleProb, type RecordType,
 } from '../schema/records.js';
-import { UsageError, runCommand, type CommandSpec, type Ctx } from './kit.js';
+import { UsageError, enumOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
 
 interface Opts {
   method?: DevigMethod;
@@ -57,10 +56,7 @@ error (e.g. Shin on an under-round book).`,
   input: true,
   inputFiles: (_o, args) => args,
   options(cmd) {
-    cmd.option('-m, --method <method>', `the method for every source (config devig.method): ${DEVIG_METHODS.join(', ')}`, (v: string) => {
-      if (!(DEVIG_METHODS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${DEVIG_METHODS.join(', ')}`);
-      return v as DevigMethod;
-    });
+    cmd.option('-m, --method <method>', `the method for every source (config devig.method): ${DEVIG_METHODS.join(', ')}`, enumOption(DEVIG_METHODS));
     cmd.option('--compare', 'write devig.compare records (every method side by side) instead of oracle.prob');
   },
   overrides(opts) {
