@@ -29,6 +29,7 @@
 // The output does not depend on input order: points are scored in (commence_ts, event,
 // ts, p) order and groups listed in a fixed order (compareGroups).
 import { DEVIG_METHODS, type OracleProb, type Result } from '../schema/records.js';
+import { lowerBound } from './search.js';
 
 /** numpy.finfo(numpy.float64).eps: scikit-learn's log_loss clip since 1.2 (eps='auto'). */
 export const LOG_LOSS_EPS = 2.220446049250313e-16;
@@ -80,14 +81,7 @@ export function uniformEdges(n: number): number[] {
 
 /** scikit-learn's bin of p: searchsorted(edges[1:-1], p, side='left'), i.e. how many interior edges lie strictly below p. */
 export function binOf(p: number, edges: readonly number[]): number {
-  let lo = 1;
-  let hi = edges.length - 1; // interior edges are edges[1 .. n-1]
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (edges[mid]! < p) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
+  return lowerBound(edges, p, 1, edges.length - 1) - 1; // interior edges are edges[1 .. n-1]
 }
 
 /**
