@@ -1,6 +1,7 @@
 // Counters and gauges, emitted as `metric` records every --metrics-every ms to the
 // --metrics file. Heartbeats are these records, not log lines. The catalog below names
-// every metric the toolkit emits; a name outside it is a programming error.
+// every metric the toolkit emits; a name outside it is a programming error, and
+// test/log/metric-emitters.test.ts checks that every name in it is emitted somewhere.
 import type { Metric } from '../schema/records.js';
 
 export const METRIC_CATALOG = {
@@ -49,7 +50,6 @@ export const METRIC_CATALOG = {
   working_orders: { kind: 'gauge', help: 'orders quote believes may still fill' },
   order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },
   stale_quotes: { kind: 'gauge', help: 'resting quotes older than the max quote age' },
-  resolution_backlog: { kind: 'gauge', help: 'filled positions whose game has no result yet' },
   ledger_rows_total: { kind: 'counter', help: 'rows committed to a ledger' },
 } as const;
 

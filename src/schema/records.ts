@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import {
   bookLevels, bookName, contracts, contractsOrZero, decimalOdds, dollars, epochMs, eventId,
-  homeAway, nonEmpty, onGrid, price, probability, sourceName, sport, teamCode, yesNo,
+  homeAway, nonEmpty, onGrid, price, probability, sourceName, sport, teamCode, timeAssumed, yesNo,
 } from './common.js';
 
 const base = { ts: epochMs, recv_ts: epochMs.optional() };
@@ -23,6 +23,12 @@ const game = {
   commence_ts: epochMs,
 };
 
+/**
+ * Which of the record's times are assumed, not observed (optional, last in the shape so
+ * ledger columns only grow at the end; import-history sets it: its file has dates only).
+ */
+const assumed = { time_assumed: timeAssumed.optional() };
+
 export const oddsLine = z.looseObject({
   type: z.literal('odds.line'),
   ...base,
@@ -34,6 +40,7 @@ export const oddsLine = z.looseObject({
   home_ts: epochMs,
   away_ts: epochMs,
   raw: z.unknown().optional(),
+  ...assumed,
 });
 
 export const ORACLE_REASONS = ['auth', 'quota', 'empty', 'denied', 'stale', 'disconnected', 'parse'] as const;
@@ -66,6 +73,7 @@ export const oracleLine = z.looseObject({
   line_ts: epochMs.optional(),
   home_odds: decimalOdds,
   away_odds: decimalOdds,
+  ...assumed,
 });
 
 export const oracleProb = z.looseObject({
@@ -83,6 +91,7 @@ export const oracleProb = z.looseObject({
   p_away: probability,
   overround: z.number(),
   param: z.number().optional(),
+  ...assumed,
 });
 
 const compareCell = z.union([
@@ -102,6 +111,7 @@ export const devigCompare = z.looseObject({
   away_odds: decimalOdds,
   overround: z.number(),
   methods: z.partialRecord(devigMethod, compareCell),
+  ...assumed,
 });
 
 // ---------------------------------------------------------------- Kalshi
@@ -339,6 +349,7 @@ export const result = z.looseObject({
   winner: homeAway,
   home_score: z.number().int().nonnegative().optional(),
   away_score: z.number().int().nonnegative().optional(),
+  ...assumed,
 });
 
 const bucket = z.looseObject({
