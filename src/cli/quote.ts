@@ -215,11 +215,25 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     queue_model: q.queue_model, latency_ms: q.latency_ms, clock: ctx.replayClock ? 'replay' : 'system',
   });
 
+  // Gauges, at most once a second of clock time: orders believed working, and resting
+  // quotes past max_order_age_ms (0 unless cancels are not getting through).
+  const workingGauge = ctx.metrics.gauge('working_orders');
+  const staleGauge = ctx.metrics.gauge('stale_quotes');
+  let gaugedAt = -Infinity;
+  const gauges = (now: number): void => {
+    if (now - gaugedAt < 1000) return;
+    gaugedAt = now;
+    const working = loop.manager.workingOrders();
+    workingGauge.set(working.length);
+    staleGauge.set(q.max_order_age_ms > 0 ? working.filter((o) => o.restingSince !== undefined && now - o.restingSince > q.max_order_age_ms).length : 0);
+  };
+
   await ctx.readRecords(ctx.args, {
     consume: CONSUME,
     onRecord(rec, where) {
       ctx.out.raw(where.raw, rec.type);
       loop.onRecord(rec);
+      gauges(clock.now());
     },
   });
 
@@ -238,6 +252,8 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     }
   }
   loop.stop();
+  gaugedAt = -Infinity;
+  gauges(clock.now());
   const left = loop.manager.workingOrders();
   if (left.length > 0) ctx.log.error('orders still working at exit: their final state is unknown', { orders: left.map((o) => o.clientOrderId) });
   ctx.summary.quote = { ...loop.manager.counts, working_at_exit: left.length };
