@@ -87,7 +87,7 @@ execution exists. At the end of input every quote is pulled and the answers awai
   examples: [
     { cmd: 'feed-boltodds | arbitrate | devig --method shin | ndcat --merge - kalshi.ndjson | quote --shadow --oracle boltodds/shin', what: 'Shadow quoting from the experiment path against a recorded or live Kalshi stream.' },
     { cmd: 'quote --shadow --replay --oracle oddsapi/proportional session.ndjson > quoted.ndjson', what: 'Replay a recorded session through the quote manager: byte-identical on every run.' },
-    { cmd: 'quote --shadow --replay --oracle boltodds/shin session.ndjson | ndcat --type fill | ledger append fills.csv', what: 'Paper fills into a locked ledger.' },
+    { cmd: 'quote --shadow --replay --oracle boltodds/shin session.ndjson | ledger append fills.csv --type fill > quoted.ndjson', what: 'Paper fills into a locked ledger; every record goes on to quoted.ndjson.' },
     { cmd: 'quote --shadow --replay --queue-model prob --latency-ms 150 session.ndjson', what: 'The same session under the probabilistic queue model and a slower link.' },
   ],
   output: 'ndjson',
