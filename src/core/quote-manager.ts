@@ -54,11 +54,21 @@ export interface Exposure {
   onFill(f: { ticker: string; side: BookSide; price: number; count: number; fee: number }, now: number): PositionView;
   settle(ticker: string, result: 'yes' | 'no', now: number): PositionView | undefined;
   /** Limits before an order; `working` holds every order that may still fill (the candidate excluded). */
-  check(candidate: { ticker: string; event: string; side: BookSide; price: number; count: number }, working: ReadonlyArray<{ ticker: string; side: BookSide; price: number; count: number }>, gameTickers: readonly string[], now: number): LimitCheck;
-  /** An order was placed (daily notional). */
-  placed(o: { ticker: string; price: number; count: number }, now: number): void;
+  check(candidate: Candidate, working: ReadonlyArray<{ ticker: string; side: BookSide; price: number; count: number }>, gameTickers: readonly string[], now: number): LimitCheck;
+  /** An order was placed (daily notional: a replacement counts only what it adds to the one it replaces). */
+  placed(o: Candidate, now: number): void;
   forget(ticker: string): void;
 }
+/** An order about to be placed; `replaces` is the quote a reprice cancelled for it (same day, same side). */
+export interface Candidate {
+  ticker: string;
+  event: string;
+  side: BookSide;
+  price: number;
+  count: number;
+  replaces?: { side: BookSide; price: number; remaining: number; placedTs: number };
+}
+
 export interface PositionView {
   ticker: string;
   /** Net YES contracts, COUNT_ONE units (negative: short YES = long NO). */
@@ -153,8 +163,8 @@ interface TickerState {
   book?: BookView;
   slots: Partial<Record<Slot, string>>;
   lastSkip?: string;
-  /** A reprice decided at this time waits for the old quote's cancel to be acknowledged. */
-  repriceAt: Partial<Record<BookSide, number>>;
+  /** A reprice decided at `at` waits for the old quote's cancel ack; `replaced` is what that quote still had. */
+  repriceAt: Partial<Record<BookSide, { at: number; replaced?: NonNullable<Candidate['replaces']> }>>;
   /** Slots whose last order the venue refused: no new one until the next book (no reject loop). */
   held: Set<Slot>;
   settled: boolean;
@@ -459,9 +469,10 @@ export class QuoteManager {
       return undefined;
     }
     if (!q.ok) return { reason: q.reason === 'no-edge' ? 'edge-below-threshold' : q.reason, detail: q.detail };
-    const repriceFrom = t.repriceAt[side];
-    delete t.repriceAt[side];
-    return this.place(ticker, t, side, { price: q.price, count: sized.count, tif: 'gtc', fair, edge: q.edge, oracleTs, reason: repriceFrom !== undefined ? 'replace' : 'new-quote', liquidity: 'maker' }, now, repriceFrom);
+    const reprice = t.repriceAt[side];
+    const r = this.place(ticker, t, side, { price: q.price, count: sized.count, tif: 'gtc', fair, edge: q.edge, oracleTs, reason: reprice ? 'replace' : 'new-quote', liquidity: 'maker' }, now, reprice);
+    if (!r) delete t.repriceAt[side];
+    return r;
   }
 
   private taker(ticker: string, t: TickerState, side: 'bid' | 'ask', fair: number, oracleTs: number, fee: FeeModel, now: number): { reason: string; detail: string } | undefined {
@@ -482,11 +493,13 @@ export class QuoteManager {
     return this.sizer({ ticker, event: t.link!.event, side, fair, price: Math.min(PRICE_ONE - 1, Math.max(1, p)), liquidity, feeType: market.feeType });
   }
 
-  private place(ticker: string, t: TickerState, slot: Slot, d: { price: number; count: number; tif: 'gtc' | 'ioc'; fair: number; edge: number; oracleTs: number; reason: string; liquidity: Liquidity }, now: number, repriceFrom: number | undefined): { reason: string; detail: string } | undefined {
+  private place(ticker: string, t: TickerState, slot: Slot, d: { price: number; count: number; tif: 'gtc' | 'ioc'; fair: number; edge: number; oracleTs: number; reason: string; liquidity: Liquidity }, now: number, reprice: TickerState['repriceAt'][BookSide]): { reason: string; detail: string } | undefined {
     const side: BookSide = slot === 'bid' || slot === 'take-bid' ? 'bid' : 'ask';
     const link = t.link!;
+    const repriceFrom = reprice?.at;
     const working = this.workingOrders().map((o) => ({ ticker: o.ticker, side: o.side, price: o.price, count: remaining(o) }));
-    const lim = this.exposure.check({ ticker, event: link.event, side, price: d.price, count: d.count }, working, [...(this.gameTickers.get(link.event) ?? [])], now);
+    const cand: Candidate = { ticker, event: link.event, side, price: d.price, count: d.count, ...(reprice?.replaced ? { replaces: reprice.replaced } : {}) };
+    const lim = this.exposure.check(cand, working, [...(this.gameTickers.get(link.event) ?? [])], now);
     if (!lim.ok) return { reason: lim.reason ?? 'limit', detail: lim.detail ?? '' };
     const coid = `${this.opt.clientOrderIdPrefix}${(++this.seq).toString(36)}`;
     const o = newOrder({ clientOrderId: coid, ticker, side, price: d.price, count: d.count, tif: d.tif, now });
@@ -495,7 +508,7 @@ export class QuoteManager {
     this.orders.set(coid, w);
     t.slots[slot] = coid;
     apply(o, { kind: 'send' }, now);
-    this.exposure.placed({ ticker, price: d.price, count: d.count }, now);
+    this.exposure.placed(cand, now);
     this.out.order(o, d.reason, now, ctx);
     this.out.latency('oracle-to-order', Math.max(0, now - d.oracleTs), ticker, coid, now);
     this.out.request({ kind: 'place', order: { clientOrderId: coid, ticker, side, price: d.price, count: d.count, tif: d.tif, postOnly: d.tif === 'gtc' } }, now);
@@ -527,7 +540,7 @@ export class QuoteManager {
     this.deadlines.set(`retry:${o.clientOrderId}`, now + this.opt.cancelRetryMs);
     if (reason === 'reprice') {
       const t = this.tickers.get(o.ticker);
-      if (t) t.repriceAt[o.side] = now;
+      if (t) t.repriceAt[o.side] = { at: now };
       this.out.count('order_reprices_total');
     }
     this.out.order(o, reason, now, w.ctx);
@@ -561,6 +574,10 @@ export class QuoteManager {
   private finish(w: Working, now: number): void {
     const t = this.tickers.get(w.o.ticker);
     if (t && t.slots[w.slot] === w.o.clientOrderId) delete t.slots[w.slot];
+    const rp = t?.repriceAt[w.o.side];
+    if (rp && w.cancelReason === 'reprice' && w.o.status === 'canceled') {
+      rp.replaced = { side: w.o.side, price: w.o.price, remaining: remaining(w.o), placedTs: w.o.createdTs };
+    }
     this.deadlines.clear(`age:${w.o.clientOrderId}`);
     this.deadlines.clear(`retry:${w.o.clientOrderId}`);
     this.deadlines.set(`done:${w.o.clientOrderId}`, now + this.opt.keepFinishedMs);
