@@ -370,7 +370,7 @@ export class KillSwitches {
       this.deactivate(switchId('ticker-stale', 'ticker', t), 'invalid', now);
       if (st.age_ms !== null && st.age_ms !== undefined) {
         const seen = Math.min(now, rec.ts - st.age_ms);
-        if (seen > (this.lastBook.get(t) ?? Number.NEGATIVE_INFINITY)) this.bookSeen(t, seen, now, out);
+        if (seen > (this.lastBook.get(t) ?? Number.NEGATIVE_INFINITY)) this.bookSeen(t, seen, now);
       }
     }
     for (const t of [...this.invalid].sort()) {
@@ -385,7 +385,7 @@ export class KillSwitches {
   onBook(ticker: string, now: number): KillTransition[] {
     const out = this.begin(now);
     this.runDue(now, out);
-    this.bookSeen(ticker, now, now, out);
+    this.bookSeen(ticker, now, now);
     this.runDue(now, out);
     return out;
   }
@@ -396,7 +396,7 @@ export class KillSwitches {
     this.runDue(now, out);
     const prev = this.tickerGame.get(ticker);
     if (prev !== event) {
-      if (prev !== undefined) this.unlinkTicker(ticker, prev, now, out);
+      if (prev !== undefined) this.unlinkTicker(ticker, prev, now);
       let g = this.games.get(event);
       if (!g) {
         g = { sport, tickers: new Set(), linkedAt: now };
@@ -574,7 +574,7 @@ export class KillSwitches {
     else this.timers.clear('reconnect|');
   }
 
-  private bookSeen(ticker: string, seen: number, now: number, out: KillTransition[]): void {
+  private bookSeen(ticker: string, seen: number, now: number): void {
     this.lastBook.set(ticker, seen);
     if (this.tickerGame.has(ticker)) {
       const due = seen + this.o.bookStaleMs;
@@ -591,7 +591,7 @@ export class KillSwitches {
     this.timers.set(`gc-event|${event}`, now + this.o.forgetUnlinkedAfterMs);
   }
 
-  private unlinkTicker(ticker: string, event: string, now: number, out: KillTransition[]): void {
+  private unlinkTicker(ticker: string, event: string, now: number): void {
     const g = this.games.get(event);
     if (!g) return;
     g.tickers.delete(ticker);
@@ -608,7 +608,7 @@ export class KillSwitches {
 
   private dropTicker(ticker: string, now: number, out: KillTransition[]): void {
     const ev = this.tickerGame.get(ticker);
-    if (ev !== undefined) this.unlinkTicker(ticker, ev, now, out);
+    if (ev !== undefined) this.unlinkTicker(ticker, ev, now);
     this.tickerGame.delete(ticker);
     this.tickerLinkedAt.delete(ticker);
     this.lastBook.delete(ticker);
