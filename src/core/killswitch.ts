@@ -124,7 +124,12 @@ interface Entry {
   seq: number;
 }
 
-/** A minimal deadline heap keyed by name: set (replaces), clear, next, popDue. */
+/**
+ * A minimal deadline heap keyed by name: set (replaces), clear, next, popDue. Replaced and
+ * cleared entries are dropped lazily; when they outnumber the live ones the heap is rebuilt,
+ * so its size stays within 2 x live + 64 however often a deadline moves (a book every few
+ * milliseconds moves its staleness deadline each time).
+ */
 class Timers {
   private heap: Entry[] = [];
   private live = new Map<string, { at: number; seq: number }>();
@@ -136,6 +141,20 @@ class Timers {
     const e = { at, id, seq: ++this.seq };
     this.live.set(id, { at, seq: e.seq });
     this.push(e);
+    if (this.heap.length > 2 * this.live.size + 64) this.rebuild();
+  }
+
+  /** Live entries only; a sorted array is a valid heap. */
+  private rebuild(): void {
+    const h: Entry[] = [];
+    for (const [id, v] of this.live) h.push({ at: v.at, id, seq: v.seq });
+    h.sort((a, b) => (Timers.less(a, b) ? -1 : Timers.less(b, a) ? 1 : 0));
+    this.heap = h;
+  }
+
+  /** Entries held (live and not yet dropped), for tests of the bound. */
+  get held(): number {
+    return this.heap.length;
   }
 
   clear(id: string): void {
@@ -279,6 +298,11 @@ export class KillSwitches {
       const [sb, cb] = rank(b);
       return sa - sb || ca - cb || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
     });
+  }
+
+  /** Deadline entries held (bounded by 2 x pending + 64). */
+  get timerEntries(): number {
+    return this.timers.held;
   }
 
   /** When tick() must next run (a staleness limit, a reconnect leaving the window, a resume). */

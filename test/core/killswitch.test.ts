@@ -372,3 +372,14 @@ t.test('forgetGame clears the game and its tickers; unlinked events are forgotte
   t.same(ctx.ks.tick(11_000 + 86_400_000 - 1).filter((x) => x.key === lone), []);
   t.same(ctx.ks.tick(11_000 + 86_400_000).filter((x) => x.key === lone).map((x) => x.state), ['cleared']);
 });
+
+t.test('memory: deadlines moved by every book and probability stay bounded', async (t) => {
+  const { ctx } = healthy();
+  for (let x = 9_501; x <= 60_000; x++) {
+    for (const tk of ALL) ctx.ks.onBook(tk, x);
+    for (const ev of Object.keys(GAMES)) ctx.ks.onOracleProb(ev, GAMES[ev]!, x);
+    ctx.ks.onOracleProb('nba-2026-01-25-lal-phx', 'nba', x); // priced, never linked
+  }
+  t.ok(ctx.ks.timerEntries < 100, `heap entries ${ctx.ks.timerEntries}`);
+  t.same(blockedSet(ctx.ks), []);
+});
