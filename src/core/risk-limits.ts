@@ -43,7 +43,10 @@
 //   Eastern midnight. The candidate fails when today's total plus what it would add
 //   exceeds the limit (reduce-only orders too: the notional cap is a hard daily budget).
 //
-// Checks run in that order; the first one that fails is reported.
+// Checks run in that order; the first one that fails is reported. Before them, every
+// number is validated (integers, prices strictly inside (0, PRICE_ONE), counts > 0, limits
+// >= 0): a NaN compares false and would pass every limit, so malformed input fails with
+// `invalid-input` instead.
 import { easternDate } from './eventtime.js';
 import { COUNT_ONE, PRICE_ONE, formatCount, formatPrice } from './kalshi-fixed.js';
 import type { BookSide } from './trading.js';
@@ -105,7 +108,7 @@ export interface CheckInput {
   now: number;
 }
 
-export type LimitReason = 'limit-position' | 'limit-game-loss' | 'limit-daily-notional';
+export type LimitReason = 'limit-position' | 'limit-game-loss' | 'limit-daily-notional' | 'invalid-input';
 export type CheckResult = { ok: true } | { ok: false; reason: LimitReason; detail: string };
 
 /** Money of price x count, in PRICE_ONE x COUNT_ONE units (exact integers). */
@@ -165,8 +168,46 @@ export function worstCaseLossMicro(
   return worst;
 }
 
+function isInt(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x);
+}
+
+/** Why an order's numbers cannot be used, or undefined. */
+function invalidOrder(o: OrderExposure, what: string): string | undefined {
+  if (typeof o.ticker !== 'string' || o.ticker === '') return `${what}: no ticker`;
+  if (o.side !== 'bid' && o.side !== 'ask') return `${what} ${o.ticker}: side ${String(o.side)}`;
+  if (!isInt(o.price) || o.price <= 0 || o.price >= PRICE_ONE) return `${what} ${o.ticker}: price ${String(o.price)} not an integer in (0, ${PRICE_ONE})`;
+  if (!isInt(o.count) || o.count <= 0) return `${what} ${o.ticker}: count ${String(o.count)} not a positive integer`;
+  if (o.fee !== undefined && (!isInt(o.fee) || o.fee < 0)) return `${what} ${o.ticker}: fee ${String(o.fee)} not a non-negative integer`;
+  return undefined;
+}
+
+function invalidInput(input: CheckInput, limits: Limits): string | undefined {
+  for (const k of ['maxPositionContracts', 'maxGameLossDollars', 'maxDailyNotionalDollars'] as const) {
+    if (!isInt(limits[k]) || limits[k] < 0) return `limit ${k} ${String(limits[k])} is not a non-negative integer`;
+  }
+  if (!isInt(input.now)) return `now ${String(input.now)} is not an integer`;
+  const bad = invalidOrder(input.candidate, 'candidate');
+  if (bad) return bad;
+  const r = input.candidate.replaces;
+  if (r && (!isInt(r.price) || r.price <= 0 || r.price >= PRICE_ONE || !isInt(r.remaining) || r.remaining < 0 || !isInt(r.placedTs) || (r.side !== 'bid' && r.side !== 'ask'))) {
+    return `candidate ${input.candidate.ticker}: replaced order malformed`;
+  }
+  for (const o of input.working) {
+    const w = invalidOrder(o, 'working order');
+    if (w) return w;
+  }
+  for (const tk of input.game ? [input.game.home, input.game.away] : [input.candidate.ticker]) {
+    const p = input.positions.get(tk);
+    if (p && ![p.position, p.costBasis, p.realizedPnl, p.fees].every(isInt)) return `position ${tk} has a non-integer field`;
+  }
+  return undefined;
+}
+
 /** Check one candidate order against the limits. */
 export function checkOrder(input: CheckInput, limits: Limits): CheckResult {
+  const invalid = invalidInput(input, limits);
+  if (invalid) return { ok: false, reason: 'invalid-input', detail: invalid };
   const c = input.candidate;
   // Position.
   const pos = input.positions.get(c.ticker)?.position ?? 0;

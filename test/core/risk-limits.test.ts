@@ -173,3 +173,22 @@ t.test('limits from contracts and dollars', async (t) => {
   t.notOk(limitsFromConfig({ maxPositionContracts: 1, maxGameLossDollars: -1, maxDailyNotionalDollars: 1 }).ok);
   t.notOk(limitsFromConfig({ maxPositionContracts: 1, maxGameLossDollars: 1, maxDailyNotionalDollars: Number.NaN }).ok);
 });
+
+t.test('malformed numbers fail as invalid-input, never pass a limit', async (t) => {
+  const l = lim({ maxPositionContracts: 1000, maxGameLossDollars: 1000, maxDailyNotionalDollars: 1000 });
+  const cases: Array<[string, CheckInput, Limits]> = [
+    ['NaN count', input({ ...bid(HOME, 4000, Number.NaN) }), l],
+    ['fractional price', input(bid(HOME, 4000.5, 100)), l],
+    ['price 0', input(bid(HOME, 0, 100)), l],
+    ['price $1', input(ask(HOME, 10_000, 100)), l],
+    ['negative fee', input({ ...bid(HOME, 4000, 100), fee: -1 }), l],
+    ['bad working order', input(bid(HOME, 4000, 100), { working: [bid(AWAY, 4000, Number.POSITIVE_INFINITY)] }), l],
+    ['NaN limit', input(bid(HOME, 4000, 100)), { ...l, maxGameLossDollars: Number.NaN }],
+    ['bad replaced order', input({ ...bid(HOME, 4000, 100), replaces: { side: 'bid', price: 4000, remaining: Number.NaN, placedTs: NOW } }), l],
+    ['bad position', input(bid(HOME, 4000, 100), { positions: new Map([[HOME, { position: 1.5, costBasis: 0, realizedPnl: 0, fees: 0 }]]) }), l],
+  ];
+  for (const [name, i, lims] of cases) {
+    const r = checkOrder(i, lims);
+    t.ok(!r.ok && r.reason === 'invalid-input', name);
+  }
+});
