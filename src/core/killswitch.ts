@@ -31,6 +31,10 @@
 // - The source is the part of oracleSource before `/` (`boltodds/shin` -> `boltodds`).
 // - A new status for a scope replaces the previous one of that scope (arbitrate moving a
 //   game from stale to denied moves the cause from oracle-stale to arbitration-unresolved).
+// - Game-scoped conditions concern linked games only (the oracle prices games this process
+//   may not trade): a game-scoped status is remembered for any event and trips when (or
+//   as soon as) one of its tickers is linked; a game whose last ticker is unlinked drops
+//   its game causes. Sport and global scopes always apply.
 // - Staleness clocks (oracle.prob, books) start no earlier than the link: a game or ticker
 //   linked at t with nothing seen is stale at t + oracleStaleMs / t + bookStaleMs.
 // - A kalshi.status ticker entry that is valid with an `age_ms` counts as a sign of life of
@@ -251,8 +255,8 @@ export class KillSwitches {
   private readonly commence = new Map<string, number | null>();
   private readonly lastBook = new Map<string, number>();
   private invalid = new Set<string>();
-  /** Oracle status scope (`g`, `s:nba`, `e:<event>`) -> the switch holding its `status` cause. */
-  private readonly statusHeld = new Map<string, string>();
+  /** The standing game-scoped oracle.status per event (unavailable ones only). */
+  private readonly gameStatus = new Map<string, { condition: KillCondition; detail: string }>();
   private lastReconnects: number | undefined;
   private reconnectTimes: number[] = [];
 
@@ -326,26 +330,27 @@ export class KillSwitches {
     const out = this.begin(now);
     this.runDue(now, out);
     if (rec.source === this.source && rec.book === undefined) {
-      const scopeKey = rec.event !== undefined ? `e:${rec.event}` : rec.sport !== undefined ? `s:${rec.sport}` : 'g';
-      if (rec.event !== undefined) this.touchEvent(rec.event, now);
-      const held = this.statusHeld.get(scopeKey);
-      if (rec.state === 'available') {
-        if (held) this.deactivate(held, 'status', now);
-        this.statusHeld.delete(scopeKey);
-      } else {
-        let target: [KillCondition, KillScope, string];
-        if (rec.event !== undefined) {
-          target = [rec.reason === 'denied' || rec.reason === 'empty' ? 'arbitration-unresolved' : 'oracle-stale', 'game', rec.event];
-        } else if (rec.sport !== undefined) {
-          target = ['oracle-stale', 'sport', rec.sport];
+      const detail = `${rec.source} unavailable: ${rec.reason ?? 'no reason'}${rec.detail ? ` (${rec.detail})` : ''}`;
+      const ev = rec.event;
+      if (ev !== undefined) {
+        // Game scope: remembered for every event, a switch only for linked games.
+        this.touchEvent(ev, now);
+        const prev = this.gameStatus.get(ev);
+        const cond: KillCondition | undefined = rec.state === 'available'
+          ? undefined
+          : rec.reason === 'denied' || rec.reason === 'empty' ? 'arbitration-unresolved' : 'oracle-stale';
+        if (prev && prev.condition !== cond) this.deactivate(switchId(prev.condition, 'game', ev), 'status', now);
+        if (cond === undefined) {
+          this.gameStatus.delete(ev);
         } else {
-          target = ['oracle-stale', 'global', GLOBAL_KEY];
+          this.gameStatus.set(ev, { condition: cond, detail });
+          if (this.games.has(ev)) this.activate(cond, 'game', ev, 'status', detail, now, out);
         }
-        const id = switchId(...target);
-        if (held && held !== id) this.deactivate(held, 'status', now);
-        const detail = `${rec.source} unavailable: ${rec.reason ?? 'no reason'}${rec.detail ? ` (${rec.detail})` : ''}`;
-        this.activate(target[0], target[1], target[2], 'status', detail, now, out);
-        this.statusHeld.set(scopeKey, id);
+      } else {
+        const scope: KillScope = rec.sport !== undefined ? 'sport' : 'global';
+        const key = rec.sport ?? GLOBAL_KEY;
+        if (rec.state === 'available') this.deactivate(switchId('oracle-stale', scope, key), 'status', now);
+        else this.activate('oracle-stale', scope, key, 'status', detail, now, out);
       }
     }
     this.runDue(now, out);
@@ -428,6 +433,8 @@ export class KillSwitches {
         this.timers.clear(`gc-event|${event}`);
         this.timers.set(`prob|${event}`, now + this.o.oracleStaleMs);
         if (typeof this.commence.get(event) !== 'number') this.timers.set(`commence|${event}`, now + this.o.commenceGraceMs);
+        const gs = this.gameStatus.get(event);
+        if (gs) this.activate(gs.condition, 'game', event, 'status', gs.detail, now, out);
       }
       g.tickers.add(ticker);
       this.tickerGame.set(ticker, event);
@@ -627,6 +634,8 @@ export class KillSwitches {
       // Without a linked ticker the game's own clocks no longer apply.
       this.deactivate(switchId('oracle-stale', 'game', event), 'no-prob', now);
       this.deactivate(switchId('missing-commence', 'game', event), 'missing', now);
+      const gs = this.gameStatus.get(event);
+      if (gs) this.deactivate(switchId(gs.condition, 'game', event), 'status', now);
     }
   }
 
@@ -647,7 +656,7 @@ export class KillSwitches {
     this.games.delete(event);
     this.lastProb.delete(event);
     this.commence.delete(event);
-    this.statusHeld.delete(`e:${event}`);
+    this.gameStatus.delete(event);
     for (const k of ['prob', 'commence', 'gc-event']) this.timers.clear(`${k}|${event}`);
     for (const c of ['oracle-stale', 'arbitration-unresolved', 'missing-commence'] as const) this.forgetSwitch(switchId(c, 'game', event), now, out);
   }

@@ -365,12 +365,23 @@ t.test('forgetGame clears the game and its tickers; unlinked events are forgotte
     ['cleared', 'arbitration-unresolved', EV_A, true],
   ]);
   t.equal(ctx.ks.blocked(A_HOME, EV_A, 'nba'), undefined);
-  // An event the oracle prices but no market links: a status trips its game scope, and it is
-  // forgotten a day after its last mention.
+  // An event the oracle prices but no market links: no switch, until a ticker links it.
   const lone = 'nba-2026-01-25-lal-phx';
-  ctx.ks.onOracleStatus(ostatus({ state: 'unavailable', reason: 'empty', sport: 'nba', event: lone }), 11_000);
-  t.same(ctx.ks.tick(11_000 + 86_400_000 - 1).filter((x) => x.key === lone), []);
-  t.same(ctx.ks.tick(11_000 + 86_400_000).filter((x) => x.key === lone).map((x) => x.state), ['cleared']);
+  const loneTicker = 'KXNBAGAME-26JAN25LALPHX-PHX';
+  t.same(ctx.ks.onOracleStatus(ostatus({ state: 'unavailable', reason: 'empty', sport: 'nba', event: lone }), 11_000), []);
+  t.equal(ctx.ks.blocked(loneTicker, lone, 'nba'), undefined);
+  ctx.ks.onCommence(lone, 9_000_000, 11_000);
+  t.same(ctx.ks.onLink(loneTicker, lone, 'nba', 12_000).map((x) => [x.state, x.condition, x.key]), [['tripped', 'arbitration-unresolved', lone]]);
+  // Unlinked again: the game cause goes (the status is still remembered).
+  ctx.ks.onBook(loneTicker, 12_500);
+  ctx.ks.onOracleProb(lone, 'nba', 12_500);
+  const forgot = ctx.ks.forgetTicker(loneTicker, 13_000);
+  t.same(forgot, []);
+  t.same(ctx.ks.tick(13_000 + R).map((x) => [x.state, x.condition, x.key]), [['cleared', 'arbitration-unresolved', lone]]);
+  // Forgotten a day after its last mention: a later link starts from nothing.
+  t.same(ctx.ks.tick(13_000 + 86_400_000).filter((x) => x.key === lone), []);
+  const again = ctx.ks.onLink(loneTicker, lone, 'nba', 13_000 + 86_400_000);
+  t.same(again.filter((x) => x.key === lone).map((x) => x.condition), ['missing-commence'], 'status and commence both forgotten');
 });
 
 t.test('memory: deadlines moved by every book and probability stay bounded', async (t) => {
