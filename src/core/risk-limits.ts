@@ -18,7 +18,8 @@
 // limit-game-loss (Limits.maxGameLossDollars, PRICE_ONE units)
 //   A game has a home ticker and an away ticker, and exactly one resolves YES: so YES on
 //   one and NO on the other are the same bet. For each outcome (home wins: home YES, away
-//   NO; away wins: the reverse) the game's PnL is
+//   NO; away wins: the reverse; with more tickers, each one YES and the others NO) the
+//   game's PnL is
 //     sum over its two tickers of  realizedPnl - fees + (YES ? position x $1 : 0) - costBasis
 //     + for every working order and the candidate: its PnL in that outcome if it filled,
 //       counted only when negative (min(0, .)), minus its `fee` if given.
@@ -101,8 +102,12 @@ export interface CheckInput {
   positions: { get(ticker: string): PositionLike | undefined };
   /** Every order of ours that can still fill (resting, in flight, pending cancel), any ticker. */
   working: readonly OrderExposure[];
-  /** The candidate's game: its home and away tickers; undefined when the partner is unknown. */
-  game?: { home: string; away: string };
+  /**
+   * The tickers of the candidate's game (home and away: exactly one resolves YES). When
+   * the candidate's ticker is not among them, or it is the only one (partner unknown), it
+   * is computed alone on its own YES/NO outcomes.
+   */
+  gameTickers?: readonly string[];
   /** Today's notional so far. */
   notional: DailyNotional;
   now: number;
@@ -197,11 +202,18 @@ function invalidInput(input: CheckInput, limits: Limits): string | undefined {
     const w = invalidOrder(o, 'working order');
     if (w) return w;
   }
-  for (const tk of input.game ? [input.game.home, input.game.away] : [input.candidate.ticker]) {
+  for (const tk of gameOf(input.candidate.ticker, input.gameTickers)) {
     const p = input.positions.get(tk);
     if (p && ![p.position, p.costBasis, p.realizedPnl, p.fees].every(isInt)) return `position ${tk} has a non-integer field`;
   }
   return undefined;
+}
+
+/** The tickers whose outcomes are computed together for a candidate on `ticker`, sorted. */
+export function gameOf(ticker: string, gameTickers: readonly string[] | undefined): string[] {
+  const set = new Set(gameTickers ?? []);
+  if (!set.has(ticker) || set.size < 2) return [ticker];
+  return [...set].sort();
 }
 
 /** Check one candidate order against the limits. */
@@ -222,8 +234,7 @@ export function checkOrder(input: CheckInput, limits: Limits): CheckResult {
     };
   }
   // Game loss.
-  const g = input.game;
-  const tickers = g && g.home !== g.away && (g.home === c.ticker || g.away === c.ticker) ? [g.home, g.away] : [c.ticker];
+  const tickers = gameOf(c.ticker, input.gameTickers);
   const before = worstCaseLossMicro(tickers, input.positions, input.working);
   const after = worstCaseLossMicro(tickers, input.positions, [...input.working, c]);
   const maxLoss = limits.maxGameLossDollars * COUNT_ONE;

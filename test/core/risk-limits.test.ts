@@ -8,13 +8,13 @@ import {
 // Prices 4000 = $0.40; counts 1000 = 10 contracts; money 10_000 = $1.
 const HOME = 'KXNBAGAME-26JAN25DENMEM-MEM';
 const AWAY = 'KXNBAGAME-26JAN25DENMEM-DEN';
-const GAME = { home: HOME, away: AWAY };
+const GAME = [HOME, AWAY];
 const NOW = Date.UTC(2026, 0, 25, 18, 0); // 13:00 ET, Jan 25
 const BIG = 1e9;
 const lim = (o: Partial<Limits>): Limits => ({ maxPositionContracts: BIG, maxGameLossDollars: BIG, maxDailyNotionalDollars: BIG, ...o });
 
 function input(candidate: Candidate, over: Partial<CheckInput> = {}): CheckInput {
-  return { candidate, positions: new Positions(), working: [], game: GAME, notional: new DailyNotional(), now: NOW, ...over };
+  return { candidate, positions: new Positions(), working: [], gameTickers: GAME, notional: new DailyNotional(), now: NOW, ...over };
 }
 const bid = (ticker: string, price: number, count: number): OrderExposure => ({ ticker, side: 'bid', price, count });
 const ask = (ticker: string, price: number, count: number): OrderExposure => ({ ticker, side: 'ask', price, count });
@@ -77,7 +77,9 @@ t.test('game loss: YES home and NO away are the same bet', async (t) => {
   t.ok(checkOrder(input(sameBet, { positions }), lim({ maxGameLossDollars: 80_000 })).ok);
   t.equal(worstCaseLossMicro([HOME, AWAY], positions, [sameBet]), 80_000 * 100);
   // Without the pairing each ticker is alone and nothing looks concentrated.
-  t.ok(checkOrder(input(sameBet, { positions, game: undefined }), lim({ maxGameLossDollars: 40_000 })).ok);
+  t.ok(checkOrder(input(sameBet, { positions, gameTickers: undefined }), lim({ maxGameLossDollars: 40_000 })).ok);
+  t.ok(checkOrder(input(sameBet, { positions, gameTickers: [AWAY] }), lim({ maxGameLossDollars: 40_000 })).ok, 'partner unknown');
+  t.ok(checkOrder(input(sameBet, { positions, gameTickers: [HOME, 'KXNBAGAME-OTHER'] }), lim({ maxGameLossDollars: 40_000 })).ok, 'not in the list given');
   // YES on both teams hedges: the worst case does not grow, so it passes at a $4 limit.
   t.ok(checkOrder(input(bid(AWAY, 4000, 1000), { positions }), lim({ maxGameLossDollars: 40_000 })).ok);
   // The same-bet order already working counts for the next one.
