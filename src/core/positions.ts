@@ -108,9 +108,15 @@ export function fillCash(side: BookSide, price: number, count: number): number {
   return Math.floor((side === 'bid' ? -micro : micro) / COUNT_ONE);
 }
 
-/** Floor division of integers (toward -infinity). */
-function floorDiv(a: number, b: number): number {
-  return Math.floor(a / b);
+/** floor(a x b / c) for integers, c > 0; exact (BigInt) when a x b leaves the safe range. */
+export function mulFloorDiv(a: number, b: number, c: number): number {
+  const p = a * b;
+  if (Number.isSafeInteger(p)) return Math.floor(p / c);
+  const P = BigInt(a) * BigInt(b);
+  const C = BigInt(c);
+  let q = P / C; // truncates toward zero
+  if (P % C !== 0n && P < 0n) q -= 1n;
+  return Number(q);
 }
 
 function isInt(x: unknown): x is number {
@@ -150,7 +156,7 @@ export class Positions {
       const cash = fillCash(f.side, f.price, closed);
       // Released basis rounded so realized is rounded down: realized = cash - released,
       // released = ceil(costBasis x closed / open) = -floor(-costBasis x closed / open).
-      const released = closed === open ? s.costBasis : -floorDiv(-s.costBasis * closed, open);
+      const released = closed === open ? s.costBasis : -mulFloorDiv(-s.costBasis, closed, open);
       s.realizedPnl += cash - released;
       s.costBasis -= released;
       s.position += dir * closed;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Positions, fillCash } from '../../src/core/positions.js';
+import { Positions, fillCash, mulFloorDiv } from '../../src/core/positions.js';
 
 // Prices: 4000 = $0.40. Counts: 1000 = 10 contracts. Money: 10_000 = $1.
 const T = 'KXNBAGAME-26JAN25DENMEM-MEM';
@@ -120,4 +120,13 @@ t.test('bad input, late fills, double settlement and forgetting', async (t) => {
   t.ok(p.forget(T));
   t.equal(p.get(T), undefined);
   t.equal(p.size, 0);
+});
+
+t.test('mulFloorDiv: floor, exact beyond 2^53', async (t) => {
+  t.equal(mulFloorDiv(7, 1, 2), 3);
+  t.equal(mulFloorDiv(-7, 1, 2), -4);
+  t.equal(mulFloorDiv(-6, 1, 2), -3);
+  // 3,000,000,001 x 3,000,000,000 / 3 = 3,000,000,001,000,000,000 (beyond 2^53): the BigInt path.
+  t.equal(mulFloorDiv(3_000_000_001, 3_000_000_000, 9_000_000_000), 1_000_000_000);
+  t.equal(mulFloorDiv(-3_000_000_001, 3_000_000_000, 9_000_000_000), -1_000_000_001);
 });
