@@ -122,6 +122,12 @@ t.test('daily notional: cost of what an order buys, at the limit passes, one uni
     t.match(r.detail, /^2026-01-25: notional would be \$10\.0030 \(\$7\.0000 placed today, this order \$3\.0030\) > limit \$10\.0000$/);
   }
   t.notOk(checkOrder(input(bid(HOME, 3001, 1000), { notional: n }), l).ok);
+  // One PRICE_ONE unit ($0.0001) over: 1 contract, limit $7.30.
+  const l1 = lim({ maxDailyNotionalDollars: 73_000 });
+  t.ok(checkOrder(input(bid(HOME, 3000, 100), { notional: n }), l1).ok);
+  t.notOk(checkOrder(input(bid(HOME, 3001, 100), { notional: n }), l1).ok);
+  t.ok(checkOrder(input(ask(HOME, 7000, 100), { notional: n }), l1).ok, 'an ask at 0.70 commits $0.30');
+  t.notOk(checkOrder(input(ask(HOME, 6999, 100), { notional: n }), l1).ok);
 });
 
 t.test('daily notional: a replaced order counts once, at its high-water mark', async (t) => {
