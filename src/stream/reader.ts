@@ -1,7 +1,8 @@
 // The line reader: the only code that turns bytes into lines. Files or `-` (stdin),
 // 1-based line numbers, CRLF, a UTF-8 BOM on the first line, a last line without `\n`,
 // and lines of many MB (pieces are kept as Buffers and joined once, at the newline).
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstat, open, closeSync, type Stats } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 
 export interface LineSink {
@@ -11,6 +12,12 @@ export interface LineSink {
   tooLong?(excerpt: string, bytes: number, source: string, lineNo: number): void;
   /** After each input chunk: where a consumer awaits downstream backpressure or commits a batch. */
   chunkEnd?(): Promise<void> | void;
+  /**
+   * Before the lines of a chunk are handed over (and before the last, unterminated line):
+   * where readers of several inputs take turns (src/stream/inputs.ts), so the lines of
+   * one chunk and its chunkEnd run without another input's lines in between.
+   */
+  chunkStart?(): Promise<void> | void;
 }
 
 export interface ReadOptions {
@@ -45,14 +52,30 @@ export function sourceName(path: string): string {
   return path === '-' ? 'stdin' : path;
 }
 
-export function openSource(path: string, highWaterMark: number): Readable {
+/**
+ * Open an input: `-` is stdin. A FIFO or a socket (a named pipe, bash's <(cmd)) is read
+ * through the event loop like stdin, not by blocking reads on libuv's small thread
+ * pool: several quiet pipes read at once would otherwise take every pool thread, and
+ * stall each other and all file I/O. Opening a named pipe waits for its writer.
+ */
+export async function openSource(path: string, highWaterMark: number): Promise<Readable> {
   if (path === '-') return process.stdin;
-  return createReadStream(path, { highWaterMark });
+  const fd = await new Promise<number>((resolve, reject) => open(path, 'r', (e, fd) => (e ? reject(e) : resolve(fd))));
+  let st: Stats;
+  try {
+    st = await new Promise<Stats>((resolve, reject) => fstat(fd, (e, s) => (e ? reject(e) : resolve(s))));
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  if (st.isFIFO() || st.isSocket()) return new Socket({ fd, readable: true, writable: false });
+  return createReadStream('', { fd, highWaterMark });
 }
 
 /** Read every line of one source into the sink. Resolves with the number of lines read. */
 export async function readLines(path: string, sink: LineSink, opts: ReadOptions = {}): Promise<number> {
-  const stream = openSource(path, opts.highWaterMark ?? 1 << 20);
+  if (opts.signal?.aborted) return 0;
+  const stream = await openSource(path, opts.highWaterMark ?? 1 << 20);
   return readStreamLines(stream, opts.name ?? sourceName(path), sink, opts);
 }
 
@@ -93,6 +116,11 @@ export async function readStreamLines(stream: Readable, source: string, sink: Li
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (signal?.aborted) break;
+      if (sink.chunkStart) {
+        const turn = sink.chunkStart();
+        if (turn) await turn;
+        if (signal?.aborted) break;
+      }
       let pos = 0;
       const len = chunk.length;
       while (pos < len) {
@@ -146,6 +174,10 @@ export async function readStreamLines(stream: Readable, source: string, sink: Li
       if (sink.chunkEnd) await sink.chunkEnd();
       if (signal?.aborted) break;
     }
+    if (!signal?.aborted && (overflow || carryLen > 0) && sink.chunkStart) {
+      const turn = sink.chunkStart();
+      if (turn) await turn;
+    }
     if (!signal?.aborted) {
       if (overflow) emitOverflow();
       else if (carryLen > 0) {
@@ -171,7 +203,7 @@ export interface LineItem {
  * Pull-based lines of one source (for merging several sources): the same reader, with
  * a bounded queue between it and the consumer, so memory stays at about one chunk.
  */
-export async function* iterateLines(path: string, opts: ReadOptions & { onTooLong?: LineSink['tooLong'] } = {}): AsyncGenerator<LineItem> {
+export async function* iterateLines(path: string | Readable, opts: ReadOptions & { onTooLong?: LineSink['tooLong'] } = {}): AsyncGenerator<LineItem> {
   const queue: LineItem[] = [];
   let done = false;
   let failure: unknown;
@@ -185,7 +217,7 @@ export async function* iterateLines(path: string, opts: ReadOptions & { onTooLon
   };
   const stop = new AbortController(); // the consumer may stop early: the producer stops too
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-  const producer = readLines(path, {
+  const sink: LineSink = {
     line(text, _source, lineNo) {
       queue.push({ text, lineNo });
     },
@@ -194,7 +226,11 @@ export async function* iterateLines(path: string, opts: ReadOptions & { onTooLon
       notify();
       if (queue.length >= high) await new Promise<void>((r) => { wakeProducer = r; });
     },
-  }, { ...opts, signal }).then(() => { done = true; notify(); }, (e: unknown) => { failure = e; done = true; notify(); });
+  };
+  const reading = typeof path === 'string'
+    ? readLines(path, sink, { ...opts, signal })
+    : readStreamLines(path, opts.name ?? 'stream', sink, { ...opts, signal });
+  const producer = reading.then(() => { done = true; notify(); }, (e: unknown) => { failure = e; done = true; notify(); });
   let head = 0;
   try {
     for (;;) {
