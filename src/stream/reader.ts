@@ -1,7 +1,7 @@
 // The line reader: the only code that turns bytes into lines. Files or `-` (stdin),
 // 1-based line numbers, CRLF, a UTF-8 BOM on the first line, a last line without `\n`,
 // and lines of many MB (pieces are kept as Buffers and joined once, at the newline).
-import { createReadStream, fstat, open, closeSync, type Stats } from 'node:fs';
+import { constants, createReadStream, open, stat, type Stats } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 
@@ -53,22 +53,20 @@ export function sourceName(path: string): string {
 }
 
 /**
- * Open an input: `-` is stdin. A FIFO or a socket (a named pipe, bash's <(cmd)) is read
- * through the event loop like stdin, not by blocking reads on libuv's small thread
- * pool: several quiet pipes read at once would otherwise take every pool thread, and
- * stall each other and all file I/O. Opening a named pipe waits for its writer.
+ * Open an input: `-` is stdin. A FIFO (a named pipe, bash's <(cmd)) is read
+ * through the event loop like stdin, not by blocking opens and reads on libuv's small
+ * thread pool: several quiet pipes read at once would otherwise take every pool thread,
+ * and stall each other and all file I/O. A named pipe is opened non-blocking, so its
+ * writer may come later; Linux reports no hang-up on a pipe that never had a writer, so
+ * the read waits for the writer's first line and ends when the last writer closes.
  */
 export async function openSource(path: string, highWaterMark: number): Promise<Readable> {
   if (path === '-') return process.stdin;
-  const fd = await new Promise<number>((resolve, reject) => open(path, 'r', (e, fd) => (e ? reject(e) : resolve(fd))));
-  let st: Stats;
-  try {
-    st = await new Promise<Stats>((resolve, reject) => fstat(fd, (e, s) => (e ? reject(e) : resolve(s))));
-  } catch (e) {
-    closeSync(fd);
-    throw e;
-  }
-  if (st.isFIFO() || st.isSocket()) return new Socket({ fd, readable: true, writable: false });
+  const st = await new Promise<Stats>((resolve, reject) => stat(path, (e, s) => (e ? reject(e) : resolve(s))));
+  const pipe = st.isFIFO();
+  const flags = pipe ? constants.O_RDONLY | constants.O_NONBLOCK : 'r';
+  const fd = await new Promise<number>((resolve, reject) => open(path, flags, (e, fd) => (e ? reject(e) : resolve(fd))));
+  if (pipe) return new Socket({ fd, readable: true, writable: false });
   return createReadStream('', { fd, highWaterMark });
 }
 
