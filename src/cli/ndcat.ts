@@ -26,7 +26,9 @@ its place after whatever preceded it in its file (so leading manifests come firs
 file out of time order ends the run with exit 1 and names the offending line, unless
 --slack allows it to run late by a few ms (the output of a live multi-stage pipeline:
 each stage stamps its decisions with its own clock): within the slack, records are put
-back in order in a bounded buffer.
+back in order in a bounded buffer. This merge is the one every command uses to replay several
+inputs (the kit's time order): what ndcat --merge writes is the order they see. FILES may
+be named pipes.
 
 Every line must be a JSON object with a string "type"; others are reported and counted
 (with --validate, every record is checked against its schema as validate does, and, as
