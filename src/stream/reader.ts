@@ -110,6 +110,12 @@ export async function readStreamLines(stream: Readable, source: string, sink: Li
   const onAbort = (): void => {
     stream.destroy();
   };
+  // Stopped before the read began (while a named pipe was being opened): a quiet pipe
+  // would otherwise be waited on for ever.
+  if (signal?.aborted) {
+    if (stream !== process.stdin) stream.destroy();
+    return 0;
+  }
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {

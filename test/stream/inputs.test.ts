@@ -245,3 +245,25 @@ t.test('the kit: ndcat --merge of a FIFO and a file', { skip: process.platform =
   t.equal(r.code, 0);
   t.same(r.records.slice(1).map((x) => (x.labels as { tag: string }).tag), ['a1', 'b1', 'a2']);
 });
+
+t.test('arrival: a stop (SIGINT, EPIPE) ends the read of quiet inputs, pipes included', { skip: process.platform === 'win32' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'chimera-fifo-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const fifo = join(dir, 'quiet.fifo');
+  t.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const s = setup();
+  const stop = new AbortController();
+  const quiet = new PassThrough();
+  const busy = new PassThrough();
+  const done = s.read([fifo, { name: 'quiet', stream: quiet }, { name: 'busy', stream: busy }], { order: 'arrival', signal: stop.signal });
+  busy.write(`${metric(1, 'b1')}\n`);
+  await s.handled('b1');
+  stop.abort('SIGINT');
+  const r = await done;
+  t.same(r, { unsorted: 0 });
+  t.ok(quiet.destroyed && busy.destroyed, 'every input stopped');
+  t.same(s.tags(), ['b1']);
+  // Stopped before it began: a quiet pipe with no writer is not waited on.
+  const s2 = setup();
+  t.same(await s2.read([fifo], { order: 'arrival', signal: AbortSignal.abort() }), { unsorted: 0 });
+});
