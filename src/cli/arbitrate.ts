@@ -4,7 +4,7 @@
 // clock: a timer re-decides when a line in force goes stale, so a silent feed is noticed
 // even if no record arrives. All the deciding is in src/core/arbitrate.ts.
 import { InvalidArgumentError } from 'commander';
-import type { TimerHandle } from '../clock/clock.js';
+import { DeadlineTimer } from '../clock/deadline.js';
 import type { Plain } from '../config/load.js';
 import { ARBITRATE_POLICIES, type ArbitratePolicyName } from '../config/sections/oracle.js';
 import { Arbiter, type ArbitrateOutput } from '../core/arbitrate.js';
@@ -128,26 +128,8 @@ does not depend on the order in which the books' updates arrived, ties in ts inc
       }
     };
 
-    // One timer, set for the arbiter's earliest deadline. A deadline that moves later
-    // keeps the timer (it fires early, finds nothing due, and is set again), so a steady
-    // feed costs one timer per staleness window, not one per record.
-    let timer: TimerHandle | undefined;
-    let timerDue = Infinity;
-    const fire = (): void => {
-      timer = undefined;
-      timerDue = Infinity;
-      emit(arb.tick(clock.now()));
-      schedule();
-    };
-    const schedule = (): void => {
-      const due = arb.nextDeadline() ?? Infinity;
-      if (due >= timerDue || due === Infinity) return;
-      clock.clear(timer);
-      timerDue = due;
-      // At most an hour ahead: an early wake-up is harmless, and a far deadline (a long
-      // forget_after_ms) must not overflow the system timer.
-      timer = clock.setTimeout(fire, Math.min(due - clock.now(), 3_600_000));
-    };
+    // One timer for the arbiter's earliest deadline (src/clock/deadline.ts).
+    const timer = new DeadlineTimer(clock, () => arb.nextDeadline(), (now) => emit(arb.tick(now)));
 
     const maxAge = cfg.fallback_after_ms;
     await ctx.readRecords(ctx.args, {
@@ -167,10 +149,10 @@ does not depend on the order in which the books' updates arrived, ties in ts inc
           }
           emit(arb.line(rec, now));
         }
-        schedule();
+        timer.schedule();
       },
     });
-    clock.clear(timer);
+    timer.stop();
     ctx.summary.policy = arb.label;
     ctx.summary.arbitrate = { events: arb.eventCount, ...arb.counts, unavailable_now: arb.unavailableCount };
   },

@@ -15,7 +15,7 @@ import { Metrics } from '../log/metrics.js';
 import { isSecretKey, Redactor } from '../log/redact.js';
 import type { AnyRecord, RecordType, RunManifest } from '../schema/records.js';
 import { Decoder, StrictModeError, type Decoded, type RejectSink } from '../stream/decoder.js';
-import { readLines } from '../stream/reader.js';
+import { readInputs, UnsortedInputError, type InputOrder } from '../stream/inputs.js';
 import { LineWriter } from '../stream/writer.js';
 import { summaryOf, type CommandName } from './registry.js';
 
@@ -188,6 +188,23 @@ export interface Where {
   source: string;
   line: number;
   raw: string;
+  /** Position of the input in the list given to readRecords (0-based). */
+  input?: number;
+}
+
+export interface ReadRecordsOptions {
+  /**
+   * 'concat' (default): the inputs one after another. 'arrival': all at once, each record
+   * handled as soon as its line arrives (a quiet input never holds back another; each
+   * input keeps its line order; inputs take turns by chunk, so onChunkEnd and stdout
+   * backpressure hold back every input). 'time': the stable merge by (time, input, line)
+   * of inputs each in time order, as ndcat --merge; an input out of order ends the run
+   * with exit 1 naming its source:line (UnsortedInputError), a record without a valid
+   * time is a bad line (no-ts, bad-ts). See src/stream/inputs.ts.
+   */
+  order?: InputOrder;
+  /** 'time': each input may run late by up to this many ms, put back in order in a bounded buffer. */
+  slackMs?: number;
 }
 
 export interface RecordHandler {
@@ -229,12 +246,12 @@ export interface Ctx<O extends object = Record<string, unknown>> {
   /** Extra fields for the exit summary. */
   readonly summary: Record<string, unknown>;
   /**
-   * Read records from files (`-` or none = stdin) in order. Consumed types are validated
-   * and handed to onRecord; others pass through unchanged. Under --replay the clock is
-   * advanced to each record's replay time (recv_ts, else ts) first: timers fire before
-   * same-time data.
+   * Read records from files (`-` or none = stdin; FIFOs too), in the order opts.order
+   * says (default: one file after another). Consumed types are validated and handed to
+   * onRecord; others pass through unchanged. Under --replay the clock is advanced to each
+   * record's replay time (recv_ts, else ts) first: timers fire before same-time data.
    */
-  readRecords(files: string[], handler: RecordHandler): Promise<void>;
+  readRecords(files: string[], handler: RecordHandler, opts?: ReadRecordsOptions): Promise<void>;
   /** The decoder for commands that read lines themselves (ndcat --merge); counted in the summary. */
   makeDecoder(consume: ReadonlySet<RecordType> | 'all'): Decoder;
   /** Report a record the command cannot use (counted and kept like a bad line). */
@@ -556,10 +573,25 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
         });
         return decoder;
       },
-      readRecords: async (files, handler) => {
+      readRecords: async (files, handler, ro) => {
         decoder ??= ctx.makeDecoder(handler.consume);
-        const unsorted = await readRecordFiles(files.length ? files : ['-'], decoder, handler, {
-          out, writer, replayClock, signal: controller.signal, maxLineBytes: config.stream.max_line_bytes, onAnchor: announceRun,
+        const inputs = files.length ? files : ['-'];
+        const order = ro?.order ?? 'concat';
+        if (order !== 'concat' && inputs.filter((f) => f === '-').length > 1) throw new UsageError('stdin (-) can be read once only');
+        const { unsorted } = await readInputs(inputs, {
+          record(d, where) {
+            if (d.kind === 'record') handler.onRecord(d.record, where);
+            else if (handler.onOther) handler.onOther(d, where);
+            else out.raw(where.raw, d.type);
+          },
+          async chunkEnd() {
+            if (handler.onChunkEnd) await handler.onChunkEnd();
+            if (writer.backpressured) await writer.ready();
+          },
+        }, {
+          order, decoder, signal: controller.signal, maxLineBytes: config.stream.max_line_bytes, onAnchor: announceRun,
+          ...(replayClock ? { replayClock } : {}),
+          ...(ro?.slackMs ? { slackMs: ro.slackMs } : {}),
         });
         if (unsorted > 0) {
           summary.unsorted_ts = ((summary.unsorted_ts as number | undefined) ?? 0) + unsorted;
@@ -639,6 +671,12 @@ async function drainedWithin(closing: Promise<void>, ms: number, clock: Clock): 
 }
 
 function exitCodeOf(e: unknown, log: Logger): number {
+  if (e instanceof UnsortedInputError) {
+    log.error('input not in time order; each input must be in time order (recv_ts, else ts)', {
+      src: `${e.source ?? `input ${e.stream + 1}`}:${e.line}`, record_time: e.ts, previous_time: e.prevTs,
+    });
+    return EXIT.RUNTIME;
+  }
   if (e instanceof StrictModeError) {
     log.error('bad input line (--strict)', { src: e.where, reason: e.reason, detail: e.detail });
     return EXIT.RUNTIME;
@@ -739,52 +777,4 @@ function mergePlain(a: Plain, b: Plain): Plain {
       ? mergePlain(cur as Plain, v as Plain) : v;
   }
   return out;
-}
-
-// ---------------------------------------------------------------- the read loop
-
-interface ReadEnv {
-  out: RecordOut;
-  writer: LineWriter;
-  replayClock: ReplayClock | undefined;
-  signal: AbortSignal;
-  maxLineBytes: number;
-  /** Called once, when the first record anchors the replay clock. */
-  onAnchor: () => void;
-}
-
-/** Returns how many records arrived with a ts earlier than the replay clock (unsorted input). */
-async function readRecordFiles(files: string[], decoder: Decoder, h: RecordHandler, env: ReadEnv): Promise<number> {
-  const { out, writer, replayClock, signal } = env;
-  let unsorted = 0;
-  for (const file of files) {
-    if (signal.aborted) break;
-    await readLines(file, {
-      line(raw, source, lineNo) {
-        const d = decoder.decode(raw, source, lineNo);
-        if (!d) return;
-        if (replayClock && d.time !== undefined) {
-          if (!replayClock.isAnchored) {
-            replayClock.advanceTo(d.time);
-            env.onAnchor();
-          } else {
-            if (d.time < replayClock.now()) unsorted++;
-            replayClock.advanceTo(d.time);
-          }
-        }
-        const where: Where = { source, line: lineNo, raw };
-        if (d.kind === 'record') h.onRecord(d.record, where);
-        else if (h.onOther) h.onOther(d, where);
-        else out.raw(raw, d.type);
-      },
-      tooLong(excerpt, bytes, source, lineNo) {
-        decoder.tooLong(excerpt, bytes, source, lineNo);
-      },
-      async chunkEnd() {
-        if (h.onChunkEnd) await h.onChunkEnd();
-        if (writer.backpressured) await writer.ready();
-      },
-    }, { signal, maxLineBytes: env.maxLineBytes });
-  }
-  return unsorted;
 }

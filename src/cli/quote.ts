@@ -205,6 +205,9 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   const kill = new KillSwitches({
     oracleSource: oracle.source, oracleStaleMs: q.oracle_stale_ms, bookStaleMs: q.book_stale_ms, resumeAfterMs: q.resume_after_ms,
     reconnectMax: q.reconnect_max, reconnectWindowMs: q.reconnect_window_ms,
+    // A game linked before its first oracle.prob (which carries commence_ts) is not yet
+    // missing its commence time: it has until the oracle is due to be stale.
+    commenceGraceMs: q.oracle_stale_ms,
   });
   const exposure = new PositionBook({
     maxPositionContracts: q.max_position, maxGameLossDollars: q.max_game_loss, maxDailyNotionalDollars: q.max_daily_notional,

@@ -31,6 +31,7 @@
 // published on the way may differ (test/core/arbitrate.test.ts checks both).
 import type { TimeField } from '../schema/common.js';
 import type { OddsLine, OracleLine, OracleStatus } from '../schema/records.js';
+import { DeadlineHeap } from './deadline-heap.js';
 
 
 /**
@@ -511,65 +512,6 @@ function within(inner: Scope, outer: Scope): boolean {
     && (outer.sport === undefined || inner.sport === outer.sport)
     && (outer.event === undefined || inner.event === outer.event)
     && (outer.book === undefined || inner.book === outer.book);
-}
-
-/** A binary min-heap of (due, item); superseded entries are skipped lazily by the caller. */
-class DeadlineHeap<T> {
-  private dues: number[] = [];
-  private items: T[] = [];
-
-  get size(): number {
-    return this.dues.length;
-  }
-
-  /** Due time of the earliest entry; only when size > 0. */
-  topDue(): number {
-    return this.dues[0]!;
-  }
-
-  /** Item of the earliest entry; only when size > 0. */
-  topItem(): T {
-    return this.items[0]!;
-  }
-
-  push(due: number, item: T): void {
-    const d = this.dues;
-    const k = this.items;
-    let i = d.length;
-    d.push(due);
-    k.push(item);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (d[p]! <= due) break;
-      d[i] = d[p]!;
-      k[i] = k[p]!;
-      i = p;
-    }
-    d[i] = due;
-    k[i] = item;
-  }
-
-  pop(): void {
-    const d = this.dues;
-    const k = this.items;
-    const lastD = d.pop()!;
-    const lastK = k.pop()!;
-    const n = d.length;
-    if (n === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && d[r]! < d[l]! ? r : l;
-      if (d[c]! >= lastD) break;
-      d[i] = d[c]!;
-      k[i] = k[c]!;
-      i = c;
-    }
-    d[i] = lastD;
-    k[i] = lastK;
-  }
 }
 
 /**

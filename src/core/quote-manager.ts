@@ -79,6 +79,8 @@ export interface PositionView {
   realized: number;
   settled: boolean;
   result?: 'yes' | 'no';
+  /** Set when the fill could not be booked (malformed, or after settlement): nothing changed. */
+  refused?: string;
 }
 
 export type Sizer = (q: { ticker: string; event: string; side: BookSide; fair: number; price: number; liquidity: Liquidity; feeType: FeeType }) =>
@@ -301,7 +303,10 @@ export class QuoteManager {
         this.out.fill(rep, o, w.ctx, fair, now);
         if (o.status !== before) this.out.order(o, 'fill', now, w.ctx);
         const p = this.exposure.onFill({ ticker: o.ticker, side: o.side, price: rep.price, count: rep.count, fee: rep.fee }, now);
-        this.out.position(p, w.ctx.event, now);
+        if (p.refused !== undefined) {
+          this.out.anomaly('fill not booked in the position', { client_order_id: o.clientOrderId, trade_id: rep.tradeId, detail: p.refused }, now);
+          this.out.count('order_anomalies_total', { kind: 'fill-not-booked' });
+        } else this.out.position(p, w.ctx.event, now);
         break;
       }
       case 'canceled': {

@@ -49,8 +49,9 @@ export type Decoded =
 /**
  * Replay time: when the record reached us (`recv_ts`) if it says, else its event time
  * (`ts`). Recorded streams are in receipt order (a feed's event times can lag: The Odds
- * API's last_update is minutes old when polled), so --replay clocks and ndcat --merge
- * follow receipt time, as a live run did.
+ * API's last_update is minutes old when polled), so --replay clocks and the time merge
+ * (ndcat --merge, readRecords order 'time') follow receipt time, as a live run did. The
+ * one rule: every Decoded's `time` is this, and nothing else computes a record's time.
  */
 export function replayTime(ts: unknown, recvTs: unknown): number | undefined {
   if (typeof recvTs === 'number' && Number.isFinite(recvTs)) return recvTs;
@@ -125,7 +126,7 @@ export class Decoder {
         record = r.data as AnyRecord;
       }
       this.countType(type);
-      return { kind: 'record', type, record, raw, ts: record.ts, time: record.recv_ts ?? record.ts };
+      return { kind: 'record', type, record, raw, ts: record.ts, time: replayTime(record.ts, record.recv_ts) ?? record.ts };
     }
     this.countType(type);
     const { ts, recv_ts } = value as { ts?: unknown; recv_ts?: unknown };

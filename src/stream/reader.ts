@@ -1,7 +1,8 @@
 // The line reader: the only code that turns bytes into lines. Files or `-` (stdin),
 // 1-based line numbers, CRLF, a UTF-8 BOM on the first line, a last line without `\n`,
 // and lines of many MB (pieces are kept as Buffers and joined once, at the newline).
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream, open, stat, type Stats } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 
 export interface LineSink {
@@ -11,6 +12,12 @@ export interface LineSink {
   tooLong?(excerpt: string, bytes: number, source: string, lineNo: number): void;
   /** After each input chunk: where a consumer awaits downstream backpressure or commits a batch. */
   chunkEnd?(): Promise<void> | void;
+  /**
+   * Before the lines of a chunk are handed over (and before the last, unterminated line):
+   * where readers of several inputs take turns (src/stream/inputs.ts), so the lines of
+   * one chunk and its chunkEnd run without another input's lines in between.
+   */
+  chunkStart?(): Promise<void> | void;
 }
 
 export interface ReadOptions {
@@ -45,14 +52,28 @@ export function sourceName(path: string): string {
   return path === '-' ? 'stdin' : path;
 }
 
-export function openSource(path: string, highWaterMark: number): Readable {
+/**
+ * Open an input: `-` is stdin. A FIFO (a named pipe, bash's <(cmd)) is read
+ * through the event loop like stdin, not by blocking opens and reads on libuv's small
+ * thread pool: several quiet pipes read at once would otherwise take every pool thread,
+ * and stall each other and all file I/O. A named pipe is opened non-blocking, so its
+ * writer may come later; Linux reports no hang-up on a pipe that never had a writer, so
+ * the read waits for the writer's first line and ends when the last writer closes.
+ */
+export async function openSource(path: string, highWaterMark: number): Promise<Readable> {
   if (path === '-') return process.stdin;
-  return createReadStream(path, { highWaterMark });
+  const st = await new Promise<Stats>((resolve, reject) => stat(path, (e, s) => (e ? reject(e) : resolve(s))));
+  const pipe = st.isFIFO();
+  const flags = pipe ? constants.O_RDONLY | constants.O_NONBLOCK : 'r';
+  const fd = await new Promise<number>((resolve, reject) => open(path, flags, (e, fd) => (e ? reject(e) : resolve(fd))));
+  if (pipe) return new Socket({ fd, readable: true, writable: false });
+  return createReadStream('', { fd, highWaterMark });
 }
 
 /** Read every line of one source into the sink. Resolves with the number of lines read. */
 export async function readLines(path: string, sink: LineSink, opts: ReadOptions = {}): Promise<number> {
-  const stream = openSource(path, opts.highWaterMark ?? 1 << 20);
+  if (opts.signal?.aborted) return 0;
+  const stream = await openSource(path, opts.highWaterMark ?? 1 << 20);
   return readStreamLines(stream, opts.name ?? sourceName(path), sink, opts);
 }
 
@@ -89,10 +110,21 @@ export async function readStreamLines(stream: Readable, source: string, sink: Li
   const onAbort = (): void => {
     stream.destroy();
   };
+  // Stopped before the read began (while a named pipe was being opened): a quiet pipe
+  // would otherwise be waited on for ever.
+  if (signal?.aborted) {
+    if (stream !== process.stdin) stream.destroy();
+    return 0;
+  }
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (signal?.aborted) break;
+      if (sink.chunkStart) {
+        const turn = sink.chunkStart();
+        if (turn) await turn;
+        if (signal?.aborted) break;
+      }
       let pos = 0;
       const len = chunk.length;
       while (pos < len) {
@@ -146,6 +178,10 @@ export async function readStreamLines(stream: Readable, source: string, sink: Li
       if (sink.chunkEnd) await sink.chunkEnd();
       if (signal?.aborted) break;
     }
+    if (!signal?.aborted && (overflow || carryLen > 0) && sink.chunkStart) {
+      const turn = sink.chunkStart();
+      if (turn) await turn;
+    }
     if (!signal?.aborted) {
       if (overflow) emitOverflow();
       else if (carryLen > 0) {
@@ -171,7 +207,7 @@ export interface LineItem {
  * Pull-based lines of one source (for merging several sources): the same reader, with
  * a bounded queue between it and the consumer, so memory stays at about one chunk.
  */
-export async function* iterateLines(path: string, opts: ReadOptions & { onTooLong?: LineSink['tooLong'] } = {}): AsyncGenerator<LineItem> {
+export async function* iterateLines(path: string | Readable, opts: ReadOptions & { onTooLong?: LineSink['tooLong'] } = {}): AsyncGenerator<LineItem> {
   const queue: LineItem[] = [];
   let done = false;
   let failure: unknown;
@@ -185,7 +221,7 @@ export async function* iterateLines(path: string, opts: ReadOptions & { onTooLon
   };
   const stop = new AbortController(); // the consumer may stop early: the producer stops too
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-  const producer = readLines(path, {
+  const sink: LineSink = {
     line(text, _source, lineNo) {
       queue.push({ text, lineNo });
     },
@@ -194,7 +230,11 @@ export async function* iterateLines(path: string, opts: ReadOptions & { onTooLon
       notify();
       if (queue.length >= high) await new Promise<void>((r) => { wakeProducer = r; });
     },
-  }, { ...opts, signal }).then(() => { done = true; notify(); }, (e: unknown) => { failure = e; done = true; notify(); });
+  };
+  const reading = typeof path === 'string'
+    ? readLines(path, sink, { ...opts, signal })
+    : readStreamLines(path, opts.name ?? 'stream', sink, { ...opts, signal });
+  const producer = reading.then(() => { done = true; notify(); }, (e: unknown) => { failure = e; done = true; notify(); });
   let head = 0;
   try {
     for (;;) {

@@ -12,7 +12,6 @@ function resting(over: Parameters<typeof session>[0] = {}, parts: Parameters<typ
   for (const r of s.venue.requests) if (r.kind === 'place') s.m.onReply(s.venue.accepted(r.order.clientOrderId, T0 + 100), T0 + 100);
   return s;
 }
-const bidOf = (s: ReturnType<typeof session>) => s.working().find((o) => o.side === 'bid')!;
 const cancelReasons = (s: ReturnType<typeof session>) => s.w.orders.filter((o) => o.status === 'pending-cancel').map((o) => `${o.o.side}:${o.reason}`);
 
 t.test('quotes at the best price with edge, joined to the book', async (t) => {
