@@ -178,8 +178,7 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   }
 
   const clock = ctx.clock;
-  const startedAt = clock.now();
-  const venue = new ShadowVenue({ latencyMs: q.latency_ms, queueModel: q.queue_model, fees, orderIdPrefix: 'shadow-' });
+  const venue = new ShadowVenue({ latencyMs: q.latency_ms, queueModel: q.queue_model, fees, orderIdPrefix: 'shadow' });
   const counters = new Map<string, ReturnType<typeof ctx.metrics.counter>>();
   const loop = new QuoteLoop(clock, venue, {
     mode: 'shadow', source: oracle.source, method: oracle.method, defaultFeeType: fees.default_fee_type, queueModel: q.queue_model,
@@ -199,8 +198,9 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     maxOrderAgeMs: q.max_order_age_ms, pullBeforeStartMs: q.pull_before_start_ms, inPlay: q.in_play,
     cancelRetryMs: q.cancel_retry_ms, cancelRetryMax: q.cancel_retry_max, keepFinishedMs: q.keep_finished_ms,
     forgetAfterMs: q.forget_after_ms, bookIncludesOwn: false, fees, queueModel: q.queue_model,
-    // Unique across runs (the start time) and deterministic under replay (the clock follows the data).
-    clientOrderIdPrefix: `chs-${startedAt.toString(36)}-`,
+    // With the time of the first order (base 36) after it: unique across runs, and
+    // deterministic under replay, where the clock follows the data.
+    clientOrderIdPrefix: 'chs-',
   };
   const kill = new KillSwitches({
     oracleSource: oracle.source, oracleStaleMs: q.oracle_stale_ms, bookStaleMs: q.book_stale_ms, resumeAfterMs: q.resume_after_ms,

@@ -111,6 +111,7 @@ export interface ManagerOptions {
   bookIncludesOwn: boolean;
   fees: FeeSchedule;
   queueModel: QueueModelName | undefined;
+  /** Client order ids are this, the time of this process's first order (base 36), '-', a sequence number. */
   clientOrderIdPrefix: string;
 }
 
@@ -181,6 +182,8 @@ export class QuoteManager {
   private readonly orders = new Map<string, Working>();
   private readonly deadlines = new Deadlines<string>();
   private seq = 0;
+  /** Client order ids: the prefix, the time of the first order, a sequence number. */
+  private idBase: string | undefined;
   /** After pullAll: no new orders, only the answers to the last cancels. */
   private closed = false;
   /** Recently canceled own orders still possibly shown by a live book (echo race). */
@@ -506,7 +509,8 @@ export class QuoteManager {
     const cand: Candidate = { ticker, event: link.event, side, price: d.price, count: d.count, ...(reprice?.replaced ? { replaces: reprice.replaced } : {}) };
     const lim = this.exposure.check(cand, working, [...(this.gameTickers.get(link.event) ?? [])], now);
     if (!lim.ok) return { reason: lim.reason ?? 'limit', detail: lim.detail ?? '' };
-    const coid = `${this.opt.clientOrderIdPrefix}${(++this.seq).toString(36)}`;
+    this.idBase ??= `${this.opt.clientOrderIdPrefix}${now.toString(36)}-`;
+    const coid = `${this.idBase}${(++this.seq).toString(36)}`;
     const o = newOrder({ clientOrderId: coid, ticker, side, price: d.price, count: d.count, tif: d.tif, now });
     const ctx: OrderContext = { event: link.event, fair: d.fair, edge: d.edge, oracleTs: d.oracleTs, reason: d.reason, liquidity: d.liquidity };
     const w: Working = { o, slot, ctx, cancelRetries: 0, ...(repriceFrom !== undefined ? { repriceFrom } : {}) };
