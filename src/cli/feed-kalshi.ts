@@ -1,10 +1,16 @@
-// feed-kalshi: the persistent Kalshi feeder. Options and wiring only; the connection,
-// subscriptions and books live in src/feeds/kalshi.ts, the book itself in src/core.
+// feed-kalshi: the persistent Kalshi feeder. Options and wiring only: the protocol
+// (subscriptions, sequence checks, resyncs, books) is src/feeds/kalshi-engine.ts, the
+// socket src/feeds/kalshi-session.ts, REST discovery src/feeds/kalshi-discovery.ts, the
+// records src/feeds/kalshi-records.ts, the book itself src/core/kalshi-book.ts.
 import type { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { seededRandom } from '../core/prng.js';
 import { DEMO_REST_URL, DEMO_WS_URL, makeSigner } from '../feeds/kalshi-auth.js';
-import { KalshiFeed } from '../feeds/kalshi.js';
+import { KalshiDiscovery } from '../feeds/kalshi-discovery.js';
+import { KalshiEngine, type EngineSettings } from '../feeds/kalshi-engine.js';
+import { KalshiRest } from '../feeds/kalshi-rest.js';
+import { KalshiSession } from '../feeds/kalshi-session.js';
 import { EXIT, UsageError, intOption, listOption, runCommand, type CommandSpec } from './kit.js';
 
 interface Opts {
@@ -22,6 +28,14 @@ interface Opts {
   resyncTimeout?: number;
   refreshEvery?: number;
   seed?: number;
+}
+
+/** What shapes the engine's output, from the kalshi config section (recorded in a --raw header). */
+export function engineSettings(c: Config['kalshi']): EngineSettings {
+  return {
+    tickers: c.tickers, series: c.series, rest: c.rest, private: c.private, depth: c.depth,
+    useYesPrice: c.use_yes_price, resyncTimeoutMs: c.resync_timeout_ms,
+  };
 }
 
 export const spec: CommandSpec<Opts> = {
@@ -119,16 +133,32 @@ closes the socket, flushes, and exits 0.`,
     } catch (e) {
       throw new ConfigError(`KALSHI_PRIVATE_KEY_PATH: not a usable RSA private key (${(e as Error).message})`);
     }
-    const feed = new KalshiFeed({
-      wsUrl: c.ws_url, restUrl: c.rest_url, signer, tickers: c.tickers, series: c.series, rest: c.rest,
-      private: c.private, depth: c.depth, useYesPrice: c.use_yes_price, statusEveryMs: c.status_every_ms,
-      silenceTimeoutMs: c.silence_timeout_ms, resyncTimeoutMs: c.resync_timeout_ms, refreshEveryMs: c.refresh_every_ms,
-      handshakeTimeoutMs: c.handshake_timeout_ms, restTimeoutMs: c.rest_timeout_ms,
-      backoff: { initialMs: c.backoff.initial_ms, maxMs: c.backoff.max_ms, stableMs: c.backoff.stable_ms },
-      clock: ctx.clock, random: ctx.opts.seed !== undefined ? seededRandom(ctx.opts.seed) : Math.random,
-      log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.raw(line, type),
+    const settings = engineSettings(c);
+    const engine = new KalshiEngine({
+      settings, log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.raw(line, type),
     });
-    const summary = await feed.run(ctx.signal);
+    const random = ctx.opts.seed !== undefined ? seededRandom(ctx.opts.seed) : Math.random;
+    const abort = new AbortController();
+    ctx.signal.addEventListener('abort', () => abort.abort(), { once: true });
+    let discovery: KalshiDiscovery | undefined;
+    if (c.rest) {
+      const rest = new KalshiRest({
+        baseUrl: c.rest_url, signer, clock: ctx.clock, random, timeoutMs: c.rest_timeout_ms, signal: abort.signal,
+        onRetry: (r) => {
+          engine.noteRestRetry(r.status);
+          ctx.log.limited('warn', `rest-retry:${r.status ?? 'net'}`, 'REST request retried', { path: r.path, status: r.status, error: r.error, attempt: r.attempt, retry_in_ms: r.delayMs });
+        },
+      });
+      discovery = new KalshiDiscovery({ rest, series: c.series, lookupsNeeded: (listed) => engine.lookupsNeeded(listed), log: ctx.log });
+    }
+    const session = new KalshiSession({
+      wsUrl: c.ws_url, signer, engine, ...(discovery ? { discovery } : {}),
+      statusEveryMs: c.status_every_ms, silenceTimeoutMs: c.silence_timeout_ms, resyncTimeoutMs: c.resync_timeout_ms,
+      refreshEveryMs: c.refresh_every_ms, handshakeTimeoutMs: c.handshake_timeout_ms,
+      backoff: { initialMs: c.backoff.initial_ms, maxMs: c.backoff.max_ms, stableMs: c.backoff.stable_ms },
+      clock: ctx.clock, random, log: ctx.log, metrics: ctx.metrics,
+    });
+    const summary = await session.run(ctx.signal);
     Object.assign(ctx.summary, summary);
     return EXIT.OK;
   },

@@ -4,6 +4,7 @@
 // exponential backoff and jitter; 4xx other than 429 are returned as RestError with
 // Kalshi's `code` (reference §2.4).
 import type { Clock } from '../clock/clock.js';
+import { jitteredBackoff } from '../core/backoff.js';
 import { excerpt } from '../core/text.js';
 import type { Signer } from './kalshi-auth.js';
 
@@ -61,7 +62,7 @@ export class KalshiRest {
     const url = new URL(path.replace(/^\//, ''), this.base);
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     const attempts = this.o.attempts ?? 4;
-    let delay = this.o.retryMs ?? 500;
+    const retryMs = this.o.retryMs ?? 500;
     for (let attempt = 1; ; attempt++) {
       let status: number | null = null;
       let error: string;
@@ -104,10 +105,9 @@ export class KalshiRest {
         this.o.signal?.removeEventListener('abort', onAbort);
       }
       if (attempt >= attempts) throw new RestError(status ?? 0, status === 429 ? 'rate-limited' : 'unavailable', error, url.pathname);
-      const wait = Math.round(delay * (0.5 + this.o.random() * 0.5));
+      const wait = jitteredBackoff(attempt - 1, retryMs, Infinity, this.o.random);
       this.o.onRetry?.({ path: url.pathname, status, error, attempt, delayMs: wait });
       await this.sleep(wait);
-      delay *= 2;
     }
   }
 
