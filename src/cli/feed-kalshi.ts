@@ -8,10 +8,12 @@ import type { Config } from '../config/schema.js';
 import { seededRandom } from '../core/prng.js';
 import { DEMO_REST_URL, DEMO_WS_URL, makeSigner } from '../feeds/kalshi-auth.js';
 import { KalshiDiscovery } from '../feeds/kalshi-discovery.js';
-import { KalshiEngine, type EngineSettings } from '../feeds/kalshi-engine.js';
+import { KalshiEngine, applyInput, type EngineSettings, type KalshiInput } from '../feeds/kalshi-engine.js';
+import { KALSHI_RAW_SOURCE, KALSHI_RAW_VERSION, parseKalshiInput, recordedSettings } from '../feeds/kalshi-raw.js';
+import { openRawRecording, readRawHeader, replayRaw, type RawRecorder } from '../feeds/raw.js';
 import { KalshiRest } from '../feeds/kalshi-rest.js';
 import { KalshiSession } from '../feeds/kalshi-session.js';
-import { EXIT, UsageError, intOption, listOption, runCommand, type CommandSpec } from './kit.js';
+import { EXIT, UsageError, intOption, listOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
 
 interface Opts {
   tickers?: string[];
@@ -28,6 +30,8 @@ interface Opts {
   resyncTimeout?: number;
   refreshEvery?: number;
   seed?: number;
+  raw?: string;
+  fromRaw?: string;
 }
 
 /** What shapes the engine's output, from the kalshi config section (recorded in a --raw header). */
@@ -91,6 +95,8 @@ closes the socket, flushes, and exits 0.`,
     cmd.option('--silence-timeout <ms>', 'silence that marks the socket dead (config kalshi.silence_timeout_ms, default 25000)', intOption(100));
     cmd.option('--resync-timeout <ms>', 'time a recovery step gets before the next one (config kalshi.resync_timeout_ms, default 5000)', intOption(100));
     cmd.option('--refresh-every <ms>', 'market discovery refresh period (config kalshi.refresh_every_ms, default 60000)', intOption(1000));
+    cmd.option('--raw <file>', 'record every input of the engine (frames, REST answers, connects, closes, timer beats) with its receive time to FILE');
+    cmd.option('--from-raw <file>', 'replay a --raw recording offline instead of connecting');
     cmd.option('--seed <n>', 'seed the reconnect jitter (reproducible runs); default: unseeded', intOption(0, 2 ** 31));
   },
   overrides(o) {
@@ -113,8 +119,12 @@ closes the socket, flushes, and exits 0.`,
     if (o.refreshEvery !== undefined) f.refresh_every_ms = o.refreshEvery;
     return Object.keys(f).length ? { kalshi: f } : {};
   },
+  replays: (o) => o.fromRaw !== undefined,
+  inputFiles: (o) => [o.fromRaw],
   async run(ctx) {
     const c = ctx.config.kalshi;
+    if (ctx.opts.raw !== undefined && ctx.opts.fromRaw !== undefined) throw new UsageError('--raw and --from-raw do not go together');
+    if (ctx.opts.fromRaw !== undefined) return replay(ctx, ctx.opts.fromRaw);
     if (!c.rest && c.tickers.length === 0) throw new UsageError('--no-rest needs --tickers (there is no discovery without REST)');
     if (c.tickers.length === 0 && c.series.length === 0) throw new UsageError('name markets with --tickers and/or --series');
     if (!c.rest && c.series.length) throw new UsageError('--series needs REST discovery; drop --no-rest or use --tickers');
@@ -151,17 +161,55 @@ closes the socket, flushes, and exits 0.`,
       });
       discovery = new KalshiDiscovery({ rest, series: c.series, lookupsNeeded: (listed) => engine.lookupsNeeded(listed), log: ctx.log });
     }
+    let recorder: RawRecorder | undefined;
+    if (ctx.opts.raw !== undefined) {
+      // redact: a frame, REST answer or close reason echoing a secret is recorded as [REDACTED].
+      recorder = openRawRecording(ctx.opts.raw, {
+        source: KALSHI_RAW_SOURCE, version: KALSHI_RAW_VERSION, settings, recvTs: ctx.clock.now(), redact: ctx.redactor, log: ctx.log,
+      });
+    }
     const session = new KalshiSession({
       wsUrl: c.ws_url, signer, engine, ...(discovery ? { discovery } : {}),
       statusEveryMs: c.status_every_ms, silenceTimeoutMs: c.silence_timeout_ms, resyncTimeoutMs: c.resync_timeout_ms,
       refreshEveryMs: c.refresh_every_ms, handshakeTimeoutMs: c.handshake_timeout_ms,
       backoff: { initialMs: c.backoff.initial_ms, maxMs: c.backoff.max_ms, stableMs: c.backoff.stable_ms },
       clock: ctx.clock, random, log: ctx.log, metrics: ctx.metrics,
+      ...(recorder ? { tap: (e: KalshiInput) => recorder.write(e) } : {}),
     });
     const summary = await session.run(ctx.signal);
+    if (recorder) await recorder.close();
     Object.assign(ctx.summary, summary);
     return EXIT.OK;
   },
 };
+
+/**
+ * --from-raw: the engine fed the recorded inputs on a replay clock. The market set, REST
+ * mode, private channels and use_yes_price are the recording's (they shaped what the
+ * exchange sent); --depth and --resync-timeout, when given, replace the recorded ones.
+ */
+async function replay(ctx: Ctx<Opts>, file: string): Promise<number> {
+  const header = await readRawHeader(file, ctx.config.stream.max_line_bytes);
+  const recorded = recordedSettings(header);
+  if (!recorded) throw new UsageError(`--from-raw ${file}: not a feed-kalshi --raw recording (no kalshi header line with its settings)`);
+  const settings: EngineSettings = {
+    ...recorded,
+    ...(ctx.opts.depth !== undefined ? { depth: ctx.opts.depth } : {}),
+    ...(ctx.opts.resyncTimeout !== undefined ? { resyncTimeoutMs: ctx.opts.resyncTimeout } : {}),
+  };
+  const engine = new KalshiEngine({
+    settings, log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.raw(line, type),
+  });
+  const bad = await replayRaw<KalshiInput>(file, {
+    source: KALSHI_RAW_SOURCE, version: KALSHI_RAW_VERSION, settings, clock: ctx.replayClock!, log: ctx.log, signal: ctx.signal,
+    maxLineBytes: ctx.config.stream.max_line_bytes,
+    flow: { blocked: () => ctx.out.writer.backpressured, ready: () => ctx.out.writer.ready() },
+    parse: parseKalshiInput,
+    apply: (e) => applyInput(engine, e),
+  });
+  Object.assign(ctx.summary, engine.summary);
+  if (Object.keys(bad).length) ctx.summary.raw_rejected = bad;
+  return EXIT.OK;
+}
 
 export const main = (argv: string[]): Promise<never> => runCommand(spec, argv);

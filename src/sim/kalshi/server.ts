@@ -238,6 +238,7 @@ export class KalshiSim {
       case 'malformed-bad-field':
       case 'malformed-negative':
       case 'malformed-off-grid':
+      case 'crossed':
         for (const s of live) this.bogusDelta(s, f.kind);
         return;
       case 'delay-snapshot':
@@ -327,6 +328,10 @@ export class KalshiSim {
         }
         const size = m.bids.highest !== undefined ? m.bids.get(best!)!.total : best !== undefined ? m.asks.get(best)!.total : 0;
         delta = formatCount(-(size + 100));
+      } else if (kind === 'crossed') {
+        // A YES bid at the best ask: a well-formed delta that leaves the client's book crossed.
+        price = formatPrice(m.asks.lowest ?? 9900);
+        delta = '10.00';
       } else {
         // Between two ticks of the market's grid when it has coarse ticks, else past $1.
         const step = m.grid.bands[0]?.step ?? 1;
