@@ -52,7 +52,7 @@ export function tickEveryMs(silenceTimeoutMs: number, resyncTimeoutMs: number): 
 }
 
 export class KalshiSession {
-  private readonly o: SessionOptions;
+  private readonly opts: SessionOptions;
   private readonly clock: Clock;
   private readonly log: Logger;
   private sock: Socket | undefined;
@@ -66,7 +66,7 @@ export class KalshiSession {
   private stopped: (() => void) | undefined;
 
   constructor(opts: SessionOptions) {
-    this.o = opts;
+    this.opts = opts;
     this.clock = opts.clock;
     this.log = opts.log.child({ component: 'feed-kalshi' });
     opts.engine.io = {
@@ -92,16 +92,16 @@ export class KalshiSession {
 
   /** Run until `signal` aborts; then a last status, and the socket closed cleanly. */
   async run(signal: AbortSignal): Promise<FeedSummary> {
-    const engine = this.o.engine;
+    const engine = this.opts.engine;
     if (signal.aborted) return engine.summary;
     const done = new Promise<void>((resolve) => { this.stopped = resolve; });
     const onAbort = (): void => this.stop();
     signal.addEventListener('abort', onAbort, { once: true });
     this.input({ kind: 'start', recv_ts: this.clock.now() });
-    this.timers.push(this.clock.setInterval(() => this.tick(), tickEveryMs(this.o.silenceTimeoutMs, this.o.resyncTimeoutMs)));
-    this.timers.push(this.clock.setInterval(() => this.periodicStatus(), this.o.statusEveryMs));
-    if (this.o.discovery) {
-      this.timers.push(this.clock.setInterval(() => void this.discover(), this.o.refreshEveryMs));
+    this.timers.push(this.clock.setInterval(() => this.tick(), tickEveryMs(this.opts.silenceTimeoutMs, this.opts.resyncTimeoutMs)));
+    this.timers.push(this.clock.setInterval(() => this.periodicStatus(), this.opts.statusEveryMs));
+    if (this.opts.discovery) {
+      this.timers.push(this.clock.setInterval(() => void this.discover(), this.opts.refreshEveryMs));
       void this.discover();
     }
     this.connect();
@@ -111,12 +111,12 @@ export class KalshiSession {
   }
 
   private input(e: KalshiInput): void {
-    this.o.tap?.(e);
-    applyInput(this.o.engine, e);
+    this.opts.tap?.(e);
+    applyInput(this.opts.engine, e);
   }
 
   private async discover(): Promise<void> {
-    const answer = await this.o.discovery?.round();
+    const answer = await this.opts.discovery?.round();
     if (answer && !this.stopping) this.input({ kind: 'rest', recv_ts: this.clock.now(), answer });
   }
 
@@ -125,10 +125,10 @@ export class KalshiSession {
   private connect(): void {
     if (this.stopping) return;
     this.reconnectTimer = undefined;
-    const path = new URL(this.o.wsUrl).pathname;
-    const headers = this.o.signer.headers(this.clock.now(), 'GET', path);
+    const path = new URL(this.opts.wsUrl).pathname;
+    const headers = this.opts.signer.headers(this.clock.now(), 'GET', path);
     // UTF-8 is not validated frame by frame: every frame is JSON-parsed and its fields checked anyway.
-    const ws = new WebSocket(this.o.wsUrl, { headers, handshakeTimeout: this.o.handshakeTimeoutMs, maxPayload: 256 * 1024 * 1024, skipUTF8Validation: true });
+    const ws = new WebSocket(this.opts.wsUrl, { headers, handshakeTimeout: this.opts.handshakeTimeoutMs, maxPayload: 256 * 1024 * 1024, skipUTF8Validation: true });
     const s: Socket = { ws, n: ++this.attempts, open: false, openedAt: 0, lost: undefined, error: undefined, httpStatus: undefined, done: false };
     this.sock = s;
     this.input({ kind: 'connect', recv_ts: this.clock.now(), conn: s.n });
@@ -137,7 +137,7 @@ export class KalshiSession {
       s.open = true;
       s.openedAt = this.clock.now();
       this.lastActivity = s.openedAt;
-      this.log.info('socket open', { conn: s.n, url: this.o.wsUrl });
+      this.log.info('socket open', { conn: s.n, url: this.opts.wsUrl });
       this.input({ kind: 'open', recv_ts: s.openedAt, conn: s.n });
     });
     ws.on('message', (data: WebSocket.RawData) => {
@@ -193,8 +193,8 @@ export class KalshiSession {
       detail.error = s.error;
     }
     this.input({ kind: 'close', recv_ts: now, conn: s.n, cause, detail });
-    if (s.open && now - s.openedAt >= this.o.backoff.stableMs) this.failures = 0;
-    const delay = jitteredBackoff(this.failures++, this.o.backoff.initialMs, this.o.backoff.maxMs, this.o.random);
+    if (s.open && now - s.openedAt >= this.opts.backoff.stableMs) this.failures = 0;
+    const delay = jitteredBackoff(this.failures++, this.opts.backoff.initialMs, this.opts.backoff.maxMs, this.opts.random);
     this.log.info('reconnecting', { in_ms: delay, cause, attempt: this.failures });
     this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
   }
@@ -205,19 +205,19 @@ export class KalshiSession {
     const s = this.sock;
     if (!s?.open || s.done) return;
     const now = this.clock.now();
-    if (now - this.lastActivity > this.o.silenceTimeoutMs) {
+    if (now - this.lastActivity > this.opts.silenceTimeoutMs) {
       s.lost = { cause: 'heartbeat-timeout', detail: `no frame or ping for ${now - this.lastActivity} ms` };
       s.ws.terminate();
       return;
     }
-    if (this.o.engine.isOpen(s.n)) this.input({ kind: 'tick', recv_ts: now });
+    if (this.opts.engine.isOpen(s.n)) this.input({ kind: 'tick', recv_ts: now });
   }
 
   private periodicStatus(): void {
     const mem = process.memoryUsage();
     for (const kind of ['rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers'] as const) {
       const label = kind === 'heapUsed' ? 'heap_used' : kind === 'heapTotal' ? 'heap_total' : kind === 'arrayBuffers' ? 'array_buffers' : kind;
-      this.o.metrics.gauge('process_memory_bytes', { kind: label }).set(mem[kind]);
+      this.opts.metrics.gauge('process_memory_bytes', { kind: label }).set(mem[kind]);
     }
     this.input({ kind: 'status', recv_ts: this.clock.now() });
   }
