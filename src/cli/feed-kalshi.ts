@@ -68,6 +68,11 @@ reconnects back off exponentially with jitter, and each one is logged with its c
 maintenance window and market pauses show as state (maintenance, market_status), not as
 errors.
 
+With --raw FILE every input of the protocol engine (connects, frames, REST answers,
+closes, timer beats) is recorded with its receive time; --from-raw FILE replays such a
+recording offline, without keys or network, to the same records, or with another --depth
+or --resync-timeout to see what those would have published.
+
 Authentication: KALSHI_API_KEY_ID and the RSA private key in the PEM file named by
 KALSHI_PRIVATE_KEY_PATH (refused if group or others can read it). SIGTERM or SIGINT
 closes the socket, flushes, and exits 0.`,
@@ -77,9 +82,28 @@ closes the socket, flushes, and exits 0.`,
     { cmd: 'feed-kalshi --demo --series KXNBAGAME --private > kalshi.ndjson', what: 'Against the demo exchange, with our own fills and order updates (for the quote manager, not built yet).' },
     { cmd: "sim kalshi --public-key pub.pem | head -2 > sim.ndjson; feed-kalshi --url ws://127.0.0.1:PORT/trade-api/ws/v2 --rest-url http://127.0.0.1:PORT/trade-api/v2 --series KXNBAGAME", what: 'Against the loopback simulator (sim kalshi prints its URLs).' },
     { cmd: "feed-kalshi --series KXNBAGAME | ndcat --validate | grep '\"kalshi.status\"'", what: 'Watch the connection state and per-market freshness.' },
+    { cmd: 'feed-kalshi --series KXNBAGAME,KXNHLGAME --raw kalshi.raw.ndjson > kalshi.ndjson', what: 'Record every engine input with its receive time while following the markets.' },
+    { cmd: 'feed-kalshi --from-raw kalshi.raw.ndjson --depth 2 > replay.ndjson', what: 'Replay the recording offline, here with two levels a side.' },
   ],
   output: 'ndjson',
   secrets: ['KALSHI_API_KEY_ID', 'KALSHI_PRIVATE_KEY_PATH'],
+  sections: {
+    'Raw recordings': `--raw FILE writes a header line {"kind":"header","source":"kalshi","version":1,
+"recv_ts":ms,"settings":{tickers, series, rest, private, depth, useYesPrice,
+resyncTimeoutMs}} and then one line per engine input, each with "kind" and "recv_ts":
+start; connect, open {"conn":n}; frame {"conn","data":"<frame text>"}; close {"conn",
+"cause","detail":{code, reason, error, detail}}; rest {"answer":{fee_types, markets,
+not_found, exchange, error}}; tick, status, flush, stop. Frames of the private channels
+(fill, user_orders) are recorded like any other. The file passes through the redactor:
+a secret the exchange echoes is recorded as [REDACTED].
+
+--from-raw replays on a clock driven by recv_ts. The market set, REST mode, --private and
+use_yes_price are the recording's; --depth and --resync-timeout, when given, replace the
+recorded values (a warning says the output will differ from the live run). Timer beats
+come from the recording, so a timeout is checked at the recorded ticks. Bad lines are
+reported with FILE:LINE, counted (raw_rejected) and skipped; a file without a kalshi
+header is refused (exit 2).`,
+  },
   options(cmd: Command) {
     cmd.option('--tickers <list>', 'market tickers to follow, comma-separated (repeatable)', listOption);
     cmd.option('--series <list>', 'series whose open markets are discovered over REST, e.g. KXNBAGAME,KXNHLGAME', listOption);
