@@ -216,6 +216,9 @@ async function replay(ctx: Ctx<Opts>, file: string): Promise<number> {
   const header = await readRawHeader(file, ctx.config.stream.max_line_bytes);
   const recorded = recordedSettings(header);
   if (!recorded) throw new UsageError(`--from-raw ${file}: not a feed-kalshi --raw recording (no kalshi header line with its settings)`);
+  const ignored = (['tickers', 'series', 'private', 'useYesPrice', 'url', 'restUrl', 'demo'] as const).filter((k) => ctx.opts[k] !== undefined);
+  if (ctx.opts.rest === false) ignored.push('rest' as never);
+  if (ignored.length) ctx.log.warn('ignored with --from-raw: the market set, REST mode, --private and use_yes_price are the recording\'s', { flags: ignored });
   const settings: EngineSettings = {
     ...recorded,
     ...(ctx.opts.depth !== undefined ? { depth: ctx.opts.depth } : {}),

@@ -48,7 +48,7 @@ export class KalshiDiscovery {
           throw e;
         }
       }
-      answer.markets = [...found.values()];
+      answer.markets = [...found.values()].map(engineFields);
       try {
         const ex = await rest.exchangeStatus();
         answer.exchange = {
@@ -66,6 +66,17 @@ export class KalshiDiscovery {
     }
     return answer;
   }
+}
+
+/**
+ * The fields of a REST market the engine reads (reference §5): the answer keeps only
+ * these, so that a --raw recording holds the engine's input and not kilobytes of rules
+ * text per market per refresh.
+ */
+function engineFields(m: RestMarket): RestMarket {
+  const out: RestMarket = { ticker: m.ticker };
+  for (const k of ['event_ticker', 'status', 'close_time', 'price_ranges'] as const) if (m[k] !== undefined) (out as Record<string, unknown>)[k] = m[k];
+  return out;
 }
 
 function errText(e: unknown): string {
