@@ -18,7 +18,7 @@ export interface DiscoveryOptions {
 export class KalshiDiscovery {
   private running = false;
 
-  constructor(private readonly o: DiscoveryOptions) {}
+  constructor(private readonly opts: DiscoveryOptions) {}
 
   /** One round; undefined when one is already running (the refresh timer outran it). */
   async round(): Promise<DiscoveryAnswer | undefined> {
@@ -26,18 +26,18 @@ export class KalshiDiscovery {
     this.running = true;
     const answer: DiscoveryAnswer = { fee_types: {}, markets: [], not_found: [] };
     try {
-      const rest = this.o.rest;
-      for (const s of this.o.series) {
+      const rest = this.opts.rest;
+      for (const s of this.opts.series) {
         try {
           const series = await rest.getSeries(s);
           if (typeof series.fee_type === 'string') answer.fee_types[s] = series.fee_type;
         } catch (e) {
-          this.o.log.limited('warn', `series:${s}`, 'series lookup failed', { series: s, err: errText(e) });
+          this.opts.log.limited('warn', `series:${s}`, 'series lookup failed', { series: s, err: errText(e) });
         }
       }
       const found = new Map<string, RestMarket>();
-      for (const s of this.o.series) for (const rm of await rest.listMarkets(s, 'open')) found.set(rm.ticker, rm);
-      for (const ticker of this.o.lookupsNeeded(new Set(found.keys()))) {
+      for (const s of this.opts.series) for (const rm of await rest.listMarkets(s, 'open')) found.set(rm.ticker, rm);
+      for (const ticker of this.opts.lookupsNeeded(new Set(found.keys()))) {
         try {
           found.set(ticker, await rest.getMarket(ticker));
         } catch (e) {
@@ -56,7 +56,7 @@ export class KalshiDiscovery {
           ...(typeof ex.trading_active === 'boolean' ? { trading_active: ex.trading_active } : {}),
         };
       } catch (e) {
-        this.o.log.limited('warn', 'exchange-status', 'exchange status failed', { err: errText(e) });
+        this.opts.log.limited('warn', 'exchange-status', 'exchange status failed', { err: errText(e) });
       }
     } catch (e) {
       answer.markets = [];
