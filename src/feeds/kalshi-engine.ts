@@ -712,7 +712,8 @@ export class KalshiEngine {
     const text = msg.text || WS_ERROR_TEXT[msg.code] || '';
     this.summary.ws_errors[msg.code] = (this.summary.ws_errors[msg.code] ?? 0) + 1;
     this.counter('feed_bad_messages_total', { source: 'kalshi', reason: `ws-error-${msg.code}` }).inc();
-    this.log.warn('kalshi error', { code: msg.code, msg: text, id: msg.id, sid: msg.sid, cmd: p?.cmd, ...(msg.ticker ? { ticker: msg.ticker } : {}) });
+    // error_text and command, not msg and cmd: those names are the log line's own.
+    this.log.warn('kalshi error', { code: msg.code, error_text: text, id: msg.id, sid: msg.sid, command: p?.cmd, ...(msg.ticker ? { ticker: msg.ticker } : {}) });
     if (TERMINAL_ERRORS.has(msg.code)) {
       // The subscription is dead. Which one: the sid it names, else the command it
       // answers, else (unknown) every data subscription.

@@ -87,6 +87,17 @@ t.test('the resync ladder: get_snapshot, resubscribe after the timeout, then the
   t.match(h.records.at(-1), { type: 'kalshi.status', state: 'down', cause: 'shutdown' });
 });
 
+t.test('an exchange error is logged with its text and the command it answers', async (t) => {
+  const h = harness();
+  h.engine.start(0);
+  h.engine.connecting(1, 0);
+  h.engine.opened(1, 10);
+  h.frame(20, { id: 1, type: 'error', msg: { code: 8, msg: 'Unknown channel name' } });
+  const l = h.logs().find((x) => x.msg === 'kalshi error');
+  t.match(l, { code: 8, error_text: 'Unknown channel name', command: 'subscribe', id: 1 }, 'Kalshi\'s text and our command kept, under names of their own');
+  t.same(h.drops, [{ conn: 1, cause: 'subscribe-error-8' }], 'a refused subscription costs the connection');
+});
+
 t.test('record ts never goes backwards; bookLine is JSON.stringify of the same record', async (t) => {
   const ts = new MonotonicTs();
   t.same([ts.at(5), ts.at(3), ts.at(7)], [5, 5, 7]);
