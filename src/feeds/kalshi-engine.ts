@@ -358,7 +358,7 @@ export class KalshiEngine {
     // A command the server never answered is forgotten after a minute.
     for (const [id, p] of this.pending) if (now - p.sentAt > 60_000) {
       this.pending.delete(id);
-      this.log.warn('command never answered', { id, cmd: p.cmd });
+      this.log.warn('command never answered', { id, command: p.cmd });
     }
     const book = this.subs.get('book');
     if (book?.state === 'active') {
