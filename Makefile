@@ -9,7 +9,7 @@ export npm_config_audit := false
 
 SOURCES := $(shell find src test -name '*.ts' 2>/dev/null) tsconfig.json package.json
 
-.PHONY: all install build test check lint typecheck bench demo man soak clean
+.PHONY: all install build test check lint typecheck bench demo man soak kalshi-recordings clean
 
 all: build
 
@@ -51,6 +51,10 @@ man: build
 SOAK_SECONDS ?= 21600
 soak: build
 	SOAK_SECONDS=$(SOAK_SECONDS) $(NODE) dist/test/soak/kalshi-soak.js
+
+# Re-record the Kalshi regression recordings (test/fixtures/kalshi-raw) against the simulator.
+kalshi-recordings: build
+	$(NODE) dist/test/fixtures/kalshi-raw/generate.js
 
 clean:
 	rm -rf dist out .tap

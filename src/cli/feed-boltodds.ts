@@ -1,13 +1,10 @@
 // feed-boltodds: the BoltOdds odds stream as odds.line and oracle.status records. Wiring
 // only: the protocol is src/feeds/boltodds.ts, the socket src/feeds/boltodds-client.ts,
 // partial-line assembly src/core/partial-lines.ts, event times src/core/eventtime.ts.
-import { createWriteStream } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { applyRaw, BoltOddsClient, type RawEntry } from '../feeds/boltodds-client.js';
 import { BoltOddsEngine, type EngineSettings } from '../feeds/boltodds.js';
-import { excerpt } from '../core/text.js';
-import { readLines } from '../stream/reader.js';
-import { LineWriter } from '../stream/writer.js';
+import { openRawRecording, replayRaw, type RawRecorder } from '../feeds/raw.js';
 import { intOption, listOption, runCommand, UsageError, type CommandSpec, type Ctx } from './kit.js';
 
 interface Opts {
@@ -106,16 +103,13 @@ they differ from the recorded settings.`,
       return 0;
     }
     const key = ctx.secrets.require('BOLTODDS_API_KEY');
-    let rawWriter: LineWriter | undefined;
+    let rawWriter: RawRecorder | undefined;
     let tap: ((e: RawEntry) => void) | undefined;
     if (o.raw !== undefined) {
-      const w = new LineWriter(createWriteStream(o.raw, { flags: 'w' }), {
-        onError: (err) => ctx.log.error('cannot write the raw recording', { file: o.raw, err }),
-        redact: ctx.redactor, // a frame or close reason echoing a key is recorded as [REDACTED]
-      });
+      // redact: a frame or close reason echoing a key is recorded as [REDACTED].
+      const w = openRawRecording(o.raw, { source: 'boltodds', version: RAW_VERSION, settings, recvTs: ctx.clock.now(), redact: ctx.redactor, log: ctx.log });
       rawWriter = w;
-      w.writeRecord({ kind: 'header', source: 'boltodds', version: RAW_VERSION, recv_ts: ctx.clock.now(), settings });
-      tap = (e) => w.writeLine(JSON.stringify(e));
+      tap = (e) => w.write(e);
     }
     const client = new BoltOddsClient({
       url: cfg.url, key, engine, clock: ctx.clock, log: ctx.log, metrics: ctx.metrics, random: Math.random,
@@ -153,55 +147,21 @@ const RAW_KINDS = new Set(['open', 'frame', 'ack-timeout', 'close']);
 
 /** Replay a --raw recording through the engine, the clock following recv_ts. */
 async function replay(ctx: Ctx<Opts>, engine: BoltOddsEngine, file: string, settings: EngineSettings): Promise<void> {
-  const clock = ctx.replayClock!;
-  const bad: Record<string, number> = {};
-  const reject = (where: string, reason: string, detail: string, raw: string): void => {
-    bad[reason] = (bad[reason] ?? 0) + 1;
-    ctx.log.limited('warn', `raw:${reason}`, 'bad line in the raw recording', { src: where, reason, detail, excerpt: excerpt(raw) }, 10);
-  };
-  await readLines(file, {
-    line(raw, source, lineNo) {
-      if (raw.trim() === '') return;
-      let e: Record<string, unknown>;
-      try {
-        const v: unknown = JSON.parse(raw);
-        if (v === null || typeof v !== 'object' || Array.isArray(v)) return reject(`${source}:${lineNo}`, 'not-object', 'expected a JSON object', raw);
-        e = v as Record<string, unknown>;
-      } catch (err) {
-        return reject(`${source}:${lineNo}`, 'not-json', (err as Error).message, raw);
-      }
-      if (e.kind === 'header') {
-        checkHeader(ctx, e, settings);
-        return;
-      }
-      const ts = e.recv_ts;
-      if (typeof e.kind !== 'string' || !RAW_KINDS.has(e.kind) || typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0
-        || typeof e.conn !== 'number' || (e.kind === 'frame' && typeof e.data !== 'string')
+  const bad = await replayRaw<RawEntry>(file, {
+    source: 'boltodds', version: RAW_VERSION, settings, clock: ctx.replayClock!, log: ctx.log, signal: ctx.signal,
+    maxLineBytes: ctx.config.stream.max_line_bytes,
+    flow: { blocked: () => ctx.out.writer.backpressured, ready: () => ctx.out.writer.ready() },
+    parse(e) {
+      if (!RAW_KINDS.has(e.kind) || typeof e.conn !== 'number' || (e.kind === 'frame' && typeof e.data !== 'string')
         || (e.kind === 'close' && (typeof e.cause !== 'string' || typeof e.detail !== 'string'))) {
-        return reject(`${source}:${lineNo}`, 'shape', 'expected {kind, recv_ts, conn, ...} as --raw writes', raw);
+        return 'expected {kind, recv_ts, conn, ...} as --raw writes';
       }
-      clock.advanceTo(ts);
-      applyRaw(engine, { ...(e as unknown as RawEntry), recv_ts: clock.now() });
+      return e as unknown as RawEntry;
     },
-    tooLong(ex, bytes, source, lineNo) {
-      reject(`${source}:${lineNo}`, 'too-long', `line of ${bytes} bytes`, ex);
-    },
-    async chunkEnd() {
-      if (ctx.out.writer.backpressured) await ctx.out.writer.ready();
-    },
-  }, { signal: ctx.signal, maxLineBytes: ctx.config.stream.max_line_bytes });
+    apply: (e) => applyRaw(engine, e),
+  });
   engine.stop();
   if (Object.keys(bad).length) ctx.summary.raw_rejected = bad;
-}
-
-function checkHeader(ctx: Ctx<Opts>, h: Record<string, unknown>, settings: EngineSettings): void {
-  if (h.version !== RAW_VERSION) ctx.log.warn('raw recording of another version', { version: h.version, expected: RAW_VERSION });
-  const rec = (h.settings ?? {}) as Record<string, unknown>;
-  const diff: Record<string, { recorded: unknown; now: unknown }> = {};
-  for (const [k, v] of Object.entries(settings)) {
-    if (JSON.stringify(rec[k]) !== JSON.stringify(v)) diff[k] = { recorded: rec[k], now: v };
-  }
-  if (Object.keys(diff).length) ctx.log.warn('replaying with settings other than the recording\'s; output will differ from the live run', { differences: diff });
 }
 
 export const main = (argv: string[]): Promise<never> => runCommand(spec, argv);

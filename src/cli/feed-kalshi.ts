@@ -1,11 +1,19 @@
-// feed-kalshi: the persistent Kalshi feeder. Options and wiring only; the connection,
-// subscriptions and books live in src/feeds/kalshi.ts, the book itself in src/core.
+// feed-kalshi: the persistent Kalshi feeder. Options and wiring only: the protocol
+// (subscriptions, sequence checks, resyncs, books) is src/feeds/kalshi-engine.ts, the
+// socket src/feeds/kalshi-session.ts, REST discovery src/feeds/kalshi-discovery.ts, the
+// records src/feeds/kalshi-records.ts, the book itself src/core/kalshi-book.ts.
 import type { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { seededRandom } from '../core/prng.js';
 import { DEMO_REST_URL, DEMO_WS_URL, makeSigner } from '../feeds/kalshi-auth.js';
-import { KalshiFeed } from '../feeds/kalshi.js';
-import { EXIT, UsageError, intOption, listOption, runCommand, type CommandSpec } from './kit.js';
+import { KalshiDiscovery } from '../feeds/kalshi-discovery.js';
+import { KalshiEngine, applyInput, type EngineSettings, type KalshiInput } from '../feeds/kalshi-engine.js';
+import { KALSHI_RAW_SOURCE, KALSHI_RAW_VERSION, parseKalshiInput, recordedSettings } from '../feeds/kalshi-raw.js';
+import { openRawRecording, readRawHeader, replayRaw, type RawRecorder } from '../feeds/raw.js';
+import { KalshiRest } from '../feeds/kalshi-rest.js';
+import { KalshiSession } from '../feeds/kalshi-session.js';
+import { EXIT, UsageError, intOption, listOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
 
 interface Opts {
   tickers?: string[];
@@ -22,6 +30,16 @@ interface Opts {
   resyncTimeout?: number;
   refreshEvery?: number;
   seed?: number;
+  raw?: string;
+  fromRaw?: string;
+}
+
+/** What shapes the engine's output, from the kalshi config section (recorded in a --raw header). */
+export function engineSettings(c: Config['kalshi']): EngineSettings {
+  return {
+    tickers: c.tickers, series: c.series, rest: c.rest, private: c.private, depth: c.depth,
+    useYesPrice: c.use_yes_price, resyncTimeoutMs: c.resync_timeout_ms,
+  };
 }
 
 export const spec: CommandSpec<Opts> = {
@@ -50,6 +68,11 @@ reconnects back off exponentially with jitter, and each one is logged with its c
 maintenance window and market pauses show as state (maintenance, market_status), not as
 errors.
 
+With --raw FILE every input of the protocol engine (connects, frames, REST answers,
+closes, timer beats) is recorded with its receive time; --from-raw FILE replays such a
+recording offline, without keys or network, to the same records, or with another --depth
+or --resync-timeout to see what those would have published.
+
 Authentication: KALSHI_API_KEY_ID and the RSA private key in the PEM file named by
 KALSHI_PRIVATE_KEY_PATH (refused if group or others can read it). SIGTERM or SIGINT
 closes the socket, flushes, and exits 0.`,
@@ -59,9 +82,28 @@ closes the socket, flushes, and exits 0.`,
     { cmd: 'feed-kalshi --demo --series KXNBAGAME --private > kalshi.ndjson', what: 'Against the demo exchange, with our own fills and order updates (for the quote manager, not built yet).' },
     { cmd: "sim kalshi --public-key pub.pem | head -2 > sim.ndjson; feed-kalshi --url ws://127.0.0.1:PORT/trade-api/ws/v2 --rest-url http://127.0.0.1:PORT/trade-api/v2 --series KXNBAGAME", what: 'Against the loopback simulator (sim kalshi prints its URLs).' },
     { cmd: "feed-kalshi --series KXNBAGAME | ndcat --validate | grep '\"kalshi.status\"'", what: 'Watch the connection state and per-market freshness.' },
+    { cmd: 'feed-kalshi --series KXNBAGAME,KXNHLGAME --raw kalshi.raw.ndjson > kalshi.ndjson', what: 'Record every engine input with its receive time while following the markets.' },
+    { cmd: 'feed-kalshi --from-raw kalshi.raw.ndjson --depth 2 > replay.ndjson', what: 'Replay the recording offline, here with two levels a side.' },
   ],
   output: 'ndjson',
   secrets: ['KALSHI_API_KEY_ID', 'KALSHI_PRIVATE_KEY_PATH'],
+  sections: {
+    'Raw recordings': `--raw FILE writes a header line {"kind":"header","source":"kalshi","version":1,
+"recv_ts":ms,"settings":{tickers, series, rest, private, depth, useYesPrice,
+resyncTimeoutMs}} and then one line per engine input, each with "kind" and "recv_ts":
+start; connect, open {"conn":n}; frame {"conn","data":"<frame text>"}; close {"conn",
+"cause","detail":{code, reason, error, detail}}; rest {"answer":{fee_types, markets,
+not_found, exchange, error}}; tick, status, flush, stop. Frames of the private channels
+(fill, user_orders) are recorded like any other. The file passes through the redactor:
+a secret the exchange echoes is recorded as [REDACTED].
+
+--from-raw replays on a clock driven by recv_ts. The market set, REST mode, --private and
+use_yes_price are the recording's; --depth and --resync-timeout, when given, replace the
+recorded values (a warning says the output will differ from the live run). Timer beats
+come from the recording, so a timeout is checked at the recorded ticks. Bad lines are
+reported with FILE:LINE, counted (raw_rejected) and skipped; a file without a kalshi
+header is refused (exit 2).`,
+  },
   options(cmd: Command) {
     cmd.option('--tickers <list>', 'market tickers to follow, comma-separated (repeatable)', listOption);
     cmd.option('--series <list>', 'series whose open markets are discovered over REST, e.g. KXNBAGAME,KXNHLGAME', listOption);
@@ -77,6 +119,8 @@ closes the socket, flushes, and exits 0.`,
     cmd.option('--silence-timeout <ms>', 'silence that marks the socket dead (config kalshi.silence_timeout_ms, default 25000)', intOption(100));
     cmd.option('--resync-timeout <ms>', 'time a recovery step gets before the next one (config kalshi.resync_timeout_ms, default 5000)', intOption(100));
     cmd.option('--refresh-every <ms>', 'market discovery refresh period (config kalshi.refresh_every_ms, default 60000)', intOption(1000));
+    cmd.option('--raw <file>', 'record every input of the engine (frames, REST answers, connects, closes, timer beats) with its receive time to FILE');
+    cmd.option('--from-raw <file>', 'replay a --raw recording offline instead of connecting');
     cmd.option('--seed <n>', 'seed the reconnect jitter (reproducible runs); default: unseeded', intOption(0, 2 ** 31));
   },
   overrides(o) {
@@ -99,8 +143,12 @@ closes the socket, flushes, and exits 0.`,
     if (o.refreshEvery !== undefined) f.refresh_every_ms = o.refreshEvery;
     return Object.keys(f).length ? { kalshi: f } : {};
   },
+  replays: (o) => o.fromRaw !== undefined,
+  inputFiles: (o) => [o.fromRaw],
   async run(ctx) {
     const c = ctx.config.kalshi;
+    if (ctx.opts.raw !== undefined && ctx.opts.fromRaw !== undefined) throw new UsageError('--raw and --from-raw do not go together');
+    if (ctx.opts.fromRaw !== undefined) return replay(ctx, ctx.opts.fromRaw);
     if (!c.rest && c.tickers.length === 0) throw new UsageError('--no-rest needs --tickers (there is no discovery without REST)');
     if (c.tickers.length === 0 && c.series.length === 0) throw new UsageError('name markets with --tickers and/or --series');
     if (!c.rest && c.series.length) throw new UsageError('--series needs REST discovery; drop --no-rest or use --tickers');
@@ -119,19 +167,76 @@ closes the socket, flushes, and exits 0.`,
     } catch (e) {
       throw new ConfigError(`KALSHI_PRIVATE_KEY_PATH: not a usable RSA private key (${(e as Error).message})`);
     }
-    const feed = new KalshiFeed({
-      wsUrl: c.ws_url, restUrl: c.rest_url, signer, tickers: c.tickers, series: c.series, rest: c.rest,
-      private: c.private, depth: c.depth, useYesPrice: c.use_yes_price, statusEveryMs: c.status_every_ms,
-      silenceTimeoutMs: c.silence_timeout_ms, resyncTimeoutMs: c.resync_timeout_ms, refreshEveryMs: c.refresh_every_ms,
-      handshakeTimeoutMs: c.handshake_timeout_ms, restTimeoutMs: c.rest_timeout_ms,
-      backoff: { initialMs: c.backoff.initial_ms, maxMs: c.backoff.max_ms, stableMs: c.backoff.stable_ms },
-      clock: ctx.clock, random: ctx.opts.seed !== undefined ? seededRandom(ctx.opts.seed) : Math.random,
-      log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.raw(line, type),
+    const settings = engineSettings(c);
+    const engine = new KalshiEngine({
+      settings, log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.raw(line, type),
     });
-    const summary = await feed.run(ctx.signal);
+    const random = ctx.opts.seed !== undefined ? seededRandom(ctx.opts.seed) : Math.random;
+    const abort = new AbortController();
+    ctx.signal.addEventListener('abort', () => abort.abort(), { once: true });
+    let discovery: KalshiDiscovery | undefined;
+    if (c.rest) {
+      const rest = new KalshiRest({
+        baseUrl: c.rest_url, signer, clock: ctx.clock, random, timeoutMs: c.rest_timeout_ms, signal: abort.signal,
+        onRetry: (r) => {
+          engine.noteRestRetry(r.status);
+          ctx.log.limited('warn', `rest-retry:${r.status ?? 'net'}`, 'REST request retried', { path: r.path, status: r.status, error: r.error, attempt: r.attempt, retry_in_ms: r.delayMs });
+        },
+      });
+      discovery = new KalshiDiscovery({ rest, series: c.series, lookupsNeeded: (listed) => engine.lookupsNeeded(listed), log: ctx.log });
+    }
+    let recorder: RawRecorder | undefined;
+    if (ctx.opts.raw !== undefined) {
+      // redact: a frame, REST answer or close reason echoing a secret is recorded as [REDACTED].
+      recorder = openRawRecording(ctx.opts.raw, {
+        source: KALSHI_RAW_SOURCE, version: KALSHI_RAW_VERSION, settings, recvTs: ctx.clock.now(), redact: ctx.redactor, log: ctx.log,
+      });
+    }
+    const session = new KalshiSession({
+      wsUrl: c.ws_url, signer, engine, ...(discovery ? { discovery } : {}),
+      statusEveryMs: c.status_every_ms, silenceTimeoutMs: c.silence_timeout_ms, resyncTimeoutMs: c.resync_timeout_ms,
+      refreshEveryMs: c.refresh_every_ms, handshakeTimeoutMs: c.handshake_timeout_ms,
+      backoff: { initialMs: c.backoff.initial_ms, maxMs: c.backoff.max_ms, stableMs: c.backoff.stable_ms },
+      clock: ctx.clock, random, log: ctx.log, metrics: ctx.metrics,
+      ...(recorder ? { tap: (e: KalshiInput) => recorder.write(e) } : {}),
+    });
+    const summary = await session.run(ctx.signal);
+    if (recorder) await recorder.close();
     Object.assign(ctx.summary, summary);
     return EXIT.OK;
   },
 };
+
+/**
+ * --from-raw: the engine fed the recorded inputs on a replay clock. The market set, REST
+ * mode, private channels and use_yes_price are the recording's (they shaped what the
+ * exchange sent); --depth and --resync-timeout, when given, replace the recorded ones.
+ */
+async function replay(ctx: Ctx<Opts>, file: string): Promise<number> {
+  const header = await readRawHeader(file, ctx.config.stream.max_line_bytes);
+  const recorded = recordedSettings(header);
+  if (!recorded) throw new UsageError(`--from-raw ${file}: not a feed-kalshi --raw recording (no kalshi header line with its settings)`);
+  const ignored = (['tickers', 'series', 'private', 'useYesPrice', 'url', 'restUrl', 'demo'] as const).filter((k) => ctx.opts[k] !== undefined);
+  if (ctx.opts.rest === false) ignored.push('rest' as never);
+  if (ignored.length) ctx.log.warn('ignored with --from-raw: the market set, REST mode, --private and use_yes_price are the recording\'s', { flags: ignored });
+  const settings: EngineSettings = {
+    ...recorded,
+    ...(ctx.opts.depth !== undefined ? { depth: ctx.opts.depth } : {}),
+    ...(ctx.opts.resyncTimeout !== undefined ? { resyncTimeoutMs: ctx.opts.resyncTimeout } : {}),
+  };
+  const engine = new KalshiEngine({
+    settings, log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.raw(line, type),
+  });
+  const bad = await replayRaw<KalshiInput>(file, {
+    source: KALSHI_RAW_SOURCE, version: KALSHI_RAW_VERSION, settings, clock: ctx.replayClock!, log: ctx.log, signal: ctx.signal,
+    maxLineBytes: ctx.config.stream.max_line_bytes,
+    flow: { blocked: () => ctx.out.writer.backpressured, ready: () => ctx.out.writer.ready() },
+    parse: parseKalshiInput,
+    apply: (e) => applyInput(engine, e),
+  });
+  Object.assign(ctx.summary, engine.summary);
+  if (Object.keys(bad).length) ctx.summary.raw_rejected = bad;
+  return EXIT.OK;
+}
 
 export const main = (argv: string[]): Promise<never> => runCommand(spec, argv);

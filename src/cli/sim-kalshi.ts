@@ -79,6 +79,8 @@ Fault kinds: ${FAULT_KINDS.join(', ')}. error25 and error25-nosid take an option
 maintenance an "ms"; refuse-auth and rate-limit an "n". echo-secrets plays a server
 that quotes what it was sent: the client's key id, as is and percent-encoded, in an
 error frame and the close reason (code 4001), and in the next "n" REST error bodies.
+crossed sends a YES bid at the best ask: a well-formed delta that leaves the client's
+book crossed (taking a seq; the market is tainted until its next snapshot).
 
 Where the reference is UNCERTAIN the variant is chosen: --same-channel (error 6 for a
 second subscription to a channel), --trade-seq (seq on trades), --cancel-done (cancel of

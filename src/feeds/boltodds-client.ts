@@ -4,6 +4,7 @@
 // (randomness injected), and the raw tee. Every input the engine sees goes through
 // input(), which records it first, so `--from-raw` replays exactly what the engine saw.
 import WebSocket from 'ws';
+import { jitteredBackoff } from '../core/backoff.js';
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../log/metrics.js';
@@ -55,12 +56,6 @@ export interface ClientOptions {
   tap?: (e: RawEntry) => void;
   /** Output backpressure: the socket is paused while the consumer cannot keep up. */
   flow?: { blocked(): boolean; ready(): Promise<void> };
-}
-
-/** The reconnect delay after `attempt` failed attempts: min * 2^attempt, capped, jittered into [d/2, d). */
-export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: () => number): number {
-  const d = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
-  return Math.round(d / 2 + (d / 2) * random());
 }
 
 export class BoltOddsClient {
@@ -182,7 +177,7 @@ export class BoltOddsClient {
       this.closeConn(cause, detail);
       const upFor = opened ? this.o.clock.now() - openedAt : 0;
       if (upFor >= this.o.stableAfterMs) this.attempt = 0;
-      const delay = backoffDelay(this.attempt++, this.o.reconnectMinMs, this.o.reconnectMaxMs, this.o.random);
+      const delay = jitteredBackoff(this.attempt++, this.o.reconnectMinMs, this.o.reconnectMaxMs, this.o.random);
       this.reconnects++;
       this.causes[cause] = (this.causes[cause] ?? 0) + 1;
       this.o.metrics.counter('reconnects_total', { source: SOURCE, cause }).inc();

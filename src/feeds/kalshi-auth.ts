@@ -1,8 +1,8 @@
 // Kalshi request signing (reference §0), the same for REST and the WebSocket handshake:
 // KALSHI-ACCESS-SIGNATURE = base64(RSA-PSS(SHA-256, MGF1(SHA-256), salt 32)) over
 // timestamp_ms + METHOD + path, the path from the API root without host or query string.
-// The simulator verifies with verifySignature(); both sides share this one definition.
-import { constants, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+// The simulator checks signatures with its own code (src/sim/kalshi/signature.ts), not this.
+import { constants, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 
 export const WS_PATH = '/trade-api/ws/v2';
 export const REST_PREFIX = '/trade-api/v2';
@@ -32,42 +32,6 @@ export function makeSigner(keyId: string, privateKeyPem: string): Signer {
       return { 'KALSHI-ACCESS-KEY': keyId, 'KALSHI-ACCESS-TIMESTAMP': ts, 'KALSHI-ACCESS-SIGNATURE': sig.toString('base64') };
     },
   };
-}
-
-export function publicKeyOf(pem: string): KeyObject {
-  return createPublicKey(pem);
-}
-
-export type VerifyResult = { ok: true; keyId: string; tsMs: number } | { ok: false; reason: string };
-
-/**
- * Check the three headers of a request against a public key: signature over
- * ts + method + path, the timestamp within `maxSkewMs` of `nowMs`, and (when given) the
- * expected key id.
- */
-export function verifySignature(
-  headers: Record<string, string | string[] | undefined>, method: string, path: string,
-  publicKey: KeyObject, nowMs: number, opts: { keyId?: string; maxSkewMs?: number } = {},
-): VerifyResult {
-  const h = (n: string): string | undefined => {
-    const v = headers[n.toLowerCase()];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  const keyId = h('KALSHI-ACCESS-KEY');
-  const ts = h('KALSHI-ACCESS-TIMESTAMP');
-  const sig = h('KALSHI-ACCESS-SIGNATURE');
-  if (!keyId || !ts || !sig) return { ok: false, reason: 'missing KALSHI-ACCESS-* headers' };
-  if (opts.keyId !== undefined && keyId !== opts.keyId) return { ok: false, reason: 'unknown key id' };
-  if (!/^\d{10,16}$/.test(ts)) return { ok: false, reason: 'timestamp is not epoch milliseconds' };
-  const tsMs = Number(ts);
-  if (Math.abs(nowMs - tsMs) > (opts.maxSkewMs ?? 60_000)) return { ok: false, reason: 'timestamp outside the allowed skew' };
-  let good: boolean;
-  try {
-    good = verify('sha256', Buffer.from(ts + method.toUpperCase() + stripQuery(path)), { key: publicKey, ...PSS }, Buffer.from(sig, 'base64'));
-  } catch {
-    good = false;
-  }
-  return good ? { ok: true, keyId, tsMs } : { ok: false, reason: 'bad signature' };
 }
 
 function stripQuery(path: string): string {

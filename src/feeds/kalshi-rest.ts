@@ -4,6 +4,7 @@
 // exponential backoff and jitter; 4xx other than 429 are returned as RestError with
 // Kalshi's `code` (reference §2.4).
 import type { Clock } from '../clock/clock.js';
+import { jitteredBackoff } from '../core/backoff.js';
 import { excerpt } from '../core/text.js';
 import type { Signer } from './kalshi-auth.js';
 
@@ -47,9 +48,9 @@ export class KalshiRest {
   private readonly base: URL;
   private readonly fetchImpl: typeof fetch;
 
-  constructor(private readonly o: RestOptions) {
-    this.base = new URL(o.baseUrl.endsWith('/') ? o.baseUrl : `${o.baseUrl}/`);
-    this.fetchImpl = o.fetchImpl ?? fetch;
+  constructor(private readonly opts: RestOptions) {
+    this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
+    this.fetchImpl = opts.fetchImpl ?? fetch;
   }
 
   /** GET path (relative to the API root, e.g. `/markets`) with query; the parsed JSON body. */
@@ -60,19 +61,19 @@ export class KalshiRest {
   async request(method: string, path: string, query: Record<string, string | number | undefined>, body: unknown): Promise<unknown> {
     const url = new URL(path.replace(/^\//, ''), this.base);
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    const attempts = this.o.attempts ?? 4;
-    let delay = this.o.retryMs ?? 500;
+    const attempts = this.opts.attempts ?? 4;
+    const retryMs = this.opts.retryMs ?? 500;
     for (let attempt = 1; ; attempt++) {
       let status: number | null = null;
       let error: string;
       // The request timeout runs on the injected clock, like every other timer here.
       const ac = new AbortController();
       let timedOut = false;
-      const timer = this.o.clock.setTimeout(() => { timedOut = true; ac.abort(); }, this.o.timeoutMs);
+      const timer = this.opts.clock.setTimeout(() => { timedOut = true; ac.abort(); }, this.opts.timeoutMs);
       const onAbort = (): void => ac.abort();
-      this.o.signal?.addEventListener('abort', onAbort, { once: true });
+      this.opts.signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        const headers: Record<string, string> = { ...this.o.signer.headers(this.o.clock.now(), method, url.pathname), accept: 'application/json' };
+        const headers: Record<string, string> = { ...this.opts.signer.headers(this.opts.clock.now(), method, url.pathname), accept: 'application/json' };
         if (body !== undefined) headers['content-type'] = 'application/json';
         const res = await this.fetchImpl(url, {
           method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -97,17 +98,16 @@ export class KalshiRest {
         error = `HTTP ${res.status}${message ? `: ${message}` : ''}`;
       } catch (e) {
         if (e instanceof RestError) throw e;
-        if (this.o.signal?.aborted) throw e;
-        error = timedOut ? `no answer within ${this.o.timeoutMs} ms` : (e as Error).message;
+        if (this.opts.signal?.aborted) throw e;
+        error = timedOut ? `no answer within ${this.opts.timeoutMs} ms` : (e as Error).message;
       } finally {
-        this.o.clock.clear(timer);
-        this.o.signal?.removeEventListener('abort', onAbort);
+        this.opts.clock.clear(timer);
+        this.opts.signal?.removeEventListener('abort', onAbort);
       }
       if (attempt >= attempts) throw new RestError(status ?? 0, status === 429 ? 'rate-limited' : 'unavailable', error, url.pathname);
-      const wait = Math.round(delay * (0.5 + this.o.random() * 0.5));
-      this.o.onRetry?.({ path: url.pathname, status, error, attempt, delayMs: wait });
+      const wait = jitteredBackoff(attempt - 1, retryMs, Infinity, this.opts.random);
+      this.opts.onRetry?.({ path: url.pathname, status, error, attempt, delayMs: wait });
       await this.sleep(wait);
-      delay *= 2;
     }
   }
 
@@ -144,15 +144,15 @@ export class KalshiRest {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const t = this.o.clock.setTimeout(() => {
-        this.o.signal?.removeEventListener('abort', onAbort);
+      const t = this.opts.clock.setTimeout(() => {
+        this.opts.signal?.removeEventListener('abort', onAbort);
         resolve();
       }, ms);
       const onAbort = (): void => {
-        this.o.clock.clear(t);
+        this.opts.clock.clear(t);
         reject(new Error('aborted'));
       };
-      this.o.signal?.addEventListener('abort', onAbort, { once: true });
+      this.opts.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }

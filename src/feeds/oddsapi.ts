@@ -15,6 +15,7 @@ import type { Clock, TimerHandle } from '../clock/clock.js';
 import { StatusTracker, type OracleReason } from '../core/availability.js';
 import { easternDate, parseInstant } from '../core/eventtime.js';
 import { parseDecimalOdds } from '../core/odds.js';
+import { jitteredBackoff } from '../core/backoff.js';
 import { CreditBudget, phaseOf, type Phase } from '../core/polling.js';
 import { makeEventId, teamByName, type Team } from '../core/teams.js';
 import type { Config } from '../config/schema.js';
@@ -599,8 +600,7 @@ export class OddsApiFeed {
         const why = gate.ok ? `daily credit budget (${c.credits_per_day}) spent` : gate.detail;
         return { ok: false, failure: { ...f, detail: `${f.detail} (${attempt} retries; no more: ${why})` } };
       }
-      const backoff = Math.min(c.retry_max_ms, c.retry_base_ms * 2 ** attempt);
-      const delay = retryAfterMs ?? Math.round(backoff / 2 + (backoff / 2) * this.o.random());
+      const delay = retryAfterMs ?? jitteredBackoff(attempt, c.retry_base_ms, c.retry_max_ms, this.o.random);
       this.o.log.warn('request failed; retrying', { sport, endpoint, path, code: f.code, detail: f.detail, attempt: attempt + 1, of: c.max_retries, in_ms: delay });
       await this.sleep(delay);
     }

@@ -12,7 +12,7 @@ import { SCHEMAS, isRecordType } from '../../src/schema/records.js';
 import { LIQUIDITY, TAKER } from '../../src/sim/kalshi/engine.js';
 import { readFileSync } from 'node:fs';
 import { BookChecker, TruthRecorder } from '../soak/kalshi-soak.js';
-import { DEMO, Proc, fastConfig, feedEnv, lastBooks, makeKeys, sleep, startSim, truth, type Rec } from '../helpers/kalshi.js';
+import { DEMO, Proc, fastConfig, feedEnv, lastBooks, makeKeys, startSim, truth, type Rec } from '../helpers/kalshi.js';
 import { run, summary } from '../helpers/run.js';
 
 const keys = makeKeys();
@@ -49,9 +49,18 @@ t.test('books from snapshot + deltas equal the true books, in both use_yes_price
   await yes.waitFor(live, 10_000, 'live (yes)');
   const no = new Proc('feed-kalshi', [...args, '--no-use-yes-price'], feedEnv(keys), { onRecord: (r) => checkers[1]!.onRecord(r) });
   await no.waitFor(live, 10_000, 'live (no)');
-  await sleep(1500);
+  // Books move for a while (a few hundred of them on each feeder), then the market is
+  // still; each feeder's last book per market must come to equal the true one.
+  for (const p of [yes, no]) {
+    const from = p.records.length;
+    await p.waitFor(() => p.records.length - from >= 300, 15_000, '300 more records', from);
+  }
   sim.walk.stop();
-  await sleep(400);
+  const settled = (p: Proc) => (): boolean => {
+    const books = lastBooks(p.records);
+    return [...DEMO, unmapped].every((tk) => JSON.stringify({ bids: books.get(tk)?.bids, asks: books.get(tk)?.asks }) === JSON.stringify(truth(sim.engine, tk, 4)));
+  };
+  for (const p of [yes, no]) await p.waitFor(settled(p), 10_000, 'every last book equal to the true one', Math.max(0, p.records.length - 1)).catch(() => undefined);
   for (const [name, p] of [['use_yes_price=true', yes], ['use_yes_price=false', no]] as const) {
     const books = lastBooks(p.records);
     for (const tk of [...DEMO, unmapped]) {

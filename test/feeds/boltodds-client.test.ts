@@ -1,7 +1,7 @@
 // The real BoltOdds client against the simulator over a real WebSocket on 127.0.0.1.
 import t, { type Test } from 'tap';
 import { SystemClock } from '../../src/clock/clock.js';
-import { BoltOddsClient, backoffDelay, type RawEntry } from '../../src/feeds/boltodds-client.js';
+import { BoltOddsClient, type RawEntry } from '../../src/feeds/boltodds-client.js';
 import { BoltOddsEngine, type EngineRecord } from '../../src/feeds/boltodds.js';
 import { Logger, MemorySink } from '../../src/log/logger.js';
 import { Redactor } from '../../src/log/redact.js';
@@ -52,12 +52,6 @@ async function harness(t: Test, scen: string, over: Partial<{ ackTimeoutMs: numb
   const statuses = () => out.filter((r) => r.type === 'oracle.status' && r.sport === 'nba' && r.event === undefined).map((r) => r.type === 'oracle.status' && `${r.state}${r.reason ? `:${r.reason}` : ''}`);
   return { sim, client, engine, out, raw, sink, metrics, until, lines, statuses, stop };
 }
-
-t.test('backoff: exponential, capped, jittered into [d/2, d]', async (t) => {
-  t.same([0, 1, 2, 3, 10].map((a) => backoffDelay(a, 1000, 60_000, () => 0)), [500, 1000, 2000, 4000, 30_000]);
-  t.same([0, 1, 6, 7].map((a) => backoffDelay(a, 1000, 60_000, () => 1)), [1000, 2000, 60_000, 60_000]);
-  t.equal(backoffDelay(100, 1000, 60_000, () => 0.5), 45_000, 'no overflow for large attempts');
-});
 
 t.test('subscribe, stream, disconnect, reconnect with backoff, resubscribe, rebuild from the fresh burst', async (t) => {
   const h = await harness(t, scenario(undefined, [

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { makeSigner } from '../../src/feeds/kalshi-auth.js';
 import { LIQUIDITY, TAKER } from '../../src/sim/kalshi/engine.js';
-import { DEMO, makeKeys, sleep, startSim, type Rec } from '../helpers/kalshi.js';
+import { DEMO, makeKeys, startSim, type Rec } from '../helpers/kalshi.js';
 
 const keys = makeKeys();
 t.teardown(() => keys.cleanup());
@@ -23,7 +23,24 @@ class Client {
       this.msgs.push(JSON.parse(d.toString()) as Rec);
       for (const w of [...this.waiters]) w();
     });
-    ws.on('ping', () => { this.pings++; });
+    ws.on('ping', () => {
+      this.pings++;
+      for (const w of [...this.waiters]) w();
+    });
+  }
+  /** Resolves once `n` pings have arrived (an event, not a wall-clock sleep). */
+  waitPings(n: number, ms = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timeout: ${n} pings; got ${this.pings}`)), ms);
+      const check = (): void => {
+        if (this.pings < n) return;
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== check);
+        resolve();
+      };
+      this.waiters.push(check);
+      check();
+    });
   }
   send(cmd: string, params?: Record<string, unknown>, id = ++this.id): number {
     this.ws.send(JSON.stringify(params === undefined ? { id, cmd } : { id, cmd, params }));
@@ -160,7 +177,7 @@ t.test('snapshot then deltas, seq per sid, both price conventions, get_snapshot,
   c2.send('subscribe', { channels: ['orderbook_delta'], market_tickers: [DEN], use_yes_price: true });
   const s3 = await c2.wait((x) => x.type === 'orderbook_snapshot', 'snapshot (yes prices)');
   t.equal(((s3.msg as Rec).no_dollars_fp as string[][])[0]![0], (e.top(DEN, 1).asks[0]![0] / 10000).toFixed(4), 'no levels on the YES scale, ascending: the best ask first');
-  await sleep(200);
+  await c.waitPings(2);
   t.ok(c.pings >= 2, `pings arrive (${c.pings})`);
 });
 

@@ -15,14 +15,21 @@
 //   - gaps, bad messages and terminal errors seen == injected;
 //   - the feeder's RSS at the end no more than 10 % above its level after warm-up
 //     (medians of 5 s of samples; a fall is shown, not failed: it is no leak);
-//   - SIGTERM ends it with exit 0.
-import { readFileSync } from 'node:fs';
+//   - SIGTERM ends it with exit 0;
+//   - the run is recorded with --raw, and `feed-kalshi --from-raw` reproduces every
+//     record of it byte for byte (the run manifest aside).
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { FAULT_KINDS, type Fault, type FaultKind } from '../../src/sim/kalshi/faults.js';
 import type { Observation } from '../../src/sim/kalshi/server.js';
 import type { Engine } from '../../src/sim/kalshi/engine.js';
 import { seededRandom } from '../../src/core/prng.js';
 import { DEMO, Proc, fastConfig, feedEnv, makeKeys, sleep, startSim, truth, type Rec } from '../helpers/kalshi.js';
+import { BIN } from '../helpers/run.js';
 
 // ------------------------------------------------------------ ground truth
 
@@ -166,7 +173,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const feed = new Proc('feed-kalshi', [
     '--url', sim.urls.wsUrl, '--rest-url', sim.urls.restUrl, '--series', 'KXNBAGAME,KXNHLGAME', '--depth', String(depth),
     '--status-every', '1000', '--silence-timeout', String(silenceMs), '--resync-timeout', '1500', '--refresh-every', '2000',
-    '--seed', '1', '--config', cfg, '--log-level', 'info',
+    '--seed', '1', '--config', cfg, '--log-level', 'info', '--raw', `${keys.dir}/soak.raw.ndjson`,
   ], feedEnv(keys), {
     keep: false,
     onRecord: (r) => checker.onRecord(r),
@@ -175,6 +182,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       if (l.msg === 'summary') feederSummary = l;
     },
   });
+  const liveOut = createWriteStream(`${keys.dir}/soak.live.ndjson`);
+  feed.child.stdout!.pipe(liveOut);
   const pid = feed.child.pid!;
   const rss: Array<{ t: number; kb: number }> = [];
   const t0 = Date.now();
@@ -216,6 +225,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const finalStatus = checker.lastStatus;
   const stopped = await feed.stop('SIGTERM');
   await sim.stop();
+  if (!liveOut.writableFinished) await once(liveOut, 'finish');
+  const replayed = await replayDigest(`${keys.dir}/soak.raw.ndjson`, `${keys.dir}/soak.replay.ndjson`);
+  const live = await digest(`${keys.dir}/soak.live.ndjson`);
   keys.cleanup();
 
   const inj = sim.sim.injected;
@@ -260,12 +272,37 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     // A leak shows as growth; memory handed back (a fall) is no failure, but is shown.
     { check: 'RSS at end vs after warm-up (growth)', expected: '<= +10 %', observed: `${warm} -> ${end} kB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %)`, ok: Number.isFinite(growth) && growth <= 0.1 },
     row('exit status after SIGTERM', 0, stopped.code ?? -1),
+    {
+      check: '--from-raw replay = live records (sha256)', expected: `${live.lines} lines ${live.hash.slice(0, 12)}`,
+      observed: `${replayed.lines} lines ${replayed.hash.slice(0, 12)}`, ok: live.lines > 0 && live.hash === replayed.hash && live.lines === replayed.lines,
+    },
   ];
   const ok = rows.every((r) => r.ok);
   const table = formatTable(rows, o.seconds, inj);
   for (const m of [...checker.mismatches, ...checker.whileInvalid, ...checker.unmatched, ...checker.schemaErrors].slice(0, 10)) log(`soak: detail: ${m}`);
   log(`soak: rss kB by 5 s: ${rss.filter((x, i) => i % 5 === 0).map((x) => `${Math.round(x.t / 1000)}s ${x.kb}`).join(', ')}`);
   return { ok, rows, table, injected: { ...inj }, causes, rss: { warm, end, samples: rss.length }, feederSummary, exit: stopped.code };
+}
+
+/** sha256 and count of a file's data lines (the run manifest, which differs between a live run and its replay, left out). */
+async function digest(file: string): Promise<{ hash: string; lines: number }> {
+  const h = createHash('sha256');
+  let lines = 0;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    if (!line || line.includes('"run.manifest"')) continue;
+    h.update(line + '\n');
+    lines++;
+  }
+  return { hash: h.digest('hex'), lines };
+}
+
+/** `feed-kalshi --from-raw raw > out`, then the digest of out. */
+async function replayDigest(raw: string, out: string): Promise<{ hash: string; lines: number }> {
+  const child = spawn(process.execPath, [`${BIN}/feed-kalshi`, '--from-raw', raw], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const sink = createWriteStream(out);
+  child.stdout.pipe(sink);
+  await Promise.all([once(child, 'close'), once(sink, 'finish')]);
+  return digest(out);
 }
 
 function faultOf(kind: FaultKind, silenceMs: number): Fault {

@@ -39,16 +39,16 @@ export class RandomWalk {
   private owed = 0;
   steps = 0;
 
-  constructor(private readonly o: WalkOptions) {}
+  constructor(private readonly opts: WalkOptions) {}
 
   /** Put an initial book on every active market (fair value drawn in 0.25..0.75). */
   seedBooks(): void {
-    for (const m of this.o.engine.markets.values()) {
+    for (const m of this.opts.engine.markets.values()) {
       if (m.status !== 'active') continue;
       const t = tickAt(m.grid, PRICE_ONE / 2);
-      const fv = snap(m.grid, 2500 + Math.floor(this.o.random() * 5000));
+      const fv = snap(m.grid, 2500 + Math.floor(this.opts.random() * 5000));
       this.fv.set(m.ticker, fv);
-      for (let k = 1; k <= this.o.levels; k++) {
+      for (let k = 1; k <= this.opts.levels; k++) {
         this.add(m, 'bid', fv - k * t);
         this.add(m, 'ask', fv + k * t);
       }
@@ -57,8 +57,8 @@ export class RandomWalk {
 
   start(): void {
     const every = 20;
-    this.timer = this.o.clock.setInterval(() => {
-      this.owed += (this.o.rate * every) / 1000;
+    this.timer = this.opts.clock.setInterval(() => {
+      this.owed += (this.opts.rate * every) / 1000;
       while (this.owed >= 1) {
         this.owed--;
         this.step();
@@ -67,16 +67,16 @@ export class RandomWalk {
   }
 
   stop(): void {
-    this.o.clock.clear(this.timer);
+    this.opts.clock.clear(this.timer);
   }
 
   /** One event on a random active market. */
   step(): void {
-    const ms = [...this.o.engine.markets.values()].filter((m) => m.status === 'active');
+    const ms = [...this.opts.engine.markets.values()].filter((m) => m.status === 'active');
     if (ms.length === 0) return;
-    const m = ms[Math.floor(this.o.random() * ms.length)]!;
+    const m = ms[Math.floor(this.opts.random() * ms.length)]!;
     this.steps++;
-    const r = this.o.random;
+    const r = this.opts.random;
     const t = tickAt(m.grid, PRICE_ONE / 2);
     let fv = this.fv.get(m.ticker) ?? PRICE_ONE / 2;
     if (r() < 0.1) fv = Math.min(PRICE_ONE - 10 * t, Math.max(10 * t, fv + (r() < 0.5 ? -t : t)));
@@ -85,11 +85,11 @@ export class RandomWalk {
     let resting = 0;
     for (const l of m.bids.levels.values()) resting += l.orders.length;
     for (const l of m.asks.levels.values()) resting += l.orders.length;
-    const x = resting > this.o.levels * 8 ? 0.5 + r() * 0.3 : r();
+    const x = resting > this.opts.levels * 8 ? 0.5 + r() * 0.3 : r();
     try {
       if (x < 0.45) {
         const side: BookSide = r() < 0.5 ? 'bid' : 'ask';
-        const k = 1 + Math.floor(r() * this.o.levels);
+        const k = 1 + Math.floor(r() * this.opts.levels);
         this.add(m, side, side === 'bid' ? fv - k * t : fv + k * t);
       } else if (x < 0.8) {
         this.cancelSome(m);
@@ -110,40 +110,40 @@ export class RandomWalk {
     if (side === 'bid' && m.asks.lowest !== undefined) p = Math.min(p, m.asks.lowest - t);
     if (side === 'ask' && m.bids.highest !== undefined) p = Math.max(p, m.bids.highest + t);
     if (p <= 0 || p >= PRICE_ONE) return;
-    const size = (1 + Math.floor(this.o.random() * 300)) * 100 + (this.o.random() < 0.1 ? 50 : 0);
-    this.o.engine.place(LIQUIDITY, { ticker: m.ticker, side, price: p, count: size, tif: 'good_till_canceled', stp: 'maker' });
+    const size = (1 + Math.floor(this.opts.random() * 300)) * 100 + (this.opts.random() < 0.1 ? 50 : 0);
+    this.opts.engine.place(LIQUIDITY, { ticker: m.ticker, side, price: p, count: size, tif: 'good_till_canceled', stp: 'maker' });
   }
 
   private cancelSome(m: SimMarket): void {
-    const ladder = this.o.random() < 0.5 ? m.bids : m.asks;
+    const ladder = this.opts.random() < 0.5 ? m.bids : m.asks;
     if (ladder.prices.length === 0) return;
-    const p = ladder.prices[Math.floor(this.o.random() * ladder.prices.length)]!;
+    const p = ladder.prices[Math.floor(this.opts.random() * ladder.prices.length)]!;
     const orders = ladder.get(p)!.orders.filter((o) => o.owner === LIQUIDITY);
-    const o = orders[Math.floor(this.o.random() * orders.length)];
+    const o = orders[Math.floor(this.opts.random() * orders.length)];
     if (!o) return;
-    if (o.remaining > 200 && this.o.random() < 0.4) this.o.engine.decrease(LIQUIDITY, o.id, Math.floor(o.remaining / 2), undefined);
-    else this.o.engine.cancel(LIQUIDITY, o.id);
+    if (o.remaining > 200 && this.opts.random() < 0.4) this.opts.engine.decrease(LIQUIDITY, o.id, Math.floor(o.remaining / 2), undefined);
+    else this.opts.engine.cancel(LIQUIDITY, o.id);
   }
 
   private take(m: SimMarket): void {
-    const side: BookSide = this.o.random() < 0.5 ? 'bid' : 'ask';
+    const side: BookSide = this.opts.random() < 0.5 ? 'bid' : 'ask';
     const best = side === 'bid' ? m.asks.lowest : m.bids.highest;
     if (best === undefined) return;
-    const size = (1 + Math.floor(this.o.random() * 50)) * 100;
-    this.o.engine.place(TAKER, { ticker: m.ticker, side, price: best, count: size, tif: 'immediate_or_cancel', stp: 'taker_at_cross' });
+    const size = (1 + Math.floor(this.opts.random() * 50)) * 100;
+    this.opts.engine.place(TAKER, { ticker: m.ticker, side, price: best, count: size, tif: 'immediate_or_cancel', stp: 'taker_at_cross' });
   }
 
   private trim(m: SimMarket): void {
-    const max = this.o.levels * 2;
+    const max = this.opts.levels * 2;
     while (m.bids.prices.length > max) {
       const o = m.bids.get(m.bids.prices[0]!)!.orders.find((x) => x.owner === LIQUIDITY);
       if (!o) break;
-      this.o.engine.cancel(LIQUIDITY, o.id);
+      this.opts.engine.cancel(LIQUIDITY, o.id);
     }
     while (m.asks.prices.length > max) {
       const o = m.asks.get(m.asks.prices[m.asks.prices.length - 1]!)!.orders.find((x) => x.owner === LIQUIDITY);
       if (!o) break;
-      this.o.engine.cancel(LIQUIDITY, o.id);
+      this.opts.engine.cancel(LIQUIDITY, o.id);
     }
   }
 }
@@ -254,48 +254,48 @@ export class ScenarioPlayer {
   /** Lines that could not be applied (reported in the log). */
   failed = 0;
 
-  constructor(private readonly lines: ScenarioLine[], private readonly o: PlayerOptions) {}
+  constructor(private readonly lines: ScenarioLine[], private readonly opts: PlayerOptions) {}
 
   /** Apply the market definitions at ts 0 at once (so clients can subscribe), then play. */
   start(): void {
     if (this.lines.length === 0) {
-      this.o.onEnd?.();
+      this.opts.onEnd?.();
       return;
     }
     this.t0 = this.lines[0]!.ts;
-    this.start0 = this.o.clock.now();
+    this.start0 = this.opts.clock.now();
     while (this.i < this.lines.length && this.lines[this.i]!.ts === this.t0 && this.lines[this.i]!.rec.type === 'kalshi.market') this.apply(this.lines[this.i++]!);
     this.schedule();
   }
 
   stop(): void {
-    this.o.clock.clear(this.timer);
+    this.opts.clock.clear(this.timer);
   }
 
   private schedule(): void {
     if (this.i >= this.lines.length) {
-      this.o.log.info('scenario finished', { applied: this.applied, ignored: this.ignored, failed: this.failed });
-      this.o.onEnd?.();
+      this.opts.log.info('scenario finished', { applied: this.applied, ignored: this.ignored, failed: this.failed });
+      this.opts.onEnd?.();
       return;
     }
     const next = this.lines[this.i]!;
-    const due = this.o.speed > 0 ? this.start0 + (next.ts - this.t0) / this.o.speed : this.o.clock.now();
-    this.timer = this.o.clock.setTimeout(() => {
-      const now = this.o.clock.now();
+    const due = this.opts.speed > 0 ? this.start0 + (next.ts - this.t0) / this.opts.speed : this.opts.clock.now();
+    this.timer = this.opts.clock.setTimeout(() => {
+      const now = this.opts.clock.now();
       while (this.i < this.lines.length) {
         const l = this.lines[this.i]!;
-        if (this.o.speed > 0 && this.start0 + (l.ts - this.t0) / this.o.speed > now) break;
+        if (this.opts.speed > 0 && this.start0 + (l.ts - this.t0) / this.opts.speed > now) break;
         this.i++;
         this.apply(l);
-        if (this.o.speed === 0) break;
+        if (this.opts.speed === 0) break;
       }
       this.schedule();
-    }, Math.max(0, due - this.o.clock.now()));
+    }, Math.max(0, due - this.opts.clock.now()));
   }
 
   private apply(l: ScenarioLine): void {
     const r = l.rec;
-    const e = this.o.engine;
+    const e = this.opts.engine;
     try {
       switch (r.type) {
         case 'kalshi.market': {
@@ -345,7 +345,7 @@ export class ScenarioPlayer {
       this.applied++;
     } catch (err) {
       this.failed++;
-      this.o.log.limited('warn', 'scenario-line', 'scenario line not applied', { src: l.where, type: r.type, err: (err as Error).message }, 10);
+      this.opts.log.limited('warn', 'scenario-line', 'scenario line not applied', { src: l.where, type: r.type, err: (err as Error).message }, 10);
     }
   }
 }

@@ -376,7 +376,7 @@ export class Engine {
     }
     this.emitOrder(o); // created
     this.match(m, o);
-    this.rest(m, o);
+    this.restOnBook(m, o);
     return o;
   }
 
@@ -385,7 +385,7 @@ export class Engine {
     if (o.status !== 'resting') return { order: o, reducedBy: 0 };
     const m = this.market(o.ticker);
     const reduced = o.remaining;
-    this.unrest(m, o);
+    this.takeOffBook(m, o);
     o.remaining = 0;
     o.status = 'canceled';
     o.updatedMs = this.clock.now();
@@ -423,7 +423,7 @@ export class Engine {
       else this.emitOrder(o);
       return o;
     }
-    this.unrest(m, o);
+    this.takeOffBook(m, o);
     o.price = r.price;
     o.initial = r.count;
     o.remaining = newRemaining;
@@ -436,7 +436,7 @@ export class Engine {
     }
     this.emitOrder(o);
     this.match(m, o);
-    this.rest(m, o);
+    this.restOnBook(m, o);
     return o;
   }
 
@@ -636,7 +636,7 @@ export class Engine {
   }
 
   /** After matching: rest a GTC remainder, end an IOC/FOK one. */
-  private rest(m: SimMarket, o: SimOrder): void {
+  private restOnBook(m: SimMarket, o: SimOrder): void {
     if (o.status !== 'resting') {
       this.emitOrder(o);
       return;
@@ -658,7 +658,7 @@ export class Engine {
     if (o.filled > 0) this.emitOrder(o);
   }
 
-  private unrest(m: SimMarket, o: SimOrder): void {
+  private takeOffBook(m: SimMarket, o: SimOrder): void {
     const ladder = o.side === 'bid' ? m.bids : m.asks;
     const l = ladder.get(o.price);
     if (!l || !l.orders.includes(o)) return;

@@ -4,7 +4,7 @@ import type { Clock, TimerHandle } from '../../clock/clock.js';
 
 export const FAULT_KINDS = [
   'close-clean', 'close-abrupt', 'stall', 'skip-seq', 'error25', 'error25-nosid',
-  'malformed-garbage', 'malformed-unknown-type', 'malformed-bad-field', 'malformed-negative', 'malformed-off-grid',
+  'malformed-garbage', 'malformed-unknown-type', 'malformed-bad-field', 'malformed-negative', 'malformed-off-grid', 'crossed',
   'delay-snapshot', 'refuse-auth', 'rate-limit', 'pause', 'maintenance', 'echo-secrets',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -14,7 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../clock/clock.js';
 import { PRICE_ONE, formatCount, formatPrice, parseCount, parsePrice, priceRangesWire } from '../../core/kalshi-fixed.js';
-import { REST_PREFIX } from '../../feeds/kalshi-auth.js';
+import { SIM_REST_PREFIX as REST_PREFIX } from './signature.js';
 import { SimError, type BookSide, type SimMarket, type SimOrder, type Stp, type Tif } from './engine.js';
 import { FAULT_KINDS, type Fault } from './faults.js';
 import type { KalshiSim } from './server.js';

@@ -18,7 +18,7 @@ import { PRICE_ONE, formatCount, formatPrice } from '../../core/kalshi-fixed.js'
 import { utf8Prefix } from '../../core/text.js';
 import { WS_ERROR_TEXT } from '../../core/kalshi-messages.js';
 import type { Logger } from '../../log/logger.js';
-import { REST_PREFIX, WS_PATH, publicKeyOf, verifySignature } from '../../feeds/kalshi-auth.js';
+import { SIM_REST_PREFIX as REST_PREFIX, SIM_WS_PATH as WS_PATH, checkSignature, simPublicKey } from './signature.js';
 import { Engine, type BookSide, type LifecycleEvent, type SimFill, type SimOrder, type SimTrade } from './engine.js';
 import { FAULT_KINDS, type Fault, type FaultKind } from './faults.js';
 import { handleRest, RateLimiter, type RestConfig } from './rest.js';
@@ -137,13 +137,13 @@ export class KalshiSim {
   /** Handshakes refused, by reason. */
   readonly refused: Record<string, number> = {};
 
-  constructor(private readonly o: KalshiSimOptions) {
-    this.engine = o.engine;
-    this.clock = o.clock;
-    this.log = o.log.child({ component: 'sim-kalshi' });
-    this.publicKey = publicKeyOf(o.publicKeyPem);
-    this.restConfig = { cancelDone: '404', tier: 'none', ...o.rest };
-    this.limiter = new RateLimiter(this.restConfig.tier, o.clock);
+  constructor(private readonly opts: KalshiSimOptions) {
+    this.engine = opts.engine;
+    this.clock = opts.clock;
+    this.log = opts.log.child({ component: 'sim-kalshi' });
+    this.publicKey = simPublicKey(opts.publicKeyPem);
+    this.restConfig = { cancelDone: '404', tier: 'none', ...opts.rest };
+    this.limiter = new RateLimiter(this.restConfig.tier, opts.clock);
     this.engine.listen({
       level: (t, side, price, delta) => this.onLevel(t, side, price, delta),
       trade: (t) => this.onTrade(t),
@@ -159,7 +159,7 @@ export class KalshiSim {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.o.port ?? 0, this.o.host ?? '127.0.0.1', () => resolve());
+      server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => resolve());
     });
     const addr = server.address();
     if (!addr || typeof addr === 'string') throw new Error('no address');
@@ -238,6 +238,7 @@ export class KalshiSim {
       case 'malformed-bad-field':
       case 'malformed-negative':
       case 'malformed-off-grid':
+      case 'crossed':
         for (const s of live) this.bogusDelta(s, f.kind);
         return;
       case 'delay-snapshot':
@@ -327,6 +328,10 @@ export class KalshiSim {
         }
         const size = m.bids.highest !== undefined ? m.bids.get(best!)!.total : best !== undefined ? m.asks.get(best)!.total : 0;
         delta = formatCount(-(size + 100));
+      } else if (kind === 'crossed') {
+        // A YES bid at the best ask: a well-formed delta that leaves the client's book crossed.
+        price = formatPrice(m.asks.lowest ?? 9900);
+        delta = '10.00';
       } else {
         // Between two ticks of the market's grid when it has coarse ticks, else past $1.
         const step = m.grid.bands[0]?.step ?? 1;
@@ -356,8 +361,8 @@ export class KalshiSim {
 
   /** Check a REST request's signature: the key id, or a reason it was refused. */
   verify(req: IncomingMessage, path: string): { ok: true; keyId: string } | { ok: false; reason: string } {
-    return verifySignature(req.headers, req.method ?? 'GET', path, this.publicKey, this.clock.now(), {
-      ...(this.o.keyId !== undefined ? { keyId: this.o.keyId } : {}), maxSkewMs: this.o.maxSkewMs ?? 60_000,
+    return checkSignature(req.headers, req.method ?? 'GET', path, this.publicKey, this.clock.now(), {
+      ...(this.opts.keyId !== undefined ? { keyId: this.opts.keyId } : {}), maxSkewMs: this.opts.maxSkewMs ?? 60_000,
     });
   }
 
@@ -383,10 +388,10 @@ export class KalshiSim {
   private onSession(ws: WebSocket, keyId: string, socket: Socket): void {
     const s = new Session(++this.sessionCount, keyId, ws, socket);
     this.sessions.add(s);
-    this.log.info('session', { session: s.n, key: keyId === this.o.keyId ? 'configured' : 'any' });
+    this.log.info('session', { session: s.n, key: keyId === this.opts.keyId ? 'configured' : 'any' });
     s.pingTimer = this.clock.setInterval(() => {
       if (!s.stalled && !s.closed) ws.ping('heartbeat');
-    }, this.o.pingEveryMs ?? 10_000);
+    }, this.opts.pingEveryMs ?? 10_000);
     ws.on('message', (data, isBinary) => {
       if (s.closed) return;
       this.onCommand(s, isBinary ? '' : data.toString());
@@ -459,7 +464,7 @@ export class KalshiSim {
     if (tickers) for (const t of tickers) if (!this.engine.markets.has(t)) return this.error(s, id, 16, { market_ticker: t });
     for (const ch of channels as string[]) {
       if (ch === 'orderbook_delta' && !tickers) return this.error(s, id, 14);
-      if (this.o.sameChannel !== 'allow' && [...s.subs.values()].some((x) => x.channel === ch)) return this.error(s, id, 6);
+      if (this.opts.sameChannel !== 'allow' && [...s.subs.values()].some((x) => x.channel === ch)) return this.error(s, id, 6);
     }
     for (const ch of channels as string[]) {
       const sub: SSub = {
@@ -501,7 +506,7 @@ export class KalshiSim {
     if (action !== 'add_markets' && action !== 'delete_markets' && action !== 'get_snapshot') return this.error(s, id, 13);
     const sub = typeof sid === 'number' ? s.subs.get(sid) : undefined;
     if (!sub) return this.error(s, id, 7);
-    if (!UPDATABLE.has(sub.channel) || (action === 'get_snapshot' && (sub.channel !== 'orderbook_delta' || this.o.getSnapshot === false))) return this.error(s, id, 13);
+    if (!UPDATABLE.has(sub.channel) || (action === 'get_snapshot' && (sub.channel !== 'orderbook_delta' || this.opts.getSnapshot === false))) return this.error(s, id, 13);
     const tickers = this.tickersParam(p);
     if (typeof tickers === 'number') return this.error(s, id, tickers);
     if (!tickers) return this.error(s, id, 14);
@@ -595,7 +600,7 @@ export class KalshiSim {
     for (const s of this.sessions) {
       for (const sub of s.subs.values()) {
         if (sub.channel !== 'trade' || (sub.tickers && !sub.tickers.has(t.ticker))) continue;
-        const seqd = this.o.tradeSeq ? { seq: ++sub.seq } : {};
+        const seqd = this.opts.tradeSeq ? { seq: ++sub.seq } : {};
         s.send(JSON.stringify({ type: 'trade', sid: sub.sid, ...seqd, msg }));
       }
     }

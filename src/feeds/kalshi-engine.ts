@@ -1,7 +1,12 @@
-// The persistent Kalshi feeder: one WebSocket for the whole run (re-opened only after
-// it is lost), order books kept from snapshots and gap-free deltas, and records out:
-// kalshi.book, kalshi.trade, kalshi.result, kalshi.market, market.link, kalshi.status,
-// and with `private` kalshi.fill / kalshi.user_order.
+// The Kalshi protocol engine, socket-free: inputs in (connection attempts, opens, frames,
+// closes, REST discovery answers, timer beats, all with their receive time), records and
+// outgoing commands out. It owns the subscriptions, sequence checks, the resync ladder,
+// the books and the market set; src/feeds/kalshi-session.ts owns the socket, the
+// reconnect backoff and the heartbeat, src/feeds/kalshi-discovery.ts the REST calls, and
+// src/feeds/kalshi-records.ts what the records look like. The engine never reads a clock
+// and starts no timer: every time comes with its input, so `feed-kalshi --from-raw`
+// replays a recording of the inputs (KalshiInput, src/feeds/kalshi-raw.ts) to the same
+// records, byte for byte.
 //
 // Subscriptions: one sid per channel (reference §1.2: error 6 may refuse a second one),
 // grown and shrunk with update_subscription add_markets / delete_markets. The trade
@@ -13,62 +18,100 @@
 // included). On a gap every book of that sid is invalid and recovered by, in order of
 // preference, update_subscription get_snapshot, then unsubscribe + subscribe, then a
 // reconnect; each step is taken when the previous one has not made every book valid
-// within resync_timeout_ms. Error 10/17/25 kills the subscription: resubscribe. A book
-// is only published while valid, and only when its top `depth` levels changed.
-//
-// Health: Kalshi pings every 10 s (ws answers with pongs); any frame or ping is a sign
-// of life, and `silence_timeout_ms` without one is a dead socket. Reconnects back off
-// exponentially with jitter (randomness injected) and each one records its cause.
-import WebSocket from 'ws';
-import type { Clock, TimerHandle } from '../clock/clock.js';
+// within resync_timeout_ms (checked at each `tick`). Error 10/17/25 kills the
+// subscription: resubscribe. A book is only published while valid, and only when its
+// top `depth` levels changed.
 import { inMaintenanceWindow } from '../core/kalshi-schedule.js';
 import { KalshiBook } from '../core/kalshi-book.js';
-import {
-  UNIT_GRID, countNumber, parsePrice, parsePriceRanges, priceNumber, priceRangesNumbers, type PriceGrid,
-} from '../core/kalshi-fixed.js';
-import { TERMINAL_ERRORS, WS_ERROR_TEXT, decodeFrame, type Decoded, type Msg } from '../core/kalshi-messages.js';
+import { UNIT_GRID, parsePriceRanges, type PriceGrid } from '../core/kalshi-fixed.js';
+import { TERMINAL_ERRORS, WS_ERROR_TEXT, decodeFrame, type Decoded, type FillMsg, type Msg, type UserOrderMsg } from '../core/kalshi-messages.js';
 import { GAME_SERIES, parseMarketTicker, seriesOf, type ParsedMarket } from '../core/kalshi-ticker.js';
+import { excerpt } from '../core/text.js';
 import type { Logger } from '../log/logger.js';
 import type { Counter, Metrics } from '../log/metrics.js';
 import type { KalshiStatus } from '../schema/records.js';
-import type { Signer } from './kalshi-auth.js';
-import { KalshiRest, RestError, type RestMarket } from './kalshi-rest.js';
-import { excerpt } from '../core/text.js';
+import type { RestMarket } from './kalshi-rest.js';
+import {
+  MonotonicTs, bookLine, fillRecord, linkRecord, marketRecord, resultRecord, statusRecord, tradeRecord, unmappedRecord, userOrderRecord,
+  type FeedRecord, type TickerStatus,
+} from './kalshi-records.js';
 
-export interface KalshiFeedOptions {
-  wsUrl: string;
-  restUrl: string;
-  signer: Signer;
+/** The settings that shape what the engine publishes (recorded in a --raw header). */
+export interface EngineSettings {
   /** Markets named on the command line. */
   tickers: readonly string[];
   /** Series whose open markets are discovered over REST. */
   series: readonly string[];
   /** false: WebSocket only (no discovery, no kalshi.market). */
   rest: boolean;
+  /** Also subscribe to fill and user_orders. */
   private: boolean;
   depth: number;
   useYesPrice: boolean;
-  statusEveryMs: number;
-  silenceTimeoutMs: number;
   resyncTimeoutMs: number;
-  refreshEveryMs: number;
-  handshakeTimeoutMs: number;
-  restTimeoutMs: number;
-  backoff: { initialMs: number; maxMs: number; stableMs: number };
-  clock: Clock;
-  /** Randomness for backoff jitter, injected (tests and soak seed it). */
-  random: () => number;
+}
+
+/** One round of market discovery over REST, as the engine takes it. */
+export interface DiscoveryAnswer {
+  /** fee_type per series, for the series whose lookup answered. */
+  fee_types: Record<string, string>;
+  /** The open markets of the series, plus the markets looked up one by one. */
+  markets: RestMarket[];
+  /** Markets the exchange answered 404 for. */
+  not_found: string[];
+  exchange?: { exchange_active?: boolean; trading_active?: boolean };
+  /** The round failed (a listing or lookup that did not answer): only not_found applies. */
+  error?: string;
+}
+
+/**
+ * Every input of the engine. `recv_ts` is when it happened; `conn` numbers the
+ * connection attempts of the run.
+ */
+export type KalshiInput =
+  | { kind: 'start'; recv_ts: number }
+  | { kind: 'connect'; recv_ts: number; conn: number }
+  | { kind: 'open'; recv_ts: number; conn: number }
+  | { kind: 'frame'; recv_ts: number; conn: number; data: string }
+  | { kind: 'close'; recv_ts: number; conn: number; cause: string; detail?: CloseDetail }
+  | { kind: 'rest'; recv_ts: number; answer: DiscoveryAnswer }
+  | { kind: 'tick'; recv_ts: number }
+  | { kind: 'status'; recv_ts: number }
+  | { kind: 'flush'; recv_ts: number }
+  | { kind: 'stop'; recv_ts: number };
+
+export interface CloseDetail {
+  code?: number;
+  reason?: string;
+  error?: string;
+  detail?: string;
+}
+
+export interface EngineOptions {
+  settings: EngineSettings;
   log: Logger;
   metrics: Metrics;
-  /** Where records go (stdout in the command). */
-  emit: (record: Record<string, unknown> & { type: string }) => void;
+  /** Where records go. */
+  emit: (record: FeedRecord) => void;
   /** Where a record already serialized goes (kalshi.book, the hot path); default: parsed and emitted. */
   emitLine?: (line: string, type: string) => void;
 }
 
+/** What the engine asks of the socket; a replay ignores it (the recording has what followed). */
+export interface EngineIo {
+  /** Send one text frame on connection `conn`. */
+  send(conn: number, text: string): void;
+  /** End connection `conn` (the engine has already counted it closed, with this cause). */
+  drop(conn: number, cause: string, detail: string | undefined): void;
+  /** A kalshi.status is due once this turn's inputs are handled: deliver a `flush` input soon. */
+  flushSoon(): void;
+}
+
+const NO_IO: EngineIo = { send() {}, drop() {}, flushSoon() {} };
+
 export type FeedState = KalshiStatus['state'];
 type SubKey = 'book' | 'trade' | 'lifecycle' | 'fill' | 'orders';
-const CHANNEL: Record<SubKey, string> = {
+export const CHANNEL: Record<SubKey, string> = {
   book: 'orderbook_delta', trade: 'trade', lifecycle: 'market_lifecycle_v2', fill: 'fill', orders: 'user_orders',
 };
 
@@ -93,21 +136,17 @@ interface Pending {
   sentAt: number;
 }
 
+/** One connection attempt, as the engine sees it. */
 interface Conn {
-  ws: WebSocket;
   n: number;
   open: boolean;
   openedAt: number;
   frames: number;
   nextId: number;
-  /** Set when we end the connection ourselves (heartbeat-timeout, resync-timeout, shutdown). */
-  lost: { cause: string; detail?: string } | undefined;
-  error: string | undefined;
-  httpStatus: number | undefined;
-  done: boolean;
 }
 
-interface Mkt {
+/** One market the feeder follows. */
+interface MarketState {
   ticker: string;
   /** The ticker as a JSON string literal (books are serialized by hand). */
   tickerJson: string;
@@ -126,7 +165,8 @@ interface Mkt {
   lastUpdate: number | null;
   invalidSince: number | null;
   linked: boolean;
-  metaKey: string | undefined;
+  /** The last kalshi.market written for it, serialized (written again only when it changes). */
+  lastMarketJson: string | undefined;
   /** Closed/determined/settled: dropped from the map once unsubscribed. */
   finished: boolean;
 }
@@ -150,44 +190,57 @@ export interface FeedSummary {
 /** Market statuses after which a market is gone for good (reference §5). */
 const FINISHED = new Set(['closed', 'determined', 'disputed', 'amended', 'finalized', 'settled']);
 
-export class KalshiFeed {
-  private readonly o: KalshiFeedOptions;
-  private readonly clock: Clock;
+/** A lost connection that was our decision (the heartbeat's or the engine's): a reconnect as a resync step. */
+function droppedByUs(cause: string): boolean {
+  return cause === 'heartbeat-timeout' || cause === 'resync-timeout' || cause.startsWith('subscribe-error-');
+}
+
+/** Hand one input to the engine (live and --from-raw share this). */
+export function applyInput(engine: KalshiEngine, e: KalshiInput): void {
+  switch (e.kind) {
+    case 'start': return engine.start(e.recv_ts);
+    case 'connect': return engine.connecting(e.conn, e.recv_ts);
+    case 'open': return engine.opened(e.conn, e.recv_ts);
+    case 'frame': return engine.frame(e.conn, e.data, e.recv_ts);
+    case 'close': return engine.closed(e.conn, e.cause, e.detail ?? {}, e.recv_ts);
+    case 'rest': return engine.discovered(e.answer, e.recv_ts);
+    case 'tick': return engine.tick(e.recv_ts);
+    case 'status': return engine.periodicStatus(e.recv_ts);
+    case 'flush': return engine.flush(e.recv_ts);
+    case 'stop': return engine.stop(e.recv_ts);
+  }
+}
+
+export class KalshiEngine {
+  /** The socket side; replaced by the session once it runs. */
+  io: EngineIo = NO_IO;
+  private readonly settings: EngineSettings;
+  private readonly opts: EngineOptions;
   private readonly log: Logger;
-  private readonly rest: KalshiRest | undefined;
-  private readonly markets = new Map<string, Mkt>();
+  private readonly markets = new Map<string, MarketState>();
   private readonly seriesSet: Set<string>;
-  private readonly feeTypes = new Map<string, string>();
   private readonly subs = new Map<SubKey, Sub>();
   private readonly bySid = new Map<number, Sub>();
   private readonly pending = new Map<number, Pending>();
   private conn: Conn | undefined;
-  private attempts = 0;
-  private failures = 0;
   private authFailures = 0;
   private stopping = false;
   private everLive = false;
   private state: FeedState = 'connecting';
   private lastCause: string | null = null;
-  private lastActivity = 0;
   private lastMsgTs: number | null = null;
-  private lastStamp = 0;
+  private readonly recordTs = new MonotonicTs();
   private exchange: { exchange_active?: boolean; trading_active?: boolean } = {};
   private statusDirty = false;
-  private statusScheduled: TimerHandle | undefined;
-  private reconnectTimer: TimerHandle | undefined;
-  private timers: TimerHandle[] = [];
-  private discovering = false;
+  private flushRequested = false;
   /** With --series, the first discovery has completed (until then the feed is not live). */
-  private discovered = false;
+  private discoveryDone = false;
   // Trades repeat only while two trade sids overlap (milliseconds): a short memory does.
   // Fills are rarer and costlier to double: a longer one.
   private readonly recentTrades = new RecentIds(2_000);
   private readonly recentFills = new RecentIds(20_000);
-  private readonly abort = new AbortController();
-  private stopped: (() => void) | undefined;
   private msgsAtLastRate = 0;
-  private lastRateTs = 0;
+  private lastRateTs: number | null = null;
   private readonly counters = new Map<string, Counter>();
   private readonly msgCounters = new Map<string, Counter>();
   readonly summary: FeedSummary = {
@@ -195,129 +248,75 @@ export class KalshiFeed {
     gaps: 0, resyncs: {}, bad_messages: {}, ws_errors: {}, books: 0, trades: 0, messages: 0,
   };
 
-  constructor(opts: KalshiFeedOptions) {
-    this.o = opts;
-    this.clock = opts.clock;
+  constructor(opts: EngineOptions) {
+    this.opts = opts;
+    this.settings = opts.settings;
     this.log = opts.log.child({ component: 'feed-kalshi' });
-    this.seriesSet = new Set(opts.series);
-    if (opts.rest) {
-      this.rest = new KalshiRest({
-        baseUrl: opts.restUrl, signer: opts.signer, clock: opts.clock, random: opts.random,
-        timeoutMs: opts.restTimeoutMs, signal: this.abort.signal,
-        onRetry: (r) => {
-          this.countBad(r.status === 429 ? 'rest-429' : 'rest-retry');
-          this.log.limited('warn', `rest-retry:${r.status ?? 'net'}`, 'REST request retried', { path: r.path, status: r.status, error: r.error, attempt: r.attempt, retry_in_ms: r.delayMs });
-        },
-      });
-    }
-    for (const t of opts.tickers) this.addMarket(t, true);
+    this.seriesSet = new Set(opts.settings.series);
   }
 
-  /** Run until `signal` aborts; then close the socket cleanly and publish a last status. */
-  async run(signal: AbortSignal): Promise<FeedSummary> {
-    const done = new Promise<void>((resolve) => { this.stopped = resolve; });
-    const onAbort = (): void => this.stop();
-    if (signal.aborted) return this.summary;
-    signal.addEventListener('abort', onAbort, { once: true });
-    const tickMs = Math.max(20, Math.min(1000, Math.floor(this.o.silenceTimeoutMs / 4), Math.floor(this.o.resyncTimeoutMs / 4)));
-    this.timers.push(this.clock.setInterval(() => this.tick(), tickMs));
-    this.timers.push(this.clock.setInterval(() => this.periodicStatus(), this.o.statusEveryMs));
-    if (this.rest) {
-      this.timers.push(this.clock.setInterval(() => void this.discover(), this.o.refreshEveryMs));
-      void this.discover();
-    }
-    this.lastRateTs = this.clock.now();
-    this.connect();
-    this.emitStatus();
-    await done;
-    signal.removeEventListener('abort', onAbort);
-    return this.summary;
+  get feedState(): FeedState {
+    return this.state;
   }
 
-  // ------------------------------------------------------------ connection
+  /** Whether connection `conn` is the engine's current, open one. */
+  isOpen(conn: number): boolean {
+    return this.conn?.n === conn && this.conn.open;
+  }
 
-  private connect(): void {
+  // ------------------------------------------------------------ inputs
+
+  /** The run begins: the markets named on the command line. */
+  start(now: number): void {
+    this.lastRateTs = now;
+    for (const t of this.settings.tickers) this.addMarket(t, true, now);
+  }
+
+  /** A connection attempt begins. */
+  connecting(conn: number, now: number): void {
     if (this.stopping) return;
-    this.reconnectTimer = undefined;
-    const path = new URL(this.o.wsUrl).pathname;
-    const headers = this.o.signer.headers(this.clock.now(), 'GET', path);
-    // UTF-8 is not validated frame by frame: every frame is JSON-parsed and its fields checked anyway.
-    const ws = new WebSocket(this.o.wsUrl, { headers, handshakeTimeout: this.o.handshakeTimeoutMs, maxPayload: 256 * 1024 * 1024, skipUTF8Validation: true });
-    const conn: Conn = {
-      ws, n: ++this.attempts, open: false, openedAt: 0, frames: 0, nextId: 1,
-      lost: undefined, error: undefined, httpStatus: undefined, done: false,
-    };
-    this.conn = conn;
-    this.markStatus();
-    ws.on('open', () => this.onOpen(conn));
-    ws.on('message', (data: WebSocket.RawData) => this.onFrame(conn, data));
-    ws.on('ping', () => { if (conn === this.conn) this.lastActivity = this.clock.now(); });
-    ws.on('pong', () => { if (conn === this.conn) this.lastActivity = this.clock.now(); });
-    ws.on('unexpected-response', (req, res) => {
-      conn.httpStatus = res.statusCode;
-      res.resume();
-      req.destroy();
-      this.onClosed(conn, 1006, '');
-    });
-    ws.on('error', (err: NodeJS.ErrnoException) => {
-      conn.error = err.code ?? err.message;
-      // A failed handshake (refused, timed out) has no close to follow on some paths.
-      if (!conn.open) this.onClosed(conn, 1006, '');
-    });
-    ws.on('close', (code: number, reason: Buffer) => this.onClosed(conn, code, reason.toString('utf8')));
+    this.conn = { n: conn, open: false, openedAt: 0, frames: 0, nextId: 1 };
+    this.markStatus(now);
   }
 
-  private onOpen(conn: Conn): void {
-    if (conn !== this.conn || conn.done) return;
-    const now = this.clock.now();
-    conn.open = true;
-    conn.openedAt = now;
-    this.lastActivity = now;
+  opened(conn: number, now: number): void {
+    const c = this.conn;
+    if (!c || c.n !== conn || c.open || this.stopping) return;
+    c.open = true;
+    c.openedAt = now;
     this.authFailures = 0;
     this.summary.connects++;
     if (this.summary.connects > 1) this.summary.reconnects++;
-    this.log.info('connected', { conn: conn.n, url: this.o.wsUrl, connects: this.summary.connects, use_yes_price: this.o.useYesPrice });
-    this.subscribeAll();
+    this.log.info('connected', { conn, connects: this.summary.connects, use_yes_price: this.settings.useYesPrice });
+    this.subscribeAll(now);
     // Published now, before any book of this connection: readers tell sessions apart by `connects`.
-    this.emitStatus();
+    this.emitStatus(now);
   }
 
-  private onClosed(conn: Conn, code: number, reason: string): void {
-    if (conn.done) return;
-    conn.done = true;
-    if (conn !== this.conn) return;
-    const now = this.clock.now();
-    const wasOpen = conn.open;
-    let cause: string;
-    const detail: Record<string, unknown> = { conn: conn.n };
-    if (conn.lost) {
-      cause = conn.lost.cause;
-      if (conn.lost.detail) detail.detail = conn.lost.detail;
-    } else if (!wasOpen && conn.httpStatus !== undefined) {
-      cause = `handshake-${conn.httpStatus}`;
-    } else if (conn.error !== undefined && (!wasOpen || code === 1006)) {
-      cause = 'error';
-      detail.error = conn.error;
-    } else {
-      cause = 'close';
-    }
+  /** Connection `conn` is gone (or never opened): `cause` says why. */
+  closed(conn: number, cause: string, d: CloseDetail, now: number): void {
+    const c = this.conn;
+    if (!c || c.n !== conn || this.stopping) return; // already closed (a drop of ours), or stopping
+    const wasOpen = c.open;
+    const detail: Record<string, unknown> = { conn };
+    if (d.detail) detail.detail = d.detail;
+    if (d.error !== undefined) detail.error = d.error;
     if (wasOpen) {
-      detail.code = code;
-      if (reason) detail.reason = reason;
-      detail.uptime_ms = now - conn.openedAt;
+      if (d.code !== undefined) detail.code = d.code;
+      if (d.reason) detail.reason = d.reason;
+      detail.uptime_ms = now - c.openedAt;
     }
     this.conn = undefined;
-    this.resetSession();
+    this.resetSession(now);
     const maintenance = inMaintenanceWindow(now);
-    if (this.stopping) {
-      this.finishStop();
-      return;
+    if (droppedByUs(cause)) {
+      this.counter('kalshi_resyncs_total', { method: 'reconnect', trigger: cause }).inc();
+      this.summary.resyncs.reconnect = (this.summary.resyncs.reconnect ?? 0) + 1;
     }
     if (wasOpen) {
       this.summary.disconnects++;
       this.summary.disconnect_causes[cause] = (this.summary.disconnect_causes[cause] ?? 0) + 1;
       this.counter('reconnects_total', { source: 'kalshi', cause }).inc();
-      if (now - conn.openedAt >= this.o.backoff.stableMs) this.failures = 0;
       // Expected during the Thursday window: state, not an error.
       (maintenance ? this.log.info : this.log.warn).call(this.log, 'disconnected', { cause, ...detail, maintenance });
     } else {
@@ -325,86 +324,41 @@ export class KalshiFeed {
       const auth = cause === 'handshake-401' || cause === 'handshake-403';
       this.authFailures = auth ? this.authFailures + 1 : 0;
       const lvl = maintenance ? 'info' : auth ? 'error' : 'warn';
-      this.log.limited(lvl, `connect-failed:${cause}`, 'connect failed', { cause, ...detail, ...(conn.error ? { error: conn.error } : {}), maintenance }, 3);
+      this.log.limited(lvl, `connect-failed:${cause}`, 'connect failed', { cause, ...detail, maintenance }, 3);
       // Refused again and again: a revoked key or a clock far off. Someone must look.
       if (auth && !maintenance && (this.authFailures === 3 || this.authFailures % 50 === 0)) {
         this.log.critical('the exchange keeps refusing our signature; check KALSHI_API_KEY_ID, the key file and the clock', { cause, failures: this.authFailures });
       }
     }
     this.lastCause = cause;
-    this.failures++;
-    const base = Math.min(this.o.backoff.maxMs, this.o.backoff.initialMs * 2 ** Math.min(30, this.failures - 1));
-    const delay = Math.round(base * (0.5 + 0.5 * this.o.random()));
-    this.log.info('reconnecting', { in_ms: delay, cause, attempt: this.failures });
-    this.emitStatus();
-    this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
+    this.emitStatus(now);
   }
 
-  /** End the current connection ourselves, recording why; the close handler reconnects. */
-  private dropConnection(cause: string, detail?: string): void {
+  /** One text frame on connection `conn`. */
+  frame(conn: number, text: string, now: number): void {
     const c = this.conn;
-    if (!c || c.done) return;
-    c.lost = { cause, ...(detail ? { detail } : {}) };
-    if (cause !== 'shutdown') this.counter('kalshi_resyncs_total', { method: 'reconnect', trigger: cause }).inc();
-    if (cause !== 'shutdown') this.summary.resyncs.reconnect = (this.summary.resyncs.reconnect ?? 0) + 1;
-    c.ws.terminate();
-  }
-
-  /** Forget everything tied to the lost session: subscriptions, pending commands, books. */
-  private resetSession(): void {
-    this.subs.clear();
-    this.bySid.clear();
-    this.pending.clear();
-    const now = this.clock.now();
-    for (const m of this.markets.values()) {
-      this.invalidate(m, 'disconnected', now);
-      m.sid = null;
-    }
-  }
-
-  private stop(): void {
-    if (this.stopping) return;
-    this.stopping = true;
-    this.abort.abort();
-    for (const t of this.timers) this.clock.clear(t);
-    this.timers = [];
-    this.clock.clear(this.reconnectTimer);
-    this.clock.clear(this.statusScheduled);
-    const c = this.conn;
-    if (!c || c.done) {
-      this.finishStop();
+    if (!c || c.n !== conn || !c.open || this.stopping) return;
+    this.lastMsgTs = now;
+    this.summary.messages++;
+    c.frames++;
+    const d = decodeFrame(text);
+    if (d.env?.sid !== undefined && d.env.seq !== undefined) this.checkSeq(d.env.sid, d.env.seq, now);
+    if (!d.ok) {
+      this.onBad(c, d, text, now);
       return;
     }
-    c.lost = { cause: 'shutdown' };
-    if (c.open) c.ws.close(1000, 'shutdown');
-    else c.ws.terminate();
-    // A peer that never answers our close frame: do not wait for it.
-    const t = this.clock.setTimeout(() => { if (!c.done) c.ws.terminate(); }, 2000);
-    this.clock.unref?.(t);
+    this.countMsg(d.env.type);
+    this.dispatch(d.msg, d.env.seq, now);
   }
 
-  private finishStop(): void {
-    this.lastCause = 'shutdown';
-    this.emitStatus();
-    const s = this.stopped;
-    this.stopped = undefined;
-    s?.();
-  }
-
-  // ------------------------------------------------------------ timers
-
-  private tick(): void {
-    const now = this.clock.now();
+  /** The resync ladder's clock: pending commands expire, stuck recoveries escalate. */
+  tick(now: number): void {
     const c = this.conn;
-    if (c?.open && !c.done && now - this.lastActivity > this.o.silenceTimeoutMs) {
-      this.dropConnection('heartbeat-timeout', `no frame or ping for ${now - this.lastActivity} ms`);
-      return;
-    }
-    if (!c?.open) return;
+    if (!c?.open || this.stopping) return;
     // A command the server never answered is forgotten after a minute.
     for (const [id, p] of this.pending) if (now - p.sentAt > 60_000) {
       this.pending.delete(id);
-      this.log.warn('command never answered', { id, cmd: p.cmd });
+      this.log.warn('command never answered', { id, command: p.cmd });
     }
     const book = this.subs.get('book');
     if (book?.state === 'active') {
@@ -412,45 +366,118 @@ export class KalshiFeed {
       for (const t of book.tickers) if (this.markets.get(t)?.book.valid === false) invalid++;
       if (invalid === 0) book.resync = null;
       else if (!book.resync) book.resync = { level: 0, since: now, trigger: 'awaiting-snapshot' };
-      else if (now - book.resync.since > this.o.resyncTimeoutMs) {
-        if (book.resync.level === 0) this.resubscribe(book, `resync-timeout(${book.resync.trigger})`);
-        else this.dropConnection('resync-timeout', `${invalid} book(s) still invalid after resubscribe (${book.resync.trigger})`);
+      else if (now - book.resync.since > this.settings.resyncTimeoutMs) {
+        if (book.resync.level === 0) this.resubscribe(book, `resync-timeout(${book.resync.trigger})`, now);
+        else this.dropConnection('resync-timeout', `${invalid} book(s) still invalid after resubscribe (${book.resync.trigger})`, now);
+        return;
       }
     }
     // A subscription never confirmed (any channel): the next rung is a new connection.
     for (const sub of this.subs.values()) {
-      if (sub.state === 'subscribing' && now - sub.since > this.o.resyncTimeoutMs) {
-        this.dropConnection('resync-timeout', `${CHANNEL[sub.key]} subscription not confirmed`);
+      if (sub.state === 'subscribing' && now - sub.since > this.settings.resyncTimeoutMs) {
+        this.dropConnection('resync-timeout', `${CHANNEL[sub.key]} subscription not confirmed`, now);
         return;
       }
     }
   }
 
-  private periodicStatus(): void {
-    const now = this.clock.now();
-    const mem = process.memoryUsage();
-    this.gauge('process_memory_bytes', { kind: 'rss' }).set(mem.rss);
-    this.gauge('process_memory_bytes', { kind: 'heap_used' }).set(mem.heapUsed);
-    this.gauge('process_memory_bytes', { kind: 'heap_total' }).set(mem.heapTotal);
-    this.gauge('process_memory_bytes', { kind: 'external' }).set(mem.external);
-    this.gauge('process_memory_bytes', { kind: 'array_buffers' }).set(mem.arrayBuffers);
-    const dt = now - this.lastRateTs;
+  /** The periodic kalshi.status (every status_every_ms). */
+  periodicStatus(now: number): void {
+    if (this.stopping) return;
+    const dt = this.lastRateTs === null ? 0 : now - this.lastRateTs;
     if (dt > 0) {
       this.gauge('feed_message_rate', { source: 'kalshi' }).set(Math.round(((this.summary.messages - this.msgsAtLastRate) * 1000) / dt));
       this.msgsAtLastRate = this.summary.messages;
       this.lastRateTs = now;
     }
-    this.emitStatus();
+    this.emitStatus(now);
+  }
+
+  /** The deferred kalshi.status of a validity or state change (see markStatus). */
+  flush(now: number): void {
+    this.flushRequested = false;
+    if (this.statusDirty && !this.stopping) this.emitStatus(now);
+  }
+
+  /** The run ends: every book invalid, a last status with cause shutdown. */
+  stop(now: number): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.resetSession(now);
+    this.conn = undefined;
+    this.lastCause = 'shutdown';
+    this.emitStatus(now);
+  }
+
+  // ------------------------------------------------------------ discovery
+
+  /** The markets discovery must look up one by one: followed, and not in `listed`. */
+  lookupsNeeded(listed: ReadonlySet<string>): string[] {
+    const out: string[] = [];
+    for (const m of this.markets.values()) if (!listed.has(m.ticker) && (m.pinned || m.wanted)) out.push(m.ticker);
+    return out;
+  }
+
+  /** A discovery round answered. */
+  discovered(a: DiscoveryAnswer, now: number): void {
+    if (this.stopping) return;
+    for (const t of a.not_found) this.dropUnknownMarket(t);
+    if (a.error !== undefined) {
+      this.log.limited('warn', 'discovery', 'market discovery failed; retrying at the next refresh', { err: a.error });
+      return;
+    }
+    for (const rm of a.markets) this.upsertFromRest(rm, a.fee_types, now);
+    if (a.exchange) {
+      const next = { exchange_active: a.exchange.exchange_active, trading_active: a.exchange.trading_active };
+      if (next.exchange_active !== this.exchange.exchange_active || next.trading_active !== this.exchange.trading_active) {
+        this.exchange = next;
+        this.log.info('exchange status', next);
+        this.markStatus(now);
+      }
+    }
+    this.discoveryDone = true;
+    this.syncSubs(now);
+  }
+
+  /** A REST retry (counted with the bad messages, as the feeder always has). */
+  noteRestRetry(status: number | null): void {
+    this.countBad(status === 429 ? 'rest-429' : 'rest-retry');
+  }
+
+  // ------------------------------------------------------------ connection
+
+  /** End the current connection ourselves: counted closed now, the socket told to go. */
+  private dropConnection(cause: string, detail: string, now: number): void {
+    const c = this.conn;
+    if (!c) return;
+    this.closed(c.n, cause, { detail }, now);
+    this.io.drop(c.n, cause, detail);
+  }
+
+  /** Forget everything tied to the lost session: subscriptions, pending commands, books. */
+  private resetSession(now: number): void {
+    this.subs.clear();
+    this.bySid.clear();
+    this.pending.clear();
+    for (const m of this.markets.values()) {
+      this.invalidate(m, 'disconnected', now);
+      m.sid = null;
+    }
   }
 
   // ------------------------------------------------------------ subscriptions
 
-  private send(conn: Conn, cmd: string, params: Record<string, unknown> | undefined, pending: Omit<Pending, 'sentAt'> | undefined): number {
-    const id = conn.nextId++;
+  private send(c: Conn, cmd: string, params: Record<string, unknown> | undefined, pending: Omit<Pending, 'sentAt'> | undefined, now: number): number {
+    const id = c.nextId++;
     const msg = params === undefined ? { id, cmd } : { id, cmd, params };
-    if (pending) this.pending.set(id, { ...pending, sentAt: this.clock.now() });
-    conn.ws.send(JSON.stringify(msg));
+    if (pending) this.pending.set(id, { ...pending, sentAt: now });
+    this.io.send(c.n, JSON.stringify(msg));
     return id;
+  }
+
+  private openConn(): Conn | undefined {
+    const c = this.conn;
+    return c?.open ? c : undefined;
   }
 
   private wantedTickers(): Set<string> {
@@ -459,48 +486,47 @@ export class KalshiFeed {
     return s;
   }
 
-  private subscribeAll(): void {
+  private subscribeAll(now: number): void {
     const want = this.wantedTickers();
     if (want.size) {
-      this.subscribe('book', want, 'connect');
-      this.subscribe('trade', want, 'connect');
+      this.subscribe('book', want, 'connect', now);
+      this.subscribe('trade', want, 'connect', now);
     }
-    this.subscribe('lifecycle', new Set(), 'connect');
-    if (this.o.private) {
-      this.subscribe('fill', new Set(), 'connect');
-      this.subscribe('orders', new Set(), 'connect');
+    this.subscribe('lifecycle', new Set(), 'connect', now);
+    if (this.settings.private) {
+      this.subscribe('fill', new Set(), 'connect', now);
+      this.subscribe('orders', new Set(), 'connect', now);
     }
   }
 
-  private subscribe(key: SubKey, tickers: Set<string>, trigger: string, replaces: number | null = null): Sub | undefined {
-    const c = this.conn;
-    if (!c?.open) return undefined;
+  private subscribe(key: SubKey, tickers: Set<string>, trigger: string, now: number, replaces: number | null = null): Sub | undefined {
+    const c = this.openConn();
+    if (!c) return undefined;
     const sub: Sub = {
-      key, sid: null, state: 'subscribing', tickers: new Set(tickers), lastSeq: null, replaces, since: this.clock.now(),
-      resync: key === 'book' ? { level: 1, since: this.clock.now(), trigger } : null,
+      key, sid: null, state: 'subscribing', tickers: new Set(tickers), lastSeq: null, replaces, since: now,
+      resync: key === 'book' ? { level: 1, since: now, trigger } : null,
     };
     this.subs.set(key, sub);
     const params: Record<string, unknown> = { channels: [CHANNEL[key]] };
     if (key === 'book' || key === 'trade') params.market_tickers = [...tickers];
-    if (key === 'book') params.use_yes_price = this.o.useYesPrice;
-    this.send(c, 'subscribe', params, { cmd: 'subscribe', sub, tickers: [...tickers] });
+    if (key === 'book') params.use_yes_price = this.settings.useYesPrice;
+    this.send(c, 'subscribe', params, { cmd: 'subscribe', sub, tickers: [...tickers] }, now);
     return sub;
   }
 
-  private unsubscribe(sid: number): void {
-    const c = this.conn;
-    if (!c?.open) return;
+  private unsubscribe(sid: number, now: number): void {
+    const c = this.openConn();
+    if (!c) return;
     this.bySid.delete(sid);
-    this.send(c, 'unsubscribe', { sids: [sid] }, { cmd: 'unsubscribe', sub: null, tickers: [] });
+    this.send(c, 'unsubscribe', { sids: [sid] }, { cmd: 'unsubscribe', sub: null, tickers: [] }, now);
   }
 
   /** Drop a subscription (unsubscribing it unless the server already killed it) and subscribe afresh. */
-  private resubscribe(sub: Sub, trigger: string, dead = false): void {
-    const now = this.clock.now();
+  private resubscribe(sub: Sub, trigger: string, now: number, dead = false): void {
     if (sub.key === 'book') for (const t of sub.tickers) { const m = this.markets.get(t); if (m) this.invalidate(m, trigger, now); }
     if (sub.sid !== null) {
       if (dead) this.bySid.delete(sub.sid);
-      else this.unsubscribe(sub.sid);
+      else this.unsubscribe(sub.sid, now);
     }
     this.subs.delete(sub.key);
     this.summary.resyncs.resubscribe = (this.summary.resyncs.resubscribe ?? 0) + 1;
@@ -508,33 +534,33 @@ export class KalshiFeed {
     this.log.info('resync', { method: 'resubscribe', channel: CHANNEL[sub.key], sid: sub.sid, trigger });
     const want = sub.key === 'book' || sub.key === 'trade' ? this.wantedTickers() : new Set<string>();
     if ((sub.key === 'book' || sub.key === 'trade') && want.size === 0) return;
-    this.subscribe(sub.key, want, trigger);
-    this.markStatus();
+    this.subscribe(sub.key, want, trigger, now);
+    this.markStatus(now);
   }
 
   /** Bring the book and trade subscriptions in line with the wanted market set. */
-  private syncSubs(): void {
-    const c = this.conn;
-    if (!c?.open) return;
+  private syncSubs(now: number): void {
+    const c = this.openConn();
+    if (!c) return;
     const want = this.wantedTickers();
     const book = this.subs.get('book');
     if (!book) {
-      if (want.size) this.subscribe('book', want, 'markets-added');
+      if (want.size) this.subscribe('book', want, 'markets-added', now);
     } else if (book.state === 'active' && book.sid !== null) {
       const add = [...want].filter((t) => !book.tickers.has(t));
       const del = [...book.tickers].filter((t) => !want.has(t));
       if (want.size === 0) {
-        this.unsubscribe(book.sid);
+        this.unsubscribe(book.sid, now);
         this.subs.delete('book');
       } else {
         if (add.length) {
           for (const t of add) book.tickers.add(t);
-          this.send(c, 'update_subscription', { sids: [book.sid], market_tickers: add, action: 'add_markets' }, { cmd: 'add_markets', sub: book, tickers: add });
+          this.send(c, 'update_subscription', { sids: [book.sid], market_tickers: add, action: 'add_markets' }, { cmd: 'add_markets', sub: book, tickers: add }, now);
           this.log.info('markets added', { sid: book.sid, tickers: add });
         }
         if (del.length) {
           for (const t of del) book.tickers.delete(t);
-          this.send(c, 'update_subscription', { sids: [book.sid], market_tickers: del, action: 'delete_markets' }, { cmd: 'delete_markets', sub: book, tickers: del });
+          this.send(c, 'update_subscription', { sids: [book.sid], market_tickers: del, action: 'delete_markets' }, { cmd: 'delete_markets', sub: book, tickers: del }, now);
           this.log.info('markets removed', { sid: book.sid, tickers: del });
         }
       }
@@ -542,37 +568,19 @@ export class KalshiFeed {
     for (const m of [...this.markets.values()]) if (m.finished) this.markets.delete(m.ticker);
     const trade = this.subs.get('trade');
     if (!trade) {
-      if (want.size) this.subscribe('trade', want, 'markets-added');
+      if (want.size) this.subscribe('trade', want, 'markets-added', now);
     } else if (trade.state === 'active' && trade.sid !== null) {
       if (want.size === 0) {
-        this.unsubscribe(trade.sid);
+        this.unsubscribe(trade.sid, now);
         this.subs.delete('trade');
       } else if (!sameSet(trade.tickers, want)) {
-        this.subscribe('trade', want, 'markets-changed', trade.sid);
+        this.subscribe('trade', want, 'markets-changed', now, trade.sid);
       }
     }
-    this.markStatus();
+    this.markStatus(now);
   }
 
   // ------------------------------------------------------------ frames
-
-  private onFrame(conn: Conn, data: WebSocket.RawData): void {
-    if (conn !== this.conn || conn.done) return;
-    const now = this.clock.now();
-    this.lastActivity = now;
-    this.lastMsgTs = now;
-    this.summary.messages++;
-    conn.frames++;
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-    const d = decodeFrame(text);
-    if (d.env?.sid !== undefined && d.env.seq !== undefined) this.checkSeq(d.env.sid, d.env.seq, now);
-    if (!d.ok) {
-      this.onBad(conn, d, text, now);
-      return;
-    }
-    this.countMsg(d.env.type);
-    this.dispatch(d.msg, d.env.seq, now);
-  }
 
   private checkSeq(sid: number, seq: number, now: number): void {
     const sub = this.bySid.get(sid);
@@ -597,7 +605,7 @@ export class KalshiFeed {
    * `all`, every book of the sid (a gap: which market lost data is unknown).
    */
   private requestSnapshots(sub: Sub, tickers: string[], trigger: string, now: number, all: boolean): void {
-    const c = this.conn;
+    const c = this.openConn();
     const list: string[] = [];
     for (const t of tickers) {
       const m = this.markets.get(t);
@@ -605,20 +613,20 @@ export class KalshiFeed {
       this.invalidate(m, trigger, now);
       if (sub.tickers.has(t)) list.push(t);
     }
-    if (!c?.open || sub.state !== 'active' || sub.sid === null || list.length === 0) return;
+    if (!c || sub.state !== 'active' || sub.sid === null || list.length === 0) return;
     // Escalation is timed from the first trouble; a later gap asks again without resetting it.
     if (!sub.resync) sub.resync = { level: 0, since: now, trigger };
     this.summary.resyncs.get_snapshot = (this.summary.resyncs.get_snapshot ?? 0) + 1;
     this.counter('kalshi_resyncs_total', { method: 'get_snapshot', trigger }).inc();
     this.log.info('resync', { method: 'get_snapshot', sid: sub.sid, trigger, tickers: all ? list.length : list });
-    this.send(c, 'update_subscription', { sids: [sub.sid], market_tickers: list, action: 'get_snapshot' }, { cmd: 'get_snapshot', sub, tickers: list });
+    this.send(c, 'update_subscription', { sids: [sub.sid], market_tickers: list, action: 'get_snapshot' }, { cmd: 'get_snapshot', sub, tickers: list }, now);
   }
 
-  private onBad(conn: Conn, d: Extract<Decoded, { ok: false }>, text: string, now: number): void {
+  private onBad(c: Conn, d: Extract<Decoded, { ok: false }>, text: string, now: number): void {
     this.countBad(d.reason);
     const env = d.env;
     this.log.limited('warn', `bad-message:${d.reason}`, 'bad message', {
-      reason: d.reason, detail: d.detail, conn: conn.n, frame: conn.frames,
+      reason: d.reason, detail: d.detail, conn: c.n, frame: c.frames,
       ...(env?.sid !== undefined ? { sid: env.sid } : {}), ...(env?.seq !== undefined ? { seq: env.seq } : {}),
       excerpt: excerpt(text, 120),
     }, 5);
@@ -643,12 +651,12 @@ export class KalshiFeed {
       case 'fill': return this.onFill(msg.fill, now);
       case 'user_order': return this.onUserOrder(msg.order, now);
       case 'subscribed': return this.onSubscribed(msg, now);
-      case 'ok': return this.onOk(msg);
+      case 'ok': return this.onOk(msg, now);
       case 'unsubscribed':
         // bySid forgot the sid when the unsubscribe was sent; its late messages are ignored.
         if (msg.id !== undefined) this.pending.delete(msg.id);
         return;
-      case 'error': return this.onWsError(msg);
+      case 'error': return this.onWsError(msg, now);
       case 'ignored': return;
     }
   }
@@ -663,7 +671,7 @@ export class KalshiFeed {
     const sub = p.sub;
     if (this.subs.get(sub.key) !== sub) {
       // Superseded while in flight: let it go.
-      this.unsubscribe(msg.sid);
+      this.unsubscribe(msg.sid, now);
       return;
     }
     sub.sid = msg.sid;
@@ -675,18 +683,18 @@ export class KalshiFeed {
       for (const t of sub.tickers) { const m = this.markets.get(t); if (m) m.sid = msg.sid; }
     }
     if (sub.replaces !== null) {
-      this.unsubscribe(sub.replaces);
+      this.unsubscribe(sub.replaces, now);
       sub.replaces = null;
     }
     this.log.info('subscribed', {
       channel: msg.channel, sid: msg.sid, tickers: sub.tickers.size,
-      ...(sub.key === 'book' ? { use_yes_price: this.o.useYesPrice } : {}),
+      ...(sub.key === 'book' ? { use_yes_price: this.settings.useYesPrice } : {}),
     });
     // The wanted set may have moved while the command was in flight.
-    if (sub.key === 'book' || sub.key === 'trade') this.syncSubs();
+    if (sub.key === 'book' || sub.key === 'trade') this.syncSubs(now);
   }
 
-  private onOk(msg: Extract<Msg, { kind: 'ok' }>): void {
+  private onOk(msg: Extract<Msg, { kind: 'ok' }>, now: number): void {
     const p = msg.id !== undefined ? this.pending.get(msg.id) : undefined;
     if (!p) return;
     this.pending.delete(msg.id!);
@@ -694,28 +702,29 @@ export class KalshiFeed {
       // The server's full list after the update is the truth.
       p.sub.tickers = new Set(msg.tickers);
       for (const t of msg.tickers) { const m = this.markets.get(t); if (m && p.sub.sid !== null) m.sid = p.sub.sid; }
-      this.markStatus();
+      this.markStatus(now);
     }
   }
 
-  private onWsError(msg: Extract<Msg, { kind: 'error' }>): void {
+  private onWsError(msg: Extract<Msg, { kind: 'error' }>, now: number): void {
     const p = msg.id !== undefined && msg.id !== 0 ? this.pending.get(msg.id) : undefined;
     if (p) this.pending.delete(msg.id!);
     const text = msg.text || WS_ERROR_TEXT[msg.code] || '';
     this.summary.ws_errors[msg.code] = (this.summary.ws_errors[msg.code] ?? 0) + 1;
     this.counter('feed_bad_messages_total', { source: 'kalshi', reason: `ws-error-${msg.code}` }).inc();
-    this.log.warn('kalshi error', { code: msg.code, msg: text, id: msg.id, sid: msg.sid, cmd: p?.cmd, ...(msg.ticker ? { ticker: msg.ticker } : {}) });
+    // error_text and command, not msg and cmd: those names are the log line's own.
+    this.log.warn('kalshi error', { code: msg.code, error_text: text, id: msg.id, sid: msg.sid, command: p?.cmd, ...(msg.ticker ? { ticker: msg.ticker } : {}) });
     if (TERMINAL_ERRORS.has(msg.code)) {
       // The subscription is dead. Which one: the sid it names, else the command it
       // answers, else (unknown) every data subscription.
       const bySid = msg.sid !== undefined ? this.bySid.get(msg.sid) : undefined;
       const known = bySid ?? p?.sub ?? undefined;
       if (known) {
-        if (this.subs.get(known.key) === known) this.resubscribe(known, `error-${msg.code}`, true);
+        if (this.subs.get(known.key) === known) this.resubscribe(known, `error-${msg.code}`, now, true);
         return;
       }
       // Unknown: unsubscribe everything (a dead sid answers error 7, harmless) and start over.
-      for (const s of [...this.subs.values()]) this.resubscribe(s, `error-${msg.code}`, false);
+      for (const s of [...this.subs.values()]) this.resubscribe(s, `error-${msg.code}`, now, false);
       return;
     }
     if (!p) return;
@@ -727,31 +736,31 @@ export class KalshiFeed {
           // One sid per channel: fall back to break-before-make.
           const old = sub.replaces;
           this.subs.delete(sub.key);
-          this.unsubscribe(old);
-          this.subscribe(sub.key, sub.tickers, 'error-6');
+          this.unsubscribe(old, now);
+          this.subscribe(sub.key, sub.tickers, 'error-6', now);
           return;
         }
         if (msg.code === 16 && msg.ticker) {
           this.dropUnknownMarket(msg.ticker);
           this.subs.delete(sub.key);
           const want = this.wantedTickers();
-          if (want.size) this.subscribe(sub.key, want, 'market-not-found');
+          if (want.size) this.subscribe(sub.key, want, 'market-not-found', now);
           return;
         }
-        this.dropConnection(`subscribe-error-${msg.code}`, text);
+        this.dropConnection(`subscribe-error-${msg.code}`, text, now);
         return;
       case 'get_snapshot':
         // get_snapshot refused (an older server, error 13, ...): the next rung.
-        if (sub && this.subs.get(sub.key) === sub) this.resubscribe(sub, `get-snapshot-error-${msg.code}`);
+        if (sub && this.subs.get(sub.key) === sub) this.resubscribe(sub, `get-snapshot-error-${msg.code}`, now);
         return;
       case 'add_markets':
         if (msg.code === 16 && msg.ticker) {
           this.dropUnknownMarket(msg.ticker);
           if (sub) for (const t of p.tickers) sub.tickers.delete(t);
-          this.syncSubs();
+          this.syncSubs(now);
           return;
         }
-        if (sub && this.subs.get(sub.key) === sub) this.resubscribe(sub, `add-markets-error-${msg.code}`);
+        if (sub && this.subs.get(sub.key) === sub) this.resubscribe(sub, `add-markets-error-${msg.code}`, now);
         return;
       case 'delete_markets':
       case 'unsubscribe':
@@ -775,7 +784,7 @@ export class KalshiFeed {
    * (its Sub is then bySid.get(sid)); undefined to ignore it, counted when the market is
    * not one we follow. No allocation: this is on every delta.
    */
-  private bookMarket(sid: number, ticker: string): Mkt | undefined {
+  private bookMarket(sid: number, ticker: string): MarketState | undefined {
     const sub = this.bySid.get(sid);
     if (!sub || sub.key !== 'book' || this.subs.get('book') !== sub) return undefined;
     const m = this.markets.get(ticker);
@@ -798,7 +807,7 @@ export class KalshiFeed {
       this.countBad(`snapshot-${r.fault}`);
       this.log.limited('warn', `bad-snapshot:${r.fault}`, 'snapshot rejected', { ticker: m.ticker, fault: r.fault, detail: r.detail, sid: msg.sid, seq }, 5);
       if (m.invalidSince === null) m.invalidSince = now;
-      this.markStatus();
+      this.markStatus(now);
       return;
     }
     if (m.invalidSince !== null) m.invalidSince = null;
@@ -810,7 +819,7 @@ export class KalshiFeed {
     }
     this.noteCrossed(m);
     this.publishBook(m, now, undefined);
-    this.markStatus();
+    this.markStatus(now);
   }
 
   private onDelta(msg: Extract<Msg, { kind: 'delta' }>, seq: number | undefined, now: number): void {
@@ -831,18 +840,18 @@ export class KalshiFeed {
     this.log.limited('warn', `bad-delta:${r.fault}`, 'delta rejected', { ticker: m.ticker, fault: r.fault, detail: r.detail, sid: msg.sid, seq }, 5);
     if (r.fault === 'zero-delta') return; // nothing changed, nothing lost
     this.requestSnapshots(this.bySid.get(msg.sid)!, [m.ticker], r.fault, now, false);
-    this.markStatus();
+    this.markStatus(now);
   }
 
-  private invalidate(m: Mkt, reason: string, now: number): void {
+  private invalidate(m: MarketState, reason: string, now: number): void {
     if (m.book.valid) m.book.invalidate(reason);
     if (m.invalidSince === null) {
       m.invalidSince = now;
-      this.markStatus();
+      this.markStatus(now);
     }
   }
 
-  private noteCrossed(m: Mkt): void {
+  private noteCrossed(m: MarketState): void {
     // The engine never rests a crossed book; seeing one is reported, not repaired (the
     // order of deltas around a trade is not documented, so it may be transient).
     if (m.book.crossed) {
@@ -851,12 +860,11 @@ export class KalshiFeed {
     }
   }
 
-  /** kalshi.book, serialized by hand: the same text JSON.stringify would give, at a fraction of the cost. */
-  private publishBook(m: Mkt, now: number, exchTs: number | undefined): void {
+  private publishBook(m: MarketState, now: number, exchTs: number | undefined): void {
     this.summary.books++;
-    const line = `{"type":"kalshi.book","ts":${this.stamp(now)},"recv_ts":${now},"ticker":${m.tickerJson},"seq":${m.seq ?? 0}${m.sid !== null ? `,"sid":${m.sid}` : ''},${m.book.topJson()}${exchTs !== undefined ? `,"exch_ts":${exchTs}` : ''}}`;
-    if (this.o.emitLine) this.o.emitLine(line, 'kalshi.book');
-    else this.o.emit(JSON.parse(line) as Record<string, unknown> & { type: string });
+    const line = bookLine(this.recordTs.at(now), now, m.tickerJson, m.seq, m.sid, m.book.topJson(), exchTs);
+    if (this.opts.emitLine) this.opts.emitLine(line, 'kalshi.book');
+    else this.opts.emit(JSON.parse(line) as FeedRecord);
   }
 
   // ------------------------------------------------------------ trades, lifecycle, private
@@ -866,18 +874,14 @@ export class KalshiFeed {
     if (!m || !m.wanted) return;
     if (!this.recentTrades.add(msg.tradeId)) return; // seen on the sid being replaced
     this.summary.trades++;
-    this.o.emit({
-      type: 'kalshi.trade', ts: this.stamp(now), recv_ts: now, ticker: msg.ticker, trade_id: msg.tradeId,
-      price: priceNumber(msg.price), count: countNumber(msg.count), taker_side: msg.takerSide,
-      ...(msg.tsMs !== undefined ? { exch_ts: msg.tsMs } : {}),
-    });
+    this.opts.emit(tradeRecord(this.recordTs.at(now), now, msg));
   }
 
   private onLifecycle(msg: Extract<Msg, { kind: 'lifecycle' }>, now: number): void {
     const m = this.markets.get(msg.ticker);
     if (!m) {
       // Lifecycle covers every market on the exchange: only our series interest us.
-      if (msg.eventType === 'created' && this.seriesSet.has(seriesOf(msg.ticker)) && this.rest) {
+      if (msg.eventType === 'created' && this.seriesSet.has(seriesOf(msg.ticker)) && this.settings.rest) {
         this.log.info('market created', { ticker: msg.ticker });
       }
       return;
@@ -888,11 +892,7 @@ export class KalshiFeed {
       case 'determined': {
         const result = b.result;
         if (result === 'yes' || result === 'no') {
-          const sv = parsePrice(b.settlement_value);
-          this.o.emit({
-            type: 'kalshi.result', ts: this.stamp(now), recv_ts: now, ticker: m.ticker, result,
-            ...(sv !== null ? { settlement_value: priceNumber(sv) } : b.settlement_value === '1.0000' ? { settlement_value: 1 } : {}),
-          });
+          this.opts.emit(resultRecord(this.recordTs.at(now), now, m.ticker, result, b.settlement_value));
         } else {
           this.log.warn('determination without a yes/no result', { ticker: m.ticker, result });
         }
@@ -935,11 +935,11 @@ export class KalshiFeed {
     }
     if (changed) {
       this.emitMarket(m, now);
-      this.markStatus();
+      this.markStatus(now);
     }
     if (m.status !== undefined && FINISHED.has(m.status) && m.wanted) {
       this.retire(m);
-      this.syncSubs();
+      this.syncSubs(now);
     }
   }
 
@@ -947,7 +947,7 @@ export class KalshiFeed {
    * A finished market: out of the subscription at the next sync, its book freed, and
    * forgotten then (a feeder running for weeks sees thousands of games come and go).
    */
-  private retire(m: Mkt): void {
+  private retire(m: MarketState): void {
     this.log.info('market finished: unsubscribing', { ticker: m.ticker, status: m.status });
     m.wanted = false;
     m.finished = true;
@@ -966,31 +966,18 @@ export class KalshiFeed {
     }
   }
 
-  private onFill(f: import('../core/kalshi-messages.js').FillMsg, now: number): void {
+  private onFill(f: FillMsg, now: number): void {
     if (!this.recentFills.add(f.tradeId + '|' + f.orderId)) return;
-    this.o.emit({
-      type: 'kalshi.fill', ts: this.stamp(now), recv_ts: now, trade_id: f.tradeId, order_id: f.orderId,
-      ...(f.clientOrderId !== undefined ? { client_order_id: f.clientOrderId } : {}),
-      ticker: f.ticker, price: priceNumber(f.price), count: countNumber(f.count), fee: priceNumber(f.fee),
-      is_taker: f.isTaker, outcome_side: f.outcomeSide, book_side: f.bookSide,
-      ...(f.postPosition !== undefined ? { post_position: countNumber(f.postPosition) } : {}),
-      ...(f.tsMs !== undefined ? { exch_ts: f.tsMs } : {}),
-    });
+    this.opts.emit(fillRecord(this.recordTs.at(now), now, f));
   }
 
-  private onUserOrder(u: import('../core/kalshi-messages.js').UserOrderMsg, now: number): void {
-    this.o.emit({
-      type: 'kalshi.user_order', ts: this.stamp(now), recv_ts: now, order_id: u.orderId,
-      ...(u.clientOrderId !== undefined ? { client_order_id: u.clientOrderId } : {}),
-      ticker: u.ticker, status: u.status, outcome_side: u.outcomeSide, book_side: u.bookSide,
-      price: priceNumber(u.price), fill_count: countNumber(u.fillCount), remaining_count: countNumber(u.remainingCount),
-      initial_count: countNumber(u.initialCount), ...(u.tsMs !== undefined ? { exch_ts: u.tsMs } : {}),
-    });
+  private onUserOrder(u: UserOrderMsg, now: number): void {
+    this.opts.emit(userOrderRecord(this.recordTs.at(now), now, u));
   }
 
-  // ------------------------------------------------------------ markets and discovery
+  // ------------------------------------------------------------ markets
 
-  private addMarket(ticker: string, pinned: boolean): Mkt {
+  private addMarket(ticker: string, pinned: boolean, now: number): MarketState {
     let m = this.markets.get(ticker);
     if (m) {
       if (pinned) m.pinned = true;
@@ -1001,79 +988,27 @@ export class KalshiFeed {
     m = {
       ticker, tickerJson: JSON.stringify(ticker), parsed: p.ok ? p.value : undefined, wanted: true, pinned, status: undefined, closeTs: undefined,
       feeType: undefined, eventTicker: i > 0 ? ticker.slice(0, i) : ticker, grid: UNIT_GRID,
-      book: new KalshiBook(ticker, { useYesPrice: this.o.useYesPrice, depth: this.o.depth }),
-      seq: null, sid: null, lastUpdate: null, invalidSince: this.clock.now(), linked: false, metaKey: undefined, finished: false,
+      book: new KalshiBook(ticker, { useYesPrice: this.settings.useYesPrice, depth: this.settings.depth }),
+      seq: null, sid: null, lastUpdate: null, invalidSince: now, linked: false, lastMarketJson: undefined, finished: false,
     };
     this.markets.set(ticker, m);
-    const now = this.clock.now();
     if (p.ok) {
       m.linked = true;
-      this.o.emit({ type: 'market.link', ts: this.stamp(now), event: p.value.event, sport: p.value.sport, side: p.value.side, ticker });
+      this.opts.emit(linkRecord(this.recordTs.at(now), ticker, p.value));
     } else {
       // Reported, never guessed: the book still works, but nothing links it to a game.
       this.counter('skips_total', { reason: 'unmapped' }).inc();
       this.log.warn('ticker not mapped to a game', { ticker, problem: p.problem, detail: p.detail });
-      this.o.emit({ type: 'skip', ts: this.stamp(now), ticker, reason: 'unmapped', detail: `${p.problem}: ${p.detail}` });
+      this.opts.emit(unmappedRecord(this.recordTs.at(now), ticker, `${p.problem}: ${p.detail}`));
     }
     return m;
   }
 
-  private async discover(): Promise<void> {
-    if (!this.rest || this.discovering || this.stopping) return;
-    this.discovering = true;
-    try {
-      const rest = this.rest;
-      for (const s of this.seriesSet) {
-        try {
-          const series = await rest.getSeries(s);
-          if (typeof series.fee_type === 'string') this.feeTypes.set(s, series.fee_type);
-        } catch (e) {
-          this.log.limited('warn', `series:${s}`, 'series lookup failed', { series: s, err: errText(e) });
-        }
-      }
-      const found = new Map<string, RestMarket>();
-      for (const s of this.seriesSet) for (const rm of await rest.listMarkets(s, 'open')) found.set(rm.ticker, rm);
-      for (const m of this.markets.values()) {
-        if (found.has(m.ticker) || !(m.pinned || m.wanted)) continue;
-        // Named on the command line, or no longer listed as open: ask for the market itself.
-        try {
-          found.set(m.ticker, await rest.getMarket(m.ticker));
-        } catch (e) {
-          if (e instanceof RestError && e.status === 404) {
-            this.dropUnknownMarket(m.ticker);
-            continue;
-          }
-          throw e;
-        }
-      }
-      if (this.stopping) return;
-      const now = this.clock.now();
-      for (const rm of found.values()) this.upsertFromRest(rm, now);
-      try {
-        const ex = await rest.exchangeStatus();
-        const next = { exchange_active: ex.exchange_active, trading_active: ex.trading_active };
-        if (next.exchange_active !== this.exchange.exchange_active || next.trading_active !== this.exchange.trading_active) {
-          this.exchange = next;
-          this.log.info('exchange status', next);
-          this.markStatus();
-        }
-      } catch (e) {
-        this.log.limited('warn', 'exchange-status', 'exchange status failed', { err: errText(e) });
-      }
-      this.discovered = true;
-      this.syncSubs();
-    } catch (e) {
-      if (!this.stopping) this.log.limited('warn', 'discovery', 'market discovery failed; retrying at the next refresh', { err: errText(e) });
-    } finally {
-      this.discovering = false;
-    }
-  }
-
-  private upsertFromRest(rm: RestMarket, now: number): void {
+  private upsertFromRest(rm: RestMarket, feeTypes: Record<string, string>, now: number): void {
     const status = typeof rm.status === 'string' ? rm.status : undefined;
     const existing = this.markets.get(rm.ticker);
     if (!existing && status !== 'active') return; // open markets only
-    const m = existing ?? this.addMarket(rm.ticker, false);
+    const m = existing ?? this.addMarket(rm.ticker, false, now);
     m.status = status;
     if (typeof rm.event_ticker === 'string') m.eventTicker = rm.event_ticker;
     if (typeof rm.close_time === 'string') {
@@ -1088,7 +1023,7 @@ export class KalshiFeed {
         m.book.grid = g;
       }
     }
-    m.feeType = this.feeTypes.get(seriesOf(rm.ticker)) ?? m.feeType;
+    m.feeType = feeTypes[seriesOf(rm.ticker)] ?? m.feeType;
     if (status !== undefined && FINISHED.has(status)) {
       this.emitMarket(m, now);
       if (m.wanted) this.retire(m);
@@ -1100,24 +1035,20 @@ export class KalshiFeed {
   }
 
   /** kalshi.market, when something in it changed (REST mode only: --no-rest has no metadata). */
-  private emitMarket(m: Mkt, now: number): void {
-    if (!this.rest) return;
+  private emitMarket(m: MarketState, now: number): void {
+    if (!this.settings.rest) return;
     const series = seriesOf(m.ticker);
     const sport = m.parsed?.sport ?? GAME_SERIES[series];
     if (!sport) return;
-    const rec: Record<string, unknown> & { type: string } = {
-      type: 'kalshi.market', ts: 0, ticker: m.ticker, event_ticker: m.eventTicker, series, sport,
-      ...(m.parsed ? { event: m.parsed.event, team: m.parsed.yesTeam.code } : {}),
-      status: m.status ?? 'unknown',
-      ...(m.closeTs !== undefined ? { close_ts: m.closeTs } : {}),
-      ...(m.grid !== UNIT_GRID ? { price_ranges: priceRangesNumbers(m.grid) } : {}),
-      ...(m.feeType !== undefined ? { fee_type: m.feeType } : {}),
-    };
+    const rec = marketRecord({
+      ticker: m.ticker, eventTicker: m.eventTicker, series, sport, parsed: m.parsed, status: m.status,
+      closeTs: m.closeTs, grid: m.grid, feeType: m.feeType,
+    });
     const key = JSON.stringify(rec);
-    if (key === m.metaKey) return;
-    m.metaKey = key;
-    rec.ts = this.stamp(now);
-    this.o.emit(rec);
+    if (key === m.lastMarketJson) return;
+    m.lastMarketJson = key;
+    rec.ts = this.recordTs.at(now);
+    this.opts.emit(rec);
   }
 
   // ------------------------------------------------------------ status
@@ -1127,7 +1058,7 @@ export class KalshiFeed {
     const c = this.conn;
     if (!c) return 'down'; // waiting to reconnect
     if (!c.open) return 'connecting';
-    let ready = this.discovered || this.seriesSet.size === 0 || !this.rest;
+    let ready = this.discoveryDone || this.seriesSet.size === 0 || !this.settings.rest;
     for (const s of this.subs.values()) if (s.state !== 'active') ready = false;
     if (ready) for (const m of this.markets.values()) if (m.wanted && !m.book.valid) { ready = false; break; }
     if (ready) return 'live';
@@ -1144,23 +1075,20 @@ export class KalshiFeed {
     this.log.info('state', { state: s, ...(this.lastCause && s !== 'live' ? { cause: this.lastCause } : {}) });
   }
 
-  /** A validity or state change: publish a status once this turn's frames are handled. */
-  private markStatus(): void {
+  /** A validity or state change: a kalshi.status once this turn's inputs are handled (a `flush` input). */
+  private markStatus(_now: number): void {
     if (this.stopping) return;
     this.refreshState();
     this.statusDirty = true;
-    if (this.statusScheduled) return;
-    this.statusScheduled = this.clock.setTimeout(() => {
-      this.statusScheduled = undefined;
-      if (this.statusDirty && !this.stopping) this.emitStatus();
-    }, 0);
+    if (this.flushRequested) return;
+    this.flushRequested = true;
+    this.io.flushSoon();
   }
 
-  private emitStatus(): void {
+  private emitStatus(now: number): void {
     this.statusDirty = false;
-    const now = this.clock.now();
     this.refreshState();
-    const tickers: Record<string, { valid: boolean; age_ms: number | null; seq: number | null; market_status?: string }> = {};
+    const tickers: Record<string, TickerStatus> = {};
     let invalid = 0;
     let oldest = 0;
     for (const m of this.markets.values()) {
@@ -1174,28 +1102,19 @@ export class KalshiFeed {
     // would grow without bound as games come and go).
     this.gauge('feed_freshness_ms', { source: 'kalshi' }).set(oldest);
     this.gauge('kalshi_books_invalid', {}).set(invalid);
-    this.o.emit({
-      type: 'kalshi.status', ts: this.stamp(now), state: this.state,
-      connects: this.summary.connects, reconnects: this.summary.reconnects, disconnects: this.summary.disconnects,
-      gaps: this.summary.gaps, last_msg_ts: this.lastMsgTs, tickers,
-      cause: this.lastCause, maintenance: inMaintenanceWindow(now), use_yes_price: this.o.useYesPrice,
-      ...(this.exchange.exchange_active !== undefined ? { exchange_active: this.exchange.exchange_active } : {}),
-      ...(this.exchange.trading_active !== undefined ? { trading_active: this.exchange.trading_active } : {}),
-    });
+    this.opts.emit(statusRecord(this.recordTs.at(now), {
+      state: this.state, connects: this.summary.connects, reconnects: this.summary.reconnects, disconnects: this.summary.disconnects,
+      gaps: this.summary.gaps, lastMsgTs: this.lastMsgTs, tickers, cause: this.lastCause, maintenance: inMaintenanceWindow(now),
+      useYesPrice: this.settings.useYesPrice, exchange: this.exchange,
+    }));
   }
 
-  // ------------------------------------------------------------ helpers
-
-  /** Record ts: the receive time, never earlier than a ts already written (sorted output). */
-  private stamp(now: number): number {
-    if (now > this.lastStamp) this.lastStamp = now;
-    return this.lastStamp;
-  }
+  // ------------------------------------------------------------ counting
 
   private countMsg(type: string): void {
     let c = this.msgCounters.get(type);
     if (!c) {
-      c = this.o.metrics.counter('messages_total', { source: 'kalshi', kind: type });
+      c = this.opts.metrics.counter('messages_total', { source: 'kalshi', kind: type });
       this.msgCounters.set(type, c);
     }
     c.inc();
@@ -1210,14 +1129,14 @@ export class KalshiFeed {
     const key = `${name}|${JSON.stringify(labels)}`;
     let c = this.counters.get(key);
     if (!c) {
-      c = this.o.metrics.counter(name, labels);
+      c = this.opts.metrics.counter(name, labels);
       this.counters.set(key, c);
     }
     return c;
   }
 
   private gauge(name: Parameters<Metrics['gauge']>[0], labels: Record<string, string>): { set(v: number): void } {
-    return this.o.metrics.gauge(name, labels);
+    return this.opts.metrics.gauge(name, labels);
   }
 }
 
@@ -1246,8 +1165,4 @@ function sameSet(a: Set<string>, b: Set<string>): boolean {
 function trimTrigger(t: string): string {
   const i = t.indexOf('(');
   return i < 0 ? t : t.slice(0, i);
-}
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
