@@ -4,13 +4,7 @@
 // The simulator checks signatures with its own code (src/sim/kalshi/signature.ts), not this.
 import { constants, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 
-export const WS_PATH = '/trade-api/ws/v2';
-export const REST_PREFIX = '/trade-api/v2';
-
-export const PROD_WS_URL = `wss://external-api-ws.kalshi.com${WS_PATH}`;
-export const PROD_REST_URL = `https://external-api.kalshi.com${REST_PREFIX}`;
-export const DEMO_WS_URL = `wss://external-api-ws.demo.kalshi.co${WS_PATH}`;
-export const DEMO_REST_URL = `https://external-api.demo.kalshi.co${REST_PREFIX}`;
+export { WS_PATH, REST_PREFIX, PROD_WS_URL, PROD_REST_URL, DEMO_WS_URL, DEMO_REST_URL } from '../core/kalshi-endpoints.js';
 
 const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } as const;
 

@@ -22,7 +22,7 @@ t.test('the kalshi section defaults to the production endpoints of src/core, the
   const d = feedKalshiSection.parse(undefined);
   t.equal(d.ws_url, endpoints.PROD_WS_URL);
   t.equal(d.rest_url, endpoints.PROD_REST_URL);
-  // Until src/feeds/kalshi-auth.ts re-exports src/core/kalshi-endpoints.ts, the two must agree.
+  // src/feeds/kalshi-auth.ts re-exports them: the feeder signs for the same hosts the config names.
   for (const k of ['WS_PATH', 'REST_PREFIX', 'PROD_WS_URL', 'PROD_REST_URL', 'DEMO_WS_URL', 'DEMO_REST_URL'] as const) {
     t.equal(endpoints[k], auth[k], k);
   }

@@ -7,6 +7,7 @@
 //
 // Public book: resting bids are YES bids; resting asks at YES price p are NO bids at
 // 1 - p. The engine never rests a crossed book: an incoming order matches first.
+import { lowerBound } from '../../core/search.js';
 import type { Clock } from '../../clock/clock.js';
 import { KALSHI_FEES, OrderFeeLedger, type FeeSchedule, type FeeType } from '../../core/fees.js';
 import { LINEAR_CENT, PRICE_ONE, onPriceGrid, type PriceGrid } from '../../core/kalshi-fixed.js';
@@ -137,15 +138,7 @@ class Ladder {
     if (!l) {
       l = { orders: [], total: 0 };
       this.levels.set(o.price, l);
-      const a = this.prices;
-      let lo = 0;
-      let hi = a.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (a[mid]! < o.price) lo = mid + 1;
-        else hi = mid;
-      }
-      a.splice(lo, 0, o.price);
+      this.prices.splice(lowerBound(this.prices, o.price), 0, o.price);
     }
     l.orders.push(o);
     l.total += o.remaining;
