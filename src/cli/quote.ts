@@ -35,6 +35,7 @@ interface Opts {
   pullBeforeStartMs?: number;
   inPlay?: boolean;
   drainMs?: number;
+  slack?: number;
 }
 
 const CONSUME: ReadonlySet<RecordType> = new Set<RecordType>([
@@ -111,6 +112,7 @@ execution exists. At the end of input every quote is pulled and the answers awai
     cmd.option('--book-stale-ms <n>', 'no book for a ticker this long trips ticker-stale (config quote.book_stale_ms)', intOption(1));
     cmd.option('--pull-before-start-ms <n>', 'pull every quote of a game this long before its start (config quote.pull_before_start_ms)', intOption(0));
     cmd.option('--in-play', 'keep quoting after the pregame cutoff (config quote.in_play)');
+    cmd.option('--slack <ms>', 'with --replay: let an input run this late and put it back in time order, as ndcat --merge --slack does', intOption(0));
     cmd.option('--drain-ms <n>', 'at end of input, wait at most this long (clock time) for the answers to the final cancels (default: 10 x latency + 1000)', intOption(0));
   },
   overrides(o) {
@@ -146,6 +148,7 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   if (ctx.opts.live) throw new RefusedError('quote --live is not available yet: live execution (Kalshi V2 orders behind the live-capital gate) is not built; use --shadow');
   if (!ctx.opts.shadow) throw new UsageError('choose a venue: --shadow (paper orders against the simulated venue)');
   const q = ctx.config.quote;
+  if (ctx.opts.slack !== undefined && !ctx.replayClock) throw new UsageError('--slack applies to --replay only (live inputs are read in arrival order)');
   if (!q.oracle) throw new UsageError('no oracle path: give --oracle SOURCE/METHOD (e.g. boltodds/shin) or set config quote.oracle');
   const oracle = q.oracle;
   const fees = feeSchedule(ctx);
@@ -238,6 +241,11 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
       loop.onRecord(rec);
       gauges(clock.now());
     },
+  }, {
+    // Live: every input at once, each record as it arrives (a quiet oracle never holds back
+    // the books). Replay: merged by time exactly as ndcat --merge does.
+    order: ctx.replayClock ? 'time' : 'arrival',
+    ...(ctx.opts.slack !== undefined ? { slackMs: ctx.opts.slack } : {}),
   });
 
   // End of input: pull every quote and wait (on the clock) for the answers, so the

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { SCHEMAS } from '../../src/schema/records.js';
 import { ROOT, ofType, run } from '../helpers/run.js';
@@ -87,4 +88,46 @@ t.test('fills into a locked ledger', async (t) => {
   t.same(passed, q.stdout.split('\n').filter(Boolean), 'every record passes on once its row is committed (after ledger\'s own manifest)');
   const rows = readFileSync(`${dir}/fills.csv`, 'utf8').trim().split('\n');
   t.equal(rows.length, 1 + ofType(q.records, 'fill').length, 'a header and one row per fill');
+});
+
+/** The session split in two recordings, as the oracle pipeline and feed-kalshi would write them. */
+function splitSession(): void {
+  const lines = readFileSync(SESSION, 'utf8').trim().split('\n');
+  writeFileSync(`${dir}/oracle.ndjson`, lines.filter((l) => l.includes('"type":"oracle.')).join('\n') + '\n');
+  writeFileSync(`${dir}/kalshi.ndjson`, lines.filter((l) => !l.includes('"type":"oracle.')).join('\n') + '\n');
+}
+
+t.test('--replay over several inputs merges them by time as ndcat --merge does', async (t) => {
+  splitSession();
+  const split = await run('quote', [...base, `${dir}/kalshi.ndjson`, `${dir}/oracle.ndjson`]);
+  t.equal(split.code, 0, split.stderr);
+  const merged = await run('ndcat', ['--merge', `${dir}/kalshi.ndjson`, `${dir}/oracle.ndjson`]);
+  const piped = await run('quote', [...base], { input: merged.stdout.split('\n').filter((l) => l && !l.includes('"run.manifest"')).join('\n') + '\n' });
+  const body = (s: string) => s.split('\n').filter((l) => l && !l.includes('"run.manifest"'));
+  t.same(body(split.stdout), body(piped.stdout), 'the same records in the same order');
+  t.ok(ofType(split.records, 'fill').length > 0);
+});
+
+t.test('live: inputs are read in arrival order, so a quiet oracle FIFO does not hold back the books', async (t) => {
+  splitSession();
+  const fifo = `${dir}/oracle.fifo`;
+  execFileSync('mkfifo', [fifo]);
+  let sawBook = false;
+  const done = run('quote', ['--config', CONFIG, '--shadow', '--oracle', 'boltodds/shin', `${dir}/kalshi.ndjson`, fifo], {
+    timeoutMs: 30_000,
+    onSpawn: (child) => {
+      let buf = '';
+      child.stdout!.on('data', (b: Buffer) => {
+        buf += b.toString();
+        if (!sawBook && buf.includes('"kalshi.book"')) {
+          sawBook = true;
+          // Only now does the oracle speak (and end).
+          writeFileSync(fifo, '');
+        }
+      });
+    },
+  });
+  const r = await done;
+  t.ok(sawBook, 'books came through while the oracle FIFO was open and silent');
+  t.equal(r.code, 0, r.stderr);
 });
