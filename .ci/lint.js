@@ -28,6 +28,13 @@ const config = [
       'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'net', 'http', 'https', 'ws', '**/cli/**', '**/feeds/**', '**/sim/**', '**/stream/**', '**/ledger/**', '**/config/**'] }],
     },
   },
+  {
+    // Configuration must not depend on the network edge or the commands.
+    files: ['src/config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/cli/**', '**/feeds/**', '**/sim/**', '**/stream/**', '**/ledger/**'] }],
+    },
+  },
 ];
 
 const eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: config });

@@ -10,7 +10,7 @@ import { ARBITRATE_POLICIES, type ArbitratePolicyName } from '../config/sections
 import { Arbiter, type ArbitrateOutput } from '../core/arbitrate.js';
 import { bookName } from '../schema/common.js';
 import type { RecordType } from '../schema/records.js';
-import { UsageError, intOption, listOption, runCommand, type CommandSpec } from './kit.js';
+import { UsageError, enumOption, intOption, listOption, runCommand, type CommandSpec } from './kit.js';
 
 interface Opts {
   policy?: ArbitratePolicyName;
@@ -78,10 +78,7 @@ does not depend on the order in which the books' updates arrived, ties in ts inc
   input: true,
   inputFiles: (_o, args) => args,
   options(cmd) {
-    cmd.option('--policy <policy>', `${ARBITRATE_POLICIES.join(' | ')} (config arbitrate.policy; default primary-fallback)`, (v: string) => {
-      if (!(ARBITRATE_POLICIES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${ARBITRATE_POLICIES.join(', ')}`);
-      return v as ArbitratePolicyName;
-    });
+    cmd.option('--policy <policy>', `${ARBITRATE_POLICIES.join(' | ')} (config arbitrate.policy; default primary-fallback)`, enumOption(ARBITRATE_POLICIES));
     cmd.option('--books <list>', 'books the policy uses, comma-separated, in priority order (config arbitrate.books; default pinnacle,draftkings)', listOption);
     cmd.option('--fallback-after-ms <ms>', 'a line older than this is stale (config arbitrate.fallback_after_ms; default 120000)', intOption(0));
     cmd.option('--weights <list>', 'weighted-blend weights, e.g. pinnacle=0.7,draftkings=0.3 (config arbitrate.weights); sets --books to these books unless given', weightsOption);

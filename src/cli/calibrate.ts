@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import { calibrationMarkdown, diagramFile, reliabilitySpec, type ReportGroup } from '../core/calibration-report.js';
 import { Calibrator, groupLabel, pairedComparison, type GroupReport, type Paired } from '../core/calibration.js';
+import { signoffRule, withinTolerance } from '../core/kelly.js';
 import type { Calibration, CalibrationSignoff, RecordType } from '../schema/records.js';
 import { EXIT, intOption, numberOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
 
@@ -93,11 +94,10 @@ Kelly on a path without one (exit 3).`,
     Object.assign(ctx.summary, stats, { groups: groups.length });
     if (groups.length === 0) ctx.log.warn('no probability could be joined to a result: nothing to score', { probs_in: stats.probs_in, results_in: stats.results_in });
 
-    const eligible = (g: GroupReport): boolean => g.ece <= tolerance && g.n >= minN;
     const report: ReportGroup[] = groups.map((g) => ({
       ...g,
-      within_tolerance: g.ece <= tolerance,
-      signed_off: ctx.opts.signoff !== undefined && eligible(g),
+      within_tolerance: withinTolerance(g.ece, tolerance),
+      signed_off: ctx.opts.signoff !== undefined && signoffRule(g, { tolerance, min_n: minN }).ok,
       vs_baseline: baselineOf(g, groups),
     }));
     for (const g of report) ctx.out.record(calibrationRecord(g, { at, bins, tolerance, minN }));
@@ -154,11 +154,12 @@ function writeSignoff(ctx: Ctx<Opts>, file: string, groups: readonly ReportGroup
   const lines: string[] = [JSON.stringify(ctx.manifest())];
   for (const g of groups) {
     const label = groupLabel(g.group);
-    if (!g.within_tolerance) {
+    const rule = signoffRule(g, { tolerance: s.tolerance, min_n: s.minN });
+    if (!rule.ok && rule.reason === 'outside-tolerance') {
       ctx.log.warn('not signed off: ECE above tolerance', { group: label, ece: g.ece, tolerance: s.tolerance, n: g.n });
       continue;
     }
-    if (g.n < s.minN) {
+    if (!rule.ok) {
       ctx.log.warn('not signed off: too few games', { group: label, n: g.n, min_n: s.minN, ece: g.ece });
       continue;
     }

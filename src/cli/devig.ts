@@ -2,12 +2,12 @@
 // passed through. The method is chosen per oracle source (config devig.method), or for
 // all sources by --method; it is logged at start and written on every record. --compare
 // writes devig.compare records instead: every method side by side on the same line.
-import { InvalidArgumentError } from 'commander';
 import { devigTwoWay, type DevigMethod, type TwoWayOk } from '../core/devig.js';
+import { assumedTimesKept } from '../core/eventtime.js';
 import {
   DEVIG_METHODS, type DevigCompare, type OddsLine, type OracleLine, type OracleProb, type RecordType,
 } from '../schema/records.js';
-import { UsageError, runCommand, type CommandSpec, type Ctx } from './kit.js';
+import { UsageError, enumOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
 
 interface Opts {
   method?: DevigMethod;
@@ -56,10 +56,7 @@ error (e.g. Shin on an under-round book).`,
   input: true,
   inputFiles: (_o, args) => args,
   options(cmd) {
-    cmd.option('-m, --method <method>', `the method for every source (config devig.method): ${DEVIG_METHODS.join(', ')}`, (v: string) => {
-      if (!(DEVIG_METHODS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${DEVIG_METHODS.join(', ')}`);
-      return v as DevigMethod;
-    });
+    cmd.option('-m, --method <method>', `the method for every source (config devig.method): ${DEVIG_METHODS.join(', ')}`, enumOption(DEVIG_METHODS));
     cmd.option('--compare', 'write devig.compare records (every method side by side) instead of oracle.prob');
   },
   overrides(opts) {
@@ -121,6 +118,9 @@ async function runProb(ctx: Ctx<Opts>): Promise<void> {
   if (unconfigured.size) ctx.summary.sources_without_method = [...unconfigured].sort();
 }
 
+/** The time fields of oracle.prob and devig.compare: an input's assumed times among them carry over. */
+const DERIVED_TIMES = ['ts', 'commence_ts', 'line_ts'] as const;
+
 // Records are built as literals of one fixed shape (JSON.stringify leaves out the
 // undefined fields): on the hot path this is several times cheaper than spreading.
 function probRecord(line: Priced, r: TwoWayOk): OracleProb {
@@ -133,6 +133,7 @@ function probRecord(line: Priced, r: TwoWayOk): OracleProb {
     weights: fromOracle ? line.weights : undefined,
     line_ts: fromOracle ? line.line_ts : undefined,
     method: r.method, p_home: r.pHome, p_away: r.pAway, overround: r.overround, param: r.param,
+    time_assumed: line.time_assumed && assumedTimesKept(line.time_assumed, DERIVED_TIMES),
   };
 }
 
@@ -169,6 +170,7 @@ async function runCompare(ctx: Ctx<Opts>): Promise<void> {
         books: fromOracle ? line.books : [line.book],
         line_ts: fromOracle ? line.line_ts : undefined,
         home_odds: line.home_odds, away_odds: line.away_odds, overround, methods,
+        time_assumed: line.time_assumed && assumedTimesKept(line.time_assumed, DERIVED_TIMES),
       };
       ctx.out.record(out);
     },

@@ -59,6 +59,14 @@ export function numberOption(min = -Infinity, max = Infinity) {
   };
 }
 
+/** One of `values`, exactly as written (an enum option: --method, --policy, --tier...). */
+export function enumOption<T extends string>(values: readonly T[]) {
+  return (v: string): T => {
+    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
+    return v as T;
+  };
+}
+
 export function listOption(v: string, prev: string[] | undefined): string[] {
   const items = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   return [...(prev ?? []), ...items];

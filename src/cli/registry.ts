@@ -48,6 +48,10 @@ export const COMMANDS = {
     summary: 'persistent Kalshi WebSocket feeder: order books, trades, results and connection status as records',
     load: () => import('./feed-kalshi.js'),
   },
+  quote: {
+    summary: 'the quote manager: maker quotes and taker orders from the oracle, protection, kill switches, shadow execution',
+    load: () => import('./quote.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

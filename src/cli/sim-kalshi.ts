@@ -1,7 +1,7 @@
 // `sim kalshi`: the loopback Kalshi exchange (src/sim/kalshi) as a command. Options and
 // wiring only. Prints its URLs as the first record after the manifest (and in the log).
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
 import type { FeeType } from '../core/fees.js';
 import { seededRandom } from '../core/prng.js';
@@ -11,7 +11,7 @@ import { Engine } from '../sim/kalshi/engine.js';
 import { FAULT_KINDS, isFaultKind, scheduleFaults, type FaultKind } from '../sim/kalshi/faults.js';
 import type { Tier } from '../sim/kalshi/rest.js';
 import { KalshiSim } from '../sim/kalshi/server.js';
-import { EXIT, UsageError, intOption, listOption, numberOption, type CommandSpec } from './kit.js';
+import { EXIT, UsageError, enumOption, intOption, listOption, numberOption, type CommandSpec } from './kit.js';
 
 /** The bundled demo games: NBA Denver at Memphis, Lakers at Boston; NHL Toronto at NY Rangers. */
 export const DEMO_MARKETS = [
@@ -42,13 +42,6 @@ interface Opts extends ShiftOpts {
   tier: Tier;
   feeType: FeeType;
   duration?: number;
-}
-
-function choice<T extends string>(values: readonly T[]) {
-  return (v: string): T => {
-    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${values.join(', ')}`);
-    return v as T;
-  };
 }
 
 export const kalshiSim: CommandSpec<Opts> = {
@@ -113,12 +106,12 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
     cmd.option('--faults <kinds>', 'fault kinds to inject in turn, comma-separated', listOption);
     cmd.option('--fault-every <ms>', 'mean interval between scheduled faults (0: none)', intOption(0), 0);
     cmd.option('--stall-ms <ms>', 'length of a scheduled stall, delay-snapshot, pause or maintenance', intOption(1), 30_000);
-    cmd.option('--same-channel <mode>', 'a second subscription to a channel: error (code 6) or allow', choice(['error', 'allow'] as const), 'error');
-    cmd.option('--post-only-cross <mode>', 'a post-only order that would cross: cancel (201, nothing rests) or reject (400)', choice(['cancel', 'reject'] as const), 'cancel');
-    cmd.option('--cancel-done <mode>', 'cancelling an executed/cancelled order: 404 or zero (reduced_by 0.00)', choice(['404', 'zero'] as const), '404');
+    cmd.option('--same-channel <mode>', 'a second subscription to a channel: error (code 6) or allow', enumOption(['error', 'allow'] as const), 'error');
+    cmd.option('--post-only-cross <mode>', 'a post-only order that would cross: cancel (201, nothing rests) or reject (400)', enumOption(['cancel', 'reject'] as const), 'cancel');
+    cmd.option('--cancel-done <mode>', 'cancelling an executed/cancelled order: 404 or zero (reduced_by 0.00)', enumOption(['404', 'zero'] as const), '404');
     cmd.option('--trade-seq', 'put seq on trade messages too (an unconfirmed variant)');
-    cmd.option('--tier <tier>', 'REST rate-limit tier: none, basic, advanced, expert, premier', choice(['none', 'basic', 'advanced', 'expert', 'premier'] as const), 'none');
-    cmd.option('--fee-type <type>', 'series fee_type of the markets', choice(['quadratic', 'quadratic_with_maker_fees'] as const), 'quadratic_with_maker_fees');
+    cmd.option('--tier <tier>', 'REST rate-limit tier: none, basic, advanced, expert, premier', enumOption(['none', 'basic', 'advanced', 'expert', 'premier'] as const), 'none');
+    cmd.option('--fee-type <type>', 'series fee_type of the markets', enumOption(['quadratic', 'quadratic_with_maker_fees'] as const), 'quadratic_with_maker_fees');
     cmd.option('--duration <ms>', 'stop after MS', intOption(1));
     shiftOptions(cmd);
   },

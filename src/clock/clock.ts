@@ -1,6 +1,7 @@
 // Time enters the program only through a Clock. Live runs use the system clock; replay
 // runs use a ReplayClock that follows the records, so two replays of one file produce
 // byte-identical output (logs included: the logger takes its `time` from the clock).
+import { partitionPoint } from '../core/search.js';
 
 export interface TimerHandle {
   readonly id: number;
@@ -163,14 +164,8 @@ export class ReplayClock implements Clock {
 
   private insert(timer: ReplayTimer): void {
     // Timers are few; a sorted array with binary search keeps the order explicit.
-    let lo = 0;
-    let hi = this.timers.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const m = this.timers[mid]!;
-      if (m.due < timer.due || (m.due === timer.due && m.seq < timer.seq)) lo = mid + 1;
-      else hi = mid;
-    }
-    this.timers.splice(lo, 0, timer);
+    const ts = this.timers;
+    const at = partitionPoint(0, ts.length, (i) => ts[i]!.due < timer.due || (ts[i]!.due === timer.due && ts[i]!.seq < timer.seq));
+    ts.splice(at, 0, timer);
   }
 }

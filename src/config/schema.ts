@@ -11,6 +11,7 @@ import { ledgerSection } from './sections/ledger.js';
 import { boltoddsSection, oddsapiSection } from './sections/feeds.js';
 import { arbitrateSection, devigSection } from './sections/oracle.js';
 import { feedKalshiSection } from './sections/kalshi.js';
+import { quoteSection } from './sections/quote.js';
 
 export const sections = {
   log: logSection,
@@ -26,6 +27,7 @@ export const sections = {
   devig: devigSection,
   arbitrate: arbitrateSection,
   kalshi: feedKalshiSection,
+  quote: quoteSection,
 };
 
 export const configSchema = z.strictObject(sections);

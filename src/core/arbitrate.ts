@@ -29,6 +29,7 @@
 // in force after the last one (and at any later clock time) does not depend on the order
 // in which the books' updates arrived, ties in ts included. Only the sequence of records
 // published on the way may differ (test/core/arbitrate.test.ts checks both).
+import type { TimeField } from '../schema/common.js';
 import type { OddsLine, OracleLine, OracleStatus } from '../schema/records.js';
 import { DeadlineHeap } from './deadline-heap.js';
 
@@ -391,6 +392,7 @@ export class Arbiter {
       type: 'oracle.line', ts: now > lineTs ? now : lineTs, source: first.source, sport: first.sport, event: first.event,
       home: first.home, away: first.away, commence_ts: first.commence_ts, policy: this.label,
       books: used.map((l) => l.book), weights, line_ts: lineTs, home_odds: homeOdds, away_odds: awayOdds,
+      time_assumed: assumedOf(used),
     };
   }
 
@@ -510,4 +512,26 @@ function within(inner: Scope, outer: Scope): boolean {
     && (outer.sport === undefined || inner.sport === outer.sport)
     && (outer.event === undefined || inner.event === outer.event)
     && (outer.book === undefined || inner.book === outer.book);
+}
+
+/**
+ * An oracle.line's assumed times (import-history's lines: see history.ts): its ts and
+ * line_ts when a line it uses has an assumed ts, its commence_ts when one has an assumed
+ * commence_ts. Undefined (the field is left out) when every time is observed.
+ */
+function assumedOf(used: readonly OddsLine[]): TimeField[] | undefined {
+  let ts = false;
+  let commence = false;
+  for (const l of used) {
+    const a = l.time_assumed;
+    if (a === undefined) continue;
+    if (a.includes('ts')) ts = true;
+    if (a.includes('commence_ts')) commence = true;
+  }
+  if (!ts && !commence) return undefined;
+  const out: TimeField[] = [];
+  if (ts) out.push('ts');
+  if (commence) out.push('commence_ts');
+  if (ts) out.push('line_ts');
+  return out;
 }

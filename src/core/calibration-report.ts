@@ -136,6 +136,8 @@ export function calibrationMarkdown(r: ReportInput): string {
   L.push(`- without a result: ${int(s.probs_without_result)} probabilities (${int(s.games_without_result)} games)`);
   L.push(`- results read: ${int(s.results_in)}; repeated: ${int(s.results_duplicate)}; of games with no probability: ${int(s.results_unused)}`);
   L.push(`- games with conflicting results (excluded): ${int(s.games_conflicting)}`);
+  L.push(`- times assumed, not observed (\`time_assumed\`, e.g. import-history's 19:00 ET start): ${int(s.probs_time_assumed)} probabilities, ${int(s.results_time_assumed)} results; ` +
+    'their phase is the importer\'s assumption (a closing line is pre-game) and their times are not for CLV or timing');
   L.push(`- config fingerprint: \`${r.fingerprint}\``);
   L.push('');
   L.push('## Summary', '');

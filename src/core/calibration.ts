@@ -23,9 +23,13 @@
 // part of the oracle path a sign-off names, so it is always a key (with a single method
 // present this is the same grouping as without it). Results are joined by event; the
 // same result twice is fine, two different winners for one game exclude that game.
+// Times marked assumed (`time_assumed`, import-history's invented start, line and result
+// times) are counted and reported: their phase is the importer's assumption (a closing
+// line is pre-game), not a measurement.
 // The output does not depend on input order: points are scored in (commence_ts, event,
 // ts, p) order and groups listed in a fixed order (compareGroups).
 import { DEVIG_METHODS, type OracleProb, type Result } from '../schema/records.js';
+import { lowerBound } from './search.js';
 
 /** numpy.finfo(numpy.float64).eps: scikit-learn's log_loss clip since 1.2 (eps='auto'). */
 export const LOG_LOSS_EPS = 2.220446049250313e-16;
@@ -77,14 +81,7 @@ export function uniformEdges(n: number): number[] {
 
 /** scikit-learn's bin of p: searchsorted(edges[1:-1], p, side='left'), i.e. how many interior edges lie strictly below p. */
 export function binOf(p: number, edges: readonly number[]): number {
-  let lo = 1;
-  let hi = edges.length - 1; // interior edges are edges[1 .. n-1]
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (edges[mid]! < p) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
+  return lowerBound(edges, p, 1, edges.length - 1) - 1; // interior edges are edges[1 .. n-1]
 }
 
 /**
@@ -243,6 +240,10 @@ export interface JoinStats {
   results_duplicate: number;
   /** Results of games with no probability at all. */
   results_unused: number;
+  /** Probabilities whose ts or commence_ts is assumed, not observed (`time_assumed`: import-history). */
+  probs_time_assumed: number;
+  /** Results whose ts is assumed, not observed. */
+  results_time_assumed: number;
 }
 
 export type ResultOutcome = 'new' | 'duplicate' | 'conflict';
@@ -273,6 +274,8 @@ export class Calibrator {
   private superseded = 0;
   private resultsIn = 0;
   private duplicates = 0;
+  private probsAssumed = 0;
+  private resultsAssumed = 0;
 
   constructor(readonly at: At) {}
 
@@ -300,6 +303,7 @@ export class Calibrator {
   /** One probability. Returns false when at=close and it is after commence_ts (not scored). */
   addProb(r: OracleProb): boolean {
     this.probsIn++;
+    if (r.time_assumed?.some((f) => f === 'ts' || f === 'commence_ts')) this.probsAssumed++;
     const phase: Phase = r.ts <= r.commence_ts ? 'pregame' : 'live';
     if (this.at === 'close' && phase === 'live') {
       this.afterCommence++;
@@ -323,6 +327,7 @@ export class Calibrator {
   /** One result: 'conflict' when the game already has the other winner (the game is then excluded). */
   addResult(r: Result): ResultOutcome {
     this.resultsIn++;
+    if (r.time_assumed?.includes('ts')) this.resultsAssumed++;
     const cur = this.results.get(r.event);
     if (!cur) {
       this.results.set(r.event, { winner: r.winner, ts: r.ts });
@@ -396,6 +401,8 @@ export class Calibrator {
         results_in: this.resultsIn,
         results_duplicate: this.duplicates,
         results_unused: unused,
+        probs_time_assumed: this.probsAssumed,
+        results_time_assumed: this.resultsAssumed,
       },
     };
   }

@@ -22,6 +22,7 @@
 // Pure: luxon's zone data and arithmetic only; no clock.
 import { DateTime } from 'luxon';
 import { excerpt } from './text.js';
+import type { TimeField } from '../schema/common.js';
 
 export const EASTERN_ZONE = 'America/New_York';
 
@@ -166,3 +167,14 @@ export function isoUtc(ms: number): string {
   return DateTime.fromMillis(ms, { zone: 'UTC' }).toISO({ suppressMilliseconds: false }) ?? '';
 }
 
+
+/**
+ * The assumed (not observed) times of a record that carry into a record derived from it
+ * which has only the time fields `kept` (devig: an odds.line's assumed ts and commence_ts
+ * become the oracle.prob's). Undefined when none carries over.
+ */
+export function assumedTimesKept(assumed: readonly TimeField[] | undefined, kept: readonly TimeField[]): TimeField[] | undefined {
+  if (assumed === undefined) return undefined;
+  const out = assumed.filter((f) => kept.includes(f));
+  return out.length ? out : undefined;
+}

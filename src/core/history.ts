@@ -12,6 +12,8 @@
 //     before the true tip-off for nearly every game);
 //   - odds.line ts (= home_ts = away_ts): commence_ts - 1 min, since the line is a closing line;
 //   - result ts: commence_ts + 3 h (an NBA game lasts about 2 h 15 min), APPROXIMATE.
+// Every assumed time is named in the record's `time_assumed` (odds.line: ts, commence_ts,
+// home_ts, away_ts; result: ts), so CLV and phase logic never take them for observed times.
 // Nothing is invented: a row without both moneylines gives no odds.line (its result is
 // still real and kept), a price that is not American odds (|A| < 100, e.g. 8) is
 // rejected, a tie gives no result, an unknown team code gives nothing.
@@ -30,6 +32,10 @@ export const COMMENCE_ZONE = 'America/New_York';
 export const LINE_BEFORE_COMMENCE_MS = 60_000;
 /** The result is stamped this long after commence_ts. */
 export const RESULT_AFTER_COMMENCE_MS = 3 * 3_600_000;
+
+/** The assumed (not observed) times of the records this importer writes. */
+export const LINE_TIMES_ASSUMED = ['ts', 'commence_ts', 'home_ts', 'away_ts'] as const;
+export const RESULT_TIMES_ASSUMED = ['ts'] as const;
 
 /** Columns the importer reads (the file has more). */
 export const REQUIRED_COLUMNS = ['date', 'away', 'home', 'score_away', 'score_home', 'moneyline_away', 'moneyline_home'] as const;
@@ -114,6 +120,7 @@ export function historyRow(sport: Sport, row: Readonly<Record<string, string | u
         type: 'odds.line', ts, source: HISTORY_SOURCE, book: HISTORY_BOOK, ...game,
         home_odds: h.decimal, away_odds: a.decimal, home_ts: ts, away_ts: ts,
         raw: { line, moneyline_home: h.value, moneyline_away: a.value },
+        time_assumed: [...LINE_TIMES_ASSUMED],
       };
       const booksum = 1 / h.decimal + 1 / a.decimal;
       if (booksum < 1) out.underRound = booksum;
@@ -131,6 +138,7 @@ export function historyRow(sport: Sport, row: Readonly<Record<string, string | u
     out.result = {
       type: 'result', ts: commence + RESULT_AFTER_COMMENCE_MS, sport, event,
       winner: sh > sa ? 'home' : 'away', home_score: sh, away_score: sa,
+      time_assumed: [...RESULT_TIMES_ASSUMED],
     };
   }
   return out;

@@ -14,6 +14,7 @@
 import {
   PRICE_ONE, UNIT_GRID, countNumber, onPriceGrid, parseCount, parsePrice, priceNumber, type PriceGrid,
 } from './kalshi-fixed.js';
+import { lowerBound } from './search.js';
 
 export type WireSide = 'yes' | 'no';
 
@@ -55,16 +56,8 @@ class Side {
   /** Index of p in prices, or -(insertion point) - 1. */
   find(p: number): number {
     const a = this.prices;
-    let lo = 0;
-    let hi = a.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = a[mid]!;
-      if (v < p) lo = mid + 1;
-      else if (v > p) hi = mid - 1;
-      else return mid;
-    }
-    return -lo - 1;
+    const i = lowerBound(a, p);
+    return i < a.length && a[i] === p ? i : -i - 1;
   }
 
   set(p: number, size: number): void {

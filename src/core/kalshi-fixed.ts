@@ -182,3 +182,46 @@ export function priceRangesWire(grid: PriceGrid): Array<{ start: string; end: st
 export function priceRangesNumbers(grid: PriceGrid): Array<{ start: number; end: number; step: number }> {
   return grid.bands.map((b) => ({ start: priceNumber(b.start), end: priceNumber(b.end), step: priceNumber(b.step) }));
 }
+
+// ---------------------------------------------------------------- walking a grid
+
+/** The highest valid price <= p on the grid, or undefined (p below every band). */
+export function gridFloor(grid: PriceGrid, p: number): number | undefined {
+  let best: number | undefined;
+  for (const b of grid.bands) {
+    const top = Math.min(Math.floor(p), b.end, PRICE_ONE - 1);
+    if (top < b.start) continue;
+    const q = b.start + Math.floor((top - b.start) / b.step) * b.step;
+    if (q > 0 && (best === undefined || q > best)) best = q;
+  }
+  return best;
+}
+
+/** The lowest valid price >= p on the grid, or undefined (p above every band). */
+export function gridCeil(grid: PriceGrid, p: number): number | undefined {
+  let best: number | undefined;
+  for (const b of grid.bands) {
+    const bottom = Math.max(Math.ceil(p), b.start, 1);
+    if (bottom > b.end) continue;
+    const q = b.start + Math.ceil((bottom - b.start) / b.step) * b.step;
+    if (q > b.end || q >= PRICE_ONE) continue;
+    if (best === undefined || q < best) best = q;
+  }
+  return best;
+}
+
+/** The valid price `ticks` steps above (ticks > 0) or below (ticks < 0) p, or undefined past the ends. */
+export function gridStep(grid: PriceGrid, p: number, ticks: number): number | undefined {
+  let q: number | undefined = p;
+  for (let i = 0; i < Math.abs(ticks) && q !== undefined; i++) q = ticks > 0 ? gridCeil(grid, q + 1) : gridFloor(grid, q - 1);
+  return q;
+}
+
+/** Grid steps from a to b (b > a positive); counts valid prices, so it is exact across bands. */
+export function gridTicks(grid: PriceGrid, a: number, b: number): number {
+  if (a === b) return 0;
+  const [lo, hi, sign] = a < b ? [a, b, 1] : [b, a, -1];
+  let n = 0;
+  for (let q = gridCeil(grid, lo + 1); q !== undefined && q <= hi; q = gridCeil(grid, q + 1)) n++;
+  return sign * n;
+}

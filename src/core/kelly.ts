@@ -87,16 +87,33 @@ export function groupMatches(group: Record<string, string>, path: OraclePath): b
   return PATH_KEYS.every((k) => group[k] === path[k]);
 }
 
+/** ECE within the band: at most the tolerance (a NaN ECE is not). */
+export function withinTolerance(ece: number, tolerance: number): boolean {
+  return ece <= tolerance;
+}
+
+/**
+ * The calibration sign-off rule, the one place it is written: calibrate signs off a group
+ * and the Kelly gate accepts a sign-off only when its ECE is within the tolerance
+ * (`withinTolerance`) and it rests on at least `min_n` games. The tolerance is checked first.
+ */
+export function signoffRule(g: { ece: number; n: number }, opts: GateOptions): { ok: true } | { ok: false; reason: 'outside-tolerance' | 'too-few-games' } {
+  if (!withinTolerance(g.ece, opts.tolerance)) return { ok: false, reason: 'outside-tolerance' };
+  if (!(g.n >= opts.min_n)) return { ok: false, reason: 'too-few-games' };
+  return { ok: true };
+}
+
 /** Whether Kelly may size on this path: the latest matching sign-off, checked against today's bar. */
 export function kellyGate(path: OraclePath, signoffs: readonly CalibrationSignoff[], opts: GateOptions): Gate {
   let best: CalibrationSignoff | undefined;
   for (const s of signoffs) if (groupMatches(s.group, path) && (!best || s.ts >= best.ts)) best = s;
   const label = pathLabel(path);
   if (!best) return { ok: false, refused: true, reason: 'no-signoff', path, detail: `no calibration sign-off for ${label}: run calibrate --signoff on this path's probabilities and results` };
-  if (!best.within_tolerance || best.ece > opts.tolerance) {
+  const rule = best.within_tolerance ? signoffRule(best, opts) : { ok: false as const, reason: 'outside-tolerance' as const };
+  if (!rule.ok && rule.reason === 'outside-tolerance') {
     return { ok: false, refused: true, reason: 'outside-tolerance', path, detail: `sign-off for ${label} has ECE ${best.ece.toFixed(4)} > tolerance ${opts.tolerance}` };
   }
-  if (best.n < opts.min_n) {
+  if (!rule.ok) {
     return { ok: false, refused: true, reason: 'too-few-games', path, detail: `sign-off for ${label} rests on ${best.n} games < ${opts.min_n} required` };
   }
   return { ok: true, signoff: best };

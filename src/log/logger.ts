@@ -1,6 +1,8 @@
 // The stderr logger, pino-shaped: one JSON object per line with a numeric `level`, `time`
 // (epoch ms, from the injected clock), `cmd`, `msg` and, for errors, `err`. Disabled
-// levels cost one comparison. Repeated messages go through limited(): at most one line
+// levels cost one comparison. A caller field (or child binding) whose name is already taken
+// on the line (`level`, `time`, `cmd`, `msg`, or a binding) is never dropped: it is written
+// as `field_<name>` (e.g. Kalshi's error text `msg` becomes `field_msg`). Repeated messages go through limited(): at most one line
 // per key per interval, then a summary line with the count it held back.
 import { writeSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../clock/clock.js';
@@ -218,11 +220,8 @@ export class Logger {
     if (level < this.s.threshold) return;
     const r = this.s.redactor;
     const obj: LogFields = { level, time: this.s.clock.now(), cmd: this.s.cmd, msg: r.string(msg) };
-    if (this.bindings) Object.assign(obj, r.value(this.bindings) as LogFields);
-    if (fields) {
-      const red = r.value(fields) as LogFields; // Error values become pino's err shape
-      for (const k in red) if (red[k] !== undefined && !(k in obj)) obj[k] = red[k];
-    }
+    if (this.bindings) putAll(obj, r.value(this.bindings) as LogFields);
+    if (fields) putAll(obj, r.value(fields) as LogFields); // Error values become pino's err shape
     if (this.s.timeOf) {
       const t = this.s.timeOf();
       if (t === undefined) {
@@ -239,6 +238,16 @@ export class Logger {
     this.s.bytes += Buffer.byteLength(line);
     this.s.lines++;
     this.s.sink.write(line);
+  }
+}
+
+/** Copies the defined fields into `obj`; a name already taken is written as `field_<name>`. */
+function putAll(obj: LogFields, fields: LogFields): void {
+  for (const k in fields) {
+    if (fields[k] === undefined) continue;
+    let key = k;
+    while (key in obj) key = `field_${key}`;
+    obj[key] = fields[k];
   }
 }
 

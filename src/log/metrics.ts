@@ -1,6 +1,7 @@
 // Counters and gauges, emitted as `metric` records every --metrics-every ms to the
 // --metrics file. Heartbeats are these records, not log lines. The catalog below names
-// every metric the toolkit emits; a name outside it is a programming error.
+// every metric the toolkit emits; a name outside it is a programming error, and
+// test/log/metric-emitters.test.ts checks that every name in it is emitted somewhere.
 import type { Metric } from '../schema/records.js';
 
 export const METRIC_CATALOG = {
@@ -36,9 +37,19 @@ export const METRIC_CATALOG = {
   process_memory_bytes: { kind: 'gauge', help: 'process memory by kind (rss, heap_used, heap_total, external, array_buffers), for long-running feeds' },
   // decisions and orders (roadmap items 5, 12)
   skips_total: { kind: 'counter', help: 'decisions not to quote/trade, by reason' },
+  orders_total: { kind: 'counter', help: 'orders placed by quote, by liquidity (maker, taker)' },
+  order_cancels_total: { kind: 'counter', help: 'cancels sent by quote, by reason' },
+  order_rejects_total: { kind: 'counter', help: 'orders the venue refused, by reason' },
+  cancel_rejects_total: { kind: 'counter', help: 'cancels the venue refused, by reason' },
+  cancel_suppressed_total: { kind: 'counter', help: 'duplicate cancels not sent: the first was still unanswered' },
+  cancel_retries_total: { kind: 'counter', help: 'cancels sent again after cancel_retry_ms without an answer' },
+  order_anomalies_total: { kind: 'counter', help: 'impossible order transitions and answers for unknown orders, by kind' },
+  fills_total: { kind: 'counter', help: 'fills, by liquidity' },
+  fill_duplicates_total: { kind: 'counter', help: 'fill reports ignored because their trade id was already applied' },
+  killswitch_transitions_total: { kind: 'counter', help: 'kill-switch trips and clears, by condition and state' },
+  working_orders: { kind: 'gauge', help: 'orders quote believes may still fill' },
   order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },
   stale_quotes: { kind: 'gauge', help: 'resting quotes older than the max quote age' },
-  resolution_backlog: { kind: 'gauge', help: 'filled positions whose game has no result yet' },
   ledger_rows_total: { kind: 'counter', help: 'rows committed to a ledger' },
 } as const;
 

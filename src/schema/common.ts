@@ -56,3 +56,11 @@ export const homeAway = z.enum(['home', 'away']);
 export const bookLevels = z.array(z.tuple([price, contracts]));
 
 export const nonEmpty = z.string().min(1);
+
+/**
+ * Names of a record's time fields that are assumed, not observed (import-history: the
+ * file has the game's date only). CLV and phase logic must not take them for real times.
+ */
+export const TIME_FIELDS = ['ts', 'commence_ts', 'home_ts', 'away_ts', 'line_ts'] as const;
+export type TimeField = (typeof TIME_FIELDS)[number];
+export const timeAssumed = z.array(z.enum(TIME_FIELDS)).min(1);

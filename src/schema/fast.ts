@@ -5,7 +5,7 @@
 // every record, which costs a third of a de-vig stage's time. test/schema/fast.test.ts
 // checks agreement with zod on valid records and on thousands of mutations of them.
 // A change to one of these schemas must be made here too (or the entry removed).
-import { BOOK_RE, EVENT_ID_RE, SOURCE_RE } from './common.js';
+import { BOOK_RE, EVENT_ID_RE, SOURCE_RE, TIME_FIELDS } from './common.js';
 import { DEVIG_METHODS, type RecordType } from './records.js';
 
 type Obj = Record<string, unknown>;
@@ -22,6 +22,13 @@ const odds = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x
 const prob = (x: unknown): boolean => typeof x === 'number' && x >= 0 && x <= 1;
 const finite = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
 const method = (x: unknown): boolean => str(x) && (DEVIG_METHODS as readonly string[]).includes(x);
+
+function optTimeAssumed(x: unknown): boolean {
+  if (x === undefined) return true;
+  if (!Array.isArray(x) || x.length === 0) return false;
+  for (const f of x) if (!(TIME_FIELDS as readonly unknown[]).includes(f)) return false;
+  return true;
+}
 
 function books(x: unknown): boolean {
   if (!Array.isArray(x) || x.length === 0) return false;
@@ -41,7 +48,7 @@ function optWeights(x: unknown): boolean {
 
 function game(v: Obj): boolean {
   return epochMs(v.ts) && optEpochMs(v.recv_ts) && source(v.source) && sport(v.sport) && event(v.event)
-    && nonEmpty(v.home) && nonEmpty(v.away) && epochMs(v.commence_ts);
+    && nonEmpty(v.home) && nonEmpty(v.away) && epochMs(v.commence_ts) && optTimeAssumed(v.time_assumed);
 }
 
 export const FAST_CHECKS: Partial<Record<RecordType, (v: Obj) => boolean>> = {

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import {
   bookLevels, bookName, contracts, contractsOrZero, decimalOdds, dollars, epochMs, eventId,
-  homeAway, nonEmpty, price, probability, sourceName, sport, teamCode, yesNo,
+  homeAway, nonEmpty, onGrid, price, probability, sourceName, sport, teamCode, timeAssumed, yesNo,
 } from './common.js';
 
 const base = { ts: epochMs, recv_ts: epochMs.optional() };
@@ -23,6 +23,12 @@ const game = {
   commence_ts: epochMs,
 };
 
+/**
+ * Which of the record's times are assumed, not observed (optional, last in the shape so
+ * ledger columns only grow at the end; import-history sets it: its file has dates only).
+ */
+const assumed = { time_assumed: timeAssumed.optional() };
+
 export const oddsLine = z.looseObject({
   type: z.literal('odds.line'),
   ...base,
@@ -34,6 +40,7 @@ export const oddsLine = z.looseObject({
   home_ts: epochMs,
   away_ts: epochMs,
   raw: z.unknown().optional(),
+  ...assumed,
 });
 
 export const ORACLE_REASONS = ['auth', 'quota', 'empty', 'denied', 'stale', 'disconnected', 'parse'] as const;
@@ -66,6 +73,7 @@ export const oracleLine = z.looseObject({
   line_ts: epochMs.optional(),
   home_odds: decimalOdds,
   away_odds: decimalOdds,
+  ...assumed,
 });
 
 export const oracleProb = z.looseObject({
@@ -83,6 +91,7 @@ export const oracleProb = z.looseObject({
   p_away: probability,
   overround: z.number(),
   param: z.number().optional(),
+  ...assumed,
 });
 
 const compareCell = z.union([
@@ -102,6 +111,7 @@ export const devigCompare = z.looseObject({
   away_odds: decimalOdds,
   overround: z.number(),
   methods: z.partialRecord(devigMethod, compareCell),
+  ...assumed,
 });
 
 // ---------------------------------------------------------------- Kalshi
@@ -248,6 +258,11 @@ export const order = z.looseObject({
   reason: nonEmpty,
   fair_p: probability.optional(),
   edge: z.number().optional(),
+  /** The game the ticker belongs to (quote). */
+  event: eventId.optional(),
+  liquidity: z.enum(['maker', 'taker']).optional(),
+  /** ts of the oracle.prob the order was priced from. */
+  oracle_ts: epochMs.optional(),
 });
 
 export const fill = z.looseObject({
@@ -268,6 +283,30 @@ export const fill = z.looseObject({
   source: sourceName,
   method: devigMethod,
   event: eventId,
+  /** Shadow fills: the queue model that produced the fill. */
+  queue_model: z.enum(['risk-averse', 'prob']).optional(),
+  /** The fair probability (YES) the order was priced at (fair_p is the one at fill time), and when it was sent. */
+  quote_fair_p: probability.optional(),
+  quote_ts: epochMs.optional(),
+});
+
+/** A ticker's position after a fill, and at settlement with its realized PnL (quote). */
+export const position = z.looseObject({
+  type: z.literal('position'),
+  ...base,
+  mode: z.enum(['shadow', 'live']),
+  ticker: nonEmpty,
+  event: eventId.optional(),
+  /** Net YES contracts: negative is a NO position. */
+  position: z.number().refine((x) => onGrid(x, 2), 'at most 2 decimals'),
+  /** Dollars paid for the open position (negative: received). */
+  cost: z.number(),
+  /** Fees paid on this ticker, dollars. */
+  fees: dollars.refine((x) => x >= 0, 'fee >= 0'),
+  /** Realized PnL in dollars after fees (set at settlement). */
+  realized_pnl: z.number().nullable(),
+  state: z.enum(['open', 'settled']),
+  result: yesNo.optional(),
 });
 
 export const skip = z.looseObject({
@@ -286,6 +325,7 @@ export const latency = z.looseObject({
   kind: z.enum(LATENCY_KINDS),
   ms: z.number().nonnegative(),
   ticker: z.string().optional(),
+  client_order_id: z.string().optional(),
 });
 
 export const killswitch = z.looseObject({
@@ -294,6 +334,9 @@ export const killswitch = z.looseObject({
   state: z.enum(['tripped', 'cleared']),
   condition: nonEmpty,
   detail: z.string().optional(),
+  /** Where it applies: everything, one sport, one game (key: event id) or one ticker. */
+  scope: z.enum(['global', 'sport', 'game', 'ticker']).optional(),
+  key: z.string().optional(),
 });
 
 // ---------------------------------------------------------------- results and analytics
@@ -306,6 +349,7 @@ export const result = z.looseObject({
   winner: homeAway,
   home_score: z.number().int().nonnegative().optional(),
   away_score: z.number().int().nonnegative().optional(),
+  ...assumed,
 });
 
 const bucket = z.looseObject({
@@ -438,6 +482,7 @@ export const SCHEMAS = {
   'market.link': marketLink,
   'order': order,
   'fill': fill,
+  'position': position,
   'skip': skip,
   'latency': latency,
   'killswitch': killswitch,
@@ -468,6 +513,7 @@ export type KalshiFill = RecordOf<'kalshi.fill'>;
 export type MarketLink = RecordOf<'market.link'>;
 export type Order = RecordOf<'order'>;
 export type Fill = RecordOf<'fill'>;
+export type Position = RecordOf<'position'>;
 export type Skip = RecordOf<'skip'>;
 export type Latency = RecordOf<'latency'>;
 export type Killswitch = RecordOf<'killswitch'>;

@@ -156,3 +156,30 @@ t.test('flags land in the config (and so in the fingerprint)', async (t) => {
   const bad = await run('calibrate', ['--at', 'sometimes'], { input: '' });
   t.equal(bad.code, 2);
 });
+
+t.test('the sign-off bar at its boundaries: n == --min-n and ECE == --tolerance sign off; one game more or a hair less tolerance do not', async (t) => {
+  const input = `${tmp}/sk.ndjson`;
+  writeFileSync(input, ndjson(sk));
+  const ece = metrics(Y, P).ece;
+  const signed = async (minN: string, tol: string): Promise<{ n: number; logs: Array<Record<string, unknown>> }> => {
+    const f = `${tmp}/bound-${minN}-${tol}.ndjson`;
+    const r = await run('calibrate', ['--signoff', f, '--min-n', minN, '--tolerance', tol, input]);
+    t.equal(r.code, 0, r.stderr);
+    return { n: readFileSync(f, 'utf8').trim().split('\n').length - 1, logs: r.logs };
+  };
+  t.equal((await signed('9', String(ece))).n, 1, '9 games, --min-n 9, ECE == tolerance: signed off');
+  const few = await signed('10', String(ece));
+  t.equal(few.n, 0, '--min-n 10: not signed off');
+  t.ok(few.logs.some((l) => l.msg === 'not signed off: too few games' && l.n === 9 && l.min_n === 10));
+  const below = ece - ece * Number.EPSILON;
+  t.ok(below < ece);
+  const tight = await signed('9', String(below));
+  t.equal(tight.n, 0, 'tolerance one ulp below the ECE: not signed off');
+  t.ok(tight.logs.some((l) => l.msg === 'not signed off: ECE above tolerance'));
+  // The flags' own bounds: --min-n >= 1, --tolerance in [0, 1].
+  for (const args of [['--min-n', '0'], ['--tolerance', '1.0001'], ['--tolerance', '-0.0001']]) {
+    const r = await run('calibrate', [...args, input]);
+    t.equal(r.code, 2, `${args.join(' ')}: a usage error`);
+  }
+  t.equal((await run('calibrate', ['--min-n', '1', '--tolerance', '1', input])).code, 0, '--min-n 1 and --tolerance 1 are accepted');
+});

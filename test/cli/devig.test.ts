@@ -160,3 +160,18 @@ t.test('--compare: every method side by side, errors per method in place', async
   t.equal(cmp[2]!.policy, oracleLine.policy);
   t.equal(cmp[2]!.line_ts, oracleLine.line_ts);
 });
+
+t.test('assumed times carry into oracle.prob and devig.compare (those of its fields), and nowhere else', async (t) => {
+  const hist = oddsLine({ source: 'history', book: 'consensus', time_assumed: ['ts', 'commence_ts', 'home_ts', 'away_ts'] });
+  const onlySides = oddsLine({ time_assumed: ['home_ts'] });
+  const r = await run('devig', ['--method', 'shin'], { input: ndjson([hist, onlySides, oddsLine()]) });
+  t.equal(r.code, 0, r.stderr);
+  valid(t, r.records);
+  const probs = ofType(r.records, 'oracle.prob');
+  t.same(probs[0]!.time_assumed, ['ts', 'commence_ts'], 'the line\'s assumed ts and commence_ts are the probability\'s');
+  t.notOk('time_assumed' in probs[1]!, 'home_ts is not a field of oracle.prob: nothing to mark');
+  t.notOk('time_assumed' in probs[2]!, 'observed times: no mark');
+  const c = await run('devig', ['--compare'], { input: ndjson([hist]) });
+  t.equal(c.code, 0, c.stderr);
+  t.same(ofType(c.records, 'devig.compare')[0]!.time_assumed, ['ts', 'commence_ts']);
+});

@@ -36,6 +36,9 @@ t.test('the bundled NBA file: every count, every diagnostic, valid sorted record
     prev = rec.ts as number;
   }
   t.equal(invalid, 0, 'every record passes its schema');
+  // The file has dates only: every invented time is marked.
+  t.equal(lines.filter((l) => JSON.stringify(l.time_assumed) !== '["ts","commence_ts","home_ts","away_ts"]').length, 0, 'every line marks its times assumed');
+  t.equal(results.filter((x) => JSON.stringify(x.time_assumed) !== '["ts"]').length, 0, 'every result marks its ts assumed');
   t.equal(unsorted, 0, 'sorted by ts');
   const events = new Set(lines.map((l) => l.event));
   t.equal(events.size, lines.length, 'one line per game');

@@ -8,6 +8,7 @@ import type { OraclePath } from '../../src/core/kelly.js';
 import { KellySizer, loadSignoffs } from '../../src/cli/kelly-gate.js';
 import { EXIT, RefusedError, execute, type CommandSpec } from '../../src/cli/kit.js';
 import type { Config } from '../../src/config/schema.js';
+import type { CalibrationSignoff } from '../../src/schema/records.js';
 
 const tmp = mkdtempSync(`${tmpdir()}/chimera-gate-`);
 t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
@@ -45,6 +46,15 @@ t.test('sizing: a size on the signed path, RefusedError on any other', async (t)
   const strict = new KellySizer({ ...kelly(null), kelly: { ...kelly(null).kelly, tolerance: 0.005 } }, sizer.signoffs);
   t.throws(() => strict.size(q(PATH)), { message: /outside-tolerance/ });
   t.throws(() => sizer.size({ ...q(PATH), price: 2 }), { message: /bad-input/ });
+});
+
+t.test('the sizer applies the config\'s min_n and tolerance at their boundaries', async (t) => {
+  const at = (min_n: number, tolerance: number) =>
+    new KellySizer({ ...kelly(null), kelly: { ...kelly(null).kelly, signoff_min_n: min_n, tolerance } }, [signoff({ n: 1000, ece: 0.0054 }) as unknown as CalibrationSignoff]);
+  t.match(at(1000, 0.02).sizing(q(PATH)), { ok: true, contracts: 32 }, 'n == signoff_min_n: sized');
+  t.match(at(1001, 0.02).sizing(q(PATH)), { ok: false, refused: true, reason: 'too-few-games' }, 'signoff_min_n one above n: refused');
+  t.match(at(1000, 0.0054).sizing(q(PATH)), { ok: true }, 'ECE == tolerance: sized');
+  t.match(at(1000, 0.0053).sizing(q(PATH)), { ok: false, refused: true, reason: 'outside-tolerance' }, 'tolerance below the ECE: refused');
 });
 
 t.test('a command that sizes with Kelly exits 3 without a valid sign-off', async (t) => {

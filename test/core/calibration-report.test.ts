@@ -6,6 +6,7 @@ import { vegaLiteToSvg } from '../../src/report/vega.js';
 const stats: JoinStats = {
   probs_in: 9, probs_after_commence: 0, probs_superseded: 0, probs_scored: 9, probs_without_result: 0, games_without_result: 0,
   games_conflicting: 0, probs_conflicting: 0, results_in: 9, results_duplicate: 0, results_unused: 0,
+  probs_time_assumed: 0, results_time_assumed: 0,
 };
 const group = (): ReportGroup => ({
   group: { source: 'history', sport: 'nba', phase: 'pregame', method: 'odds-ratio' },
@@ -31,6 +32,9 @@ t.test('file names and the Markdown report', async (t) => {
   t.match(md, /9 games from 2008-01-02 to 2009-06-01/);
   t.match(md, /\| \(0\.20, 0\.30\] \| 1 \| 0\.3000 \| 0\.0000 \|/, 'p = 0.3 sits in the (0.2, 0.3] bin');
   t.notMatch(md, /NaN|undefined/);
+  t.match(md, /- times assumed, not observed \(`time_assumed`.*\): 0 probabilities, 0 results;/);
+  const hist = calibrationMarkdown({ at: 'close', bins: 10, tolerance: 0.02, min_n: 1000, signoff: false, fingerprint: 'f'.repeat(64), groups: [group()], stats: { ...stats, probs_time_assumed: 9, results_time_assumed: 9 } });
+  t.match(hist, /- times assumed, not observed .*: 9 probabilities, 9 results; their phase is the importer's assumption .* not for CLV or timing/);
   const empty = calibrationMarkdown({ at: 'all', bins: 10, tolerance: 0.02, min_n: 1000, signoff: true, fingerprint: 'f'.repeat(64), groups: [], stats });
   t.match(empty, /nothing to score/);
 });

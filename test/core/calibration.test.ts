@@ -182,3 +182,16 @@ t.test('paired comparison on the same games', async (t) => {
   t.equal(some.n, 2);
   t.ok(Math.abs(some.brier_diff + 0.035) < 1e-15, '(-.07 + 0)/2');
 });
+
+t.test('probabilities and results with assumed times (import-history) are counted as such', async (t) => {
+  const c = new Calibrator('close');
+  c.addProb({ ...prob('nba-2026-01-25-den-mem', COMMENCE - 60_000, 0.3), time_assumed: ['ts', 'commence_ts'] });
+  c.addProb({ ...prob('nba-2026-01-26-den-mem', COMMENCE - 60_000, 0.6), time_assumed: ['line_ts'] }); // ts and commence_ts observed
+  c.addProb(prob('nba-2026-01-27-den-mem', COMMENCE - 60_000, 0.6));
+  c.addResult({ ...result('nba-2026-01-25-den-mem', 'home'), time_assumed: ['ts'] });
+  c.addResult(result('nba-2026-01-26-den-mem', 'away'));
+  const { stats } = c.finish();
+  t.equal(stats.probs_time_assumed, 1);
+  t.equal(stats.results_time_assumed, 1);
+  t.equal(stats.probs_in, 3);
+});

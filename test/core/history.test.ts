@@ -45,8 +45,12 @@ t.test('a full row: one odds.line, one result, canonical codes, valid records', 
     home: 'San Antonio Spurs', away: 'Portland Trail Blazers', commence_ts: c,
     home_odds: 1.0714285714285714, away_odds: 10, home_ts: c - 60_000, away_ts: c - 60_000,
     raw: { line: 2, moneyline_home: -1400, moneyline_away: 900 },
+    time_assumed: ['ts', 'commence_ts', 'home_ts', 'away_ts'],
   });
-  t.same(o.result, { type: 'result', ts: c + 3 * 3_600_000, sport: 'nba', event: 'nba-2007-10-30-por-sas', winner: 'home', home_score: 106, away_score: 97 });
+  t.same(o.result, {
+    type: 'result', ts: c + 3 * 3_600_000, sport: 'nba', event: 'nba-2007-10-30-por-sas', winner: 'home', home_score: 106, away_score: 97,
+    time_assumed: ['ts'],
+  });
   t.ok(validateRecord(o.odds).ok);
   t.ok(validateRecord(o.result).ok);
   // The file's codes: gs, sa, no, ny, utah, wsh.
@@ -113,4 +117,24 @@ t.test('a whole import: counts, duplicates, records sorted by ts', async (t) => 
   t.equal(recs.length, 6);
   for (let i = 1; i < recs.length; i++) t.ok(recs[i - 1]!.ts <= recs[i]!.ts, 'sorted by ts');
   t.same(recs.slice(0, 2).map((r) => `${r.type} ${r.event}`), ['odds.line nba-2007-10-30-por-sas', 'result nba-2007-10-30-por-sas']);
+});
+
+t.test('invented times are marked: every time of the line and the result\'s ts are named in time_assumed', async (t) => {
+  const o = historyRow('nba', row(), 2);
+  // The file has the date only: start 19:00 ET, line 1 minute before, result 3 hours after.
+  t.same(o.odds!.time_assumed, ['ts', 'commence_ts', 'home_ts', 'away_ts']);
+  t.same(o.result!.time_assumed, ['ts']);
+  // Each named field is one the record has, and a time.
+  for (const rec of [o.odds!, o.result!] as Array<Record<string, unknown>>) {
+    for (const f of rec.time_assumed as string[]) t.type(rec[f], 'number', `${String(rec.type)}.${f} exists`);
+  }
+  const imp = new HistoryImport('nba');
+  imp.row(row(), 2);
+  imp.row(row({ date: '2007-10-31', moneyline_away: '' }), 3);
+  for (const r of imp.records()) t.ok(Array.isArray(r.time_assumed) && r.time_assumed.length > 0, `${r.type} ${r.event} marked`);
+  // Marked records stay valid; a wrong mark is refused.
+  t.ok(validateRecord(o.odds).ok);
+  t.notOk(validateRecord({ ...o.odds, time_assumed: [] }).ok, 'an empty list says nothing: refused');
+  t.notOk(validateRecord({ ...o.result, time_assumed: ['tipoff'] }).ok, 'only time fields can be named');
+  t.notOk(validateRecord({ ...o.result, time_assumed: true }).ok);
 });

@@ -83,3 +83,33 @@ t.test('the parser agrees with a reference reading on many strings', async (t) =
   }
   t.equal(bad, 0);
 });
+
+t.test('walking a grid: floor, ceil, steps and tick counts, across sub-cent bands', async (t) => {
+  const { gridFloor, gridCeil, gridStep, gridTicks } = await import('../../src/core/kalshi-fixed.js');
+  t.equal(gridFloor(LINEAR_CENT, 4250), 4200);
+  t.equal(gridFloor(LINEAR_CENT, 4200), 4200);
+  t.equal(gridFloor(LINEAR_CENT, 99), undefined, 'nothing above 0 and below a cent');
+  t.equal(gridCeil(LINEAR_CENT, 4201), 4300);
+  t.equal(gridCeil(LINEAR_CENT, 9901), undefined, 'nothing below $1 above 0.99');
+  t.equal(gridStep(LINEAR_CENT, 4200, 2), 4400);
+  t.equal(gridStep(LINEAR_CENT, 4200, -3), 3900);
+  t.equal(gridStep(LINEAR_CENT, 100, -1), undefined);
+  t.equal(gridTicks(LINEAR_CENT, 4200, 4500), 3);
+  t.equal(gridTicks(LINEAR_CENT, 4500, 4200), -3);
+  // Sub-cent tails: 0.1 cent steps below 10 cents and above 90 cents, cents between.
+  const tails = parsePriceRanges([{ start: 0, end: 0.1, step: 0.001 }, { start: 0.1, end: 0.9, step: 0.01 }, { start: 0.9, end: 1, step: 0.001 }]);
+  if (typeof tails === 'string') throw new Error(tails);
+  t.equal(gridFloor(tails, 1005), 1000);
+  t.equal(gridCeil(tails, 1001), 1100);
+  t.equal(gridCeil(tails, 9001), 9010);
+  t.equal(gridStep(tails, 1000, -1), 990);
+  t.equal(gridStep(tails, 8900, 1), 9000);
+  t.equal(gridStep(tails, 9000, 1), 9010);
+  t.equal(gridTicks(tails, 980, 1100), 3, '$0.098 -> 0.099 -> 0.100 -> 0.110');
+  const wrong: number[] = [];
+  for (let p = 1; p < 10000; p++) {
+    const f = gridFloor(tails, p);
+    if (f === undefined ? p >= 10 : !onPriceGrid(tails, f) || f > p || (gridCeil(tails, f + 1) ?? Infinity) <= p) wrong.push(p);
+  }
+  t.same(wrong, [], 'every floor is the highest valid price at or below p');
+});

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { KALSHI_FEES, orderFee } from '../../src/core/fees.js';
-import { kellyFraction, kellyGate, kellyNo, kellyYes, sizeContracts, sizeKelly, type OraclePath } from '../../src/core/kelly.js';
+import { kellyFraction, kellyGate, kellyNo, kellyYes, signoffRule, sizeContracts, sizeKelly, withinTolerance, type OraclePath } from '../../src/core/kelly.js';
 import type { CalibrationSignoff } from '../../src/schema/records.js';
 
 const PATH: OraclePath = { source: 'boltodds', sport: 'nba', phase: 'pregame', method: 'shin' };
@@ -142,4 +142,45 @@ t.test('sizeKelly refuses without a sign-off: a refusal value, never a size', as
   t.ok(!bad.ok && !bad.refused && bad.reason === 'bad-input');
   const flat = sizeKelly({ ...q, fee_type: 'flat' }, KALSHI_FEES, [signoff()], GATE);
   t.ok(!flat.ok && !flat.refused && flat.reason === 'fee');
+});
+
+// The sign-off rule lives once (signoffRule): calibrate signs off with it, the gate accepts with it.
+t.test('the sign-off rule at its boundaries: ECE == tolerance passes, one ulp above fails; n == min_n passes, min_n - 1 fails', async (t) => {
+  const tol = 0.02;
+  const above = tol + Number.EPSILON * tol; // the next double above 0.02
+  t.ok(above > tol);
+  t.ok(withinTolerance(tol, tol), 'ECE equal to the tolerance is within');
+  t.notOk(withinTolerance(above, tol), 'one ulp above is not');
+  t.notOk(withinTolerance(NaN, tol), 'a NaN ECE is never within');
+  t.same(signoffRule({ ece: tol, n: 1000 }, GATE), { ok: true }, 'both exactly at the bar');
+  t.same(signoffRule({ ece: tol, n: 999 }, GATE), { ok: false, reason: 'too-few-games' });
+  t.same(signoffRule({ ece: above, n: 1000 }, GATE), { ok: false, reason: 'outside-tolerance' });
+  t.same(signoffRule({ ece: above, n: 999 }, GATE), { ok: false, reason: 'outside-tolerance' }, 'the tolerance is checked first');
+  t.same(signoffRule({ ece: 0, n: 1001 }, GATE), { ok: true });
+  // The gate reads a sign-off with the same rule: for every combination the two agree.
+  for (const ece of [0, tol - 1e-9, tol, above, 0.5]) {
+    for (const n of [1, 999, 1000, 1001]) {
+      const rule = signoffRule({ ece, n }, GATE);
+      const gate = kellyGate(PATH, [signoff({ ece, n, tolerance: 0.5 })], GATE);
+      t.equal(gate.ok, rule.ok, `ece ${ece} n ${n}: gate ${gate.ok ? 'passes' : 'refuses'}`);
+      if (!rule.ok && !gate.ok) t.equal(gate.reason, rule.reason);
+    }
+  }
+});
+
+t.test('the gate at its boundaries: min_n exactly passes, one fewer refuses; tolerance exactly passes; within_tolerance false refuses', async (t) => {
+  t.ok(kellyGate(PATH, [signoff({ n: 1000 })], GATE).ok, 'n == min_n passes');
+  const few = kellyGate(PATH, [signoff({ n: 999 })], GATE);
+  t.ok(!few.ok && few.reason === 'too-few-games', 'n == min_n - 1 refuses');
+  t.ok(kellyGate(PATH, [signoff({ ece: 0.02 })], GATE).ok, 'ECE == tolerance passes');
+  const over = kellyGate(PATH, [signoff({ ece: 0.02 + Number.EPSILON * 0.02 })], GATE);
+  t.ok(!over.ok && over.reason === 'outside-tolerance', 'one ulp over refuses');
+  const claim = kellyGate(PATH, [signoff({ ece: 0.001, within_tolerance: false } as unknown as Partial<CalibrationSignoff>)], GATE);
+  t.ok(!claim.ok && claim.reason === 'outside-tolerance', 'a sign-off that says it is outside its band refuses (the schema refuses it too; the gate does not rely on that)');
+  // min_n = 1 (the smallest calibrate accepts): one game is enough, zero never.
+  t.ok(kellyGate(PATH, [signoff({ n: 1 })], { tolerance: 0.02, min_n: 1 }).ok);
+  t.notOk(kellyGate(PATH, [signoff({ n: 0 })], { tolerance: 0.02, min_n: 1 }).ok);
+  // Two sign-offs with the same ts: the later one in the file decides (>=).
+  const tie = kellyGate(PATH, [signoff({ ts: 5, n: 5000 }), signoff({ ts: 5, n: 10 })], GATE);
+  t.ok(!tie.ok && tie.reason === 'too-few-games');
 });

@@ -98,3 +98,35 @@ t.test('child loggers carry their bindings and throttle separately', async (t) =
   a.limited('warn', 'k', 'x');
   t.same(sink.records().map((r) => r.component), ['ws', 'rest']);
 });
+
+t.test('caller fields named like the line\'s own (msg, cmd, time, level) are kept as field_<name>, never dropped', async (t) => {
+  const { sink, log, clock } = mk();
+  clock.advanceTo(7_000);
+  // The Kalshi feeder logs the exchange's error text as `msg` and the failed command as `cmd`.
+  log.warn('kalshi error', { code: 25, msg: 'Subscription not found', cmd: 'update_subscription', time: 42, level: 'x' });
+  const [r] = sink.records();
+  t.same(r, {
+    level: 40,
+    time: 7_000,
+    cmd: 'feed-x',
+    msg: 'kalshi error',
+    code: 25,
+    field_msg: 'Subscription not found',
+    field_cmd: 'update_subscription',
+    field_time: 42,
+    field_level: 'x',
+  });
+});
+
+t.test('a binding or field that collides is renamed, also when the renamed name is taken', async (t) => {
+  const { sink, log } = mk();
+  const c = log.child({ msg: 'bound', component: 'ws' });
+  c.info('hello', { component: 'rest', field_msg: 'explicit', undef: undefined });
+  const [r] = sink.records();
+  t.equal(r!.msg, 'hello');
+  t.equal(r!.field_msg, 'bound');
+  t.equal(r!.field_field_msg, 'explicit');
+  t.equal(r!.component, 'ws');
+  t.equal(r!.field_component, 'rest');
+  t.notOk('undef' in r!);
+});

@@ -11,6 +11,7 @@ const VALID: Record<string, Array<Record<string, unknown>>> = {
   'odds.line': [
     { type: 'odds.line', ts: T0, recv_ts: T0 + 3, source: 'boltodds', book: 'pinnacle', sport: 'nba', event: 'nba-2026-01-25-den-mem', home: 'Memphis Grizzlies', away: 'Denver Nuggets', commence_ts: T0 + 1, home_odds: 2.24, away_odds: 1.6757, home_ts: T0, away_ts: T0 },
     { type: 'odds.line', ts: 0, source: 'history', book: 'consensus', sport: 'nhl', event: 'nhl-2019-10-02-ott-tor', home: 'Toronto Maple Leafs', away: 'Ottawa Senators', commence_ts: 0, home_odds: 1.0001, away_odds: 1e6, home_ts: 0, away_ts: 0, raw: { anything: [1, null] }, extra: 'kept' },
+    { type: 'odds.line', ts: T0, source: 'history', book: 'consensus', sport: 'nba', event: 'nba-2026-01-25-den-mem', home: 'H', away: 'A', commence_ts: T0, home_odds: 2, away_odds: 2, home_ts: T0, away_ts: T0, time_assumed: ['ts', 'commence_ts', 'home_ts', 'away_ts'] },
   ],
   'oracle.line': [
     { type: 'oracle.line', ts: T0, source: 'boltodds', sport: 'nba', event: 'nba-2026-01-25-den-mem', home: 'H', away: 'A', commence_ts: T0, policy: 'primary-fallback:pinnacle>draftkings', books: ['pinnacle'], line_ts: T0, home_odds: 2.24, away_odds: 1.6757 },
@@ -19,6 +20,7 @@ const VALID: Record<string, Array<Record<string, unknown>>> = {
   'oracle.prob': [
     { type: 'oracle.prob', ts: T0, source: 'boltodds', sport: 'nba', event: 'nba-2026-01-25-den-mem', home: 'H', away: 'A', commence_ts: T0, books: ['pinnacle'], method: 'shin', p_home: 0.4386, p_away: 0.5614, overround: 0.043, param: 0.0215 },
     { type: 'oracle.prob', ts: T0, source: 'oddsapi', sport: 'nhl', event: 'nhl-2026-01-25-bos-nyr', home: 'H', away: 'A', commence_ts: T0, policy: 'p', books: ['a', 'b'], weights: { a: 1 }, line_ts: 5, method: 'proportional', p_home: 0, p_away: 1, overround: -0.02 },
+    { type: 'oracle.prob', ts: T0, source: 'history', sport: 'nba', event: 'nba-2026-01-25-den-mem', home: 'H', away: 'A', commence_ts: T0, books: ['consensus'], method: 'shin', p_home: 0.5, p_away: 0.5, overround: 0, time_assumed: ['ts', 'commence_ts'] },
   ],
 };
 
@@ -26,7 +28,7 @@ const ODD_VALUES: unknown[] = [
   undefined, null, true, 0, -1, 1, 1.5, 0.5, 1e-9, 2 ** 53, 8.64e15, 8.64e15 + 1, -0, NaN, Infinity, -Infinity, 1.0000000001,
   '', 'x', 'X', 'nba', 'nhl', 'mlb', 'pinnacle', 'Pinnacle', '_a', 'a b', 'nba-2026-01-25-den-mem', 'nba-2026-1-25-den-mem',
   '1769380000000', [], ['pinnacle'], ['Pinnacle'], [1], {}, { pinnacle: 0.5 }, { pinnacle: 2 }, { Pin: 0.5 }, { a: 0 },
-  'shin', 'odds-ratio', 'logarithmic',
+  'shin', 'odds-ratio', 'logarithmic', ['ts'], ['ts', 'commence_ts'], ['line_ts'], ['recv_ts'], ['ts', 1], ['when'],
 ];
 
 
@@ -50,7 +52,7 @@ t.test('the fast check never accepts what zod rejects (20,000 mutations per type
     let zodAccepted = 0;
     for (let i = 0; i < 20000; i++) {
       const base = structuredClone(recs[Math.floor(rnd() * recs.length)]!);
-      const keys = [...Object.keys(base), 'recv_ts', 'weights', 'line_ts', 'param', 'policy'];
+      const keys = [...Object.keys(base), 'recv_ts', 'weights', 'line_ts', 'param', 'policy', 'time_assumed'];
       const nMut = 1 + Math.floor(rnd() * 2);
       for (let m = 0; m < nMut; m++) {
         const k = keys[Math.floor(rnd() * keys.length)]!;

@@ -95,7 +95,7 @@ t.test('rejecting a line over the limit copies none of it (only its 120-byte exc
   // In a fresh process (a high-water mark is per process): a 96 MiB line against a 32 MiB
   // limit, fed as one 1 MiB buffer repeated, so holding the pieces costs nothing and any
   // growth is a copy. Before, the reader joined the pieces into one buffer to take the
-  // excerpt: the limit's size again (a 300 MB line cost ~600 MB; see README, Speed).
+  // excerpt: the limit's size again (a 300 MB line cost ~600 MB; see test/bench/NOTES.md).
   const { spawnSync } = await import('node:child_process');
   const reader = new URL('../../src/stream/reader.js', import.meta.url).href;
   const script = `

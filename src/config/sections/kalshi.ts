@@ -2,7 +2,7 @@
 // timings of connection health and book recovery. Flags of feed-kalshi override these
 // keys, so the run manifest's fingerprint states what ran.
 import { z } from 'zod';
-import { PROD_REST_URL, PROD_WS_URL } from '../../feeds/kalshi-auth.js';
+import { PROD_REST_URL, PROD_WS_URL } from '../../core/kalshi-endpoints.js';
 
 const ms = (min: number, def: number) => z.number().int().min(min).default(def);
 

@@ -1,0 +1,266 @@
+// quote: the quote manager. Reads oracle and Kalshi records (live in arrival order, or
+// --replay merged by time), passes every input record through, and writes order, fill,
+// skip, latency, killswitch, position and metric records. --shadow trades against the
+// paper venue (src/core/shadow-venue.ts) on the injected clock; --live refuses (exit 3)
+// until the live adapter exists.
+import { InvalidArgumentError } from 'commander';
+import { KALSHI_FEES, type FeeSchedule } from '../core/fees.js';
+import { COUNT_ONE, PRICE_ONE } from '../core/kalshi-fixed.js';
+import { kellyGate, pathLabel } from '../core/kelly.js';
+import { QuoteManager, type ManagerOptions, type Sizer } from '../core/quote-manager.js';
+import { ShadowVenue } from '../core/shadow-venue.js';
+import { KillSwitches } from '../core/killswitch.js';
+import { PositionBook } from '../core/position-book.js';
+import { QUEUE_MODELS, type QueueModelName } from '../core/trading.js';
+import { DEVIG_METHODS, type DevigMethod, type RecordType } from '../schema/records.js';
+import { SOURCE_RE } from '../schema/common.js';
+import type { MetricName } from '../log/metrics.js';
+import { KellySizer } from './kelly-gate.js';
+import { EXIT, RefusedError, UsageError, intOption, numberOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
+import { QuoteLoop } from './quote-loop.js';
+
+interface Opts {
+  shadow?: boolean;
+  live?: boolean;
+  oracle?: string;
+  edge?: number;
+  takerEdge?: number;
+  size?: number;
+  kelly?: boolean;
+  queueModel?: QueueModelName;
+  latencyMs?: number;
+  maxOrderAgeMs?: number;
+  oracleStaleMs?: number;
+  bookStaleMs?: number;
+  pullBeforeStartMs?: number;
+  inPlay?: boolean;
+  drainMs?: number;
+}
+
+const CONSUME: ReadonlySet<RecordType> = new Set<RecordType>([
+  'oracle.prob', 'oracle.status', 'kalshi.book', 'kalshi.trade', 'kalshi.status', 'kalshi.market', 'kalshi.result', 'market.link',
+]);
+
+function parseOracle(v: string): { source: string; method: DevigMethod } {
+  const [source, method, extra] = v.split('/');
+  if (extra !== undefined || !source || !SOURCE_RE.test(source) || !method || !(DEVIG_METHODS as readonly string[]).includes(method)) {
+    throw new InvalidArgumentError(`expected SOURCE/METHOD, e.g. boltodds/shin (methods: ${DEVIG_METHODS.join(', ')})`);
+  }
+  return { source, method: method as DevigMethod };
+}
+
+export const spec: CommandSpec<Opts> = {
+  name: 'quote',
+  args: '[files...]',
+  description: `The quote manager. Reads oracle.prob and oracle.status (from devig and the feeds),
+kalshi.market, kalshi.book, kalshi.trade, kalshi.status and kalshi.result (from feed-kalshi)
+and market.link from FILES or stdin, passes every input record through unchanged, and
+writes order records (every state change of every order), fill, skip, latency,
+killswitch and position records.
+
+Pricing: the fair YES probability of a ticker is the latest oracle.prob of the one
+configured oracle path (--oracle SOURCE/METHOD) for the game side its market.link names.
+A maker bid rests at the highest price on the market's price grid whose edge after the
+maker fee is at least --edge, never crossing the book and never paying more than
+joining the best bid (or improving it by quote.improve_ticks); the ask (selling YES,
+i.e. buying NO) likewise. With --taker-edge, IOC orders take displayed depth whose edge
+after the taker fee is at least that. Limits before every order: position per ticker,
+worst-case loss per game across both of its tickers, notional per day; a limit reached
+is a skip record, not an error.
+
+Protection: resting quotes are cancelled, event-driven, when the oracle moves through
+them, their edge falls below --edge, they are older than --max-order-age-ms, a feed goes
+stale, a kill switch trips, the game is --pull-before-start-ms from its start, or the
+market pauses or closes. A reprice waits for the cancel's acknowledgement before the new
+quote is placed: at most one order per ticker side is ever working or in flight.
+
+Kill switches (one policy, shadow and live): stale oracle, Kalshi feed not live, stale or
+invalid ticker, repeated reconnects, missing commence time, unresolved arbitration. Each
+writes a killswitch record, refuses orders in its scope and pulls quotes there; it clears
+after its condition has been clear for quote.resume_after_ms.
+
+--shadow trades against a paper venue fed by the real Kalshi book: orders and cancels
+take --latency-ms to arrive and as long to be answered, resting orders queue behind the
+displayed size at their price (--queue-model), and fills carry the exchange's fees.
+Under --replay, a recording replays to the byte. --live refuses with exit 3 until live
+execution exists. At the end of input every quote is pulled and the answers awaited.`,
+  examples: [
+    { cmd: 'feed-boltodds | arbitrate | devig --method shin | ndcat --merge - kalshi.ndjson | quote --shadow --oracle boltodds/shin', what: 'Shadow quoting from the experiment path against a recorded or live Kalshi stream.' },
+    { cmd: 'quote --shadow --replay --oracle oddsapi/proportional session.ndjson > quoted.ndjson', what: 'Replay a recorded session through the quote manager: byte-identical on every run.' },
+    { cmd: 'quote --shadow --replay --oracle boltodds/shin session.ndjson | ledger append fills.csv --type fill > quoted.ndjson', what: 'Paper fills into a locked ledger; every record goes on to quoted.ndjson.' },
+    { cmd: 'quote --shadow --replay --queue-model prob --latency-ms 150 session.ndjson', what: 'The same session under the probabilistic queue model and a slower link.' },
+  ],
+  output: 'ndjson',
+  input: true,
+  inputFiles: (_o, args) => args.filter((a) => a !== '-'),
+  options(cmd) {
+    cmd.option('--shadow', 'paper trading against the simulated venue (required until --live exists)');
+    cmd.option('--live', 'live trading: refuses (exit 3) until live execution is built');
+    cmd.option('--oracle <source/method>', 'the oracle path that prices this process (config quote.oracle), e.g. boltodds/shin', parseOracle);
+    cmd.option('--edge <p>', 'minimum maker edge after fees, probability (config quote.edge)', numberOption(0, 0.5));
+    cmd.option('--taker-edge <p>', 'take displayed depth with at least this edge after the taker fee (config quote.taker_edge; off when unset)', numberOption(0, 0.5));
+    cmd.option('--size <n>', 'contracts per quote (config quote.size)', intOption(1));
+    cmd.option('--kelly', 'size by fractional Kelly behind the calibration sign-off of this path (exit 3 without one)');
+    cmd.option('--queue-model <model>', `shadow queue model: ${QUEUE_MODELS.join(', ')} (config quote.queue_model)`, (v: string) => {
+      if (!(QUEUE_MODELS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${QUEUE_MODELS.join(', ')}`);
+      return v as QueueModelName;
+    });
+    cmd.option('--latency-ms <n>', 'shadow one-way latency: order entry, and the answer back, each (config quote.latency_ms)', intOption(0));
+    cmd.option('--max-order-age-ms <n>', 'cancel and replace a quote older than this; 0: no limit (config quote.max_order_age_ms)', intOption(0));
+    cmd.option('--oracle-stale-ms <n>', 'no probability for a game this long trips oracle-stale (config quote.oracle_stale_ms)', intOption(1));
+    cmd.option('--book-stale-ms <n>', 'no book for a ticker this long trips ticker-stale (config quote.book_stale_ms)', intOption(1));
+    cmd.option('--pull-before-start-ms <n>', 'pull every quote of a game this long before its start (config quote.pull_before_start_ms)', intOption(0));
+    cmd.option('--in-play', 'keep quoting after the pregame cutoff (config quote.in_play)');
+    cmd.option('--drain-ms <n>', 'at end of input, wait at most this long (clock time) for the answers to the final cancels (default: 10 x latency + 1000)', intOption(0));
+  },
+  overrides(o) {
+    const q: Record<string, unknown> = {};
+    if (o.oracle) q.oracle = o.oracle;
+    if (o.edge !== undefined) q.edge = o.edge;
+    if (o.takerEdge !== undefined) q.taker_edge = o.takerEdge;
+    if (o.size !== undefined) q.size = o.size;
+    if (o.kelly) q.kelly = true;
+    if (o.queueModel) q.queue_model = o.queueModel;
+    if (o.latencyMs !== undefined) q.latency_ms = o.latencyMs;
+    if (o.maxOrderAgeMs !== undefined) q.max_order_age_ms = o.maxOrderAgeMs;
+    if (o.oracleStaleMs !== undefined) q.oracle_stale_ms = o.oracleStaleMs;
+    if (o.bookStaleMs !== undefined) q.book_stale_ms = o.bookStaleMs;
+    if (o.pullBeforeStartMs !== undefined) q.pull_before_start_ms = o.pullBeforeStartMs;
+    if (o.inPlay) q.in_play = true;
+    return Object.keys(q).length ? { quote: q } : {};
+  },
+  async run(ctx) {
+    return runQuote(ctx);
+  },
+};
+
+function feeSchedule(ctx: Ctx<Opts>): FeeSchedule {
+  const f = ctx.config.fees;
+  return {
+    ...KALSHI_FEES, taker_rate: f.taker_rate, maker_rate: f.maker_rate, combo_maker_rate: f.combo_maker_rate, rounding: f.rounding,
+    balance_precision: f.balance_precision, default_fee_type: f.default_fee_type, multiplier_scales_maker: f.multiplier_scales_maker,
+  };
+}
+
+async function runQuote(ctx: Ctx<Opts>): Promise<number> {
+  if (ctx.opts.live) throw new RefusedError('quote --live is not available yet: live execution (Kalshi V2 orders behind the live-capital gate) is not built; use --shadow');
+  if (!ctx.opts.shadow) throw new UsageError('choose a venue: --shadow (paper orders against the simulated venue)');
+  const q = ctx.config.quote;
+  if (!q.oracle) throw new UsageError('no oracle path: give --oracle SOURCE/METHOD (e.g. boltodds/shin) or set config quote.oracle');
+  const oracle = q.oracle;
+  const fees = feeSchedule(ctx);
+
+  // Sizing: a fixed size, or Kelly behind the sign-off of this exact path (checked now,
+  // for every sport quoted: a missing sign-off refuses the run, never a single order).
+  let sizer: Sizer;
+  if (q.kelly) {
+    const k = KellySizer.load(ctx.config);
+    for (const sport of ['nba', 'nhl'] as const) {
+      const path = { source: oracle.source, sport, phase: 'pregame' as const, method: oracle.method };
+      const g = kellyGate(path, k.signoffs, { tolerance: ctx.config.kelly.tolerance, min_n: ctx.config.kelly.signoff_min_n });
+      if (!g.ok) throw new RefusedError(`Kelly refused for ${pathLabel(path)} (${g.reason}): ${g.detail}`);
+    }
+    sizer = (s) => {
+      const sport = s.event.slice(0, 3);
+      const buyYes = s.side === 'bid';
+      const r = k.sizing({
+        path: { source: oracle.source, sport, phase: 'pregame' as const, method: oracle.method }, side: buyYes ? 'yes' : 'no', q: s.fair,
+        price: (buyYes ? s.price : PRICE_ONE - s.price) / PRICE_ONE, bankroll: q.bankroll, liquidity: s.liquidity, fee_type: s.feeType,
+        max_contracts: q.max_position,
+      });
+      if (!r.ok) return { ok: false, reason: r.refused ? 'kelly-refused' : 'kelly-bad-input', detail: r.detail };
+      if (r.contracts <= 0) return { ok: false, reason: 'kelly-zero', detail: `Kelly sizes 0 contracts at ${s.price / PRICE_ONE}` };
+      return { ok: true, count: r.contracts * COUNT_ONE };
+    };
+  } else {
+    const count = q.size * COUNT_ONE;
+    sizer = () => ({ ok: true, count });
+  }
+
+  const clock = ctx.clock;
+  const startedAt = clock.now();
+  const venue = new ShadowVenue({ latencyMs: q.latency_ms, queueModel: q.queue_model, fees, orderIdPrefix: 'shadow-' });
+  const counters = new Map<string, ReturnType<typeof ctx.metrics.counter>>();
+  const loop = new QuoteLoop(clock, venue, {
+    mode: 'shadow', source: oracle.source, method: oracle.method, defaultFeeType: fees.default_fee_type, queueModel: q.queue_model,
+  }, {
+    record: (r) => ctx.out.record(r),
+    warn: (msg, fields) => ctx.log.warn(msg, fields),
+    count: (m, labels) => {
+      const key = labels ? `${m}${JSON.stringify(labels)}` : m;
+      let c = counters.get(key);
+      if (!c) counters.set(key, (c = ctx.metrics.counter(m as MetricName, labels)));
+      c.inc();
+    },
+  });
+  const mopt: ManagerOptions = {
+    mode: 'shadow', source: oracle.source, method: oracle.method, edge: q.edge, takerEdge: q.taker_edge ?? undefined,
+    improveTicks: q.improve_ticks, refreshToleranceTicks: q.refresh_tolerance_ticks, minRestMs: q.min_rest_ms,
+    maxOrderAgeMs: q.max_order_age_ms, pullBeforeStartMs: q.pull_before_start_ms, inPlay: q.in_play,
+    cancelRetryMs: q.cancel_retry_ms, cancelRetryMax: q.cancel_retry_max, keepFinishedMs: q.keep_finished_ms,
+    forgetAfterMs: q.forget_after_ms, bookIncludesOwn: false, fees, queueModel: q.queue_model,
+    // Unique across runs (the start time) and deterministic under replay (the clock follows the data).
+    clientOrderIdPrefix: `chs-${startedAt.toString(36)}-`,
+  };
+  const kill = new KillSwitches({
+    oracleSource: oracle.source, oracleStaleMs: q.oracle_stale_ms, bookStaleMs: q.book_stale_ms, resumeAfterMs: q.resume_after_ms,
+    reconnectMax: q.reconnect_max, reconnectWindowMs: q.reconnect_window_ms,
+    // A game linked before its first oracle.prob (which carries commence_ts) is not yet
+    // missing its commence time: it has until the oracle is due to be stale.
+    commenceGraceMs: q.oracle_stale_ms,
+  });
+  const exposure = new PositionBook({
+    maxPositionContracts: q.max_position, maxGameLossDollars: q.max_game_loss, maxDailyNotionalDollars: q.max_daily_notional,
+  });
+  loop.manager = new QuoteManager(mopt, kill, exposure, sizer, loop.sink());
+  ctx.log.info('quote', {
+    mode: 'shadow', oracle: `${oracle.source}/${oracle.method}`, edge: q.edge, taker_edge: q.taker_edge, sizing: q.kelly ? 'kelly' : `${q.size} contracts`,
+    queue_model: q.queue_model, latency_ms: q.latency_ms, clock: ctx.replayClock ? 'replay' : 'system',
+  });
+
+  // Gauges, at most once a second of clock time: orders believed working, and resting
+  // quotes past max_order_age_ms (0 unless cancels are not getting through).
+  const workingGauge = ctx.metrics.gauge('working_orders');
+  const staleGauge = ctx.metrics.gauge('stale_quotes');
+  let gaugedAt = -Infinity;
+  const gauges = (now: number): void => {
+    if (now - gaugedAt < 1000) return;
+    gaugedAt = now;
+    const working = loop.manager.workingOrders();
+    workingGauge.set(working.length);
+    staleGauge.set(q.max_order_age_ms > 0 ? working.filter((o) => o.restingSince !== undefined && now - o.restingSince > q.max_order_age_ms).length : 0);
+  };
+
+  await ctx.readRecords(ctx.args, {
+    consume: CONSUME,
+    onRecord(rec, where) {
+      ctx.out.raw(where.raw, rec.type);
+      loop.onRecord(rec);
+      gauges(clock.now());
+    },
+  });
+
+  // End of input: pull every quote and wait (on the clock) for the answers, so the
+  // output says how every order ended.
+  loop.pullAll('shutdown');
+  const drainMs = ctx.opts.drainMs ?? 10 * q.latency_ms + 1000;
+  const until = clock.now() + drainMs;
+  if (ctx.replayClock) {
+    for (let due = loop.next(); due !== undefined && due <= until && loop.manager.workingOrders().length > 0; due = loop.next()) {
+      ctx.replayClock.advanceTo(Math.max(due, clock.now()));
+    }
+  } else {
+    while (loop.manager.workingOrders().length > 0 && clock.now() < until && !ctx.signal.aborted) {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(50, Math.max(1, until - clock.now()))));
+    }
+  }
+  loop.stop();
+  gaugedAt = -Infinity;
+  gauges(clock.now());
+  const left = loop.manager.workingOrders();
+  if (left.length > 0) ctx.log.error('orders still working at exit: their final state is unknown', { orders: left.map((o) => o.clientOrderId) });
+  ctx.summary.quote = { ...loop.manager.counts, working_at_exit: left.length };
+  return left.length > 0 ? EXIT.RUNTIME : EXIT.OK;
+}
+
+export const main = (argv: string[]): Promise<never> => runCommand(spec, argv);

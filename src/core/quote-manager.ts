@@ -1,0 +1,704 @@
+// The quote manager: a fold (state, event, now) -> (state', requests + records).
+//
+// Events are records (oracle, market, book, status, result), venue replies and timer
+// deadlines; outputs go to a sink the caller turns into venue requests and records.
+// Quoting is a diff of desired quotes against the orders we believe live, gated by the
+// order state table: on a ticker side, nothing new while a place or cancel is in flight,
+// and a replacement only after the cancel of the old quote is acknowledged (hummingbot's
+// rule against orders piling up). Every decision is event-driven; deadlines (max order
+// age, min rest, pregame cutoff, cancel retry, kill-switch resume) come back as tick().
+import type { KalshiStatus, OracleProb, OracleStatus } from '../schema/records.js';
+import { Deadlines } from './deadlines.js';
+import { isoUtc } from './eventtime.js';
+import { COUNT_ONE, PRICE_ONE, gridStep, type PriceGrid } from './kalshi-fixed.js';
+import { FINAL, IN_FLIGHT, apply, newOrder, remaining, type OrderEvent, type OrderState } from './order-state.js';
+import { EDGE_EPS, edgeAt, makerQuote, meetsEdge, takerOrder, type FeeModel } from './quote-pricing.js';
+import type { BookSide, BookView, Liquidity, QueueModelName, VenueReply, VenueRequest } from './trading.js';
+import type { FeeSchedule, FeeType } from './fees.js';
+
+// ---------------------------------------------------------------- what the manager is given
+
+export interface KillScope {
+  condition: string;
+  scope: 'global' | 'sport' | 'game' | 'ticker';
+  key: string;
+}
+export interface KillTransition extends KillScope {
+  state: 'tripped' | 'cleared';
+  detail?: string;
+}
+/** The kill-switch policy (src/core/killswitch.ts), seen through what the manager uses. */
+export interface KillPolicy {
+  onOracleStatus(rec: OracleStatus, now: number): KillTransition[];
+  onOracleProb(event: string, sport: string, now: number): KillTransition[];
+  onKalshiStatus(rec: KalshiStatus, now: number): KillTransition[];
+  onBook(ticker: string, now: number): KillTransition[];
+  onLink(ticker: string, event: string, sport: string, now: number): KillTransition[];
+  onCommence(event: string, commenceTs: number | undefined, now: number): KillTransition[];
+  tick(now: number): KillTransition[];
+  next(): number | undefined;
+  blocked(ticker: string, event: string, sport: string): KillScope | undefined;
+}
+
+/** Conditions that mean "a feed is stale": their pulls say `stale-feed`, the others `kill-switch`. */
+const STALE_CONDITIONS = new Set(['oracle-stale', 'kalshi-feed-down', 'ticker-stale']);
+
+export interface LimitCheck {
+  ok: boolean;
+  reason?: string;
+  detail?: string;
+}
+/** Positions and limits (src/core/positions.ts, risk-limits.ts), seen through what the manager uses. */
+export interface Exposure {
+  /** Record a fill; returns the ticker's position after it. */
+  onFill(f: { ticker: string; side: BookSide; price: number; count: number; fee: number }, now: number): PositionView;
+  settle(ticker: string, result: 'yes' | 'no', now: number): PositionView | undefined;
+  /** Limits before an order; `working` holds every order that may still fill (the candidate excluded). */
+  check(candidate: Candidate, working: ReadonlyArray<{ ticker: string; side: BookSide; price: number; count: number }>, gameTickers: readonly string[], now: number): LimitCheck;
+  /** An order was placed (daily notional: a replacement counts only what it adds to the one it replaces). */
+  placed(o: Candidate, now: number): void;
+  forget(ticker: string): void;
+}
+/** An order about to be placed; `replaces` is the quote a reprice cancelled for it (same day, same side). */
+export interface Candidate {
+  ticker: string;
+  event: string;
+  side: BookSide;
+  price: number;
+  count: number;
+  replaces?: { side: BookSide; price: number; remaining: number; placedTs: number };
+}
+
+export interface PositionView {
+  ticker: string;
+  /** Net YES contracts, COUNT_ONE units (negative: short YES = long NO). */
+  position: number;
+  /** PRICE_ONE units. */
+  cost: number;
+  fees: number;
+  realized: number;
+  settled: boolean;
+  result?: 'yes' | 'no';
+  /** Set when the fill could not be booked (malformed, or after settlement): nothing changed. */
+  refused?: string;
+}
+
+export type Sizer = (q: { ticker: string; event: string; side: BookSide; fair: number; price: number; liquidity: Liquidity; feeType: FeeType }) =>
+  { ok: true; count: number } | { ok: false; reason: string; detail: string };
+
+export interface ManagerOptions {
+  mode: 'shadow' | 'live';
+  source: string;
+  method: string;
+  /** Minimum maker edge after fees (probability). */
+  edge: number;
+  /** Taker orders only when set. */
+  takerEdge: number | undefined;
+  improveTicks: number;
+  refreshToleranceTicks: number;
+  minRestMs: number;
+  maxOrderAgeMs: number;
+  pullBeforeStartMs: number;
+  inPlay: boolean;
+  /** A cancel not answered within this is sent again (and the repeats in between suppressed). */
+  cancelRetryMs: number;
+  cancelRetryMax: number;
+  /** How long finished orders are kept so late fills still map. */
+  keepFinishedMs: number;
+  /** How long a settled market's state is kept. */
+  forgetAfterMs: number;
+  /** Live books show our own orders: prices are judged against the others' orders only. */
+  bookIncludesOwn: boolean;
+  fees: FeeSchedule;
+  queueModel: QueueModelName | undefined;
+  clientOrderIdPrefix: string;
+}
+
+// ---------------------------------------------------------------- what it says
+
+export interface ManagerSink {
+  request(req: VenueRequest, now: number): void;
+  order(o: OrderState, reason: string, now: number, ctx: OrderContext): void;
+  fill(f: Extract<VenueReply, { kind: 'fill' }>, o: OrderState, ctx: OrderContext, fairNow: number | undefined, now: number): void;
+  skip(s: { ticker?: string; event?: string; reason: string; detail: string }, now: number): void;
+  latency(kind: 'quote-to-action' | 'oracle-to-order' | 'cancel' | 'reprice', ms: number, ticker: string, clientOrderId: string, now: number): void;
+  killswitch(t: KillTransition, now: number): void;
+  position(p: PositionView, event: string | undefined, now: number): void;
+  count(metric: string, labels?: Record<string, string>): void;
+  /** An impossible transition or an answer we cannot place: logged and counted, never thrown. */
+  anomaly(what: string, detail: Record<string, unknown>, now: number): void;
+}
+
+/** Why an order was made, carried to its records. */
+export interface OrderContext {
+  event: string;
+  fair: number;
+  edge: number;
+  /** When the oracle price behind it was stamped. */
+  oracleTs: number;
+  reason: string;
+  liquidity: Liquidity;
+}
+
+// ---------------------------------------------------------------- state
+
+type Slot = 'bid' | 'ask' | 'take-bid' | 'take-ask';
+const MAKER_SLOTS: readonly ('bid' | 'ask')[] = ['bid', 'ask'];
+
+interface Link { event: string; sport: string; side: 'home' | 'away' }
+interface Market { status: string; feeType: FeeType; grid: PriceGrid }
+interface Fair { pHome: number; pAway: number; ts: number; commenceTs: number; sport: string }
+interface Working {
+  o: OrderState;
+  slot: Slot;
+  ctx: OrderContext;
+  /** Reason a cancel is wanted while the place is still in flight. */
+  cancelWanted?: string;
+  cancelReason?: string;
+  cancelRetries: number;
+  /** A reprice: when the decision to move was taken (for the reprice latency). */
+  repriceFrom?: number;
+}
+interface TickerState {
+  link?: Link;
+  market?: Market;
+  book?: BookView;
+  slots: Partial<Record<Slot, string>>;
+  lastSkip?: string;
+  /** A reprice decided at `at` waits for the old quote's cancel ack; `replaced` is what that quote still had. */
+  repriceAt: Partial<Record<BookSide, { at: number; replaced?: NonNullable<Candidate['replaces']> }>>;
+  /** Slots whose last order the venue refused: no new one until the next book (no reject loop). */
+  held: Set<Slot>;
+  settled: boolean;
+}
+
+const ACTIVE = 'active';
+
+export class QuoteManager {
+  private readonly tickers = new Map<string, TickerState>();
+  private readonly gameTickers = new Map<string, Set<string>>();
+  private readonly fairs = new Map<string, Fair>();
+  private readonly orders = new Map<string, Working>();
+  private readonly deadlines = new Deadlines<string>();
+  private seq = 0;
+  /** After pullAll: no new orders, only the answers to the last cancels. */
+  private closed = false;
+  /** Recently canceled own orders still possibly shown by a live book (echo race). */
+  private readonly ghosts = new Map<string, Array<{ side: BookSide; price: number; count: number; until: number }>>();
+
+  constructor(
+    private readonly opt: ManagerOptions,
+    private readonly kill: KillPolicy,
+    private readonly exposure: Exposure,
+    private readonly sizer: Sizer,
+    private readonly out: ManagerSink,
+  ) {}
+
+  // ---------------------------------------------------------------- inputs
+
+  onLink(r: { ticker: string; event: string; sport: string; side: 'home' | 'away' }, now: number): void {
+    const t = this.ticker(r.ticker);
+    if (t.link && t.link.event !== r.event) this.gameTickers.get(t.link.event)?.delete(r.ticker);
+    t.link = { event: r.event, sport: r.sport, side: r.side };
+    let g = this.gameTickers.get(r.event);
+    if (!g) this.gameTickers.set(r.event, (g = new Set()));
+    g.add(r.ticker);
+    this.kills(this.kill.onLink(r.ticker, r.event, r.sport, now), now);
+    const f = this.fairs.get(r.event);
+    if (!f) this.kills(this.kill.onCommence(r.event, undefined, now), now);
+    this.evaluate(r.ticker, now);
+  }
+
+  onMarket(r: { ticker: string; status: string; feeType: FeeType; grid: PriceGrid }, now: number): void {
+    const t = this.ticker(r.ticker);
+    t.market = { status: r.status, feeType: r.feeType, grid: r.grid };
+    this.evaluate(r.ticker, now);
+  }
+
+  onOracleProb(r: OracleProb, now: number): void {
+    if (r.source !== this.opt.source || r.method !== this.opt.method) return;
+    const prev = this.fairs.get(r.event);
+    this.fairs.set(r.event, { pHome: r.p_home, pAway: r.p_away, ts: r.ts, commenceTs: r.commence_ts, sport: r.sport });
+    this.kills(this.kill.onOracleProb(r.event, r.sport, now), now);
+    if (!prev || prev.commenceTs !== r.commence_ts) {
+      this.kills(this.kill.onCommence(r.event, r.commence_ts, now), now);
+      if (!this.opt.inPlay) this.deadlines.set(`pregame:${r.event}`, r.commence_ts - this.opt.pullBeforeStartMs);
+    }
+    for (const tk of this.gameTickers.get(r.event) ?? []) this.evaluate(tk, now);
+  }
+
+  onOracleStatus(r: OracleStatus, now: number): void {
+    this.kills(this.kill.onOracleStatus(r, now), now);
+  }
+
+  onKalshiStatus(r: KalshiStatus, now: number): void {
+    this.kills(this.kill.onKalshiStatus(r, now), now);
+  }
+
+  onBook(b: BookView, now: number): void {
+    const t = this.ticker(b.ticker);
+    t.book = b;
+    t.held.clear();
+    this.kills(this.kill.onBook(b.ticker, now), now);
+    this.evaluate(b.ticker, now);
+  }
+
+  onResult(r: { ticker: string; result: 'yes' | 'no' }, now: number): void {
+    const t = this.ticker(r.ticker);
+    if (t.settled) return;
+    t.settled = true;
+    for (const s of Object.keys(t.slots) as Slot[]) this.pull(r.ticker, s, 'market-closed', now);
+    const p = this.exposure.settle(r.ticker, r.result, now);
+    if (p) this.out.position(p, t.link?.event, now);
+    this.deadlines.set(`forget:${r.ticker}`, now + this.opt.forgetAfterMs);
+  }
+
+  onReply(rep: VenueReply, now: number): void {
+    const w = this.orders.get(rep.clientOrderId);
+    if (!w) {
+      this.out.anomaly('reply for an unknown order', { kind: rep.kind, client_order_id: rep.clientOrderId, ticker: rep.ticker }, now);
+      this.out.count('order_anomalies_total', { kind: 'unknown-order' });
+      return;
+    }
+    const o = w.o;
+    switch (rep.kind) {
+      case 'accepted': {
+        if (!this.step(w, { kind: 'accept', orderId: rep.orderId }, now)) return;
+        if (o.status === 'resting') {
+          this.out.order(o, w.ctx.reason, now, w.ctx);
+          this.out.latency('quote-to-action', now - o.createdTs, o.ticker, o.clientOrderId, now);
+          if (w.repriceFrom !== undefined) this.out.latency('reprice', now - w.repriceFrom, o.ticker, o.clientOrderId, now);
+          if (this.opt.maxOrderAgeMs > 0) this.deadlines.set(`age:${o.clientOrderId}`, now + this.opt.maxOrderAgeMs);
+        }
+        if (w.cancelWanted !== undefined && !FINAL.has(o.status)) {
+          const why = w.cancelWanted;
+          w.cancelWanted = undefined;
+          this.cancel(w, why, now);
+          return;
+        }
+        break;
+      }
+      case 'rejected': {
+        if (!this.step(w, { kind: 'reject' }, now)) return;
+        this.out.order(o, `rejected:${rep.reason}`, now, w.ctx);
+        this.tickers.get(o.ticker)?.held.add(w.slot);
+        this.out.count('order_rejects_total', { reason: rep.reason });
+        break;
+      }
+      case 'fill': {
+        const before = o.status;
+        const tr = apply(o, { kind: 'fill', tradeId: rep.tradeId, count: rep.count }, now);
+        if (!tr.ok) {
+          this.out.anomaly('impossible order transition', { client_order_id: o.clientOrderId, from: tr.from, event: tr.event, detail: tr.detail }, now);
+          this.out.count('order_anomalies_total', { kind: 'impossible-transition' });
+          return;
+        }
+        if (tr.duplicate) {
+          this.out.count('fill_duplicates_total');
+          return;
+        }
+        if (before === 'submitted' && this.opt.maxOrderAgeMs > 0 && o.tif === 'gtc') this.deadlines.set(`age:${o.clientOrderId}`, now + this.opt.maxOrderAgeMs);
+        const t = this.tickers.get(o.ticker);
+        const fair = t?.link ? this.fairOf(t.link) : undefined;
+        this.out.fill(rep, o, w.ctx, fair, now);
+        if (o.status !== before) this.out.order(o, 'fill', now, w.ctx);
+        const p = this.exposure.onFill({ ticker: o.ticker, side: o.side, price: rep.price, count: rep.count, fee: rep.fee }, now);
+        if (p.refused !== undefined) {
+          this.out.anomaly('fill not booked in the position', { client_order_id: o.clientOrderId, trade_id: rep.tradeId, detail: p.refused }, now);
+          this.out.count('order_anomalies_total', { kind: 'fill-not-booked' });
+        } else this.out.position(p, w.ctx.event, now);
+        break;
+      }
+      case 'canceled': {
+        const sentAt = o.cancelSentTs;
+        if (!this.step(w, { kind: 'cancel-ack' }, now)) return;
+        if (sentAt !== undefined && rep.cause === 'requested') this.out.latency('cancel', now - sentAt, o.ticker, o.clientOrderId, now);
+        this.out.order(o, rep.cause === 'requested' ? (w.cancelReason ?? 'canceled') : rep.cause, now, w.ctx);
+        break;
+      }
+      case 'cancel-rejected': {
+        if (rep.reason === 'unknown-order') {
+          // The venue has no such order working: it is not resting, whatever we thought.
+          this.out.anomaly('cancel refused: the venue does not know the order; taken as canceled', { client_order_id: o.clientOrderId, status: o.status }, now);
+          this.out.count('order_anomalies_total', { kind: 'cancel-unknown-order' });
+          if (!FINAL.has(o.status)) {
+            if (!this.step(w, { kind: 'cancel-ack' }, now)) return;
+            this.out.order(o, 'unknown-to-venue', now, w.ctx);
+          }
+          break;
+        }
+        const already = rep.reason === 'already-filled';
+        if (!this.step(w, { kind: 'cancel-reject', alreadyFilled: already }, now)) return;
+        this.out.count('cancel_rejects_total', { reason: rep.reason });
+        if (o.status !== 'pending-cancel' && !FINAL.has(o.status)) this.out.order(o, `cancel-rejected:${rep.reason}`, now, w.ctx);
+        break;
+      }
+    }
+    if (FINAL.has(o.status)) this.finish(w, now);
+    this.evaluate(o.ticker, now);
+  }
+
+  /** Deadlines due at now. */
+  tick(now: number): void {
+    this.kills(this.kill.tick(now), now);
+    for (const key of this.deadlines.popDue(now)) {
+      const i = key.indexOf(':');
+      const kind = key.slice(0, i);
+      const id = key.slice(i + 1);
+      if (kind === 'age' || kind === 'retry') {
+        const w = this.orders.get(id);
+        if (!w) continue;
+        if (kind === 'retry') this.retryCancel(w, now);
+        else this.evaluate(w.o.ticker, now);
+      } else if (kind === 'rest') this.evaluate(id, now);
+      else if (kind === 'pregame') for (const tk of this.gameTickers.get(id) ?? []) this.evaluate(tk, now);
+      else if (kind === 'done') this.orders.delete(id);
+      else if (kind === 'forget') this.forget(id, now);
+    }
+  }
+
+  /** When tick() must run next. */
+  next(): number | undefined {
+    const a = this.deadlines.next();
+    const b = this.kill.next();
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return Math.min(a, b);
+  }
+
+  /** Orders we believe may still fill (for the summary and tests). */
+  workingOrders(): OrderState[] {
+    return [...this.orders.values()].filter((w) => !FINAL.has(w.o.status)).map((w) => w.o);
+  }
+
+  get counts(): { tickers: number; orders: number; deadlines: number } {
+    return { tickers: this.tickers.size, orders: this.orders.size, deadlines: this.deadlines.size };
+  }
+
+  /** Pull every resting quote (shutdown): cancels sent; the caller waits for the answers. */
+  pullAll(reason: string, now: number): void {
+    this.closed = true;
+    for (const [tk, t] of this.tickers) for (const s of Object.keys(t.slots) as Slot[]) this.pull(tk, s, reason, now);
+  }
+
+  // ---------------------------------------------------------------- deciding
+
+  private evaluate(ticker: string, now: number): void {
+    const t = this.tickers.get(ticker);
+    if (!t || t.settled) return;
+    const why = this.closed ? { skip: 'shutdown', pull: 'shutdown', detail: 'quote is stopping' } : this.blockedReason(ticker, t, now);
+    if (why) {
+      for (const s of Object.keys(t.slots) as Slot[]) this.pull(ticker, s, why.pull, now);
+      this.skipOnce(ticker, t, why.skip, why.detail, now);
+      return;
+    }
+    const link = t.link!;
+    const market = t.market!;
+    const fair = this.fairOf(link)!;
+    const f = this.fairs.get(link.event)!;
+    const fee: FeeModel = { schedule: this.opt.fees, feeType: market.feeType };
+    let skipped: { reason: string; detail: string } | undefined;
+    for (const side of MAKER_SLOTS) {
+      const r = this.maker(ticker, t, side, fair, f.ts, fee, now);
+      if (r) skipped ??= r;
+    }
+    if (this.opt.takerEdge !== undefined) {
+      for (const side of MAKER_SLOTS) {
+        const r = this.taker(ticker, t, side, fair, f.ts, fee, now);
+        if (r) skipped ??= r;
+      }
+    }
+    if (skipped) this.skipOnce(ticker, t, skipped.reason, skipped.detail, now);
+    else t.lastSkip = undefined;
+  }
+
+  /** Why this ticker may not quote at all now, with the pull reason for resting quotes. */
+  private blockedReason(ticker: string, t: TickerState, now: number): { skip: string; pull: string; detail: string } | undefined {
+    if (!t.link) return { skip: 'unmapped', pull: 'unmapped', detail: 'no market.link maps this ticker to a game side' };
+    const link = t.link;
+    const k = this.kill.blocked(ticker, link.event, link.sport);
+    if (k) {
+      const pull = STALE_CONDITIONS.has(k.condition) ? 'stale-feed' : 'kill-switch';
+      return { skip: 'kill-switch', pull, detail: `${k.condition} (${k.scope} ${k.key})` };
+    }
+    const f = this.fairs.get(link.event);
+    if (!f) return { skip: 'no-oracle', pull: 'stale-feed', detail: `no oracle.prob from ${this.opt.source}/${this.opt.method} for ${link.event}` };
+    if (!t.market) return { skip: 'no-market', pull: 'market-closed', detail: 'no kalshi.market for this ticker' };
+    if (t.market.status !== ACTIVE) return { skip: 'market-closed', pull: t.market.status === 'inactive' ? 'market-paused' : 'market-closed', detail: `market status ${t.market.status}` };
+    if (!this.opt.inPlay && now >= f.commenceTs - this.opt.pullBeforeStartMs) {
+      return { skip: 'pregame-cutoff', pull: 'pregame-cutoff', detail: `game starts at ${isoUtc(f.commenceTs)}; quotes pulled ${this.opt.pullBeforeStartMs} ms before` };
+    }
+    if (!t.book) return { skip: 'no-book', pull: 'stale-feed', detail: 'no kalshi.book for this ticker yet' };
+    return undefined;
+  }
+
+  private maker(ticker: string, t: TickerState, side: 'bid' | 'ask', fair: number, oracleTs: number, fee: FeeModel, now: number): { reason: string; detail: string } | undefined {
+    const coid = t.slots[side];
+    const w = coid !== undefined ? this.orders.get(coid) : undefined;
+    if (!w && t.held.has(side)) return undefined;
+    const market = t.market!;
+    const [bestSame, bestOther] = this.others(t, side, now);
+    const sized = w ? { ok: true as const, count: remaining(w.o) } : this.size(ticker, t, side, fair, bestSame, market, 'maker');
+    if (!sized.ok) {
+      return { reason: sized.reason, detail: sized.detail };
+    }
+    const q = makerQuote({
+      fair, side, grid: market.grid, bestSame, bestOther, edge: this.opt.edge,
+      improveTicks: this.opt.improveTicks, count: sized.count, fee,
+    });
+    if (w) {
+      const o = w.o;
+      if (IN_FLIGHT.has(o.status)) {
+        // Answered first; what to do then is decided then. A pull decided meanwhile is kept.
+        if (o.status === 'submitted' && !q.ok) w.cancelWanted ??= q.reason === 'no-edge' ? 'edge-below-threshold' : 'would-cross';
+        return undefined;
+      }
+      // Resting (or partial): is it still worth its place?
+      const e = edgeAt(fair, side, o.price, remaining(o), 'maker', fee);
+      const through = side === 'bid' ? o.price >= fair * PRICE_ONE - EDGE_EPS : o.price <= fair * PRICE_ONE + EDGE_EPS;
+      if (through) return this.cancel(w, 'oracle-moved-through', now), undefined;
+      if (!meetsEdge(e, this.opt.edge)) return this.cancel(w, 'edge-below-threshold', now), undefined;
+      const rested = now - (o.restingSince ?? o.createdTs);
+      if (this.opt.maxOrderAgeMs > 0 && rested >= this.opt.maxOrderAgeMs) return this.cancel(w, 'max-age', now), undefined;
+      if (!q.ok) {
+        if (q.reason === 'would-cross') return this.cancel(w, 'would-cross', now), undefined;
+        return undefined;
+      }
+      if (this.moved(market.grid, o.price, q.price)) {
+        if (rested >= this.opt.minRestMs) {
+          w.repriceFrom = now;
+          return this.cancel(w, 'reprice', now), undefined;
+        }
+        this.deadlines.set(`rest:${ticker}`, (o.restingSince ?? o.createdTs) + this.opt.minRestMs);
+      }
+      return undefined;
+    }
+    if (!q.ok) return { reason: q.reason === 'no-edge' ? 'edge-below-threshold' : q.reason, detail: q.detail };
+    const reprice = t.repriceAt[side];
+    const r = this.place(ticker, t, side, { price: q.price, count: sized.count, tif: 'gtc', fair, edge: q.edge, oracleTs, reason: reprice ? 'replace' : 'new-quote', liquidity: 'maker' }, now, reprice);
+    if (!r) delete t.repriceAt[side];
+    return r;
+  }
+
+  private taker(ticker: string, t: TickerState, side: 'bid' | 'ask', fair: number, oracleTs: number, fee: FeeModel, now: number): { reason: string; detail: string } | undefined {
+    const slot: Slot = side === 'bid' ? 'take-bid' : 'take-ask';
+    if (t.slots[slot] !== undefined || t.held.has(slot)) return undefined; // one IOC at a time per side
+    const book = t.book!;
+    const levels = side === 'bid' ? book.asks : book.bids;
+    if (levels.length === 0) return undefined;
+    const sized = this.size(ticker, t, side, fair, levels[0]![0], t.market!, 'taker');
+    if (!sized.ok) return undefined; // no taker edge is the normal case: not worth a skip
+    const o = takerOrder({ fair, side, levels, takerEdge: this.opt.takerEdge!, maxCount: sized.count, fee });
+    if (!o.ok) return undefined;
+    return this.place(ticker, t, slot, { price: o.price, count: o.count, tif: 'ioc', fair, edge: o.edge, oracleTs, reason: 'take', liquidity: 'taker' }, now, undefined);
+  }
+
+  private size(ticker: string, t: TickerState, side: BookSide, fair: number, price: number | undefined, market: Market, liquidity: Liquidity): { ok: true; count: number } | { ok: false; reason: string; detail: string } {
+    const p = price ?? Math.round(fair * PRICE_ONE);
+    return this.sizer({ ticker, event: t.link!.event, side, fair, price: Math.min(PRICE_ONE - 1, Math.max(1, p)), liquidity, feeType: market.feeType });
+  }
+
+  private place(ticker: string, t: TickerState, slot: Slot, d: { price: number; count: number; tif: 'gtc' | 'ioc'; fair: number; edge: number; oracleTs: number; reason: string; liquidity: Liquidity }, now: number, reprice: TickerState['repriceAt'][BookSide]): { reason: string; detail: string } | undefined {
+    const side: BookSide = slot === 'bid' || slot === 'take-bid' ? 'bid' : 'ask';
+    const link = t.link!;
+    const repriceFrom = reprice?.at;
+    const working = this.workingOrders().map((o) => ({ ticker: o.ticker, side: o.side, price: o.price, count: remaining(o) }));
+    const cand: Candidate = { ticker, event: link.event, side, price: d.price, count: d.count, ...(reprice?.replaced ? { replaces: reprice.replaced } : {}) };
+    const lim = this.exposure.check(cand, working, [...(this.gameTickers.get(link.event) ?? [])], now);
+    if (!lim.ok) return { reason: lim.reason ?? 'limit', detail: lim.detail ?? '' };
+    const coid = `${this.opt.clientOrderIdPrefix}${(++this.seq).toString(36)}`;
+    const o = newOrder({ clientOrderId: coid, ticker, side, price: d.price, count: d.count, tif: d.tif, now });
+    const ctx: OrderContext = { event: link.event, fair: d.fair, edge: d.edge, oracleTs: d.oracleTs, reason: d.reason, liquidity: d.liquidity };
+    const w: Working = { o, slot, ctx, cancelRetries: 0, ...(repriceFrom !== undefined ? { repriceFrom } : {}) };
+    this.orders.set(coid, w);
+    t.slots[slot] = coid;
+    apply(o, { kind: 'send' }, now);
+    this.exposure.placed(cand, now);
+    this.out.order(o, d.reason, now, ctx);
+    this.out.latency('oracle-to-order', Math.max(0, now - d.oracleTs), ticker, coid, now);
+    this.out.request({ kind: 'place', order: { clientOrderId: coid, ticker, side, price: d.price, count: d.count, tif: d.tif, postOnly: d.tif === 'gtc' } }, now);
+    this.out.count('orders_total', { liquidity: d.liquidity });
+    return undefined;
+  }
+
+  /** Pull whatever occupies a slot (cancel it, or have it canceled once acknowledged). */
+  private pull(ticker: string, slot: Slot, reason: string, now: number): void {
+    const t = this.tickers.get(ticker);
+    const coid = t?.slots[slot];
+    if (coid === undefined) return;
+    const w = this.orders.get(coid);
+    if (!w) return;
+    if (w.o.status === 'submitted' || w.o.status === 'new') w.cancelWanted ??= reason;
+    else if (!FINAL.has(w.o.status) && w.o.status !== 'pending-cancel' && w.o.tif === 'gtc') this.cancel(w, reason, now);
+  }
+
+  private cancel(w: Working, reason: string, now: number): void {
+    const o = w.o;
+    if (o.status === 'pending-cancel') {
+      this.out.count('cancel_suppressed_total'); // a duplicate: the first is still on its way
+      return;
+    }
+    if (!this.step(w, { kind: 'cancel-request' }, now)) return;
+    w.cancelReason = reason;
+    w.cancelRetries = 0;
+    this.deadlines.clear(`age:${o.clientOrderId}`);
+    this.deadlines.set(`retry:${o.clientOrderId}`, now + this.opt.cancelRetryMs);
+    if (reason === 'reprice') {
+      const t = this.tickers.get(o.ticker);
+      if (t) t.repriceAt[o.side] = { at: now };
+      this.out.count('order_reprices_total');
+    }
+    this.out.order(o, reason, now, w.ctx);
+    this.out.request({ kind: 'cancel', clientOrderId: o.clientOrderId, ticker: o.ticker }, now);
+    this.out.count('order_cancels_total', { reason });
+  }
+
+  /** A cancel not answered in time is sent again, a bounded number of times; never a loop. */
+  private retryCancel(w: Working, now: number): void {
+    if (w.o.status !== 'pending-cancel') return;
+    if (w.cancelRetries >= this.opt.cancelRetryMax) {
+      this.out.anomaly('cancel never answered: the order stays pending-cancel and its side stays blocked', { client_order_id: w.o.clientOrderId, retries: w.cancelRetries }, now);
+      this.out.count('order_anomalies_total', { kind: 'cancel-unanswered' });
+      return;
+    }
+    w.cancelRetries++;
+    this.deadlines.set(`retry:${w.o.clientOrderId}`, now + this.opt.cancelRetryMs);
+    this.out.count('cancel_retries_total');
+    this.out.request({ kind: 'cancel', clientOrderId: w.o.clientOrderId, ticker: w.o.ticker }, now);
+  }
+
+  private step(w: Working, e: OrderEvent, now: number): boolean {
+    const tr = apply(w.o, e, now);
+    if (tr.ok) return true;
+    this.out.anomaly('impossible order transition', { client_order_id: w.o.clientOrderId, from: tr.from, event: tr.event, detail: tr.detail }, now);
+    this.out.count('order_anomalies_total', { kind: 'impossible-transition' });
+    return false;
+  }
+
+  /** A finished order frees its slot at once but is kept a while so late fills still map. */
+  private finish(w: Working, now: number): void {
+    const t = this.tickers.get(w.o.ticker);
+    if (t && t.slots[w.slot] === w.o.clientOrderId) delete t.slots[w.slot];
+    const rp = t?.repriceAt[w.o.side];
+    if (rp && w.cancelReason === 'reprice' && w.o.status === 'canceled') {
+      rp.replaced = { side: w.o.side, price: w.o.price, remaining: remaining(w.o), placedTs: w.o.createdTs };
+    }
+    this.deadlines.clear(`age:${w.o.clientOrderId}`);
+    this.deadlines.clear(`retry:${w.o.clientOrderId}`);
+    this.deadlines.set(`done:${w.o.clientOrderId}`, now + this.opt.keepFinishedMs);
+    if (this.opt.bookIncludesOwn && w.o.status === 'canceled' && remaining(w.o) > 0) {
+      let g = this.ghosts.get(w.o.ticker);
+      if (!g) this.ghosts.set(w.o.ticker, (g = []));
+      g.push({ side: w.o.side, price: w.o.price, count: remaining(w.o), until: now + this.opt.keepFinishedMs });
+    }
+  }
+
+  /**
+   * The best prices the others show on our side and on the other side. A live book shows
+   * our own resting orders, and for a while after a cancel the old level (the echo race):
+   * both are taken out so we never join or chase ourselves.
+   */
+  private others(t: TickerState, side: BookSide, now: number): [number | undefined, number | undefined] {
+    const b = t.book!;
+    const bids = this.opt.bookIncludesOwn ? this.withoutOwn(t, b, 'bid', now) : b.bids;
+    const asks = this.opt.bookIncludesOwn ? this.withoutOwn(t, b, 'ask', now) : b.asks;
+    const bestBid = bids[0]?.[0];
+    const bestAsk = asks[0]?.[0];
+    return side === 'bid' ? [bestBid, bestAsk] : [bestAsk, bestBid];
+  }
+
+  private withoutOwn(t: TickerState, b: BookView, side: BookSide, now: number): ReadonlyArray<readonly [number, number]> {
+    const own = new Map<number, number>();
+    for (const s of Object.keys(t.slots) as Slot[]) {
+      const w = this.orders.get(t.slots[s]!);
+      if (w && w.o.side === side && w.o.tif === 'gtc' && w.o.status !== 'new') own.set(w.o.price, (own.get(w.o.price) ?? 0) + remaining(w.o));
+    }
+    const ghosts = this.ghosts.get(b.ticker);
+    if (ghosts) {
+      const live = ghosts.filter((g) => g.until > now);
+      if (live.length) this.ghosts.set(b.ticker, live);
+      else this.ghosts.delete(b.ticker);
+      for (const g of live) if (g.side === side) own.set(g.price, (own.get(g.price) ?? 0) + g.count);
+    }
+    const levels = side === 'bid' ? b.bids : b.asks;
+    if (own.size === 0) return levels;
+    const out: Array<readonly [number, number]> = [];
+    for (const [p, q] of levels) {
+      const left = q - (own.get(p) ?? 0);
+      if (left > 0) out.push([p, left]);
+    }
+    return out;
+  }
+
+  private moved(grid: PriceGrid, from: number, to: number): boolean {
+    if (from === to) return false;
+    const tol = Math.max(1, this.opt.refreshToleranceTicks);
+    const up = gridStep(grid, from, tol);
+    const down = gridStep(grid, from, -tol);
+    return (up !== undefined && to >= up) || (down !== undefined && to <= down) || (up === undefined && to > from) || (down === undefined && to < from);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private fairOf(link: Link): number | undefined {
+    const f = this.fairs.get(link.event);
+    if (!f) return undefined;
+    return link.side === 'home' ? f.pHome : f.pAway;
+  }
+
+  private kills(ts: KillTransition[], now: number): void {
+    for (const k of ts) {
+      this.out.killswitch(k, now);
+      this.out.count('killswitch_transitions_total', { condition: k.condition, state: k.state });
+      for (const tk of this.inScope(k)) this.evaluate(tk, now);
+    }
+  }
+
+  private inScope(k: KillScope): string[] {
+    if (k.scope === 'ticker') return [k.key];
+    if (k.scope === 'game') return [...(this.gameTickers.get(k.key) ?? [])];
+    const all = [...this.tickers.keys()];
+    if (k.scope === 'global') return all;
+    return all.filter((tk) => this.tickers.get(tk)!.link?.sport === k.key);
+  }
+
+  private skipOnce(ticker: string, t: TickerState, reason: string, detail: string, now: number): void {
+    if (t.lastSkip === reason) return;
+    t.lastSkip = reason;
+    this.out.skip({ ticker, ...(t.link ? { event: t.link.event } : {}), reason, detail }, now);
+    this.out.count('skips_total', { reason });
+  }
+
+  private ticker(tk: string): TickerState {
+    let t = this.tickers.get(tk);
+    if (!t) this.tickers.set(tk, (t = { slots: {}, repriceAt: {}, held: new Set(), settled: false }));
+    return t;
+  }
+
+  /** A settled market, once nothing can still arrive for it: its state goes. */
+  private forget(tk: string, now: number): void {
+    const t = this.tickers.get(tk);
+    if (!t) return;
+    if (Object.keys(t.slots).length > 0) {
+      this.deadlines.set(`forget:${tk}`, now + this.opt.forgetAfterMs);
+      return;
+    }
+    if (t.link) {
+      const g = this.gameTickers.get(t.link.event);
+      g?.delete(tk);
+      if (g && g.size === 0) {
+        this.gameTickers.delete(t.link.event);
+        this.fairs.delete(t.link.event);
+        this.deadlines.clear(`pregame:${t.link.event}`);
+      }
+    }
+    this.tickers.delete(tk);
+    this.ghosts.delete(tk);
+    this.exposure.forget(tk);
+  }
+}
+
+/** Contracts of a count in COUNT_ONE units (for records). */
+export function contractsOf(count: number): number {
+  return count / COUNT_ONE;
+}

@@ -1,0 +1,109 @@
+// The vocabulary the quote manager and its venues (shadow now, live next) share.
+//
+// Units: prices are integers in PRICE_ONE units (1/10,000 of a dollar, YES terms);
+// counts are integers in COUNT_ONE units (1/100 of a contract); money is integer
+// PRICE_ONE units too (price units x contracts). Records carry dollars and contracts;
+// conversion happens only at the record boundary (src/cli), so no float ever decides
+// an order.
+//
+// Sides are in YES terms: a `bid` buys YES at `price`; an `ask` sells YES at `price`,
+// which Kalshi books as a NO bid at PRICE_ONE - price.
+import { COUNT_ONE, PRICE_ONE } from './kalshi-fixed.js';
+import type { FeeType } from './fees.js';
+
+export type BookSide = 'bid' | 'ask';
+export type Tif = 'gtc' | 'ioc';
+export type Liquidity = 'maker' | 'taker';
+export type QueueModelName = 'risk-averse' | 'prob';
+export const QUEUE_MODELS: readonly QueueModelName[] = ['risk-averse', 'prob'];
+
+/** One order as we send it. */
+export interface OrderSpec {
+  clientOrderId: string;
+  ticker: string;
+  side: BookSide;
+  /** Limit price, PRICE_ONE units, YES terms. */
+  price: number;
+  /** Contracts, COUNT_ONE units, > 0. */
+  count: number;
+  tif: Tif;
+  /** A resting (gtc) quote never takes: the venue rejects it if it would cross. */
+  postOnly: boolean;
+}
+
+/** What the manager asks a venue to do. */
+export type VenueRequest =
+  | { kind: 'place'; order: OrderSpec }
+  | { kind: 'cancel'; clientOrderId: string; ticker: string };
+
+/** Why a venue refused an order. */
+export type RejectReason = 'post-only-cross' | 'market-closed' | 'market-unknown' | 'off-grid' | 'duplicate-client-order-id' | 'invalid';
+/** Why a venue refused a cancel. */
+export type CancelRejectReason = 'unknown-order' | 'already-filled' | 'already-canceled';
+/** Why an order ended without filling in full. */
+export type CancelCause = 'requested' | 'ioc-remainder' | 'market-closed';
+
+/**
+ * What a venue tells the manager, each stamped with the time it reaches us (`ts`).
+ * `remaining` is what is still working after the event (COUNT_ONE units).
+ */
+export type VenueReply =
+  | { kind: 'accepted'; ts: number; clientOrderId: string; orderId: string; ticker: string; remaining: number }
+  | { kind: 'rejected'; ts: number; clientOrderId: string; ticker: string; reason: RejectReason; detail?: string }
+  | {
+      kind: 'fill'; ts: number; clientOrderId: string; orderId: string; ticker: string;
+      tradeId: string; side: BookSide; price: number; count: number; remaining: number;
+      liquidity: Liquidity;
+      /** Fee of this fill, PRICE_ONE units (integer, rounded as the exchange does). */
+      fee: number;
+      /** Shadow fills name the queue model that produced them. */
+      queueModel?: QueueModelName;
+    }
+  | { kind: 'canceled'; ts: number; clientOrderId: string; orderId: string; ticker: string; remaining: number; cause: CancelCause }
+  | { kind: 'cancel-rejected'; ts: number; clientOrderId: string; ticker: string; reason: CancelRejectReason };
+
+/** A venue behind the one small interface the quote loop drives (pure: time comes in as `now`). */
+export interface Venue {
+  /** Send a request at `now`. */
+  submit(req: VenueRequest, now: number): void;
+  /** Replies that have reached us by `now`, in order. */
+  replies(now: number): VenueReply[];
+  /** When the next reply or internal event is due, if any. */
+  next(): number | undefined;
+}
+
+/** What the venue needs to know about a market (from kalshi.market). */
+export interface MarketInfo {
+  ticker: string;
+  /** Kalshi's market status: `active`, `inactive` (paused), `closed`, `settled`, ... */
+  status: string;
+  feeType: FeeType;
+  /** Allowed prices: from price_ranges. */
+  grid: import('./kalshi-fixed.js').PriceGrid;
+}
+
+/** A displayed book in YES terms and integer units: bids best (highest) first, asks best (lowest) first. */
+export interface BookView {
+  ticker: string;
+  bids: ReadonlyArray<readonly [price: number, count: number]>;
+  asks: ReadonlyArray<readonly [price: number, count: number]>;
+}
+
+/** A public trade in YES terms: `takerSide` yes = the taker bought YES (lifted asks). */
+export interface TradeView {
+  ticker: string;
+  tradeId: string;
+  price: number;
+  count: number;
+  takerSide: 'yes' | 'no';
+}
+
+/** Money of `count` at `price`, in PRICE_ONE units (an integer for whole contracts). */
+export function notional(price: number, count: number): number {
+  return (price * count) / COUNT_ONE;
+}
+
+/** The other side's price of the same contract pair: a YES ask at p is a NO bid at 1 - p. */
+export function complement(price: number): number {
+  return PRICE_ONE - price;
+}

@@ -1,0 +1,89 @@
+import t from 'tap';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { SCHEMAS } from '../../src/schema/records.js';
+import { ROOT, ofType, run } from '../helpers/run.js';
+
+const FIX = `${ROOT}test/fixtures/quote`;
+const SESSION = `${FIX}/session.ndjson`;
+const CONFIG = `${FIX}/config.json`;
+const dir = mkdtempSync(`${tmpdir()}/quote-test-`);
+const base = ['--config', CONFIG, '--shadow', '--replay', '--oracle', 'boltodds/shin'];
+
+t.test('refusals: --live exits 3, a missing venue or oracle is a usage error, Kelly without a sign-off exits 3', async (t) => {
+  const live = await run('quote', ['--live', '--oracle', 'boltodds/shin', SESSION]);
+  t.equal(live.code, 3, live.stderr);
+  t.match(live.stderr, /--live is not available yet/);
+  t.equal(ofType(live.records, 'order').length, 0, 'not one order');
+  const none = await run('quote', ['--oracle', 'boltodds/shin', SESSION]);
+  t.equal(none.code, 2);
+  t.match(none.stderr, /--shadow/);
+  const noOracle = await run('quote', ['--shadow', SESSION]);
+  t.equal(noOracle.code, 2);
+  t.match(noOracle.stderr, /--oracle/);
+  const badOracle = await run('quote', ['--shadow', '--oracle', 'boltodds', SESSION]);
+  t.equal(badOracle.code, 2);
+  const kelly = await run('quote', [...base, '--kelly', SESSION]);
+  t.equal(kelly.code, 3, kelly.stderr);
+  t.match(kelly.stderr, /Kelly refused/);
+  t.equal(ofType(kelly.records, 'order').length, 0);
+  const missing = await run('quote', [...base, `${dir}/nope.ndjson`]);
+  t.equal(missing.code, 2, 'a missing input is a usage error');
+});
+
+t.test('a recorded session: every input passes through; orders, fills and settlement are written, all valid', async (t) => {
+  const r = await run('quote', [...base, SESSION]);
+  t.equal(r.code, 0, r.stderr);
+  const input = readFileSync(SESSION, 'utf8').trim().split('\n');
+  const out = r.stdout.trim().split('\n');
+  t.same(out.filter((l) => input.includes(l)), input, 'every input line, unchanged and in order');
+  for (const x of r.records) {
+    const s = SCHEMAS[x.type as keyof typeof SCHEMAS];
+    if (!s || !s.safeParse(x).success) t.fail(`invalid ${String(x.type)}: ${JSON.stringify(x)}`);
+  }
+  const orders = ofType(r.records, 'order');
+  const placed = orders.filter((o) => o.status === 'submitted');
+  t.equal(placed.length >= 4, true, 'a bid and an ask on each ticker');
+  const fills = ofType(r.records, 'fill');
+  // HOME bid 0.45 behind 50 displayed: the 60-lot trade at 0.45 fills 10 of ours.
+  const homeBid = fills.find((f) => f.ticker === 'KXNBAGAME-26JAN25DENMEM-MEM' && f.action === 'buy');
+  t.ok(homeBid, 'the home bid filled');
+  t.equal(homeBid?.count, 10);
+  t.equal(homeBid?.price, 0.45);
+  t.equal(homeBid?.queue_model, 'risk-averse');
+  t.equal(homeBid?.liquidity, 'maker');
+  const pulls = orders.filter((o) => o.status === 'pending-cancel').map((o) => o.reason);
+  t.ok(pulls.includes('oracle-moved-through'), `the oracle moved through a quote (${pulls.join(', ')})`);
+  const settled = ofType(r.records, 'position').filter((p) => p.state === 'settled');
+  t.ok(settled.length >= 1, 'positions settled at the result');
+  t.ok(settled.every((p) => typeof p.realized_pnl === 'number'));
+  const last = new Map<string, unknown>();
+  for (const o of orders) last.set(o.client_order_id as string, o.status);
+  t.ok([...last.values()].every((s) => ['filled', 'canceled', 'rejected'].includes(s as string)), 'every order ends final (pulled at the end of input)');
+});
+
+t.test('--replay twice over the same recording: byte-identical output', async (t) => {
+  const a = await run('quote', [...base, SESSION]);
+  const b = await run('quote', [...base, SESSION]);
+  t.equal(a.code, 0);
+  t.equal(a.stdout, b.stdout);
+  t.equal(a.stderr, b.stderr, 'the log too');
+});
+
+t.test('the other oracle path prices nothing of this process but passes through; queue model and latency flags apply', async (t) => {
+  const r = await run('quote', ['--config', CONFIG, '--shadow', '--replay', '--oracle', 'oddsapi/proportional', '--queue-model', 'prob', '--latency-ms', '5', SESSION]);
+  t.equal(r.code, 0, r.stderr);
+  const orders = ofType(r.records, 'order');
+  t.ok(orders.length > 0);
+  t.ok(orders.every((o) => o.fair_p === 0.52 || o.fair_p === 0.48 || o.fair_p === 0.58 || o.fair_p === 0.42), 'priced from oddsapi/proportional only');
+  for (const f of ofType(r.records, 'fill')) t.equal(f.queue_model, 'prob');
+});
+
+t.test('fills into a locked ledger', async (t) => {
+  const q = await run('quote', [...base, SESSION]);
+  const l = await run('ledger', ['append', `${dir}/fills.csv`, '--type', 'fill'], { input: q.stdout });
+  t.equal(l.code, 0, l.stderr);
+  t.equal(l.stdout, q.stdout, 'every record passes on once its row is committed');
+  const rows = readFileSync(`${dir}/fills.csv`, 'utf8').trim().split('\n');
+  t.equal(rows.length, 1 + ofType(q.records, 'fill').length, 'a header and one row per fill');
+});
