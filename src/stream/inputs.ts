@@ -263,7 +263,10 @@ async function readByTime(inputs: Input[], sink: InputSink, opts: InputOptions):
       if (opts.signal?.aborted) break;
     }
   } catch (e) {
-    if (e instanceof UnsortedInputError) e.source ??= inputName(inputs[e.stream]!);
+    if (e instanceof UnsortedInputError) {
+      e.source ??= inputName(inputs[e.stream]!);
+      e.slackMs = slack;
+    }
     throw e;
   } finally {
     // Stopped early (an input out of order, a --strict line, a stop): the other inputs
