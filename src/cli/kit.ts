@@ -672,7 +672,7 @@ async function drainedWithin(closing: Promise<void>, ms: number, clock: Clock): 
 
 function exitCodeOf(e: unknown, log: Logger): number {
   if (e instanceof UnsortedInputError) {
-    log.error('input not in time order; each input must be in time order (recv_ts, else ts)', {
+    log.error(`input not in time order${e.slackMs ? ` within the ${e.slackMs} ms slack` : ''}; each input must be in time order (recv_ts, else ts)`, {
       src: `${e.source ?? `input ${e.stream + 1}`}:${e.line}`, record_time: e.ts, previous_time: e.prevTs,
     });
     return EXIT.RUNTIME;

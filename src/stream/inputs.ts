@@ -238,14 +238,14 @@ async function readByTime(inputs: Input[], sink: InputSink, opts: InputOptions):
       yield { ts: d.time, stream: index, line: lineNo, item: { d, where } };
     }
   }
-  const sources = inputs.map((input, i) => (slack > 0 ? reorder(timed(input, i), slack) : timed(input, i)));
+  const sources = inputs.map((input, i) => (slack > 0 ? reorder(timed(input, i), slack) : timed(input, i))[Symbol.asyncIterator]());
   // Under --replay the clock starts at the first timed record: headers before it (the
   // recorded runs' manifests) wait for it, so whatever the handler writes for them, and
   // our own manifest before them, carry the recording's time.
   const held: Item[] = [];
   let n = 0;
   try {
-    for await (const t of mergeByTime(sources.map((g) => g[Symbol.asyncIterator]()))) {
+    for await (const t of mergeByTime(sources)) {
       const { d, where } = t.item;
       if (d.type === 'run.manifest') { // a header has no time of its own
         if (clock && !clock.isAnchored) held.push(t.item);
@@ -263,8 +263,15 @@ async function readByTime(inputs: Input[], sink: InputSink, opts: InputOptions):
       if (opts.signal?.aborted) break;
     }
   } catch (e) {
-    if (e instanceof UnsortedInputError) e.source ??= inputName(inputs[e.stream]!);
+    if (e instanceof UnsortedInputError) {
+      e.source ??= inputName(inputs[e.stream]!);
+      e.slackMs = slack;
+    }
     throw e;
+  } finally {
+    // Stopped early (an input out of order, a --strict line, a stop): the other inputs
+    // are closed now, not left open behind a suspended reader.
+    await Promise.allSettled(sources.map((it) => it.return?.(undefined)));
   }
   for (const h of held) sink.record(h.d, h.where);
   if (sink.chunkEnd) await sink.chunkEnd();

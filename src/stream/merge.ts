@@ -16,6 +16,8 @@ export interface Timed<T> {
 export class UnsortedInputError extends Error {
   /** The input's name (its path), once known: set by src/stream/inputs.ts. */
   source: string | undefined;
+  /** The reorder slack in force (ms), once known. */
+  slackMs = 0;
 
   constructor(readonly stream: number, readonly line: number, readonly ts: number, readonly prevTs: number) {
     super(`input ${stream} line ${line}: ts ${ts} is earlier than ${prevTs}, already passed on`);

@@ -267,3 +267,13 @@ t.test('arrival: a stop (SIGINT, EPIPE) ends the read of quiet inputs, pipes inc
   const s2 = setup();
   t.same(await s2.read([fifo], { order: 'arrival', signal: AbortSignal.abort() }), { unsorted: 0 });
 });
+
+t.test('time: an input out of order closes the others (no reader left open on a live input)', async (t) => {
+  const paths = files(t, { 'a.ndjson': [metric(10, 'a1'), metric(5, 'a2')] });
+  const live = new PassThrough(); // still open: more may come
+  live.write(`${metric(1, 'b1')}\n${metric(2, 'b2')}\n${metric(20, 'b3')}\n`);
+  const s = setup();
+  await t.rejects(s.read([paths[0]!, { name: 'live', stream: live }], { order: 'time' }), UnsortedInputError);
+  t.same(s.tags(), ['b1', 'b2', 'a1']);
+  t.ok(live.destroyed, 'the other input was closed');
+});
