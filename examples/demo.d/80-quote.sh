@@ -6,15 +6,20 @@
 # orders, fills, cancels by reason, and PnL at settlement. Outputs under $OUT/quote/.
 #
 # --replay makes each run deterministic: run it twice and the outputs are the same bytes.
+# The session is a minute of compressed exchange time (the simulators run at speed 2 and
+# BoltOdds plays its scenario once, then disconnects: watch the experiment's oracle-stale
+# kill switch pull every quote), so kill switches resume after 2 s instead of the 30 s a
+# real session uses.
 set -euo pipefail
 . "$EXAMPLES/demo-lib.sh"
 CONFIG="$EXAMPLES/chimera.config.json"
 S="$OUT/shadow"
 Q="$OUT/quote"
+rm -rf "$Q"   # a run dir is never reused: each run of the stage starts clean
 mkdir -p "$Q"
 
 for path in control experiment; do
-  quote --config "$CONFIG" --profile "shadow-$path" --shadow --replay --run-dir "$Q/run-$path" \
+  quote --config "$CONFIG" --profile "shadow-$path" --shadow --replay --resume-after-ms 2000 --run-dir "$Q/run-$path" \
       "$S/session.ndjson" 2> "$Q/quote-$path.log" \
     | ledger append "$Q/fills.csv" --type fill > "$Q/$path.ndjson" 2> "$Q/ledger-$path.log"
 done

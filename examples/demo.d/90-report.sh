@@ -123,6 +123,33 @@ if (calib.length) {
   say('(stage 30 did not run)');
 }
 say();
+say('## Quoting the session (stage 80)');
+say();
+{
+  const paths = ['control', 'experiment'].filter((p) => fs.existsSync(`${out}/quote/${p}.ndjson`));
+  if (paths.length) {
+    say('The recorded session replayed through `quote --shadow` once per oracle path: paper orders against the');
+    say('session\'s Kalshi books (50 ms each way, risk-averse queue), 10 contracts a quote, limits and kill switches on.');
+    say();
+    say('| path | orders | fills | contracts | cancels by reason | kill switches tripped | settled | PnL after fees |');
+    say('|---|---|---|---|---|---|---|---|');
+    for (const p of paths) {
+      const recs = read(`${out}/quote/${p}.ndjson`);
+      const orders = recs.filter((r) => r.type === 'order');
+      const fills = recs.filter((r) => r.type === 'fill');
+      const cancels = {};
+      for (const o of orders.filter((r) => r.status === 'pending-cancel')) cancels[o.reason] = (cancels[o.reason] ?? 0) + 1;
+      const kills = [...new Set(recs.filter((r) => r.type === 'killswitch' && r.state === 'tripped').map((r) => r.condition))];
+      const settled = recs.filter((r) => r.type === 'position' && r.state === 'settled');
+      const pnl = settled.reduce((a, x) => a + x.realized_pnl, 0);
+      say(`| ${p} | ${orders.filter((o) => o.status === 'submitted').length} | ${fills.length} | ${fills.reduce((a, f) => a + f.count, 0)} | ${Object.entries(cancels).map(([k, v]) => `${k} ${v}`).join(', ') || '-'} | ${kills.join(', ') || '-'} | ${settled.length} | $${pnl.toFixed(2)} |`);
+    }
+    say();
+    say('Three games are too few to judge a path by its PnL: this shows the machinery, not an edge. Every fill is in');
+    say('`out/demo/quote/fills.csv` (a locked ledger, verified), each row naming its oracle path.');
+  } else say('(stage 80 did not run)');
+}
+say();
 say('## Other outputs');
 say();
 say('- `out/demo/sample.*`: validate on a stream with two bad lines (stage 10)');
@@ -131,6 +158,7 @@ say('- `out/demo/boltodds*.ndjson`, `oddsapi*.ndjson`: the feeds, a raw recordin
 say('- `out/demo/kalshi.ndjson`: the Kalshi feeder (stage 50)');
 say('- `out/demo/oracle-*.ndjson`, `devig-compare.ndjson`: arbitration policies and de-vig methods (stage 60)');
 say('- `out/demo/shadow/session.ndjson`: the whole shadow session in receipt order (stage 70)');
+say('- `out/demo/quote/`: each oracle path\'s quoting of the session, its run dir, and the fills ledger (stage 80)');
 process.stdout.write(lines.join('\n') + '\n');
 EOF
 echo "report: out/demo/REPORT.md"

@@ -34,6 +34,7 @@ interface Opts {
   bookStaleMs?: number;
   pullBeforeStartMs?: number;
   inPlay?: boolean;
+  resumeAfterMs?: number;
   drainMs?: number;
   slack?: number;
 }
@@ -112,6 +113,7 @@ execution exists. At the end of input every quote is pulled and the answers awai
     cmd.option('--book-stale-ms <n>', 'no book for a ticker this long trips ticker-stale (config quote.book_stale_ms)', intOption(1));
     cmd.option('--pull-before-start-ms <n>', 'pull every quote of a game this long before its start (config quote.pull_before_start_ms)', intOption(0));
     cmd.option('--in-play', 'keep quoting after the pregame cutoff (config quote.in_play)');
+    cmd.option('--resume-after-ms <n>', 'a kill switch clears only after its condition has been clear this long (config quote.resume_after_ms)', intOption(0));
     cmd.option('--slack <ms>', 'with --replay: let an input run this late and put it back in time order, as ndcat --merge --slack does', intOption(0));
     cmd.option('--drain-ms <n>', 'at end of input, wait at most this long (clock time) for the answers to the final cancels (default: 10 x latency + 1000)', intOption(0));
   },
@@ -129,6 +131,7 @@ execution exists. At the end of input every quote is pulled and the answers awai
     if (o.bookStaleMs !== undefined) q.book_stale_ms = o.bookStaleMs;
     if (o.pullBeforeStartMs !== undefined) q.pull_before_start_ms = o.pullBeforeStartMs;
     if (o.inPlay) q.in_play = true;
+    if (o.resumeAfterMs !== undefined) q.resume_after_ms = o.resumeAfterMs;
     return Object.keys(q).length ? { quote: q } : {};
   },
   async run(ctx) {
