@@ -145,16 +145,17 @@ export function parseBoltWhen(s: unknown): TimeParse {
   return fail('unparseable', `"${excerpt(String(s), 60)}" is neither "YYYY-MM-DD, hh:mm AM/PM" (US Eastern) nor ISO-8601 with an offset`);
 }
 
-const dateCache = new Map<number, string>();
+/** The Eastern day last asked for: [start, end) in epoch ms and its date (most calls fall in it). */
+let lastDay: { start: number; end: number; date: string } | undefined;
 
 /** The US Eastern calendar date (YYYY-MM-DD) of an instant: the date in event ids. */
 export function easternDate(ms: number): string {
-  const hit = dateCache.get(ms);
-  if (hit) return hit;
-  const d = DateTime.fromMillis(ms, { zone: EASTERN_ZONE }).toFormat('yyyy-MM-dd');
-  if (dateCache.size >= PREFIX_CACHE_MAX) dateCache.clear();
-  dateCache.set(ms, d);
-  return d;
+  if (lastDay && ms >= lastDay.start && ms < lastDay.end) return lastDay.date;
+  const t = DateTime.fromMillis(ms, { zone: EASTERN_ZONE });
+  const start = t.startOf('day');
+  // The day's real length (23 or 25 hours on the DST changes), from luxon, not assumed.
+  lastDay = { start: start.toMillis(), end: start.plus({ days: 1 }).toMillis(), date: t.toFormat('yyyy-MM-dd') };
+  return lastDay.date;
 }
 
 /** The date of a BoltOdds game label ("Home vs Away, 2026-01-22, 22"); the hour suffix is ignored. */

@@ -257,6 +257,8 @@ export class KillSwitches {
   private invalid = new Set<string>();
   /** The standing game-scoped oracle.status per event (unavailable ones only). */
   private readonly gameStatus = new Map<string, { condition: KillCondition; detail: string }>();
+  /** How many switches are tripped per `scope|key`: blocked() looks only where one is. */
+  private readonly trippedCount = new Map<string, number>();
   private lastReconnects: number | undefined;
   private reconnectTimes: number[] = [];
 
@@ -266,7 +268,7 @@ export class KillSwitches {
     // Tripped from the start; the transition is reported by the first call.
     const sw = this.sw('kalshi-feed-down', 'global', GLOBAL_KEY);
     sw.causes.set('state', 'no live kalshi.status yet');
-    sw.tripped = true;
+    this.markTripped(sw);
     sw.detail = 'no live kalshi.status yet';
     sw.trippedAt = Number.NEGATIVE_INFINITY;
   }
@@ -275,9 +277,10 @@ export class KillSwitches {
 
   /** The switch that refuses orders for this ticker, if any: global, sport, game, then ticker scope. */
   blocked(ticker: string, event?: string, sport?: string): KillBlock | undefined {
+    if (this.trippedCount.size === 0) return undefined;
     const probes: Array<[KillScope, string | undefined]> = [['global', GLOBAL_KEY], ['sport', sport], ['game', event], ['ticker', ticker]];
     for (const [scope, key] of probes) {
-      if (key === undefined) continue;
+      if (key === undefined || !this.trippedCount.has(`${scope}|${key}`)) continue;
       for (const condition of KILL_CONDITIONS) {
         const s = this.switches.get(switchId(condition, scope, key));
         if (s?.tripped) return { condition, scope, key };
@@ -514,6 +517,7 @@ export class KillSwitches {
             state: 'cleared', condition: s.condition, scope: s.scope, key: s.key,
             detail: `clear since ${s.clearSince} for ${at - s.clearSince} ms (was: ${s.detail})`, at,
           });
+          this.unmarkTripped(s);
           this.switches.delete(key);
         }
         return;
@@ -561,11 +565,24 @@ export class KillSwitches {
     return s;
   }
 
+  private markTripped(s: Switch): void {
+    s.tripped = true;
+    const k = `${s.scope}|${s.key}`;
+    this.trippedCount.set(k, (this.trippedCount.get(k) ?? 0) + 1);
+  }
+
+  private unmarkTripped(s: Switch): void {
+    const k = `${s.scope}|${s.key}`;
+    const n = (this.trippedCount.get(k) ?? 1) - 1;
+    if (n > 0) this.trippedCount.set(k, n);
+    else this.trippedCount.delete(k);
+  }
+
   private activate(condition: KillCondition, scope: KillScope, key: string, cause: string, detail: string, at: number, out: KillTransition[]): void {
     const s = this.sw(condition, scope, key);
     s.causes.set(cause, detail);
     if (!s.tripped) {
-      s.tripped = true;
+      this.markTripped(s);
       s.detail = detail;
       s.trippedAt = at;
       out.push({ state: 'tripped', condition, scope, key, detail, at });
@@ -666,6 +683,7 @@ export class KillSwitches {
     if (!s) return;
     this.switches.delete(id);
     this.timers.clear(`resume|${id}`);
+    if (s.tripped) this.unmarkTripped(s);
     if (s.tripped) out.push({ state: 'cleared', condition: s.condition, scope: s.scope, key: s.key, detail: `forgotten (was: ${s.detail})`, at });
   }
 }

@@ -9,7 +9,7 @@
 // age, min rest, pregame cutoff, cancel retry, kill-switch resume) come back as tick().
 import type { KalshiStatus, OracleProb, OracleStatus } from '../schema/records.js';
 import { Deadlines } from './deadlines.js';
-import { isoUtc } from './eventtime.js';
+import { easternDate, isoUtc } from './eventtime.js';
 import { COUNT_ONE, PRICE_ONE, gridStep, type PriceGrid } from './kalshi-fixed.js';
 import { FINAL, IN_FLIGHT, apply, newOrder, remaining, type OrderEvent, type OrderState } from './order-state.js';
 import { EDGE_EPS, edgeAt, makerQuote, meetsEdge, takerOrder, type FeeModel } from './quote-pricing.js';
@@ -170,6 +170,8 @@ interface TickerState {
   repriceAt: Partial<Record<BookSide, { at: number; replaced?: NonNullable<Candidate['replaces']> }>>;
   /** Slots whose last order the venue refused: no new one until the next book (no reject loop). */
   held: Set<Slot>;
+  /** The last limit refusal per slot: the same order is not checked again until something the limits see changes. */
+  refusedAt: Partial<Record<Slot, { key: string; version: number; reason: string; detail: string }>>;
   settled: boolean;
 }
 
@@ -182,6 +184,8 @@ export class QuoteManager {
   private readonly orders = new Map<string, Working>();
   private readonly deadlines = new Deadlines<string>();
   private seq = 0;
+  /** Bumped whenever what the limits see changes (an order placed or finished, a fill, a settlement). */
+  private exposureVersion = 0;
   /** Client order ids: the prefix, the time of the first order, a sequence number. */
   private idBase: string | undefined;
   /** After pullAll: no new orders, only the answers to the last cancels. */
@@ -251,6 +255,7 @@ export class QuoteManager {
     if (t.settled) return;
     t.settled = true;
     for (const s of Object.keys(t.slots) as Slot[]) this.pull(r.ticker, s, 'market-closed', now);
+    this.exposureVersion++;
     const p = this.exposure.settle(r.ticker, r.result, now);
     if (p) this.out.position(p, t.link?.event, now);
     this.deadlines.set(`forget:${r.ticker}`, now + this.opt.forgetAfterMs);
@@ -305,6 +310,7 @@ export class QuoteManager {
         const fair = t?.link ? this.fairOf(t.link) : undefined;
         this.out.fill(rep, o, w.ctx, fair, now);
         if (o.status !== before) this.out.order(o, 'fill', now, w.ctx);
+        this.exposureVersion++;
         const p = this.exposure.onFill({ ticker: o.ticker, side: o.side, price: rep.price, count: rep.count, fee: rep.fee }, now);
         if (p.refused !== undefined) {
           this.out.anomaly('fill not booked in the position', { client_order_id: o.clientOrderId, trade_id: rep.tradeId, detail: p.refused }, now);
@@ -505,10 +511,31 @@ export class QuoteManager {
     const side: BookSide = slot === 'bid' || slot === 'take-bid' ? 'bid' : 'ask';
     const link = t.link!;
     const repriceFrom = reprice?.at;
-    const working = this.workingOrders().map((o) => ({ ticker: o.ticker, side: o.side, price: o.price, count: remaining(o) }));
+    // The limits look at this game only: the orders that may still fill on its tickers.
+    const game = this.gameTickers.get(link.event) ?? new Set([ticker]);
+    const working: Array<{ ticker: string; side: BookSide; price: number; count: number }> = [];
+    for (const tk of game) {
+      const slots = this.tickers.get(tk)?.slots;
+      if (!slots) continue;
+      for (const coid of Object.values(slots)) {
+        const o = this.orders.get(coid!)?.o;
+        if (o && !FINAL.has(o.status)) working.push({ ticker: o.ticker, side: o.side, price: o.price, count: remaining(o) });
+      }
+    }
     const cand: Candidate = { ticker, event: link.event, side, price: d.price, count: d.count, ...(reprice?.replaced ? { replaces: reprice.replaced } : {}) };
-    const lim = this.exposure.check(cand, working, [...(this.gameTickers.get(link.event) ?? [])], now);
-    if (!lim.ok) return { reason: lim.reason ?? 'limit', detail: lim.detail ?? '' };
+    // A refused order asked again with nothing changed is refused again: not re-checked on
+    // every book (the day is part of the key: the daily notional starts over at midnight ET).
+    const key = `${d.price}:${d.count}:${reprice?.replaced ? 'r' : ''}:${easternDate(now)}`;
+    const prev = t.refusedAt[slot];
+    if (prev && prev.version === this.exposureVersion && prev.key === key) return { reason: prev.reason, detail: prev.detail };
+    const lim = this.exposure.check(cand, working, [...game], now);
+    if (!lim.ok) {
+      const r = { reason: lim.reason ?? 'limit', detail: lim.detail ?? '' };
+      t.refusedAt[slot] = { key, version: this.exposureVersion, ...r };
+      return r;
+    }
+    delete t.refusedAt[slot];
+    this.exposureVersion++;
     this.idBase ??= `${this.opt.clientOrderIdPrefix}${now.toString(36)}-`;
     const coid = `${this.idBase}${(++this.seq).toString(36)}`;
     const o = newOrder({ clientOrderId: coid, ticker, side, price: d.price, count: d.count, tif: d.tif, now });
@@ -581,6 +608,7 @@ export class QuoteManager {
 
   /** A finished order frees its slot at once but is kept a while so late fills still map. */
   private finish(w: Working, now: number): void {
+    this.exposureVersion++;
     const t = this.tickers.get(w.o.ticker);
     if (t && t.slots[w.slot] === w.o.clientOrderId) delete t.slots[w.slot];
     const rp = t?.repriceAt[w.o.side];
@@ -675,7 +703,7 @@ export class QuoteManager {
 
   private ticker(tk: string): TickerState {
     let t = this.tickers.get(tk);
-    if (!t) this.tickers.set(tk, (t = { slots: {}, repriceAt: {}, held: new Set(), settled: false }));
+    if (!t) this.tickers.set(tk, (t = { slots: {}, repriceAt: {}, held: new Set(), refusedAt: {}, settled: false }));
     return t;
   }
 

@@ -3,7 +3,7 @@
 // COUNT_ONE units, edges in probability. Fees are the exchange's rounded fee of an
 // order of the quoted size (src/core/fees.ts), per contract: never the unrounded rate,
 // so a quote that "has edge" has it after the fee actually charged.
-import { KALSHI_FEES, orderFee, type FeeSchedule, type FeeType } from './fees.js';
+import { orderFee, type FeeSchedule, type FeeType } from './fees.js';
 import { COUNT_ONE, PRICE_ONE, gridCeil, gridFloor, gridStep, type PriceGrid } from './kalshi-fixed.js';
 import type { BookSide, Liquidity } from './trading.js';
 
@@ -15,7 +15,10 @@ export interface FeeModel {
   feeType: FeeType;
 }
 
-const feeCache = new Map<string, number | undefined>();
+/** Per schedule and fee type, maker and taker: price x 2^24 + count -> fee per contract. */
+const feeCache = new Map<FeeSchedule, Map<FeeType, [Map<number, number | undefined>, Map<number, number | undefined>]>>();
+const CACHE_COUNT_LIMIT = 2 ** 24;
+const CACHE_MAX = 100_000;
 
 /**
  * The fee per contract, in probability units (dollars), of an order of `count` at
@@ -24,13 +27,18 @@ const feeCache = new Map<string, number | undefined>();
  */
 export function feePerContract(fee: FeeModel, price: number, count: number, liquidity: Liquidity): number | undefined {
   // The fee formula is symmetric in P(1 - P): selling YES at p costs what buying NO at 1 - p does.
-  const key = `${fee.schedule === KALSHI_FEES ? '' : 'x'}${fee.feeType}:${liquidity}:${price}:${count}`;
-  if (feeCache.has(key)) return feeCache.get(key);
+  let bySchedule = feeCache.get(fee.schedule);
+  if (!bySchedule) feeCache.set(fee.schedule, (bySchedule = new Map()));
+  let pair = bySchedule.get(fee.feeType);
+  if (!pair) bySchedule.set(fee.feeType, (pair = [new Map(), new Map()]));
+  const cache = pair[liquidity === 'maker' ? 0 : 1];
+  const key = count < CACHE_COUNT_LIMIT ? price * CACHE_COUNT_LIMIT + count : -1;
+  if (key >= 0 && cache.has(key)) return cache.get(key);
   const r = orderFee(fee.schedule, { price: price / PRICE_ONE, count: count / COUNT_ONE, liquidity, fee_type: fee.feeType });
   const v = r.ok ? r.micro / 1e6 / (count / COUNT_ONE) : undefined;
-  if (fee.schedule === KALSHI_FEES) {
-    if (feeCache.size > 100_000) feeCache.clear();
-    feeCache.set(key, v);
+  if (key >= 0) {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(key, v);
   }
   return v;
 }
