@@ -38,6 +38,9 @@ export interface KillPolicy {
   tick(now: number): KillTransition[];
   next(): number | undefined;
   blocked(ticker: string, event: string, sport: string): KillScope | undefined;
+  /** A settled market and a finished game are dropped (memory stays flat over weeks). */
+  forgetTicker(ticker: string, now: number): KillTransition[];
+  forgetGame(event: string, now: number): KillTransition[];
 }
 
 /** Conditions that mean "a feed is stale": their pulls say `stale-feed`, the others `kill-switch`. */
@@ -715,6 +718,10 @@ export class QuoteManager {
       this.deadlines.set(`forget:${tk}`, now + this.opt.forgetAfterMs);
       return;
     }
+    this.tickers.delete(tk);
+    this.ghosts.delete(tk);
+    this.exposure.forget(tk);
+    const gone = this.kill.forgetTicker(tk, now);
     if (t.link) {
       const g = this.gameTickers.get(t.link.event);
       g?.delete(tk);
@@ -722,11 +729,10 @@ export class QuoteManager {
         this.gameTickers.delete(t.link.event);
         this.fairs.delete(t.link.event);
         this.deadlines.clear(`pregame:${t.link.event}`);
+        gone.push(...this.kill.forgetGame(t.link.event, now));
       }
     }
-    this.tickers.delete(tk);
-    this.ghosts.delete(tk);
-    this.exposure.forget(tk);
+    this.kills(gone, now);
   }
 }
 

@@ -66,6 +66,7 @@ export class ScriptedVenue {
 export const NO_KILLS: KillPolicy = {
   onOracleStatus: () => [], onOracleProb: () => [], onKalshiStatus: () => [], onBook: () => [], onLink: () => [],
   onCommence: () => [], tick: () => [], next: () => undefined, blocked: () => undefined,
+  forgetTicker: () => [], forgetGame: () => [],
 };
 
 /** Positions without limits (for tests whose subject is not the limits). */
