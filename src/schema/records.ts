@@ -440,6 +440,37 @@ export const clv = z.looseObject({
   method: devigMethod,
 });
 
+/**
+ * The CLV verdict over a group of fills (clv-report): the live-capital gate reads the
+ * overall one (group {}). Mean CLV in probability points with a game-clustered bootstrap
+ * interval at `confidence` and a one-sided p-value (H0: mean CLV <= 0); `positive` only
+ * when the interval's lower bound is above 0 over at least `min_games` games.
+ */
+export const clvSummary = z.looseObject({
+  type: z.literal('clv.summary'),
+  ...base,
+  /** What the fills have in common: {} for all, or e.g. {"sport":"nba"}, {"source":"boltodds","method":"shin"}, {"liquidity":"maker"}. */
+  group: z.record(z.string(), z.string()),
+  /** The reference path the closes come from, SOURCE/METHOD. */
+  reference: nonEmpty,
+  n_fills: z.number().int().nonnegative(),
+  n_games: z.number().int().nonnegative(),
+  /** Fills left out for want of a closing line (counted, never scored). */
+  n_unscored: z.number().int().nonnegative(),
+  mean_clv: z.number().nullable(),
+  ci_low: z.number().nullable(),
+  ci_high: z.number().nullable(),
+  p_value: z.number().min(0).max(1).nullable(),
+  positive: z.boolean(),
+  confidence: z.number().gt(0).lt(1),
+  min_games: z.number().int().positive(),
+  bootstrap_resamples: z.number().int().positive(),
+  seed: z.number().int(),
+  /** The fills' time span (fill ts), null when there are none. */
+  from_ts: epochMs.nullable(),
+  to_ts: epochMs.nullable(),
+});
+
 export const metric = z.looseObject({
   type: z.literal('metric'),
   ...base,
@@ -490,6 +521,7 @@ export const SCHEMAS = {
   'calibration': calibration,
   'calibration.signoff': calibrationSignoff,
   'clv': clv,
+  'clv.summary': clvSummary,
   'metric': metric,
   'run.manifest': runManifest,
 } as const;
@@ -521,6 +553,7 @@ export type Result = RecordOf<'result'>;
 export type Calibration = RecordOf<'calibration'>;
 export type CalibrationSignoff = RecordOf<'calibration.signoff'>;
 export type Clv = RecordOf<'clv'>;
+export type ClvSummary = RecordOf<'clv.summary'>;
 export type Metric = RecordOf<'metric'>;
 export type RunManifest = RecordOf<'run.manifest'>;
 
