@@ -3,11 +3,57 @@
 // command may add fields, and fields a stage does not know travel through untouched.
 import { z } from 'zod';
 import {
-  bookLevels, bookName, contracts, contractsOrZero, decimalOdds, dollars, epochMs, eventId,
-  homeAway, nonEmpty, price, probability, sourceName, sport, teamCode, yesNo,
+  PROB_SUM_TOLERANCE, bookLevels, bookName, contracts, contractsOrZero, decimalOdds, dollars, epochMs, eventId,
+  homeAway, kalshiEventTicker, kalshiTicker, nonEmpty, price, probability, sourceName, sport, teamCode, yesNo,
 } from './common.js';
+import { eventIdProblem, sportOfEventId } from '../core/event-id.js';
+import { GAME_SERIES, marketTickerProblem, parseMarketTickerMemo, seriesOf } from '../core/kalshi-ticker.js';
+import { teamByCode } from '../core/teams.js';
 
 const base = { ts: epochMs, recv_ts: epochMs.optional() };
+
+// ---------------------------------------------------------------- cross-field rules
+// Each adds an issue whose path names the field at fault. They run after the fields'
+// own checks, and say nothing about a field that already failed its own (no echo).
+
+type Ctx = z.core.$RefinementCtx<unknown>;
+const issue = (ctx: Ctx, path: Array<string | number>, message: string): void => {
+  ctx.addIssue({ code: 'custom', path, message, input: undefined });
+};
+const goodEvent = (e: unknown): e is string => typeof e === 'string' && eventIdProblem(e) === undefined;
+const goodTicker = (t: unknown): t is string => typeof t === 'string' && marketTickerProblem(t) === undefined;
+
+/** `sport` is the sport of the event id (`nhl-...` with sport "nba" means nothing). */
+function sportOfEvent(r: { sport?: unknown; event?: unknown }, ctx: Ctx): void {
+  if (typeof r.sport !== 'string' || !goodEvent(r.event)) return;
+  const s = sportOfEventId(r.event);
+  if (s !== r.sport) issue(ctx, ['sport'], `sport "${r.sport}" contradicts the event id ${r.event} (${s})`);
+}
+
+/**
+ * A record naming both a market ticker and our event: the ticker must map to that very
+ * game (src/core/kalshi-ticker.ts), else the record joins a price to the wrong game.
+ * Returns the mapping when it holds.
+ */
+function tickerOfEvent(ticker: unknown, event: unknown, ctx: Ctx): ReturnType<typeof parseMarketTickerMemo> | undefined {
+  if (!goodTicker(ticker) || !goodEvent(event)) return undefined;
+  const p = parseMarketTickerMemo(ticker);
+  if (!p.ok) {
+    issue(ctx, ['ticker'], `${p.problem}: ${p.detail}; a record naming an event needs a ticker that maps to it`);
+    return undefined;
+  }
+  if (p.value.event !== event) issue(ctx, ['event'], `${event} is not the game of ticker ${ticker} (${p.value.event})`);
+  return p;
+}
+
+/** p_home + p_away within PROB_SUM_TOLERANCE of 1. */
+function probSum(p: { p_home?: unknown; p_away?: unknown }, ctx: Ctx, path: Array<string | number> = []): void {
+  if (typeof p.p_home !== 'number' || typeof p.p_away !== 'number') return;
+  const sum = p.p_home + p.p_away;
+  if (!(Math.abs(sum - 1) <= PROB_SUM_TOLERANCE)) {
+    issue(ctx, [...path, 'p_away'], `p_home + p_away = ${sum}: a two-way fair price sums to 1 (tolerance ${PROB_SUM_TOLERANCE})`);
+  }
+}
 
 // ---------------------------------------------------------------- odds and oracle
 
@@ -34,7 +80,7 @@ export const oddsLine = z.looseObject({
   home_ts: epochMs,
   away_ts: epochMs,
   raw: z.unknown().optional(),
-});
+}).superRefine(sportOfEvent);
 
 export const ORACLE_REASONS = ['auth', 'quota', 'empty', 'denied', 'stale', 'disconnected', 'parse'] as const;
 export const oracleStatus = z.looseObject({
@@ -50,7 +96,7 @@ export const oracleStatus = z.looseObject({
   detail: z.string().optional(),
 }).refine((r) => r.state === 'available' || r.reason !== undefined, {
   message: 'an unavailable status needs a reason', path: ['reason'],
-});
+}).superRefine(sportOfEvent);
 
 const weights = z.record(bookName, z.number().positive().max(1));
 
@@ -66,7 +112,7 @@ export const oracleLine = z.looseObject({
   line_ts: epochMs.optional(),
   home_odds: decimalOdds,
   away_odds: decimalOdds,
-});
+}).superRefine(sportOfEvent);
 
 export const oracleProb = z.looseObject({
   type: z.literal('oracle.prob'),
@@ -83,6 +129,9 @@ export const oracleProb = z.looseObject({
   p_away: probability,
   overround: z.number(),
   param: z.number().optional(),
+}).superRefine((r, ctx) => {
+  sportOfEvent(r, ctx);
+  probSum(r, ctx);
 });
 
 const compareCell = z.union([
@@ -102,6 +151,9 @@ export const devigCompare = z.looseObject({
   away_odds: decimalOdds,
   overround: z.number(),
   methods: z.partialRecord(devigMethod, compareCell),
+}).superRefine((r, ctx) => {
+  sportOfEvent(r, ctx);
+  for (const [m, cell] of Object.entries(r.methods)) if (cell && 'p_home' in cell) probSum(cell as { p_home: unknown; p_away: unknown }, ctx, ['methods', m]);
 });
 
 // ---------------------------------------------------------------- Kalshi
@@ -111,8 +163,8 @@ export const priceRange = z.looseObject({ start: dollars, end: dollars, step: do
 export const kalshiMarket = z.looseObject({
   type: z.literal('kalshi.market'),
   ...base,
-  ticker: nonEmpty,
-  event_ticker: nonEmpty,
+  ticker: kalshiTicker,
+  event_ticker: kalshiEventTicker,
   series: nonEmpty,
   sport,
   event: eventId.optional(),
@@ -121,12 +173,33 @@ export const kalshiMarket = z.looseObject({
   close_ts: epochMs.optional(),
   price_ranges: z.array(priceRange).optional(),
   fee_type: z.string().optional(),
+}).superRefine((r, ctx) => {
+  sportOfEvent(r, ctx);
+  if (!goodTicker(r.ticker)) return;
+  const series = seriesOf(r.ticker);
+  if (r.series !== series) issue(ctx, ['series'], `series "${r.series}" is not the series of ticker ${r.ticker} (${series})`);
+  const tickerSport = GAME_SERIES[series];
+  if (tickerSport !== undefined && r.sport !== tickerSport) issue(ctx, ['sport'], `sport "${r.sport}" contradicts ticker ${r.ticker} (${tickerSport})`);
+  if (!r.ticker.startsWith(`${r.event_ticker}-`)) issue(ctx, ['event_ticker'], `${r.event_ticker} is not the event of ticker ${r.ticker}`);
+  if (r.team !== undefined && teamByCode(r.sport, r.team)?.code !== r.team) {
+    issue(ctx, ['team'], `"${r.team}" is not a ${r.sport.toUpperCase()} team code (see the team table)`);
+    return;
+  }
+  if (r.event === undefined && r.team === undefined) return; // unmapped: reported by feed-kalshi
+  if (r.event === undefined) {
+    issue(ctx, ['event'], 'a market with a team names its event too');
+    return;
+  }
+  const p = tickerOfEvent(r.ticker, r.event, ctx);
+  if (p?.ok && r.team !== undefined && p.value.yesTeam.code !== r.team) {
+    issue(ctx, ['team'], `"${r.team}" is not the YES team of ticker ${r.ticker} (${p.value.yesTeam.code})`);
+  }
 });
 
 export const kalshiBook = z.looseObject({
   type: z.literal('kalshi.book'),
   ...base,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   seq: z.number().int().nonnegative(),
   /** The subscription `seq` counts in (seq is per sid, not per market). */
   sid: z.number().int().nonnegative().optional(),
@@ -139,7 +212,7 @@ export const kalshiBook = z.looseObject({
 export const kalshiTrade = z.looseObject({
   type: z.literal('kalshi.trade'),
   ...base,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   trade_id: nonEmpty,
   price,
   count: contracts,
@@ -157,7 +230,7 @@ export const kalshiStatus = z.looseObject({
   disconnects: z.number().int().nonnegative(),
   gaps: z.number().int().nonnegative(),
   last_msg_ts: epochMs.nullable(),
-  tickers: z.record(z.string(), z.looseObject({
+  tickers: z.record(kalshiTicker, z.looseObject({
     valid: z.boolean(),
     age_ms: z.number().int().nonnegative().nullable(),
     seq: z.number().int().nonnegative().nullable(),
@@ -177,7 +250,7 @@ export const kalshiStatus = z.looseObject({
 export const kalshiResult = z.looseObject({
   type: z.literal('kalshi.result'),
   ...base,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   result: yesNo,
   settlement_value: dollars.optional(),
 });
@@ -188,7 +261,7 @@ export const kalshiUserOrder = z.looseObject({
   ...base,
   order_id: nonEmpty,
   client_order_id: z.string().optional(),
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   status: z.enum(['resting', 'canceled', 'executed']),
   outcome_side: yesNo,
   book_side: z.enum(['bid', 'ask']),
@@ -206,7 +279,7 @@ export const kalshiFill = z.looseObject({
   trade_id: nonEmpty,
   order_id: nonEmpty,
   client_order_id: z.string().optional(),
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   price,
   count: contracts,
   fee: dollars.refine((x) => x >= 0, 'fee >= 0'),
@@ -225,7 +298,13 @@ export const marketLink = z.looseObject({
   event: eventId,
   sport,
   side: homeAway,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
+}).superRefine((r, ctx) => {
+  sportOfEvent(r, ctx);
+  const p = tickerOfEvent(r.ticker, r.event, ctx);
+  if (p?.ok && p.value.event === r.event && p.value.side !== r.side) {
+    issue(ctx, ['side'], `ticker ${r.ticker} is the ${p.value.side} team's market (${p.value.yesTeam.code}), not the ${r.side} team's`);
+  }
 });
 
 export const ORDER_STATUSES = ['new', 'submitted', 'resting', 'partial', 'filled', 'pending-cancel', 'canceled', 'rejected'] as const;
@@ -235,7 +314,7 @@ export const order = z.looseObject({
   mode: z.enum(['shadow', 'live']),
   client_order_id: nonEmpty,
   order_id: z.string().optional(),
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   side: yesNo,
   action: z.enum(['buy', 'sell']),
   price,
@@ -256,7 +335,7 @@ export const fill = z.looseObject({
   order_id: nonEmpty,
   client_order_id: nonEmpty,
   trade_id: nonEmpty,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   side: yesNo,
   action: z.enum(['buy', 'sell']),
   price,
@@ -268,16 +347,23 @@ export const fill = z.looseObject({
   source: sourceName,
   method: devigMethod,
   event: eventId,
+}).superRefine((r, ctx) => {
+  tickerOfEvent(r.ticker, r.event, ctx);
 });
 
 export const skip = z.looseObject({
   type: z.literal('skip'),
   ...base,
-  ticker: z.string().optional(),
+  ticker: kalshiTicker.optional(),
   event: eventId.optional(),
   reason: z.string().regex(/^[a-z][a-z0-9-]*$/, 'kebab-case reason'),
   detail: z.string().optional(),
-}).refine((r) => r.ticker !== undefined || r.event !== undefined, { message: 'a skip names a ticker or an event' });
+}).refine((r) => r.ticker !== undefined || r.event !== undefined, { message: 'a skip names a ticker or an event' }).superRefine((r, ctx) => {
+  // An unmapped ticker is what some skips are about; a mapped one must be the skip's game.
+  if (r.ticker === undefined || r.event === undefined || !goodTicker(r.ticker)) return;
+  const p = parseMarketTickerMemo(r.ticker);
+  if (p.ok && p.value.event !== r.event) issue(ctx, ['event'], `${r.event} is not the game of ticker ${r.ticker} (${p.value.event})`);
+});
 
 export const LATENCY_KINDS = ['quote-to-action', 'oracle-to-order', 'cancel', 'reprice', 'fill'] as const;
 export const latency = z.looseObject({
@@ -285,7 +371,7 @@ export const latency = z.looseObject({
   ...base,
   kind: z.enum(LATENCY_KINDS),
   ms: z.number().nonnegative(),
-  ticker: z.string().optional(),
+  ticker: kalshiTicker.optional(),
 });
 
 export const killswitch = z.looseObject({
@@ -306,6 +392,18 @@ export const result = z.looseObject({
   winner: homeAway,
   home_score: z.number().int().nonnegative().optional(),
   away_score: z.number().int().nonnegative().optional(),
+}).superRefine((r, ctx) => {
+  sportOfEvent(r, ctx);
+  const h = r.home_score;
+  const a = r.away_score;
+  if (h === undefined && a === undefined) return;
+  if (h === undefined || a === undefined) {
+    issue(ctx, [h === undefined ? 'home_score' : 'away_score'], 'home_score and away_score come together (or neither)');
+    return;
+  }
+  // NBA and NHL games do not end level (overtime, shootout): a tie has no winner.
+  if (h === a) issue(ctx, ['home_score'], `a tied score (${h}-${a}) has no winner`);
+  else if ((h > a ? 'home' : 'away') !== r.winner) issue(ctx, ['winner'], `winner "${r.winner}" contradicts the score (home ${h}, away ${a})`);
 });
 
 const bucket = z.looseObject({
@@ -374,7 +472,7 @@ export const clv = z.looseObject({
   ...base,
   order_id: nonEmpty,
   trade_id: nonEmpty,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   event: eventId,
   side: yesNo,
   action: z.enum(['buy', 'sell']),
@@ -394,6 +492,8 @@ export const clv = z.looseObject({
   fee_drag: z.number().nullable(),
   source: sourceName,
   method: devigMethod,
+}).superRefine((r, ctx) => {
+  tickerOfEvent(r.ticker, r.event, ctx);
 });
 
 export const metric = z.looseObject({
