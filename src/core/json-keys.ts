@@ -1,0 +1,144 @@
+// Duplicate keys in JSON text. JSON.parse keeps the last of two equal keys without a word
+// ({"home_odds":1.5,"home_odds":9} is 9 to us and may be 1.5 to another reader), so a
+// line or a config file holding one is refused, naming the key.
+//
+// The decoder pays for this on every line, so it is done in two steps:
+//   1. countKeysInText: the number of object keys in the text, found by jumping from quote
+//      to quote with indexOf (native, fast) and looking for the ':' after each string.
+//      Exact for any valid JSON text (quotes alternate open/close outside strings; an
+//      escaped quote is preceded by an odd run of backslashes).
+//   2. countKeysInValue: the number of keys JSON.parse kept, walking the parsed value
+//      (iteratively: a deep nesting cannot overflow the stack).
+// Equal counts mean no duplicates. Only when they differ is the text tokenized again
+// (findDuplicateKey), to name the key and where it is.
+
+/** Number of object keys written in `text`, a valid JSON text. */
+export function countKeysInText(text: string): number {
+  let n = 0;
+  let pos = 0;
+  const len = text.length;
+  for (;;) {
+    const open = text.indexOf('"', pos);
+    if (open < 0) return n;
+    let close = text.indexOf('"', open + 1);
+    // An escaped quote is preceded by an odd number of backslashes.
+    while (close > 0 && text.charCodeAt(close - 1) === 92 && oddBackslashes(text, close)) close = text.indexOf('"', close + 1);
+    if (close < 0) return n; // not valid JSON; the parser has said so
+    let i = close + 1;
+    let c = text.charCodeAt(i);
+    while (i < len && (c === 32 || c === 9 || c === 10 || c === 13)) c = text.charCodeAt(++i);
+    if (c === 58) n++; // ':'
+    pos = close + 1;
+  }
+}
+
+function oddBackslashes(text: string, quote: number): boolean {
+  let k = quote - 1;
+  while (k >= 0 && text.charCodeAt(k) === 92) k--;
+  return (quote - 1 - k) % 2 === 1;
+}
+
+/** Number of keys of every object in a parsed JSON value. */
+export function countKeysInValue(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let n = 0;
+  const stack: object[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === 'object') stack.push(x as object);
+    } else {
+      for (const k in v) {
+        n++;
+        const x = (v as Record<string, unknown>)[k];
+        if (x !== null && typeof x === 'object') stack.push(x);
+      }
+    }
+  }
+  return n;
+}
+
+export interface DuplicateKey {
+  /** The key as JSON.parse reads it (escapes resolved). */
+  key: string;
+  /** Dotted path of the object holding it (`""` for the top level, `methods.shin`, `a.0`). */
+  path: string;
+}
+
+/**
+ * The first key written twice in one object of `text` (a valid JSON text), or undefined.
+ * A full tokenizer: slower than the counts, used when they disagree and for config files.
+ * Keys for which `ignore` is true may repeat (the config's "//" comments).
+ */
+export function findDuplicateKey(text: string, ignore?: (key: string) => boolean): DuplicateKey | undefined {
+  // One frame per open object/array: the keys seen so far (objects) or the next index (arrays).
+  interface Frame { keys: Set<string> | null; index: number; name: string }
+  const stack: Frame[] = [];
+  let pendingKey: string | null = null; // the key whose value comes next
+  const len = text.length;
+  const nameOfNext = (): string => {
+    const top = stack[stack.length - 1];
+    if (!top) return '';
+    if (top.keys === null) return String(top.index);
+    return pendingKey ?? '';
+  };
+  const pathOf = (): string => stack.slice(1).map((f) => f.name).join('.');
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) { // '"'
+      let j = i + 1;
+      while (j < len) {
+        const d = text.charCodeAt(j);
+        if (d === 92) j += 2;
+        else if (d === 34) break;
+        else j++;
+      }
+      const raw = text.slice(i, j + 1);
+      let k = j + 1;
+      while (k < len && isWs(text.charCodeAt(k))) k++;
+      const top = stack[stack.length - 1];
+      if (text.charCodeAt(k) === 58 && top && top.keys !== null) {
+        let key: string;
+        try {
+          key = JSON.parse(raw) as string;
+        } catch {
+          return undefined; // not valid JSON: the parser reports it
+        }
+        if (top.keys.has(key) && !ignore?.(key)) return { key, path: pathOf() };
+        top.keys.add(key);
+        pendingKey = key;
+        i = k; // the ':'
+      } else {
+        i = j;
+      }
+    } else if (c === 123 || c === 91) { // '{' '['
+      const name = nameOfNext();
+      stack.push({ keys: c === 123 ? new Set() : null, index: 0, name });
+    } else if (c === 125 || c === 93) { // '}' ']'
+      stack.pop();
+    } else if (c === 44) { // ','
+      const top = stack[stack.length - 1];
+      if (top && top.keys === null) top.index++;
+    }
+  }
+  return undefined;
+}
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/**
+ * The duplicate key of `text`, given the value JSON.parse made of it; undefined when there
+ * is none. Costs two counts; the tokenizer runs only when they differ.
+ */
+export function duplicateKeyOf(text: string, parsed: unknown): DuplicateKey | undefined {
+  if (parsed === null || typeof parsed !== 'object') return undefined;
+  if (countKeysInText(text) === countKeysInValue(parsed)) return undefined;
+  return findDuplicateKey(text);
+}
+
+/** `key "home_odds"` or `key "shin" in methods`, for diagnostics. */
+export function describeDuplicate(d: DuplicateKey): string {
+  return `duplicate key ${JSON.stringify(d.key)}${d.path ? ` in ${d.path}` : ''}`;
+}
