@@ -2,15 +2,17 @@
 // ({"home_odds":1.5,"home_odds":9} is 9 to us and may be 1.5 to another reader), so a
 // line or a config file holding one is refused, naming the key.
 //
-// The decoder pays for this on every line, so it is done in two steps:
-//   1. countKeysInText: the number of object keys in the text, found by jumping from quote
-//      to quote with indexOf (native, fast) and looking for the ':' after each string.
-//      Exact for any valid JSON text (quotes alternate open/close outside strings; an
-//      escaped quote is preceded by an odd run of backslashes).
-//   2. countKeysInValue: the number of keys JSON.parse kept, walking the parsed value
-//      (iteratively: a deep nesting cannot overflow the stack).
-// Equal counts mean no duplicates. Only when they differ is the text tokenized again
-// (findDuplicateKey), to name the key and where it is.
+// The decoder pays for this on every line, so the usual case costs two cheap counts:
+//   T = every ':' in the text (indexOf, native), P = the keys JSON.parse kept (a walk of
+//   the parsed value, iterative: deep nesting cannot overflow the stack).
+// Outside strings a ':' only ever separates a key from its value, so T = K + S, with K the
+// keys written and S the colons inside strings; and P = K - D, D the duplicates dropped.
+// T === P holds exactly when S = 0 and D = 0: no duplicate. Otherwise (a string holding a
+// colon, such as a policy "primary-fallback:pinnacle>draftkings"), when the text has no
+// \u escape (so every colon of a parsed string was written as ':'), the colons of the
+// parsed keys and strings are counted too (C): T = P + C + D + (colons of the dropped
+// entries), so T === P + C again means no duplicate. Only when that fails, or the text
+// has a \u escape, is it tokenized (findDuplicateKey), which also names the key.
 
 /** Number of object keys written in `text`, a valid JSON text. */
 export function countKeysInText(text: string): number {
@@ -38,11 +40,32 @@ function oddBackslashes(text: string, quote: number): boolean {
   return (quote - 1 - k) % 2 === 1;
 }
 
+/** Number of ':' characters in `text`. */
+export function countColons(text: string): number {
+  let n = 0;
+  let p = text.indexOf(':');
+  while (p >= 0) {
+    n++;
+    p = text.indexOf(':', p + 1);
+  }
+  return n;
+}
+
 /** Number of keys of every object in a parsed JSON value. */
 export function countKeysInValue(value: unknown): number {
   if (value === null || typeof value !== 'object') return 0;
   let n = 0;
-  const stack: object[] = [value];
+  let nested: object[] | undefined;
+  // A flat record (the usual line) needs no stack.
+  if (!Array.isArray(value)) {
+    for (const k in value) {
+      n++;
+      const x = (value as Record<string, unknown>)[k];
+      if (x !== null && typeof x === 'object') (nested ??= []).push(x);
+    }
+    if (nested === undefined) return n;
+  }
+  const stack: object[] = nested ?? [value];
   while (stack.length > 0) {
     const v = stack.pop()!;
     if (Array.isArray(v)) {
@@ -52,6 +75,35 @@ export function countKeysInValue(value: unknown): number {
         n++;
         const x = (v as Record<string, unknown>)[k];
         if (x !== null && typeof x === 'object') stack.push(x);
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Colons in the keys and strings of a parsed JSON value; counting stops once `enough`
+ * are found (the decoder needs to know whether there are that many, not how many more).
+ */
+export function countColonsInStrings(value: unknown, enough = Infinity): number {
+  if (typeof value === 'string') return countColons(value);
+  if (value === null || typeof value !== 'object') return 0;
+  let n = 0;
+  const stack: object[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    if (Array.isArray(v)) {
+      for (const x of v) {
+        if (typeof x === 'string') n += countColons(x);
+        else if (x !== null && typeof x === 'object') stack.push(x as object);
+      }
+    } else {
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
+        if (typeof x === 'string') n += countColons(x);
+        else if (x !== null && typeof x === 'object') stack.push(x);
+        n += countColons(k);
+        if (n >= enough) return n;
       }
     }
   }
@@ -130,11 +182,16 @@ function isWs(c: number): boolean {
 
 /**
  * The duplicate key of `text`, given the value JSON.parse made of it; undefined when there
- * is none. Costs two counts; the tokenizer runs only when they differ.
+ * is none. Usually two counts (see the top of this file); the tokenizer runs only when
+ * they cannot decide.
  */
 export function duplicateKeyOf(text: string, parsed: unknown): DuplicateKey | undefined {
   if (parsed === null || typeof parsed !== 'object') return undefined;
-  if (countKeysInText(text) === countKeysInValue(parsed)) return undefined;
+  const colons = countColons(text);
+  const kept = countKeysInValue(parsed);
+  if (colons === kept) return undefined;
+  // Found C = T - P colons in the parsed strings: no duplicate (C can never exceed T - P).
+  if (text.indexOf('\\u') < 0 && countColonsInStrings(parsed, colons - kept) === colons - kept) return undefined;
   return findDuplicateKey(text);
 }
 

@@ -27,6 +27,11 @@ t.test('duplicates are found and named, at any depth', async (t) => {
     ['{"__proto__":1,"__proto__":2}', '__proto__', ''],
     ['{"ticker":"A","tickers":{"A":{"seq":1},"A":{"seq":2}}}', 'A', 'tickers'],
     ['[{"a":1,"a":1}]', 'a', '0'],
+    ['{"policy":"primary-fallback:pinnacle>draftkings","p":1}', undefined, ''],
+    ['{"policy":"a:b","policy":"a:b"}', 'policy', ''],
+    ['{"a":1,"a":2,"b":"\\u003a"}', 'a', ''],
+    ['{"a\\u003a":1,"a:":2}', 'a:', ''],
+    ['{"t":"12:00:00","a":{"u":"http://x"}}', undefined, ''],
   ];
   for (const [text, key, path] of cases) {
     const v = JSON.parse(text) as unknown;
@@ -57,15 +62,17 @@ t.test('deep nesting is walked without recursion', async (t) => {
 t.test('the counts are exact on random JSON (seeded), so the fast path never misses a duplicate', async (t) => {
   const rnd = seededRandom(14);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-  const KEYS = ['a', 'b', 'type', 'a"', 'a\\', ':', '"', '', 'é', '\\"', 'x y'];
-  const STR = ['', ':', '":', '\\', '"', ' : ', '{', '}', '[', ']', ',', 'plain'];
+  const KEYS = ['a', 'b', 'type', 'a"', 'a\\', ':', '"', '', 'é', '\\"', 'x y', 'a:', 'b:c'];
+  const STR = ['', ':', '":', '\\', '"', ' : ', '{', '}', '[', ']', ',', 'plain', 'a:b', '::'];
   const ws = (): string => pick(['', '', '', ' ', '\t', '\n', ' \r\n ']);
+  // Sometimes a colon is written as its \u escape: the same string to JSON.parse.
+  const enc = (x: string): string => (rnd() < 0.2 ? JSON.stringify(x).replace(/:/g, '\\u003a') : JSON.stringify(x));
   const gen = (d: number): string => {
     const r = rnd();
-    if (d > 4 || r < 0.3) return pick(['1', '-2.5e3', 'true', 'null', JSON.stringify(pick(STR))]);
+    if (d > 4 || r < 0.3) return pick(['1', '-2.5e3', 'true', 'null', enc(pick(STR))]);
     if (r < 0.5) return `[${ws()}${Array.from({ length: Math.floor(rnd() * 4) }, () => gen(d + 1)).join(`${ws()},${ws()}`)}${ws()}]`;
     const n = Math.floor(rnd() * 5);
-    const parts = Array.from({ length: n }, () => `${JSON.stringify(pick(KEYS))}${ws()}:${ws()}${gen(d + 1)}`);
+    const parts = Array.from({ length: n }, () => `${enc(pick(KEYS))}${ws()}:${ws()}${gen(d + 1)}`);
     return `{${ws()}${parts.join(`${ws()},${ws()}`)}${ws()}}`;
   };
   let dups = 0;
