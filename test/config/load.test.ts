@@ -78,6 +78,14 @@ t.test('a key written twice is refused, naming it (JSON.parse would keep the las
   t.equal(ok.config.log.level, 'warn', '"//" comment keys may repeat');
 });
 
+t.test('feed-kalshi follows NBA/NHL game-winner markets only (roadmap 16), naming the key', async (t) => {
+  t.match(err(() => loadConfig({ file: cfg(t, { kalshi: { series: ['KXNBAGAME', 'KXNFLGAME'] } }) })), /kalshi\.series\.1: a game-winner series we trade \(KXNBAGAME, KXNHLGAME\)/);
+  t.match(err(() => loadConfig({ file: cfg(t, { kalshi: { tickers: ['KXNFLGAME-26JAN25DENKC-KC'] } }) })), /kalshi\.tickers\.0: .*series KXNFLGAME is not a game-winner series/);
+  t.match(err(() => loadConfig({ file: cfg(t, { kalshi: { tickers: ['KXNBAGAME-26FEB30DENMEM-DEN'] } }) })), /kalshi\.tickers\.0: .*no date 26FEB30/);
+  const ok = loadConfig({ file: cfg(t, { kalshi: { series: ['KXNHLGAME'], tickers: ['KXNBAGAME-26JAN25DENMEM-DEN'] } }) });
+  t.same(ok.config.kalshi.series, ['KXNHLGAME']);
+});
+
 t.test('secrets are refused in the config file, wherever they are', async (t) => {
   t.match(err(() => loadConfig({ file: cfg(t, { api_key: 'x' }) })), /api_key: secrets do not belong in the config file/);
   t.match(err(() => loadConfig({ file: cfg(t, { profiles: { live: { log: { password: 'x' } } } }) })), /profiles\.live\.log\.password: secrets/);
