@@ -10,7 +10,7 @@ const T0 = 1769380000000;
 const VALID: Record<string, Array<Record<string, unknown>>> = {
   'odds.line': [
     { type: 'odds.line', ts: T0, recv_ts: T0 + 3, source: 'boltodds', book: 'pinnacle', sport: 'nba', event: 'nba-2026-01-25-den-mem', home: 'Memphis Grizzlies', away: 'Denver Nuggets', commence_ts: T0 + 1, home_odds: 2.24, away_odds: 1.6757, home_ts: T0, away_ts: T0 },
-    { type: 'odds.line', ts: 0, source: 'history', book: 'consensus', sport: 'nhl', event: 'nhl-2019-10-02-ott-tor', home: 'Toronto Maple Leafs', away: 'Ottawa Senators', commence_ts: 0, home_odds: 1.0001, away_odds: 1e6, home_ts: 0, away_ts: 0, raw: { anything: [1, null] }, extra: 'kept' },
+    { type: 'odds.line', ts: 0, source: 'history', book: 'consensus', sport: 'nhl', event: 'nhl-2019-10-02-ott-tor', home: 'Toronto Maple Leafs', away: 'Ottawa Senators', commence_ts: 0, home_odds: 1.0001, away_odds: 10000, home_ts: 0, away_ts: 0, raw: { anything: [1, null] }, extra: 'kept' },
     { type: 'odds.line', ts: T0, source: 'history', book: 'consensus', sport: 'nba', event: 'nba-2026-01-25-den-mem', home: 'H', away: 'A', commence_ts: T0, home_odds: 2, away_odds: 2, home_ts: T0, away_ts: T0, time_assumed: ['ts', 'commence_ts', 'home_ts', 'away_ts'] },
   ],
   'oracle.line': [
@@ -29,6 +29,10 @@ const ODD_VALUES: unknown[] = [
   '', 'x', 'X', 'nba', 'nhl', 'mlb', 'pinnacle', 'Pinnacle', '_a', 'a b', 'nba-2026-01-25-den-mem', 'nba-2026-1-25-den-mem',
   '1769380000000', [], ['pinnacle'], ['Pinnacle'], [1], {}, { pinnacle: 0.5 }, { pinnacle: 2 }, { Pin: 0.5 }, { a: 0 },
   'shin', 'odds-ratio', 'logarithmic', ['ts'], ['ts', 'commence_ts'], ['line_ts'], ['recv_ts'], ['ts', 1], ['when'],
+  // issue 14 section 3: values right on and just past each cross-field rule
+  'nhl-2026-01-25-bos-nyr', 'nba-2026-02-30-den-mem', 'nba-2025-02-29-den-mem', 'nba-2028-02-29-den-mem', 'nba-2026-01-25-den-xyz',
+  'nba-2026-01-25-gs-mem', 'nba-2026-01-25-mem-mem', 'nhl-2019-10-02-ott-tor', 'nhl-2026-13-01-bos-nyr',
+  10000, 10000.0001, 1e300, 1e-300, 0.4386, 0.5614, 0.56140001, 0.5615, 0.4385,
 ];
 
 
