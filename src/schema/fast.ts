@@ -8,6 +8,8 @@
 import { BOOK_RE, EVENT_ID_RE, MAX_DECIMAL_ODDS, PROB_SUM_TOLERANCE, SOURCE_RE, TIME_FIELDS } from './common.js';
 import { DEVIG_METHODS, type RecordType } from './records.js';
 import { eventIdProblem } from '../core/event-id.js';
+import { marketTickerProblem } from '../core/kalshi-ticker.js';
+import { onGrid } from './common.js';
 
 type Obj = Record<string, unknown>;
 
@@ -54,7 +56,24 @@ function game(v: Obj): boolean {
     && nonEmpty(v.home) && nonEmpty(v.away) && epochMs(v.commence_ts) && optTimeAssumed(v.time_assumed);
 }
 
+// The Kalshi market data: what quote reads most (a book per delta, a trade per print).
+const nonNegInt = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const optNonNegInt = (x: unknown): boolean => x === undefined || nonNegInt(x);
+const ticker = (x: unknown): boolean => str(x) && marketTickerProblem(x) === undefined;
+const price = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0 && x < 1 && onGrid(x, 4);
+const contracts = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0 && onGrid(x, 2);
+
+function levels(x: unknown): boolean {
+  if (!Array.isArray(x)) return false;
+  for (const l of x) if (!Array.isArray(l) || l.length !== 2 || !price(l[0]) || !contracts(l[1])) return false;
+  return true;
+}
+
 export const FAST_CHECKS: Partial<Record<RecordType, (v: Obj) => boolean>> = {
+  'kalshi.book': (v) => epochMs(v.ts) && optEpochMs(v.recv_ts) && ticker(v.ticker) && nonNegInt(v.seq) && optNonNegInt(v.sid)
+    && levels(v.bids) && levels(v.asks) && optEpochMs(v.exch_ts),
+  'kalshi.trade': (v) => epochMs(v.ts) && optEpochMs(v.recv_ts) && ticker(v.ticker) && nonEmpty(v.trade_id) && price(v.price)
+    && contracts(v.count) && (v.taker_side === 'yes' || v.taker_side === 'no') && optEpochMs(v.exch_ts),
   'odds.line': (v) => game(v) && book(v.book) && odds(v.home_odds) && odds(v.away_odds)
     && epochMs(v.home_ts) && epochMs(v.away_ts),
   'oracle.line': (v) => game(v) && nonEmpty(v.policy) && books(v.books) && optWeights(v.weights)
