@@ -514,6 +514,11 @@ export class QuoteManager {
     const side: BookSide = slot === 'bid' || slot === 'take-bid' ? 'bid' : 'ask';
     const link = t.link!;
     const repriceFrom = reprice?.at;
+    // A refused order asked again with nothing changed is refused again: not re-checked on
+    // every book (the day is part of the key: the daily notional starts over at midnight ET).
+    const key = `${d.price}:${d.count}:${reprice?.replaced ? 'r' : ''}:${easternDate(now)}`;
+    const prev = t.refusedAt[slot];
+    if (prev && prev.version === this.exposureVersion && prev.key === key) return { reason: prev.reason, detail: prev.detail };
     // The limits look at this game only: the orders that may still fill on its tickers.
     const game = this.gameTickers.get(link.event) ?? new Set([ticker]);
     const working: Array<{ ticker: string; side: BookSide; price: number; count: number }> = [];
@@ -526,11 +531,6 @@ export class QuoteManager {
       }
     }
     const cand: Candidate = { ticker, event: link.event, side, price: d.price, count: d.count, ...(reprice?.replaced ? { replaces: reprice.replaced } : {}) };
-    // A refused order asked again with nothing changed is refused again: not re-checked on
-    // every book (the day is part of the key: the daily notional starts over at midnight ET).
-    const key = `${d.price}:${d.count}:${reprice?.replaced ? 'r' : ''}:${easternDate(now)}`;
-    const prev = t.refusedAt[slot];
-    if (prev && prev.version === this.exposureVersion && prev.key === key) return { reason: prev.reason, detail: prev.detail };
     const lim = this.exposure.check(cand, working, [...game], now);
     if (!lim.ok) {
       const r = { reason: lim.reason ?? 'limit', detail: lim.detail ?? '' };

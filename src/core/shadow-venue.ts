@@ -426,21 +426,25 @@ export class ShadowVenue implements Venue {
   /** Usable levels of one side, best first (sorted here whatever order they came in). */
   private levels(src: BookView['bids'], side: BookSide): Level[] {
     const out: Level[] = [];
-    const seen = new Set<number>();
+    let sorted = true;
     for (const [price, size] of src) {
       if (!Number.isSafeInteger(price) || !Number.isSafeInteger(size) || size < 0 || price <= 0 || price >= PRICE_ONE) {
         this.count('bad-book-level');
         continue;
       }
       if (size === 0) continue; // an empty level: nothing there
-      if (seen.has(price)) {
+      // A book has a handful of levels: a scan is cheaper than a Set per update.
+      let dup = false;
+      for (let i = 0; i < out.length; i++) if (out[i]!.price === price) dup = true;
+      if (dup) {
         this.count('duplicate-book-level');
         continue;
       }
-      seen.add(price);
+      const last = out[out.length - 1];
+      if (last && (side === 'bid' ? last.price < price : last.price > price)) sorted = false;
       out.push({ price, size });
     }
-    return out.sort(side === 'bid' ? (a, b) => b.price - a.price : (a, b) => a.price - b.price);
+    return sorted ? out : out.sort(side === 'bid' ? (a, b) => b.price - a.price : (a, b) => a.price - b.price);
   }
 
   private market(ticker: string): MarketState {
