@@ -247,10 +247,16 @@ export class QuoteManager {
 
   onBook(b: BookView, now: number): void {
     const t = this.ticker(b.ticker);
+    const prev = t.book;
     t.book = b;
+    const wasHeld = t.held.size > 0;
     t.held.clear();
     this.kills(this.kill.onBook(b.ticker, now), now);
-    this.evaluate(b.ticker, now);
+    // A maker quote depends on the book through its best prices only: a book whose top is
+    // unchanged changes no decision (unless we take depth, or the book shows our own orders).
+    const sameTop = prev !== undefined && !wasHeld && this.opt.takerEdge === undefined && !this.opt.bookIncludesOwn
+      && prev.bids[0]?.[0] === b.bids[0]?.[0] && prev.asks[0]?.[0] === b.asks[0]?.[0];
+    if (!sameTop) this.evaluate(b.ticker, now);
   }
 
   onResult(r: { ticker: string; result: 'yes' | 'no' }, now: number): void {
