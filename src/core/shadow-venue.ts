@@ -175,6 +175,24 @@ export class ShadowVenue implements Venue {
     }
   }
 
+  /**
+   * The market settled (kalshi.result): its open orders end (`market-closed`) and its state
+   * goes, so a month of markets does not stay in memory. A later request for it is
+   * `market-unknown`.
+   */
+  onResult(ticker: string, now: number): void {
+    const t = this.advance(now);
+    const m = this.markets.get(ticker);
+    if (!m) return;
+    for (const o of [...m.open]) this.finish(o, 'market-closed', t);
+    this.markets.delete(ticker);
+  }
+
+  /** Markets the venue holds state for. */
+  get marketCount(): number {
+    return this.markets.size;
+  }
+
   /** A displayed book (YES terms, the full visible depth). */
   onBook(book: BookView, now: number): void {
     const t = this.advance(now);
