@@ -507,6 +507,8 @@ export function chartSpecs(d: DailyData): Array<[string, Record<string, unknown>
   const perf = d.performance.map((p) => ({ group: `${p.dimension}: ${p.value}`, dimension: p.dimension, realized_pnl: p.realized_pnl, contracts: p.contracts }));
   const skips = d.skips.map(([reason, count]) => ({ reason, count }));
   const lat = d.latency.flatMap((l) => (['p50', 'p90', 'p99'] as const).map((q) => ({ kind: l.kind, quantile: q, ms: l[q] })));
+  // An empty chart gets a fixed axis (vega would warn of an infinite extent).
+  const axis = (rows: unknown[]): Record<string, unknown> => (rows.length ? {} : { scale: { domain: [0, 1] } });
   return [
     ['performance', {
       $schema: SCHEMA, config: CONFIG,
@@ -516,7 +518,7 @@ export function chartSpecs(d: DailyData): Array<[string, Record<string, unknown>
       mark: { type: 'bar' },
       encoding: {
         y: { field: 'group', type: 'nominal', sort: null, title: null },
-        x: { field: 'realized_pnl', type: 'quantitative', title: 'realized PnL ($)' },
+        x: { field: 'realized_pnl', type: 'quantitative', title: 'realized PnL ($)', ...axis(perf) },
         color: { field: 'dimension', type: 'nominal', sort: ['sport', 'oracle', 'liquidity'], title: 'by' },
       },
     }],
@@ -528,7 +530,7 @@ export function chartSpecs(d: DailyData): Array<[string, Record<string, unknown>
       mark: { type: 'bar', color: '#f58518' },
       encoding: {
         y: { field: 'reason', type: 'nominal', sort: null, title: null },
-        x: { field: 'count', type: 'quantitative', title: 'skip records' },
+        x: { field: 'count', type: 'quantitative', title: 'skip records', ...axis(skips) },
       },
     }],
     ['latency', {
@@ -540,7 +542,7 @@ export function chartSpecs(d: DailyData): Array<[string, Record<string, unknown>
       encoding: {
         y: { field: 'kind', type: 'nominal', sort: null, title: null },
         yOffset: { field: 'quantile', type: 'nominal', sort: ['p50', 'p90', 'p99'] },
-        x: { field: 'ms', type: 'quantitative', title: 'ms' },
+        x: { field: 'ms', type: 'quantitative', title: 'ms', ...axis(lat) },
         color: { field: 'quantile', type: 'nominal', sort: ['p50', 'p90', 'p99'] },
       },
     }],
