@@ -65,6 +65,8 @@ stdout lists the files written, one per line.`,
     cmd.requiredOption('--out <dir>', 'write the report into DIR/YYYY-MM-DD/');
   },
   async run(ctx) {
+    // Under --replay the clock has no time before the first record: the day must be given.
+    if (ctx.opts.date === undefined && ctx.opts.replay) throw new UsageError('--replay: give --date (the replay clock has no time before the data)');
     const date = ctx.opts.date ?? easternYesterday(ctx.clock.now());
     const day = easternDay(date);
     if (!day) throw new UsageError(`--date ${date}: not a calendar date YYYY-MM-DD`);

@@ -358,7 +358,8 @@ export class DailyReport {
     }).sort((x, y) => dimOrder[x.dimension] - dimOrder[y.dimension] || cmp(x.value === 'unattributed' ? '~' : x.value, y.value === 'unattributed' ? '~' : y.value));
 
     const incidents = [...this.incidents, ...this.open.values()]
-      .filter((i) => i.start < d.end && (i.end === null || i.end >= d.start))
+      // begun in the day, or begun before it and not over when it began
+      .filter((i) => (i.start >= d.start && i.start < d.end) || (i.start < d.start && (i.end === null || i.end > d.start)))
       .sort((x, y) => x.start - y.start || cmp(x.kind, y.kind) || cmp(x.scope, y.scope) || cmp(x.condition, y.condition) || cmp(x.source, y.source));
 
     const kinds = [...this.latency.keys()].sort((a, b) => rank(a) - rank(b) || cmp(a, b));
@@ -582,7 +583,7 @@ export function dailyMarkdown(d: DailyData, a: Artifacts): string {
   if (d.by_type.length) L.push(`Records of the day by type: ${d.by_type.map(([t, n]) => `${t} ${n}`).join(', ')}.`, '');
   L.push('## Performance', '');
   const t = d.totals;
-  L.push(`${t.fills} fills${d.modes.length ? ` (${d.modes.map(([m, n]) => `${m} ${n}`).join(', ')})` : ''}, ${t.contracts} contracts, notional ${money(t.notional)}, fees ${money(t.fees)}; realized PnL ${money(t.realized_pnl)} over ${t.settled} ticker${t.settled === 1 ? '' : 's'} settled in the day (from position records).`, '');
+  L.push(`${t.fills} fill${t.fills === 1 ? '' : 's'}${d.modes.length ? ` (${d.modes.map(([m, n]) => `${m} ${n}`).join(', ')})` : ''}, ${t.contracts} contracts, notional ${money(t.notional)}, fees ${money(t.fees)}; realized PnL ${money(t.realized_pnl)} over ${t.settled} ticker${t.settled === 1 ? '' : 's'} settled in the day (from position records).`, '');
   L.push('Fills are those of the day; realized PnL is that of positions settled in the day, by sport as the position records give it, by oracle path and maker/taker split over each settled ticker\'s fills (YES quantity x (settlement - YES price) - fee); what the fills in the input do not explain is shown as "unattributed".', '');
   L.push(...mdTable(by.get('performance')!), '');
   if (a.charts.includes('performance.svg')) L.push('![Realized PnL](performance.svg)', '');

@@ -30,7 +30,7 @@ t.test('report daily over the quote shadow session: every file, the numbers, val
 
   const md = readFileSync(`${dir}/report.md`, 'utf8');
   t.match(md, /# Daily report 2026-01-25/);
-  t.match(md, /1 fills \(shadow 1\), 10 contracts, notional \$4\.50, fees \$0\.05; realized PnL \$5\.45 over 1 ticker settled/);
+  t.match(md, /1 fill \(shadow 1\), 10 contracts, notional \$4\.50, fees \$0\.05; realized PnL \$5\.45 over 1 ticker settled/);
   t.match(md, /\| sport \| nba \| 1 \| 10 \| 4\.5 \| 0\.05 \| 5\.45 \| 1 \|/);
   t.match(md, /\| oracle \| boltodds\/shin \| 1 \| 10 \| 4\.5 \| 0\.05 \| 5\.45 \| 1 \|/);
   t.match(md, /\| liquidity \| maker \| 1 \| 10 \| 4\.5 \| 0\.05 \| 5\.45 \| 1 \|/);
@@ -91,6 +91,12 @@ t.test('the day defaults to yesterday in US Eastern time; another day is empty; 
   const bad = await run('report', ['daily', '--date', '2026-02-30', '--out', `${tmp}/g`, session]);
   t.equal(bad.code, 2);
   t.match(bad.stderr, /not a calendar date/);
+  const replay = await run('report', ['daily', '--replay', '--out', `${tmp}/h`, session]);
+  t.equal(replay.code, 2);
+  t.match(replay.stderr, /--replay: give --date/);
+  const withDate = await run('report', ['daily', '--replay', '--date', '2026-01-25', '--out', `${tmp}/h`, session]);
+  t.equal(withDate.code, 0, withDate.stderr);
+  t.same(read(`${tmp}/h/2026-01-25`), read(`${tmp}/a/2026-01-25`), '--replay changes nothing in the report');
   const noOut = await run('report', ['daily', session]);
   t.equal(noOut.code, 2);
   t.match(noOut.stderr, /--out/);

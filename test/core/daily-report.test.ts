@@ -196,3 +196,15 @@ t.test('Markdown, tables, charts and HTML: deterministic, and the CLV gap said p
   const csv = tables(d).find((x) => x.name === 'performance')!;
   t.same(csv.rows[0], ['sport', 'nba', '2', '14', '6.2', '0.09', '4.11', '1']);
 });
+
+t.test('incidents at the day\'s edges: one over at midnight is yesterday\'s, one begun at midnight is today\'s', async (t) => {
+  const r = new DailyReport(DAY);
+  const ks = (ts: number, state: string, condition: string): AnyRecord => rec({ type: 'killswitch', ts, state, condition, scope: 'global', key: '*' });
+  r.add(ks(DAY.start - 60_000, 'tripped', 'ended-at-midnight'), 'x');
+  r.add(ks(DAY.start, 'cleared', 'ended-at-midnight'), 'x');
+  r.add(ks(DAY.start, 'tripped', 'begun-at-midnight'), 'x');
+  r.add(ks(DAY.start, 'cleared', 'begun-at-midnight'), 'x');
+  r.add(ks(DAY.end - 1, 'tripped', 'last-ms'), 'x');
+  r.add(ks(DAY.end, 'tripped', 'tomorrow'), 'x');
+  t.same(r.result().incidents.map((i) => [i.condition, i.end === null ? 'open' : i.end - i.start]), [['begun-at-midnight', 0], ['last-ms', 'open']]);
+});
