@@ -40,9 +40,10 @@ after midnight ET reports the day just ended), from 00:00 to 24:00 America/New_Y
 25 hours on the DST changes). Records of other days are read too: they carry the state of
 incidents and the fills behind a settlement, but are not counted.
 
-Sections: performance by sport, by oracle path (the fill's source/method) and maker vs
-taker (fills, contracts, notional, fees of the day's fills; realized PnL of the positions
-settled in the day, split over each ticker's fills, the rest "unattributed"); skips by
+Sections: performance by sport, by oracle path (the fill's source/method), maker vs
+taker and run profile (fills, contracts, notional, fees of the day's fills; realized PnL
+of the positions settled in the day, split over each ticker's fills for path and
+maker/taker, the rest "unattributed"); skips by
 reason; the CLV summary from clv.summary records (if there is none, the report says so:
 none is invented); stale-feed incidents (oracle.status unavailable, kalshi.status not
 live, killswitch tripped, each until it clears: start, end, duration, scope, condition;

@@ -6,9 +6,10 @@
 //
 // What counts where:
 // - fills: those whose ts falls in the day (count, contracts, notional = price x count,
-//   fees), by sport (from the event id), by oracle path (source/method) and by liquidity.
-// - realized PnL: the `position` records settled (state settled) in the day. By sport it
-//   is read from them directly (sum of realized_pnl). By oracle path and maker/taker it is
+//   fees), by sport (from the event id), by oracle path (source/method), by liquidity and
+//   by the config profile of the run that wrote them (its input's run.manifest).
+// - realized PnL: the `position` records settled (state settled) in the day. By sport and
+//   profile it is read from them directly (sum of realized_pnl). By oracle path and maker/taker it is
 //   split over the ticker's fills of the same input file: each fill's settlement PnL is
 //   YES quantity x (settlement - YES price) - fee. What the fills do not explain (fills
 //   missing from the input) is shown as its own row "unattributed", never spread around.
@@ -66,7 +67,7 @@ export function quantile(sorted: readonly number[], q: number): number {
 // ---------------------------------------------------------------- the report data
 
 export interface PerfRow {
-  dimension: 'sport' | 'oracle' | 'liquidity';
+  dimension: 'sport' | 'oracle' | 'liquidity' | 'profile';
   value: string;
   fills: number;
   contracts: number;
@@ -224,6 +225,11 @@ export class DailyReport {
     }
   }
 
+  /** The config profile of the run that wrote an input (its run.manifest), control vs experiment. */
+  private profileOf(source: string): string {
+    return this.manifests.get(source)?.profile ?? 'no manifest';
+  }
+
   private group(dimension: string, value: string): Acc {
     const k = `${dimension}\t${value}`;
     let a = this.perf.get(k);
@@ -256,7 +262,7 @@ export class DailyReport {
     if (!inside) return;
     this.modes.set(f.mode, (this.modes.get(f.mode) ?? 0) + 1);
     const notional = f.price * f.count;
-    for (const a of [this.total, this.group('sport', sport), this.group('oracle', oracle), this.group('liquidity', f.liquidity)]) {
+    for (const a of [this.total, this.group('sport', sport), this.group('oracle', oracle), this.group('liquidity', f.liquidity), this.group('profile', this.profileOf(source))]) {
       a.fills++;
       a.contracts += f.count;
       a.notional += notional;
@@ -272,9 +278,10 @@ export class DailyReport {
     const sport = sportOf(p.event ?? this.eventOfTicker.get(p.ticker));
     const value = p.result === 'yes' ? 1 : p.result === 'no' ? 0 : NaN;
     b.settled = { pnl: p.realized_pnl, value, sport };
-    const s = this.group('sport', sport);
-    s.pnl += p.realized_pnl;
-    s.settled++;
+    for (const s of [this.group('sport', sport), this.group('profile', this.profileOf(source))]) {
+      s.pnl += p.realized_pnl;
+      s.settled++;
+    }
     this.total.pnl += p.realized_pnl;
     this.total.settled++;
   }
@@ -351,7 +358,7 @@ export class DailyReport {
         }
       }
     }
-    const dimOrder = { sport: 0, oracle: 1, liquidity: 2 } as const;
+    const dimOrder = { sport: 0, oracle: 1, liquidity: 2, profile: 3 } as const;
     const performance: PerfRow[] = [...this.perf.entries()].map(([k, a]) => {
       const [dimension, value] = k.split('\t') as [PerfRow['dimension'], string];
       return { dimension, value, fills: a.fills, contracts: r9(a.contracts), notional: r9(a.notional), fees: r9(a.fees), realized_pnl: r9(a.pnl), settled: a.settled };
@@ -445,7 +452,7 @@ export function tables(d: DailyData): Table[] {
   const nums = (n: number, first = 1): boolean[] => [...Array(first).fill(false), ...Array(n).fill(true)];
   return [
     {
-      name: 'performance', title: 'Performance by sport, oracle path and maker/taker',
+      name: 'performance', title: 'Performance by sport, oracle path, maker/taker and run profile',
       columns: ['dimension', 'value', 'fills', 'contracts', 'notional', 'fees', 'realized_pnl', 'settled_tickers'],
       rows: d.performance.map((p) => [p.dimension, p.value, num(p.fills), num(p.contracts), num(p.notional), num(p.fees), num(p.realized_pnl), num(p.settled)]),
       numeric: nums(6, 2),
@@ -520,7 +527,7 @@ export function chartSpecs(d: DailyData): Array<[string, Record<string, unknown>
       encoding: {
         y: { field: 'group', type: 'nominal', sort: null, title: null },
         x: { field: 'realized_pnl', type: 'quantitative', title: 'realized PnL ($)', ...axis(perf) },
-        color: { field: 'dimension', type: 'nominal', sort: ['sport', 'oracle', 'liquidity'], title: 'by' },
+        color: { field: 'dimension', type: 'nominal', sort: ['sport', 'oracle', 'liquidity', 'profile'], title: 'by' },
       },
     }],
     ['skips', {
@@ -584,7 +591,7 @@ export function dailyMarkdown(d: DailyData, a: Artifacts): string {
   L.push('## Performance', '');
   const t = d.totals;
   L.push(`${t.fills} fill${t.fills === 1 ? '' : 's'}${d.modes.length ? ` (${d.modes.map(([m, n]) => `${m} ${n}`).join(', ')})` : ''}, ${t.contracts} contracts, notional ${money(t.notional)}, fees ${money(t.fees)}; realized PnL ${money(t.realized_pnl)} over ${t.settled} ticker${t.settled === 1 ? '' : 's'} settled in the day (from position records).`, '');
-  L.push('Fills are those of the day; realized PnL is that of positions settled in the day, by sport as the position records give it, by oracle path and maker/taker split over each settled ticker\'s fills (YES quantity x (settlement - YES price) - fee); what the fills in the input do not explain is shown as "unattributed".', '');
+  L.push('Fills are those of the day; realized PnL is that of positions settled in the day, by sport and run profile as the position records give it, by oracle path and maker/taker split over each settled ticker\'s fills (YES quantity x (settlement - YES price) - fee); what the fills in the input do not explain is shown as "unattributed".', '');
   L.push(...mdTable(by.get('performance')!), '');
   if (a.charts.includes('performance.svg')) L.push('![Realized PnL](performance.svg)', '');
   L.push('## Skips', '');

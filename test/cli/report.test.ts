@@ -34,6 +34,7 @@ t.test('report daily over the quote shadow session: every file, the numbers, val
   t.match(md, /\| sport \| nba \| 1 \| 10 \| 4\.5 \| 0\.05 \| 5\.45 \| 1 \|/);
   t.match(md, /\| oracle \| boltodds\/shin \| 1 \| 10 \| 4\.5 \| 0\.05 \| 5\.45 \| 1 \|/);
   t.match(md, /\| liquidity \| maker \| 1 \| 10 \| 4\.5 \| 0\.05 \| 5\.45 \| 1 \|/);
+  t.match(md, /\| profile \| default \| 1 \| 10 \| 4\.5 \| 0\.05 \| 5\.45 \| 1 \|/);
   t.match(md, /No clv\.summary record in the input covers this day/);
   t.match(md, /\| killswitch \| global \| kalshi-feed-down: no live kalshi\.status yet \|/);
   t.match(md, /\| quote \| [^|]+ \| [0-9a-f]{40} \| (true|false) \| default \| [0-9a-f]{64} \|/);
@@ -48,7 +49,7 @@ t.test('report daily over the quote shadow session: every file, the numbers, val
     t.notMatch(svg, /NaN/);
   }
   t.equal(bars(readFileSync(`${dir}/skips.svg`, 'utf8')), 3, 'one bar per skip reason');
-  t.equal(bars(readFileSync(`${dir}/performance.svg`, 'utf8')), 3, 'one bar per performance row');
+  t.equal(bars(readFileSync(`${dir}/performance.svg`, 'utf8')), 4, 'one bar per performance row');
   t.equal(bars(readFileSync(`${dir}/latency.svg`, 'utf8')), 12, 'three quantiles of four kinds');
   t.match(readFileSync(`${dir}/skips.svg`, 'utf8'), /reason: no-book/);
 

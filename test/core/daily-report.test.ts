@@ -129,8 +129,9 @@ t.test('every section over hand-built records: exact numbers', async (t) => {
     return p && [p.fills, p.contracts, p.notional, p.fees, p.realized_pnl, p.settled];
   };
   t.same(d.performance.map((p) => `${p.dimension}:${p.value}`), [
-    'sport:nba', 'sport:nhl', 'oracle:boltodds/shin', 'oracle:oddsapi/proportional', 'oracle:unattributed', 'liquidity:maker', 'liquidity:taker', 'liquidity:unattributed',
+    'sport:nba', 'sport:nhl', 'oracle:boltodds/shin', 'oracle:oddsapi/proportional', 'oracle:unattributed', 'liquidity:maker', 'liquidity:taker', 'liquidity:unattributed', 'profile:shadow-experiment',
   ]);
+  t.same(row('profile', 'shadow-experiment'), [3, 19, 7.7, 0.12, 6.61, 2]);
   t.same(row('sport', 'nba'), [2, 14, 6.2, 0.09, 4.11, 1]);
   t.same(row('sport', 'nhl'), [1, 5, 1.5, 0.03, 2.5, 1], 'the T2 position has no event: its sport comes from its fills');
   // boltodds/shin: T1's buy (+5.93) and yesterday's T2 fill (2 YES @ .50 + .01, settled NO: -1.01)
@@ -142,7 +143,7 @@ t.test('every section over hand-built records: exact numbers', async (t) => {
   t.same(row('liquidity', 'taker'), [2, 9, 3.7, 0.05, 1.65, 2]);
   t.same(row('liquidity', 'unattributed'), [0, 0, 0, 0, 0.04, 1]);
   // each dimension adds up to the position records' total
-  for (const dim of ['sport', 'oracle', 'liquidity']) {
+  for (const dim of ['sport', 'oracle', 'liquidity', 'profile']) {
     const s = d.performance.filter((p) => p.dimension === dim).reduce((a, p) => a + p.realized_pnl, 0);
     t.ok(Math.abs(s - 6.61) < 1e-9, `${dim} sums to 6.61`);
   }
