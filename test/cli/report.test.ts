@@ -102,3 +102,19 @@ t.test('the day defaults to yesterday in US Eastern time; another day is empty; 
   t.equal(noOut.code, 2);
   t.match(noOut.stderr, /--out/);
 });
+
+t.test('a clv.summary from clv-report in the inputs is the CLV section', async (t) => {
+  const clv = `${tmp}/clv.ndjson`;
+  writeFileSync(clv, JSON.stringify({
+    type: 'clv.summary', ts: 1769364020000, group: { liquidity: 'maker' }, reference: 'boltodds/shin', n_fills: 1, n_games: 1, n_unscored: 0,
+    mean_clv: 0.15, ci_low: 0.15, ci_high: 0.15, p_value: 0.5, positive: false, confidence: 0.95, min_games: 200, bootstrap_resamples: 1000, seed: 7,
+    from_ts: 1769364001050, to_ts: 1769364001050,
+  }) + '\n');
+  const r = await run('report', ['daily', '--date', '2026-01-25', '--out', `${tmp}/i`, session, clv]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(summary(r.logs), { clv_summaries: 1 });
+  const md = readFileSync(`${tmp}/i/2026-01-25/report.md`, 'utf8');
+  t.match(md, /\| liquidity=maker \| boltodds\/shin \| 1 \| 1 \| 0 \| 0\.15 \| 0\.15 \| 0\.15 \| 0\.95 \| 0\.5 \| false \| 200 \|/);
+  t.notMatch(md, /No clv\.summary record/);
+  t.equal(readFileSync(`${tmp}/i/2026-01-25/clv-summary.csv`, 'utf8').split('\n')[1], 'liquidity=maker,boltodds/shin,1,1,0,0.15,0.15,0.15,0.95,0.5,false,200');
+});
