@@ -126,6 +126,8 @@ export interface DailyData {
   in_day: number;
   by_type: Array<[string, number]>;
   modes: Array<[string, number]>;
+  /** Orders sent in the day (order records with status submitted), by liquidity. */
+  orders_sent: Array<[string, number]>;
   performance: PerfRow[];
   totals: { fills: number; contracts: number; notional: number; fees: number; realized_pnl: number; settled: number };
   skips: Array<[string, number]>;
@@ -162,6 +164,7 @@ export class DailyReport {
   private inDay = 0;
   private readonly byType = new Map<string, number>();
   private readonly modes = new Map<string, number>();
+  private readonly ordersSent = new Map<string, number>();
   private readonly perf = new Map<string, Acc>();
   private readonly total = acc();
   private readonly skips = new Map<string, number>();
@@ -218,8 +221,14 @@ export class DailyReport {
         if (inside) this.clvRecords++;
         return;
       case 'order':
-      case 'market.link':
         if (rec.event) this.eventOfTicker.set(rec.ticker, rec.event);
+        if (inside && rec.status === 'submitted') {
+          const l = rec.liquidity ?? 'unknown';
+          this.ordersSent.set(l, (this.ordersSent.get(l) ?? 0) + 1);
+        }
+        return;
+      case 'market.link':
+        this.eventOfTicker.set(rec.ticker, rec.event);
         return;
       default:
     }
@@ -392,6 +401,7 @@ export class DailyReport {
       in_day: this.inDay,
       by_type: sortedCounts(this.byType, true),
       modes: sortedCounts(this.modes, true),
+      orders_sent: sortedCounts(this.ordersSent, true),
       performance,
       totals: { fills: t.fills, contracts: r9(t.contracts), notional: r9(t.notional), fees: r9(t.fees), realized_pnl: r9(t.pnl), settled: t.settled },
       skips: sortedCounts(this.skips, false),
@@ -590,7 +600,8 @@ export function dailyMarkdown(d: DailyData, a: Artifacts): string {
   if (d.by_type.length) L.push(`Records of the day by type: ${d.by_type.map(([t, n]) => `${t} ${n}`).join(', ')}.`, '');
   L.push('## Performance', '');
   const t = d.totals;
-  L.push(`${t.fills} fill${t.fills === 1 ? '' : 's'}${d.modes.length ? ` (${d.modes.map(([m, n]) => `${m} ${n}`).join(', ')})` : ''}, ${t.contracts} contracts, notional ${money(t.notional)}, fees ${money(t.fees)}; realized PnL ${money(t.realized_pnl)} over ${t.settled} ticker${t.settled === 1 ? '' : 's'} settled in the day (from position records).`, '');
+  const sent = d.orders_sent.reduce((a, [, n]) => a + n, 0);
+  L.push(`${sent} order${sent === 1 ? '' : 's'} sent${sent ? ` (${d.orders_sent.map(([l, n]) => `${l} ${n}`).join(', ')})` : ''}; ${t.fills} fill${t.fills === 1 ? '' : 's'}${d.modes.length ? ` (${d.modes.map(([m, n]) => `${m} ${n}`).join(', ')})` : ''}, ${t.contracts} contracts, notional ${money(t.notional)}, fees ${money(t.fees)}; realized PnL ${money(t.realized_pnl)} over ${t.settled} ticker${t.settled === 1 ? '' : 's'} settled in the day (from position records).`, '');
   L.push('Fills are those of the day; realized PnL is that of positions settled in the day, by sport and run profile as the position records give it, by oracle path and maker/taker split over each settled ticker\'s fills (YES quantity x (settlement - YES price) - fee); what the fills in the input do not explain is shown as "unattributed".', '');
   L.push(...mdTable(by.get('performance')!), '');
   if (a.charts.includes('performance.svg')) L.push('![Realized PnL](performance.svg)', '');

@@ -46,6 +46,10 @@ function build(): DailyData {
     rec({ type: 'position', ts: T0 + 6 * H, mode: 'shadow', ticker: T2, position: 0, cost: 0, fees: 0.04, realized_pnl: 2.5, state: 'settled', result: 'no' }),
     rec({ type: 'position', ts: T0 + 6 * H, mode: 'shadow', ticker: T2, position: 0, cost: 0, fees: 0.04, realized_pnl: 2.5, state: 'settled', result: 'no' }),
     rec({ type: 'skip', ts: T0, ticker: T1, reason: 'no-book' }),
+    ...(['submitted', 'resting'] as const).map((status) => rec({
+      type: 'order', ts: T0 - 500, mode: 'shadow', client_order_id: 'k1', ticker: T1, side: 'yes', action: 'sell', price: 0.55, count: 4,
+      tif: 'ioc', post_only: false, status, filled: 0, remaining: 4, reason: 'take', liquidity: 'taker', event: NBA,
+    })),
     rec({ type: 'skip', ts: T0, ticker: T1, reason: 'stale-oracle' }),
     rec({ type: 'skip', ts: T0 + 1, ticker: T1, reason: 'stale-oracle' }),
     rec({ type: 'skip', ts: DAY.end, ticker: T1, reason: 'no-book' }), // tomorrow
@@ -148,6 +152,7 @@ t.test('every section over hand-built records: exact numbers', async (t) => {
     t.ok(Math.abs(s - 6.61) < 1e-9, `${dim} sums to 6.61`);
   }
   t.same(d.modes, [['shadow', 3]]);
+  t.same(d.orders_sent, [['taker', 1]], 'an order counts once, when sent');
 
   t.same(d.skips, [['stale-oracle', 2], ['no-book', 1]], 'by count, then name; tomorrow\'s skip left out');
   t.same(d.latency, [
@@ -176,7 +181,7 @@ t.test('Markdown, tables, charts and HTML: deterministic, and the CLV gap said p
   const md = dailyMarkdown(d, art);
   t.equal(md, dailyMarkdown(build(), art), 'same input, same bytes');
   t.match(md, /# Daily report 2026-01-25/);
-  t.match(md, /3 fills \(shadow 3\), 19 contracts, notional \$7\.70, fees \$0\.12; realized PnL \$6\.61 over 2 tickers/);
+  t.match(md, /1 order sent \(taker 1\); 3 fills \(shadow 3\), 19 contracts, notional \$7\.70, fees \$0\.12; realized PnL \$6\.61 over 2 tickers/);
   t.match(md, /2 bad input lines left out \(not-json: 2\)/);
   t.match(md, /\| killswitch \| global \| kalshi-feed-down \| a\.ndjson \|/);
   t.match(md, /\| 2026-01-25 17:00:00 -05:00 \| 2026-01-25 17:00:45 -05:00 \| 45 s \| 45000 \| killswitch \|/);
