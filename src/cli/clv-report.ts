@@ -158,8 +158,15 @@ on. The same input and seed give the same bytes.`,
   },
 };
 
+/** Numbers on records are rounded to 1e-10 (float noise such as 0.020000000000000018 off; the PnL terms still add up to 1e-9). */
+const r10 = <T extends number | null>(x: T): T => (x === null ? x : (Math.round(x * 1e10) / 1e10) as T);
+
 function clvRecord(r: ClvRow): Clv {
-  return { type: 'clv', ...r };
+  return {
+    type: 'clv', ...r,
+    clv: r10(r.clv), clv_roi: r10(r.clv_roi), pnl: r10(r.pnl), edge_claimed: r10(r.edge_claimed), execution_error: r10(r.execution_error),
+    fee_drag: r10(r.fee_drag), model_error: r10(r.model_error), outcome_noise: r10(r.outcome_noise),
+  };
 }
 
 /** Exactly the clv.summary schema's fields (the PnL means go to the Markdown only). */
@@ -172,9 +179,9 @@ function summaryRecord(s: ClvSummaryBody, now: () => number): ClvSummary {
     n_fills: s.n_fills,
     n_games: s.n_games,
     n_unscored: s.n_unscored,
-    mean_clv: s.mean_clv,
-    ci_low: s.ci_low,
-    ci_high: s.ci_high,
+    mean_clv: r10(s.mean_clv),
+    ci_low: r10(s.ci_low),
+    ci_high: r10(s.ci_high),
     p_value: s.p_value,
     positive: s.positive,
     confidence: s.confidence,

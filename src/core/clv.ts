@@ -143,6 +143,7 @@ interface RefPoint {
   ts: number;
   seq: number;
   p_home: number;
+  p_away: number;
   commence_ts: number;
 }
 
@@ -178,7 +179,7 @@ export class ClvCollector<W> {
     if (!byEvent) this.refProbs.set(rec.method, (byEvent = new Map()));
     let pts = byEvent.get(rec.event);
     if (!pts) byEvent.set(rec.event, (pts = []));
-    pts.push({ ts: rec.ts, seq: this.seq++, p_home: rec.p_home, commence_ts: rec.commence_ts });
+    pts.push({ ts: rec.ts, seq: this.seq++, p_home: rec.p_home, p_away: rec.p_away, commence_ts: rec.commence_ts });
   }
 
   addLink(rec: MarketLink, where: W): void {
@@ -286,7 +287,7 @@ export class ClvCollector<W> {
   }
 
   private score(r: Fill, quoteTs: number, link: MarketLink, pts: RefPoint[] | undefined, outcome: 0 | 1 | null, reference: string): ClvRow {
-    const yes = (p: RefPoint | undefined): number | null => (p === undefined ? null : link.side === 'home' ? p.p_home : 1 - p.p_home);
+    const yes = (p: RefPoint | undefined): number | null => (p === undefined ? null : link.side === 'home' ? p.p_home : p.p_away);
     const commence = pts && pts.length > 0 ? pts[pts.length - 1]!.commence_ts : null;
     const at = (t: number): RefPoint | undefined => (pts ? lastAtOrBefore(pts, t) : undefined);
     const cap = (t: number): number => (commence === null ? t : Math.min(t, commence));
