@@ -147,10 +147,11 @@ interface RefPoint {
   commence_ts: number;
 }
 
-/** Fairly, the method is ambiguous when a reference source names no method and has several. */
+/** The reference names a source alone and that source has probabilities of several methods. */
 export class AmbiguousReferenceError extends Error {
   constructor(readonly source: string, readonly methods: string[]) {
     super(`reference ${source} has probabilities of several methods (${methods.join(', ')}): name one, e.g. ${source}/${methods[0]}`);
+    this.name = 'AmbiguousReferenceError';
   }
 }
 
