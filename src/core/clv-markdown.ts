@@ -37,11 +37,11 @@ export function clvMarkdown(x: ClvMarkdownInput): string {
     L.push(`| ${groupLabel(s.group)} | ${s.n_fills} | ${s.n_games} | ${s.n_unscored} | ${pp(s.mean_clv)} | ${pp(s.ci_low)} | ${pp(s.ci_high)} | ${s.p_value === null ? '–' : s.p_value.toFixed(4)} | ${pct(s.mean_clv_roi)} | ${s.positive ? 'yes' : 'no'} |`);
   }
   L.push('', '## PnL split per contract (mean, dollars)', '');
-  L.push('pnl = edge claimed (fair − reference at the decision) + execution (reference at the decision − fill price) + fee drag + model error (close − fair) + outcome noise (result − close), mirrored for sells. Means are over the scored fills that have the term (the reference at the decision and the result can be missing).', '');
-  L.push('| group | edge claimed | execution | fee drag | model error | outcome noise | realized pnl |');
-  L.push('|---|---:|---:|---:|---:|---:|---:|');
+  L.push('pnl = edge claimed (fair − reference at the decision) + execution (reference at the decision − fill price) + fee drag + model error (close − fair) + outcome noise (result − close), mirrored for sells. Means are over the scored fills with the whole split (a result, and the reference at the decision), so each row adds up.', '');
+  L.push('| group | fills | edge claimed | execution | fee drag | model error | outcome noise | realized pnl |');
+  L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of x.summaries) {
-    L.push(`| ${groupLabel(s.group)} | ${usd(s.mean_edge_claimed)} | ${usd(s.mean_execution_error)} | ${usd(s.mean_fee_drag)} | ${usd(s.mean_model_error)} | ${usd(s.mean_outcome_noise)} | ${usd(s.mean_pnl)} |`);
+    L.push(`| ${groupLabel(s.group)} | ${s.n_split} | ${usd(s.mean_edge_claimed)} | ${usd(s.mean_execution_error)} | ${usd(s.mean_fee_drag)} | ${usd(s.mean_model_error)} | ${usd(s.mean_outcome_noise)} | ${usd(s.mean_pnl)} |`);
   }
   const unscored = x.rows.filter((r) => r.unscored !== null);
   L.push('', `## Fills without a closing line (${unscored.length})`, '');

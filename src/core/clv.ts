@@ -409,8 +409,9 @@ export interface ClvSummaryBody {
   seed: number;
   from_ts: number | null;
   to_ts: number | null;
-  /** Mean of each PnL term and of realized PnL per contract over the scored fills that have it (null: none). */
   mean_clv_roi: number | null;
+  /** Scored fills with the whole PnL split (a result and the reference at the decision): the means below are over them, so they add up. */
+  n_split: number;
   mean_pnl: number | null;
   mean_edge_claimed: number | null;
   mean_execution_error: number | null;
@@ -461,10 +462,11 @@ export function summarizeGroup(group: Record<string, string>, rows: readonly Clv
   const clusters = clusterByGame(scored);
   const boot = clusters.length > 0 ? clusteredBootstrap(clusters, s.resamples, s.seed, s.confidence) : null;
   const tss = rows.map((r) => r.ts);
-  const mean = (f: (r: ClvRow) => number | null): number | null => {
+  const split = scored.filter((r) => r.pnl !== null && r.edge_claimed !== null);
+  const mean = (f: (r: ClvRow) => number | null, over: readonly ClvRow[] = split): number | null => {
     let sum = 0;
     let n = 0;
-    for (const r of scored) {
+    for (const r of over) {
       const v = f(r);
       if (v !== null) { sum += v; n++; }
     }
@@ -487,7 +489,8 @@ export function summarizeGroup(group: Record<string, string>, rows: readonly Clv
     seed: s.seed,
     from_ts: tss.length ? Math.min(...tss) : null,
     to_ts: tss.length ? Math.max(...tss) : null,
-    mean_clv_roi: mean((r) => r.clv_roi),
+    mean_clv_roi: mean((r) => r.clv_roi, scored),
+    n_split: split.length,
     mean_pnl: mean((r) => r.pnl),
     mean_edge_claimed: mean((r) => r.edge_claimed),
     mean_execution_error: mean((r) => r.execution_error),

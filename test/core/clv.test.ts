@@ -259,7 +259,11 @@ t.test('summaries: groups, counts, verdict rules; a group\'s numbers do not depe
   t.equal(all.positive, true, 'interval above 0 over min_games (2) games');
   t.equal(summarize(res.rows, res.reference, { ...s, minGames: 3 })[0]!.positive, false, 'too few games');
   t.equal(all.from_ts, T + 2000);
-  close(t, all.mean_pnl, (0.545 + 0.476 + 0.4) / 3, 'mean pnl over the fills with a result');
+  t.equal(all.n_split, 3, 't6 has no result: no whole split');
+  close(t, all.mean_pnl, (0.545 + 0.476 + 0.4) / 3, 'mean pnl over the fills with the whole split');
+  const terms = all.mean_edge_claimed! + all.mean_execution_error! + all.mean_fee_drag! + all.mean_model_error! + all.mean_outcome_noise!;
+  close(t, terms, all.mean_pnl, 'the mean terms add up to the mean pnl', 1e-12);
+  close(t, all.mean_model_error, (0.08 + 0.05 + 0) / 3, 'mean model error');
   const nba = sums[1]!;
   const alone = summarize(res.rows.filter((r) => r.sport === 'nba'), res.reference, s)[0]!;
   t.same({ ...alone, group: nba.group }, nba, 'the nba group equals the overall of nba fills alone');
