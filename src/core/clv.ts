@@ -461,7 +461,12 @@ export function summarizeGroup(group: Record<string, string>, rows: readonly Clv
   const scored = rows.filter((r) => r.clv !== null);
   const clusters = clusterByGame(scored);
   const boot = clusters.length > 0 ? clusteredBootstrap(clusters, s.resamples, s.seed, s.confidence) : null;
-  const tss = rows.map((r) => r.ts);
+  let from: number | null = null;
+  let to: number | null = null;
+  for (const r of rows) {
+    if (from === null || r.ts < from) from = r.ts;
+    if (to === null || r.ts > to) to = r.ts;
+  }
   const split = scored.filter((r) => r.pnl !== null && r.edge_claimed !== null);
   const mean = (f: (r: ClvRow) => number | null, over: readonly ClvRow[] = split): number | null => {
     let sum = 0;
@@ -487,8 +492,8 @@ export function summarizeGroup(group: Record<string, string>, rows: readonly Clv
     min_games: s.minGames,
     bootstrap_resamples: s.resamples,
     seed: s.seed,
-    from_ts: tss.length ? Math.min(...tss) : null,
-    to_ts: tss.length ? Math.max(...tss) : null,
+    from_ts: from,
+    to_ts: to,
     mean_clv_roi: mean((r) => r.clv_roi, scored),
     n_split: split.length,
     mean_pnl: mean((r) => r.pnl),
