@@ -13,10 +13,12 @@ export interface ClvMarkdownInput {
   bad: Readonly<Record<string, number>>;
 }
 
-const pp = (x: number | null): string => (x === null ? '–' : (x * 100).toFixed(2));
-const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(2)}%`);
-const usd = (x: number | null): string => (x === null ? '–' : x.toFixed(4));
-const prob = (x: number | null): string => (x === null ? '–' : x.toFixed(4));
+/** Fixed decimals, never "-0.00". */
+const fixed = (x: number, d: number): string => x.toFixed(d).replace(/^-(0\.?0*)$/, '$1');
+const pp = (x: number | null): string => (x === null ? '–' : fixed(x * 100, 2));
+const pct = (x: number | null): string => (x === null ? '–' : `${fixed(x * 100, 2)}%`);
+const usd = (x: number | null): string => (x === null ? '–' : fixed(x, 4));
+const prob = (x: number | null): string => (x === null ? '–' : fixed(x, 4));
 const iso = (ts: number | null): string => (ts === null ? '–' : new Date(ts).toISOString().replace('.000Z', 'Z'));
 const minutes = (ms: number): string => `${+(ms / 60_000).toFixed(2)} min`;
 

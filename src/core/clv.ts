@@ -221,12 +221,13 @@ export class ClvCollector<W> {
     const fills = [...this.fills].sort((a, b) => a.rec.ts - b.rec.ts || cmp(a.rec.trade_id, b.rec.trade_id) || a.seq - b.seq);
     for (const f of fills) {
       const r = f.rec;
-      const tradeKey = `${r.order_id}\u0000${r.trade_id}`;
+      // shadow ids (shadow-1-1) repeat across runs; the client order id carries the run
+      const tradeKey = `${r.mode}\u0000${r.client_order_id}\u0000${r.order_id}\u0000${r.trade_id}`;
       const fail = (reason: string, detail: string): void => {
         issues.push({ where: f.where, reason, detail });
         bad++;
       };
-      if (seenTrades.has(tradeKey)) { fail('duplicate-fill', `trade ${r.trade_id} of order ${r.order_id} already seen; counted once`); continue; }
+      if (seenTrades.has(tradeKey)) { fail('duplicate-fill', `trade ${r.trade_id} of order ${r.order_id} (${r.client_order_id}) already seen; counted once`); continue; }
       seenTrades.add(tradeKey);
       if (r.side !== 'yes') { fail('not-yes-terms', `fill ${r.trade_id}: side ${r.side}; fills are expected in YES terms (side yes, action buy/sell)`); continue; }
       const link = this.links.get(r.ticker);

@@ -130,6 +130,15 @@ t.test('no closing line: listed with its reason, never scored; contradicting res
   t.same(reasons, ['conflicting-result@3', 'duplicate-fill@11', 'no-quote-time@13', 'unknown-game@12'], 'bad input named with its line');
 });
 
+t.test('shadow ids repeat across runs: a fill is a duplicate only with the same client order id', async (t) => {
+  const recs = fixture();
+  const t1 = recs.find((x) => x.rec.type === 'fill' && x.rec.trade_id === 't1')!;
+  const otherRun = { rec: { ...t1.rec, client_order_id: 'c-o1-run2' } as AnyRecord, line: 50 };
+  const res = collect([...recs, otherRun]).finish();
+  t.equal(res.rows.filter((r) => r.trade_id === 't1').length, 2, 'same order and trade id from another run: scored');
+  t.equal(res.issues.filter((i) => i.reason === 'duplicate-fill').length, 1, 'the real copy is still a duplicate');
+});
+
 t.test('the input order does not matter', async (t) => {
   const recs = fixture();
   const a = collect(recs).finish();
