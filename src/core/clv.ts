@@ -15,7 +15,7 @@
 // summarize() turns scored fills into one summary per group (overall, sport, oracle
 // path, maker/taker). `report daily` imports the same two calls.
 import type { Sport } from '../schema/common.js';
-import type { DevigMethod, Fill, KalshiResult, MarketLink, OracleProb, Order, Result } from '../schema/records.js';
+import type { AnyRecord, DevigMethod, Fill, KalshiResult, MarketLink, OracleProb, Order, Result } from '../schema/records.js';
 import { seededRandom } from './prng.js';
 
 // ---------------------------------------------------------------- settings and outputs
@@ -337,6 +337,29 @@ export class ClvCollector<W> {
       unscored: close !== null ? null : pts && pts.length > 0 ? 'no-close' : 'no-reference',
     };
   }
+}
+
+/**
+ * Everything at once, for callers that hold the records already (report daily): feeds
+ * each record to a collector (other types are ignored) and scores. An issue's `where` is
+ * the record's index in `records`. Throws AmbiguousReferenceError as finish() does.
+ */
+export function scoreFills(records: Iterable<AnyRecord>, settings: ClvSettings): ClvResult<number> {
+  const c = new ClvCollector<number>(settings);
+  let i = 0;
+  for (const rec of records) {
+    const where = i++;
+    switch (rec.type) {
+      case 'fill': c.addFill(rec, where); break;
+      case 'oracle.prob': c.addProb(rec); break;
+      case 'market.link': c.addLink(rec, where); break;
+      case 'result': c.addResult(rec, where); break;
+      case 'kalshi.result': c.addKalshiResult(rec, where); break;
+      case 'order': c.addOrder(rec); break;
+      default: break;
+    }
+  }
+  return c.finish();
 }
 
 // ---------------------------------------------------------------- formulas

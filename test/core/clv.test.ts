@@ -6,7 +6,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import {
-  AmbiguousReferenceError, ClvCollector, clusteredBootstrap, decompose, quantile, summarize,
+  AmbiguousReferenceError, ClvCollector, clusteredBootstrap, decompose, quantile, scoreFills, summarize,
   type Cluster, type ClvRow, type ClvSettings,
 } from '../../src/core/clv.js';
 import { seededRandom } from '../../src/core/prng.js';
@@ -144,6 +144,7 @@ t.test('the input order does not matter', async (t) => {
   const a = collect(recs).finish();
   const b = collect([...recs].reverse()).finish();
   t.same(b.rows, a.rows, 'reversed input: the same rows');
+  t.same(scoreFills(recs.map((x) => x.rec), SETTINGS).rows, a.rows, 'scoreFills: the same rows in one call');
   const rand = seededRandom(5);
   const shuffled = [...recs].map((r) => ({ r, k: rand() })).sort((x, y) => x.k - y.k).map((x) => x.r);
   t.same(collect(shuffled).finish().rows, a.rows, 'shuffled input: the same rows');
