@@ -165,6 +165,7 @@ export class ClvCollector<W> {
   /** client_order_id -> earliest submission time. */
   private readonly submitted = new Map<string, number>();
   private readonly early: Array<ClvIssue<W>> = [];
+  private readonly conflictedLinks = new Set<string>();
 
   constructor(readonly settings: ClvSettings) {}
 
@@ -183,10 +184,12 @@ export class ClvCollector<W> {
     pts.push({ ts: rec.ts, seq: this.seq++, p_home: rec.p_home, p_away: rec.p_away, commence_ts: rec.commence_ts });
   }
 
+  /** A ticker linked two different ways is linked no way: its fills are bad input, whatever the input order. */
   addLink(rec: MarketLink, where: W): void {
     const prev = this.links.get(rec.ticker);
     if (prev && (prev.rec.event !== rec.event || prev.rec.side !== rec.side)) {
-      this.early.push({ where, reason: 'conflicting-link', detail: `${rec.ticker}: linked to ${rec.event} ${rec.side}, earlier to ${prev.rec.event} ${prev.rec.side}; the first is kept` });
+      this.early.push({ where, reason: 'conflicting-link', detail: `${rec.ticker}: linked to ${rec.event} ${rec.side}, elsewhere to ${prev.rec.event} ${prev.rec.side}; its fills are not scored` });
+      this.conflictedLinks.add(rec.ticker);
       return;
     }
     if (!prev) this.links.set(rec.ticker, { rec, where, seq: this.seq++ });
@@ -230,6 +233,7 @@ export class ClvCollector<W> {
       if (seenTrades.has(tradeKey)) { fail('duplicate-fill', `trade ${r.trade_id} of order ${r.order_id} (${r.client_order_id}) already seen; counted once`); continue; }
       seenTrades.add(tradeKey);
       if (r.side !== 'yes') { fail('not-yes-terms', `fill ${r.trade_id}: side ${r.side}; fills are expected in YES terms (side yes, action buy/sell)`); continue; }
+      if (this.conflictedLinks.has(r.ticker)) { fail('conflicting-link', `fill ${r.trade_id}: ${r.ticker} is linked to two games or sides`); continue; }
       const link = this.links.get(r.ticker);
       if (!link) { fail('unknown-game', `fill ${r.trade_id}: no market.link for ${r.ticker}`); continue; }
       if (link.rec.event !== r.event) { fail('unknown-game', `fill ${r.trade_id}: ${r.ticker} is linked to ${link.rec.event}, the fill names ${r.event}`); continue; }
@@ -257,7 +261,8 @@ export class ClvCollector<W> {
       method = methods[0] as DevigMethod | undefined;
     }
     const points = (method !== undefined ? this.refProbs.get(method) : undefined) ?? new Map<string, RefPoint[]>();
-    for (const pts of points.values()) pts.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+    // same-time probabilities: ordered by value, so the input order never picks the close
+    for (const pts of points.values()) pts.sort((a, b) => a.ts - b.ts || a.p_home - b.p_home || a.seq - b.seq);
     return { method, points };
   }
 

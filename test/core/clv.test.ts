@@ -139,6 +139,17 @@ t.test('shadow ids repeat across runs: a fill is a duplicate only with the same 
   t.equal(res.issues.filter((i) => i.reason === 'duplicate-fill').length, 1, 'the real copy is still a duplicate');
 });
 
+t.test('a ticker linked two ways: its fills are bad input, in either order', async (t) => {
+  const recs = fixture();
+  const link = recs.find((x) => x.rec.type === 'market.link' && x.rec.ticker === 'KXNBAGAME-26JAN25DENMEM-MEM')!;
+  const other = { rec: { ...link.rec, side: 'away' } as AnyRecord, line: 60 };
+  for (const order of [[...recs, other], [other, ...recs]]) {
+    const res = collect(order).finish();
+    t.notOk(res.rows.some((r) => r.ticker === 'KXNBAGAME-26JAN25DENMEM-MEM'), 'no row for the ticker');
+    t.same(res.issues.filter((i) => i.reason === 'conflicting-link').length, 1 + 3, 'the link and the three fills on it (t1, t3, t8; the copy of t1 is a duplicate)');
+  }
+});
+
 t.test('the input order does not matter', async (t) => {
   const recs = fixture();
   const a = collect(recs).finish();
