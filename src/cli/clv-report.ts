@@ -70,7 +70,7 @@ bad input and every fill.
 Bad input is reported (source:line, reason) and counted, never scored: fills for a ticker
 without a market.link or linked to another game (unknown-game), a fill without a quote
 time (no-quote-time), a second copy of a trade (duplicate-fill), a fill not in YES terms
-(not-yes-terms), a market.link that contradicts an earlier one (conflicting-link), and
+(not-yes-terms), a ticker linked to two games or sides (conflicting-link: none of its fills is scored), and
 results that contradict each other (conflicting-result: the ticker's outcome is left
 unknown, its PnL null). clv-report is a sink: other record types are counted, not passed
 on. The same input and seed give the same bytes.`,
