@@ -52,6 +52,10 @@ export const COMMANDS = {
     summary: 'the quote manager: maker quotes and taker orders from the oracle, protection, kill switches, shadow execution',
     load: () => import('./quote.js'),
   },
+  'clv-report': {
+    summary: 'closing line value of every fill against a reference close, the PnL split, and a game-clustered verdict',
+    load: () => import('./clv-report.js'),
+  },
   report: {
     summary: 'the operator\'s reports: report daily sums one US Eastern day into Markdown, CSV, SVG charts and HTML',
     load: () => import('./report.js'),
