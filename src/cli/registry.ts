@@ -52,6 +52,10 @@ export const COMMANDS = {
     summary: 'the quote manager: maker quotes and taker orders from the oracle, protection, kill switches, shadow execution',
     load: () => import('./quote.js'),
   },
+  'exec-gap': {
+    summary: 'latency quantiles and the expected edge lost between decision and fill, per day; shadow against live',
+    load: () => import('./exec-gap.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
