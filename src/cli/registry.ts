@@ -56,6 +56,10 @@ export const COMMANDS = {
     summary: 'latency quantiles and the expected edge lost between decision and fill, per day; shadow against live',
     load: () => import('./exec-gap.js'),
   },
+  compare: {
+    summary: 'two quote runs over the same recording side by side: oracle, probabilities, quotes, fills, skips, edge, PnL',
+    load: () => import('./compare.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
