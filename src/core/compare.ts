@@ -306,6 +306,19 @@ export function compareRuns(control: RunRecords, experiment: RunRecords, options
     for (const l of r.links) if (!sports.has(l.event)) sports.set(l.event, l.sport);
   }
 
+  // every game of either run first: a run-wide unavailability applies to a game the other run alone traded
+  infos.forEach((info, k) => {
+    const r = runs[k]!;
+    const path = splitPath(info.path);
+    for (const p of r.probs) if (path && p.source === path.source && p.method === path.method) games.add(p.event);
+    for (const l of r.links) games.add(l.event);
+    for (const x of [...r.orders, ...r.fills, ...r.positions, ...r.skips]) {
+      const ev = eventOf(x);
+      if (ev !== undefined) games.add(ev);
+    }
+    for (const st of r.statuses) if (path && st.source === path.source && st.book === undefined && st.event !== undefined) games.add(st.event);
+  });
+
   type Side = { total: SideStats; games: Map<string, SideStats>; series: Map<string, Array<{ ts: number; p: number }>> };
   const sides: Side[] = runs.map((r, k) => {
     const info = infos[k]!;
@@ -334,7 +347,6 @@ export function compareRuns(control: RunRecords, experiment: RunRecords, options
       for (const [key, iv] of un) {
         side.total.oracle_unavailable += iv.length;
         side.total.oracle_unavailable_ms += unionMs(iv);
-        if (key.startsWith('e:')) games.add(key.slice(2));
       }
       for (const ev of [...games].sort(cmpStr)) {
         const iv = [...(un.get('*') ?? []), ...(un.get(`s:${sports.get(ev) ?? ''}`) ?? []), ...(un.get(`e:${ev}`) ?? [])];
