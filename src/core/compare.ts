@@ -344,7 +344,7 @@ export function compareRuns(control: RunRecords, experiment: RunRecords, options
     // oracle availability of the path's source
     if (path) {
       const un = unavailability(r.statuses, path.source, r.last_ts);
-      for (const [key, iv] of un) {
+      for (const iv of un.values()) {
         side.total.oracle_unavailable += iv.length;
         side.total.oracle_unavailable_ms += unionMs(iv);
       }
