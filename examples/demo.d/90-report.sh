@@ -110,7 +110,7 @@ say('A source or game that is unavailable is not priced (roadmap items 3 and 15)
 say('record in the session, with its reason.');
 say();
 
-say('## De-vig methods on 19,818 real NBA closing lines (stage 30)');
+say('## De-vig methods on 19,810 real NBA closing lines (stage 30)');
 say();
 const calib = read(`${out}/history/calibration.ndjson`).filter((r) => r.type === 'calibration');
 if (calib.length) {

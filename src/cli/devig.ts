@@ -38,9 +38,13 @@ devig refuses to start.
 
 A line that cannot be priced gets a diagnostic (source:line, reason, detail), is counted
 by reason in the exit summary (and kept by --reject), and gets no oracle.prob; the record
-itself still passes through. Reasons: booksum-below-1 (Shin on an under-round book),
-odds-le-1, non-finite, no-method, no-convergence. A line with a missing side or odds <= 1
-already fails its schema (reason schema) and is not passed through.
+itself still passes through. Reasons: margin-out-of-bounds (the overround, booksum - 1,
+is beyond +/- devig.max_margin, default 0.2: odds of 1.0000001 on both sides are a 100 %
+margin, 1e300 on both a -100 % one; no book prices like that, and no method's answer
+would mean anything), booksum-below-1 (Shin on an under-round book), odds-le-1,
+non-finite, no-method, no-convergence. A line with a missing side, odds <= 1 or above
+10000, a duplicate key, or an event id that is not a real game (see validate) already
+fails its schema (reason schema or duplicate-key) and is not passed through.
 
 --compare writes one devig.compare record per priced line instead of oracle.prob: the
 odds, the overround, and every method's p_home, p_away and parameter side by side, or its
@@ -86,9 +90,10 @@ async function runProb(ctx: Ctx<Opts>): Promise<void> {
       '), or set devig.method (one method, or one per source) or devig.default in the config');
   }
   ctx.log.info('devig method in force', typeof method === 'string'
-    ? { method }
-    : { method_by_source: method, default: fallback });
+    ? { method, max_margin: ctx.config.devig.max_margin }
+    : { method_by_source: method, default: fallback, max_margin: ctx.config.devig.max_margin });
   const methodOf = methodResolver(ctx);
+  const maxMargin = ctx.config.devig.max_margin;
   const unconfigured = new Set<string>();
   const byMethod = new Map<string, number>();
   await ctx.readRecords(ctx.args, {
@@ -105,7 +110,7 @@ async function runProb(ctx: Ctx<Opts>): Promise<void> {
         ctx.reject(where, 'no-method', `source "${line.source}" has no method in devig.method and devig.default is null`);
         return;
       }
-      const r = devigTwoWay(line.home_odds, line.away_odds, m);
+      const r = devigTwoWay(line.home_odds, line.away_odds, m, maxMargin);
       if (!r.ok) {
         ctx.reject(where, r.reason, r.detail);
         return;
@@ -138,7 +143,8 @@ function probRecord(line: Priced, r: TwoWayOk): OracleProb {
 }
 
 async function runCompare(ctx: Ctx<Opts>): Promise<void> {
-  ctx.log.info('devig --compare: every method side by side', { methods: DEVIG_METHODS });
+  ctx.log.info('devig --compare: every method side by side', { methods: DEVIG_METHODS, max_margin: ctx.config.devig.max_margin });
+  const maxMargin = ctx.config.devig.max_margin;
   await ctx.readRecords(ctx.args, {
     consume: CONSUME,
     onRecord(rec, where) {
@@ -148,7 +154,7 @@ async function runCompare(ctx: Ctx<Opts>): Promise<void> {
       let overround: number | undefined;
       let firstError: { reason: string; detail: string } | undefined;
       for (const m of DEVIG_METHODS) {
-        const r = devigTwoWay(line.home_odds, line.away_odds, m);
+        const r = devigTwoWay(line.home_odds, line.away_odds, m, maxMargin);
         if (r.ok) {
           overround = r.overround;
           methods[m] = { p_home: r.pHome, p_away: r.pAway, param: r.param };
@@ -157,7 +163,8 @@ async function runCompare(ctx: Ctx<Opts>): Promise<void> {
           firstError ??= r;
         }
       }
-      // No method priced it (odds that are not finite numbers > 1): nothing to compare.
+      // No method priced it (odds that are not finite numbers > 1, a margin beyond the
+      // sanity bound): nothing to compare.
       if (overround === undefined) {
         ctx.reject(where, firstError!.reason, firstError!.detail);
         return;

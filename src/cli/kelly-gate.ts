@@ -8,6 +8,7 @@ import { sizeKelly, type Size, type SizeQuery, type Sizing } from '../core/kelly
 import type { Config } from '../config/schema.js';
 import { validateRecord, type CalibrationSignoff } from '../schema/index.js';
 import { RefusedError } from './kit.js';
+import { describeDuplicate, duplicateKeyOf } from '../core/json-keys.js';
 
 /** Every calibration.signoff of FILE (the run manifest line is allowed; any other or bad line refuses). */
 export function loadSignoffs(file: string): CalibrationSignoff[] {
@@ -28,6 +29,8 @@ export function loadSignoffs(file: string): CalibrationSignoff[] {
     } catch {
       throw new RefusedError(`Kelly refused: ${file}:${i + 1} is not JSON`);
     }
+    const dup = duplicateKeyOf(raw, value);
+    if (dup !== undefined) throw new RefusedError(`Kelly refused: ${file}:${i + 1}: ${describeDuplicate(dup)}`);
     const v = validateRecord(value);
     if (!v.ok) throw new RefusedError(`Kelly refused: ${file}:${i + 1}: ${v.reason}: ${v.detail}`);
     if (v.type === 'calibration.signoff') out.push(v.record as CalibrationSignoff);

@@ -27,6 +27,7 @@ export interface MarketVenue extends Venue {
   onMarket?(info: { ticker: string; status: string; feeType: FeeType; grid: import('../core/kalshi-fixed.js').PriceGrid }, now: number): void;
   onBook?(b: BookView, now: number): void;
   onTrade?(t: { ticker: string; tradeId: string; price: number; count: number; takerSide: 'yes' | 'no' }, now: number): void;
+  onResult?(ticker: string, now: number): void;
 }
 
 export interface LoopOptions {
@@ -114,7 +115,10 @@ export class QuoteLoop {
         this.deliver(now);
         break;
       }
-      case 'kalshi.result': m.onResult(rec, now); break;
+      case 'kalshi.result':
+        this.venue.onResult?.(rec.ticker, now);
+        m.onResult(rec, now);
+        break;
       default: break;
     }
     this.timer.schedule();

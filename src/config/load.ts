@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isSecretKey } from '../log/redact.js';
+import { findDuplicateKey } from '../core/json-keys.js';
 import { configSchema, type Config } from './schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'chimera.config.json';
@@ -129,12 +130,19 @@ function readJson(file: string): Plain {
     throw new ConfigError(`cannot read config ${file}: ${(e as Error).message}`);
   }
   let v: unknown;
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    v = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    v = JSON.parse(json);
   } catch (e) {
     throw new ConfigError(`config ${file} is not valid JSON: ${(e as Error).message}`);
   }
   if (!isPlain(v)) throw new ConfigError(`config ${file}: expected a JSON object at the top level`);
+  // JSON.parse would silently keep the last of two equal keys: which one did the author mean?
+  const dup = findDuplicateKey(json, (k) => k.startsWith('//'));
+  if (dup !== undefined) {
+    const at = dup.path ? `${dup.path}.${dup.key}` : dup.key;
+    throw new ConfigError(`config ${file}: ${at}: duplicate key ${JSON.stringify(dup.key)} (JSON keeps only the last; say it once)`);
+  }
   return v;
 }
 

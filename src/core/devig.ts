@@ -27,8 +27,11 @@
 //               c = sqrt(odds(pi_1) odds(pi_2)) and p_i = odds(pi_i) / (c + odds(pi_i))
 //
 // Errors, never a made-up number: fewer than 2 outcomes, a non-finite odds value, odds
-// <= 1, a booksum below 1 for Shin (its z would be negative: the model has no such
-// state), a negative additive probability (n > 2), or a solver that did not converge.
+// <= 1, a margin beyond the caller's sanity bound (|booksum - 1| > maxMargin: 1.0000001 on
+// both sides is a 100 % margin, 1e300 on both a -100 % one; no book prices like that, so
+// no method's answer means anything), a booksum below 1 for Shin (its z would be
+// negative: the model has no such state), a negative additive probability (n > 2), or a
+// solver that did not converge.
 import type { DevigMethod } from '../schema/records.js';
 
 export type { DevigMethod };
@@ -37,6 +40,7 @@ export type DevigErrorReason =
   | 'too-few-outcomes'
   | 'non-finite'
   | 'odds-le-1'
+  | 'margin-out-of-bounds'
   | 'booksum-below-1'
   | 'negative-probability'
   | 'no-convergence';
@@ -69,6 +73,8 @@ export interface DevigOptions {
    * two-way closed forms (Shin, odds-ratio). For cross-checking; results agree to 1e-12.
    */
   forceSolver?: boolean;
+  /** Refuse (margin-out-of-bounds) when |booksum - 1| exceeds this. Default: no bound. */
+  maxMargin?: number;
 }
 
 /** De-vig decimal odds (each finite and > 1) of n >= 2 mutually exclusive outcomes. */
@@ -99,6 +105,8 @@ export function devigImplied(pi: readonly number[], method: DevigMethod, opts: D
     if (!(x > 0 && x < 1)) return fail(method, 'odds-le-1', `implied[${i}] = ${x}: must be in (0, 1), i.e. odds > 1`);
     booksum += x;
   }
+  const bad = marginProblem(booksum, opts.maxMargin);
+  if (bad !== undefined) return fail(method, 'margin-out-of-bounds', bad);
   if (n === 2 && !opts.forceSolver) return fromTwoWay(twoWay(pi[0]!, pi[1]!, method));
   switch (method) {
     case 'proportional': return proportional(pi, booksum);
@@ -128,12 +136,26 @@ export type TwoWayResult = TwoWayOk | DevigError;
  * moneylines of the stream (no intermediate arrays). The two-outcome closed forms live
  * here; devig() of two outcomes calls this too.
  */
-export function devigTwoWay(homeOdds: number, awayOdds: number, method: DevigMethod): TwoWayResult {
+export function devigTwoWay(homeOdds: number, awayOdds: number, method: DevigMethod, maxMargin?: number): TwoWayResult {
   if (typeof homeOdds !== 'number' || !Number.isFinite(homeOdds)) return fail(method, 'non-finite', `odds[0] is ${String(homeOdds)}`);
   if (homeOdds <= 1) return fail(method, 'odds-le-1', `odds[0] = ${homeOdds}: decimal odds must be > 1`);
   if (typeof awayOdds !== 'number' || !Number.isFinite(awayOdds)) return fail(method, 'non-finite', `odds[1] is ${String(awayOdds)}`);
   if (awayOdds <= 1) return fail(method, 'odds-le-1', `odds[1] = ${awayOdds}: decimal odds must be > 1`);
-  return twoWay(1 / homeOdds, 1 / awayOdds, method);
+  const a = 1 / homeOdds;
+  const b = 1 / awayOdds;
+  if (maxMargin !== undefined) {
+    const bad = marginProblem(0 + a + b, maxMargin);
+    if (bad !== undefined) return fail(method, 'margin-out-of-bounds', bad);
+  }
+  return twoWay(a, b, method);
+}
+
+/** Why a booksum is beyond the sanity bound, or undefined. */
+function marginProblem(booksum: number, maxMargin: number | undefined): string | undefined {
+  if (maxMargin === undefined) return undefined;
+  const overround = booksum - 1;
+  if (Math.abs(overround) <= maxMargin) return undefined;
+  return `overround ${overround.toPrecision(6)} (booksum ${booksum.toPrecision(6)}) is beyond the sanity bound of ±${maxMargin}: not a book's price, not priced`;
 }
 
 /** Two implied probabilities a, b in (0, 1) (checked by the callers). */

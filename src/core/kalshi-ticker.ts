@@ -10,6 +10,7 @@
 // two known codes of the sport is a candidate; the market's own team suffix must be one
 // of the two. No candidate, or more than one, is reported: nothing is guessed.
 import type { Sport } from '../schema/common.js';
+import { isCalendarDate } from './event-id.js';
 import { makeEventId, teamByCode, type Team } from './teams.js';
 
 export const GAME_SERIES: Readonly<Record<string, Sport>> = { KXNBAGAME: 'nba', KXNHLGAME: 'nhl' };
@@ -56,16 +57,9 @@ export type TeamLookup = (sport: Sport, code: string) => Team | undefined;
  * `lookup` is the team table (tests give a synthetic one).
  */
 export function parseEventTicker(eventTicker: string, yesCode?: string, lookup: TeamLookup = teamByCode): ParseResult<ParsedEvent> {
-  const m = EVENT_RE.exec(eventTicker);
-  if (!m) return fail('bad-format', `${eventTicker}: expected SERIES-YYMONDD[HHMM]AWAYHOME`);
-  const [, series, yy, mon, dd, hhmm, letters] = m as unknown as [string, string, string, string, string, string | undefined, string];
-  const sport = GAME_SERIES[series];
-  if (!sport) return fail('unknown-series', `${eventTicker}: series ${series} is not a game-winner series we trade (${Object.keys(GAME_SERIES).join(', ')})`);
-  const month = MONTHS.indexOf(mon as (typeof MONTHS)[number]) + 1;
-  const year = 2000 + Number(yy);
-  const day = Number(dd);
-  if (month === 0 || day < 1 || day > daysInMonth(year, month)) return fail('bad-date', `${eventTicker}: no date ${yy}${mon}${dd}`);
-  if (hhmm !== undefined && (Number(hhmm.slice(0, 2)) > 23 || Number(hhmm.slice(2)) > 59)) return fail('bad-date', `${eventTicker}: bad start time ${hhmm}`);
+  const head = parseHead(eventTicker);
+  if (!head.ok) return head;
+  const { series, sport, year, month, day, hhmm, letters } = head.value;
   const candidates: Array<[Team, Team]> = [];
   for (let k = 2; k <= 3; k++) {
     const a = letters.slice(0, k);
@@ -96,6 +90,88 @@ export function parseEventTicker(eventTicker: string, yesCode?: string, lookup: 
   };
 }
 
+interface Head {
+  series: string;
+  sport: Sport;
+  year: number;
+  month: number;
+  day: number;
+  hhmm: string | undefined;
+  letters: string;
+}
+
+/** Series, date and team letters of an event ticker: everything but the team split. */
+function parseHead(eventTicker: string): ParseResult<Head> {
+  const m = EVENT_RE.exec(eventTicker);
+  if (!m) return fail('bad-format', `${eventTicker}: expected SERIES-YYMONDD[HHMM]AWAYHOME`);
+  const [, series, yy, mon, dd, hhmm, letters] = m as unknown as [string, string, string, string, string, string | undefined, string];
+  const sport = GAME_SERIES[series];
+  if (!sport) return fail('unknown-series', `${eventTicker}: series ${series} is not a game-winner series we trade (${Object.keys(GAME_SERIES).join(', ')})`);
+  const month = MONTHS.indexOf(mon as (typeof MONTHS)[number]) + 1;
+  const year = 2000 + Number(yy);
+  const day = Number(dd);
+  if (!isCalendarDate(year, month, day)) return fail('bad-date', `${eventTicker}: no date ${yy}${mon}${dd}`);
+  if (hhmm !== undefined && (Number(hhmm.slice(0, 2)) > 23 || Number(hhmm.slice(2)) > 59)) return fail('bad-date', `${eventTicker}: bad start time ${hhmm}`);
+  return { ok: true, value: { series, sport, year, month, day, hhmm, letters } };
+}
+
+const MARKET_SUFFIX_RE = /^[A-Z]{2,3}$/;
+
+/**
+ * Why a market ticker cannot be one of ours, or undefined when it can: the form
+ * EVENT-TEAM, a game-winner series we trade (NBA/NHL, roadmap 16) and a real date. The
+ * team split is not checked here: a ticker whose letters are not two known codes is a
+ * real market we report as unmapped (feed-kalshi's skip), not a malformed record; records
+ * that name our event as well check the full mapping (parseMarketTicker). Memoised.
+ */
+export function marketTickerProblem(ticker: string): string | undefined {
+  return memoised(marketMemo, ticker, () => {
+    const i = ticker.lastIndexOf('-');
+    if (i <= 0 || ticker.indexOf('-') === i) return `${ticker}: expected SERIES-YYMONDD[HHMM]AWAYHOME-TEAM`;
+    if (!MARKET_SUFFIX_RE.test(ticker.slice(i + 1))) return `${ticker}: team suffix ${ticker.slice(i + 1)} is not 2-3 capital letters`;
+    const h = parseHead(ticker.slice(0, i));
+    return h.ok ? undefined : h.detail;
+  });
+}
+
+/** As marketTickerProblem, for an event ticker (`KXNBAGAME-26JAN25DENMEM`). Memoised. */
+export function eventTickerProblem(eventTicker: string): string | undefined {
+  return memoised(eventMemo, eventTicker, () => {
+    const h = parseHead(eventTicker);
+    return h.ok ? undefined : h.detail;
+  });
+}
+
+/** parseMarketTicker with the team table, memoised (the schemas check every fill's ticker against its event). */
+export function parseMarketTickerMemo(ticker: string): ParseResult<ParsedMarket> {
+  const hit = parsedMemo.get(ticker);
+  if (hit !== undefined) return hit;
+  const r = parseMarketTicker(ticker);
+  if (ticker.length <= MEMO_KEY_MAX) {
+    if (parsedMemo.size >= MEMO_MAX) parsedMemo.clear();
+    parsedMemo.set(ticker, r);
+  }
+  return r;
+}
+
+const MEMO_MAX = 4096;
+/** Real tickers are about 30 characters; longer strings are checked but not remembered. */
+const MEMO_KEY_MAX = 48;
+const marketMemo = new Map<string, string | null>();
+const eventMemo = new Map<string, string | null>();
+const parsedMemo = new Map<string, ParseResult<ParsedMarket>>();
+
+function memoised(memo: Map<string, string | null>, key: string, compute: () => string | undefined): string | undefined {
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit ?? undefined;
+  const answer = compute();
+  if (key.length <= MEMO_KEY_MAX) {
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, answer ?? null);
+  }
+  return answer;
+}
+
 /** A market ticker (`KXNBAGAME-26JAN25DENMEM-DEN`): the event plus the YES team and side. */
 export function parseMarketTicker(ticker: string, lookup: TeamLookup = teamByCode): ParseResult<ParsedMarket> {
   const i = ticker.lastIndexOf('-');
@@ -117,11 +193,6 @@ export function parseMarketTicker(ticker: string, lookup: TeamLookup = teamByCod
 export function seriesOf(ticker: string): string {
   const i = ticker.indexOf('-');
   return i < 0 ? ticker : ticker.slice(0, i);
-}
-
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(m) ? 30 : 31;
 }
 
 function pad(n: number): string {

@@ -365,8 +365,11 @@ export class KillSwitches {
     const out = this.begin(now);
     this.runDue(now, out);
     this.lastProb.set(event, now);
-    if (this.games.has(event)) this.timers.set(`prob|${event}`, now + this.o.oracleStaleMs);
-    else this.touchEvent(event, now);
+    // A deadline that only moves later keeps its timer: it fires at the old time, finds the
+    // game fresh and is set again (one heap entry per staleness window, not per record).
+    if (this.games.has(event)) {
+      if (this.timers.get(`prob|${event}`) === undefined) this.timers.set(`prob|${event}`, now + this.o.oracleStaleMs);
+    } else this.touchEvent(event, now);
     this.deactivate(switchId('oracle-stale', 'game', event), 'no-prob', now);
     this.runDue(now, out);
     return out;
@@ -525,6 +528,10 @@ export class KillSwitches {
       case 'prob': {
         if (!this.games.has(key)) return;
         const last = this.lastProb.get(key);
+        if (last !== undefined && last + this.o.oracleStaleMs > at) {
+          this.timers.set(`prob|${key}`, last + this.o.oracleStaleMs);
+          return;
+        }
         const detail = last === undefined
           ? `no oracle.prob since the game was linked ${at - this.games.get(key)!.linkedAt} ms ago`
           : `no oracle.prob for ${at - last} ms`;
@@ -534,6 +541,10 @@ export class KillSwitches {
       case 'book': {
         if (!this.tickerGame.has(key)) return;
         const last = this.lastBook.get(key);
+        if (last !== undefined && last + this.o.bookStaleMs > at) {
+          this.timers.set(`book|${key}`, last + this.o.bookStaleMs);
+          return;
+        }
         const detail = last === undefined
           ? `no book since the ticker was linked ${at - (this.tickerLinkedAt.get(key) ?? at)} ms ago`
           : `no book for ${at - last} ms`;
@@ -626,8 +637,10 @@ export class KillSwitches {
     this.lastBook.set(ticker, seen);
     if (this.tickerGame.has(ticker)) {
       const due = seen + this.o.bookStaleMs;
-      if (due > now) this.deactivate(switchId('ticker-stale', 'ticker', ticker), 'no-book', now);
-      this.timers.set(`book|${ticker}`, due);
+      if (due > now && this.switches.size > 0) this.deactivate(switchId('ticker-stale', 'ticker', ticker), 'no-book', now);
+      // Moving later keeps the timer (see onOracleProb); an earlier one is set now.
+      const cur = this.timers.get(`book|${ticker}`);
+      if (cur === undefined || due < cur) this.timers.set(`book|${ticker}`, due);
     } else {
       this.timers.set(`gc-ticker|${ticker}`, now + this.o.forgetUnlinkedAfterMs);
     }

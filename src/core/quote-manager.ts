@@ -247,10 +247,16 @@ export class QuoteManager {
 
   onBook(b: BookView, now: number): void {
     const t = this.ticker(b.ticker);
+    const prev = t.book;
     t.book = b;
+    const wasHeld = t.held.size > 0;
     t.held.clear();
     this.kills(this.kill.onBook(b.ticker, now), now);
-    this.evaluate(b.ticker, now);
+    // A maker quote depends on the book through its best prices only: a book whose top is
+    // unchanged changes no decision (unless we take depth, or the book shows our own orders).
+    const sameTop = prev !== undefined && !wasHeld && this.opt.takerEdge === undefined && !this.opt.bookIncludesOwn
+      && prev.bids[0]?.[0] === b.bids[0]?.[0] && prev.asks[0]?.[0] === b.asks[0]?.[0];
+    if (!sameTop) this.evaluate(b.ticker, now);
   }
 
   onResult(r: { ticker: string; result: 'yes' | 'no' }, now: number): void {
@@ -514,6 +520,11 @@ export class QuoteManager {
     const side: BookSide = slot === 'bid' || slot === 'take-bid' ? 'bid' : 'ask';
     const link = t.link!;
     const repriceFrom = reprice?.at;
+    // A refused order asked again with nothing changed is refused again: not re-checked on
+    // every book (the day is part of the key: the daily notional starts over at midnight ET).
+    const key = `${d.price}:${d.count}:${reprice?.replaced ? 'r' : ''}:${easternDate(now)}`;
+    const prev = t.refusedAt[slot];
+    if (prev && prev.version === this.exposureVersion && prev.key === key) return { reason: prev.reason, detail: prev.detail };
     // The limits look at this game only: the orders that may still fill on its tickers.
     const game = this.gameTickers.get(link.event) ?? new Set([ticker]);
     const working: Array<{ ticker: string; side: BookSide; price: number; count: number }> = [];
@@ -526,11 +537,6 @@ export class QuoteManager {
       }
     }
     const cand: Candidate = { ticker, event: link.event, side, price: d.price, count: d.count, ...(reprice?.replaced ? { replaces: reprice.replaced } : {}) };
-    // A refused order asked again with nothing changed is refused again: not re-checked on
-    // every book (the day is part of the key: the daily notional starts over at midnight ET).
-    const key = `${d.price}:${d.count}:${reprice?.replaced ? 'r' : ''}:${easternDate(now)}`;
-    const prev = t.refusedAt[slot];
-    if (prev && prev.version === this.exposureVersion && prev.key === key) return { reason: prev.reason, detail: prev.detail };
     const lim = this.exposure.check(cand, working, [...game], now);
     if (!lim.ok) {
       const r = { reason: lim.reason ?? 'limit', detail: lim.detail ?? '' };

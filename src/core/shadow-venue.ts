@@ -175,6 +175,24 @@ export class ShadowVenue implements Venue {
     }
   }
 
+  /**
+   * The market settled (kalshi.result): its open orders end (`market-closed`) and its state
+   * goes, so a month of markets does not stay in memory. A later request for it is
+   * `market-unknown`.
+   */
+  onResult(ticker: string, now: number): void {
+    const t = this.advance(now);
+    const m = this.markets.get(ticker);
+    if (!m) return;
+    for (const o of [...m.open]) this.finish(o, 'market-closed', t);
+    this.markets.delete(ticker);
+  }
+
+  /** Markets the venue holds state for. */
+  get marketCount(): number {
+    return this.markets.size;
+  }
+
   /** A displayed book (YES terms, the full visible depth). */
   onBook(book: BookView, now: number): void {
     const t = this.advance(now);
@@ -426,21 +444,25 @@ export class ShadowVenue implements Venue {
   /** Usable levels of one side, best first (sorted here whatever order they came in). */
   private levels(src: BookView['bids'], side: BookSide): Level[] {
     const out: Level[] = [];
-    const seen = new Set<number>();
+    let sorted = true;
     for (const [price, size] of src) {
       if (!Number.isSafeInteger(price) || !Number.isSafeInteger(size) || size < 0 || price <= 0 || price >= PRICE_ONE) {
         this.count('bad-book-level');
         continue;
       }
       if (size === 0) continue; // an empty level: nothing there
-      if (seen.has(price)) {
+      // A book has a handful of levels: a scan is cheaper than a Set per update.
+      let dup = false;
+      for (let i = 0; i < out.length; i++) if (out[i]!.price === price) dup = true;
+      if (dup) {
         this.count('duplicate-book-level');
         continue;
       }
-      seen.add(price);
+      const last = out[out.length - 1];
+      if (last && (side === 'bid' ? last.price < price : last.price > price)) sorted = false;
       out.push({ price, size });
     }
-    return out.sort(side === 'bid' ? (a, b) => b.price - a.price : (a, b) => a.price - b.price);
+    return sorted ? out : out.sort(side === 'bid' ? (a, b) => b.price - a.price : (a, b) => a.price - b.price);
   }
 
   private market(ticker: string): MarketState {

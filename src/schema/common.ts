@@ -2,6 +2,10 @@
 // Money and Kalshi prices travel as JSON numbers with a bounded number of decimals;
 // every check here is exact on the decimal grid, never a float comparison with slack.
 import { z } from 'zod';
+import { EVENT_ID_RE, eventIdProblem } from '../core/event-id.js';
+import { eventTickerProblem, marketTickerProblem } from '../core/kalshi-ticker.js';
+
+export { EVENT_ID_RE };
 
 /** Event time or receive time: integer epoch milliseconds, UTC. */
 export const epochMs = z.number().int().nonnegative().max(8.64e15);
@@ -22,12 +26,47 @@ export const bookName = z.string().regex(BOOK_RE, 'lowercase book key');
 /** Lowercase team code as used in event ids (`den`, `mem`, `gs`, `utah`). */
 export const teamCode = z.string().regex(/^[a-z]{2,5}$/, 'lowercase team code of 2-5 letters');
 
-export const EVENT_ID_RE = /^(nba|nhl)-(\d{4})-(\d{2})-(\d{2})-([a-z]{2,5})-([a-z]{2,5})$/;
-/** `<sport>-<YYYY-MM-DD>-<away>-<home>`, the date being the game's US Eastern date. */
-export const eventId = z.string().regex(EVENT_ID_RE, 'event id <sport>-<YYYY-MM-DD>-<away>-<home>');
+/**
+ * `<sport>-<YYYY-MM-DD>-<away>-<home>`, the date being the game's US Eastern date: a real
+ * calendar date, and two different canonical team codes of the sport (src/core/teams.ts).
+ */
+export const eventId = z.string().regex(EVENT_ID_RE, 'event id <sport>-<YYYY-MM-DD>-<away>-<home>').superRefine((id, ctx) => {
+  if (!EVENT_ID_RE.test(id)) return; // the regex above has said it
+  const problem = eventIdProblem(id);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: id });
+});
 
-/** Decimal odds: finite and strictly greater than 1. */
-export const decimalOdds = z.number().gt(1, 'decimal odds must be > 1');
+/**
+ * A Kalshi market ticker of a game-winner series we trade (KXNBAGAME, KXNHLGAME: other
+ * sports are gated, roadmap 16), of the form SERIES-YYMONDD[HHMM]AWAYHOME-TEAM with a real
+ * date. Whether the letters are two known teams is left to the records that also name our
+ * event (an unmapped market is reported by feed-kalshi, not malformed).
+ */
+export const kalshiTicker = z.string().superRefine((t, ctx) => {
+  const problem = marketTickerProblem(t);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: t });
+});
+
+/** A Kalshi event ticker of a series we trade: SERIES-YYMONDD[HHMM]AWAYHOME with a real date. */
+export const kalshiEventTicker = z.string().superRefine((t, ctx) => {
+  const problem = eventTickerProblem(t);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: t });
+});
+
+/**
+ * The largest decimal odds a record may carry: an implied probability of 0.0001, one tick
+ * of Kalshi's finest price grid. No book quotes beyond it; 1e300 is a broken feed, not a price.
+ */
+export const MAX_DECIMAL_ODDS = 10_000;
+/** Decimal odds: finite, strictly greater than 1 and at most MAX_DECIMAL_ODDS. */
+export const decimalOdds = z.number().gt(1, 'decimal odds must be > 1').max(MAX_DECIMAL_ODDS, `decimal odds must be <= ${MAX_DECIMAL_ODDS} (implied probability 0.0001)`);
+
+/**
+ * How far p_home + p_away may be from 1 in an oracle.prob (and a devig.compare cell). De-vig
+ * solves to 1e-12; 1e-6 leaves room for a producer that rounds to 7 decimals and still
+ * rejects any pair that is not a probability distribution.
+ */
+export const PROB_SUM_TOLERANCE = 1e-6;
 
 export const probability = z.number().min(0).max(1);
 

@@ -3,11 +3,57 @@
 // command may add fields, and fields a stage does not know travel through untouched.
 import { z } from 'zod';
 import {
-  bookLevels, bookName, contracts, contractsOrZero, decimalOdds, dollars, epochMs, eventId,
-  homeAway, nonEmpty, onGrid, price, probability, sourceName, sport, teamCode, timeAssumed, yesNo,
+  PROB_SUM_TOLERANCE, bookLevels, bookName, contracts, contractsOrZero, decimalOdds, dollars, epochMs, eventId,
+  homeAway, kalshiEventTicker, kalshiTicker, nonEmpty, onGrid, price, probability, sourceName, sport, teamCode, timeAssumed, yesNo,
 } from './common.js';
+import { eventIdProblem, sportOfEventId } from '../core/event-id.js';
+import { GAME_SERIES, marketTickerProblem, parseMarketTickerMemo, seriesOf } from '../core/kalshi-ticker.js';
+import { teamByCode } from '../core/teams.js';
 
 const base = { ts: epochMs, recv_ts: epochMs.optional() };
+
+// ---------------------------------------------------------------- cross-field rules
+// Each adds an issue whose path names the field at fault. They run after the fields'
+// own checks, and say nothing about a field that already failed its own (no echo).
+
+type Ctx = z.core.$RefinementCtx<unknown>;
+const issue = (ctx: Ctx, path: Array<string | number>, message: string): void => {
+  ctx.addIssue({ code: 'custom', path, message, input: undefined });
+};
+const goodEvent = (e: unknown): e is string => typeof e === 'string' && eventIdProblem(e) === undefined;
+const goodTicker = (t: unknown): t is string => typeof t === 'string' && marketTickerProblem(t) === undefined;
+
+/** `sport` is the sport of the event id (`nhl-...` with sport "nba" means nothing). */
+function sportOfEvent(r: { sport?: unknown; event?: unknown }, ctx: Ctx): void {
+  if (typeof r.sport !== 'string' || !goodEvent(r.event)) return;
+  const s = sportOfEventId(r.event);
+  if (s !== r.sport) issue(ctx, ['sport'], `sport "${r.sport}" contradicts the event id ${r.event} (${s})`);
+}
+
+/**
+ * A record naming both a market ticker and our event: the ticker must map to that very
+ * game (src/core/kalshi-ticker.ts), else the record joins a price to the wrong game.
+ * Returns the mapping when it holds.
+ */
+function tickerOfEvent(ticker: unknown, event: unknown, ctx: Ctx): ReturnType<typeof parseMarketTickerMemo> | undefined {
+  if (!goodTicker(ticker) || !goodEvent(event)) return undefined;
+  const p = parseMarketTickerMemo(ticker);
+  if (!p.ok) {
+    issue(ctx, ['ticker'], `${p.problem}: ${p.detail}; a record naming an event needs a ticker that maps to it`);
+    return undefined;
+  }
+  if (p.value.event !== event) issue(ctx, ['event'], `${event} is not the game of ticker ${ticker} (${p.value.event})`);
+  return p;
+}
+
+/** p_home + p_away within PROB_SUM_TOLERANCE of 1. */
+function probSum(p: { p_home?: unknown; p_away?: unknown }, ctx: Ctx, path: Array<string | number> = []): void {
+  if (typeof p.p_home !== 'number' || typeof p.p_away !== 'number') return;
+  const sum = p.p_home + p.p_away;
+  if (!(Math.abs(sum - 1) <= PROB_SUM_TOLERANCE)) {
+    issue(ctx, [...path, 'p_away'], `p_home + p_away = ${sum}: a two-way fair price sums to 1 (tolerance ${PROB_SUM_TOLERANCE})`);
+  }
+}
 
 // ---------------------------------------------------------------- odds and oracle
 
@@ -41,7 +87,7 @@ export const oddsLine = z.looseObject({
   away_ts: epochMs,
   raw: z.unknown().optional(),
   ...assumed,
-});
+}).superRefine(sportOfEvent);
 
 export const ORACLE_REASONS = ['auth', 'quota', 'empty', 'denied', 'stale', 'disconnected', 'parse'] as const;
 export const oracleStatus = z.looseObject({
@@ -57,7 +103,7 @@ export const oracleStatus = z.looseObject({
   detail: z.string().optional(),
 }).refine((r) => r.state === 'available' || r.reason !== undefined, {
   message: 'an unavailable status needs a reason', path: ['reason'],
-});
+}).superRefine(sportOfEvent);
 
 const weights = z.record(bookName, z.number().positive().max(1));
 
@@ -74,7 +120,7 @@ export const oracleLine = z.looseObject({
   home_odds: decimalOdds,
   away_odds: decimalOdds,
   ...assumed,
-});
+}).superRefine(sportOfEvent);
 
 export const oracleProb = z.looseObject({
   type: z.literal('oracle.prob'),
@@ -92,6 +138,9 @@ export const oracleProb = z.looseObject({
   overround: z.number(),
   param: z.number().optional(),
   ...assumed,
+}).superRefine((r, ctx) => {
+  sportOfEvent(r, ctx);
+  probSum(r, ctx);
 });
 
 const compareCell = z.union([
@@ -112,6 +161,9 @@ export const devigCompare = z.looseObject({
   overround: z.number(),
   methods: z.partialRecord(devigMethod, compareCell),
   ...assumed,
+}).superRefine((r, ctx) => {
+  sportOfEvent(r, ctx);
+  for (const [m, cell] of Object.entries(r.methods)) if (cell && 'p_home' in cell) probSum(cell as { p_home: unknown; p_away: unknown }, ctx, ['methods', m]);
 });
 
 // ---------------------------------------------------------------- Kalshi
@@ -121,8 +173,8 @@ export const priceRange = z.looseObject({ start: dollars, end: dollars, step: do
 export const kalshiMarket = z.looseObject({
   type: z.literal('kalshi.market'),
   ...base,
-  ticker: nonEmpty,
-  event_ticker: nonEmpty,
+  ticker: kalshiTicker,
+  event_ticker: kalshiEventTicker,
   series: nonEmpty,
   sport,
   event: eventId.optional(),
@@ -131,12 +183,33 @@ export const kalshiMarket = z.looseObject({
   close_ts: epochMs.optional(),
   price_ranges: z.array(priceRange).optional(),
   fee_type: z.string().optional(),
+}).superRefine((r, ctx) => {
+  sportOfEvent(r, ctx);
+  if (!goodTicker(r.ticker)) return;
+  const series = seriesOf(r.ticker);
+  if (r.series !== series) issue(ctx, ['series'], `series "${r.series}" is not the series of ticker ${r.ticker} (${series})`);
+  const tickerSport = GAME_SERIES[series];
+  if (tickerSport !== undefined && r.sport !== tickerSport) issue(ctx, ['sport'], `sport "${r.sport}" contradicts ticker ${r.ticker} (${tickerSport})`);
+  if (!r.ticker.startsWith(`${r.event_ticker}-`)) issue(ctx, ['event_ticker'], `${r.event_ticker} is not the event of ticker ${r.ticker}`);
+  if (r.team !== undefined && teamByCode(r.sport, r.team)?.code !== r.team) {
+    issue(ctx, ['team'], `"${r.team}" is not a ${r.sport.toUpperCase()} team code (see the team table)`);
+    return;
+  }
+  if (r.event === undefined && r.team === undefined) return; // unmapped: reported by feed-kalshi
+  if (r.event === undefined) {
+    issue(ctx, ['event'], 'a market with a team names its event too');
+    return;
+  }
+  const p = tickerOfEvent(r.ticker, r.event, ctx);
+  if (p?.ok && r.team !== undefined && p.value.yesTeam.code !== r.team) {
+    issue(ctx, ['team'], `"${r.team}" is not the YES team of ticker ${r.ticker} (${p.value.yesTeam.code})`);
+  }
 });
 
 export const kalshiBook = z.looseObject({
   type: z.literal('kalshi.book'),
   ...base,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   seq: z.number().int().nonnegative(),
   /** The subscription `seq` counts in (seq is per sid, not per market). */
   sid: z.number().int().nonnegative().optional(),
@@ -149,7 +222,7 @@ export const kalshiBook = z.looseObject({
 export const kalshiTrade = z.looseObject({
   type: z.literal('kalshi.trade'),
   ...base,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   trade_id: nonEmpty,
   price,
   count: contracts,
@@ -167,7 +240,7 @@ export const kalshiStatus = z.looseObject({
   disconnects: z.number().int().nonnegative(),
   gaps: z.number().int().nonnegative(),
   last_msg_ts: epochMs.nullable(),
-  tickers: z.record(z.string(), z.looseObject({
+  tickers: z.record(kalshiTicker, z.looseObject({
     valid: z.boolean(),
     age_ms: z.number().int().nonnegative().nullable(),
     seq: z.number().int().nonnegative().nullable(),
@@ -187,7 +260,7 @@ export const kalshiStatus = z.looseObject({
 export const kalshiResult = z.looseObject({
   type: z.literal('kalshi.result'),
   ...base,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   result: yesNo,
   settlement_value: dollars.optional(),
 });
@@ -198,7 +271,7 @@ export const kalshiUserOrder = z.looseObject({
   ...base,
   order_id: nonEmpty,
   client_order_id: z.string().optional(),
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   status: z.enum(['resting', 'canceled', 'executed']),
   outcome_side: yesNo,
   book_side: z.enum(['bid', 'ask']),
@@ -216,7 +289,7 @@ export const kalshiFill = z.looseObject({
   trade_id: nonEmpty,
   order_id: nonEmpty,
   client_order_id: z.string().optional(),
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   price,
   count: contracts,
   fee: dollars.refine((x) => x >= 0, 'fee >= 0'),
@@ -235,7 +308,13 @@ export const marketLink = z.looseObject({
   event: eventId,
   sport,
   side: homeAway,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
+}).superRefine((r, ctx) => {
+  sportOfEvent(r, ctx);
+  const p = tickerOfEvent(r.ticker, r.event, ctx);
+  if (p?.ok && p.value.event === r.event && p.value.side !== r.side) {
+    issue(ctx, ['side'], `ticker ${r.ticker} is the ${p.value.side} team's market (${p.value.yesTeam.code}), not the ${r.side} team's`);
+  }
 });
 
 export const ORDER_STATUSES = ['new', 'submitted', 'resting', 'partial', 'filled', 'pending-cancel', 'canceled', 'rejected'] as const;
@@ -245,7 +324,7 @@ export const order = z.looseObject({
   mode: z.enum(['shadow', 'live']),
   client_order_id: nonEmpty,
   order_id: z.string().optional(),
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   side: yesNo,
   action: z.enum(['buy', 'sell']),
   price,
@@ -263,6 +342,8 @@ export const order = z.looseObject({
   liquidity: z.enum(['maker', 'taker']).optional(),
   /** ts of the oracle.prob the order was priced from. */
   oracle_ts: epochMs.optional(),
+}).superRefine((r, ctx) => {
+  if (r.event !== undefined) tickerOfEvent(r.ticker, r.event, ctx);
 });
 
 export const fill = z.looseObject({
@@ -271,7 +352,7 @@ export const fill = z.looseObject({
   order_id: nonEmpty,
   client_order_id: nonEmpty,
   trade_id: nonEmpty,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   side: yesNo,
   action: z.enum(['buy', 'sell']),
   price,
@@ -288,6 +369,8 @@ export const fill = z.looseObject({
   /** The fair probability (YES) the order was priced at (fair_p is the one at fill time), and when it was sent. */
   quote_fair_p: probability.optional(),
   quote_ts: epochMs.optional(),
+}).superRefine((r, ctx) => {
+  tickerOfEvent(r.ticker, r.event, ctx);
 });
 
 /** A ticker's position after a fill, and at settlement with its realized PnL (quote). */
@@ -295,7 +378,7 @@ export const position = z.looseObject({
   type: z.literal('position'),
   ...base,
   mode: z.enum(['shadow', 'live']),
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   event: eventId.optional(),
   /** Net YES contracts: negative is a NO position. */
   position: z.number().refine((x) => onGrid(x, 2), 'at most 2 decimals'),
@@ -307,16 +390,23 @@ export const position = z.looseObject({
   realized_pnl: z.number().nullable(),
   state: z.enum(['open', 'settled']),
   result: yesNo.optional(),
+}).superRefine((r, ctx) => {
+  if (r.event !== undefined) tickerOfEvent(r.ticker, r.event, ctx);
 });
 
 export const skip = z.looseObject({
   type: z.literal('skip'),
   ...base,
-  ticker: z.string().optional(),
+  ticker: kalshiTicker.optional(),
   event: eventId.optional(),
   reason: z.string().regex(/^[a-z][a-z0-9-]*$/, 'kebab-case reason'),
   detail: z.string().optional(),
-}).refine((r) => r.ticker !== undefined || r.event !== undefined, { message: 'a skip names a ticker or an event' });
+}).refine((r) => r.ticker !== undefined || r.event !== undefined, { message: 'a skip names a ticker or an event' }).superRefine((r, ctx) => {
+  // An unmapped ticker is what some skips are about; a mapped one must be the skip's game.
+  if (r.ticker === undefined || r.event === undefined || !goodTicker(r.ticker)) return;
+  const p = parseMarketTickerMemo(r.ticker);
+  if (p.ok && p.value.event !== r.event) issue(ctx, ['event'], `${r.event} is not the game of ticker ${r.ticker} (${p.value.event})`);
+});
 
 export const LATENCY_KINDS = ['quote-to-action', 'oracle-to-order', 'cancel', 'reprice', 'fill'] as const;
 export const latency = z.looseObject({
@@ -324,7 +414,7 @@ export const latency = z.looseObject({
   ...base,
   kind: z.enum(LATENCY_KINDS),
   ms: z.number().nonnegative(),
-  ticker: z.string().optional(),
+  ticker: kalshiTicker.optional(),
   client_order_id: z.string().optional(),
 });
 
@@ -350,6 +440,18 @@ export const result = z.looseObject({
   home_score: z.number().int().nonnegative().optional(),
   away_score: z.number().int().nonnegative().optional(),
   ...assumed,
+}).superRefine((r, ctx) => {
+  sportOfEvent(r, ctx);
+  const h = r.home_score;
+  const a = r.away_score;
+  if (h === undefined && a === undefined) return;
+  if (h === undefined || a === undefined) {
+    issue(ctx, [h === undefined ? 'home_score' : 'away_score'], 'home_score and away_score come together (or neither)');
+    return;
+  }
+  // NBA and NHL games do not end level (overtime, shootout): a tie has no winner.
+  if (h === a) issue(ctx, ['home_score'], `a tied score (${h}-${a}) has no winner`);
+  else if ((h > a ? 'home' : 'away') !== r.winner) issue(ctx, ['winner'], `winner "${r.winner}" contradicts the score (home ${h}, away ${a})`);
 });
 
 const bucket = z.looseObject({
@@ -418,7 +520,7 @@ export const clv = z.looseObject({
   ...base,
   order_id: nonEmpty,
   trade_id: nonEmpty,
-  ticker: nonEmpty,
+  ticker: kalshiTicker,
   event: eventId,
   side: yesNo,
   action: z.enum(['buy', 'sell']),
@@ -438,6 +540,8 @@ export const clv = z.looseObject({
   fee_drag: z.number().nullable(),
   source: sourceName,
   method: devigMethod,
+}).superRefine((r, ctx) => {
+  tickerOfEvent(r.ticker, r.event, ctx);
 });
 
 /**

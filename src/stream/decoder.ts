@@ -7,8 +7,9 @@ import { SCHEMAS, formatIssues, isRecordType, type AnyRecord, type RecordType } 
 import type { Logger } from '../log/logger.js';
 import { FAST_CHECKS } from '../schema/fast.js';
 import { excerpt } from '../core/text.js';
+import { describeDuplicate, duplicateKeyOf } from '../core/json-keys.js';
 
-export type RejectReason = 'not-json' | 'not-object' | 'no-type' | 'unknown-type' | 'schema' | 'too-long' | 'invalid';
+export type RejectReason = 'not-json' | 'not-object' | 'duplicate-key' | 'no-type' | 'unknown-type' | 'schema' | 'too-long' | 'invalid';
 
 export class StrictModeError extends Error {
   constructor(readonly where: string, readonly reason: string, readonly detail: string) {
@@ -99,6 +100,13 @@ export class Decoder {
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       this.bad(raw, source, lineNo, 'not-object', `expected a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+      return undefined;
+    }
+    // JSON.parse keeps the last of two equal keys; another reader may keep the first. A
+    // line that says two things is not a record, whatever its type (passed-through too).
+    const dup = duplicateKeyOf(raw, value);
+    if (dup !== undefined) {
+      this.bad(raw, source, lineNo, 'duplicate-key', `${describeDuplicate(dup)}: a record names each field once`);
       return undefined;
     }
     const type = (value as { type?: unknown }).type;

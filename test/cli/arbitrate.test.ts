@@ -31,7 +31,7 @@ t.test('--replay primary-fallback: the story of one game', async (t) => {
     line('pinnacle', T0, 2.24, 1.6757),
     line('draftkings', T0 + 1000, 2.3, 1.62), // Pinnacle fresh: not used
     line('pinnacle', T0 + 5000, 2.2, 1.7),
-    { type: 'kalshi.trade', ts: T0 + 200_000, ticker: 'K', trade_id: '1', price: 0.4, count: 1, taker_side: 'yes' },
+    { type: 'kalshi.trade', ts: T0 + 200_000, ticker: 'KXNBAGAME-26JAN25DENMEM-DEN', trade_id: '1', price: 0.4, count: 1, taker_side: 'yes' },
     line('draftkings', T0 + 250_000, 2.25, 1.65),
     line('pinnacle', T0 + 300_000, 2.1, 1.75),
   ]);

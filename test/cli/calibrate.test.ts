@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import t from 'tap';
 import { metrics } from '../../src/core/calibration.js';
 import { validateRecord } from '../../src/schema/index.js';
+import { teams } from '../../src/core/teams.js';
 import { ndjson, ofType, run, summary } from '../helpers/run.js';
 
 const C = 1_769_385_600_000; // a commence_ts
@@ -18,9 +19,16 @@ function prob(i: number, p: number, over: Record<string, unknown> = {}): Record<
 function result(i: number, homeWins: boolean): Record<string, unknown> {
   return { type: 'result', ts: C + 3 * 3_600_000, sport: 'nba', event: event(i), winner: homeWins ? 'home' : 'away' };
 }
+const NBA = teams('nba').map((x) => x.code);
+/** A distinct real game per i: every ordered pair of NBA teams, then the next day. */
 function event(i: number): string {
-  const l = (k: number): string => String.fromCharCode(97 + (Math.floor(i / 26 ** k) % 26));
-  return `nba-2026-01-25-x${l(2)}${l(1)}${l(0)}-hom`; // distinct for i < 26^3
+  const pairs = NBA.length * (NBA.length - 1);
+  const k = i % pairs;
+  const away = NBA[Math.floor(k / (NBA.length - 1))]!;
+  const others = NBA.filter((c) => c !== away);
+  const home = others[k % (NBA.length - 1)]!;
+  const day = new Date(Date.UTC(2026, 0, 1) + Math.floor(i / pairs) * 86_400_000).toISOString().slice(0, 10);
+  return `nba-${day}-${away}-${home}`;
 }
 
 // scikit-learn's example as records: y=[0,0,0,0,1,1,1,1,1], p=[.1,.2,.3,.4,.65,.7,.8,.9,1]

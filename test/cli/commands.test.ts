@@ -85,7 +85,7 @@ t.test('every example that can be copied runs a command that exists (README, man
   }
   t.ok(examples.length > 100, `${examples.length} example lines found`);
   // Commands of the roadmap that are not built yet: no example may call one.
-  const planned = new Set(['quote', 'report', 'clv-report', 'exec-gap']);
+  const planned = new Set(['quote', 'report', 'clv-report', 'exec-gap', 'compare', 'gate'].filter((c) => !(COMMAND_NAMES as readonly string[]).includes(c)));
   for (const [where, line] of examples) {
     const words = firstWords(line).filter((w) => /^[a-z][a-z0-9-]*$/.test(w));
     for (const w of words) t.notOk(planned.has(w), `${where}: "${w}" is not a command yet (${line.slice(0, 80)})`);
@@ -94,8 +94,8 @@ t.test('every example that can be copied runs a command that exists (README, man
       for (const w of words) t.ok(known.has(w), `${where}: "${w}" exists (${line.slice(0, 80)})`);
     }
   }
-  // The statement of intent stays, saying plainly what exists yet.
-  t.match(readme, new RegExp(`${intent.replace(/[|.]/g, '\\$&')}\\n\\nThat is where it is going, not yet what runs: \`quote\``));
+  // The statement of intent stays, followed by what of it runs today (live execution does not).
+  t.match(readme, new RegExp(`${intent.replace(/[|.]/g, '\\$&')}\\n\\n\`quote\` is the quote manager[^]*\`quote --live\`\\) is not built yet`));
   const setup = readme.slice(readme.indexOf('## Set up'), readme.indexOf('## What the demo does'));
   t.match(setup, /export PATH="\$PWD\/bin:\$PATH"/);
   t.match(setup, /npm link/);

@@ -32,7 +32,7 @@ function valid(t: Test, recs: Array<Record<string, unknown>>): void {
 }
 
 t.test('--method: every input passes through, each followed by its oracle.prob', async (t) => {
-  const other = { type: 'kalshi.trade', ts: T0, ticker: 'X', trade_id: '1', price: 0.4, count: 1, taker_side: 'yes' };
+  const other = { type: 'kalshi.trade', ts: T0, ticker: 'KXNBAGAME-26JAN25DENMEM-DEN', trade_id: '1', price: 0.4, count: 1, taker_side: 'yes' };
   const r = await run('devig', ['--method', 'shin'], { input: ndjson([oddsLine(), other, oracleLine]) });
   t.equal(r.code, 0, r.stderr);
   valid(t, r.records);
@@ -174,4 +174,40 @@ t.test('assumed times carry into oracle.prob and devig.compare (those of its fie
   const c = await run('devig', ['--compare'], { input: ndjson([hist]) });
   t.equal(c.code, 0, c.stderr);
   t.same(ofType(c.records, 'devig.compare')[0]!.time_assumed, ['ts', 'commence_ts']);
+});
+
+t.test('meaningless lines are refused with a diagnostic naming the field or the bound, never priced (issue 14 section 3)', async (t) => {
+  const input = ndjson([
+    oddsLine(),
+    oddsLine({ home_odds: 1.0000001, away_odds: 1.0000001 }), // a 100 % margin
+    oddsLine({ home_odds: 9000, away_odds: 9500 }), // a -100 % margin
+    oddsLine({ home_odds: 1e300, away_odds: 1e300 }), // no book quotes this: the schema's bound
+    oddsLine({ event: 'nhl-2026-01-25-tor-nyr' }), // sport nba, an NHL game
+    oddsLine({ event: 'nba-2026-02-30-den-mem' }), // no such day
+    oddsLine({ event: 'nba-2026-01-25-den-xyz' }), // no such team
+    oddsLine({ home_odds: 1.3, away_odds: 3.9 }), // 2.56 %: a real line
+  ]) + JSON.stringify(oddsLine()).replace('"home_odds":2.24', '"home_odds":1.01,"home_odds":2.24') + '\n';
+  for (const mode of [['--method', 'shin'], ['--compare']]) {
+    const r = await run('devig', mode, { input });
+    t.equal(r.code, 0, r.stderr);
+    const priced = ofType(r.records, mode[0] === '--compare' ? 'devig.compare' : 'oracle.prob');
+    t.equal(priced.length, 2, `${mode[0]!}: only the two real lines are priced`);
+    const s = summary(r.logs)!;
+    t.same(s.rejected_by_reason, { 'margin-out-of-bounds': 2, schema: 4, 'duplicate-key': 1 }, mode[0]!);
+    const at = (n: number) => r.logs.find((l) => l.msg === 'bad input line' && l.src === `stdin:${n}`);
+    t.match(at(2), { reason: 'margin-out-of-bounds', detail: /overround 1\.00000 .*beyond the sanity bound of ±0\.2/ });
+    t.match(at(3), { reason: 'margin-out-of-bounds', detail: /overround -0\.999/ });
+    t.match(at(4), { reason: 'schema', detail: /home_odds: decimal odds must be <= 10000/ });
+    t.match(at(5), { reason: 'schema', detail: /sport: sport "nba" contradicts the event id nhl-2026-01-25-tor-nyr/ });
+    t.match(at(6), { reason: 'schema', detail: /event: no date 2026-02-30/ });
+    t.match(at(7), { reason: 'schema', detail: /event: home team "xyz" is not a NBA team code/ });
+    t.match(at(9), { reason: 'duplicate-key', detail: /duplicate key "home_odds"/ });
+  }
+  // The bound is the config's devig.max_margin.
+  const cfg = `${dir}/margin.json`;
+  writeFileSync(cfg, JSON.stringify({ devig: { method: 'proportional', max_margin: 0.02 } }));
+  const r = await run('devig', ['--config', cfg], { input: ndjson([oddsLine(), oddsLine({ home_odds: 1.3, away_odds: 3.9 })]) });
+  t.equal(ofType(r.records, 'oracle.prob').length, 0, 'both margins (4.3 %, 2.6 %) exceed 2 %');
+  t.same(summary(r.logs)!.rejected_by_reason, { 'margin-out-of-bounds': 2 });
+  t.equal(r.logs.find((l) => l.msg === 'devig method in force')?.max_margin, 0.02, 'the bound in force is logged');
 });

@@ -133,7 +133,8 @@ t.test('REST mode: off-grid prices against the market grid; pauses and maintenan
   sim.engine.addMarket({ ticker: fresh });
   await p.waitForLog((l) => l.msg === 'subscribed' && l.channel === 'trade' && l.tickers === 7, 5000, 'a second trade sid');
   t.notOk(p.logs.some((l) => l.msg === 'kalshi error' && l.code === 6), 'no error 6 when the server allows it');
-  t.ok(p.ofType('market.link').some((l) => l.ticker === fresh && l.event === 'nhl-2026-01-26-bos-njd' && l.side === 'home'));
+  // The link is written when the market is discovered, which need not come before the subscription log line.
+  await p.waitFor((l) => l.type === 'market.link' && l.ticker === fresh && l.event === 'nhl-2026-01-26-bos-njd' && l.side === 'home', 10_000, 'the new market linked to its game');
   t.equal((await p.stop()).code, 0);
   t.same([checker.mismatches, checker.whileInvalid, checker.unmatched], [[], [], []]);
 });

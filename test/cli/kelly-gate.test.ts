@@ -36,6 +36,8 @@ t.test('the sign-off file is read whole or refused', async (t) => {
   t.throws(() => loadSignoffs(file('bad.ndjson', [signoff({ within_tolerance: false })])), { name: 'RefusedError', message: /bad\.ndjson:1: schema/ });
   t.throws(() => loadSignoffs(file('other.ndjson', [{ type: 'result', ts: 1, sport: 'nba', event: 'nba-2026-01-25-den-mem', winner: 'home' }])), { message: /not a calibration.signoff/ });
   t.throws(() => KellySizer.load(kelly(null)), { name: 'RefusedError', message: /no sign-off file configured/ });
+  const twice = JSON.stringify(signoff()).replace('"n":19818', '"n":50,"n":19818');
+  t.throws(() => loadSignoffs(file('dup.ndjson', [twice])), { name: 'RefusedError', message: /dup\.ndjson:1: duplicate key "n"/ }, 'a key written twice');
 });
 
 t.test('sizing: a size on the signed path, RefusedError on any other', async (t) => {

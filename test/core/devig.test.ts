@@ -146,6 +146,30 @@ t.test('bad input is an error naming the reason', async (t) => {
   t.equal(im.ok ? 'ok' : im.reason, 'odds-le-1', 'implied probability 1 is odds 1');
 });
 
+t.test('margins beyond the sanity bound are refused by every method, never priced (issue 14 section 3)', async (t) => {
+  // Without a bound, 1.0000001 on both sides (a 100 % margin) and 1e300 on both (-100 %)
+  // come out as a confident 50/50: the defect.
+  t.match(devigTwoWay(1.0000001, 1.0000001, 'proportional'), { ok: true, pHome: 0.5 });
+  t.match(devigTwoWay(1e300, 1e300, 'proportional'), { ok: true, pHome: 0.5 });
+  const absurd: Array<[number, number]> = [[1.0000001, 1.0000001], [1e300, 1e300], [1.2, 1.2], [50, 40]];
+  for (const m of DEVIG_METHODS) {
+    for (const [h, a] of absurd) {
+      const r = devigTwoWay(h, a, m, 0.2);
+      t.equal(r.ok ? 'ok' : r.reason, 'margin-out-of-bounds', `${m} ${h}/${a}`);
+      if (!r.ok) t.match(r.detail, /overround .* beyond the sanity bound of ±0\.2/);
+      const n = devig([h, a], m, { maxMargin: 0.2 });
+      t.equal(n.ok ? 'ok' : n.reason, 'margin-out-of-bounds', `${m} ${h}/${a} (n-way entry)`);
+    }
+    // Inside the bound, the same numbers as without one.
+    for (const [h, a] of [[2.24, 1.6757], [1.9, 1.9], [2.1, 2.1], [1.0001, 10000]] as Array<[number, number]>) {
+      const bounded = devigTwoWay(h, a, m, 0.2);
+      t.same(bounded, devigTwoWay(h, a, m), `${m} ${h}/${a} unchanged`);
+    }
+  }
+  t.equal((devig([1.5, 3.5, 9], 'shin', { maxMargin: 0.05 }) as { reason: string }).reason, 'margin-out-of-bounds', 'three outcomes too');
+  t.ok(devig([1.5, 3.5, 9], 'shin', { maxMargin: 0.2 }).ok);
+});
+
 t.test('a fair book is returned unchanged, with z = 0, k = 1, c = 1', async (t) => {
   for (const odds of [[2, 2], [4, 4, 2], [1.25, 5], [3, 3, 3], [4, 4, 4, 4]]) {
     const pi = odds.map((o) => 1 / o);

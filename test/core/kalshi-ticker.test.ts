@@ -1,5 +1,7 @@
 import t from 'tap';
-import { parseEventTicker, parseMarketTicker, seriesOf, type TeamLookup } from '../../src/core/kalshi-ticker.js';
+import {
+  eventTickerProblem, marketTickerProblem, parseEventTicker, parseMarketTicker, parseMarketTickerMemo, seriesOf, type TeamLookup,
+} from '../../src/core/kalshi-ticker.js';
 import type { Team } from '../../src/core/teams.js';
 
 t.test('the demo games map to our event ids, YES team and side', async (t) => {
@@ -85,4 +87,29 @@ t.test('the Thursday 03:00-05:00 ET maintenance window, across daylight saving',
   t.ok(inMaintenanceWindow(Date.UTC(2026, 6, 2, 7, 30)), 'Thu 2026-07-02 03:30 EDT');
   t.notOk(inMaintenanceWindow(Date.UTC(2026, 6, 2, 9, 0)), '05:00 EDT is over');
   t.notOk(inMaintenanceWindow(Date.UTC(2026, 0, 28, 8, 30)), 'a Wednesday');
+});
+
+t.test('marketTickerProblem: our series, the EVENT-TEAM form and a real date; the team split is left to the mapping', async (t) => {
+  const ok = ['KXNBAGAME-26JAN25DENMEM-DEN', 'KXNHLGAME-26JAN251930TORNYR-NYR', 'KXNBAGAME-26JAN25DENXYZ-DEN', 'KXNBAGAME-28FEB29DENMEM-MEM'];
+  for (const x of ok) t.equal(marketTickerProblem(x), undefined, x);
+  const bad: Array<[string, RegExp]> = [
+    ['KXNFLGAME-26JAN25DENKC-KC', /series KXNFLGAME is not a game-winner series we trade/],
+    ['KXNBAGAME-26FEB30DENMEM-DEN', /no date 26FEB30/],
+    ['KXNBAGAME-27FEB29DENMEM-DEN', /no date 27FEB29/],
+    ['KXNBAGAME-26JAN252575DENMEM-DEN', /bad start time 2575/],
+    ['KXNBAGAME-26JAN25DENMEM', /expected SERIES-YYMONDD\[HHMM\]AWAYHOME-TEAM/],
+    ['KXNBAGAME-26JAN25DENMEM-D', /team suffix D is not 2-3 capital letters/],
+    ['X', /expected/],
+    ['', /expected/],
+  ];
+  for (const [x, re] of bad) {
+    t.match(marketTickerProblem(x), re, x);
+    t.match(marketTickerProblem(x), re, `${x} (memoised)`);
+  }
+  t.equal(eventTickerProblem('KXNBAGAME-26JAN25DENMEM'), undefined);
+  t.match(eventTickerProblem('KXNBAGAME-26JAN25DENMEM-DEN'), /expected SERIES-YYMONDD/);
+  t.match(eventTickerProblem('KXNHLGAME-26APR31TORNYR'), /no date 26APR31/);
+  const p = parseMarketTickerMemo('KXNBAGAME-26JAN25DENMEM-MEM');
+  t.ok(p.ok && p.value.event === 'nba-2026-01-25-den-mem' && p.value.side === 'home');
+  t.equal(parseMarketTickerMemo('KXNBAGAME-26JAN25DENMEM-MEM'), p, 'the same answer object from the memo');
 });

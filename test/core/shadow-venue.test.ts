@@ -417,3 +417,20 @@ t.test('constructor refuses a bad latency or queue model', async (t) => {
   t.throws(() => venue({ latencyMs: Number.NaN }), /latencyMs/);
   t.throws(() => venue({ queueModel: 'fifo' as never }), /queue model/);
 });
+
+t.test('a settled market: its open orders end market-closed and its state goes', async (t) => {
+  const { ShadowVenue } = await import('../../src/core/shadow-venue.js');
+  const { KALSHI_FEES } = await import('../../src/core/fees.js');
+  const { LINEAR_CENT } = await import('../../src/core/kalshi-fixed.js');
+  const v = new ShadowVenue({ latencyMs: 10, queueModel: 'risk-averse', fees: KALSHI_FEES });
+  v.onMarket({ ticker: 'KXNBAGAME-26JAN25DENMEM-MEM', status: 'active', feeType: 'quadratic_with_maker_fees', grid: LINEAR_CENT }, 0);
+  v.onBook({ ticker: 'KXNBAGAME-26JAN25DENMEM-MEM', bids: [[4500, 1000]], asks: [[5500, 1000]] }, 0);
+  v.submit({ kind: 'place', order: { clientOrderId: 'c1', ticker: 'KXNBAGAME-26JAN25DENMEM-MEM', side: 'bid', price: 4500, count: 100, tif: 'gtc', postOnly: true } }, 0);
+  t.same(v.replies(20).map((r) => r.kind), ['accepted']);
+  v.onResult('KXNBAGAME-26JAN25DENMEM-MEM', 30);
+  t.equal(v.marketCount, 0);
+  const r = v.replies(40);
+  t.same(r.map((x) => [x.kind, x.kind === 'canceled' ? x.cause : '']), [['canceled', 'market-closed']]);
+  v.submit({ kind: 'place', order: { clientOrderId: 'c2', ticker: 'KXNBAGAME-26JAN25DENMEM-MEM', side: 'bid', price: 4500, count: 100, tif: 'gtc', postOnly: true } }, 50);
+  t.same(v.replies(80).map((x) => (x.kind === 'rejected' ? x.reason : x.kind)), ['market-unknown']);
+});

@@ -108,12 +108,12 @@ t.test('stale-feed and kill-switch: a tripped condition pulls with its reason', 
   const kill: KillPolicy = { ...NO_KILLS, blocked: () => blocked };
   const s = resting({}, { kill });
   blocked = { condition: 'oracle-stale', scope: 'game', key: EVENT };
-  s.m.onBook(book(HOME, [[4500, 4000]], [[5500, 5000]]), T0 + 200);
+  s.m.onBook(book(HOME, [[4400, 4000]], [[5500, 5000]]), T0 + 200);
   t.same(cancelReasons(s).sort(), ['ask:stale-feed', 'bid:stale-feed']);
   blocked = undefined;
   const s2 = resting({}, { kill });
   blocked = { condition: 'reconnect-storm', scope: 'global', key: '*' };
-  s2.m.onBook(book(HOME, [[4500, 4000]], [[5500, 5000]]), T0 + 200);
+  s2.m.onBook(book(HOME, [[4400, 4000]], [[5500, 5000]]), T0 + 200);
   t.same(cancelReasons(s2).sort(), ['ask:kill-switch', 'bid:kill-switch']);
   t.same(s2.w.skips.filter((k) => k.at === T0 + 200).map((k) => k.reason), ['kill-switch']);
 });
@@ -126,4 +126,13 @@ t.test('no link, no fair price, no book: no quote, one skip per (ticker, reason)
   s.m.onBook(book(HOME, [[4500, 5000]], [[5500, 5000]]), T0 + 3);
   t.same(s.w.skips.map((k) => k.reason), ['unmapped', 'no-oracle']);
   t.equal(s.venue.requests.length, 0);
+});
+
+t.test('a book whose best prices did not move changes no decision and sends nothing', async (t) => {
+  const s = resting();
+  const before = s.venue.requests.length;
+  for (let i = 0; i < 50; i++) s.m.onBook(book(HOME, [[4500, 100 + i], [4400, 7]], [[5500, 900 - i]]), T0 + 200 + i);
+  t.equal(s.venue.requests.length, before);
+  s.m.onBook(book(HOME, [[4600, 100]], [[5500, 900]]), T0 + 300);
+  t.equal(s.venue.cancels().length, 1, 'a new best bid does: the quote joins it');
 });

@@ -56,6 +56,38 @@ t.test('each kind of bad line: a diagnostic with source:line, reason, excerpt; c
   t.ok(String(logs[4]!.excerpt).length <= 81, 'excerpt is short');
 });
 
+t.test('a duplicate key is a bad line (duplicate-key) naming the key, consumed or passed through', async (t) => {
+  const { d, sink, rejected } = setup(new Set(['odds.line']));
+  const dupOdds = line.replace('"home_odds":2.24', '"home_odds":9,"home_odds":2.24');
+  t.not(dupOdds, line);
+  t.equal((JSON.parse(dupOdds) as { home_odds: number }).home_odds, 2.24, 'JSON.parse alone keeps the last, silently');
+  t.equal(d.decode(dupOdds, 'in.ndjson', 1), undefined, 'a consumed type');
+  const other = '{"type":"future.thing","ts":5,"x":{"a":1,"a":2}}';
+  t.equal(d.decode(other, 'in.ndjson', 2), undefined, 'a passed-through type too');
+  const spaced = '{"type" : "odds.line", "type":"metric"}';
+  t.equal(d.decode(spaced, 'in.ndjson', 3), undefined, 'whitespace around the colon');
+  t.equal(d.counts.rejected.get('duplicate-key'), 3);
+  t.same(rejected, [dupOdds, other, spaced]);
+  const logs = sink.records();
+  t.match(logs[0], { msg: 'bad input line', src: 'in.ndjson:1', reason: 'duplicate-key', detail: /duplicate key "home_odds"/ });
+  t.match(logs[1], { src: 'in.ndjson:2', detail: /duplicate key "a" in x/ });
+  t.equal(d.decode(line, 'in.ndjson', 4)?.kind, 'record', 'the same record without the duplicate is fine');
+  t.equal(d.decode('{"type":"x","s":"\\"a\\":1,\\"a\\":2"}', 'in.ndjson', 5)?.kind, 'other', 'keys inside a string are not keys');
+});
+
+t.test('records that mean nothing are schema errors naming the field', async (t) => {
+  const { d, sink } = setup('all');
+  const nhlEvent = JSON.stringify({ ...VALID['odds.line'], event: 'nhl-2026-01-25-tor-nyr' });
+  const feb30 = JSON.stringify({ ...VALID['odds.line'], event: 'nba-2026-02-30-den-mem' });
+  const nfl = JSON.stringify({ ...VALID['fill'], ticker: 'KXNFLGAME-26JAN25DENKC-KC' });
+  for (const [i, raw] of [nhlEvent, feb30, nfl].entries()) t.equal(d.decode(raw, 'f', i + 1), undefined);
+  const details = sink.records().map((l) => String(l.detail));
+  t.match(details[0], /^odds\.line: sport: sport "nba" contradicts the event id nhl-2026-01-25-tor-nyr/);
+  t.match(details[1], /^odds\.line: event: no date 2026-02-30/);
+  t.match(details[2], /^fill: ticker: .*KXNFLGAME is not a game-winner series we trade/);
+  t.equal(d.counts.rejected.get('schema'), 3);
+});
+
 t.test('blank lines are counted, not reported', async (t) => {
   const { d, sink } = setup('all');
   t.equal(d.decode('', 'f', 1), undefined);

@@ -3,6 +3,8 @@
 // keys, so the run manifest's fingerprint states what ran.
 import { z } from 'zod';
 import { PROD_REST_URL, PROD_WS_URL } from '../../core/kalshi-endpoints.js';
+import { kalshiTicker } from '../../schema/common.js';
+import { GAME_SERIES } from '../../core/kalshi-ticker.js';
 
 const ms = (min: number, def: number) => z.number().int().min(min).default(def);
 
@@ -11,10 +13,15 @@ export const feedKalshiSection = z.strictObject({
   ws_url: z.string().regex(/^wss?:\/\//, 'a ws:// or wss:// URL').default(PROD_WS_URL),
   /** REST base URL, up to and including /trade-api/v2. */
   rest_url: z.string().regex(/^https?:\/\//, 'an http:// or https:// URL').default(PROD_REST_URL),
-  /** Market tickers to follow (KXNBAGAME-26JAN25DENMEM-DEN, ...). */
-  tickers: z.array(z.string().regex(/^[A-Z0-9][A-Z0-9.-]*$/, 'an upper-case Kalshi ticker')).default([]),
-  /** Series whose open markets are discovered over REST (KXNBAGAME, KXNHLGAME). */
-  series: z.array(z.string().regex(/^[A-Z0-9]+$/, 'an upper-case series ticker')).default([]),
+  /**
+   * Market tickers to follow (KXNBAGAME-26JAN25DENMEM-DEN, ...): NBA/NHL game-winner
+   * markets only, as every record's ticker (roadmap 16 gates other sports).
+   */
+  tickers: z.array(kalshiTicker).default([]),
+  /** Series whose open markets are discovered over REST: KXNBAGAME and/or KXNHLGAME. */
+  series: z.array(z.string().refine((s) => Object.prototype.hasOwnProperty.call(GAME_SERIES, s), {
+    message: `a game-winner series we trade (${Object.keys(GAME_SERIES).join(', ')}); other sports are gated (roadmap 16)`,
+  })).default([]),
   /** false: WebSocket only (needs tickers; no discovery, no kalshi.market records). */
   rest: z.boolean().default(true),
   /** Also subscribe to fill and user_orders (our own orders). */

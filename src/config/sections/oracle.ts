@@ -17,6 +17,14 @@ export const devigSection = z.strictObject({
    * start (exit 2).
    */
   default: devigMethod.nullable().default(null),
+  /**
+   * Sanity bound on a line's margin: a line whose overround (booksum - 1, e.g. 0.045 for a
+   * 4.5 % margin) is above this or below its negative is not priced, whatever the method
+   * (reason margin-out-of-bounds). Real two-way moneylines sit within a few percent (the
+   * bundled NBA history: -0.04 to 0.08, plus 8 rows quoting both sides as favourites,
+   * 0.29 to 0.73); 1.0000001 on both sides is 1 (100 %), 1e300 on both is -1.
+   */
+  max_margin: z.number().positive().max(1).default(0.2),
 }).prefault({});
 
 export const ARBITRATE_POLICIES = ['pinnacle-only', 'primary-fallback', 'weighted-blend'] as const;
