@@ -520,7 +520,8 @@ export function execGapSpec(r: ExecGapReport): Record<string, unknown> {
         encoding: {
           x: { field: 'kind', type: 'nominal', title: null, sort: null },
           xOffset: { field: 'quantile', sort: ['p50', 'p90', 'p99', 'max'] },
-          y: { field: 'ms', type: 'quantitative', title: 'ms' },
+          // an empty panel gets a fixed domain: no infinite extents
+          y: { field: 'ms', type: 'quantitative', title: 'ms', ...(lat.length === 0 ? { scale: { domain: [0, 1] } } : {}) },
           color: { field: 'quantile', type: 'nominal', sort: ['p50', 'p90', 'p99', 'max'], scale: { scheme: 'blues' } },
         },
       },
@@ -531,7 +532,7 @@ export function execGapSpec(r: ExecGapReport): Record<string, unknown> {
         mark: { type: 'bar' },
         encoding: {
           x: { field: 'day', type: 'nominal', title: null, sort: null },
-          y: { field: 'usd', type: 'quantitative', title: 'dollars', stack: 'zero' },
+          y: { field: 'usd', type: 'quantitative', title: 'dollars', stack: 'zero', ...(edge.length === 0 ? { scale: { domain: [0, 1] } } : {}) },
           color: { field: 'component', type: 'nominal', sort: ['latency', 'price', 'fee'] },
         },
       },

@@ -70,3 +70,11 @@ t.test('bad input: bad lines, repeated fills and fills without a decision are co
   t.ok(r.logs.some((l) => l.src === 'stdin:2' && l.reason === 'duplicate-fill'), 'source:line of the repeat');
   t.match(r.stdout, /1 fills not scored[^\n]*\n\n- shadow trade tx \(order nobody\): no-decision/);
 });
+
+t.test('no records: a report that says so and a chart that still renders, without warnings', async (t) => {
+  const r = await run('exec-gap', ['--svg', `${tmp}/empty.svg`], { input: '' });
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /No latency records\.[\s\S]*No scored fills\./);
+  t.notOk(r.logs.some((l) => l.msg === 'chart warning'));
+  t.match(readFileSync(`${tmp}/empty.svg`, 'utf8'), /^<svg [\s\S]*<\/svg>$/);
+});
