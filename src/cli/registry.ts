@@ -60,6 +60,14 @@ export const COMMANDS = {
     summary: 'two quote runs over the same recording side by side: oracle, probabilities, quotes, fills, skips, edge, PnL',
     load: () => import('./compare.js'),
   },
+  'clv-report': {
+    summary: 'closing line value of every fill against a reference close, the PnL split, and a game-clustered verdict',
+    load: () => import('./clv-report.js'),
+  },
+  report: {
+    summary: 'the operator\'s reports: report daily sums one US Eastern day into Markdown, CSV, SVG charts and HTML',
+    load: () => import('./report.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

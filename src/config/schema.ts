@@ -12,6 +12,7 @@ import { boltoddsSection, oddsapiSection } from './sections/feeds.js';
 import { arbitrateSection, devigSection } from './sections/oracle.js';
 import { feedKalshiSection } from './sections/kalshi.js';
 import { quoteSection } from './sections/quote.js';
+import { clvSection } from './sections/clv.js';
 
 export const sections = {
   log: logSection,
@@ -28,6 +29,7 @@ export const sections = {
   arbitrate: arbitrateSection,
   kalshi: feedKalshiSection,
   quote: quoteSection,
+  clv: clvSection,
 };
 
 export const configSchema = z.strictObject(sections);

@@ -540,6 +540,28 @@ export const clv = z.looseObject({
   fee_drag: z.number().nullable(),
   source: sourceName,
   method: devigMethod,
+  // Optional (issue 12, clv-report writes them all). Prices and probabilities are YES
+  // terms; pnl and its terms are dollars per contract.
+  /** The reference path the closes come from, SOURCE/METHOD. */
+  reference: nonEmpty.optional(),
+  sport: sport.optional(),
+  mode: z.enum(['shadow', 'live']).optional(),
+  /** The fill's fair_p (at fill time); fair_p here is the one at the decision. */
+  fill_fair_p: probability.optional(),
+  /** The reference probability at the decision (last at or before quote_ts): P_ref. */
+  decision_ref_p: probability.nullable().optional(),
+  /** ref_p is the reference probability this long after the fill (capped at commence_ts). */
+  ref_after_ms: z.number().int().nonnegative().optional(),
+  ref_late_p: probability.nullable().optional(),
+  ref_late_after_ms: z.number().int().nonnegative().optional(),
+  commence_ts: epochMs.nullable().optional(),
+  /** CLV as expected ROI before fees. */
+  clv_roi: z.number().nullable().optional(),
+  /** The rest of pricing.md's split: pnl = edge_claimed + execution_error + fee_drag + model_error + outcome_noise. */
+  edge_claimed: z.number().nullable().optional(),
+  outcome_noise: z.number().nullable().optional(),
+  /** Why the fill is not scored (no-reference, no-close); null when scored. */
+  unscored: z.enum(['no-reference', 'no-close']).nullable().optional(),
 }).superRefine((r, ctx) => {
   tickerOfEvent(r.ticker, r.event, ctx);
 });
