@@ -52,6 +52,14 @@ export const COMMANDS = {
     summary: 'the quote manager: maker quotes and taker orders from the oracle, protection, kill switches, shadow execution',
     load: () => import('./quote.js'),
   },
+  'exec-gap': {
+    summary: 'latency quantiles and the expected edge lost between decision and fill, per day; shadow against live',
+    load: () => import('./exec-gap.js'),
+  },
+  compare: {
+    summary: 'two quote runs over the same recording side by side: oracle, probabilities, quotes, fills, skips, edge, PnL',
+    load: () => import('./compare.js'),
+  },
   'clv-report': {
     summary: 'closing line value of every fill against a reference close, the PnL split, and a game-clustered verdict',
     load: () => import('./clv-report.js'),

@@ -597,6 +597,66 @@ export const clvSummary = z.looseObject({
   to_ts: epochMs.nullable(),
 });
 
+const count = z.number().int().nonnegative();
+const compareSide = z.looseObject({
+  probs: count,
+  oracle_unavailable: count,
+  oracle_unavailable_ms: z.number().nonnegative(),
+  orders: count,
+  maker_orders: count,
+  taker_orders: count,
+  contracts_ordered: z.number().nonnegative(),
+  fills: count,
+  maker_fills: count,
+  taker_fills: count,
+  contracts_filled: z.number().nonnegative(),
+  skips: z.record(z.string(), count),
+  edge_decision_usd: z.number(),
+  edge_fill_usd: z.number(),
+  pnl_usd: z.number(),
+  settled_tickers: count,
+  open_tickers: count,
+});
+const compareRun = z.looseObject({
+  /** SOURCE/METHOD the run quoted from, or "unknown". */
+  path: nonEmpty,
+  path_from: z.enum(['argv', 'fills', 'unknown']),
+  profile: z.string().nullable(),
+  config_fingerprint: z.string().nullable(),
+  commit: z.string().nullable(),
+});
+
+/**
+ * Two quote runs over one recording side by side (compare): one record per game and one
+ * for the total (game null). p_home_mad: mean |p_home control - experiment| over the
+ * moments both paths have a probability; leads: which path moved first on the same move.
+ */
+export const compare = z.looseObject({
+  type: z.literal('compare'),
+  ...base,
+  game: eventId.nullable(),
+  sport: sport.optional(),
+  runs: z.looseObject({ control: compareRun, experiment: compareRun }),
+  control: compareSide,
+  experiment: compareSide,
+  p_home_mad: z.number().nonnegative().nullable(),
+  p_moments: count,
+  leads: z.looseObject({
+    control: count,
+    experiment: count,
+    tie: count,
+    unmatched_control: count,
+    unmatched_experiment: count,
+    median_lead_ms_control: z.number().nonnegative().nullable(),
+    median_lead_ms_experiment: z.number().nonnegative().nullable(),
+  }),
+  /** The move threshold (probability) and the matching window (ms) the leads were counted with. */
+  move: z.number().positive().max(1),
+  lead_window_ms: z.number().int().nonnegative(),
+  /** Recording record types whose counts differ between the runs (empty: the same recording). */
+  recording_mismatch: z.array(z.string()),
+});
+
 export const metric = z.looseObject({
   type: z.literal('metric'),
   ...base,
@@ -648,6 +708,7 @@ export const SCHEMAS = {
   'calibration.signoff': calibrationSignoff,
   'clv': clv,
   'clv.summary': clvSummary,
+  'compare': compare,
   'metric': metric,
   'run.manifest': runManifest,
 } as const;
@@ -680,6 +741,7 @@ export type Calibration = RecordOf<'calibration'>;
 export type CalibrationSignoff = RecordOf<'calibration.signoff'>;
 export type Clv = RecordOf<'clv'>;
 export type ClvSummary = RecordOf<'clv.summary'>;
+export type Compare = RecordOf<'compare'>;
 export type Metric = RecordOf<'metric'>;
 export type RunManifest = RecordOf<'run.manifest'>;
 
