@@ -8,7 +8,7 @@
 // Public book: resting bids are YES bids; resting asks at YES price p are NO bids at
 // 1 - p. The engine never rests a crossed book: an incoming order matches first.
 import { lowerBound } from '../../core/search.js';
-import type { Clock } from '../../clock/clock.js';
+import type { Clock, TimerHandle } from '../../clock/clock.js';
 import { KALSHI_FEES, OrderFeeLedger, type FeeSchedule, type FeeType } from '../../core/fees.js';
 import { LINEAR_CENT, PRICE_ONE, onPriceGrid, type PriceGrid } from '../../core/kalshi-fixed.js';
 
@@ -232,6 +232,10 @@ export class Engine {
   tradingActive = true;
   private readonly listeners: EngineListener[] = [];
   private nextOrder = 1;
+  /** owner \0 client_order_id -> order id, over every order ever placed (not only resting). */
+  private readonly clientIds = new Map<string, string>();
+  /** Expiry timers of resting GTC orders with an expiration_time. */
+  private readonly expiries = new Map<string, TimerHandle>();
   private nextTrade = 1;
   private readonly clock: Clock;
 
@@ -329,10 +333,11 @@ export class Engine {
     if (!onPriceGrid(m.grid, r.price)) throw new SimError(400, 'invalid_parameters', `price ${fmt4(r.price)} is not on the market's price grid`);
     if (!Number.isInteger(r.count) || r.count <= 0) throw new SimError(400, 'invalid_parameters', 'count must be at least 0.01');
     if (r.expirationMs !== undefined && r.tif !== 'good_till_canceled') throw new SimError(400, 'invalid_parameters', 'expiration_time is only allowed with good_till_canceled');
-    if (r.clientOrderId !== undefined) {
-      for (const o of this.orders.values()) {
-        if (o.owner === owner && o.clientOrderId === r.clientOrderId && o.status === 'resting') throw new SimError(409, 'conflict', `client_order_id ${r.clientOrderId} is in use`);
-      }
+    if (r.expirationMs !== undefined && r.expirationMs <= this.clock.now()) throw new SimError(400, 'invalid_parameters', 'expiration_time is in the past');
+    // client_order_id is the idempotency key: unique over ALL of an owner's orders, resting
+    // or finished, so that a retried create can never place a second order.
+    if (r.clientOrderId !== undefined && this.clientIds.has(clientKey(owner, r.clientOrderId))) {
+      throw new SimError(409, 'conflict', `client_order_id ${r.clientOrderId} was already used by order ${this.clientIds.get(clientKey(owner, r.clientOrderId))!}`);
     }
     let count = r.count;
     if (r.reduceOnly) {
@@ -354,12 +359,14 @@ export class Engine {
         this.orders.delete(o.id);
         throw new SimError(400, 'post_only_cross', 'post-only order would cross the book');
       }
+      if (o.clientOrderId !== undefined) this.clientIds.set(clientKey(owner, o.clientOrderId), o.id);
       o.status = 'canceled';
       o.remaining = 0;
       o.lastUpdateReason = 'PostOnlyCrossCancel';
       this.emitOrder(o);
       return o;
     }
+    if (o.clientOrderId !== undefined) this.clientIds.set(clientKey(owner, o.clientOrderId), o.id);
     if (o.tif === 'fill_or_kill' && this.crossingQuantity(m, o) < o.remaining) {
       o.status = 'canceled';
       o.remaining = 0;
@@ -370,19 +377,38 @@ export class Engine {
     this.emitOrder(o); // created
     this.match(m, o);
     this.restOnBook(m, o);
+    if (o.status === 'resting' && o.expirationMs !== undefined) {
+      const id = o.id;
+      this.expiries.set(id, this.clock.setTimeout(() => {
+        this.expiries.delete(id);
+        this.cancel(owner, id, 'Expired');
+      }, o.expirationMs - this.clock.now()));
+    }
     return o;
   }
 
-  cancel(owner: string, orderId: string): { order: SimOrder; reducedBy: number } {
+  /** The order an owner placed with this client_order_id, if any (resting or finished). */
+  byClientId(owner: string, clientOrderId: string): SimOrder | undefined {
+    const id = this.clientIds.get(clientKey(owner, clientOrderId));
+    return id === undefined ? undefined : this.orders.get(id);
+  }
+
+  /**
+   * Cancel a resting order. `reason` is its last_update_reason, set before the
+   * user_order goes out (a self-trade or market-closed cancel is reported as such).
+   */
+  cancel(owner: string, orderId: string, reason = 'Canceled'): { order: SimOrder; reducedBy: number } {
     const o = this.ownOrder(owner, orderId);
     if (o.status !== 'resting') return { order: o, reducedBy: 0 };
+    this.clock.clear(this.expiries.get(orderId));
+    this.expiries.delete(orderId);
     const m = this.market(o.ticker);
     const reduced = o.remaining;
     this.takeOffBook(m, o);
     o.remaining = 0;
     o.status = 'canceled';
     o.updatedMs = this.clock.now();
-    o.lastUpdateReason = 'Canceled';
+    o.lastUpdateReason = reason;
     this.emitOrder(o);
     return { order: o, reducedBy: reduced };
   }
@@ -409,7 +435,12 @@ export class Engine {
     const m = this.market(o.ticker);
     if (!onPriceGrid(m.grid, r.price)) throw new SimError(400, 'invalid_parameters', `price ${fmt4(r.price)} is not on the market's price grid`);
     if (!Number.isInteger(r.count) || r.count < o.filled) throw new SimError(400, 'invalid_parameters', 'count is below the filled quantity');
-    if (r.updatedClientOrderId !== undefined) o.clientOrderId = r.updatedClientOrderId;
+    if (r.updatedClientOrderId !== undefined && r.updatedClientOrderId !== o.clientOrderId) {
+      const k = clientKey(owner, r.updatedClientOrderId);
+      if (this.clientIds.has(k)) throw new SimError(409, 'conflict', `client_order_id ${r.updatedClientOrderId} was already used by order ${this.clientIds.get(k)!}`);
+      this.clientIds.set(k, o.id);
+      o.clientOrderId = r.updatedClientOrderId;
+    }
     const newRemaining = r.count - o.filled;
     if (r.price === o.price && newRemaining <= o.remaining) {
       if (newRemaining < o.remaining) this.shrink(o, o.remaining - newRemaining);
@@ -547,8 +578,7 @@ export class Engine {
       const maker = level.orders[0]!;
       if (maker.owner === o.owner) {
         if (o.stp === 'maker') {
-          this.cancel(maker.owner, maker.id);
-          maker.lastUpdateReason = 'SelfTradePrevention';
+          this.cancel(maker.owner, maker.id, 'SelfTradePrevention');
           continue;
         }
         // taker_at_cross: the incoming order is cancelled; fills so far stand.
@@ -682,8 +712,7 @@ export class Engine {
     for (const ladder of [m.bids, m.asks]) {
       for (const p of [...ladder.prices]) {
         for (const o of [...ladder.get(p)!.orders]) {
-          this.cancel(o.owner, o.id);
-          o.lastUpdateReason = reason;
+          this.cancel(o.owner, o.id, reason);
         }
       }
     }
@@ -702,6 +731,10 @@ export class Engine {
     const e: LifecycleEvent = { ticker: m.ticker, eventType, ts: this.clock.now(), fields };
     for (const l of this.listeners) l.lifecycle?.(e);
   }
+}
+
+function clientKey(owner: string, clientOrderId: string): string {
+  return `${owner}\u0000${clientOrderId}`;
 }
 
 /** Deterministic UUID-shaped ids (Kalshi ids are UUIDs): counter + a kind nibble. */
