@@ -464,6 +464,33 @@ export class Engine {
     return o;
   }
 
+  /** A background taker trades `qty` against this resting order at its price, whatever is ahead of it. */
+  fillAgainst(o: SimOrder, qty: number): void {
+    if (o.status !== 'resting' || qty <= 0) return;
+    const m = this.market(o.ticker);
+    const q = Math.min(qty, o.remaining);
+    const now = this.clock.now();
+    const taker: SimOrder = {
+      id: uuid(this.nextOrder++, 0xa), clientOrderId: undefined, owner: TAKER, ticker: o.ticker, side: o.side === 'bid' ? 'ask' : 'bid',
+      price: o.price, initial: q, remaining: q, filled: 0, status: 'resting', tif: 'immediate_or_cancel', postOnly: false, stp: 'taker_at_cross',
+      createdMs: now, updatedMs: now, expirationMs: undefined, takerCost: 0, makerCost: 0, takerFees: 0, makerFees: 0, fillNotional: 0, lastUpdateReason: undefined,
+    };
+    this.execute(m, o, taker, o.price, q, o.side);
+    if (taker.remaining === 0) taker.status = 'executed';
+  }
+
+  /** Contracts (count units) resting ahead of this order at its price; 0 when first or not resting. */
+  queuePosition(o: SimOrder): number {
+    if (o.status !== 'resting') return 0;
+    const l = (o.side === 'bid' ? this.market(o.ticker).bids : this.market(o.ticker).asks).get(o.price);
+    let ahead = 0;
+    for (const r of l?.orders ?? []) {
+      if (r === o) return ahead;
+      ahead += r.remaining;
+    }
+    return 0;
+  }
+
   order(owner: string, orderId: string): SimOrder {
     return this.ownOrder(owner, orderId);
   }
@@ -601,7 +628,7 @@ export class Engine {
       maker.remaining = 0;
       const l = ladder.get(price);
       if (l) {
-        l.orders.shift();
+        l.orders.splice(Math.max(0, l.orders.indexOf(maker)), 1);
         if (l.orders.length === 0) {
           ladder.levels.delete(price);
           const j = ladder.prices.indexOf(price);

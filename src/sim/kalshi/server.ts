@@ -124,6 +124,15 @@ export class KalshiSim {
   private refuseAuth = 0;
   /** REST answers still to spoil with an error that quotes the caller's key id (echo-secrets). */
   echoRest = 0;
+  /** Order writes still to answer 500 after applying them (order-5xx). */
+  order5xx = 0;
+  /** Cancels still to race with a fill (fill-before-cancel). */
+  fillBeforeCancel = 0;
+  /** user_order acknowledgements still to drop, send twice, or delay (ack-drop, ack-dup, ack-delay). */
+  private ackDrop = 0;
+  private ackDup = 0;
+  private ackDelayN = 0;
+  private ackDelayMs = 0;
   private snapshotDelayMs = 0;
   private maintenanceUntil = 0;
   private readonly observers: Array<(o: Observation) => void> = [];
@@ -142,7 +151,7 @@ export class KalshiSim {
     this.clock = opts.clock;
     this.log = opts.log.child({ component: 'sim-kalshi' });
     this.publicKey = simPublicKey(opts.publicKeyPem);
-    this.restConfig = { cancelDone: '404', tier: 'none', ...opts.rest };
+    this.restConfig = { cancelDone: '404', tier: 'none', orderLatencyMs: 0, ...opts.rest };
     this.limiter = new RateLimiter(this.restConfig.tier, opts.clock);
     this.engine.listen({
       level: (t, side, price, delta) => this.onLevel(t, side, price, delta),
@@ -258,6 +267,22 @@ export class KalshiSim {
           s.send(JSON.stringify({ id: 0, type: 'error', msg: { code: 9, msg: `${WS_ERROR_TEXT[9]}: key ${s.keyId} (${encodeURIComponent(s.keyId)}) is not valid` } }));
           s.ws.close(4001, utf8Prefix(`key ${s.keyId} revoked`, 123));
         }
+        return;
+      case 'order-5xx':
+        this.order5xx += f.n ?? 1;
+        return;
+      case 'fill-before-cancel':
+        this.fillBeforeCancel += f.n ?? 1;
+        return;
+      case 'ack-drop':
+        this.ackDrop += f.n ?? 1;
+        return;
+      case 'ack-dup':
+        this.ackDup += f.n ?? 1;
+        return;
+      case 'ack-delay':
+        this.ackDelayN += f.n ?? 1;
+        this.ackDelayMs = f.ms ?? 1000;
         return;
       case 'pause': {
         this.engine.tradingActive = false;
@@ -625,14 +650,25 @@ export class KalshiSim {
   }
 
   private onOrder(o: SimOrder): void {
-    const msg = userOrderWire(o);
-    for (const s of this.sessions) {
-      if (s.keyId !== o.owner) continue;
-      for (const sub of s.subs.values()) {
-        if (sub.channel !== 'user_orders' || (sub.tickers && !sub.tickers.has(o.ticker))) continue;
-        s.send(JSON.stringify({ type: 'user_order', sid: sub.sid, msg }));
-      }
+    // The order-path acknowledgement faults act on the next user_order(s) of a client key.
+    if (this.ackDrop > 0) {
+      this.ackDrop--;
+      return;
     }
+    const copies = this.ackDup > 0 ? (this.ackDup--, 2) : 1;
+    const delay = this.ackDelayN > 0 ? (this.ackDelayN--, this.ackDelayMs) : 0;
+    const msg = userOrderWire(o); // the order as it is now, even when sent later
+    const out = (): void => {
+      for (const s of this.sessions) {
+        if (s.keyId !== o.owner) continue;
+        for (const sub of s.subs.values()) {
+          if (sub.channel !== 'user_orders' || (sub.tickers && !sub.tickers.has(o.ticker))) continue;
+          for (let i = 0; i < copies; i++) s.send(JSON.stringify({ type: 'user_order', sid: sub.sid, msg }));
+        }
+      }
+    };
+    if (delay > 0) this.after(delay, out);
+    else out();
   }
 
   private onLifecycle(e: LifecycleEvent): void {
