@@ -105,6 +105,11 @@ export class KalshiRest {
     this.fetchImpl = opts.fetchImpl ?? fetch;
   }
 
+  /** Rate-limit every request from now on (src/feeds/kalshi-throttle.ts loadThrottle). */
+  setThrottle(t: Throttle | undefined): void {
+    this.opts.throttle = t;
+  }
+
   /** GET path (relative to the API root, e.g. `/markets`) with query; the parsed JSON body. */
   async get(path: string, query: Record<string, string | number | undefined> = {}): Promise<unknown> {
     return this.request('GET', path, query, undefined);
