@@ -63,6 +63,32 @@ export interface SimOrder {
   /** Sum of price x count over fills (units x count units), for the average fill price. */
   fillNotional: number;
   lastUpdateReason: string | undefined;
+  orderGroupId?: string;
+}
+
+/**
+ * An order group (reference §3, execution.md §3): when the contracts its orders fill
+ * within a rolling 15 s reach `limit`, it triggers: every resting order of the group is
+ * cancelled (reason OrderGroupTriggered) and new ones are refused until a reset.
+ */
+export interface SimOrderGroup {
+  id: string;
+  owner: string;
+  /** Count units (1/100 contract). */
+  limit: number;
+  triggered: boolean;
+  /** Fills in the rolling window: [ts ms, count units]. */
+  window: Array<[number, number]>;
+}
+
+export const ORDER_GROUP_WINDOW_MS = 15_000;
+
+export interface OrderGroupEvent {
+  owner: string;
+  groupId: string;
+  eventType: 'created' | 'triggered' | 'reset' | 'deleted' | 'limit_updated';
+  limit: number;
+  ts: number;
 }
 
 export interface SimTrade {
@@ -103,6 +129,7 @@ export interface EngineListener {
   fill?(f: SimFill): void;
   order?(o: SimOrder): void;
   lifecycle?(e: LifecycleEvent): void;
+  orderGroup?(e: OrderGroupEvent): void;
 }
 
 export interface MarketSpec {
@@ -213,6 +240,7 @@ export interface PlaceRequest {
   clientOrderId?: string;
   expirationMs?: number;
   reduceOnly?: boolean;
+  orderGroupId?: string;
 }
 
 export interface EngineOptions {
@@ -232,6 +260,8 @@ export class Engine {
   tradingActive = true;
   private readonly listeners: EngineListener[] = [];
   private nextOrder = 1;
+  private nextGroup = 1;
+  readonly groups = new Map<string, SimOrderGroup>();
   /** owner \0 client_order_id -> order id, over every order ever placed (not only resting). */
   private readonly clientIds = new Map<string, string>();
   /** Expiry timers of resting GTC orders with an expiration_time. */
@@ -333,6 +363,11 @@ export class Engine {
     if (!onPriceGrid(m.grid, r.price)) throw new SimError(400, 'invalid_parameters', `price ${fmt4(r.price)} is not on the market's price grid`);
     if (!Number.isInteger(r.count) || r.count <= 0) throw new SimError(400, 'invalid_parameters', 'count must be at least 0.01');
     if (r.expirationMs !== undefined && r.tif !== 'good_till_canceled') throw new SimError(400, 'invalid_parameters', 'expiration_time is only allowed with good_till_canceled');
+    if (r.orderGroupId !== undefined) {
+      const g = this.group(owner, r.orderGroupId);
+      // UNCERTAIN code: the reference names no error for an order into a triggered group.
+      if (g.triggered) throw new SimError(400, 'order_group_triggered', `order group ${g.id} has triggered; reset it first`);
+    }
     if (r.expirationMs !== undefined && r.expirationMs <= this.clock.now()) throw new SimError(400, 'invalid_parameters', 'expiration_time is in the past');
     // client_order_id is the idempotency key: unique over ALL of an owner's orders, resting
     // or finished, so that a retried create can never place a second order.
@@ -351,7 +386,7 @@ export class Engine {
       id: uuid(this.nextOrder++, 0xa), clientOrderId: r.clientOrderId, owner, ticker: r.ticker, side: r.side, price: r.price,
       initial: count, remaining: count, filled: 0, status: 'resting', tif: r.tif, postOnly: r.postOnly === true, stp: r.stp,
       createdMs: now, updatedMs: now, expirationMs: r.expirationMs, takerCost: 0, makerCost: 0, takerFees: 0, makerFees: 0,
-      fillNotional: 0, lastUpdateReason: undefined,
+      fillNotional: 0, lastUpdateReason: undefined, ...(r.orderGroupId !== undefined ? { orderGroupId: r.orderGroupId } : {}),
     };
     this.orders.set(o.id, o);
     if (o.postOnly && this.wouldCross(m, o)) {
@@ -385,6 +420,63 @@ export class Engine {
       }, o.expirationMs - this.clock.now()));
     }
     return o;
+  }
+
+  // ------------------------------------------------------------ order groups
+
+  createGroup(owner: string, limit: number): SimOrderGroup {
+    if (!Number.isInteger(limit) || limit < 100 || limit > 100_000_000) throw new SimError(400, 'invalid_parameters', 'contracts_limit must be 1 to 1,000,000 contracts');
+    const g: SimOrderGroup = { id: uuid(this.nextGroup++, 0xc), owner, limit, triggered: false, window: [] };
+    this.groups.set(g.id, g);
+    this.emitGroup(g, 'created');
+    return g;
+  }
+
+  group(owner: string, id: string): SimOrderGroup {
+    const g = this.groups.get(id);
+    if (!g || g.owner !== owner) throw new SimError(404, 'not_found', `order group ${id} not found`);
+    return g;
+  }
+
+  /** Trigger now (also the manual trigger): cancel the group's resting orders, refuse new ones. */
+  triggerGroup(owner: string, id: string): void {
+    const g = this.group(owner, id);
+    g.triggered = true;
+    for (const o of [...this.orders.values()]) if (o.orderGroupId === id && o.status === 'resting') this.cancel(o.owner, o.id, 'OrderGroupTriggered');
+    this.emitGroup(g, 'triggered');
+  }
+
+  resetGroup(owner: string, id: string): void {
+    const g = this.group(owner, id);
+    g.triggered = false;
+    g.window = [];
+    this.emitGroup(g, 'reset');
+  }
+
+  setGroupLimit(owner: string, id: string, limit: number): void {
+    const g = this.group(owner, id);
+    if (!Number.isInteger(limit) || limit < 100 || limit > 100_000_000) throw new SimError(400, 'invalid_parameters', 'contracts_limit must be 1 to 1,000,000 contracts');
+    g.limit = limit;
+    this.emitGroup(g, 'limit_updated');
+  }
+
+  deleteGroup(owner: string, id: string): void {
+    const g = this.group(owner, id);
+    for (const o of [...this.orders.values()]) if (o.orderGroupId === id && o.status === 'resting') this.cancel(o.owner, o.id, 'OrderGroupDeleted');
+    this.groups.delete(id);
+    this.emitGroup(g, 'deleted');
+  }
+
+  /** Contracts (count units) the group's orders filled within the rolling window ending now. */
+  groupFilled(g: SimOrderGroup): number {
+    const from = this.clock.now() - ORDER_GROUP_WINDOW_MS;
+    while (g.window.length && g.window[0]![0] <= from) g.window.shift();
+    return g.window.reduce((a, [, q]) => a + q, 0);
+  }
+
+  private emitGroup(g: SimOrderGroup, eventType: OrderGroupEvent['eventType']): void {
+    const e: OrderGroupEvent = { owner: g.owner, groupId: g.id, eventType, limit: g.limit, ts: this.clock.now() };
+    for (const l of this.listeners) l.orderGroup?.(e);
   }
 
   /** The order an owner placed with this client_order_id, if any (resting or finished). */
@@ -674,6 +766,11 @@ export class Engine {
     this.fills.push(f);
     for (const l of this.listeners) l.fill?.(f);
     this.emitOrder(o);
+    const g = o.orderGroupId === undefined ? undefined : this.groups.get(o.orderGroupId);
+    if (g && !g.triggered) {
+      g.window.push([now, qty]);
+      if (this.groupFilled(g) >= g.limit) this.triggerGroup(g.owner, g.id);
+    }
   }
 
   /** This fill's fee in 1/10000 USD: what the order's fee ledger charges for it. */

@@ -188,6 +188,7 @@ function route(sim: KalshiSim, method: string, path: string, q: URLSearchParams,
     if (path === '/portfolio/fills') return [200, listFills(sim, owner!, q)];
     if (path === '/portfolio/positions') return [200, listPositions(sim, owner!, q)];
   }
+  if (path.startsWith('/portfolio/order_groups')) return orderGroups(sim, method, path, body, owner!);
   if (path === '/portfolio/events/orders' && method === 'POST') return [201, create(sim, owner!, body)];
   if (path === '/portfolio/events/orders/batched' && method === 'POST') {
     const orders = body?.orders;
@@ -269,6 +270,7 @@ function create(sim: KalshiSim, owner: string, b: Json | undefined): Json {
     tif: tif as Tif, stp: stp as Stp, postOnly: b.post_only === true, reduceOnly: b.reduce_only === true,
     ...(typeof b.client_order_id === 'string' ? { clientOrderId: b.client_order_id } : {}),
     ...(typeof exp === 'number' ? { expirationMs: exp * 1000 } : {}),
+    ...(typeof b.order_group_id === 'string' ? { orderGroupId: b.order_group_id } : {}),
   });
   return {
     order_id: o.id, client_order_id: o.clientOrderId ?? null, fill_count: formatCount(o.filled), remaining_count: formatCount(o.remaining),
@@ -318,6 +320,55 @@ function decrease(sim: KalshiSim, owner: string, id: string, b: Json | undefined
   if (to !== undefined && toN === null) throw new HttpError(400, 'invalid_parameters', 'reduce_to must be a count string');
   const o = sim.engine.decrease(owner, id, byN, toN ?? undefined);
   return { order_id: o.id, client_order_id: o.clientOrderId ?? null, remaining_count: formatCount(o.remaining), ts_ms: sim.clock.now() };
+}
+
+// ------------------------------------------------------------ order groups
+
+function groupLimit(b: Json | undefined): number {
+  const v = b?.contracts_limit_fp ?? b?.contracts_limit;
+  const c = typeof v === 'number' && Number.isInteger(v) ? v * 100 : parseCount(v);
+  if (c === null) throw new HttpError(400, 'invalid_parameters', 'contracts_limit (integer) or contracts_limit_fp (count string) required');
+  return c;
+}
+
+/**
+ * Order groups: POST /portfolio/order_groups/create {contracts_limit}, GET /portfolio/order_groups,
+ * GET|DELETE /portfolio/order_groups/{id}, PUT /portfolio/order_groups/{id}/reset|trigger|limit.
+ */
+function orderGroups(sim: KalshiSim, method: string, path: string, body: Json | undefined, owner: string): [number, unknown] {
+  const e = sim.engine;
+  const wire = (g: { id: string; limit: number; triggered: boolean }): Json => ({
+    order_group_id: g.id, contracts_limit: Math.floor(g.limit / 100), contracts_limit_fp: formatCount(g.limit), triggered: g.triggered,
+  });
+  if (path === '/portfolio/order_groups/create' && method === 'POST') return [201, { order_group_id: e.createGroup(owner, groupLimit(body)).id }];
+  if (path === '/portfolio/order_groups' && method === 'GET') return [200, { order_groups: [...e.groups.values()].filter((g) => g.owner === owner).map(wire) }];
+  const m = /^\/portfolio\/order_groups\/([^/]+)(?:\/(reset|trigger|limit))?$/.exec(path);
+  if (m) {
+    const id = decodeURIComponent(m[1]!);
+    const action = m[2];
+    if (!action && method === 'GET') {
+      const g = e.group(owner, id);
+      const orders = [...e.orders.values()].filter((o) => o.orderGroupId === id).map((o) => o.id);
+      return [200, { ...wire(g), orders, filled_in_window_fp: formatCount(e.groupFilled(g)) }];
+    }
+    if (!action && method === 'DELETE') {
+      e.deleteGroup(owner, id);
+      return [200, {}];
+    }
+    if (method === 'PUT' && action === 'reset') {
+      e.resetGroup(owner, id);
+      return [200, {}];
+    }
+    if (method === 'PUT' && action === 'trigger') {
+      e.triggerGroup(owner, id);
+      return [200, {}];
+    }
+    if (method === 'PUT' && action === 'limit') {
+      e.setGroupLimit(owner, id, groupLimit(body));
+      return [200, {}];
+    }
+  }
+  throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
 }
 
 // ------------------------------------------------------------ reads
@@ -420,6 +471,7 @@ export function orderWire(o: SimOrder): Json {
     ...(o.expirationMs !== undefined ? { expiration_time: new Date(o.expirationMs).toISOString() } : {}),
     ...(o.lastUpdateReason !== undefined ? { last_update_reason: o.lastUpdateReason } : {}),
     self_trade_prevention_type: o.stp, subaccount_number: 0, exchange_index: 0,
+    ...(o.orderGroupId !== undefined ? { order_group_id: o.orderGroupId } : {}),
   };
 }
 

@@ -19,7 +19,7 @@ import { utf8Prefix } from '../../core/text.js';
 import { WS_ERROR_TEXT } from '../../core/kalshi-messages.js';
 import type { Logger } from '../../log/logger.js';
 import { SIM_REST_PREFIX as REST_PREFIX, SIM_WS_PATH as WS_PATH, checkSignature, simPublicKey } from './signature.js';
-import { Engine, type BookSide, type LifecycleEvent, type SimFill, type SimOrder, type SimTrade } from './engine.js';
+import { Engine, type BookSide, type LifecycleEvent, type OrderGroupEvent, type SimFill, type SimOrder, type SimTrade } from './engine.js';
 import { FAULT_KINDS, type Fault, type FaultKind } from './faults.js';
 import { handleRest, RateLimiter, type RestConfig } from './rest.js';
 
@@ -159,6 +159,7 @@ export class KalshiSim {
       fill: (f) => this.onFill(f),
       order: (ord) => this.onOrder(ord),
       lifecycle: (e) => this.onLifecycle(e),
+      orderGroup: (e) => this.onOrderGroup(e),
     });
   }
 
@@ -671,6 +672,18 @@ export class KalshiSim {
     else out();
   }
 
+  /** order_group_updates (reference §1.3): the owner's sessions, with seq per subscription. */
+  private onOrderGroup(e: OrderGroupEvent): void {
+    const msg = { event_type: e.eventType, order_group_id: e.groupId, contracts_limit_fp: formatCount(e.limit), ts_ms: e.ts };
+    for (const s of this.sessions) {
+      if (s.keyId !== e.owner) continue;
+      for (const sub of s.subs.values()) {
+        if (sub.channel !== 'order_group_updates') continue;
+        s.send(JSON.stringify({ type: 'order_group_updates', sid: sub.sid, seq: ++sub.seq, msg }));
+      }
+    }
+  }
+
   private onLifecycle(e: LifecycleEvent): void {
     const msg = { market_ticker: e.ticker, event_type: e.eventType, ...e.fields };
     for (const s of this.sessions) {
@@ -698,6 +711,7 @@ export function userOrderWire(o: SimOrder): Record<string, unknown> {
     ...(o.clientOrderId !== undefined ? { client_order_id: o.clientOrderId } : {}),
     self_trade_prevention_type: o.stp, created_ts_ms: o.createdMs, last_updated_ts_ms: o.updatedMs,
     ...(o.expirationMs !== undefined ? { expiration_ts_ms: o.expirationMs } : {}),
+    ...(o.orderGroupId !== undefined ? { order_group_id: o.orderGroupId } : {}),
     ...(o.lastUpdateReason !== undefined ? { last_update_reason: o.lastUpdateReason } : {}),
     subaccount_number: 0,
   };
