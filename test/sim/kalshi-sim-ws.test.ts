@@ -3,7 +3,6 @@
 // subscription, use_yes_price, get_snapshot, pings, private channels.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import WebSocket from 'ws';
 import { makeSigner } from '../../src/feeds/kalshi-auth.js';
 import { LIQUIDITY, TAKER } from '../../src/sim/kalshi/engine.js';
 import { DEMO, makeKeys, startSim, type Rec } from '../helpers/kalshi.js';
