@@ -36,7 +36,8 @@ export const OUTCOME_UNKNOWN = 'outcome-unknown';
 
 /** Waits for tokens before each attempt and hears of each 429 (src/feeds/kalshi-throttle.ts). */
 export interface Throttle {
-  acquire(c: RequestClass): Promise<void>;
+  /** Resolves when the request may go; rejects (RestError `over-budget`) when it never could. */
+  acquire(c: RequestClass, path: string): Promise<void>;
   refused(c: RequestClass): void;
 }
 
@@ -129,7 +130,7 @@ export class KalshiRest {
     for (let attempt = 1; ; attempt++) {
       let status: number | null = null;
       let error: string;
-      if (this.opts.throttle) await this.opts.throttle.acquire(cls);
+      if (this.opts.throttle) await this.opts.throttle.acquire(cls, url.pathname);
       // The request timeout runs on the injected clock, like every other timer here.
       const ac = new AbortController();
       let timedOut = false;

@@ -17,9 +17,9 @@ export class KalshiThrottle implements Throttle {
 
   constructor(readonly limits: RateLimits, private readonly clock: Clock) {}
 
-  acquire(c: RequestClass): Promise<void> {
+  acquire(c: RequestClass, path: string): Promise<void> {
     const a = this.limits.admissible(c.lane, c.cost);
-    if (!a.ok) return Promise.reject(new RestError(0, 'over-budget', `${c.kind} ${a.reason}: it could never be sent`, ''));
+    if (!a.ok) return Promise.reject(new RestError(0, 'over-budget', `${c.kind} ${a.reason}: it could never be sent`, path));
     const id = this.limits.enqueue(c.lane, c.cost);
     const p = new Promise<void>((resolve) => this.waiters.set(id, resolve));
     this.pump();

@@ -44,4 +44,6 @@ t.test('limits read from GET /account/limits; a burst paced, a cancel ahead of q
   const big = { orders: Array.from({ length: 11 }, (_, i) => body(`x-${i}`)) };
   const e = await r.request('POST', '/portfolio/events/orders/batched', {}, big).catch((x: unknown) => x);
   t.ok(e instanceof RestError && e.code === 'over-budget', 'a batch larger than the write bucket is refused before it is sent');
+  t.match(e, { path: '/trade-api/v2/portfolio/events/orders/batched', message: /batch-create costs 110 tokens/ });
+  t.equal(sim.engine.orders.size > 0 && [...sim.engine.orders.values()].filter((o) => o.clientOrderId?.startsWith('x-')).length, 0, 'none of it placed');
 });
