@@ -211,7 +211,14 @@ export class KalshiRest {
       }
       const unknown = err.code === OUTCOME_UNKNOWN;
       if (!unknown && !(err.status === 409 && attempt > 1)) throw err;
-      const found = await this.findOrderByClientId(body.ticker, body.client_order_id, sinceS);
+      let found: Record<string, unknown> | undefined;
+      try {
+        found = await this.findOrderByClientId(body.ticker, body.client_order_id, sinceS);
+      } catch (e) {
+        if (!(e instanceof RestError) || e instanceof ClockSkewError) throw e;
+        // Still unknown: the caller must reconcile (the order may exist), not place again.
+        throw new RestError(err.status, OUTCOME_UNKNOWN, `create ${body.client_order_id}: ${err.message}; and the look-up by client_order_id failed: ${e.message}`, err.path);
+      }
       if (found) {
         return {
           order_id: String(found.order_id), client_order_id: body.client_order_id, fill_count: String(found.fill_count_fp ?? '0.00'),

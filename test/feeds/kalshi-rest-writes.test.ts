@@ -81,6 +81,19 @@ t.test('a create that times out while it is still on its way: resent with the sa
   t.equal(mine(sim, 'slow-1'), 1, 'the exchange placed one order');
 });
 
+t.test('a create with no answer whose look-up fails too is still outcome-unknown, never resent', async (t) => {
+  const sim = await startSim({ keys, markets: [DEN], rest: { orderLatencyMs: 1000 } });
+  t.teardown(() => sim.stop());
+  const r = client(sim.urls.restUrl, { timeoutMs: 400 });
+  const p = r.createOrder(order('lk-1')).catch((x: unknown) => x);
+  // The create is past the simulator's rate limiter and on its way; every read after it is refused.
+  setTimeout(() => sim.sim.inject({ kind: 'rate-limit', n: 100 }), 200);
+  const e = await p;
+  t.match(e, { code: OUTCOME_UNKNOWN, message: /look-up by client_order_id failed/ });
+  await new Promise<void>((res) => setTimeout(res, 900));
+  t.equal(mine(sim, 'lk-1'), 1, 'the first attempt landed; nothing else was sent');
+});
+
 t.test('cancels and amends are retried after a 5xx; decreases are not', async (t) => {
   const sim = await startSim({ keys, markets: [DEN], rest: { cancelDone: 'zero' } });
   t.teardown(() => sim.stop());
