@@ -138,3 +138,14 @@ t.test('order groups: contracts_limit over the rolling window triggers, cancels 
   await c.wait((m) => m.type === 'order_group_updates' && (m.msg as Rec).event_type === 'deleted', 'deleted');
   t.match(await r.get(`/portfolio/order_groups/${g.order_group_id}`).catch((x: unknown) => x), { status: 404 });
 });
+
+t.test('an expired timestamp is refused as header_timestamp_expired, over REST and at the WebSocket handshake', async (t) => {
+  const sim = await startSim({ keys, markets: [DEN], rate: 0 });
+  t.teardown(() => sim.stop());
+  const stale = Date.now() - 10 * 60_000;
+  const res = await fetch(`${sim.urls.restUrl}/portfolio/orders`, { headers: signer.headers(stale, 'GET', '/trade-api/v2/portfolio/orders') });
+  t.equal(res.status, 401);
+  t.match(await res.json(), { code: 'header_timestamp_expired' });
+  await t.rejects(connect(sim.urls.wsUrl, signer.headers(stale, 'GET', '/trade-api/ws/v2')), /HTTP 401/);
+  t.equal(sim.sim.refused.header_timestamp_expired, 1, 'the handshake refused for its timestamp');
+});

@@ -407,7 +407,8 @@ export class KalshiSim {
       return refuse(401, 'Unauthorized', 'auth_refused_by_fault');
     }
     const v = this.verify(req, WS_PATH);
-    if (!v.ok) return refuse(401, 'Unauthorized', v.reason.replace(/\W+/g, '_'));
+    // An expired timestamp has the same code as over REST (header_timestamp_expired).
+    if (!v.ok) return refuse(401, 'Unauthorized', v.reason === 'timestamp outside the allowed skew' ? 'header_timestamp_expired' : v.reason.replace(/\W+/g, '_'));
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onSession(ws, v.keyId, socket));
   }
 
