@@ -3,7 +3,7 @@
 // request is signed (reference §0). Retries follow src/core/kalshi-requests.ts: a 429 (no
 // Retry-After, reference §2.3) is retried for any request; a 5xx, timeout or network
 // error only for reads and for writes that are idempotent by their nature (cancels,
-// amends, decrease-to); a create is never resent blindly (createOrder finds out what the
+// amends); a create is never resent blindly (createOrder finds out what the
 // first attempt did by client_order_id first). Backoff is the one jittered backoff. 4xx
 // other than 429 are returned as RestError with Kalshi's `code` (reference §2.4); a 401
 // for an expired request timestamp is a ClockSkewError, never retried.
@@ -159,7 +159,7 @@ export class KalshiRest {
         const j = (json ?? {}) as { code?: unknown; message?: unknown; error?: unknown };
         const code = typeof j.code === 'string' ? j.code : '';
         const message = typeof j.message === 'string' ? j.message : typeof j.error === 'string' ? j.error : excerpt(text, 120);
-        if (res.status === 401 && (code === 'header_timestamp_expired' || /timestamp/i.test(message))) {
+        if (res.status === 401 && (code === 'header_timestamp_expired' || /timestamp.*(expired|skew)/i.test(message))) {
           throw new ClockSkewError(this.opts.clock.now(), code || message, url.pathname);
         }
         if (res.status !== 429 && res.status < 500) throw new RestError(res.status, code, message, url.pathname);
@@ -209,7 +209,8 @@ export class KalshiRest {
         if (!(e instanceof RestError)) throw e;
         err = e;
       }
-      const unknown = err.code === OUTCOME_UNKNOWN;
+      // A 2xx whose body is unreadable is as unknown as no answer: the order may exist.
+      const unknown = err.code === OUTCOME_UNKNOWN || err.code === 'bad-json';
       if (!unknown && !(err.status === 409 && attempt > 1)) throw err;
       let found: Record<string, unknown> | undefined;
       try {
