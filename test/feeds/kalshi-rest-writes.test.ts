@@ -140,4 +140,10 @@ t.test('an expired request timestamp is clock skew: a distinct error, not retrie
   await t.rejects(r.createOrder(order('sk-1')), ClockSkewError);
   t.same(retries, []);
   t.equal(mine(sim, 'sk-1'), 0);
+  const other = makeKeys('other-key');
+  t.teardown(() => other.cleanup());
+  const wrong = new KalshiRest({ baseUrl: sim.urls.restUrl, signer: makeSigner(keys.keyId, readFileSync(other.privPath, 'utf8')), clock: new SystemClock(), random: seededRandom(1), timeoutMs: 5000 });
+  const bad = await wrong.get('/portfolio/orders').catch((x: unknown) => x);
+  t.ok(bad instanceof RestError && !(bad instanceof ClockSkewError), 'a bad signature is not clock skew');
+  t.match(bad, { status: 401, code: 'authentication_error' });
 });
