@@ -82,15 +82,15 @@ t.test('a create that times out while it is still on its way: resent with the sa
 });
 
 t.test('a create with no answer whose look-up fails too is still outcome-unknown, never resent', async (t) => {
-  const sim = await startSim({ keys, markets: [DEN], rest: { orderLatencyMs: 1000 } });
+  const sim = await startSim({ keys, markets: [DEN], rest: { orderLatencyMs: 2000 } });
   t.teardown(() => sim.stop());
-  const r = client(sim.urls.restUrl, { timeoutMs: 400 });
+  const r = client(sim.urls.restUrl, { timeoutMs: 800 });
   const p = r.createOrder(order('lk-1')).catch((x: unknown) => x);
   // The create is past the simulator's rate limiter and on its way; every read after it is refused.
-  setTimeout(() => sim.sim.inject({ kind: 'rate-limit', n: 100 }), 200);
+  setTimeout(() => sim.sim.inject({ kind: 'rate-limit', n: 100 }), 400);
   const e = await p;
   t.match(e, { code: OUTCOME_UNKNOWN, message: /look-up by client_order_id failed/ });
-  await new Promise<void>((res) => setTimeout(res, 900));
+  for (let i = 0; i < 100 && mine(sim, 'lk-1') === 0; i++) await new Promise<void>((res) => setTimeout(res, 50));
   t.equal(mine(sim, 'lk-1'), 1, 'the first attempt landed; nothing else was sent');
 });
 

@@ -48,7 +48,7 @@ t.test('user_order acknowledgements: dropped, duplicated, delayed past a later o
   await c.wait((m) => m.type === 'user_order' && (m.msg as Rec).order_id === e, 'e acknowledged');
   t.equal(acks(c, d).length, 2, 'd acknowledged twice');
   t.same(acks(c, d)[0], acks(c, d)[1], 'the same message');
-  sim.sim.inject({ kind: 'ack-delay', n: 1, ms: 300 });
+  sim.sim.inject({ kind: 'ack-delay', n: 1, ms: 1500 });
   const f = await place('f');
   const g = await place('g');
   await c.wait((m) => m.type === 'user_order' && (m.msg as Rec).order_id === f, 'f acknowledged late');
