@@ -40,6 +40,8 @@ interface Opts extends ShiftOpts {
   cancelDone: '404' | 'zero';
   tradeSeq?: boolean;
   tier: Tier;
+  orderLatencyMs: number;
+  maxSkewMs: number;
   feeType: FeeType;
   duration?: number;
 }
@@ -55,7 +57,24 @@ subscription; trades; market lifecycle; fill and user_orders for orders placed o
 pings every --ping-every ms) and the signed REST API (markets with series/status filters
 and cursor pagination, market, orderbook, series fee_type, exchange status, and the V2
 order endpoints create/cancel/amend/decrease/batch over a price-time-priority matching
-engine with fees and positions).
+engine with fees and positions; portfolio reads: orders (min_ts/max_ts in unix seconds),
+one order, fills, positions, GET /portfolio/orders/{id}/queue_position and
+/portfolio/orders/queue_positions (contracts ahead, zero-based); GET /account/limits from
+--tier (tier none: usage_tier "unlimited", 1,000,000 tokens per second); order groups:
+POST /portfolio/order_groups/create {contracts_limit}, GET /portfolio/order_groups and
+/portfolio/order_groups/{id}, PUT .../{id}/reset|trigger|limit, DELETE .../{id}, with the
+order_group_updates channel).
+
+For execution testing: client_order_id is unique over every order of a key, finished ones
+included (409 conflict: a resent create can never place a second order); expiration_time
+(unix seconds, GTC only, not in the past) cancels the order with reason Expired; a cancel
+carries its reason (SelfTradePrevention, MarketClosed, MarketReactivated,
+MarketDetermined, OrderGroupTriggered, Expired) on its first user_order; an order group
+triggers when its orders fill contracts_limit contracts within a rolling 15 s: its resting
+orders are cancelled (OrderGroupTriggered) and new ones refused (400
+order_group_triggered, an unconfirmed code) until a reset. --order-latency-ms delays every
+order endpoint before it reaches the matching engine. A request timestamp further than
+--max-skew-ms from the simulator's clock is refused 401 header_timestamp_expired.
 
 Market activity comes from --scenario FILE (NDJSON: kalshi.market, kalshi.book,
 kalshi.trade, kalshi.result, sim.lifecycle, sim.order records; a recorded feed-kalshi
@@ -81,6 +100,10 @@ that quotes what it was sent: the client's key id, as is and percent-encoded, in
 error frame and the close reason (code 4001), and in the next "n" REST error bodies.
 crossed sends a YES bid at the best ask: a well-formed delta that leaves the client's
 book crossed (taking a seq; the market is tainted until its next snapshot).
+The order-path faults (not for the soak rotation) take an "n": order-5xx applies the next
+n order writes and answers them 500; fill-before-cancel lets a taker fill half of the
+order (at least 0.01) just before each of the next n cancels; ack-drop drops, ack-dup
+sends twice and ack-delay (with "ms") delays the next n user_order messages.
 
 Where the reference is UNCERTAIN the variant is chosen: --same-channel (error 6 for a
 second subscription to a channel), --trade-seq (seq on trades), --cancel-done (cancel of
@@ -113,6 +136,8 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
     cmd.option('--cancel-done <mode>', 'cancelling an executed/cancelled order: 404 or zero (reduced_by 0.00)', enumOption(['404', 'zero'] as const), '404');
     cmd.option('--trade-seq', 'put seq on trade messages too (an unconfirmed variant)');
     cmd.option('--tier <tier>', 'REST rate-limit tier: none, basic, advanced, expert, premier', enumOption(['none', 'basic', 'advanced', 'expert', 'premier'] as const), 'none');
+    cmd.option('--order-latency-ms <ms>', 'delay before an order endpoint (create, cancel, amend, decrease, batches, order groups) reaches the engine', intOption(0), 0);
+    cmd.option('--max-skew-ms <ms>', 'allowed |now - KALSHI-ACCESS-TIMESTAMP| before a 401 header_timestamp_expired', intOption(1), 60_000);
     cmd.option('--fee-type <type>', 'series fee_type of the markets', enumOption(['quadratic', 'quadratic_with_maker_fees'] as const), 'quadratic_with_maker_fees');
     cmd.option('--duration <ms>', 'stop after MS', intOption(1));
     shiftOptions(cmd);
@@ -138,7 +163,7 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
       sim = new KalshiSim({
         host: o.host, port: o.port, publicKeyPem: pem, ...(o.keyId !== undefined ? { keyId: o.keyId } : {}),
         clock: ctx.clock, random, log: ctx.log, engine, pingEveryMs: o.pingEvery, sameChannel: o.sameChannel,
-        tradeSeq: o.tradeSeq === true, rest: { cancelDone: o.cancelDone, tier: o.tier },
+        tradeSeq: o.tradeSeq === true, maxSkewMs: o.maxSkewMs, rest: { cancelDone: o.cancelDone, tier: o.tier, orderLatencyMs: o.orderLatencyMs },
       });
     } catch (e) {
       throw new ConfigError(`--public-key: ${o.publicKey} is not a usable key (${(e as Error).message})`);

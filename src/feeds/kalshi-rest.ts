@@ -1,10 +1,15 @@
-// The signed Kalshi REST client the feeder needs: market discovery (paginated), one
-// market, a series' fee type, the exchange status. Every request is signed (reference
-// §0); 429 (no Retry-After, reference §2.3), 5xx and network errors are retried with
-// exponential backoff and jitter; 4xx other than 429 are returned as RestError with
-// Kalshi's `code` (reference §2.4).
+// The signed Kalshi REST client: market discovery (paginated), one market, a series' fee
+// type, the exchange status (the feeder), and the order path (the create helper). Every
+// request is signed (reference §0). Retries follow src/core/kalshi-requests.ts: a 429 (no
+// Retry-After, reference §2.3) is retried for any request; a 5xx, timeout or network
+// error only for reads and for writes that are idempotent by their nature (cancels,
+// amends); a create is never resent blindly (createOrder finds out what the
+// first attempt did by client_order_id first). Backoff is the one jittered backoff. 4xx
+// other than 429 are returned as RestError with Kalshi's `code` (reference §2.4); a 401
+// for an expired request timestamp is a ClockSkewError, never retried.
 import type { Clock } from '../clock/clock.js';
 import { jitteredBackoff } from '../core/backoff.js';
+import { classifyRequest, type RequestClass } from '../core/kalshi-requests.js';
 import { excerpt } from '../core/text.js';
 import type { Signer } from './kalshi-auth.js';
 
@@ -13,6 +18,52 @@ export class RestError extends Error {
     super(`${path}: HTTP ${status}${code ? ` ${code}` : ''}: ${message}`);
     this.name = 'RestError';
   }
+}
+
+/**
+ * The exchange refused the request's timestamp (401 `header_timestamp_expired`): the host
+ * clock is off. Not retried: every request would fail the same way until the clock is fixed.
+ */
+export class ClockSkewError extends RestError {
+  constructor(readonly hostNowMs: number, message: string, path: string) {
+    super(401, 'clock-skew', `request timestamp refused (${message}); the host clock (${new Date(hostNowMs).toISOString()}) is probably off: check NTP`, path);
+    this.name = 'ClockSkewError';
+  }
+}
+
+/** A write whose outcome is unknown (timeout, network error or 5xx) and that may not be resent blindly. */
+export const OUTCOME_UNKNOWN = 'outcome-unknown';
+
+/** Waits for tokens before each attempt and hears of each 429 (src/feeds/kalshi-throttle.ts). */
+export interface Throttle {
+  /** Resolves when the request may go; rejects (RestError `over-budget`) when it never could. */
+  acquire(c: RequestClass, path: string): Promise<void>;
+  refused(c: RequestClass): void;
+}
+
+/** The body of a V2 create (reference §2.1); `client_order_id` is required here: it makes a resend idempotent. */
+export interface CreateOrderBody {
+  ticker: string;
+  client_order_id: string;
+  side: 'bid' | 'ask';
+  count: string;
+  price: string;
+  time_in_force: 'good_till_canceled' | 'immediate_or_cancel' | 'fill_or_kill';
+  self_trade_prevention_type: 'taker_at_cross' | 'maker';
+  [k: string]: unknown;
+}
+
+export interface CreateOutcome {
+  order_id: string;
+  client_order_id: string;
+  fill_count: string;
+  remaining_count: string;
+  /** True when the order was found by client_order_id after an attempt with no usable answer. */
+  recovered: boolean;
+  /** POST attempts sent. */
+  attempts: number;
+  /** The create response, or the Order found (reference §2.2) when recovered. */
+  body: Record<string, unknown>;
 }
 
 export interface RestOptions {
@@ -29,6 +80,8 @@ export interface RestOptions {
   /** Told about each retry (for logs and metrics). */
   onRetry?: (info: { path: string; status: number | null; error: string; attempt: number; delayMs: number }) => void;
   fetchImpl?: typeof fetch;
+  /** Token buckets (rate limits); none: requests go out at once. */
+  throttle?: Throttle;
 }
 
 /** The fields of a REST Market the feeder reads (reference §5); others pass through untyped. */
@@ -53,19 +106,31 @@ export class KalshiRest {
     this.fetchImpl = opts.fetchImpl ?? fetch;
   }
 
+  /** Rate-limit every request from now on (src/feeds/kalshi-throttle.ts loadThrottle). */
+  setThrottle(t: Throttle | undefined): void {
+    this.opts.throttle = t;
+  }
+
   /** GET path (relative to the API root, e.g. `/markets`) with query; the parsed JSON body. */
   async get(path: string, query: Record<string, string | number | undefined> = {}): Promise<unknown> {
     return this.request('GET', path, query, undefined);
   }
 
+  /**
+   * One request with the retry rule of its class (src/core/kalshi-requests.ts): a write
+   * that may not be resent and got no usable answer throws RestError code
+   * `outcome-unknown` (its status the 5xx, or 0 for a timeout or network error).
+   */
   async request(method: string, path: string, query: Record<string, string | number | undefined>, body: unknown): Promise<unknown> {
     const url = new URL(path.replace(/^\//, ''), this.base);
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     const attempts = this.opts.attempts ?? 4;
     const retryMs = this.opts.retryMs ?? 500;
+    const cls = classifyRequest(method, path, body);
     for (let attempt = 1; ; attempt++) {
       let status: number | null = null;
       let error: string;
+      if (this.opts.throttle) await this.opts.throttle.acquire(cls, url.pathname);
       // The request timeout runs on the injected clock, like every other timer here.
       const ac = new AbortController();
       let timedOut = false;
@@ -94,7 +159,11 @@ export class KalshiRest {
         const j = (json ?? {}) as { code?: unknown; message?: unknown; error?: unknown };
         const code = typeof j.code === 'string' ? j.code : '';
         const message = typeof j.message === 'string' ? j.message : typeof j.error === 'string' ? j.error : excerpt(text, 120);
+        if (res.status === 401 && (code === 'header_timestamp_expired' || /timestamp.*(expired|skew)/i.test(message))) {
+          throw new ClockSkewError(this.opts.clock.now(), code || message, url.pathname);
+        }
         if (res.status !== 429 && res.status < 500) throw new RestError(res.status, code, message, url.pathname);
+        if (res.status === 429) this.opts.throttle?.refused(cls);
         error = `HTTP ${res.status}${message ? `: ${message}` : ''}`;
       } catch (e) {
         if (e instanceof RestError) throw e;
@@ -104,11 +173,78 @@ export class KalshiRest {
         this.opts.clock.clear(timer);
         this.opts.signal?.removeEventListener('abort', onAbort);
       }
+      if (status !== 429 && cls.retry === 'refused') {
+        throw new RestError(status ?? 0, OUTCOME_UNKNOWN, `${cls.kind} not resent (its outcome is unknown): ${error}`, url.pathname);
+      }
       if (attempt >= attempts) throw new RestError(status ?? 0, status === 429 ? 'rate-limited' : 'unavailable', error, url.pathname);
       const wait = jitteredBackoff(attempt - 1, retryMs, Infinity, this.opts.random);
       this.opts.onRetry?.({ path: url.pathname, status, error, attempt, delayMs: wait });
       await this.sleep(wait);
     }
+  }
+
+  /**
+   * Create an order so that it exists at most once. An attempt with no usable answer
+   * (timeout, network error, 5xx), or a 409 on a resend, is followed by a look-up of the
+   * order by its client_order_id (GET /portfolio/orders for the ticker since just before
+   * the first attempt): found, it is the outcome (`recovered`); not found, the create is
+   * resent with the same client_order_id, which the exchange refuses (409) if the first
+   * attempt lands after all. A 409 on the first attempt (the id was used before), or on a
+   * resend with no order to be found, is thrown.
+   */
+  async createOrder(body: CreateOrderBody): Promise<CreateOutcome> {
+    if (typeof body.client_order_id !== 'string' || body.client_order_id === '') throw new Error('createOrder needs a client_order_id');
+    const attempts = this.opts.attempts ?? 4;
+    const sinceS = Math.floor(this.opts.clock.now() / 1000) - 60;
+    const path = '/portfolio/events/orders';
+    for (let attempt = 1; ; attempt++) {
+      let err: RestError;
+      try {
+        const r = (await this.request('POST', path, {}, body)) as Record<string, unknown>;
+        return {
+          order_id: String(r.order_id), client_order_id: body.client_order_id, fill_count: String(r.fill_count ?? '0.00'),
+          remaining_count: String(r.remaining_count ?? '0.00'), recovered: false, attempts: attempt, body: r,
+        };
+      } catch (e) {
+        if (!(e instanceof RestError)) throw e;
+        err = e;
+      }
+      // A 2xx whose body is unreadable is as unknown as no answer: the order may exist.
+      const unknown = err.code === OUTCOME_UNKNOWN || err.code === 'bad-json';
+      if (!unknown && !(err.status === 409 && attempt > 1)) throw err;
+      let found: Record<string, unknown> | undefined;
+      try {
+        found = await this.findOrderByClientId(body.ticker, body.client_order_id, sinceS);
+      } catch (e) {
+        if (!(e instanceof RestError) || e instanceof ClockSkewError) throw e;
+        // Still unknown: the caller must reconcile (the order may exist), not place again.
+        throw new RestError(err.status, OUTCOME_UNKNOWN, `create ${body.client_order_id}: ${err.message}; and the look-up by client_order_id failed: ${e.message}`, err.path);
+      }
+      if (found) {
+        return {
+          order_id: String(found.order_id), client_order_id: body.client_order_id, fill_count: String(found.fill_count_fp ?? '0.00'),
+          remaining_count: String(found.remaining_count_fp ?? '0.00'), recovered: true, attempts: attempt, body: found,
+        };
+      }
+      if (!unknown) throw new RestError(409, err.code, `client_order_id ${body.client_order_id} refused as used, yet no such order is listed: ${err.message}`, err.path);
+      if (attempt >= attempts) throw err;
+      const wait = jitteredBackoff(attempt - 1, this.opts.retryMs ?? 500, Infinity, this.opts.random);
+      this.opts.onRetry?.({ path: err.path, status: err.status || null, error: `${err.message}; not found by client_order_id, resending it`, attempt, delayMs: wait });
+      await this.sleep(wait);
+    }
+  }
+
+  /** The order with this client_order_id among the ticker's orders created since `sinceS` (unix seconds), if any. */
+  async findOrderByClientId(ticker: string, clientOrderId: string, sinceS?: number): Promise<Record<string, unknown> | undefined> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const body = (await this.get('/portfolio/orders', { ticker, min_ts: sinceS, limit: 1000, cursor })) as { orders?: unknown; cursor?: unknown };
+      if (!Array.isArray(body.orders)) throw new RestError(200, 'bad-shape', 'GET /portfolio/orders without an orders array', '/portfolio/orders');
+      for (const o of body.orders as Array<Record<string, unknown>>) if (o && o.client_order_id === clientOrderId) return o;
+      cursor = typeof body.cursor === 'string' && body.cursor !== '' ? body.cursor : undefined;
+      if (!cursor) return undefined;
+    }
+    throw new RestError(200, 'pagination', 'more than 1000 pages of orders: stopping', '/portfolio/orders');
   }
 
   /** Every market of a series in a status (`open`, `paused`, ...), following the cursor. */

@@ -163,3 +163,43 @@ t.test('scenario books and the random walk stay consistent and never cross', asy
   t.ok(consistent(), 'level events add up to the book after 5000 random steps');
   t.ok(e.orders.size < 200, `finished background orders are forgotten (${e.orders.size} kept)`);
 });
+
+t.test('client_order_id is unique over all of an owner\'s orders, finished ones included; amend cannot reuse one', async (t) => {
+  const { e, gtc } = setup();
+  const ask = e.market(M).asks.lowest;
+  const first = e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k1', ...gtc });
+  e.cancel('a', first.id);
+  t.throws(() => e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k1', ...gtc }), { code: 'conflict', status: 409 }, 'a cancelled order keeps its id');
+  const ioc = e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k2', tif: 'immediate_or_cancel', stp: 'maker' });
+  t.equal(ioc.status, 'canceled');
+  t.throws(() => e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k2', ...gtc }), { code: 'conflict' }, 'so does an IOC that ended at once');
+  t.equal(e.byClientId('a', 'k2')?.id, ioc.id, 'found by client id');
+  t.equal(e.byClientId('b', 'k2'), undefined, 'ids are per owner');
+  t.equal(e.place('b', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k2', ...gtc }).status, 'resting', 'another owner may use it');
+  const o = e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k3', ...gtc });
+  t.throws(() => e.amend('a', o.id, { ticker: M, side: 'bid', price: 4000, count: 100, updatedClientOrderId: 'k1' }), { code: 'conflict' });
+  e.amend('a', o.id, { ticker: M, side: 'bid', price: 4000, count: 100, updatedClientOrderId: 'k4' });
+  t.equal(e.byClientId('a', 'k4')?.id, o.id);
+  t.throws(() => e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k3', ...gtc }), { code: 'conflict' }, 'the id an amend replaced stays used');
+  t.ok(ask === undefined || ask > 4000);
+});
+
+t.test('cancel reasons are set before the user_order goes out: self-trade, market closed, expired', async (t) => {
+  const { e, clock, gtc } = setup();
+  const seen: Array<[string, string, string | undefined]> = [];
+  e.listen({ order: (o) => seen.push([o.id, o.status, o.lastUpdateReason]) });
+  const mine = e.place('me', { ticker: M, side: 'ask', price: 4400, count: 100, ...gtc });
+  e.place('me', { ticker: M, side: 'bid', price: 4400, count: 100, tif: 'good_till_canceled', stp: 'maker' });
+  t.same(seen.find(([id, s]) => id === mine.id && s === 'canceled'), [mine.id, 'canceled', 'SelfTradePrevention'], 'the STP-cancelled maker, reported with its reason');
+  const exp = e.place('me', { ticker: M, side: 'bid', price: 4000, count: 100, ...gtc, expirationMs: clock.now() + 5000 });
+  t.throws(() => e.place('me', { ticker: M, side: 'bid', price: 4000, count: 100, ...gtc, expirationMs: clock.now() - 1 }), { code: 'invalid_parameters' }, 'an expiry in the past');
+  clock.advanceTo(clock.now() + 4999);
+  t.equal(exp.status, 'resting');
+  clock.advanceTo(clock.now() + 1);
+  t.equal(exp.status, 'canceled', 'expired at expiration_time');
+  t.same(seen.at(-1), [exp.id, 'canceled', 'Expired']);
+  t.notOk(e.levels(M).bids.some(([p]) => p === 4000), 'off the book');
+  const rest = e.place('me', { ticker: M, side: 'bid', price: 3900, count: 100, ...gtc });
+  e.setStatus(M, 'closed');
+  t.same(seen.find(([id, s]) => id === rest.id && s === 'canceled'), [rest.id, 'canceled', 'MarketClosed'], 'a market-closed cancel says so on its first report');
+});

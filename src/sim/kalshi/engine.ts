@@ -8,7 +8,7 @@
 // Public book: resting bids are YES bids; resting asks at YES price p are NO bids at
 // 1 - p. The engine never rests a crossed book: an incoming order matches first.
 import { lowerBound } from '../../core/search.js';
-import type { Clock } from '../../clock/clock.js';
+import type { Clock, TimerHandle } from '../../clock/clock.js';
 import { KALSHI_FEES, OrderFeeLedger, type FeeSchedule, type FeeType } from '../../core/fees.js';
 import { LINEAR_CENT, PRICE_ONE, onPriceGrid, type PriceGrid } from '../../core/kalshi-fixed.js';
 
@@ -63,6 +63,32 @@ export interface SimOrder {
   /** Sum of price x count over fills (units x count units), for the average fill price. */
   fillNotional: number;
   lastUpdateReason: string | undefined;
+  orderGroupId?: string;
+}
+
+/**
+ * An order group (reference §3, execution.md §3): when the contracts its orders fill
+ * within a rolling 15 s reach `limit`, it triggers: every resting order of the group is
+ * cancelled (reason OrderGroupTriggered) and new ones are refused until a reset.
+ */
+export interface SimOrderGroup {
+  id: string;
+  owner: string;
+  /** Count units (1/100 contract). */
+  limit: number;
+  triggered: boolean;
+  /** Fills in the rolling window: [ts ms, count units]. */
+  window: Array<[number, number]>;
+}
+
+export const ORDER_GROUP_WINDOW_MS = 15_000;
+
+export interface OrderGroupEvent {
+  owner: string;
+  groupId: string;
+  eventType: 'created' | 'triggered' | 'reset' | 'deleted' | 'limit_updated';
+  limit: number;
+  ts: number;
 }
 
 export interface SimTrade {
@@ -103,6 +129,7 @@ export interface EngineListener {
   fill?(f: SimFill): void;
   order?(o: SimOrder): void;
   lifecycle?(e: LifecycleEvent): void;
+  orderGroup?(e: OrderGroupEvent): void;
 }
 
 export interface MarketSpec {
@@ -213,6 +240,7 @@ export interface PlaceRequest {
   clientOrderId?: string;
   expirationMs?: number;
   reduceOnly?: boolean;
+  orderGroupId?: string;
 }
 
 export interface EngineOptions {
@@ -232,6 +260,12 @@ export class Engine {
   tradingActive = true;
   private readonly listeners: EngineListener[] = [];
   private nextOrder = 1;
+  private nextGroup = 1;
+  readonly groups = new Map<string, SimOrderGroup>();
+  /** owner \0 client_order_id -> order id, over every order ever placed (not only resting). */
+  private readonly clientIds = new Map<string, string>();
+  /** Expiry timers of resting GTC orders with an expiration_time. */
+  private readonly expiries = new Map<string, TimerHandle>();
   private nextTrade = 1;
   private readonly clock: Clock;
 
@@ -329,10 +363,16 @@ export class Engine {
     if (!onPriceGrid(m.grid, r.price)) throw new SimError(400, 'invalid_parameters', `price ${fmt4(r.price)} is not on the market's price grid`);
     if (!Number.isInteger(r.count) || r.count <= 0) throw new SimError(400, 'invalid_parameters', 'count must be at least 0.01');
     if (r.expirationMs !== undefined && r.tif !== 'good_till_canceled') throw new SimError(400, 'invalid_parameters', 'expiration_time is only allowed with good_till_canceled');
-    if (r.clientOrderId !== undefined) {
-      for (const o of this.orders.values()) {
-        if (o.owner === owner && o.clientOrderId === r.clientOrderId && o.status === 'resting') throw new SimError(409, 'conflict', `client_order_id ${r.clientOrderId} is in use`);
-      }
+    if (r.orderGroupId !== undefined) {
+      const g = this.group(owner, r.orderGroupId);
+      // UNCERTAIN code: the reference names no error for an order into a triggered group.
+      if (g.triggered) throw new SimError(400, 'order_group_triggered', `order group ${g.id} has triggered; reset it first`);
+    }
+    if (r.expirationMs !== undefined && r.expirationMs <= this.clock.now()) throw new SimError(400, 'invalid_parameters', 'expiration_time is in the past');
+    // client_order_id is the idempotency key: unique over ALL of an owner's orders, resting
+    // or finished, so that a retried create can never place a second order.
+    if (r.clientOrderId !== undefined && this.clientIds.has(clientKey(owner, r.clientOrderId))) {
+      throw new SimError(409, 'conflict', `client_order_id ${r.clientOrderId} was already used by order ${this.clientIds.get(clientKey(owner, r.clientOrderId))!}`);
     }
     let count = r.count;
     if (r.reduceOnly) {
@@ -346,7 +386,7 @@ export class Engine {
       id: uuid(this.nextOrder++, 0xa), clientOrderId: r.clientOrderId, owner, ticker: r.ticker, side: r.side, price: r.price,
       initial: count, remaining: count, filled: 0, status: 'resting', tif: r.tif, postOnly: r.postOnly === true, stp: r.stp,
       createdMs: now, updatedMs: now, expirationMs: r.expirationMs, takerCost: 0, makerCost: 0, takerFees: 0, makerFees: 0,
-      fillNotional: 0, lastUpdateReason: undefined,
+      fillNotional: 0, lastUpdateReason: undefined, ...(r.orderGroupId !== undefined ? { orderGroupId: r.orderGroupId } : {}),
     };
     this.orders.set(o.id, o);
     if (o.postOnly && this.wouldCross(m, o)) {
@@ -354,12 +394,14 @@ export class Engine {
         this.orders.delete(o.id);
         throw new SimError(400, 'post_only_cross', 'post-only order would cross the book');
       }
+      if (o.clientOrderId !== undefined) this.clientIds.set(clientKey(owner, o.clientOrderId), o.id);
       o.status = 'canceled';
       o.remaining = 0;
       o.lastUpdateReason = 'PostOnlyCrossCancel';
       this.emitOrder(o);
       return o;
     }
+    if (o.clientOrderId !== undefined) this.clientIds.set(clientKey(owner, o.clientOrderId), o.id);
     if (o.tif === 'fill_or_kill' && this.crossingQuantity(m, o) < o.remaining) {
       o.status = 'canceled';
       o.remaining = 0;
@@ -370,19 +412,95 @@ export class Engine {
     this.emitOrder(o); // created
     this.match(m, o);
     this.restOnBook(m, o);
+    if (o.status === 'resting' && o.expirationMs !== undefined) {
+      const id = o.id;
+      this.expiries.set(id, this.clock.setTimeout(() => {
+        this.expiries.delete(id);
+        this.cancel(owner, id, 'Expired');
+      }, o.expirationMs - this.clock.now()));
+    }
     return o;
   }
 
-  cancel(owner: string, orderId: string): { order: SimOrder; reducedBy: number } {
+  // ------------------------------------------------------------ order groups
+
+  createGroup(owner: string, limit: number): SimOrderGroup {
+    if (!Number.isInteger(limit) || limit < 100 || limit > 100_000_000) throw new SimError(400, 'invalid_parameters', 'contracts_limit must be 1 to 1,000,000 contracts');
+    const g: SimOrderGroup = { id: uuid(this.nextGroup++, 0xc), owner, limit, triggered: false, window: [] };
+    this.groups.set(g.id, g);
+    this.emitGroup(g, 'created');
+    return g;
+  }
+
+  group(owner: string, id: string): SimOrderGroup {
+    const g = this.groups.get(id);
+    if (!g || g.owner !== owner) throw new SimError(404, 'not_found', `order group ${id} not found`);
+    return g;
+  }
+
+  /** Trigger now (also the manual trigger): cancel the group's resting orders, refuse new ones. */
+  triggerGroup(owner: string, id: string): void {
+    const g = this.group(owner, id);
+    g.triggered = true;
+    for (const o of [...this.orders.values()]) if (o.orderGroupId === id && o.status === 'resting') this.cancel(o.owner, o.id, 'OrderGroupTriggered');
+    this.emitGroup(g, 'triggered');
+  }
+
+  resetGroup(owner: string, id: string): void {
+    const g = this.group(owner, id);
+    g.triggered = false;
+    g.window = [];
+    this.emitGroup(g, 'reset');
+  }
+
+  setGroupLimit(owner: string, id: string, limit: number): void {
+    const g = this.group(owner, id);
+    if (!Number.isInteger(limit) || limit < 100 || limit > 100_000_000) throw new SimError(400, 'invalid_parameters', 'contracts_limit must be 1 to 1,000,000 contracts');
+    g.limit = limit;
+    this.emitGroup(g, 'limit_updated');
+  }
+
+  deleteGroup(owner: string, id: string): void {
+    const g = this.group(owner, id);
+    for (const o of [...this.orders.values()]) if (o.orderGroupId === id && o.status === 'resting') this.cancel(o.owner, o.id, 'OrderGroupDeleted');
+    this.groups.delete(id);
+    this.emitGroup(g, 'deleted');
+  }
+
+  /** Contracts (count units) the group's orders filled within the rolling window ending now. */
+  groupFilled(g: SimOrderGroup): number {
+    const from = this.clock.now() - ORDER_GROUP_WINDOW_MS;
+    while (g.window.length && g.window[0]![0] <= from) g.window.shift();
+    return g.window.reduce((a, [, q]) => a + q, 0);
+  }
+
+  private emitGroup(g: SimOrderGroup, eventType: OrderGroupEvent['eventType']): void {
+    const e: OrderGroupEvent = { owner: g.owner, groupId: g.id, eventType, limit: g.limit, ts: this.clock.now() };
+    for (const l of this.listeners) l.orderGroup?.(e);
+  }
+
+  /** The order an owner placed with this client_order_id, if any (resting or finished). */
+  byClientId(owner: string, clientOrderId: string): SimOrder | undefined {
+    const id = this.clientIds.get(clientKey(owner, clientOrderId));
+    return id === undefined ? undefined : this.orders.get(id);
+  }
+
+  /**
+   * Cancel a resting order. `reason` is its last_update_reason, set before the
+   * user_order goes out (a self-trade or market-closed cancel is reported as such).
+   */
+  cancel(owner: string, orderId: string, reason = 'Canceled'): { order: SimOrder; reducedBy: number } {
     const o = this.ownOrder(owner, orderId);
     if (o.status !== 'resting') return { order: o, reducedBy: 0 };
+    this.clock.clear(this.expiries.get(orderId));
+    this.expiries.delete(orderId);
     const m = this.market(o.ticker);
     const reduced = o.remaining;
     this.takeOffBook(m, o);
     o.remaining = 0;
     o.status = 'canceled';
     o.updatedMs = this.clock.now();
-    o.lastUpdateReason = 'Canceled';
+    o.lastUpdateReason = reason;
     this.emitOrder(o);
     return { order: o, reducedBy: reduced };
   }
@@ -409,7 +527,12 @@ export class Engine {
     const m = this.market(o.ticker);
     if (!onPriceGrid(m.grid, r.price)) throw new SimError(400, 'invalid_parameters', `price ${fmt4(r.price)} is not on the market's price grid`);
     if (!Number.isInteger(r.count) || r.count < o.filled) throw new SimError(400, 'invalid_parameters', 'count is below the filled quantity');
-    if (r.updatedClientOrderId !== undefined) o.clientOrderId = r.updatedClientOrderId;
+    if (r.updatedClientOrderId !== undefined && r.updatedClientOrderId !== o.clientOrderId) {
+      const k = clientKey(owner, r.updatedClientOrderId);
+      if (this.clientIds.has(k)) throw new SimError(409, 'conflict', `client_order_id ${r.updatedClientOrderId} was already used by order ${this.clientIds.get(k)!}`);
+      this.clientIds.set(k, o.id);
+      o.clientOrderId = r.updatedClientOrderId;
+    }
     const newRemaining = r.count - o.filled;
     if (r.price === o.price && newRemaining <= o.remaining) {
       if (newRemaining < o.remaining) this.shrink(o, o.remaining - newRemaining);
@@ -431,6 +554,33 @@ export class Engine {
     this.match(m, o);
     this.restOnBook(m, o);
     return o;
+  }
+
+  /** A background taker trades `qty` against this resting order at its price, whatever is ahead of it. */
+  fillAgainst(o: SimOrder, qty: number): void {
+    if (o.status !== 'resting' || qty <= 0) return;
+    const m = this.market(o.ticker);
+    const q = Math.min(qty, o.remaining);
+    const now = this.clock.now();
+    const taker: SimOrder = {
+      id: uuid(this.nextOrder++, 0xa), clientOrderId: undefined, owner: TAKER, ticker: o.ticker, side: o.side === 'bid' ? 'ask' : 'bid',
+      price: o.price, initial: q, remaining: q, filled: 0, status: 'resting', tif: 'immediate_or_cancel', postOnly: false, stp: 'taker_at_cross',
+      createdMs: now, updatedMs: now, expirationMs: undefined, takerCost: 0, makerCost: 0, takerFees: 0, makerFees: 0, fillNotional: 0, lastUpdateReason: undefined,
+    };
+    this.execute(m, o, taker, o.price, q, o.side);
+    if (taker.remaining === 0) taker.status = 'executed';
+  }
+
+  /** Contracts (count units) resting ahead of this order at its price; 0 when first or not resting. */
+  queuePosition(o: SimOrder): number {
+    if (o.status !== 'resting') return 0;
+    const l = (o.side === 'bid' ? this.market(o.ticker).bids : this.market(o.ticker).asks).get(o.price);
+    let ahead = 0;
+    for (const r of l?.orders ?? []) {
+      if (r === o) return ahead;
+      ahead += r.remaining;
+    }
+    return 0;
   }
 
   order(owner: string, orderId: string): SimOrder {
@@ -547,8 +697,7 @@ export class Engine {
       const maker = level.orders[0]!;
       if (maker.owner === o.owner) {
         if (o.stp === 'maker') {
-          this.cancel(maker.owner, maker.id);
-          maker.lastUpdateReason = 'SelfTradePrevention';
+          this.cancel(maker.owner, maker.id, 'SelfTradePrevention');
           continue;
         }
         // taker_at_cross: the incoming order is cancelled; fills so far stand.
@@ -571,7 +720,7 @@ export class Engine {
       maker.remaining = 0;
       const l = ladder.get(price);
       if (l) {
-        l.orders.shift();
+        l.orders.splice(Math.max(0, l.orders.indexOf(maker)), 1);
         if (l.orders.length === 0) {
           ladder.levels.delete(price);
           const j = ladder.prices.indexOf(price);
@@ -617,6 +766,11 @@ export class Engine {
     this.fills.push(f);
     for (const l of this.listeners) l.fill?.(f);
     this.emitOrder(o);
+    const g = o.orderGroupId === undefined ? undefined : this.groups.get(o.orderGroupId);
+    if (g && !g.triggered) {
+      g.window.push([now, qty]);
+      if (this.groupFilled(g) >= g.limit) this.triggerGroup(g.owner, g.id);
+    }
   }
 
   /** This fill's fee in 1/10000 USD: what the order's fee ledger charges for it. */
@@ -682,8 +836,7 @@ export class Engine {
     for (const ladder of [m.bids, m.asks]) {
       for (const p of [...ladder.prices]) {
         for (const o of [...ladder.get(p)!.orders]) {
-          this.cancel(o.owner, o.id);
-          o.lastUpdateReason = reason;
+          this.cancel(o.owner, o.id, reason);
         }
       }
     }
@@ -702,6 +855,10 @@ export class Engine {
     const e: LifecycleEvent = { ticker: m.ticker, eventType, ts: this.clock.now(), fields };
     for (const l of this.listeners) l.lifecycle?.(e);
   }
+}
+
+function clientKey(owner: string, clientOrderId: string): string {
+  return `${owner}\u0000${clientOrderId}`;
 }
 
 /** Deterministic UUID-shaped ids (Kalshi ids are UUIDs): counter + a kind nibble. */

@@ -6,14 +6,19 @@ export const FAULT_KINDS = [
   'close-clean', 'close-abrupt', 'stall', 'skip-seq', 'error25', 'error25-nosid',
   'malformed-garbage', 'malformed-unknown-type', 'malformed-bad-field', 'malformed-negative', 'malformed-off-grid', 'crossed',
   'delay-snapshot', 'refuse-auth', 'rate-limit', 'pause', 'maintenance', 'echo-secrets',
+  // The order path (execution testing): not in the default soak rotation.
+  'order-5xx', 'fill-before-cancel', 'ack-drop', 'ack-dup', 'ack-delay',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Fault {
   kind: FaultKind;
-  /** Duration for stall, delay-snapshot, pause, maintenance (ms). */
+  /** Duration for stall, delay-snapshot, pause, maintenance, ack-delay (ms). */
   ms?: number;
-  /** How many handshakes (refuse-auth) or REST requests (rate-limit, echo-secrets). */
+  /**
+   * How many handshakes (refuse-auth), REST requests (rate-limit, echo-secrets), order
+   * writes (order-5xx), cancels (fill-before-cancel) or user_order messages (ack-*).
+   */
   n?: number;
   /** error25 / error25-nosid: send this terminal code instead of 25 (10 channel error, 17 internal error). */
   code?: number;
@@ -64,6 +69,7 @@ function faultOf(kind: FaultKind, o: ScheduleOptions): Fault {
     case 'refuse-auth': return { kind, n: 1 };
     case 'rate-limit': return { kind, n: 2 };
     case 'echo-secrets': return { kind, n: 1 };
+    case 'ack-delay': return { kind, n: 1, ms: o.delayMs };
     default: return { kind };
   }
 }

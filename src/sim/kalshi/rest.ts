@@ -24,7 +24,11 @@ export type Tier = 'none' | 'basic' | 'advanced' | 'expert' | 'premier';
 export interface RestConfig {
   cancelDone: '404' | 'zero';
   tier: Tier;
+  /** Delay before an order endpoint (/portfolio/events/orders..., order groups) reaches the engine, ms. */
+  orderLatencyMs: number;
 }
+
+const SKEW_REASON = 'timestamp outside the allowed skew';
 
 /** Read/write token buckets (reference §2.3): tokens per second and capacity in seconds. */
 const TIERS: Record<Exclude<Tier, 'none'>, { read: number; write: number; readCap: number; writeCap: number }> = {
@@ -39,13 +43,30 @@ export class RateLimiter {
   forced = 0;
   private readonly buckets: Record<'read' | 'write', { tokens: number; rate: number; cap: number; at: number }> | undefined;
 
-  constructor(tier: Tier, private readonly clock: Clock) {
+  constructor(private readonly tier: Tier, private readonly clock: Clock) {
     if (tier === 'none') return;
     const t = TIERS[tier];
     const now = clock.now();
     this.buckets = {
       read: { tokens: t.read * t.readCap, rate: t.read, cap: t.read * t.readCap, at: now },
       write: { tokens: t.write * t.writeCap, rate: t.write, cap: t.write * t.writeCap, at: now },
+    };
+  }
+
+  /**
+   * GET /account/limits (reference §2.3): refill_rate in tokens per second, bucket_capacity
+   * in tokens. Tier `none` (no limits) is served as usage_tier "unlimited" with a
+   * refill of 1,000,000 tokens per second.
+   */
+  limits(): Json {
+    if (!this.buckets) {
+      const big = { refill_rate: 1_000_000, bucket_capacity: 1_000_000 };
+      return { usage_tier: 'unlimited', read: big, write: big, grants: [] };
+    }
+    const b = this.buckets;
+    return {
+      usage_tier: this.tier, read: { refill_rate: b.read.rate, bucket_capacity: b.read.cap },
+      write: { refill_rate: b.write.rate, bucket_capacity: b.write.cap }, grants: [],
     };
   }
 
@@ -91,7 +112,8 @@ export async function handleRest(sim: KalshiSim, req: IncomingMessage, res: Serv
     let owner: string | undefined;
     if (req.headers['kalshi-access-signature'] !== undefined || portfolio) {
       const v = sim.verify(req, url.pathname);
-      if (!v.ok) throw new HttpError(401, 'authentication_error', v.reason);
+      // An expired timestamp has its own code (seen live: execution.md, a drifting host clock).
+      if (!v.ok) throw new HttpError(401, v.reason === SKEW_REASON ? 'header_timestamp_expired' : 'authentication_error', v.reason);
       owner = v.keyId;
     }
     if (sim.echoRest > 0) {
@@ -105,7 +127,15 @@ export async function handleRest(sim: KalshiSim, req: IncomingMessage, res: Serv
       return send(429, { error: 'too many requests' });
     }
     const json = body.length ? parseJson(body) : undefined;
+    const orderPath = path.startsWith('/portfolio/events/orders') || path.startsWith('/portfolio/order_groups');
+    // Order-path latency: the request reaches the matching engine this much later.
+    if (orderPath && sim.restConfig.orderLatencyMs > 0) await new Promise<void>((r) => sim.clock.setTimeout(r, sim.restConfig.orderLatencyMs));
     const [status, out] = route(sim, method, path, url.searchParams, json, owner);
+    if (write && orderPath && sim.order5xx > 0) {
+      // The order-5xx fault: applied by the engine, then answered 500.
+      sim.order5xx--;
+      return send(500, { code: 'internal_server_error', message: 'sim: internal error after the request was applied', details: '' });
+    }
     send(status, out);
   } catch (e) {
     if (e instanceof HttpError) return send(e.status, { code: e.code, message: e.message, details: e.details });
@@ -145,10 +175,20 @@ function route(sim: KalshiSim, method: string, path: string, q: URLSearchParams,
     if ((m = /^\/series\/([^/]+)$/.exec(path))) return [200, seriesWire(sim, decodeURIComponent(m[1]!))];
     if (path === '/exchange/status') return [200, { exchange_active: e.exchangeActive, trading_active: e.tradingActive, exchange_index_statuses: [{ exchange_index: 0, exchange_active: e.exchangeActive, trading_active: e.tradingActive }] }];
     if (path === '/portfolio/orders') return [200, listOrders(sim, owner!, q)];
+    if (path === '/account/limits') {
+      if (owner === undefined) throw new HttpError(401, 'authentication_error', 'account endpoints need a signature');
+      return [200, sim.limiter.limits()];
+    }
+    if (path === '/portfolio/orders/queue_positions') return [200, queuePositions(sim, owner!, q)];
+    if ((m = /^\/portfolio\/orders\/([^/]+)\/queue_position$/.exec(path))) {
+      const o = e.order(owner!, decodeURIComponent(m[1]!));
+      return [200, { queue_position_fp: formatCount(e.queuePosition(o)) }];
+    }
     if ((m = /^\/portfolio\/orders\/([^/]+)$/.exec(path))) return [200, { order: orderWire(e.order(owner!, decodeURIComponent(m[1]!))) }];
     if (path === '/portfolio/fills') return [200, listFills(sim, owner!, q)];
     if (path === '/portfolio/positions') return [200, listPositions(sim, owner!, q)];
   }
+  if (path.startsWith('/portfolio/order_groups')) return orderGroups(sim, method, path, body, owner!);
   if (path === '/portfolio/events/orders' && method === 'POST') return [201, create(sim, owner!, body)];
   if (path === '/portfolio/events/orders/batched' && method === 'POST') {
     const orders = body?.orders;
@@ -230,6 +270,7 @@ function create(sim: KalshiSim, owner: string, b: Json | undefined): Json {
     tif: tif as Tif, stp: stp as Stp, postOnly: b.post_only === true, reduceOnly: b.reduce_only === true,
     ...(typeof b.client_order_id === 'string' ? { clientOrderId: b.client_order_id } : {}),
     ...(typeof exp === 'number' ? { expirationMs: exp * 1000 } : {}),
+    ...(typeof b.order_group_id === 'string' ? { orderGroupId: b.order_group_id } : {}),
   });
   return {
     order_id: o.id, client_order_id: o.clientOrderId ?? null, fill_count: formatCount(o.filled), remaining_count: formatCount(o.remaining),
@@ -246,6 +287,12 @@ function fillAverages(o: SimOrder): Json {
 
 function cancelOne(sim: KalshiSim, owner: string, id: string): Json {
   const o = sim.engine.order(owner, id);
+  if (o.status === 'resting' && sim.fillBeforeCancel > 0) {
+    // The fill-before-cancel fault: a taker reaches the order first and takes half of it
+    // (at least 0.01), then the cancel removes what is left.
+    sim.fillBeforeCancel--;
+    sim.engine.fillAgainst(o, Math.max(1, Math.floor(o.remaining / 2)));
+  }
   if (o.status !== 'resting' && sim.restConfig.cancelDone === '404') throw new HttpError(404, 'not_found', `order ${id} is ${o.status}`);
   const r = sim.engine.cancel(owner, id);
   return { order_id: o.id, client_order_id: o.clientOrderId ?? null, reduced_by: formatCount(r.reducedBy), ts_ms: sim.clock.now() };
@@ -273,6 +320,55 @@ function decrease(sim: KalshiSim, owner: string, id: string, b: Json | undefined
   if (to !== undefined && toN === null) throw new HttpError(400, 'invalid_parameters', 'reduce_to must be a count string');
   const o = sim.engine.decrease(owner, id, byN, toN ?? undefined);
   return { order_id: o.id, client_order_id: o.clientOrderId ?? null, remaining_count: formatCount(o.remaining), ts_ms: sim.clock.now() };
+}
+
+// ------------------------------------------------------------ order groups
+
+function groupLimit(b: Json | undefined): number {
+  const v = b?.contracts_limit_fp ?? b?.contracts_limit;
+  const c = typeof v === 'number' && Number.isInteger(v) ? v * 100 : parseCount(v);
+  if (c === null) throw new HttpError(400, 'invalid_parameters', 'contracts_limit (integer) or contracts_limit_fp (count string) required');
+  return c;
+}
+
+/**
+ * Order groups: POST /portfolio/order_groups/create {contracts_limit}, GET /portfolio/order_groups,
+ * GET|DELETE /portfolio/order_groups/{id}, PUT /portfolio/order_groups/{id}/reset|trigger|limit.
+ */
+function orderGroups(sim: KalshiSim, method: string, path: string, body: Json | undefined, owner: string): [number, unknown] {
+  const e = sim.engine;
+  const wire = (g: { id: string; limit: number; triggered: boolean }): Json => ({
+    order_group_id: g.id, contracts_limit: Math.floor(g.limit / 100), contracts_limit_fp: formatCount(g.limit), triggered: g.triggered,
+  });
+  if (path === '/portfolio/order_groups/create' && method === 'POST') return [201, { order_group_id: e.createGroup(owner, groupLimit(body)).id }];
+  if (path === '/portfolio/order_groups' && method === 'GET') return [200, { order_groups: [...e.groups.values()].filter((g) => g.owner === owner).map(wire) }];
+  const m = /^\/portfolio\/order_groups\/([^/]+)(?:\/(reset|trigger|limit))?$/.exec(path);
+  if (m) {
+    const id = decodeURIComponent(m[1]!);
+    const action = m[2];
+    if (!action && method === 'GET') {
+      const g = e.group(owner, id);
+      const orders = [...e.orders.values()].filter((o) => o.orderGroupId === id).map((o) => o.id);
+      return [200, { ...wire(g), orders, filled_in_window_fp: formatCount(e.groupFilled(g)) }];
+    }
+    if (!action && method === 'DELETE') {
+      e.deleteGroup(owner, id);
+      return [200, {}];
+    }
+    if (method === 'PUT' && action === 'reset') {
+      e.resetGroup(owner, id);
+      return [200, {}];
+    }
+    if (method === 'PUT' && action === 'trigger') {
+      e.triggerGroup(owner, id);
+      return [200, {}];
+    }
+    if (method === 'PUT' && action === 'limit') {
+      e.setGroupLimit(owner, id, groupLimit(body));
+      return [200, {}];
+    }
+  }
+  throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
 }
 
 // ------------------------------------------------------------ reads
@@ -375,15 +471,38 @@ export function orderWire(o: SimOrder): Json {
     ...(o.expirationMs !== undefined ? { expiration_time: new Date(o.expirationMs).toISOString() } : {}),
     ...(o.lastUpdateReason !== undefined ? { last_update_reason: o.lastUpdateReason } : {}),
     self_trade_prevention_type: o.stp, subaccount_number: 0, exchange_index: 0,
+    ...(o.orderGroupId !== undefined ? { order_group_id: o.orderGroupId } : {}),
   };
 }
 
 function listOrders(sim: KalshiSim, owner: string, q: URLSearchParams): Json {
   const ticker = q.get('ticker');
   const status = q.get('status');
-  const all = [...sim.engine.orders.values()].filter((o) => o.owner === owner && (!ticker || o.ticker === ticker) && (!status || o.status === status));
+  // min_ts / max_ts: unix seconds of creation (as for fills).
+  const minTs = q.get('min_ts') === null ? undefined : Number(q.get('min_ts'));
+  const maxTs = q.get('max_ts') === null ? undefined : Number(q.get('max_ts'));
+  const all = [...sim.engine.orders.values()].filter((o) => o.owner === owner && (!ticker || o.ticker === ticker) && (!status || o.status === status)
+    && (minTs === undefined || o.createdMs / 1000 >= minTs) && (maxTs === undefined || o.createdMs / 1000 <= maxTs));
   const p = page(all, q);
   return { orders: p.items.map(orderWire), cursor: p.cursor };
+}
+
+/**
+ * GET /portfolio/orders/queue_positions: the caller's resting orders, filtered by
+ * `market_tickers` (comma-separated) or `event_ticker`; `queue_position_fp` counts the
+ * contracts ahead at the order's price, zero-based (reference §2.2).
+ */
+function queuePositions(sim: KalshiSim, owner: string, q: URLSearchParams): Json {
+  const tickers = q.get('market_tickers')?.split(',').filter(Boolean);
+  const event = q.get('event_ticker');
+  const rows: Json[] = [];
+  for (const o of sim.engine.orders.values()) {
+    if (o.owner !== owner || o.status !== 'resting') continue;
+    if (tickers && !tickers.includes(o.ticker)) continue;
+    if (event && sim.engine.market(o.ticker).eventTicker !== event) continue;
+    rows.push({ order_id: o.id, market_ticker: o.ticker, queue_position_fp: formatCount(sim.engine.queuePosition(o)) });
+  }
+  return { queue_positions: rows };
 }
 
 function listFills(sim: KalshiSim, owner: string, q: URLSearchParams): Json {

@@ -19,7 +19,7 @@ import { utf8Prefix } from '../../core/text.js';
 import { WS_ERROR_TEXT } from '../../core/kalshi-messages.js';
 import type { Logger } from '../../log/logger.js';
 import { SIM_REST_PREFIX as REST_PREFIX, SIM_WS_PATH as WS_PATH, checkSignature, simPublicKey } from './signature.js';
-import { Engine, type BookSide, type LifecycleEvent, type SimFill, type SimOrder, type SimTrade } from './engine.js';
+import { Engine, type BookSide, type LifecycleEvent, type OrderGroupEvent, type SimFill, type SimOrder, type SimTrade } from './engine.js';
 import { FAULT_KINDS, type Fault, type FaultKind } from './faults.js';
 import { handleRest, RateLimiter, type RestConfig } from './rest.js';
 
@@ -124,6 +124,15 @@ export class KalshiSim {
   private refuseAuth = 0;
   /** REST answers still to spoil with an error that quotes the caller's key id (echo-secrets). */
   echoRest = 0;
+  /** Order writes still to answer 500 after applying them (order-5xx). */
+  order5xx = 0;
+  /** Cancels still to race with a fill (fill-before-cancel). */
+  fillBeforeCancel = 0;
+  /** user_order acknowledgements still to drop, send twice, or delay (ack-drop, ack-dup, ack-delay). */
+  private ackDrop = 0;
+  private ackDup = 0;
+  private ackDelayN = 0;
+  private ackDelayMs = 0;
   private snapshotDelayMs = 0;
   private maintenanceUntil = 0;
   private readonly observers: Array<(o: Observation) => void> = [];
@@ -142,7 +151,7 @@ export class KalshiSim {
     this.clock = opts.clock;
     this.log = opts.log.child({ component: 'sim-kalshi' });
     this.publicKey = simPublicKey(opts.publicKeyPem);
-    this.restConfig = { cancelDone: '404', tier: 'none', ...opts.rest };
+    this.restConfig = { cancelDone: '404', tier: 'none', orderLatencyMs: 0, ...opts.rest };
     this.limiter = new RateLimiter(this.restConfig.tier, opts.clock);
     this.engine.listen({
       level: (t, side, price, delta) => this.onLevel(t, side, price, delta),
@@ -150,6 +159,7 @@ export class KalshiSim {
       fill: (f) => this.onFill(f),
       order: (ord) => this.onOrder(ord),
       lifecycle: (e) => this.onLifecycle(e),
+      orderGroup: (e) => this.onOrderGroup(e),
     });
   }
 
@@ -258,6 +268,22 @@ export class KalshiSim {
           s.send(JSON.stringify({ id: 0, type: 'error', msg: { code: 9, msg: `${WS_ERROR_TEXT[9]}: key ${s.keyId} (${encodeURIComponent(s.keyId)}) is not valid` } }));
           s.ws.close(4001, utf8Prefix(`key ${s.keyId} revoked`, 123));
         }
+        return;
+      case 'order-5xx':
+        this.order5xx += f.n ?? 1;
+        return;
+      case 'fill-before-cancel':
+        this.fillBeforeCancel += f.n ?? 1;
+        return;
+      case 'ack-drop':
+        this.ackDrop += f.n ?? 1;
+        return;
+      case 'ack-dup':
+        this.ackDup += f.n ?? 1;
+        return;
+      case 'ack-delay':
+        this.ackDelayN += f.n ?? 1;
+        this.ackDelayMs = f.ms ?? 1000;
         return;
       case 'pause': {
         this.engine.tradingActive = false;
@@ -381,7 +407,8 @@ export class KalshiSim {
       return refuse(401, 'Unauthorized', 'auth_refused_by_fault');
     }
     const v = this.verify(req, WS_PATH);
-    if (!v.ok) return refuse(401, 'Unauthorized', v.reason.replace(/\W+/g, '_'));
+    // An expired timestamp has the same code as over REST (header_timestamp_expired).
+    if (!v.ok) return refuse(401, 'Unauthorized', v.reason === 'timestamp outside the allowed skew' ? 'header_timestamp_expired' : v.reason.replace(/\W+/g, '_'));
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onSession(ws, v.keyId, socket));
   }
 
@@ -625,12 +652,35 @@ export class KalshiSim {
   }
 
   private onOrder(o: SimOrder): void {
-    const msg = userOrderWire(o);
+    // The order-path acknowledgement faults act on the next user_order(s) of a client key.
+    if (this.ackDrop > 0) {
+      this.ackDrop--;
+      return;
+    }
+    const copies = this.ackDup > 0 ? (this.ackDup--, 2) : 1;
+    const delay = this.ackDelayN > 0 ? (this.ackDelayN--, this.ackDelayMs) : 0;
+    const msg = userOrderWire(o); // the order as it is now, even when sent later
+    const out = (): void => {
+      for (const s of this.sessions) {
+        if (s.keyId !== o.owner) continue;
+        for (const sub of s.subs.values()) {
+          if (sub.channel !== 'user_orders' || (sub.tickers && !sub.tickers.has(o.ticker))) continue;
+          for (let i = 0; i < copies; i++) s.send(JSON.stringify({ type: 'user_order', sid: sub.sid, msg }));
+        }
+      }
+    };
+    if (delay > 0) this.after(delay, out);
+    else out();
+  }
+
+  /** order_group_updates (reference §1.3): the owner's sessions, with seq per subscription. */
+  private onOrderGroup(e: OrderGroupEvent): void {
+    const msg = { event_type: e.eventType, order_group_id: e.groupId, contracts_limit_fp: formatCount(e.limit), ts_ms: e.ts };
     for (const s of this.sessions) {
-      if (s.keyId !== o.owner) continue;
+      if (s.keyId !== e.owner) continue;
       for (const sub of s.subs.values()) {
-        if (sub.channel !== 'user_orders' || (sub.tickers && !sub.tickers.has(o.ticker))) continue;
-        s.send(JSON.stringify({ type: 'user_order', sid: sub.sid, msg }));
+        if (sub.channel !== 'order_group_updates') continue;
+        s.send(JSON.stringify({ type: 'order_group_updates', sid: sub.sid, seq: ++sub.seq, msg }));
       }
     }
   }
@@ -662,6 +712,7 @@ export function userOrderWire(o: SimOrder): Record<string, unknown> {
     ...(o.clientOrderId !== undefined ? { client_order_id: o.clientOrderId } : {}),
     self_trade_prevention_type: o.stp, created_ts_ms: o.createdMs, last_updated_ts_ms: o.updatedMs,
     ...(o.expirationMs !== undefined ? { expiration_ts_ms: o.expirationMs } : {}),
+    ...(o.orderGroupId !== undefined ? { order_group_id: o.orderGroupId } : {}),
     ...(o.lastUpdateReason !== undefined ? { last_update_reason: o.lastUpdateReason } : {}),
     subaccount_number: 0,
   };
