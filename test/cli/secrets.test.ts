@@ -236,8 +236,8 @@ t.test('feed-kalshi: the key id echoed in an error frame, a close reason and RES
   const r = await feed.stop();
   t.equal(r.code, 0);
 
-  // Kalshi's error text (its `msg`) is kept by the logger as field_msg, redacted.
-  t.ok(r.logs.some((l) => l.msg === 'kalshi error' && l.code === 9 && /key \[REDACTED\] .* is not valid/.test(String(l.field_msg))), 'the error frame and its text arrived');
+  // Kalshi's error text (its `msg`) is logged as error_text, redacted.
+  t.ok(r.logs.some((l) => l.msg === 'kalshi error' && l.code === 9 && /key \[REDACTED\] .* is not valid/.test(String(l.error_text))), 'the error frame and its text arrived');
   t.ok(r.logs.some((l) => l.msg === 'disconnected' && l.reason === 'key [REDACTED] revoked'), 'the close reason in the log');
   t.ok(r.logs.some((l) => JSON.stringify(l).includes('key [REDACTED] ([REDACTED]) is not valid for')), 'the REST error body in the log');
   t.ok(ofType(r.records, 'kalshi.book').length > 0, 'books were written');
