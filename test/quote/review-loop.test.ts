@@ -11,7 +11,7 @@ import { ShadowVenue } from '../../src/core/shadow-venue.js';
 import { validateRecord, type AnyRecord } from '../../src/schema/index.js';
 import { COMMENCE, DEFAULTS, EVENT, HOME, NO_KILLS, T0 } from '../helpers/quote.js';
 
-function rig(over: Partial<ManagerOptions> = {}) {
+function rig(over: Partial<ManagerOptions> = {}, maxDailyNotionalDollars = 100_000) {
   const clock = new ReplayClock();
   const venue = new ShadowVenue({ latencyMs: 50, queueModel: 'risk-averse', fees: KALSHI_FEES });
   const out: Array<Record<string, unknown> & { type: string }> = [];
@@ -19,7 +19,7 @@ function rig(over: Partial<ManagerOptions> = {}) {
   const loop = new QuoteLoop(clock, venue, { mode: 'shadow', source: 'boltodds', method: 'shin', defaultFeeType: 'quadratic_with_maker_fees', queueModel: 'risk-averse' }, {
     record: (r) => { out.push(r); }, warn: (m) => { warns.push(m); }, count: () => undefined,
   });
-  const exposure = new PositionBook({ maxPositionContracts: 1000, maxGameLossDollars: 1000, maxDailyNotionalDollars: 100_000 });
+  const exposure = new PositionBook({ maxPositionContracts: 1000, maxGameLossDollars: 1000, maxDailyNotionalDollars });
   loop.manager = new QuoteManager({ ...DEFAULTS, ...over }, NO_KILLS, exposure, () => ({ ok: true, count: 1000 }), loop.sink());
   const feed = (r: Record<string, unknown>) => {
     const v = validateRecord(r);
@@ -61,4 +61,12 @@ t.test('review (loop): taker IOCs on a book that does not change are bounded (no
   const fills = r.out.filter((x) => x.type === 'fill' && x.liquidity === 'taker');
   t.equal(fills.length, 1, 'the displayed 5 taken once');
   t.ok(iocs.length <= 2, `IOCs sent in 10 s on one book: ${iocs.length}`);
+});
+
+t.test('review (loop): IOCs that cannot fill do not use up the day\'s notional and stop all quoting', async (t) => {
+  const r = rig({ takerEdge: 0.01 }, 1000); // the default quote.max_daily_notional
+  r.open(0.6, [[0.55, 5]]);
+  r.clock.advanceTo(T0 + 300_000); // five quiet minutes on one book
+  const notionalSkips = r.out.filter((x) => x.type === 'skip' && x.reason === 'limit-daily-notional');
+  t.same(notionalSkips.map((x) => x.detail), [], 'with $2.75 taken and two $4.50 quotes resting, the $1,000 daily notional is not reached');
 });
