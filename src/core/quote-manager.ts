@@ -175,10 +175,16 @@ interface TickerState {
   held: Set<Slot>;
   /** The last limit refusal per slot: the same order is not checked again until something the limits see changes. */
   refusedAt: Partial<Record<Slot, { key: string; version: number; reason: string; detail: string }>>;
+  /** The size of the last new quote per side (the first guess of the next one's price). */
+  lastSize: Partial<Record<BookSide, number>>;
+  /** The market's result, once known; the position settles when no order of it is working. */
+  result?: 'yes' | 'no';
   settled: boolean;
 }
 
 const ACTIVE = 'active';
+/** How long the price of a game no market.link names is kept after its last update. */
+const UNLINKED_KEEP_MS = 24 * 3_600_000;
 
 export class QuoteManager {
   private readonly tickers = new Map<string, TickerState>();
@@ -213,6 +219,7 @@ export class QuoteManager {
     let g = this.gameTickers.get(r.event);
     if (!g) this.gameTickers.set(r.event, (g = new Set()));
     g.add(r.ticker);
+    this.deadlines.clear(`unlinked:${r.event}`);
     this.kills(this.kill.onLink(r.ticker, r.event, r.sport, now), now);
     const f = this.fairs.get(r.event);
     if (!f) this.kills(this.kill.onCommence(r.event, undefined, now), now);
@@ -234,7 +241,11 @@ export class QuoteManager {
       this.kills(this.kill.onCommence(r.event, r.commence_ts, now), now);
       if (!this.opt.inPlay) this.deadlines.set(`pregame:${r.event}`, r.commence_ts - this.opt.pullBeforeStartMs);
     }
-    for (const tk of this.gameTickers.get(r.event) ?? []) this.evaluate(tk, now);
+    const linked = this.gameTickers.get(r.event);
+    // A game no market.link names (the oracle prices more games than we trade) is kept a
+    // day after its last price, in case its link comes, then forgotten.
+    if (!linked || linked.size === 0) this.deadlines.set(`unlinked:${r.event}`, now + UNLINKED_KEEP_MS);
+    for (const tk of linked ?? []) this.evaluate(tk, now);
   }
 
   onOracleStatus(r: OracleStatus, now: number): void {
@@ -259,15 +270,26 @@ export class QuoteManager {
     if (!sameTop) this.evaluate(b.ticker, now);
   }
 
+  /**
+   * The market's result. Its quotes are pulled, and the position is settled once every
+   * order of the ticker is final: a fill the venue made before the result but reports
+   * after it (it is on its way, latency_ms) is booked first, never lost or left open.
+   */
   onResult(r: { ticker: string; result: 'yes' | 'no' }, now: number): void {
     const t = this.ticker(r.ticker);
-    if (t.settled) return;
-    t.settled = true;
+    if (t.settled || t.result !== undefined) return;
+    t.result = r.result;
     for (const s of Object.keys(t.slots) as Slot[]) this.pull(r.ticker, s, 'market-closed', now);
+    this.settleIfDone(r.ticker, t, now);
+  }
+
+  private settleIfDone(ticker: string, t: TickerState, now: number): void {
+    if (t.settled || t.result === undefined || Object.keys(t.slots).length > 0) return;
+    t.settled = true;
     this.exposureVersion++;
-    const p = this.exposure.settle(r.ticker, r.result, now);
+    const p = this.exposure.settle(ticker, t.result, now);
     if (p) this.out.position(p, t.link?.event, now);
-    this.deadlines.set(`forget:${r.ticker}`, now + this.opt.forgetAfterMs);
+    this.deadlines.set(`forget:${ticker}`, now + this.opt.forgetAfterMs);
   }
 
   onReply(rep: VenueReply, now: number): void {
@@ -345,6 +367,15 @@ export class QuoteManager {
           }
           break;
         }
+        if (rep.reason === 'already-canceled') {
+          // Canceled already (by the venue: IOC remainder, market closed): that is our answer.
+          this.out.count('cancel_rejects_total', { reason: rep.reason });
+          if (!FINAL.has(o.status)) {
+            if (!this.step(w, { kind: 'cancel-ack' }, now)) return;
+            this.out.order(o, 'already-canceled', now, w.ctx);
+          }
+          break;
+        }
         const already = rep.reason === 'already-filled';
         if (!this.step(w, { kind: 'cancel-reject', alreadyFilled: already }, now)) return;
         this.out.count('cancel_rejects_total', { reason: rep.reason });
@@ -368,10 +399,15 @@ export class QuoteManager {
         if (!w) continue;
         if (kind === 'retry') this.retryCancel(w, now);
         else this.evaluate(w.o.ticker, now);
-      } else if (kind === 'rest') this.evaluate(id, now);
+      } else if (kind === 'rest-bid' || kind === 'rest-ask') this.evaluate(id, now);
       else if (kind === 'pregame') for (const tk of this.gameTickers.get(id) ?? []) this.evaluate(tk, now);
       else if (kind === 'done') this.orders.delete(id);
       else if (kind === 'forget') this.forget(id, now);
+      else if (kind === 'unlinked' && !(this.gameTickers.get(id)?.size)) {
+        this.fairs.delete(id);
+        this.gameTickers.delete(id);
+        this.deadlines.clear(`pregame:${id}`);
+      }
     }
   }
 
@@ -389,8 +425,8 @@ export class QuoteManager {
     return [...this.orders.values()].filter((w) => !FINAL.has(w.o.status)).map((w) => w.o);
   }
 
-  get counts(): { tickers: number; orders: number; deadlines: number } {
-    return { tickers: this.tickers.size, orders: this.orders.size, deadlines: this.deadlines.size };
+  get counts(): { tickers: number; orders: number; deadlines: number; games: number } {
+    return { tickers: this.tickers.size, orders: this.orders.size, deadlines: this.deadlines.size, games: this.fairs.size };
   }
 
   /** Pull every resting quote (shutdown): cancels sent; the caller waits for the answers. */
@@ -403,7 +439,7 @@ export class QuoteManager {
 
   private evaluate(ticker: string, now: number): void {
     const t = this.tickers.get(ticker);
-    if (!t || t.settled) return;
+    if (!t || t.settled || t.result !== undefined) return;
     const why = this.closed ? { skip: 'shutdown', pull: 'shutdown', detail: 'quote is stopping' } : this.blockedReason(ticker, t, now);
     if (why) {
       for (const s of Object.keys(t.slots) as Slot[]) this.pull(ticker, s, why.pull, now);
@@ -456,14 +492,29 @@ export class QuoteManager {
     if (!w && t.held.has(side)) return undefined;
     const market = t.market!;
     const [bestSame, bestOther] = this.others(t, side, now);
-    const sized = w ? { ok: true as const, count: remaining(w.o) } : this.size(ticker, t, side, fair, bestSame, market, 'maker');
-    if (!sized.ok) {
-      return { reason: sized.reason, detail: sized.detail };
-    }
-    const q = makerQuote({
-      fair, side, grid: market.grid, bestSame, bestOther, edge: this.opt.edge,
-      improveTicks: this.opt.improveTicks, count: sized.count, fee,
+    const quoteAt = (count: number) => makerQuote({
+      fair, side, grid: market.grid, bestSame, bestOther, edge: this.opt.edge, improveTicks: this.opt.improveTicks, count, fee,
     });
+    // A resting quote is judged at what it still has; a new one is priced at the size of the
+    // last one on this side (one contract at first), then sized at that price: the sizer
+    // (Kelly) is always asked about the order we place.
+    let count = w ? remaining(w.o) : (t.lastSize[side] ?? COUNT_ONE);
+    let q = quoteAt(count);
+    if (!w && q.ok) {
+      for (let i = 0; i < 2; i++) {
+        const sized = this.size(ticker, t, side, fair, q.price, market, 'maker');
+        if (!sized.ok) return { reason: sized.reason, detail: sized.detail };
+        if (sized.count === count) break;
+        count = sized.count;
+        const again = quoteAt(count);
+        if (!again.ok || again.price === q.price) {
+          q = again;
+          break;
+        }
+        q = again; // the fee of the new size moved the price a tick: ask once more at it
+      }
+      t.lastSize[side] = count;
+    }
     if (w) {
       const o = w.o;
       if (IN_FLIGHT.has(o.status)) {
@@ -487,13 +538,13 @@ export class QuoteManager {
           w.repriceFrom = now;
           return this.cancel(w, 'reprice', now), undefined;
         }
-        this.deadlines.set(`rest:${ticker}`, (o.restingSince ?? o.createdTs) + this.opt.minRestMs);
+        this.deadlines.set(`rest-${side}:${ticker}`, (o.restingSince ?? o.createdTs) + this.opt.minRestMs);
       }
       return undefined;
     }
     if (!q.ok) return { reason: q.reason === 'no-edge' ? 'edge-below-threshold' : q.reason, detail: q.detail };
     const reprice = t.repriceAt[side];
-    const r = this.place(ticker, t, side, { price: q.price, count: sized.count, tif: 'gtc', fair, edge: q.edge, oracleTs, reason: reprice ? 'replace' : 'new-quote', liquidity: 'maker' }, now, reprice);
+    const r = this.place(ticker, t, side, { price: q.price, count, tif: 'gtc', fair, edge: q.edge, oracleTs, reason: reprice ? 'replace' : 'new-quote', liquidity: 'maker' }, now, reprice);
     if (!r) delete t.repriceAt[side];
     return r;
   }
@@ -502,7 +553,9 @@ export class QuoteManager {
     const slot: Slot = side === 'bid' ? 'take-bid' : 'take-ask';
     if (t.slots[slot] !== undefined || t.held.has(slot)) return undefined; // one IOC at a time per side
     const book = t.book!;
-    const levels = side === 'bid' ? book.asks : book.bids;
+    const other: BookSide = side === 'bid' ? 'ask' : 'bid';
+    // Never lift our own resting quote: a live book shows it, and it is not liquidity for us.
+    const levels = this.opt.bookIncludesOwn ? this.withoutOwn(t, book, other, now) : (other === 'ask' ? book.asks : book.bids);
     if (levels.length === 0) return undefined;
     const sized = this.size(ticker, t, side, fair, levels[0]![0], t.market!, 'taker');
     if (!sized.ok) return undefined; // no taker edge is the normal case: not worth a skip
@@ -620,6 +673,9 @@ export class QuoteManager {
     this.exposureVersion++;
     const t = this.tickers.get(w.o.ticker);
     if (t && t.slots[w.slot] === w.o.clientOrderId) delete t.slots[w.slot];
+    // An IOC took what the book showed: the next one waits for a book that shows what is left.
+    if (t && w.o.tif === 'ioc') t.held.add(w.slot);
+    if (t) this.settleIfDone(w.o.ticker, t, now);
     const rp = t?.repriceAt[w.o.side];
     if (rp && w.cancelReason === 'reprice' && w.o.status === 'canceled') {
       rp.replaced = { side: w.o.side, price: w.o.price, remaining: remaining(w.o), placedTs: w.o.createdTs };
@@ -712,7 +768,7 @@ export class QuoteManager {
 
   private ticker(tk: string): TickerState {
     let t = this.tickers.get(tk);
-    if (!t) this.tickers.set(tk, (t = { slots: {}, repriceAt: {}, held: new Set(), refusedAt: {}, settled: false }));
+    if (!t) this.tickers.set(tk, (t = { slots: {}, repriceAt: {}, held: new Set(), refusedAt: {}, lastSize: {}, settled: false }));
     return t;
   }
 

@@ -25,6 +25,6 @@ t.test('a settled market leaves nothing behind once forget_after_ms and keep_fin
     if (n === undefined) break;
     s.m.tick(n);
   }
-  t.same(s.m.counts, { tickers: 0, orders: 0, deadlines: 0 }, 'nothing of the game is left');
+  t.same(s.m.counts, { tickers: 0, orders: 0, deadlines: 0, games: 0 }, 'nothing of the game is left');
   t.same(kill.active(), [], 'nor any kill switch about it');
 });

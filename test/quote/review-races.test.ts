@@ -16,6 +16,8 @@ t.test('review: a fill made before the result, reported after it, on a ticker wi
   s.m.onResult({ ticker: HOME, result: 'yes' }, T0 + 100);
   s.m.onReply(s.venue.fill(bid, T0 + 90, 1000, 0), T0 + 120);
   t.same(s.w.anomalies.filter((a) => /not booked/.test(a)), [], 'the fill is booked');
+  t.notOk(s.w.positions.at(-1)?.settled, 'not settled while the ask (pulled at the result) may still fill');
+  for (const c of s.venue.cancels()) s.m.onReply(s.venue.canceled(c.clientOrderId, T0 + 130), T0 + 130);
   const last = s.w.positions.at(-1);
   t.equal(last?.settled, true, 'the position of a settled market is settled, not open');
   t.equal(last?.realized, 55_000, '10 bought at 0.45, settled YES: +$5.50');
@@ -31,6 +33,7 @@ t.test('review: a fill made before the result, reported after it, on a ticker al
   s.m.onResult({ ticker: HOME, result: 'yes' }, T0 + 100);
   s.m.onReply(s.venue.fill(bid, T0 + 90, 1000, 0), T0 + 120); // bought 10 YES at 0.45 before the result
   t.same(s.w.anomalies.filter((a) => /not booked/.test(a)), [], 'the fill is booked');
+  for (const c of s.venue.cancels()) s.m.onReply(s.venue.canceled(c.clientOrderId, T0 + 130, 500), T0 + 130);
   const last = s.w.positions.at(-1);
   t.equal(last?.settled, true);
   t.equal(last?.realized, 5 * (5500 - 10_000) + 10 * (10_000 - 4500), 'short 5 at 0.55 and long 10 at 0.45, YES: -$22.50 + $55.00');
