@@ -49,8 +49,10 @@ man: build
 	$(NODE) dist/src/build/man.js
 
 SOAK_SECONDS ?= 21600
+# The JSON soak report the live-capital gate reads (copy it to EVIDENCE/soak/).
+SOAK_REPORT ?= out/soak/feed-kalshi.json
 soak: build
-	SOAK_SECONDS=$(SOAK_SECONDS) $(NODE) dist/test/soak/kalshi-soak.js
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_REPORT=$(SOAK_REPORT) $(NODE) dist/test/soak/kalshi-soak.js
 
 # Re-record the Kalshi regression recordings (test/fixtures/kalshi-raw) against the simulator.
 kalshi-recordings: build
