@@ -235,7 +235,7 @@ function testsCondition(e: Evidence, b: GateBounds): Condition {
   }
   const missing = b.failure_mode_tests.filter((t) => !passed.has(testKey(t)));
   if (missing.length) bad.push(`not reported passed: ${missing.join(', ')}`);
-  const figure = `${b.failure_mode_tests.length - missing.length}/${b.failure_mode_tests.length} required passed; ${files} passed over ${e.tests.length} file${e.tests.length === 1 ? '' : 's'}`;
+  const figure = `${b.failure_mode_tests.length - missing.length}/${b.failure_mode_tests.length} required passed; ${files} test files passed in ${e.tests.length} TAP file${e.tests.length === 1 ? '' : 's'}`;
   return cond('failure-mode-tests', bad.length === 0, bad.length ? `${figure}; ${bad.slice(0, 3).join('; ')}` : figure, bound);
 }
 
