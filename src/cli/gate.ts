@@ -23,37 +23,52 @@ interface Opts {
   verdictFile?: string;
 }
 
-export const LAYOUT = `DIR/soak/*.json            soak reports (make soak SOAK_REPORT=DIR/soak/feed-kalshi.json)
-DIR/runs/NAME/             the --run-dir of a run: CMD.manifest.json, CMD.config.json, and its
-                           stderr as CMD.log; arbitrate and feed-boltodds runs are read
-DIR/tests/*.tap            TAP of the failure-mode tests (tap --reporter=tap ... > DIR/tests/x.tap)
-DIR/latency/*.ndjson       records holding latency records (quote's output)
-DIR/signoffs/*.ndjson      calibration.signoff files (calibrate --signoff)
-DIR/clv/*.ndjson           records holding clv.summary records (clv-report)`;
+export const LAYOUT = `DIR/soak/*.json: soak reports (make soak SOAK_REPORT=DIR/soak/feed-kalshi.json).
+
+DIR/runs/NAME/: the --run-dir of a run (CMD.manifest.json, CMD.config.json) with its
+stderr as CMD.log; the arbitrate and feed-boltodds runs are read.
+
+DIR/tests/*.tap: TAP of the failure-mode tests (tap --reporter=tap ... > DIR/tests/x.tap).
+
+DIR/latency/*.ndjson: record files holding latency records (quote's output).
+
+DIR/signoffs/*.ndjson: calibration.signoff files (calibrate --signoff).
+
+DIR/clv/*.ndjson: record files holding clv.summary records (clv-report).`;
 
 export const spec: CommandSpec<Opts> = {
   name: 'gate',
-  description: `Judges the live-capital gate of the roadmap over an evidence directory: the
-evidence that soaks, shadow runs, tests, calibration and CLV reports produced. One row per
-condition is printed as Markdown on stdout with its figure, its bound and its verdict:
+  description: `Judges the live-capital gate of the roadmap over an evidence directory DIR: what
+soaks, shadow runs, tests, calibration and CLV reports produced. One Markdown row per
+condition is printed on stdout with its figure, its bound and its verdict; the exit status
+is 0 only when every condition holds, 3 otherwise. The conditions, bounds in config
+section gate:
 
-  soak                     a passed feed-kalshi soak report that lasted at least
-                           gate.soak_min_seconds (6 h)
-  arbitration              every arbitrate run: its policy in its frozen config and logged at
-                           startup ("arbitrate policy" in its log)
-  partial-line-freshness   every feed-boltodds run: boltodds.side_staleness_ms at most
-                           gate.max_side_staleness_ms
-  failure-mode-tests       every TAP file passed, and each of gate.failure_mode_tests among
-                           them (no source path invents a probability)
-  quote-reaction           p99 of oracle-to-order latency within gate.reaction_p99_ms
-  calibration-signoff      per path of gate.paths, a sign-off the Kelly gate accepts
-                           (kelly.tolerance, kelly.signoff_min_n)
-  clv                      the latest overall clv.summary (group {}) positive, CI low above 0,
-                           over at least gate.clv_min_games games
-  cancel-latency           p99 of cancel latency within gate.cancel_p99_ms
-  release-checkout         the checkout (--checkout, default this one) on gate.release_branch,
-                           nothing uncommitted
-  runbook                  man/chimera-runbook.7 present in that checkout
+soak: a passed feed-kalshi soak report that lasted at least gate.soak_min_seconds (6 h).
+
+arbitration: every arbitrate run names its policy in its frozen config and logged it at
+startup (the "arbitrate policy" line of its log).
+
+partial-line-freshness: every feed-boltodds run has boltodds.side_staleness_ms at most
+gate.max_side_staleness_ms.
+
+failure-mode-tests: every TAP file passed, each of gate.failure_mode_tests among them (no
+source path invents a probability).
+
+quote-reaction: p99 of oracle-to-order latency within gate.reaction_p99_ms.
+
+calibration-signoff: per path of gate.paths, a sign-off the Kelly gate accepts
+(kelly.tolerance, kelly.signoff_min_n).
+
+clv: the latest overall clv.summary (group {}) positive, CI low above 0, over at least
+gate.clv_min_games games.
+
+cancel-latency: p99 of cancel latency within gate.cancel_p99_ms.
+
+release-checkout: the checkout (--checkout, default the one gate runs from) on
+gate.release_branch with nothing uncommitted.
+
+runbook: man/chimera-runbook.7 present in that checkout.
 
 Latency p99s are nearest-rank over at least gate.latency_min_samples records. Missing
 evidence fails its condition, naming what is missing; a damaged file (bad JSON, a record
@@ -71,7 +86,7 @@ ${LAYOUT}`,
   ],
   output: 'text',
   sections: {
-    FILES: `${LAYOUT}\n\nman/chimera-runbook.7 in the checkout judged (see chimera-runbook(7)).`,
+    FILES: `The evidence directory: see DESCRIPTION.\n\ngate.verdict_file: the verdicts, one gate record a line, appended.\n\nman/chimera-runbook.7 in the checkout judged: the runbook, chimera-runbook(7).`,
   },
   options(cmd) {
     cmd.requiredOption('--evidence <dir>', 'the evidence directory (layout: see DESCRIPTION)');
