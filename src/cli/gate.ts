@@ -11,6 +11,7 @@ import {
   type ArbitrateRun, type BoltoddsRun, type Evidence, type GateBounds,
 } from '../core/gate.js';
 import { isObj } from '../core/json.js';
+import { describeDuplicate, duplicateKeyOf } from '../core/json-keys.js';
 import { soakReport } from '../schema/evidence.js';
 import { validateRecord, type ClvSummary, type GateConditionId, type Latency } from '../schema/index.js';
 import { EXIT, runCommand, UsageError, type CommandSpec } from './kit.js';
@@ -162,11 +163,15 @@ function readText(file: string): { ok: true; text: string } | { ok: false; reaso
 function readJson(file: string): { ok: true; value: unknown } | { ok: false; reason: string } {
   const t = readText(file);
   if (!t.ok) return t;
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(t.text) as unknown };
+    value = JSON.parse(t.text) as unknown;
   } catch {
     return { ok: false, reason: `${file}: not JSON` };
   }
+  const dup = duplicateKeyOf(t.text, value);
+  if (dup !== undefined) return { ok: false, reason: `${file}: ${describeDuplicate(dup)}` };
+  return { ok: true, value };
 }
 
 /** Every valid record of an NDJSON file, handed to `take`; bad lines are problems (file:line reason). */
@@ -182,6 +187,11 @@ function readRecordsOf(file: string, take: (rec: Record<string, unknown>, type: 
       value = JSON.parse(raw);
     } catch {
       problem(`${file}:${i + 1}: not JSON`);
+      continue;
+    }
+    const dup = duplicateKeyOf(raw, value);
+    if (dup !== undefined) {
+      problem(`${file}:${i + 1}: ${describeDuplicate(dup)}`);
       continue;
     }
     const v = validateRecord(value);

@@ -145,6 +145,15 @@ const CASES: Array<{ what: string; failed: string[]; figure: RegExp; mutate: (s:
     },
   },
   {
+    what: 'a key written twice in a CLV line', failed: ['clv'], figure: /clv\.ndjson:2: duplicate key "positive"/,
+    mutate: (s) => {
+      const f = join(s.ev, 'clv', 'clv.ndjson');
+      const lines = readFileSync(f, 'utf8').split('\n');
+      lines[1] = lines[1]!.replace('"positive":true', '"positive":false,"positive":true');
+      writeFileSync(f, lines.join('\n'));
+    },
+  },
+  {
     what: 'no CLV summary', failed: ['clv'], figure: /missing: no overall clv\.summary/,
     mutate: (s) => rmSync(join(s.ev, 'clv'), { recursive: true }),
   },
