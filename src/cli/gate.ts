@@ -3,7 +3,8 @@
 // prints one Markdown row per condition, appends a `gate` record to the verdict file, and
 // exits 0 only when every condition holds, 3 otherwise. Missing or damaged evidence fails
 // the condition it belongs to, naming it.
-import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 import { gitInfo, PACKAGE_ROOT } from '../config/manifest.js';
 import {
@@ -113,7 +114,7 @@ ${LAYOUT}`,
       latency_min_samples: g.latency_min_samples, clv_min_games: g.clv_min_games, failure_mode_tests: g.failure_mode_tests,
       tolerance: ctx.config.kelly.tolerance, signoff_min_n: ctx.config.kelly.signoff_min_n,
     };
-    const e = readEvidence(dir, checkout);
+    const e = await readEvidence(dir, checkout);
     const rows = evaluateGate(e, bounds);
     const rec = gateRecord(rows, { ts: ctx.clock.now(), evidence: dir, checkout: e.checkout, config_fingerprint: ctx.fingerprint });
     for (const line of gateMarkdown(rows, dir).split('\n')) ctx.text.writeLine(line);
@@ -174,34 +175,48 @@ function readJson(file: string): { ok: true; value: unknown } | { ok: false; rea
   return { ok: true, value };
 }
 
-/** Every valid record of an NDJSON file, handed to `take`; bad lines are problems (file:line reason). */
-function readRecordsOf(file: string, take: (rec: Record<string, unknown>, type: string) => void, problem: (p: string) => void): void {
-  const t = readText(file);
-  if (!t.ok) return problem(t.reason);
-  const lines = t.text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.trim();
-    if (raw === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      problem(`${file}:${i + 1}: not JSON`);
-      continue;
+/**
+ * The records of the types in `want` of an NDJSON file, validated and handed to `take`,
+ * streamed line by line (a day's session output can be large). Every line must be a JSON
+ * object with a type; lines of other types are not this condition's evidence and are not
+ * validated here. A bad line is a problem (file:line reason), never skipped silently.
+ */
+async function readRecordsOf(file: string, want: ReadonlySet<string>, take: (rec: Record<string, unknown>, type: string) => void, problem: (p: string) => void): Promise<void> {
+  let n = 0;
+  try {
+    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    for await (const line of lines) {
+      n++;
+      const raw = line.trim();
+      if (raw === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        problem(`${file}:${n}: not JSON`);
+        continue;
+      }
+      if (!isObj(value) || typeof value.type !== 'string') {
+        problem(`${file}:${n}: not a record (an object with a type)`);
+        continue;
+      }
+      if (!want.has(value.type)) continue;
+      const dup = duplicateKeyOf(raw, value);
+      if (dup !== undefined) {
+        problem(`${file}:${n}: ${describeDuplicate(dup)}`);
+        continue;
+      }
+      const v = validateRecord(value);
+      if (!v.ok) problem(`${file}:${n}: ${v.reason}: ${v.detail}`);
+      else take(v.record as unknown as Record<string, unknown>, v.type);
     }
-    const dup = duplicateKeyOf(raw, value);
-    if (dup !== undefined) {
-      problem(`${file}:${i + 1}: ${describeDuplicate(dup)}`);
-      continue;
-    }
-    const v = validateRecord(value);
-    if (!v.ok) problem(`${file}:${i + 1}: ${v.reason}: ${v.detail}`);
-    else take(v.record as unknown as Record<string, unknown>, v.type);
+  } catch (err) {
+    problem(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
 /** Read everything the gate judges; nothing here decides a verdict. */
-export function readEvidence(dir: string, checkout: string): Evidence {
+export async function readEvidence(dir: string, checkout: string): Promise<Evidence> {
   const e = emptyEvidence(join(checkout, 'man', 'chimera-runbook.7'));
   const problem = (id: GateConditionId) => (p: string): void => {
     (e.problems[id] ??= []).push(p);
@@ -237,8 +252,7 @@ export function readEvidence(dir: string, checkout: string): Evidence {
   }
 
   for (const f of filesOf(dir, 'latency', '.ndjson')) {
-    readRecordsOf(f, (rec, type) => {
-      if (type !== 'latency') return;
+    await readRecordsOf(f, new Set(['latency']), (rec) => {
       const l = rec as unknown as Latency;
       if (l.kind === 'oracle-to-order' || l.kind === 'cancel') e.latency[l.kind].push(l.ms);
     }, (p) => {
@@ -256,8 +270,8 @@ export function readEvidence(dir: string, checkout: string): Evidence {
   }
 
   for (const f of filesOf(dir, 'clv', '.ndjson')) {
-    readRecordsOf(f, (rec, type) => {
-      if (type === 'clv.summary') e.clv.push({ from: f, record: rec as unknown as ClvSummary });
+    await readRecordsOf(f, new Set(['clv.summary']), (rec) => {
+      e.clv.push({ from: f, record: rec as unknown as ClvSummary });
     }, problem('clv'));
   }
 

@@ -127,6 +127,10 @@ const CASES: Array<{ what: string; failed: string[]; figure: RegExp; mutate: (s:
     },
   },
   {
+    what: 'a cut line in the latency file', failed: ['quote-reaction', 'cancel-latency'], figure: /session\.ndjson:406: not JSON/,
+    mutate: (s) => appendFileSync(join(s.ev, 'latency', 'session.ndjson'), '{"type":"latency","ts":17960000\n'),
+  },
+  {
     what: 'no latency records', failed: ['quote-reaction', 'cancel-latency'], figure: /missing: no (oracle-to-order|cancel) latency records/,
     mutate: (s) => rmSync(join(s.ev, 'latency'), { recursive: true }),
   },
