@@ -9,7 +9,7 @@ export npm_config_audit := false
 
 SOURCES := $(shell find src test -name '*.ts' 2>/dev/null) tsconfig.json package.json
 
-.PHONY: all install build test check lint typecheck bench demo man soak kalshi-recordings clean
+.PHONY: all install build test check lint typecheck bench demo man soak evidence-tests kalshi-recordings clean
 
 all: build
 
@@ -49,8 +49,17 @@ man: build
 	$(NODE) dist/src/build/man.js
 
 SOAK_SECONDS ?= 21600
+# The JSON soak report the live-capital gate reads (copy it to EVIDENCE/soak/).
+SOAK_REPORT ?= out/soak/feed-kalshi.json
 soak: build
-	SOAK_SECONDS=$(SOAK_SECONDS) $(NODE) dist/test/soak/kalshi-soak.js
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_REPORT=$(SOAK_REPORT) $(NODE) dist/test/soak/kalshi-soak.js
+
+# The failure-mode tests the live-capital gate requires (config gate.failure_mode_tests,
+# default list), as TAP into EVIDENCE/tests/ for `gate --evidence EVIDENCE`.
+EVIDENCE ?= out/evidence
+evidence-tests: build
+	mkdir -p $(EVIDENCE)/tests
+	node_modules/.bin/tap --reporter=tap $$($(NODE) -e "import('./dist/src/config/sections/gate.js').then((m) => console.log(m.DEFAULT_FAILURE_MODE_TESTS.map((t) => 'dist/' + t + '.js').join(' ')))") > $(EVIDENCE)/tests/failure-modes.tap
 
 # Re-record the Kalshi regression recordings (test/fixtures/kalshi-raw) against the simulator.
 kalshi-recordings: build

@@ -68,6 +68,10 @@ export const COMMANDS = {
     summary: 'the operator\'s reports: report daily sums one US Eastern day into Markdown, CSV, SVG charts and HTML',
     load: () => import('./report.js'),
   },
+  gate: {
+    summary: 'the live-capital gate: judge an evidence directory condition by condition; exit 0 only when all hold',
+    load: () => import('./gate.js'),
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -13,6 +13,7 @@ import { arbitrateSection, devigSection } from './sections/oracle.js';
 import { feedKalshiSection } from './sections/kalshi.js';
 import { quoteSection } from './sections/quote.js';
 import { clvSection } from './sections/clv.js';
+import { gateSection } from './sections/gate.js';
 
 export const sections = {
   log: logSection,
@@ -30,6 +31,7 @@ export const sections = {
   kalshi: feedKalshiSection,
   quote: quoteSection,
   clv: clvSection,
+  gate: gateSection,
 };
 
 export const configSchema = z.strictObject(sections);

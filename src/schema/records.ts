@@ -657,6 +657,45 @@ export const compare = z.looseObject({
   recording_mismatch: z.array(z.string()),
 });
 
+/** The conditions of the live-capital gate, in the order they are printed (gate). */
+export const GATE_CONDITIONS = [
+  'soak', 'arbitration', 'partial-line-freshness', 'failure-mode-tests', 'quote-reaction',
+  'calibration-signoff', 'clv', 'cancel-latency', 'release-checkout', 'runbook',
+] as const;
+
+const gateCondition = z.looseObject({
+  id: z.enum(GATE_CONDITIONS),
+  /** Which instance (calibration-signoff: the path SOURCE/SPORT/PHASE/METHOD). */
+  key: z.string().optional(),
+  /** What the evidence shows, e.g. "p99 212 ms over 1840 cancels", or what is missing. */
+  figure: z.string(),
+  /** What it must be, e.g. "<= 500 ms over >= 100 records". */
+  bound: z.string(),
+  pass: z.boolean(),
+});
+
+/**
+ * The live-capital gate's verdict over one evidence directory (gate --evidence DIR):
+ * every condition with its figure and bound; `pass` only when every condition passes.
+ * quote --live reads the latest from config gate.verdict_file.
+ */
+export const gate = z.looseObject({
+  type: z.literal('gate'),
+  ...base,
+  pass: z.boolean(),
+  /** The evidence directory judged. */
+  evidence: nonEmpty,
+  /** The checkout judged (release-checkout): its branch, commit and whether it was dirty. */
+  branch: z.string().nullable(),
+  commit: z.string().nullable(),
+  dirty: z.boolean().nullable(),
+  config_fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  conditions: z.array(gateCondition).min(1),
+  /** The ids of the failed conditions (with :key where there is one), in order. */
+  failed: z.array(z.string()),
+}).refine((r) => r.pass === r.conditions.every((c) => c.pass), { message: 'pass is true exactly when every condition passes', path: ['pass'] })
+  .refine((r) => r.failed.length === r.conditions.filter((c) => !c.pass).length, { message: 'failed lists every failed condition', path: ['failed'] });
+
 export const metric = z.looseObject({
   type: z.literal('metric'),
   ...base,
@@ -709,6 +748,7 @@ export const SCHEMAS = {
   'clv': clv,
   'clv.summary': clvSummary,
   'compare': compare,
+  'gate': gate,
   'metric': metric,
   'run.manifest': runManifest,
 } as const;
@@ -742,6 +782,8 @@ export type CalibrationSignoff = RecordOf<'calibration.signoff'>;
 export type Clv = RecordOf<'clv'>;
 export type ClvSummary = RecordOf<'clv.summary'>;
 export type Compare = RecordOf<'compare'>;
+export type GateRecord = RecordOf<'gate'>;
+export type GateConditionId = (typeof GATE_CONDITIONS)[number];
 export type Metric = RecordOf<'metric'>;
 export type RunManifest = RecordOf<'run.manifest'>;
 

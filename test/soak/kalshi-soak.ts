@@ -18,9 +18,14 @@
 //   - SIGTERM ends it with exit 0;
 //   - the run is recorded with --raw, and `feed-kalshi --from-raw` reproduces every
 //     record of it byte for byte (the run manifest aside).
+//
+// With SOAK_REPORT=FILE (make soak sets out/soak/feed-kalshi.json) the table is also
+// written as a JSON soak report (src/schema/evidence.ts), the evidence the live-capital
+// gate reads (gate --evidence DIR: DIR/soak/*.json).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +35,8 @@ import type { Engine } from '../../src/sim/kalshi/engine.js';
 import { seededRandom } from '../../src/core/prng.js';
 import { DEMO, Proc, fastConfig, feedEnv, makeKeys, sleep, startSim, truth, type Rec } from '../helpers/kalshi.js';
 import { BIN } from '../helpers/run.js';
+import { provenance, type GitInfo } from '../../src/config/manifest.js';
+import type { SoakReport } from '../../src/schema/evidence.js';
 
 // ------------------------------------------------------------ ground truth
 
@@ -354,15 +361,37 @@ export function formatTable(rows: SoakRow[], seconds: number, injected: Record<s
   return lines.join('\n');
 }
 
-// `make soak`: node dist/test/soak/kalshi-soak.js
+/**
+ * The machine-readable report of a soak (src/schema/evidence.ts soakReport), which the
+ * live-capital gate reads from its evidence directory (gate --evidence DIR, soak/*.json).
+ */
+export function soakReportOf(r: SoakResult, o: SoakOptions, startedTs: number, endedTs: number, git: GitInfo): SoakReport {
+  return {
+    type: 'soak.report', component: 'feed-kalshi', started_ts: startedTs, ended_ts: endedTs,
+    seconds: o.seconds, fault_every_ms: o.faultEveryMs, ok: r.ok,
+    checks: r.rows.map((x) => ({ check: x.check.trim(), expected: x.expected, observed: x.observed, ok: x.ok })),
+    injected: { ...r.injected }, branch: git.branch, commit: git.commit, dirty: git.dirty,
+  };
+}
+
+// `make soak`: node dist/test/soak/kalshi-soak.js; SOAK_REPORT=FILE also writes the report.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const seconds = Number(process.env.SOAK_SECONDS ?? 21600);
   const every = Number(process.env.SOAK_FAULT_EVERY_MS ?? 20_000);
+  const reportFile = process.env.SOAK_REPORT;
   if (!Number.isFinite(seconds) || seconds < 30) {
     process.stderr.write('SOAK_SECONDS must be a number >= 30\n');
     process.exit(2);
   }
-  const r = await runSoak({ seconds, faultEveryMs: every, progress: (l) => process.stderr.write(`${l}\n`) });
+  const opts: SoakOptions = { seconds, faultEveryMs: every, progress: (l) => process.stderr.write(`${l}\n`) };
+  const started = Date.now();
+  const r = await runSoak(opts);
   process.stdout.write(`${r.table}\n`);
+  if (reportFile) {
+    const report = soakReportOf(r, opts, started, Date.now(), provenance());
+    mkdirSync(dirname(reportFile), { recursive: true });
+    writeFileSync(reportFile, JSON.stringify(report, null, 2) + '\n');
+    process.stderr.write(`soak: report written to ${reportFile}\n`);
+  }
   process.exit(r.ok ? 0 : 1);
 }
