@@ -150,6 +150,29 @@ say();
   } else say('(stage 80 did not run)');
 }
 say();
+say('## The morning reports (stage 85)');
+say();
+{
+  const a = `${out}/analytics`;
+  if (fs.existsSync(`${a}/clv.ndjson`)) {
+    const sums = read(`${a}/clv.ndjson`).filter((r) => r.type === 'clv.summary');
+    say('Closing line value of every fill against the experiment\'s close (BoltOdds, Shin), by group, with a');
+    say('bootstrap that resamples whole games (`out/demo/analytics/clv.md`):');
+    say();
+    say('| group | fills | games | unscored | mean CLV (points) | interval | p | positive |');
+    say('|---|---|---|---|---|---|---|---|');
+    const pts = (x) => (x === null ? '-' : (100 * x).toFixed(2));
+    for (const s of sums) {
+      const g = Object.entries(s.group).map(([k, v]) => `${k}=${v}`).join(', ') || 'all';
+      say(`| ${g} | ${s.n_fills} | ${s.n_games} | ${s.n_unscored} | ${pts(s.mean_clv)} | [${pts(s.ci_low)}, ${pts(s.ci_high)}] | ${s.p_value === null ? '-' : s.p_value.toFixed(3)} | ${s.positive} |`);
+    }
+    say();
+    say(`With ${sums[0]?.n_games ?? 0} games no verdict can be positive (the minimum is ${sums[0]?.min_games ?? '-'}): the gate reads exactly this record.`);
+    say('Also: `exec-gap.md` (latency quantiles, edge lost between decision and fill, with CSV and SVG),');
+    say('`compare.md` (control against experiment) and `reports/<day>/` (the daily report a cron line writes).');
+  } else say('(stage 85 did not run)');
+}
+say();
 say('## Other outputs');
 say();
 say('- `out/demo/sample.*`: validate on a stream with two bad lines (stage 10)');
@@ -159,6 +182,7 @@ say('- `out/demo/kalshi.ndjson`: the Kalshi feeder (stage 50)');
 say('- `out/demo/oracle-*.ndjson`, `devig-compare.ndjson`: arbitration policies and de-vig methods (stage 60)');
 say('- `out/demo/shadow/session.ndjson`: the whole shadow session in receipt order (stage 70)');
 say('- `out/demo/quote/`: each oracle path\'s quoting of the session, its run dir, and the fills ledger (stage 80)');
+say('- `out/demo/analytics/`: clv-report, exec-gap, compare and report daily over that quoting (stage 85)');
 process.stdout.write(lines.join('\n') + '\n');
 EOF
 echo "report: out/demo/REPORT.md"
