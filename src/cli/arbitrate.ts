@@ -137,7 +137,7 @@ does not depend on the order in which the books' updates arrived, ties in ts inc
       onRecord(rec, where) {
         const now = clock.now();
         if (rec.type === 'oracle.status') {
-          ctx.out.raw(where.raw, rec.type);
+          ctx.out.passThrough(where.raw, rec.type);
           if (rec.state === 'unavailable') ctx.log.warn('upstream source unavailable: its lines are not used', { src: `${where.source}:${where.line}`, source: rec.source, ...(rec.book ? { book: rec.book } : {}), ...(rec.event ? { event: rec.event } : {}), reason: rec.reason });
           else ctx.log.info('upstream source available again', { source: rec.source, ...(rec.book ? { book: rec.book } : {}), ...(rec.event ? { event: rec.event } : {}) });
           emit(arb.status(rec, now));

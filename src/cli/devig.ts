@@ -99,7 +99,7 @@ async function runProb(ctx: Ctx<Opts>): Promise<void> {
   await ctx.readRecords(ctx.args, {
     consume: CONSUME,
     onRecord(rec, where) {
-      ctx.out.raw(where.raw, rec.type);
+      ctx.out.passThrough(where.raw, rec.type);
       const line = rec as Priced;
       const m = methodOf(line.source);
       if (m === undefined) {
@@ -148,7 +148,7 @@ async function runCompare(ctx: Ctx<Opts>): Promise<void> {
   await ctx.readRecords(ctx.args, {
     consume: CONSUME,
     onRecord(rec, where) {
-      ctx.out.raw(where.raw, rec.type);
+      ctx.out.passThrough(where.raw, rec.type);
       const line = rec as Priced;
       const methods = {} as DevigCompare['methods'];
       let overround: number | undefined;

@@ -169,7 +169,7 @@ header is refused (exit 2).`,
     }
     const settings = engineSettings(c);
     const engine = new KalshiEngine({
-      settings, log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.raw(line, type),
+      settings, log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.passThrough(line, type),
     });
     const random = ctx.opts.seed !== undefined ? seededRandom(ctx.opts.seed) : Math.random;
     const abort = new AbortController();
@@ -225,7 +225,7 @@ async function replay(ctx: Ctx<Opts>, file: string): Promise<number> {
     ...(ctx.opts.resyncTimeout !== undefined ? { resyncTimeoutMs: ctx.opts.resyncTimeout } : {}),
   };
   const engine = new KalshiEngine({
-    settings, log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.raw(line, type),
+    settings, log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.passThrough(line, type),
   });
   const bad = await replayRaw<KalshiInput>(file, {
     source: KALSHI_RAW_SOURCE, version: KALSHI_RAW_VERSION, settings, clock: ctx.replayClock!, log: ctx.log, signal: ctx.signal,

@@ -164,8 +164,8 @@ export class RecordOut {
     this.writer.writeLine(JSON.stringify(rec));
   }
 
-  /** Pass a line through verbatim (records this stage does not consume). */
-  raw(line: string, type: string): void {
+  /** Pass an input line through verbatim (records this stage does not consume, or consumed and passed on). */
+  passThrough(line: string, type: string): void {
     if (this.preamble) this.start();
     this.count(type);
     this.writer.writeLine(line);
@@ -582,7 +582,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
           record(d, where) {
             if (d.kind === 'record') handler.onRecord(d.record, where);
             else if (handler.onOther) handler.onOther(d, where);
-            else out.raw(where.raw, d.type);
+            else out.passThrough(where.raw, d.type);
           },
           async chunkEnd() {
             if (handler.onChunkEnd) await handler.onChunkEnd();

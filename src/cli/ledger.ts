@@ -159,7 +159,7 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
         await writer!.commit(stringifyRows(rows), rows.length);
         rowsCounter.inc(rows.length);
       }
-      for (const it of items) ctx.out.raw(it.raw, it.type);
+      for (const it of items) ctx.out.passThrough(it.raw, it.type);
     };
     const flush = async (): Promise<void> => {
       const items = pending;

@@ -59,7 +59,7 @@ negative time is a bad line (reason bad-ts), reported and left out.`,
       // command that replays several inputs merges them exactly as ndcat does.
       await ctx.readRecords(files, {
         consume,
-        onRecord: (rec, where) => ctx.out.raw(where.raw, rec.type),
+        onRecord: (rec, where) => ctx.out.passThrough(where.raw, rec.type),
       }, ctx.opts.merge ? { order: 'time', slackMs: slack } : { order: 'concat' });
     } catch (e) {
       if (e instanceof UnsortedInputError) {

@@ -16,7 +16,7 @@ import { DEVIG_METHODS, type DevigMethod, type RecordType } from '../schema/reco
 import { SOURCE_RE } from '../schema/common.js';
 import type { MetricName } from '../log/metrics.js';
 import { KellySizer } from './kelly-gate.js';
-import { EXIT, RefusedError, UsageError, intOption, numberOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
+import { EXIT, RefusedError, UsageError, enumOption, intOption, numberOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
 import { QuoteLoop } from './quote-loop.js';
 
 interface Opts {
@@ -103,10 +103,7 @@ execution exists. At the end of input every quote is pulled and the answers awai
     cmd.option('--taker-edge <p>', 'take displayed depth with at least this edge after the taker fee (config quote.taker_edge; off when unset)', numberOption(0, 0.5));
     cmd.option('--size <n>', 'contracts per quote (config quote.size)', intOption(1));
     cmd.option('--kelly', 'size by fractional Kelly behind the calibration sign-off of this path (exit 3 without one)');
-    cmd.option('--queue-model <model>', `shadow queue model: ${QUEUE_MODELS.join(', ')} (config quote.queue_model)`, (v: string) => {
-      if (!(QUEUE_MODELS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${QUEUE_MODELS.join(', ')}`);
-      return v as QueueModelName;
-    });
+    cmd.option('--queue-model <model>', `shadow queue model: ${QUEUE_MODELS.join(', ')} (config quote.queue_model)`, enumOption(QUEUE_MODELS));
     cmd.option('--latency-ms <n>', 'shadow one-way latency: order entry, and the answer back, each (config quote.latency_ms)', intOption(0));
     cmd.option('--max-order-age-ms <n>', 'cancel and replace a quote older than this; 0: no limit (config quote.max_order_age_ms)', intOption(0));
     cmd.option('--oracle-stale-ms <n>', 'no probability for a game this long trips oracle-stale (config quote.oracle_stale_ms)', intOption(1));
@@ -240,7 +237,7 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   await ctx.readRecords(ctx.args, {
     consume: CONSUME,
     onRecord(rec, where) {
-      ctx.out.raw(where.raw, rec.type);
+      ctx.out.passThrough(where.raw, rec.type);
       loop.onRecord(rec);
       gauges(clock.now());
     },

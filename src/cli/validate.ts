@@ -44,7 +44,7 @@ reason. Unlike other commands, validate lists every bad line (no throttling).`,
     await ctx.readRecords(ctx.args, {
       consume: 'all',
       onRecord(_rec, where) {
-        if (!quiet) ctx.out.raw(where.raw, _rec.type);
+        if (!quiet) ctx.out.passThrough(where.raw, _rec.type);
       },
     });
     return checkedExit(ctx.decoder);

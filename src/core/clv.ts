@@ -14,6 +14,8 @@
 // result, kalshi.result, order) and, once everything is in, finish() scores every fill;
 // summarize() turns scored fills into one summary per group (overall, sport, oracle
 // path, maker/taker). `report daily` imports the same two calls.
+import { quantileSorted } from './quantile.js';
+import { partitionPoint } from './search.js';
 import type { Sport } from '../schema/common.js';
 import type { AnyRecord, DevigMethod, Fill, KalshiResult, MarketLink, OracleProb, Order, Result } from '../schema/records.js';
 import { seededRandom } from './prng.js';
@@ -594,15 +596,8 @@ export function clusteredBootstrap(clusters: readonly Cluster[], resamples: numb
   return { mean: tSum / tN, low: quantile(means, alpha / 2), high: quantile(means, 1 - alpha / 2), p: (1 + atOrBelow) / (resamples + 1) };
 }
 
-/** Quantile of sorted values by linear interpolation (numpy's default, R type 7). */
-export function quantile(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 1) return sorted[0]!;
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, n - 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
+/** Quantile of sorted values (type 7, numpy's default): src/core/quantile.ts. */
+export const quantile = quantileSorted;
 
 /** `{}` -> "all"; otherwise "k=v,k=v" in key order. */
 export function groupLabel(group: Record<string, string>): string {
@@ -613,14 +608,8 @@ export function groupLabel(group: Record<string, string>): string {
 // ---------------------------------------------------------------- helpers
 
 function lastAtOrBefore(pts: readonly RefPoint[], t: number): RefPoint | undefined {
-  let lo = 0;
-  let hi = pts.length; // first index with ts > t
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (pts[mid]!.ts <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? undefined : pts[lo - 1];
+  const after = partitionPoint(0, pts.length, (i) => pts[i]!.ts <= t); // first index with ts > t
+  return after === 0 ? undefined : pts[after - 1];
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

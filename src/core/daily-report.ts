@@ -17,8 +17,9 @@
 //   killswitch tripped -> cleared, per input file (each process has its own state),
 //   shown when they overlap the day; one still open at the end of its input is "open".
 // - reconnects: each increase of kalshi.status `reconnects` within one input file.
-// - latency quantiles: linear interpolation between order statistics (quantile() here;
-//   exec-gap has its own, to be unified).
+// - latency quantiles: linear interpolation between order statistics (src/core/quantile.ts,
+//   the one exec-gap and clv-report use).
+import { quantileSorted } from './quantile.js';
 import { DateTime } from 'luxon';
 import { EASTERN_ZONE } from './eventtime.js';
 import type { AnyRecord, ClvSummary, Fill, KalshiStatus, Killswitch, OracleStatus, Position, RunManifest } from '../schema/index.js';
@@ -51,18 +52,8 @@ export function easternYesterday(nowMs: number): string {
 
 // ---------------------------------------------------------------- quantiles
 
-/**
- * The q-quantile (0..1) of values sorted ascending: linear interpolation between the
- * order statistics at (n - 1) q (Hyndman-Fan type 7, numpy's default). NaN when empty.
- */
-export function quantile(sorted: readonly number[], q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, n - 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
+/** The q-quantile of values sorted ascending (type 7, numpy's default): src/core/quantile.ts. */
+export const quantile = quantileSorted;
 
 // ---------------------------------------------------------------- the report data
 

@@ -20,6 +20,7 @@
 //
 // Dollars are per-contract amounts times the fill's count. Days are US Eastern calendar
 // days of the fill (or latency record) time.
+import { quantileSorted } from './quantile.js';
 import { stringify } from 'csv-stringify/sync';
 import { easternDate } from './eventtime.js';
 import { LATENCY_KINDS, type Fill, type Latency, type Order } from '../schema/records.js';
@@ -30,18 +31,8 @@ export type LatencyMode = Mode | 'unknown';
 
 // ---------------------------------------------------------------- quantiles
 
-/**
- * Quantile q of ascending `sorted` by linear interpolation between the closest ranks
- * (numpy's default, Hyndman & Fan type 7): h = (n - 1) q, x[floor h] + (h - floor h)(x[ceil h] - x[floor h]).
- */
-export function quantile(sorted: readonly number[], q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
-}
+/** Quantile q of ascending `sorted` (type 7, numpy's default): src/core/quantile.ts. */
+export const quantile = quantileSorted;
 
 export interface LatencyRow {
   /** US Eastern day, or 'all'. */

@@ -3,6 +3,7 @@
 // judged condition by condition against the configured bounds. Nothing here reads a file
 // or a clock. Missing evidence is a failed condition that names what is missing, never a
 // pass; evidence that could not be read (a damaged file) fails the condition it belongs to.
+import { quantileNearestRank } from './quantile.js';
 import type { CalibrationSignoff, ClvSummary, GateConditionId, GateRecord } from '../schema/records.js';
 import type { SoakReport } from '../schema/evidence.js';
 import { kellyGate, pathLabel, type OraclePath } from './kelly.js';
@@ -142,13 +143,8 @@ const LABELS: Record<GateConditionId, string> = {
   'runbook': 'runbook present',
 };
 
-/** Nearest-rank quantile: the smallest value with at least q of the values at or below it. NaN for none. */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil(q * s.length));
-  return s[rank - 1]!;
-}
+/** Nearest-rank quantile (a bound is met by an observed value): src/core/quantile.ts. */
+export const quantile = quantileNearestRank;
 
 function cond(id: GateConditionId, pass: boolean, figure: string, bound: string, key?: string): Condition {
   return { id, ...(key !== undefined ? { key } : {}), label: key !== undefined ? `${LABELS[id]}: ${key}` : LABELS[id], figure, bound, pass };

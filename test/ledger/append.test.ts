@@ -101,7 +101,7 @@ t.test('header: written once; appending again keeps one header; a different head
   t.equal(r.code, 2);
   t.match(r.stderr, /has header \\"type,ts,recv_ts,order_id/);
   t.match(r.stderr, /this run writes \\"ts,trade_id\\"/);
-  t.match(r.stderr, /or --columns type,ts,recv_ts,order_id,[a-z_,]*,event to write rows under the file's header/, 'the way out names the file\'s columns, not this run\'s');
+  t.match(r.stderr, /or --columns type,ts,recv_ts,order_id,[a-z_,]* to write rows under the file's header/, 'the way out names the file\'s columns, not this run\'s');
   t.equal(r.stdout.split('\n').filter(Boolean).length, 1, 'only the manifest: nothing was committed');
   t.equal(readFileSync(f, 'utf8'), before, 'file untouched');
 });
