@@ -9,7 +9,7 @@ export npm_config_audit := false
 
 SOURCES := $(shell find src test -name '*.ts' 2>/dev/null) tsconfig.json package.json
 
-.PHONY: all install build test check lint typecheck bench demo man soak evidence-tests kalshi-recordings clean
+.PHONY: all install build test check lint format typecheck bench demo man soak evidence-tests kalshi-recordings clean
 
 all: build
 
@@ -34,6 +34,10 @@ typecheck: node_modules/.installed
 
 lint: node_modules/.installed
 	$(NODE) .ci/lint.js
+
+# The one formatting rule: prettier with the options in package.json ("prettier"); lint checks it.
+format: node_modules/.installed
+	node_modules/.bin/prettier --log-level warn --write 'src/**/*.ts' 'test/**/*.ts'
 
 check: typecheck lint build
 	$(NODE) dist/src/build/man.js --check

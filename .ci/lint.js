@@ -42,6 +42,17 @@ const results = await eslint.lintFiles(['src', 'test']);
 const formatter = await eslint.loadFormatter('stylish');
 const text = await formatter.format(results);
 if (text) process.stdout.write(text);
-const errors = results.reduce((n, r) => n + r.errorCount, 0);
+let errors = results.reduce((n, r) => n + r.errorCount, 0);
+
+// One formatting rule (prettier, its options in package.json), applied by `make format`.
+const prettier = await import('prettier');
+const { readFileSync } = await import('node:fs');
+const unformatted = [];
+for (const r of results) {
+  const options = await prettier.resolveConfig(r.filePath);
+  if (!(await prettier.check(readFileSync(r.filePath, 'utf8'), { ...options, filepath: r.filePath }))) unformatted.push(r.filePath.slice(root.length));
+}
+for (const f of unformatted) process.stdout.write(`${f}: not formatted (make format)\n`);
+errors += unformatted.length;
 process.stdout.write(`lint: ${results.length} files, ${errors} errors\n`);
 process.exit(errors ? 1 : 0);
