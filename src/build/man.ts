@@ -22,7 +22,10 @@ export function esc(text: string): string {
 }
 
 function para(text: string): string {
-  return reflow(text).split('\n\n').map((p) => esc(p)).join('\n.PP\n');
+  return reflow(text)
+    .split('\n\n')
+    .map((p) => esc(p))
+    .join('\n.PP\n');
 }
 
 function optionItem(o: Option): string {
@@ -83,15 +86,26 @@ export function renderMan(name: CommandName, spec: CommandSpec<any>): string {
   const secrets = leaves.flatMap((l) => l.spec.secrets ?? []);
   if (secrets.length) {
     out.push('.SH ENVIRONMENT');
-    for (const s of [...new Set(secrets)]) out.push(`.TP\n.B ${esc(s)}`, `${esc(SECRET_ENV[s])}. Or \\fB${esc(s)}_FILE\\fR, naming a file that holds it. Never written anywhere: masked as [REDACTED], in every form, in records, logs, metrics, run dirs and recordings, also where a server echoes it.`);
+    for (const s of [...new Set(secrets)])
+      out.push(
+        `.TP\n.B ${esc(s)}`,
+        `${esc(SECRET_ENV[s])}. Or \\fB${esc(s)}_FILE\\fR, naming a file that holds it. Never written anywhere: masked as [REDACTED], in every form, in records, logs, metrics, run dirs and recordings, also where a server echoes it.`,
+      );
   }
   for (const [title, body] of Object.entries(spec.sections ?? {})) out.push(`.SH ${esc(title.toUpperCase())}`, para(body));
-  out.push('.SH EXIT STATUS',
+  out.push(
+    '.SH EXIT STATUS',
     '.TP\n.B 0\nsuccess, also when the reader of stdout went away (e.g. | head) or on SIGINT/SIGTERM after a clean flush',
     '.TP\n.B 1\nruntime or data error; \\-\\-strict and a bad input line',
     '.TP\n.B 2\nusage or configuration error',
-    '.TP\n.B 3\nrefused for safety: a live\\-mode gate, a kill switch, Kelly sizing without a calibration sign\\-off');
-  out.push('.SH DIAGNOSTICS', esc('Logs go to stderr as JSON lines (level, time, cmd, msg, ...). A bad input line is reported as source:line with its reason and an excerpt, and counted; the exit summary gives the counts by type and by reason.'));
+    '.TP\n.B 3\nrefused for safety: a live\\-mode gate, a kill switch, Kelly sizing without a calibration sign\\-off',
+  );
+  out.push(
+    '.SH DIAGNOSTICS',
+    esc(
+      'Logs go to stderr as JSON lines (level, time, cmd, msg, ...). A bad input line is reported as source:line with its reason and an excerpt, and counted; the exit summary gives the counts by type and by reason.',
+    ),
+  );
   const others = COMMAND_NAMES.filter((n) => n !== name).map((n) => `${n}(1)`);
   out.push('.SH SEE ALSO', esc(['chimera(7)', ...others].join(', ')));
   return out.join('\n') + '\n';

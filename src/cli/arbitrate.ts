@@ -21,7 +21,10 @@ interface Opts {
 
 function weightsOption(v: string, prev: Record<string, number> | undefined): Record<string, number> {
   const out: Record<string, number> = { ...prev };
-  for (const part of v.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const part of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const m = /^([^=]+)=(.+)$/.exec(part);
     if (!m) throw new InvalidArgumentError(`expected book=weight, got "${part}"`);
     const book = m[1]!.trim();
@@ -68,11 +71,23 @@ while it stands): only lines sent again are used once it clears. Statuses pass t
 For a fixed set of updates, the line in force after the last one, and at any clock time,
 does not depend on the order in which the books' updates arrived, ties in ts included.`,
   examples: [
-    { cmd: 'feed-boltodds | arbitrate | devig --method shin', what: 'Pinnacle\'s line, DraftKings\' when Pinnacle\'s is over 2 minutes old (the defaults).' },
-    { cmd: 'arbitrate --replay --policy pinnacle-only recorded.ndjson', what: 'Replay a recorded feed; Pinnacle only, unavailable whenever its line is stale.' },
-    { cmd: 'arbitrate --books pinnacle,fanduel,draftkings --fallback-after-ms 30000', what: 'Three books in priority order, each usable for 30 s after its last update.' },
-    { cmd: 'arbitrate --policy weighted-blend --weights pinnacle=0.7,draftkings=0.3 | devig --method power', what: 'A 70/30 blend of Pinnacle and DraftKings, de-vigged by the power method.' },
-    { cmd: 'ndcat --merge oddsapi.ndjson boltodds.ndjson | arbitrate --replay > oracle.ndjson', what: 'Both sources from recordings, each arbitrated on its own path.' },
+    { cmd: 'feed-boltodds | arbitrate | devig --method shin', what: "Pinnacle's line, DraftKings' when Pinnacle's is over 2 minutes old (the defaults)." },
+    {
+      cmd: 'arbitrate --replay --policy pinnacle-only recorded.ndjson',
+      what: 'Replay a recorded feed; Pinnacle only, unavailable whenever its line is stale.',
+    },
+    {
+      cmd: 'arbitrate --books pinnacle,fanduel,draftkings --fallback-after-ms 30000',
+      what: 'Three books in priority order, each usable for 30 s after its last update.',
+    },
+    {
+      cmd: 'arbitrate --policy weighted-blend --weights pinnacle=0.7,draftkings=0.3 | devig --method power',
+      what: 'A 70/30 blend of Pinnacle and DraftKings, de-vigged by the power method.',
+    },
+    {
+      cmd: 'ndcat --merge oddsapi.ndjson boltodds.ndjson | arbitrate --replay > oracle.ndjson',
+      what: 'Both sources from recordings, each arbitrated on its own path.',
+    },
   ],
   output: 'ndjson',
   input: true,
@@ -81,7 +96,11 @@ does not depend on the order in which the books' updates arrived, ties in ts inc
     cmd.option('--policy <policy>', `${ARBITRATE_POLICIES.join(' | ')} (config arbitrate.policy; default primary-fallback)`, enumOption(ARBITRATE_POLICIES));
     cmd.option('--books <list>', 'books the policy uses, comma-separated, in priority order (config arbitrate.books; default pinnacle,draftkings)', listOption);
     cmd.option('--fallback-after-ms <ms>', 'a line older than this is stale (config arbitrate.fallback_after_ms; default 120000)', intOption(0));
-    cmd.option('--weights <list>', 'weighted-blend weights, e.g. pinnacle=0.7,draftkings=0.3 (config arbitrate.weights); sets --books to these books unless given', weightsOption);
+    cmd.option(
+      '--weights <list>',
+      'weighted-blend weights, e.g. pinnacle=0.7,draftkings=0.3 (config arbitrate.weights); sets --books to these books unless given',
+      weightsOption,
+    );
   },
   overrides(opts) {
     const a: Plain = {};
@@ -97,11 +116,16 @@ does not depend on the order in which the books' updates arrived, ties in ts inc
     if (cfg.policy === 'pinnacle-only' && ctx.opts.books) throw new UsageError('--books does not apply to --policy pinnacle-only');
     if (cfg.policy !== 'weighted-blend' && ctx.opts.weights) throw new UsageError('--weights applies to --policy weighted-blend only');
     const arb = new Arbiter({
-      name: cfg.policy, books: cfg.books, weights: cfg.weights, maxAgeMs: cfg.fallback_after_ms,
-      minBooks: cfg.min_books, forgetAfterMs: cfg.forget_after_ms,
+      name: cfg.policy,
+      books: cfg.books,
+      weights: cfg.weights,
+      maxAgeMs: cfg.fallback_after_ms,
+      minBooks: cfg.min_books,
+      forgetAfterMs: cfg.forget_after_ms,
     });
     ctx.log.info('arbitrate policy', {
-      policy: arb.label, books: cfg.policy === 'pinnacle-only' ? ['pinnacle'] : cfg.books,
+      policy: arb.label,
+      books: cfg.policy === 'pinnacle-only' ? ['pinnacle'] : cfg.books,
       fallback_after_ms: cfg.fallback_after_ms,
       ...(cfg.policy === 'weighted-blend' ? { weights: Object.fromEntries(cfg.books.map((b) => [b, cfg.weights[b]])), min_books: cfg.min_books } : {}),
       clock: ctx.replayClock ? 'replay' : 'system',
@@ -129,7 +153,11 @@ does not depend on the order in which the books' updates arrived, ties in ts inc
     };
 
     // One timer for the arbiter's earliest deadline (src/clock/deadline.ts).
-    const timer = new DeadlineTimer(clock, () => arb.nextDeadline(), (now) => emit(arb.tick(now)));
+    const timer = new DeadlineTimer(
+      clock,
+      () => arb.nextDeadline(),
+      (now) => emit(arb.tick(now)),
+    );
 
     const maxAge = cfg.fallback_after_ms;
     await ctx.readRecords(ctx.args, {
@@ -138,13 +166,27 @@ does not depend on the order in which the books' updates arrived, ties in ts inc
         const now = clock.now();
         if (rec.type === 'oracle.status') {
           ctx.out.passThrough(where.raw, rec.type);
-          if (rec.state === 'unavailable') ctx.log.warn('upstream source unavailable: its lines are not used', { src: `${where.source}:${where.line}`, source: rec.source, ...(rec.book ? { book: rec.book } : {}), ...(rec.event ? { event: rec.event } : {}), reason: rec.reason });
-          else ctx.log.info('upstream source available again', { source: rec.source, ...(rec.book ? { book: rec.book } : {}), ...(rec.event ? { event: rec.event } : {}) });
+          if (rec.state === 'unavailable')
+            ctx.log.warn('upstream source unavailable: its lines are not used', {
+              src: `${where.source}:${where.line}`,
+              source: rec.source,
+              ...(rec.book ? { book: rec.book } : {}),
+              ...(rec.event ? { event: rec.event } : {}),
+              reason: rec.reason,
+            });
+          else
+            ctx.log.info('upstream source available again', {
+              source: rec.source,
+              ...(rec.book ? { book: rec.book } : {}),
+              ...(rec.event ? { event: rec.event } : {}),
+            });
           emit(arb.status(rec, now));
         } else if (rec.type === 'odds.line') {
           if (!ctx.replayClock && now - rec.ts > maxAge) {
             ctx.log.limited('warn', 'stale-on-arrival', 'line already stale when it arrived (reading a recorded file? use --replay)', {
-              src: `${where.source}:${where.line}`, age_ms: now - rec.ts, fallback_after_ms: maxAge,
+              src: `${where.source}:${where.line}`,
+              age_ms: now - rec.ts,
+              fallback_after_ms: maxAge,
             });
           }
           emit(arb.line(rec, now));

@@ -48,16 +48,30 @@ record (groups, metrics, tolerance, config fingerprint) for each group whose ECE
 within --tolerance on at least --min-n games, and nothing for the others; sizing refuses
 Kelly on a path without one (exit 3).`,
   examples: [
-    { cmd: 'import-history nba examples/history/nba-moneylines-2008-2025.csv | devig --method shin | calibrate', what: 'Calibration of Shin-de-vigged NBA closing lines on every game with a line and a result.' },
-    { cmd: 'for m in proportional additive power shin odds-ratio; do devig --method $m < nba-history.ndjson; done | calibrate --report out/calibration', what: 'Every de-vig method side by side: report.md, one SVG reliability diagram per method, paired differences against proportional.' },
+    {
+      cmd: 'import-history nba examples/history/nba-moneylines-2008-2025.csv | devig --method shin | calibrate',
+      what: 'Calibration of Shin-de-vigged NBA closing lines on every game with a line and a result.',
+    },
+    {
+      cmd: 'for m in proportional additive power shin odds-ratio; do devig --method $m < nba-history.ndjson; done | calibrate --report out/calibration',
+      what: 'Every de-vig method side by side: report.md, one SVG reliability diagram per method, paired differences against proportional.',
+    },
     { cmd: 'ndcat --merge probs.ndjson results.ndjson | calibrate --at all', what: 'Score every probability, pre-game and in-game, grouped by phase.' },
-    { cmd: 'calibrate --signoff signoff.ndjson --tolerance 0.02 --min-n 1000 probs.ndjson results.ndjson', what: 'Sign off the paths whose ECE is at most 0.02 on 1,000+ games; Kelly sizing reads signoff.ndjson (config kelly.signoff_file).' },
+    {
+      cmd: 'calibrate --signoff signoff.ndjson --tolerance 0.02 --min-n 1000 probs.ndjson results.ndjson',
+      what: 'Sign off the paths whose ECE is at most 0.02 on 1,000+ games; Kelly sizing reads signoff.ndjson (config kelly.signoff_file).',
+    },
   ],
   output: 'ndjson',
   input: true,
   inputFiles: (_o, args) => args,
   options(cmd) {
-    cmd.addOption(new Option('--at <when>', 'close: last probability at or before commence_ts per game and path; all: every probability (config calibrate.at)').choices(['close', 'all']));
+    cmd.addOption(
+      new Option('--at <when>', 'close: last probability at or before commence_ts per game and path; all: every probability (config calibrate.at)').choices([
+        'close',
+        'all',
+      ]),
+    );
     cmd.option('--bins <n>', 'uniform reliability bins for the table, ECE and MCE (config calibrate.bins, default 10)', intOption(2, 100));
     cmd.option('--tolerance <ece>', 'largest ECE within the band (config kelly.tolerance, default 0.02)', numberOption(0, 1));
     cmd.option('--min-n <n>', 'fewest games for a sign-off (config kelly.signoff_min_n, default 1000)', intOption(1));
@@ -92,7 +106,8 @@ Kelly on a path without one (exit 3).`,
     });
     const { groups, stats } = cal.finish(bins);
     Object.assign(ctx.summary, stats, { groups: groups.length });
-    if (groups.length === 0) ctx.log.warn('no probability could be joined to a result: nothing to score', { probs_in: stats.probs_in, results_in: stats.results_in });
+    if (groups.length === 0)
+      ctx.log.warn('no probability could be joined to a result: nothing to score', { probs_in: stats.probs_in, results_in: stats.results_in });
 
     const report: ReportGroup[] = groups.map((g) => ({
       ...g,
@@ -104,7 +119,12 @@ Kelly on a path without one (exit 3).`,
 
     if (ctx.opts.signoff !== undefined) writeSignoff(ctx, ctx.opts.signoff, report, { at, bins, tolerance, minN });
     if (ctx.opts.report !== undefined) {
-      await writeReport(ctx.opts.report, report, { at, bins, tolerance, min_n: minN, signoff: ctx.opts.signoff !== undefined, fingerprint: ctx.fingerprint, stats }, ctx.log);
+      await writeReport(
+        ctx.opts.report,
+        report,
+        { at, bins, tolerance, min_n: minN, signoff: ctx.opts.signoff !== undefined, fingerprint: ctx.fingerprint, stats },
+        ctx.log,
+      );
       ctx.log.info('report written', { dir: ctx.opts.report, groups: report.length });
     }
     return EXIT.OK;
@@ -113,7 +133,9 @@ Kelly on a path without one (exit 3).`,
 
 function baselineOf(g: GroupReport, all: readonly GroupReport[]): Paired | undefined {
   if (g.group.method === BASELINE) return undefined;
-  const base = all.find((b) => b.group.method === BASELINE && b.group.source === g.group.source && b.group.sport === g.group.sport && b.group.phase === g.group.phase);
+  const base = all.find(
+    (b) => b.group.method === BASELINE && b.group.source === g.group.source && b.group.sport === g.group.sport && b.group.phase === g.group.phase,
+  );
   return base ? pairedComparison(g, base) : undefined;
 }
 
@@ -164,9 +186,21 @@ function writeSignoff(ctx: Ctx<Opts>, file: string, groups: readonly ReportGroup
       continue;
     }
     const rec: CalibrationSignoff = {
-      type: 'calibration.signoff', ts: now, group: { ...g.group }, n: g.n, brier: g.brier, log_loss: g.log_loss,
-      ece: g.ece, mce: g.mce, tolerance: s.tolerance, within_tolerance: true, config_fingerprint: ctx.fingerprint,
-      at: s.at, bins: s.bins, min_n: s.minN, data_ts: g.ts,
+      type: 'calibration.signoff',
+      ts: now,
+      group: { ...g.group },
+      n: g.n,
+      brier: g.brier,
+      log_loss: g.log_loss,
+      ece: g.ece,
+      mce: g.mce,
+      tolerance: s.tolerance,
+      within_tolerance: true,
+      config_fingerprint: ctx.fingerprint,
+      at: s.at,
+      bins: s.bins,
+      min_n: s.minN,
+      data_ts: g.ts,
     };
     lines.push(JSON.stringify(rec));
     ctx.log.info('signed off', { group: label, ece: g.ece, tolerance: s.tolerance, n: g.n });
@@ -179,7 +213,12 @@ function writeSignoff(ctx: Ctx<Opts>, file: string, groups: readonly ReportGroup
   ctx.summary.signed_off = signed;
 }
 
-async function writeReport(dir: string, groups: ReportGroup[], r: Omit<Parameters<typeof calibrationMarkdown>[0], 'groups'>, log: { warn(msg: string, f?: Record<string, unknown>): void }): Promise<void> {
+async function writeReport(
+  dir: string,
+  groups: ReportGroup[],
+  r: Omit<Parameters<typeof calibrationMarkdown>[0], 'groups'>,
+  log: { warn(msg: string, f?: Record<string, unknown>): void },
+): Promise<void> {
   // vega is loaded only when a report is asked for: it costs a few hundred ms at startup.
   const { vegaLiteToSvg } = await import('../report/vega.js');
   mkdirSync(dir, { recursive: true });

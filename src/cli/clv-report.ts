@@ -75,9 +75,18 @@ results that contradict each other (conflicting-result: the ticker's outcome is 
 unknown, its PnL null). clv-report is a sink: other record types are counted, not passed
 on. The same input and seed give the same bytes.`,
   examples: [
-    { cmd: 'clv-report --reference boltodds/shin --markdown clv.md session.ndjson fills.ndjson', what: 'Score the fills of a session against the de-vigged BoltOdds (Pinnacle) close; clv and clv.summary records on stdout, the page in clv.md.' },
-    { cmd: 'quote --shadow --replay --oracle boltodds/shin session.ndjson | clv-report --reference boltodds/shin', what: 'Replay a recorded session through the quote manager and score its fills.' },
-    { cmd: 'clv-report --reference oddsapi/proportional --min-games 30 --confidence 0.9 --seed 7 day-*.ndjson', what: 'A looser verdict over several days, another reference and seed.' },
+    {
+      cmd: 'clv-report --reference boltodds/shin --markdown clv.md session.ndjson fills.ndjson',
+      what: 'Score the fills of a session against the de-vigged BoltOdds (Pinnacle) close; clv and clv.summary records on stdout, the page in clv.md.',
+    },
+    {
+      cmd: 'quote --shadow --replay --oracle boltodds/shin session.ndjson | clv-report --reference boltodds/shin',
+      what: 'Replay a recorded session through the quote manager and score its fills.',
+    },
+    {
+      cmd: 'clv-report --reference oddsapi/proportional --min-games 30 --confidence 0.9 --seed 7 day-*.ndjson',
+      what: 'A looser verdict over several days, another reference and seed.',
+    },
   ],
   output: 'ndjson',
   input: true,
@@ -108,18 +117,39 @@ on. The same input and seed give the same bytes.`,
     if (c.reference === null) throw new UsageError('no reference path: give --reference SOURCE/METHOD (e.g. boltodds/shin) or set clv.reference');
     const reference = parseReference(c.reference);
     const collector = new ClvCollector<Where>({ reference, refAfterMs: c.ref_after_ms, refLateAfterMs: c.ref_late_after_ms });
-    ctx.log.info('clv-report', { reference: c.reference, ref_after_ms: c.ref_after_ms, ref_late_after_ms: c.ref_late_after_ms, confidence: c.confidence, min_games: c.min_games, resamples: c.resamples, seed: c.seed });
+    ctx.log.info('clv-report', {
+      reference: c.reference,
+      ref_after_ms: c.ref_after_ms,
+      ref_late_after_ms: c.ref_late_after_ms,
+      confidence: c.confidence,
+      min_games: c.min_games,
+      resamples: c.resamples,
+      seed: c.seed,
+    });
     await ctx.readRecords(ctx.args, {
       consume: CONSUMED,
       onRecord(rec, where) {
         switch (rec.type) {
-          case 'fill': collector.addFill(rec, where); break;
-          case 'oracle.prob': collector.addProb(rec); break;
-          case 'market.link': collector.addLink(rec, where); break;
-          case 'result': collector.addResult(rec, where); break;
-          case 'kalshi.result': collector.addKalshiResult(rec, where); break;
-          case 'order': collector.addOrder(rec); break;
-          default: break;
+          case 'fill':
+            collector.addFill(rec, where);
+            break;
+          case 'oracle.prob':
+            collector.addProb(rec);
+            break;
+          case 'market.link':
+            collector.addLink(rec, where);
+            break;
+          case 'result':
+            collector.addResult(rec, where);
+            break;
+          case 'kalshi.result':
+            collector.addKalshiResult(rec, where);
+            break;
+          case 'order':
+            collector.addOrder(rec);
+            break;
+          default:
+            break;
         }
       },
       onOther() {
@@ -145,12 +175,27 @@ on. The same input and seed give the same bytes.`,
     Object.assign(ctx.summary, result.stats, { bad_input: bad });
     const all = summaries[0]!;
     if (result.rows.length === 0) ctx.log.warn('no fill could be scored', { fills_in: result.stats.fills_in, bad: result.stats.fills_bad });
-    for (const r of result.rows) if (r.unscored !== null) ctx.log.warn('fill without a closing line: listed, not scored', { trade_id: r.trade_id, ticker: r.ticker, event: r.event, reason: r.unscored });
-    ctx.log.info('verdict', { reference: result.reference, n_fills: all.n_fills, n_games: all.n_games, n_unscored: all.n_unscored, mean_clv: all.mean_clv, ci_low: all.ci_low, ci_high: all.ci_high, p_value: all.p_value, positive: all.positive });
+    for (const r of result.rows)
+      if (r.unscored !== null)
+        ctx.log.warn('fill without a closing line: listed, not scored', { trade_id: r.trade_id, ticker: r.ticker, event: r.event, reason: r.unscored });
+    ctx.log.info('verdict', {
+      reference: result.reference,
+      n_fills: all.n_fills,
+      n_games: all.n_games,
+      n_unscored: all.n_unscored,
+      mean_clv: all.mean_clv,
+      ci_low: all.ci_low,
+      ci_high: all.ci_high,
+      p_value: all.p_value,
+      positive: all.positive,
+    });
     if (ctx.opts.markdown !== undefined) {
       const file = ctx.opts.markdown;
       const tmp = `${file}.tmp-${process.pid}`;
-      writeFileSync(tmp, clvMarkdown({ reference: result.reference, refAfterMs: c.ref_after_ms, refLateAfterMs: c.ref_late_after_ms, rows: result.rows, summaries, bad }));
+      writeFileSync(
+        tmp,
+        clvMarkdown({ reference: result.reference, refAfterMs: c.ref_after_ms, refLateAfterMs: c.ref_late_after_ms, rows: result.rows, summaries, bad }),
+      );
       renameSync(tmp, file);
       ctx.log.info('markdown written', { file });
     }
@@ -159,13 +204,20 @@ on. The same input and seed give the same bytes.`,
 };
 
 /** Numbers on records are rounded to 1e-10 (float noise such as 0.020000000000000018 off; the PnL terms still add up to 1e-9). */
-const r10 = <T extends number | null>(x: T): T => (x === null ? x : (Math.round(x * 1e10) / 1e10) as T);
+const r10 = <T extends number | null>(x: T): T => (x === null ? x : ((Math.round(x * 1e10) / 1e10) as T));
 
 function clvRecord(r: ClvRow): Clv {
   return {
-    type: 'clv', ...r,
-    clv: r10(r.clv), clv_roi: r10(r.clv_roi), pnl: r10(r.pnl), edge_claimed: r10(r.edge_claimed), execution_error: r10(r.execution_error),
-    fee_drag: r10(r.fee_drag), model_error: r10(r.model_error), outcome_noise: r10(r.outcome_noise),
+    type: 'clv',
+    ...r,
+    clv: r10(r.clv),
+    clv_roi: r10(r.clv_roi),
+    pnl: r10(r.pnl),
+    edge_claimed: r10(r.edge_claimed),
+    execution_error: r10(r.execution_error),
+    fee_drag: r10(r.fee_drag),
+    model_error: r10(r.model_error),
+    outcome_noise: r10(r.outcome_noise),
   };
 }
 

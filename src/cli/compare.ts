@@ -12,7 +12,16 @@ interface Opts {
   leadWindowMs?: number;
 }
 
-const CONSUMED: ReadonlySet<RecordType> = new Set<RecordType>(['run.manifest', 'oracle.prob', 'oracle.status', 'order', 'fill', 'position', 'skip', 'market.link']);
+const CONSUMED: ReadonlySet<RecordType> = new Set<RecordType>([
+  'run.manifest',
+  'oracle.prob',
+  'oracle.status',
+  'order',
+  'fill',
+  'position',
+  'skip',
+  'market.link',
+]);
 const RECORDING: ReadonlySet<string> = new Set(RECORDING_TYPES);
 
 export const spec: CommandSpec<Opts> = {
@@ -40,8 +49,14 @@ same recording. With --replay the output is byte-identical for the same inputs (
 manifest takes the first record's time; each input must then be in time order, as quote
 writes it). A fill read twice in one run (mode, trade_id) is a bad line (duplicate-fill).`,
   examples: [
-    { cmd: 'compare --replay --markdown out/compare.md control.ndjson experiment.ndjson > out/compare.ndjson', what: 'Odds API + proportional against BoltOdds + Shin over one recording: records and the report.' },
-    { cmd: 'quote --shadow --replay --oracle boltodds/shin s.ndjson | compare control.ndjson -', what: 'The experiment straight from quote, against a stored control run.' },
+    {
+      cmd: 'compare --replay --markdown out/compare.md control.ndjson experiment.ndjson > out/compare.ndjson',
+      what: 'Odds API + proportional against BoltOdds + Shin over one recording: records and the report.',
+    },
+    {
+      cmd: 'quote --shadow --replay --oracle boltodds/shin s.ndjson | compare control.ndjson -',
+      what: 'The experiment straight from quote, against a stored control run.',
+    },
     { cmd: 'compare --move 0.02 --lead-window-ms 10000 a.ndjson b.ndjson', what: 'Count only moves of 2 points, matched within 10 s.' },
   ],
   output: 'ndjson',
@@ -60,53 +75,74 @@ writes it). A fill read twice in one run (mode, trade_id) is a bad line (duplica
     const countInput = (r: RunRecords, type: string): void => {
       if (RECORDING.has(type)) r.input_counts[type] = (r.input_counts[type] ?? 0) + 1;
     };
-    await ctx.readRecords(ctx.args, {
-      consume: CONSUMED,
-      onRecord(rec, where) {
-        const k = where.input === 1 ? 1 : 0;
-        const r = runs[k];
-        if (rec.ts > r.last_ts) r.last_ts = rec.ts;
-        countInput(r, rec.type);
-        switch (rec.type) {
-          case 'run.manifest':
-            // the run's own manifest: the quote one (upstream manifests pass through quote too)
-            if (!r.manifest || (r.manifest.cmd !== 'quote' && rec.cmd === 'quote')) r.manifest = rec;
-            break;
-          case 'oracle.prob': r.probs.push(rec); break;
-          case 'oracle.status': r.statuses.push(rec); break;
-          case 'order': r.orders.push(rec); break;
-          case 'position': r.positions.push(rec); break;
-          case 'skip': r.skips.push(rec); break;
-          case 'market.link': r.links.push(rec); break;
-          case 'fill': {
-            const key = `${rec.mode}\u0000${rec.trade_id}`;
-            if (seenFills[k].has(key)) {
-              ctx.reject(where, 'duplicate-fill', `${rec.mode} trade_id ${rec.trade_id} was already read in this run; counted once`);
-              return;
+    await ctx.readRecords(
+      ctx.args,
+      {
+        consume: CONSUMED,
+        onRecord(rec, where) {
+          const k = where.input === 1 ? 1 : 0;
+          const r = runs[k];
+          if (rec.ts > r.last_ts) r.last_ts = rec.ts;
+          countInput(r, rec.type);
+          switch (rec.type) {
+            case 'run.manifest':
+              // the run's own manifest: the quote one (upstream manifests pass through quote too)
+              if (!r.manifest || (r.manifest.cmd !== 'quote' && rec.cmd === 'quote')) r.manifest = rec;
+              break;
+            case 'oracle.prob':
+              r.probs.push(rec);
+              break;
+            case 'oracle.status':
+              r.statuses.push(rec);
+              break;
+            case 'order':
+              r.orders.push(rec);
+              break;
+            case 'position':
+              r.positions.push(rec);
+              break;
+            case 'skip':
+              r.skips.push(rec);
+              break;
+            case 'market.link':
+              r.links.push(rec);
+              break;
+            case 'fill': {
+              const key = `${rec.mode}\u0000${rec.trade_id}`;
+              if (seenFills[k].has(key)) {
+                ctx.reject(where, 'duplicate-fill', `${rec.mode} trade_id ${rec.trade_id} was already read in this run; counted once`);
+                return;
+              }
+              seenFills[k].add(key);
+              r.fills.push(rec);
+              break;
             }
-            seenFills[k].add(key);
-            r.fills.push(rec);
-            break;
+            default:
+              break;
           }
-          default: break;
-        }
+        },
+        onOther(d, where) {
+          const r = runs[where.input === 1 ? 1 : 0];
+          if (d.ts !== undefined && d.ts > r.last_ts) r.last_ts = d.ts;
+          countInput(r, d.type);
+        },
       },
-      onOther(d, where) {
-        const r = runs[where.input === 1 ? 1 : 0];
-        if (d.ts !== undefined && d.ts > r.last_ts) r.last_ts = d.ts;
-        countInput(r, d.type);
-      },
-    }, { order: ctx.opts.replay ? 'time' : 'concat' });
+      { order: ctx.opts.replay ? 'time' : 'concat' },
+    );
     const result = compareRuns(runs[0], runs[1], { move: ctx.opts.move ?? 0.01, lead_window_ms: ctx.opts.leadWindowMs ?? 60_000 });
     for (const [label, info] of Object.entries(result.runs)) {
       if (info.path === 'unknown') ctx.log.warn('the oracle path of a run is unknown: no --oracle in its manifest and no fills', { run: label });
-      if (info.other_fill_paths.length) ctx.log.warn('a run has fills from another oracle path than its own', { run: label, path: info.path, others: info.other_fill_paths });
+      if (info.other_fill_paths.length)
+        ctx.log.warn('a run has fills from another oracle path than its own', { run: label, path: info.path, others: info.other_fill_paths });
     }
-    if (result.recording_mismatch.length) ctx.log.warn('the runs passed through different numbers of recording records: not the same recording?', { types: result.recording_mismatch });
+    if (result.recording_mismatch.length)
+      ctx.log.warn('the runs passed through different numbers of recording records: not the same recording?', { types: result.recording_mismatch });
     const recs = compareRecords(result);
     for (const rec of recs) ctx.out.record(rec);
     Object.assign(ctx.summary, {
-      games: recs.length - 1, control: result.runs.control.path, experiment: result.runs.experiment.path,
+      games: recs.length - 1,
+      control: result.runs.control.path,
+      experiment: result.runs.experiment.path,
       same_recording: result.recording_mismatch.length === 0,
     });
     if (ctx.opts.markdown !== undefined) {

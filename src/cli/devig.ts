@@ -4,9 +4,7 @@
 // writes devig.compare records instead: every method side by side on the same line.
 import { devigTwoWay, type DevigMethod, type TwoWayOk } from '../core/devig.js';
 import { assumedTimesKept } from '../core/eventtime.js';
-import {
-  DEVIG_METHODS, type DevigCompare, type OddsLine, type OracleLine, type OracleProb, type RecordType,
-} from '../schema/records.js';
+import { DEVIG_METHODS, type DevigCompare, type OddsLine, type OracleLine, type OracleProb, type RecordType } from '../schema/records.js';
 import { UsageError, enumOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
 
 interface Opts {
@@ -50,9 +48,15 @@ fails its schema (reason schema or duplicate-key) and is not passed through.
 odds, the overround, and every method's p_home, p_away and parameter side by side, or its
 error (e.g. Shin on an under-round book).`,
   examples: [
-    { cmd: 'feed-boltodds | arbitrate | devig --method shin > fair.ndjson', what: 'Fair probabilities from the arbitrated line, by Shin\'s method (what the quote manager, not built yet, will read).' },
-    { cmd: 'devig --method proportional lines.ndjson | ndcat', what: 'De-vig every book\'s line of a recorded file proportionally.' },
-    { cmd: 'devig --config chimera.config.json < lines.ndjson', what: 'Method per source from the config, e.g. "devig": {"method": {"boltodds": "shin", "oddsapi": "proportional"}}.' },
+    {
+      cmd: 'feed-boltodds | arbitrate | devig --method shin > fair.ndjson',
+      what: "Fair probabilities from the arbitrated line, by Shin's method (what the quote manager, not built yet, will read).",
+    },
+    { cmd: 'devig --method proportional lines.ndjson | ndcat', what: "De-vig every book's line of a recorded file proportionally." },
+    {
+      cmd: 'devig --config chimera.config.json < lines.ndjson',
+      what: 'Method per source from the config, e.g. "devig": {"method": {"boltodds": "shin", "oddsapi": "proportional"}}.',
+    },
     { cmd: 'devig --compare lines.ndjson > compare.ndjson', what: 'Every method side by side on each line, to compare them on the same data.' },
     { cmd: 'import-history nba nba.csv | devig --method power | calibrate', what: 'Calibration of the power method on the NBA history.' },
   ],
@@ -86,12 +90,18 @@ function methodResolver(ctx: Ctx<Opts>): (source: string) => DevigMethod | undef
 async function runProb(ctx: Ctx<Opts>): Promise<void> {
   const { method, default: fallback } = ctx.config.devig;
   if (typeof method !== 'string' && Object.keys(method).length === 0 && fallback === null) {
-    throw new UsageError('no de-vig method: pass --method (one of ' + DEVIG_METHODS.join(', ') +
-      '), or set devig.method (one method, or one per source) or devig.default in the config');
+    throw new UsageError(
+      'no de-vig method: pass --method (one of ' +
+        DEVIG_METHODS.join(', ') +
+        '), or set devig.method (one method, or one per source) or devig.default in the config',
+    );
   }
-  ctx.log.info('devig method in force', typeof method === 'string'
-    ? { method, max_margin: ctx.config.devig.max_margin }
-    : { method_by_source: method, default: fallback, max_margin: ctx.config.devig.max_margin });
+  ctx.log.info(
+    'devig method in force',
+    typeof method === 'string'
+      ? { method, max_margin: ctx.config.devig.max_margin }
+      : { method_by_source: method, default: fallback, max_margin: ctx.config.devig.max_margin },
+  );
   const methodOf = methodResolver(ctx);
   const maxMargin = ctx.config.devig.max_margin;
   const unconfigured = new Set<string>();
@@ -131,13 +141,23 @@ const DERIVED_TIMES = ['ts', 'commence_ts', 'line_ts'] as const;
 function probRecord(line: Priced, r: TwoWayOk): OracleProb {
   const fromOracle = line.type === 'oracle.line';
   return {
-    type: 'oracle.prob', ts: line.ts, source: line.source, sport: line.sport, event: line.event,
-    home: line.home, away: line.away, commence_ts: line.commence_ts,
+    type: 'oracle.prob',
+    ts: line.ts,
+    source: line.source,
+    sport: line.sport,
+    event: line.event,
+    home: line.home,
+    away: line.away,
+    commence_ts: line.commence_ts,
     policy: fromOracle ? line.policy : undefined,
     books: fromOracle ? line.books : [line.book],
     weights: fromOracle ? line.weights : undefined,
     line_ts: fromOracle ? line.line_ts : undefined,
-    method: r.method, p_home: r.pHome, p_away: r.pAway, overround: r.overround, param: r.param,
+    method: r.method,
+    p_home: r.pHome,
+    p_away: r.pAway,
+    overround: r.overround,
+    param: r.param,
     time_assumed: line.time_assumed && assumedTimesKept(line.time_assumed, DERIVED_TIMES),
   };
 }
@@ -171,12 +191,21 @@ async function runCompare(ctx: Ctx<Opts>): Promise<void> {
       }
       const fromOracle = line.type === 'oracle.line';
       const out: DevigCompare = {
-        type: 'devig.compare', ts: line.ts, source: line.source, sport: line.sport, event: line.event,
-        home: line.home, away: line.away, commence_ts: line.commence_ts,
+        type: 'devig.compare',
+        ts: line.ts,
+        source: line.source,
+        sport: line.sport,
+        event: line.event,
+        home: line.home,
+        away: line.away,
+        commence_ts: line.commence_ts,
         policy: fromOracle ? line.policy : undefined,
         books: fromOracle ? line.books : [line.book],
         line_ts: fromOracle ? line.line_ts : undefined,
-        home_odds: line.home_odds, away_odds: line.away_odds, overround, methods,
+        home_odds: line.home_odds,
+        away_odds: line.away_odds,
+        overround,
+        methods,
         time_assumed: line.time_assumed && assumedTimesKept(line.time_assumed, DERIVED_TIMES),
       };
       ctx.out.record(out);

@@ -46,7 +46,10 @@ are replaced whole. The same records give the same bytes. A fill repeated (same 
 trade_id) is a bad line (duplicate-fill), counted once.`,
   examples: [
     { cmd: 'exec-gap quoted.ndjson', what: 'Latency quantiles and edge lost of one quote run, as Markdown on stdout.' },
-    { cmd: 'exec-gap --markdown out/gap.md --csv out/gap.csv --svg out/gap.svg shadow.ndjson live.ndjson', what: 'A shadow and a live session over the same days: the report, its tables as CSV and the chart.' },
+    {
+      cmd: 'exec-gap --markdown out/gap.md --csv out/gap.csv --svg out/gap.svg shadow.ndjson live.ndjson',
+      what: 'A shadow and a live session over the same days: the report, its tables as CSV and the chart.',
+    },
     { cmd: 'quote --shadow --replay --oracle boltodds/shin session.ndjson | exec-gap', what: 'The execution gap of a replayed session, straight from quote.' },
   ],
   output: (o) => (o.markdown !== undefined ? 'none' : 'text'),
@@ -83,11 +86,16 @@ trade_id) is a bad line (duplicate-fill), counted once.`,
     });
     const report = execGap({ latencies, orders, fills });
     Object.assign(ctx.summary, {
-      latency: latencies.length, orders: orders.length, fills: fills.length,
-      fills_scored: report.fills.length, fills_unscored: report.unscored.length, latency_without_order: report.counts.latency_without_order,
+      latency: latencies.length,
+      orders: orders.length,
+      fills: fills.length,
+      fills_scored: report.fills.length,
+      fills_unscored: report.unscored.length,
+      latency_without_order: report.counts.latency_without_order,
       shadow_live_days: report.pairs.filter((p) => p.day !== 'all').length,
     });
-    if (report.unscored.length > 0) ctx.log.warn('fills without a decision (no order record with fair_p and edge, no quote_fair_p): not scored', { fills: report.unscored.length });
+    if (report.unscored.length > 0)
+      ctx.log.warn('fills without a decision (no order record with fair_p and edge, no quote_fair_p): not scored', { fills: report.unscored.length });
     const { markdown, csv, svg } = ctx.opts;
     const svgRef = svg === undefined ? undefined : markdown === undefined ? svg : relative(dirname(markdown), svg);
     const md = execGapMarkdown(report, svgRef);

@@ -21,8 +21,13 @@ export const RAW_VERSION = 1;
 
 export function engineSettings(c: Config['boltodds']): EngineSettings {
   return {
-    sports: c.sports, books: c.books, bookAliases: c.book_aliases, market: c.market,
-    sideStalenessMs: c.side_staleness_ms, partialTtlMs: c.partial_ttl_ms, appPong: c.app_pong,
+    sports: c.sports,
+    books: c.books,
+    bookAliases: c.book_aliases,
+    market: c.market,
+    sideStalenessMs: c.side_staleness_ms,
+    partialTtlMs: c.partial_ttl_ms,
+    appPong: c.app_pong,
   };
 }
 
@@ -55,10 +60,19 @@ every input (frame, connect, disconnect) is recorded with its receive time; --fr
 FILE replays such a recording, offline, to the same records.`,
   examples: [
     { cmd: 'feed-boltodds > boltodds.ndjson', what: 'Stream NBA and NHL moneylines from the configured books (BOLTODDS_API_KEY set).' },
-    { cmd: 'feed-boltodds --books pinnacle,draftkings --sports nba | arbitrate | devig --method shin', what: 'Two books, NBA only, into the pricing pipeline.' },
+    {
+      cmd: 'feed-boltodds --books pinnacle,draftkings --sports nba | arbitrate | devig --method shin',
+      what: 'Two books, NBA only, into the pricing pipeline.',
+    },
     { cmd: 'feed-boltodds --raw frames.ndjson | tee boltodds.ndjson | devig', what: 'Record every raw frame with its receive time while pricing.' },
-    { cmd: 'feed-boltodds --from-raw frames.ndjson --side-staleness-ms 5000 > replay.ndjson', what: 'Replay a recording offline, here with a tighter staleness rule.' },
-    { cmd: 'sim boltodds --scenario examples/feeds/boltodds.scenario.ndjson --port 8765 & BOLTODDS_API_KEY=demo feed-boltodds --url ws://127.0.0.1:8765/api', what: 'Run against the loopback simulator.' },
+    {
+      cmd: 'feed-boltodds --from-raw frames.ndjson --side-staleness-ms 5000 > replay.ndjson',
+      what: 'Replay a recording offline, here with a tighter staleness rule.',
+    },
+    {
+      cmd: 'sim boltodds --scenario examples/feeds/boltodds.scenario.ndjson --port 8765 & BOLTODDS_API_KEY=demo feed-boltodds --url ws://127.0.0.1:8765/api',
+      what: 'Run against the loopback simulator.',
+    },
   ],
   output: 'ndjson',
   secrets: ['BOLTODDS_API_KEY'],
@@ -112,10 +126,22 @@ they differ from the recorded settings.`,
       tap = (e) => w.write(e);
     }
     const client = new BoltOddsClient({
-      url: cfg.url, key, engine, clock: ctx.clock, log: ctx.log, metrics: ctx.metrics, random: Math.random,
-      signal: ctx.signal, reconnectMinMs: cfg.reconnect_min_ms, reconnectMaxMs: cfg.reconnect_max_ms,
-      stableAfterMs: cfg.stable_after_ms, staleAfterMs: cfg.stale_after_ms, pingEveryMs: cfg.ping_every_ms,
-      ackTimeoutMs: cfg.ack_timeout_ms, handshakeTimeoutMs: cfg.handshake_timeout_ms, maxFrameBytes: cfg.max_frame_bytes,
+      url: cfg.url,
+      key,
+      engine,
+      clock: ctx.clock,
+      log: ctx.log,
+      metrics: ctx.metrics,
+      random: Math.random,
+      signal: ctx.signal,
+      reconnectMinMs: cfg.reconnect_min_ms,
+      reconnectMaxMs: cfg.reconnect_max_ms,
+      stableAfterMs: cfg.stable_after_ms,
+      staleAfterMs: cfg.stale_after_ms,
+      pingEveryMs: cfg.ping_every_ms,
+      ackTimeoutMs: cfg.ack_timeout_ms,
+      handshakeTimeoutMs: cfg.handshake_timeout_ms,
+      maxFrameBytes: cfg.max_frame_bytes,
       ...(tap ? { tap } : {}),
       flow: { blocked: () => ctx.out.writer.backpressured, ready: () => ctx.out.writer.ready() },
     });
@@ -148,12 +174,21 @@ const RAW_KINDS = new Set(['open', 'frame', 'ack-timeout', 'close']);
 /** Replay a --raw recording through the engine, the clock following recv_ts. */
 async function replay(ctx: Ctx<Opts>, engine: BoltOddsEngine, file: string, settings: EngineSettings): Promise<void> {
   const bad = await replayRaw<RawEntry>(file, {
-    source: 'boltodds', version: RAW_VERSION, settings, clock: ctx.replayClock!, log: ctx.log, signal: ctx.signal,
+    source: 'boltodds',
+    version: RAW_VERSION,
+    settings,
+    clock: ctx.replayClock!,
+    log: ctx.log,
+    signal: ctx.signal,
     maxLineBytes: ctx.config.stream.max_line_bytes,
     flow: { blocked: () => ctx.out.writer.backpressured, ready: () => ctx.out.writer.ready() },
     parse(e) {
-      if (!RAW_KINDS.has(e.kind) || typeof e.conn !== 'number' || (e.kind === 'frame' && typeof e.data !== 'string')
-        || (e.kind === 'close' && (typeof e.cause !== 'string' || typeof e.detail !== 'string'))) {
+      if (
+        !RAW_KINDS.has(e.kind) ||
+        typeof e.conn !== 'number' ||
+        (e.kind === 'frame' && typeof e.data !== 'string') ||
+        (e.kind === 'close' && (typeof e.cause !== 'string' || typeof e.detail !== 'string'))
+      ) {
         return 'expected {kind, recv_ts, conn, ...} as --raw writes';
       }
       return e as unknown as RawEntry;

@@ -37,8 +37,13 @@ interface Opts {
 /** What shapes the engine's output, from the kalshi config section (recorded in a --raw header). */
 export function engineSettings(c: Config['kalshi']): EngineSettings {
   return {
-    tickers: c.tickers, series: c.series, rest: c.rest, private: c.private, depth: c.depth,
-    useYesPrice: c.use_yes_price, resyncTimeoutMs: c.resync_timeout_ms,
+    tickers: c.tickers,
+    series: c.series,
+    rest: c.rest,
+    private: c.private,
+    depth: c.depth,
+    useYesPrice: c.use_yes_price,
+    resyncTimeoutMs: c.resync_timeout_ms,
   };
 }
 
@@ -77,12 +82,27 @@ Authentication: KALSHI_API_KEY_ID and the RSA private key in the PEM file named 
 KALSHI_PRIVATE_KEY_PATH (refused if group or others can read it). SIGTERM or SIGINT
 closes the socket, flushes, and exits 0.`,
   examples: [
-    { cmd: 'feed-kalshi --series KXNBAGAME,KXNHLGAME > kalshi.ndjson', what: 'Follow every open NBA and NHL game-winner market; record books, trades, results and status.' },
-    { cmd: 'feed-kalshi --tickers KXNBAGAME-26JAN25DENMEM-DEN,KXNBAGAME-26JAN25DENMEM-MEM --no-rest --depth 3', what: 'Two markets over the WebSocket alone, three levels a side.' },
-    { cmd: 'feed-kalshi --demo --series KXNBAGAME --private > kalshi.ndjson', what: 'Against the demo exchange, with our own fills and order updates (for the quote manager, not built yet).' },
-    { cmd: "sim kalshi --public-key pub.pem | head -2 > sim.ndjson; feed-kalshi --url ws://127.0.0.1:PORT/trade-api/ws/v2 --rest-url http://127.0.0.1:PORT/trade-api/v2 --series KXNBAGAME", what: 'Against the loopback simulator (sim kalshi prints its URLs).' },
-    { cmd: "feed-kalshi --series KXNBAGAME | ndcat --validate | grep '\"kalshi.status\"'", what: 'Watch the connection state and per-market freshness.' },
-    { cmd: 'feed-kalshi --series KXNBAGAME,KXNHLGAME --raw kalshi.raw.ndjson > kalshi.ndjson', what: 'Record every engine input with its receive time while following the markets.' },
+    {
+      cmd: 'feed-kalshi --series KXNBAGAME,KXNHLGAME > kalshi.ndjson',
+      what: 'Follow every open NBA and NHL game-winner market; record books, trades, results and status.',
+    },
+    {
+      cmd: 'feed-kalshi --tickers KXNBAGAME-26JAN25DENMEM-DEN,KXNBAGAME-26JAN25DENMEM-MEM --no-rest --depth 3',
+      what: 'Two markets over the WebSocket alone, three levels a side.',
+    },
+    {
+      cmd: 'feed-kalshi --demo --series KXNBAGAME --private > kalshi.ndjson',
+      what: 'Against the demo exchange, with our own fills and order updates (for the quote manager, not built yet).',
+    },
+    {
+      cmd: 'sim kalshi --public-key pub.pem | head -2 > sim.ndjson; feed-kalshi --url ws://127.0.0.1:PORT/trade-api/ws/v2 --rest-url http://127.0.0.1:PORT/trade-api/v2 --series KXNBAGAME',
+      what: 'Against the loopback simulator (sim kalshi prints its URLs).',
+    },
+    { cmd: 'feed-kalshi --series KXNBAGAME | ndcat --validate | grep \'"kalshi.status"\'', what: 'Watch the connection state and per-market freshness.' },
+    {
+      cmd: 'feed-kalshi --series KXNBAGAME,KXNHLGAME --raw kalshi.raw.ndjson > kalshi.ndjson',
+      what: 'Record every engine input with its receive time while following the markets.',
+    },
     { cmd: 'feed-kalshi --from-raw kalshi.raw.ndjson --depth 2 > replay.ndjson', what: 'Replay the recording offline, here with two levels a side.' },
   ],
   output: 'ndjson',
@@ -152,7 +172,10 @@ header is refused (exit 2).`,
     if (!c.rest && c.tickers.length === 0) throw new UsageError('--no-rest needs --tickers (there is no discovery without REST)');
     if (c.tickers.length === 0 && c.series.length === 0) throw new UsageError('name markets with --tickers and/or --series');
     if (!c.rest && c.series.length) throw new UsageError('--series needs REST discovery; drop --no-rest or use --tickers');
-    for (const [flag, url] of [['--url', c.ws_url], ['--rest-url', c.rest_url]] as const) {
+    for (const [flag, url] of [
+      ['--url', c.ws_url],
+      ['--rest-url', c.rest_url],
+    ] as const) {
       try {
         new URL(url);
       } catch {
@@ -169,7 +192,11 @@ header is refused (exit 2).`,
     }
     const settings = engineSettings(c);
     const engine = new KalshiEngine({
-      settings, log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.passThrough(line, type),
+      settings,
+      log: ctx.log,
+      metrics: ctx.metrics,
+      emit: (r) => ctx.out.record(r),
+      emitLine: (line, type) => ctx.out.passThrough(line, type),
     });
     const random = ctx.opts.seed !== undefined ? seededRandom(ctx.opts.seed) : Math.random;
     const abort = new AbortController();
@@ -177,10 +204,21 @@ header is refused (exit 2).`,
     let discovery: KalshiDiscovery | undefined;
     if (c.rest) {
       const rest = new KalshiRest({
-        baseUrl: c.rest_url, signer, clock: ctx.clock, random, timeoutMs: c.rest_timeout_ms, signal: abort.signal,
+        baseUrl: c.rest_url,
+        signer,
+        clock: ctx.clock,
+        random,
+        timeoutMs: c.rest_timeout_ms,
+        signal: abort.signal,
         onRetry: (r) => {
           engine.noteRestRetry(r.status);
-          ctx.log.limited('warn', `rest-retry:${r.status ?? 'net'}`, 'REST request retried', { path: r.path, status: r.status, error: r.error, attempt: r.attempt, retry_in_ms: r.delayMs });
+          ctx.log.limited('warn', `rest-retry:${r.status ?? 'net'}`, 'REST request retried', {
+            path: r.path,
+            status: r.status,
+            error: r.error,
+            attempt: r.attempt,
+            retry_in_ms: r.delayMs,
+          });
         },
       });
       discovery = new KalshiDiscovery({ rest, series: c.series, lookupsNeeded: (listed) => engine.lookupsNeeded(listed), log: ctx.log });
@@ -189,15 +227,29 @@ header is refused (exit 2).`,
     if (ctx.opts.raw !== undefined) {
       // redact: a frame, REST answer or close reason echoing a secret is recorded as [REDACTED].
       recorder = openRawRecording(ctx.opts.raw, {
-        source: KALSHI_RAW_SOURCE, version: KALSHI_RAW_VERSION, settings, recvTs: ctx.clock.now(), redact: ctx.redactor, log: ctx.log,
+        source: KALSHI_RAW_SOURCE,
+        version: KALSHI_RAW_VERSION,
+        settings,
+        recvTs: ctx.clock.now(),
+        redact: ctx.redactor,
+        log: ctx.log,
       });
     }
     const session = new KalshiSession({
-      wsUrl: c.ws_url, signer, engine, ...(discovery ? { discovery } : {}),
-      statusEveryMs: c.status_every_ms, silenceTimeoutMs: c.silence_timeout_ms, resyncTimeoutMs: c.resync_timeout_ms,
-      refreshEveryMs: c.refresh_every_ms, handshakeTimeoutMs: c.handshake_timeout_ms,
+      wsUrl: c.ws_url,
+      signer,
+      engine,
+      ...(discovery ? { discovery } : {}),
+      statusEveryMs: c.status_every_ms,
+      silenceTimeoutMs: c.silence_timeout_ms,
+      resyncTimeoutMs: c.resync_timeout_ms,
+      refreshEveryMs: c.refresh_every_ms,
+      handshakeTimeoutMs: c.handshake_timeout_ms,
       backoff: { initialMs: c.backoff.initial_ms, maxMs: c.backoff.max_ms, stableMs: c.backoff.stable_ms },
-      clock: ctx.clock, random, log: ctx.log, metrics: ctx.metrics,
+      clock: ctx.clock,
+      random,
+      log: ctx.log,
+      metrics: ctx.metrics,
       ...(recorder ? { tap: (e: KalshiInput) => recorder.write(e) } : {}),
     });
     const summary = await session.run(ctx.signal);
@@ -218,17 +270,26 @@ async function replay(ctx: Ctx<Opts>, file: string): Promise<number> {
   if (!recorded) throw new UsageError(`--from-raw ${file}: not a feed-kalshi --raw recording (no kalshi header line with its settings)`);
   const ignored = (['tickers', 'series', 'private', 'useYesPrice', 'url', 'restUrl', 'demo'] as const).filter((k) => ctx.opts[k] !== undefined);
   if (ctx.opts.rest === false) ignored.push('rest' as never);
-  if (ignored.length) ctx.log.warn('ignored with --from-raw: the market set, REST mode, --private and use_yes_price are the recording\'s', { flags: ignored });
+  if (ignored.length) ctx.log.warn("ignored with --from-raw: the market set, REST mode, --private and use_yes_price are the recording's", { flags: ignored });
   const settings: EngineSettings = {
     ...recorded,
     ...(ctx.opts.depth !== undefined ? { depth: ctx.opts.depth } : {}),
     ...(ctx.opts.resyncTimeout !== undefined ? { resyncTimeoutMs: ctx.opts.resyncTimeout } : {}),
   };
   const engine = new KalshiEngine({
-    settings, log: ctx.log, metrics: ctx.metrics, emit: (r) => ctx.out.record(r), emitLine: (line, type) => ctx.out.passThrough(line, type),
+    settings,
+    log: ctx.log,
+    metrics: ctx.metrics,
+    emit: (r) => ctx.out.record(r),
+    emitLine: (line, type) => ctx.out.passThrough(line, type),
   });
   const bad = await replayRaw<KalshiInput>(file, {
-    source: KALSHI_RAW_SOURCE, version: KALSHI_RAW_VERSION, settings, clock: ctx.replayClock!, log: ctx.log, signal: ctx.signal,
+    source: KALSHI_RAW_SOURCE,
+    version: KALSHI_RAW_VERSION,
+    settings,
+    clock: ctx.replayClock!,
+    log: ctx.log,
+    signal: ctx.signal,
     maxLineBytes: ctx.config.stream.max_line_bytes,
     flow: { blocked: () => ctx.out.writer.backpressured, ready: () => ctx.out.writer.ready() },
     parse: parseKalshiInput,

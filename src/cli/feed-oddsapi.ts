@@ -71,9 +71,16 @@ payload (no games), 0 otherwise.`,
   async run(ctx) {
     const key = ctx.secrets.require('ODDS_API_KEY');
     const feed = new OddsApiFeed({
-      cfg: ctx.config.oddsapi, key, clock: ctx.clock, log: ctx.log, metrics: ctx.metrics,
-      emit: (r) => ctx.out.record(r), random: Math.random, signal: ctx.signal,
-      once: ctx.opts.once === true, scores: ctx.opts.scores === true,
+      cfg: ctx.config.oddsapi,
+      key,
+      clock: ctx.clock,
+      log: ctx.log,
+      metrics: ctx.metrics,
+      emit: (r) => ctx.out.record(r),
+      random: Math.random,
+      signal: ctx.signal,
+      once: ctx.opts.once === true,
+      scores: ctx.opts.scores === true,
     });
     await feed.run();
     ctx.summary.requests = feed.counts.polls;

@@ -8,8 +8,15 @@ import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 import { gitInfo, PACKAGE_ROOT } from '../config/manifest.js';
 import {
-  emptyEvidence, evaluateGate, gateMarkdown, gateRecord, parseTap,
-  type ArbitrateRun, type BoltoddsRun, type Evidence, type GateBounds,
+  emptyEvidence,
+  evaluateGate,
+  gateMarkdown,
+  gateRecord,
+  parseTap,
+  type ArbitrateRun,
+  type BoltoddsRun,
+  type Evidence,
+  type GateBounds,
 } from '../core/gate.js';
 import { isObj } from '../core/json.js';
 import { describeDuplicate, duplicateKeyOf } from '../core/json-keys.js';
@@ -83,8 +90,14 @@ Evidence layout:
 
 ${LAYOUT}`,
   examples: [
-    { cmd: 'gate --evidence evidence/2026-12-07 --profile live', what: 'Judge the evidence with the live profile\'s bounds and paths; append the verdict to its gate.verdict_file.' },
-    { cmd: 'gate --evidence ev --verdict-file gate.ndjson > gate.md; echo $?', what: 'Keep the Markdown table and the record; 0 when every condition holds, 3 otherwise.' },
+    {
+      cmd: 'gate --evidence evidence/2026-12-07 --profile live',
+      what: "Judge the evidence with the live profile's bounds and paths; append the verdict to its gate.verdict_file.",
+    },
+    {
+      cmd: 'gate --evidence ev --verdict-file gate.ndjson > gate.md; echo $?',
+      what: 'Keep the Markdown table and the record; 0 when every condition holds, 3 otherwise.',
+    },
   ],
   output: 'text',
   sections: {
@@ -109,10 +122,17 @@ ${LAYOUT}`,
     if (!isDir(checkout)) throw new UsageError(`--checkout ${checkout}: not a directory`);
     const g = ctx.config.gate;
     const bounds: GateBounds = {
-      release_branch: g.release_branch, paths: g.paths, soak_min_seconds: g.soak_min_seconds,
-      max_side_staleness_ms: g.max_side_staleness_ms, reaction_p99_ms: g.reaction_p99_ms, cancel_p99_ms: g.cancel_p99_ms,
-      latency_min_samples: g.latency_min_samples, clv_min_games: g.clv_min_games, failure_mode_tests: g.failure_mode_tests,
-      tolerance: ctx.config.kelly.tolerance, signoff_min_n: ctx.config.kelly.signoff_min_n,
+      release_branch: g.release_branch,
+      paths: g.paths,
+      soak_min_seconds: g.soak_min_seconds,
+      max_side_staleness_ms: g.max_side_staleness_ms,
+      reaction_p99_ms: g.reaction_p99_ms,
+      cancel_p99_ms: g.cancel_p99_ms,
+      latency_min_samples: g.latency_min_samples,
+      clv_min_games: g.clv_min_games,
+      failure_mode_tests: g.failure_mode_tests,
+      tolerance: ctx.config.kelly.tolerance,
+      signoff_min_n: ctx.config.kelly.signoff_min_n,
     };
     const e = await readEvidence(dir, checkout);
     const rows = evaluateGate(e, bounds);
@@ -150,7 +170,10 @@ function isDir(p: string): boolean {
 function filesOf(dir: string, sub: string, ext: string): string[] {
   const d = join(dir, sub);
   if (!isDir(d)) return [];
-  return readdirSync(d).filter((f) => f.endsWith(ext)).sort().map((f) => join(d, f));
+  return readdirSync(d)
+    .filter((f) => f.endsWith(ext))
+    .sort()
+    .map((f) => join(d, f));
 }
 
 function readText(file: string): { ok: true; text: string } | { ok: false; reason: string } {
@@ -181,7 +204,12 @@ function readJson(file: string): { ok: true; value: unknown } | { ok: false; rea
  * object with a type; lines of other types are not this condition's evidence and are not
  * validated here. A bad line is a problem (file:line reason), never skipped silently.
  */
-async function readRecordsOf(file: string, want: ReadonlySet<string>, take: (rec: Record<string, unknown>, type: string) => void, problem: (p: string) => void): Promise<void> {
+async function readRecordsOf(
+  file: string,
+  want: ReadonlySet<string>,
+  take: (rec: Record<string, unknown>, type: string) => void,
+  problem: (p: string) => void,
+): Promise<void> {
   let n = 0;
   try {
     const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
@@ -218,9 +246,11 @@ async function readRecordsOf(file: string, want: ReadonlySet<string>, take: (rec
 /** Read everything the gate judges; nothing here decides a verdict. */
 export async function readEvidence(dir: string, checkout: string): Promise<Evidence> {
   const e = emptyEvidence(join(checkout, 'man', 'chimera-runbook.7'));
-  const problem = (id: GateConditionId) => (p: string): void => {
-    (e.problems[id] ??= []).push(p);
-  };
+  const problem =
+    (id: GateConditionId) =>
+    (p: string): void => {
+      (e.problems[id] ??= []).push(p);
+    };
 
   for (const f of filesOf(dir, 'soak', '.json')) {
     const j = readJson(f);
@@ -252,13 +282,18 @@ export async function readEvidence(dir: string, checkout: string): Promise<Evide
   }
 
   for (const f of filesOf(dir, 'latency', '.ndjson')) {
-    await readRecordsOf(f, new Set(['latency']), (rec) => {
-      const l = rec as unknown as Latency;
-      if (l.kind === 'oracle-to-order' || l.kind === 'cancel') e.latency[l.kind].push(l.ms);
-    }, (p) => {
-      problem('quote-reaction')(p);
-      problem('cancel-latency')(p);
-    });
+    await readRecordsOf(
+      f,
+      new Set(['latency']),
+      (rec) => {
+        const l = rec as unknown as Latency;
+        if (l.kind === 'oracle-to-order' || l.kind === 'cancel') e.latency[l.kind].push(l.ms);
+      },
+      (p) => {
+        problem('quote-reaction')(p);
+        problem('cancel-latency')(p);
+      },
+    );
   }
 
   for (const f of filesOf(dir, 'signoffs', '.ndjson')) {
@@ -270,9 +305,14 @@ export async function readEvidence(dir: string, checkout: string): Promise<Evide
   }
 
   for (const f of filesOf(dir, 'clv', '.ndjson')) {
-    await readRecordsOf(f, new Set(['clv.summary']), (rec) => {
-      e.clv.push({ from: f, record: rec as unknown as ClvSummary });
-    }, problem('clv'));
+    await readRecordsOf(
+      f,
+      new Set(['clv.summary']),
+      (rec) => {
+        e.clv.push({ from: f, record: rec as unknown as ClvSummary });
+      },
+      problem('clv'),
+    );
   }
 
   e.checkout = gitInfo(checkout);

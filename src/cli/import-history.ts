@@ -36,8 +36,14 @@ decides per method). Equal scores give no result and a diagnostic. An unknown te
 or a bad date gives nothing for that row and a diagnostic; the same game twice keeps the
 first. Diagnostics name file:line; the exit summary counts every kind.`,
   examples: [
-    { cmd: 'import-history nba examples/history/nba-moneylines-2008-2025.csv > nba-history.ndjson', what: 'Import 23,118 NBA games: 19,819 closing lines and 23,117 results.' },
-    { cmd: 'import-history nba examples/history/nba-moneylines-2008-2025.csv | devig --method shin | calibrate', what: 'Calibration of Shin-de-vigged closing lines on every game with a line and a result.' },
+    {
+      cmd: 'import-history nba examples/history/nba-moneylines-2008-2025.csv > nba-history.ndjson',
+      what: 'Import 23,118 NBA games: 19,819 closing lines and 23,117 results.',
+    },
+    {
+      cmd: 'import-history nba examples/history/nba-moneylines-2008-2025.csv | devig --method shin | calibrate',
+      what: 'Calibration of Shin-de-vigged closing lines on every game with a line and a result.',
+    },
     { cmd: 'import-history nba games.csv | ndcat --validate > /dev/null', what: 'Import and check every record against its schema.' },
   ],
   output: 'ndjson',
@@ -57,7 +63,12 @@ first. Diagnostics name file:line; the exit summary counts every kind.`,
     const input: Readable = file === '-' ? process.stdin : createReadStream(file);
     const parser = parse({
       columns: (h: string[]) => (header = h.map((c) => c.trim())),
-      info: true, raw: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: false,
+      info: true,
+      raw: true,
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: false,
     });
     // A read error (no such file...) destroys the parser with it: the loop below sees it.
     pipeline(input, parser, () => undefined);
@@ -91,8 +102,16 @@ first. Diagnostics name file:line; the exit summary counts every kind.`,
     }
 
     const c = imp.counts;
-    if (c.missing_moneyline) ctx.log.info('rows without both moneylines: no odds.line, result kept', { count: c.missing_moneyline, first_lines: missing.map((n) => `${source}:${n}`) });
-    if (c.under_round) ctx.log.info('lines whose implied probabilities sum below 1: written (a real line; de-vig decides per method)', { count: c.under_round, lines: under.map((u) => ({ src: `${source}:${u.line}`, event: u.event, booksum: u.booksum })) });
+    if (c.missing_moneyline)
+      ctx.log.info('rows without both moneylines: no odds.line, result kept', {
+        count: c.missing_moneyline,
+        first_lines: missing.map((n) => `${source}:${n}`),
+      });
+    if (c.under_round)
+      ctx.log.info('lines whose implied probabilities sum below 1: written (a real line; de-vig decides per method)', {
+        count: c.under_round,
+        lines: under.map((u) => ({ src: `${source}:${u.line}`, event: u.event, booksum: u.booksum })),
+      });
     let n = 0;
     for (const r of imp.records()) {
       ctx.out.record(r);
@@ -100,8 +119,11 @@ first. Diagnostics name file:line; the exit summary counts every kind.`,
       if (ctx.signal.aborted) break;
     }
     Object.assign(ctx.summary, {
-      rows: c.rows, odds_lines: c.odds_lines, results: c.results,
-      missing_moneyline: c.missing_moneyline, under_round: c.under_round,
+      rows: c.rows,
+      odds_lines: c.odds_lines,
+      results: c.results,
+      missing_moneyline: c.missing_moneyline,
+      under_round: c.under_round,
     });
     return EXIT.OK;
   },

@@ -41,7 +41,10 @@ export function loadSignoffs(file: string): CalibrationSignoff[] {
 
 /** Kelly sizing for a command: the config's fraction, tolerance, minimum games, fees and sign-offs. */
 export class KellySizer {
-  constructor(readonly config: Pick<Config, 'kelly' | 'fees'>, readonly signoffs: readonly CalibrationSignoff[]) {}
+  constructor(
+    readonly config: Pick<Config, 'kelly' | 'fees'>,
+    readonly signoffs: readonly CalibrationSignoff[],
+  ) {}
 
   /** Reads config kelly.signoff_file; refuses (RefusedError) when none is configured or it cannot be read. */
   static load(config: Pick<Config, 'kelly' | 'fees'>): KellySizer {

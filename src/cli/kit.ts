@@ -68,7 +68,10 @@ export function enumOption<T extends string>(values: readonly T[]) {
 }
 
 export function listOption(v: string, prev: string[] | undefined): string[] {
-  const items = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return [...(prev ?? []), ...items];
 }
 
@@ -323,7 +326,10 @@ export function buildCommand(spec: CommandSpec<any>, parent?: string): Command {
 
 /** Source text is hard-wrapped for reading; help and man pages re-wrap paragraphs. */
 export function reflow(text: string): string {
-  return text.split(/\n\s*\n/).map((p) => p.replace(/\s*\n\s*/g, ' ').trim()).join('\n\n');
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s*\n\s*/g, ' ').trim())
+    .join('\n\n');
 }
 
 function envHelp(spec: CommandSpec<any>): string {
@@ -340,7 +346,7 @@ export async function runCommand(spec: CommandSpec<any>, argv: string[]): Promis
   // server), not printed raw by Node; exit 1 as Node would.
   const crash = (e: unknown): void => {
     if (onCrash) onCrash(e);
-    else writeQuiet(2, URL_MASK.string(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`));
+    else writeQuiet(2, URL_MASK.string(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`));
     process.exit(EXIT.RUNTIME);
   };
   process.on('uncaughtException', crash);
@@ -357,13 +363,20 @@ export async function execute(rootSpec: CommandSpec<any>, argv: string[]): Promi
   const root = buildCommand(rootSpec);
   let chosen: Command | undefined;
   const leaves = (c: Command): void => {
-    if (c.commands.length === 0) c.action((...args: unknown[]) => { chosen = args[args.length - 1] as Command; });
+    if (c.commands.length === 0)
+      c.action((...args: unknown[]) => {
+        chosen = args[args.length - 1] as Command;
+      });
     for (const sub of c.commands) leaves(sub);
   };
   leaves(root);
   root.configureOutput({
-    writeOut: (s) => { writeQuiet(1, s); },
-    writeErr: (s) => { writeQuiet(2, URL_MASK.string(s)); }, // a usage error may quote a --url with its key
+    writeOut: (s) => {
+      writeQuiet(1, s);
+    },
+    writeErr: (s) => {
+      writeQuiet(2, URL_MASK.string(s));
+    }, // a usage error may quote a --url with its key
   });
   try {
     await root.parseAsync(argv, { from: 'user' });
@@ -426,7 +439,11 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
     if (opts.metricsEvery !== undefined) common.metrics = { every_ms: opts.metricsEvery };
     if (opts.maxLineBytes !== undefined) common.stream = { max_line_bytes: opts.maxLineBytes };
     const overrides = mergePlain(common, spec.overrides?.(opts) ?? {});
-    loaded = loadConfig({ ...(opts.config !== undefined ? { file: opts.config } : {}), ...(opts.profile !== undefined ? { profile: opts.profile } : {}), overrides });
+    loaded = loadConfig({
+      ...(opts.config !== undefined ? { file: opts.config } : {}),
+      ...(opts.profile !== undefined ? { profile: opts.profile } : {}),
+      overrides,
+    });
   } catch (e) {
     log.error((e as Error).message, { reason: 'config' });
     return EXIT.USAGE;
@@ -450,12 +467,14 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
   // The reader going away (EPIPE) is a normal end; any other write failure (a full disk,
   // an I/O error) loses output and ends the run with exit 1.
   let ioFailed = false;
-  const ioError = (what: string) => (err: Error): void => {
-    // A full disk or an I/O error is expected: its message, not a stack trace.
-    if (!ioFailed) log.error(`cannot write ${what}: output is lost from here`, isSystemError(err) ? { code: err.code, detail: err.message } : { err });
-    ioFailed = true;
-    if (!controller.signal.aborted) controller.abort('output-error');
-  };
+  const ioError =
+    (what: string) =>
+    (err: Error): void => {
+      // A full disk or an I/O error is expected: its message, not a stack trace.
+      if (!ioFailed) log.error(`cannot write ${what}: output is lost from here`, isSystemError(err) ? { code: err.code, detail: err.message } : { err });
+      ioFailed = true;
+      if (!controller.signal.aborted) controller.abort('output-error');
+    };
   const writer = new LineWriter(process.stdout, {
     signal: controller.signal,
     onClosed: () => {
@@ -540,7 +559,8 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
       if (!replayClock) runDirIo(opts.runDir, () => writeRunDir(opts.runDir!, makeManifest(), config, redactor));
     }
     if (output === 'ndjson') {
-      if (replayClock) out.setPreamble(makeManifest); // stamped with the first record's time
+      if (replayClock)
+        out.setPreamble(makeManifest); // stamped with the first record's time
       else out.record(makeManifest());
     }
     // A text command logs its manifest; under --replay once the first record gives the time.
@@ -564,10 +584,14 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
       signal: controller.signal,
       manifest: makeManifest,
       summary,
-      get decoder() { return decoder; },
+      get decoder() {
+        return decoder;
+      },
       makeDecoder: (consume) => {
         decoder ??= new Decoder({
-          log, consume, strict: opts.strict === true,
+          log,
+          consume,
+          strict: opts.strict === true,
           diagnosticsBurst: config.stream.diagnostics_burst,
           ...(rejectSink ? { rejectSink } : {}),
         });
@@ -578,24 +602,35 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
         const inputs = files.length ? files : ['-'];
         const order = ro?.order ?? 'concat';
         if (order !== 'concat' && inputs.filter((f) => f === '-').length > 1) throw new UsageError('stdin (-) can be read once only');
-        const { unsorted } = await readInputs(inputs, {
-          record(d, where) {
-            if (d.kind === 'record') handler.onRecord(d.record, where);
-            else if (handler.onOther) handler.onOther(d, where);
-            else out.passThrough(where.raw, d.type);
+        const { unsorted } = await readInputs(
+          inputs,
+          {
+            record(d, where) {
+              if (d.kind === 'record') handler.onRecord(d.record, where);
+              else if (handler.onOther) handler.onOther(d, where);
+              else out.passThrough(where.raw, d.type);
+            },
+            async chunkEnd() {
+              if (handler.onChunkEnd) await handler.onChunkEnd();
+              if (writer.backpressured) await writer.ready();
+            },
           },
-          async chunkEnd() {
-            if (handler.onChunkEnd) await handler.onChunkEnd();
-            if (writer.backpressured) await writer.ready();
+          {
+            order,
+            decoder,
+            signal: controller.signal,
+            maxLineBytes: config.stream.max_line_bytes,
+            onAnchor: announceRun,
+            ...(replayClock ? { replayClock } : {}),
+            ...(ro?.slackMs ? { slackMs: ro.slackMs } : {}),
           },
-        }, {
-          order, decoder, signal: controller.signal, maxLineBytes: config.stream.max_line_bytes, onAnchor: announceRun,
-          ...(replayClock ? { replayClock } : {}),
-          ...(ro?.slackMs ? { slackMs: ro.slackMs } : {}),
-        });
+        );
         if (unsorted > 0) {
           summary.unsorted_ts = ((summary.unsorted_ts as number | undefined) ?? 0) + unsorted;
-          log.warn('input not in time order under --replay (recv_ts, else ts): the clock never runs backwards, so those records were handled at the latest time seen', { records: unsorted });
+          log.warn(
+            'input not in time order under --replay (recv_ts, else ts): the clock never runs backwards, so those records were handled at the latest time seen',
+            { records: unsorted },
+          );
         }
       },
       reject: (where, reason, detail) => {
@@ -625,7 +660,10 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
       // Stopped by a signal while the reader of stdout is not reading: what it has taken is
       // delivered; the rest cannot be, and waiting for it would ignore the signal.
       summary.undelivered_bytes = writer.undelivered;
-      log.error('stopped with output the reader of stdout did not take: it is lost (the last line may be cut)', { undelivered_bytes: writer.undelivered, waited_ms: STOP_GRACE_MS });
+      log.error('stopped with output the reader of stdout did not take: it is lost (the last line may be cut)', {
+        undelivered_bytes: writer.undelivered,
+        waited_ms: STOP_GRACE_MS,
+      });
       if (code === EXIT.OK) code = EXIT.RUNTIME;
     }
     if (opts.runDir && replayClock && code !== EXIT.USAGE) runDirIo(opts.runDir, () => writeRunDir(opts.runDir!, makeManifest(), config, redactor));
@@ -664,7 +702,9 @@ const STOP_GRACE_MS = 2000;
 /** True when `closing` resolves within `ms` of wall time. */
 async function drainedWithin(closing: Promise<void>, ms: number, clock: Clock): Promise<boolean> {
   let timer: ReturnType<Clock['setTimeout']> | undefined;
-  const late = new Promise<boolean>((resolve) => { timer = clock.setTimeout(() => resolve(false), ms); });
+  const late = new Promise<boolean>((resolve) => {
+    timer = clock.setTimeout(() => resolve(false), ms);
+  });
   const ok = await Promise.race([closing.then(() => true), late]);
   clock.clear(timer);
   return ok;
@@ -673,7 +713,9 @@ async function drainedWithin(closing: Promise<void>, ms: number, clock: Clock): 
 function exitCodeOf(e: unknown, log: Logger): number {
   if (e instanceof UnsortedInputError) {
     log.error(`input not in time order${e.slackMs ? ` within the ${e.slackMs} ms slack` : ''}; each input must be in time order (recv_ts, else ts)`, {
-      src: `${e.source ?? `input ${e.stream + 1}`}:${e.line}`, record_time: e.ts, previous_time: e.prevTs,
+      src: `${e.source ?? `input ${e.stream + 1}`}:${e.line}`,
+      record_time: e.ts,
+      previous_time: e.prevTs,
     });
     return EXIT.RUNTIME;
   }
@@ -773,8 +815,8 @@ function mergePlain(a: Plain, b: Plain): Plain {
   const out: Plain = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const cur = out[k];
-    out[k] = cur && typeof cur === 'object' && !Array.isArray(cur) && v && typeof v === 'object' && !Array.isArray(v)
-      ? mergePlain(cur as Plain, v as Plain) : v;
+    out[k] =
+      cur && typeof cur === 'object' && !Array.isArray(cur) && v && typeof v === 'object' && !Array.isArray(v) ? mergePlain(cur as Plain, v as Plain) : v;
   }
   return out;
 }

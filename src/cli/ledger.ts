@@ -79,15 +79,26 @@ not passed on); the rest of its batch is ledgered.
 With --per-process the ledger is FILE.<host>.<pid>.csv, this process's own: no lock,
 same header, batch and fsync rules. Merge such files with ledger rollup.`,
   examples: [
-    { cmd: 'feed-kalshi --series KXNBAGAME,KXNHLGAME --private | ledger append fills.csv --type kalshi.fill > session.ndjson', what: 'Ledger our own Kalshi fills as they come; every record reaches session.ndjson once its row is on disk.' },
-    { cmd: 'ledger append orders.csv --type order --columns ts,client_order_id,status,price,count < run.ndjson > /dev/null', what: 'Ledger five columns of each order record.' },
-    { cmd: 'ledger append fills.csv --per-process < part3.ndjson', what: 'Write fills.<host>.<pid>.csv without a lock (one file per writer); merge later with ledger rollup.' },
+    {
+      cmd: 'feed-kalshi --series KXNBAGAME,KXNHLGAME --private | ledger append fills.csv --type kalshi.fill > session.ndjson',
+      what: 'Ledger our own Kalshi fills as they come; every record reaches session.ndjson once its row is on disk.',
+    },
+    {
+      cmd: 'ledger append orders.csv --type order --columns ts,client_order_id,status,price,count < run.ndjson > /dev/null',
+      what: 'Ledger five columns of each order record.',
+    },
+    {
+      cmd: 'ledger append fills.csv --per-process < part3.ndjson',
+      what: 'Write fills.<host>.<pid>.csv without a lock (one file per writer); merge later with ledger rollup.',
+    },
   ],
   output: 'ndjson',
   input: true,
   options(cmd) {
-    cmd.option('--columns <a,b,c>', 'columns, in order (default: the fields of the type\'s schema)', listOption);
-    cmd.addOption(new Option('--type <type>', 'the record type to ledger (default: the first record\'s type, run.manifest and metric aside)').choices(RECORD_TYPES));
+    cmd.option('--columns <a,b,c>', "columns, in order (default: the fields of the type's schema)", listOption);
+    cmd.addOption(
+      new Option('--type <type>', "the record type to ledger (default: the first record's type, run.manifest and metric aside)").choices(RECORD_TYPES),
+    );
     cmd.option('--per-process', 'write FILE.<host>.<pid>.csv, no lock (merge with ledger rollup)');
     cmd.option('--batch-rows <n>', 'most rows per lock + write + fsync (config ledger.batch_rows, default 1000)', intOption(1, 100_000));
     cmd.option('--lock-stale-ms <ms>', 'a lock not refreshed this long is taken over (config ledger.lock_stale_ms, default 5000)', intOption(2000, 600_000));
@@ -124,12 +135,19 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
       columns = given ?? fields;
       columnSet = new Set(columns);
       const unknown = columns.filter((c) => !fields.includes(c));
-      if (unknown.length) ctx.log.warn('columns that are not fields of the type: their cells stay empty unless records carry them', { type: t, columns: unknown });
+      if (unknown.length)
+        ctx.log.warn('columns that are not fields of the type: their cells stay empty unless records carry them', { type: t, columns: unknown });
       writer = new LedgerWriter({
         file: path,
         columns,
         lock: opts.perProcess ? undefined : { staleMs: cfg.lock_stale_ms, waitMs: cfg.lock_wait_ms },
-        onTorn: (e) => ctx.log.warn('torn final row moved aside: a writer was killed in mid-write', { file: e.file, offset: e.offset, bytes: e.bytes, torn_file: e.tornFile }),
+        onTorn: (e) =>
+          ctx.log.warn('torn final row moved aside: a writer was killed in mid-write', {
+            file: e.file,
+            offset: e.offset,
+            bytes: e.bytes,
+            torn_file: e.tornFile,
+          }),
       });
       ctx.log.info('ledgering', { type: t, chosen_by: why, file: path, columns, lock: !opts.perProcess });
     };
@@ -147,7 +165,10 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
       }
       for (const k of Object.keys(rec)) {
         if (!columnSet.has(k) && !extra.has(k)) {
-          if (extra.size === 0) ctx.log.info('record fields outside the columns are not in the rows (the records pass through whole)', { fields: Object.keys(rec).filter((f) => !columnSet.has(f)) });
+          if (extra.size === 0)
+            ctx.log.info('record fields outside the columns are not in the rows (the records pass through whole)', {
+              fields: Object.keys(rec).filter((f) => !columnSet.has(f)),
+            });
           extra.add(k);
         }
       }
@@ -224,11 +245,15 @@ same header, batch and fsync rules. Merge such files with ledger rollup.`,
         not_ledgered_by_type: notLedgered,
         ...(extra.size ? { fields_not_in_columns: [...extra] } : {}),
         ...(writer?.tornBytes ? { torn_bytes_moved: writer.tornBytes } : {}),
-        ...(writer?.lockStats ? {
-          lock_wait_ms: writer.lockStats.waitedMs, lock_wait_max_ms: writer.lockStats.maxWaitMs,
-          lock_held_ms: writer.lockStats.heldMs, lock_held_max_ms: writer.lockStats.maxHeldMs,
-          stale_locks_taken_over: writer.lockStats.takenOver,
-        } : {}),
+        ...(writer?.lockStats
+          ? {
+              lock_wait_ms: writer.lockStats.waitedMs,
+              lock_wait_max_ms: writer.lockStats.maxWaitMs,
+              lock_held_ms: writer.lockStats.heldMs,
+              lock_held_max_ms: writer.lockStats.maxHeldMs,
+              stale_locks_taken_over: writer.lockStats.takenOver,
+            }
+          : {}),
       });
     }
     if (!type) ctx.log.warn('no record to ledger: nothing was written', { file: path });
@@ -312,7 +337,7 @@ interface VerifyOpts {
 const verify: CommandSpec<VerifyOpts> = {
   name: 'verify',
   args: '<files...>',
-  summary: 'check ledgers: one header, every row whole and of the header\'s width; --repair moves a torn tail aside',
+  summary: "check ledgers: one header, every row whole and of the header's width; --repair moves a torn tail aside",
   description: `Checks each ledger FILE: exactly one header, on the first line; every row parses
 (csv-parse) and has the header's column count; the header is not repeated later; the
 last row is whole (a writer killed in mid-write leaves a torn final row). With --columns
@@ -367,7 +392,12 @@ while it reads (so it never mistakes a write in progress for a torn row); withou
   },
 };
 
-async function verifyOne(ctx: Ctx<VerifyOpts>, file: string, expect: readonly string[] | undefined, repair: boolean): Promise<{ rows: number; problems: number; repaired: number }> {
+async function verifyOne(
+  ctx: Ctx<VerifyOpts>,
+  file: string,
+  expect: readonly string[] | undefined,
+  repair: boolean,
+): Promise<{ rows: number; problems: number; repaired: number }> {
   const cfg = ctx.config.ledger;
   const path = canonicalPath(file);
   let lock: LedgerLock | undefined = new LedgerLock(path, { staleMs: cfg.lock_stale_ms, waitMs: cfg.lock_wait_ms });
@@ -400,9 +430,11 @@ async function verifyOne(ctx: Ctx<VerifyOpts>, file: string, expect: readonly st
     }
   })();
   for (const p of problems) ctx.text.writeLine(`${file}:${p.line}: ${p.reason}`);
-  ctx.text.writeLine(problems.length
-    ? `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; ${rows} good row${rows === 1 ? '' : 's'}`
-    : `${file}: ok: 1 header, ${rows} rows`);
+  ctx.text.writeLine(
+    problems.length
+      ? `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; ${rows} good row${rows === 1 ? '' : 's'}`
+      : `${file}: ok: 1 header, ${rows} rows`,
+  );
   return { rows, problems: problems.length, repaired };
 }
 
@@ -415,7 +447,10 @@ append to one ledger at once; every row is whole, the header is written exactly 
 and a row is on disk (fsynced) before its record is passed on. ledger append writes,
 ledger verify checks and repairs a torn tail, ledger rollup merges per-process files.`,
   examples: [
-    { cmd: 'devig --method shin < lines.ndjson | ledger append fair.csv --type oracle.prob > committed.ndjson', what: 'Ledger every fair probability; committed.ndjson lists every record once its row is on disk.' },
+    {
+      cmd: 'devig --method shin < lines.ndjson | ledger append fair.csv --type oracle.prob > committed.ndjson',
+      what: 'Ledger every fair probability; committed.ndjson lists every record once its row is on disk.',
+    },
     { cmd: 'ledger verify --repair fills.csv', what: 'After a crash: move a torn final row to fills.csv.torn, then check the ledger.' },
     { cmd: 'ledger rollup fills.*.csv > fills.csv', what: 'Merge per-process ledgers (append --per-process) into one.' },
   ],

@@ -36,8 +36,14 @@ with validate, the exit status is 1 when any line was bad). With --merge, a reco
 (and recv_ts, if it has one) must be integer epoch ms, not negative: a fractional or
 negative time is a bad line (reason bad-ts), reported and left out.`,
   examples: [
-    { cmd: 'ndcat --merge oddsapi.ndjson boltodds.ndjson kalshi.ndjson > session.ndjson', what: 'Merge three recorded feeds into one stream in receipt order.' },
-    { cmd: 'ndcat --merge --slack 1000 experiment.ndjson control.ndjson kalshi.ndjson', what: 'Merge the outputs of live pipelines, whose stages may be a few ms out of order.' },
+    {
+      cmd: 'ndcat --merge oddsapi.ndjson boltodds.ndjson kalshi.ndjson > session.ndjson',
+      what: 'Merge three recorded feeds into one stream in receipt order.',
+    },
+    {
+      cmd: 'ndcat --merge --slack 1000 experiment.ndjson control.ndjson kalshi.ndjson',
+      what: 'Merge the outputs of live pipelines, whose stages may be a few ms out of order.',
+    },
     { cmd: 'ndcat day1.ndjson day2.ndjson | calibrate', what: 'Concatenate two days of records.' },
     { cmd: 'ndcat --validate --reject bad.ndjson lines.ndjson > clean.ndjson', what: 'Keep only valid records; bad lines kept verbatim in bad.ndjson.' },
   ],
@@ -57,14 +63,20 @@ negative time is a bad line (reason bad-ts), reported and left out.`,
     try {
       // The kit's reader does the merge (src/stream/inputs.ts, order 'time'): every
       // command that replays several inputs merges them exactly as ndcat does.
-      await ctx.readRecords(files, {
-        consume,
-        onRecord: (rec, where) => ctx.out.passThrough(where.raw, rec.type),
-      }, ctx.opts.merge ? { order: 'time', slackMs: slack } : { order: 'concat' });
+      await ctx.readRecords(
+        files,
+        {
+          consume,
+          onRecord: (rec, where) => ctx.out.passThrough(where.raw, rec.type),
+        },
+        ctx.opts.merge ? { order: 'time', slackMs: slack } : { order: 'concat' },
+      );
     } catch (e) {
       if (e instanceof UnsortedInputError) {
         ctx.log.error(`input not in time order${slack ? ` within the ${slack} ms slack` : ''}; --merge needs each file in time order (recv_ts, else ts)`, {
-          src: `${e.source}:${e.line}`, record_time: e.ts, previous_time: e.prevTs,
+          src: `${e.source}:${e.line}`,
+          record_time: e.ts,
+          previous_time: e.prevTs,
         });
         return EXIT.RUNTIME;
       }

@@ -52,7 +52,11 @@ export class QuoteLoop {
     private readonly opt: LoopOptions,
     private readonly out: LoopOut,
   ) {
-    this.timer = new DeadlineTimer(clock, () => this.next(), (now) => this.fire(now));
+    this.timer = new DeadlineTimer(
+      clock,
+      () => this.next(),
+      (now) => this.fire(now),
+    );
   }
 
   /** The manager's sink: its decisions become venue requests and records. */
@@ -64,20 +68,42 @@ export class QuoteLoop {
       order: (ord: OrderState, reason: string, now: number, ctx: OrderContext) => o.record(orderRecord(mode, ord, reason, now, ctx)),
       fill: (f: Extract<VenueReply, { kind: 'fill' }>, ord: OrderState, ctx: OrderContext, fairNow: number | undefined, now: number) => {
         o.record({
-          type: 'fill', ts: now, order_id: f.orderId, client_order_id: f.clientOrderId, trade_id: f.tradeId, ticker: f.ticker,
-          side: 'yes', action: ord.side === 'bid' ? 'buy' : 'sell', price: dollars(f.price), count: contracts(f.count), fee: dollars(f.fee),
-          liquidity: f.liquidity, mode, fair_p: round6(fairNow ?? ctx.fair), source: this.opt.source, method: this.opt.method, event: ctx.event,
+          type: 'fill',
+          ts: now,
+          order_id: f.orderId,
+          client_order_id: f.clientOrderId,
+          trade_id: f.tradeId,
+          ticker: f.ticker,
+          side: 'yes',
+          action: ord.side === 'bid' ? 'buy' : 'sell',
+          price: dollars(f.price),
+          count: contracts(f.count),
+          fee: dollars(f.fee),
+          liquidity: f.liquidity,
+          mode,
+          fair_p: round6(fairNow ?? ctx.fair),
+          source: this.opt.source,
+          method: this.opt.method,
+          event: ctx.event,
           ...(f.queueModel ? { queue_model: f.queueModel } : {}),
-          quote_fair_p: round6(ctx.fair), quote_ts: ord.createdTs,
+          quote_fair_p: round6(ctx.fair),
+          quote_ts: ord.createdTs,
         });
         o.count('fills_total', { liquidity: f.liquidity });
       },
       skip: (s: { ticker?: string; event?: string; reason: string; detail: string }, now: number) => o.record({ type: 'skip', ts: now, ...s }),
       latency: (kind: string, ms: number, ticker: string, clientOrderId: string, now: number) =>
         o.record({ type: 'latency', ts: now, kind, ms, ticker, client_order_id: clientOrderId }),
-      killswitch: (k: KillTransition, now: number) => o.record({
-        type: 'killswitch', ts: now, state: k.state, condition: k.condition, scope: k.scope, key: k.key, ...(k.detail ? { detail: k.detail } : {}),
-      }),
+      killswitch: (k: KillTransition, now: number) =>
+        o.record({
+          type: 'killswitch',
+          ts: now,
+          state: k.state,
+          condition: k.condition,
+          scope: k.scope,
+          key: k.key,
+          ...(k.detail ? { detail: k.detail } : {}),
+        }),
       position: (p: PositionView, event: string | undefined, now: number) => o.record(positionRecord(mode, p, event, now)),
       count: (m: string, labels?: Record<string, string>) => o.count(m, labels),
       anomaly: (what: string, detail: Record<string, unknown>, _now: number) => o.warn(what, detail),
@@ -90,10 +116,18 @@ export class QuoteLoop {
     const m = this.manager;
     this.deliver(now);
     switch (rec.type) {
-      case 'oracle.prob': m.onOracleProb(rec, now); break;
-      case 'oracle.status': m.onOracleStatus(rec, now); break;
-      case 'market.link': m.onLink(rec, now); break;
-      case 'kalshi.status': m.onKalshiStatus(rec, now); break;
+      case 'oracle.prob':
+        m.onOracleProb(rec, now);
+        break;
+      case 'oracle.status':
+        m.onOracleStatus(rec, now);
+        break;
+      case 'market.link':
+        m.onLink(rec, now);
+        break;
+      case 'kalshi.status':
+        m.onKalshiStatus(rec, now);
+        break;
       case 'kalshi.market': {
         const info = this.marketInfo(rec);
         if (info) {
@@ -111,7 +145,10 @@ export class QuoteLoop {
         break;
       }
       case 'kalshi.trade': {
-        this.venue.onTrade?.({ ticker: rec.ticker, tradeId: rec.trade_id, price: unitsOfDollars(rec.price), count: unitsOfCount(rec.count), takerSide: rec.taker_side }, now);
+        this.venue.onTrade?.(
+          { ticker: rec.ticker, tradeId: rec.trade_id, price: unitsOfDollars(rec.price), count: unitsOfCount(rec.count), takerSide: rec.taker_side },
+          now,
+        );
         this.deliver(now);
         break;
       }
@@ -119,7 +156,8 @@ export class QuoteLoop {
         this.venue.onResult?.(rec.ticker, now);
         m.onResult(rec, now);
         break;
-      default: break;
+      default:
+        break;
     }
     this.timer.schedule();
   }
@@ -168,7 +206,7 @@ export class QuoteLoop {
       this.out.warn('kalshi.market price_ranges unreadable: not quoted', { ticker: rec.ticker, problem: grid });
       return { ticker: rec.ticker, status: 'no-price-grid', feeType: this.opt.defaultFeeType, grid: { bands: [], source: 'none' } };
     }
-    const ft = rec.fee_type !== undefined && (FEE_TYPES as readonly string[]).includes(rec.fee_type) ? rec.fee_type as FeeType : this.opt.defaultFeeType;
+    const ft = rec.fee_type !== undefined && (FEE_TYPES as readonly string[]).includes(rec.fee_type) ? (rec.fee_type as FeeType) : this.opt.defaultFeeType;
     return { ticker: rec.ticker, status: rec.status, feeType: ft, grid };
   }
 }
@@ -178,19 +216,50 @@ export function bookView(rec: KalshiBook): BookView {
   return { ticker: rec.ticker, bids: lv(rec.bids), asks: lv(rec.asks) };
 }
 
-export function orderRecord(mode: 'shadow' | 'live', o: OrderState, reason: string, now: number, ctx: OrderContext): Record<string, unknown> & { type: string } {
+export function orderRecord(
+  mode: 'shadow' | 'live',
+  o: OrderState,
+  reason: string,
+  now: number,
+  ctx: OrderContext,
+): Record<string, unknown> & { type: string } {
   return {
-    type: 'order', ts: now, mode, client_order_id: o.clientOrderId, ...(o.orderId !== undefined ? { order_id: o.orderId } : {}),
-    ticker: o.ticker, side: 'yes', action: o.side === 'bid' ? 'buy' : 'sell', price: dollars(o.price), count: contracts(o.count),
-    tif: o.tif, post_only: o.tif === 'gtc', status: o.status, filled: contracts(o.filled), remaining: contracts(o.count - o.filled),
-    reason, fair_p: round6(ctx.fair), edge: round6(ctx.edge), event: ctx.event, liquidity: ctx.liquidity, oracle_ts: ctx.oracleTs,
+    type: 'order',
+    ts: now,
+    mode,
+    client_order_id: o.clientOrderId,
+    ...(o.orderId !== undefined ? { order_id: o.orderId } : {}),
+    ticker: o.ticker,
+    side: 'yes',
+    action: o.side === 'bid' ? 'buy' : 'sell',
+    price: dollars(o.price),
+    count: contracts(o.count),
+    tif: o.tif,
+    post_only: o.tif === 'gtc',
+    status: o.status,
+    filled: contracts(o.filled),
+    remaining: contracts(o.count - o.filled),
+    reason,
+    fair_p: round6(ctx.fair),
+    edge: round6(ctx.edge),
+    event: ctx.event,
+    liquidity: ctx.liquidity,
+    oracle_ts: ctx.oracleTs,
   };
 }
 
 export function positionRecord(mode: 'shadow' | 'live', p: PositionView, event: string | undefined, now: number): Record<string, unknown> & { type: string } {
   return {
-    type: 'position', ts: now, mode, ticker: p.ticker, ...(event ? { event } : {}), position: contracts(p.position),
-    cost: dollars(p.cost), fees: dollars(p.fees), realized_pnl: p.settled ? dollars(p.realized) : null,
-    state: p.settled ? 'settled' : 'open', ...(p.result ? { result: p.result } : {}),
+    type: 'position',
+    ts: now,
+    mode,
+    ticker: p.ticker,
+    ...(event ? { event } : {}),
+    position: contracts(p.position),
+    cost: dollars(p.cost),
+    fees: dollars(p.fees),
+    realized_pnl: p.settled ? dollars(p.realized) : null,
+    state: p.settled ? 'settled' : 'open',
+    ...(p.result ? { result: p.result } : {}),
   };
 }

@@ -40,7 +40,14 @@ interface Opts {
 }
 
 const CONSUME: ReadonlySet<RecordType> = new Set<RecordType>([
-  'oracle.prob', 'oracle.status', 'kalshi.book', 'kalshi.trade', 'kalshi.status', 'kalshi.market', 'kalshi.result', 'market.link',
+  'oracle.prob',
+  'oracle.status',
+  'kalshi.book',
+  'kalshi.trade',
+  'kalshi.status',
+  'kalshi.market',
+  'kalshi.result',
+  'market.link',
 ]);
 
 function parseOracle(v: string): { source: string; method: DevigMethod } {
@@ -87,10 +94,22 @@ displayed size at their price (--queue-model), and fills carry the exchange's fe
 Under --replay, a recording replays to the byte. --live refuses with exit 3 until live
 execution exists. At the end of input every quote is pulled and the answers awaited.`,
   examples: [
-    { cmd: 'feed-boltodds | arbitrate | devig --method shin | ndcat --merge - kalshi.ndjson | quote --shadow --oracle boltodds/shin', what: 'Shadow quoting from the experiment path against a recorded or live Kalshi stream.' },
-    { cmd: 'quote --shadow --replay --oracle oddsapi/proportional session.ndjson > quoted.ndjson', what: 'Replay a recorded session through the quote manager: byte-identical on every run.' },
-    { cmd: 'quote --shadow --replay --oracle boltodds/shin session.ndjson | ledger append fills.csv --type fill > quoted.ndjson', what: 'Paper fills into a locked ledger; every record goes on to quoted.ndjson.' },
-    { cmd: 'quote --shadow --replay --queue-model prob --latency-ms 150 session.ndjson', what: 'The same session under the probabilistic queue model and a slower link.' },
+    {
+      cmd: 'feed-boltodds | arbitrate | devig --method shin | ndcat --merge - kalshi.ndjson | quote --shadow --oracle boltodds/shin',
+      what: 'Shadow quoting from the experiment path against a recorded or live Kalshi stream.',
+    },
+    {
+      cmd: 'quote --shadow --replay --oracle oddsapi/proportional session.ndjson > quoted.ndjson',
+      what: 'Replay a recorded session through the quote manager: byte-identical on every run.',
+    },
+    {
+      cmd: 'quote --shadow --replay --oracle boltodds/shin session.ndjson | ledger append fills.csv --type fill > quoted.ndjson',
+      what: 'Paper fills into a locked ledger; every record goes on to quoted.ndjson.',
+    },
+    {
+      cmd: 'quote --shadow --replay --queue-model prob --latency-ms 150 session.ndjson',
+      what: 'The same session under the probabilistic queue model and a slower link.',
+    },
   ],
   output: 'ndjson',
   input: true,
@@ -100,7 +119,11 @@ execution exists. At the end of input every quote is pulled and the answers awai
     cmd.option('--live', 'live trading: refuses (exit 3) until live execution is built');
     cmd.option('--oracle <source/method>', 'the oracle path that prices this process (config quote.oracle), e.g. boltodds/shin', parseOracle);
     cmd.option('--edge <p>', 'minimum maker edge after fees, probability (config quote.edge)', numberOption(0, 0.5));
-    cmd.option('--taker-edge <p>', 'take displayed depth with at least this edge after the taker fee (config quote.taker_edge; off when unset)', numberOption(0, 0.5));
+    cmd.option(
+      '--taker-edge <p>',
+      'take displayed depth with at least this edge after the taker fee (config quote.taker_edge; off when unset)',
+      numberOption(0, 0.5),
+    );
     cmd.option('--size <n>', 'contracts per quote (config quote.size)', intOption(1));
     cmd.option('--kelly', 'size by fractional Kelly behind the calibration sign-off of this path (exit 3 without one)');
     cmd.option('--queue-model <model>', `shadow queue model: ${QUEUE_MODELS.join(', ')} (config quote.queue_model)`, enumOption(QUEUE_MODELS));
@@ -112,7 +135,11 @@ execution exists. At the end of input every quote is pulled and the answers awai
     cmd.option('--in-play', 'keep quoting after the pregame cutoff (config quote.in_play)');
     cmd.option('--resume-after-ms <n>', 'a kill switch clears only after its condition has been clear this long (config quote.resume_after_ms)', intOption(0));
     cmd.option('--slack <ms>', 'with --replay: let an input run this late and put it back in time order, as ndcat --merge --slack does', intOption(0));
-    cmd.option('--drain-ms <n>', 'at end of input, wait at most this long (clock time) for the answers to the final cancels (default: 10 x latency + 1000)', intOption(0));
+    cmd.option(
+      '--drain-ms <n>',
+      'at end of input, wait at most this long (clock time) for the answers to the final cancels (default: 10 x latency + 1000)',
+      intOption(0),
+    );
   },
   overrides(o) {
     const q: Record<string, unknown> = {};
@@ -139,13 +166,20 @@ execution exists. At the end of input every quote is pulled and the answers awai
 function feeSchedule(ctx: Ctx<Opts>): FeeSchedule {
   const f = ctx.config.fees;
   return {
-    ...KALSHI_FEES, taker_rate: f.taker_rate, maker_rate: f.maker_rate, combo_maker_rate: f.combo_maker_rate, rounding: f.rounding,
-    balance_precision: f.balance_precision, default_fee_type: f.default_fee_type, multiplier_scales_maker: f.multiplier_scales_maker,
+    ...KALSHI_FEES,
+    taker_rate: f.taker_rate,
+    maker_rate: f.maker_rate,
+    combo_maker_rate: f.combo_maker_rate,
+    rounding: f.rounding,
+    balance_precision: f.balance_precision,
+    default_fee_type: f.default_fee_type,
+    multiplier_scales_maker: f.multiplier_scales_maker,
   };
 }
 
 async function runQuote(ctx: Ctx<Opts>): Promise<number> {
-  if (ctx.opts.live) throw new RefusedError('quote --live is not available yet: live execution (Kalshi V2 orders behind the live-capital gate) is not built; use --shadow');
+  if (ctx.opts.live)
+    throw new RefusedError('quote --live is not available yet: live execution (Kalshi V2 orders behind the live-capital gate) is not built; use --shadow');
   if (!ctx.opts.shadow) throw new UsageError('choose a venue: --shadow (paper orders against the simulated venue)');
   const q = ctx.config.quote;
   if (ctx.opts.slack !== undefined && !ctx.replayClock) throw new UsageError('--slack applies to --replay only (live inputs are read in arrival order)');
@@ -167,8 +201,13 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
       const sport = s.event.slice(0, 3);
       const buyYes = s.side === 'bid';
       const r = k.sizing({
-        path: { source: oracle.source, sport, phase: 'pregame' as const, method: oracle.method }, side: buyYes ? 'yes' : 'no', q: s.fair,
-        price: (buyYes ? s.price : PRICE_ONE - s.price) / PRICE_ONE, bankroll: q.bankroll, liquidity: s.liquidity, fee_type: s.feeType,
+        path: { source: oracle.source, sport, phase: 'pregame' as const, method: oracle.method },
+        side: buyYes ? 'yes' : 'no',
+        q: s.fair,
+        price: (buyYes ? s.price : PRICE_ONE - s.price) / PRICE_ONE,
+        bankroll: q.bankroll,
+        liquidity: s.liquidity,
+        fee_type: s.feeType,
         max_contracts: q.max_position,
       });
       if (!r.ok) return { ok: false, reason: r.refused ? 'kelly-refused' : 'kelly-bad-input', detail: r.detail };
@@ -183,42 +222,76 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   const clock = ctx.clock;
   const venue = new ShadowVenue({ latencyMs: q.latency_ms, queueModel: q.queue_model, fees, orderIdPrefix: 'shadow' });
   const counters = new Map<string, ReturnType<typeof ctx.metrics.counter>>();
-  const loop = new QuoteLoop(clock, venue, {
-    mode: 'shadow', source: oracle.source, method: oracle.method, defaultFeeType: fees.default_fee_type, queueModel: q.queue_model,
-  }, {
-    record: (r) => ctx.out.record(r),
-    warn: (msg, fields) => ctx.log.warn(msg, fields),
-    count: (m, labels) => {
-      const key = labels ? `${m}${JSON.stringify(labels)}` : m;
-      let c = counters.get(key);
-      if (!c) counters.set(key, (c = ctx.metrics.counter(m as MetricName, labels)));
-      c.inc();
+  const loop = new QuoteLoop(
+    clock,
+    venue,
+    {
+      mode: 'shadow',
+      source: oracle.source,
+      method: oracle.method,
+      defaultFeeType: fees.default_fee_type,
+      queueModel: q.queue_model,
     },
-  });
+    {
+      record: (r) => ctx.out.record(r),
+      warn: (msg, fields) => ctx.log.warn(msg, fields),
+      count: (m, labels) => {
+        const key = labels ? `${m}${JSON.stringify(labels)}` : m;
+        let c = counters.get(key);
+        if (!c) counters.set(key, (c = ctx.metrics.counter(m as MetricName, labels)));
+        c.inc();
+      },
+    },
+  );
   const mopt: ManagerOptions = {
-    mode: 'shadow', source: oracle.source, method: oracle.method, edge: q.edge, takerEdge: q.taker_edge ?? undefined,
-    improveTicks: q.improve_ticks, refreshToleranceTicks: q.refresh_tolerance_ticks, minRestMs: q.min_rest_ms,
-    maxOrderAgeMs: q.max_order_age_ms, pullBeforeStartMs: q.pull_before_start_ms, inPlay: q.in_play,
-    cancelRetryMs: q.cancel_retry_ms, cancelRetryMax: q.cancel_retry_max, keepFinishedMs: q.keep_finished_ms,
-    forgetAfterMs: q.forget_after_ms, bookIncludesOwn: false, fees, queueModel: q.queue_model,
+    mode: 'shadow',
+    source: oracle.source,
+    method: oracle.method,
+    edge: q.edge,
+    takerEdge: q.taker_edge ?? undefined,
+    improveTicks: q.improve_ticks,
+    refreshToleranceTicks: q.refresh_tolerance_ticks,
+    minRestMs: q.min_rest_ms,
+    maxOrderAgeMs: q.max_order_age_ms,
+    pullBeforeStartMs: q.pull_before_start_ms,
+    inPlay: q.in_play,
+    cancelRetryMs: q.cancel_retry_ms,
+    cancelRetryMax: q.cancel_retry_max,
+    keepFinishedMs: q.keep_finished_ms,
+    forgetAfterMs: q.forget_after_ms,
+    bookIncludesOwn: false,
+    fees,
+    queueModel: q.queue_model,
     // With the time of the first order (base 36) after it: unique across runs, and
     // deterministic under replay, where the clock follows the data.
     clientOrderIdPrefix: 'chs-',
   };
   const kill = new KillSwitches({
-    oracleSource: oracle.source, oracleStaleMs: q.oracle_stale_ms, bookStaleMs: q.book_stale_ms, resumeAfterMs: q.resume_after_ms,
-    reconnectMax: q.reconnect_max, reconnectWindowMs: q.reconnect_window_ms,
+    oracleSource: oracle.source,
+    oracleStaleMs: q.oracle_stale_ms,
+    bookStaleMs: q.book_stale_ms,
+    resumeAfterMs: q.resume_after_ms,
+    reconnectMax: q.reconnect_max,
+    reconnectWindowMs: q.reconnect_window_ms,
     // A game linked before its first oracle.prob (which carries commence_ts) is not yet
     // missing its commence time: it has until the oracle is due to be stale.
     commenceGraceMs: q.oracle_stale_ms,
   });
   const exposure = new PositionBook({
-    maxPositionContracts: q.max_position, maxGameLossDollars: q.max_game_loss, maxDailyNotionalDollars: q.max_daily_notional,
+    maxPositionContracts: q.max_position,
+    maxGameLossDollars: q.max_game_loss,
+    maxDailyNotionalDollars: q.max_daily_notional,
   });
   loop.manager = new QuoteManager(mopt, kill, exposure, sizer, loop.sink());
   ctx.log.info('quote', {
-    mode: 'shadow', oracle: `${oracle.source}/${oracle.method}`, edge: q.edge, taker_edge: q.taker_edge, sizing: q.kelly ? 'kelly' : `${q.size} contracts`,
-    queue_model: q.queue_model, latency_ms: q.latency_ms, clock: ctx.replayClock ? 'replay' : 'system',
+    mode: 'shadow',
+    oracle: `${oracle.source}/${oracle.method}`,
+    edge: q.edge,
+    taker_edge: q.taker_edge,
+    sizing: q.kelly ? 'kelly' : `${q.size} contracts`,
+    queue_model: q.queue_model,
+    latency_ms: q.latency_ms,
+    clock: ctx.replayClock ? 'replay' : 'system',
   });
 
   // Gauges, at most once a second of clock time: orders believed working, and resting
@@ -234,19 +307,23 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     staleGauge.set(q.max_order_age_ms > 0 ? working.filter((o) => o.restingSince !== undefined && now - o.restingSince > q.max_order_age_ms).length : 0);
   };
 
-  await ctx.readRecords(ctx.args, {
-    consume: CONSUME,
-    onRecord(rec, where) {
-      ctx.out.passThrough(where.raw, rec.type);
-      loop.onRecord(rec);
-      gauges(clock.now());
+  await ctx.readRecords(
+    ctx.args,
+    {
+      consume: CONSUME,
+      onRecord(rec, where) {
+        ctx.out.passThrough(where.raw, rec.type);
+        loop.onRecord(rec);
+        gauges(clock.now());
+      },
     },
-  }, {
-    // Live: every input at once, each record as it arrives (a quiet oracle never holds back
-    // the books). Replay: merged by time exactly as ndcat --merge does.
-    order: ctx.replayClock ? 'time' : 'arrival',
-    ...(ctx.opts.slack !== undefined ? { slackMs: ctx.opts.slack } : {}),
-  });
+    {
+      // Live: every input at once, each record as it arrives (a quiet oracle never holds back
+      // the books). Replay: merged by time exactly as ndcat --merge does.
+      order: ctx.replayClock ? 'time' : 'arrival',
+      ...(ctx.opts.slack !== undefined ? { slackMs: ctx.opts.slack } : {}),
+    },
+  );
 
   // End of input: pull every quote and wait (on the clock) for the answers, so the
   // output says how every order ended.

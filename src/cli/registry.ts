@@ -41,7 +41,7 @@ export const COMMANDS = {
     load: () => import('./devig.js'),
   },
   arbitrate: {
-    summary: 'choose each game\'s oracle line from several sportsbooks under a policy, watching staleness',
+    summary: "choose each game's oracle line from several sportsbooks under a policy, watching staleness",
     load: () => import('./arbitrate.js'),
   },
   'feed-kalshi': {
@@ -65,7 +65,7 @@ export const COMMANDS = {
     load: () => import('./clv-report.js'),
   },
   report: {
-    summary: 'the operator\'s reports: report daily sums one US Eastern day into Markdown, CSV, SVG charts and HTML',
+    summary: "the operator's reports: report daily sums one US Eastern day into Markdown, CSV, SVG charts and HTML",
     load: () => import('./report.js'),
   },
   gate: {

@@ -14,8 +14,18 @@ interface DailyOpts {
 }
 
 const CONSUMED: ReadonlySet<RecordType> = new Set<RecordType>([
-  'run.manifest', 'order', 'fill', 'position', 'skip', 'latency', 'killswitch', 'oracle.status', 'kalshi.status',
-  'market.link', 'clv', 'clv.summary',
+  'run.manifest',
+  'order',
+  'fill',
+  'position',
+  'skip',
+  'latency',
+  'killswitch',
+  'oracle.status',
+  'kalshi.status',
+  'market.link',
+  'clv',
+  'clv.summary',
 ]);
 
 /** Write FILE whole or not at all (a reader never sees half a report). */
@@ -55,8 +65,14 @@ fingerprint). Incidents and reconnects are followed per input file, one process 
 Bad input lines are diagnosed, counted in the report and left out (--strict stops).
 stdout lists the files written, one per line.`,
   examples: [
-    { cmd: 'report daily --out reports sessions/*.ndjson', what: 'Report yesterday (US Eastern) into reports/YYYY-MM-DD/; the cron line of examples/cron/chimera.crontab.' },
-    { cmd: 'report daily --date 2026-01-25 --out reports session.ndjson clv.ndjson', what: 'Report 25 January 2026 with the CLV summary clv-report wrote into clv.ndjson.' },
+    {
+      cmd: 'report daily --out reports sessions/*.ndjson',
+      what: 'Report yesterday (US Eastern) into reports/YYYY-MM-DD/; the cron line of examples/cron/chimera.crontab.',
+    },
+    {
+      cmd: 'report daily --date 2026-01-25 --out reports session.ndjson clv.ndjson',
+      what: 'Report 25 January 2026 with the CLV summary clv-report wrote into clv.ndjson.',
+    },
   ],
   output: 'text',
   input: true,
@@ -109,8 +125,14 @@ stdout lists the files written, one per line.`,
     written.push(...charts, 'report.md', 'index.html');
     for (const f of written.sort()) ctx.text.writeLine(join(dir, f));
     Object.assign(ctx.summary, {
-      date, dir, records_in_day: data.in_day, fills: data.totals.fills, realized_pnl: data.totals.realized_pnl,
-      incidents: data.incidents.length, reconnects: data.reconnects.length, clv_summaries: data.clv_summaries.length,
+      date,
+      dir,
+      records_in_day: data.in_day,
+      fills: data.totals.fills,
+      realized_pnl: data.totals.realized_pnl,
+      incidents: data.incidents.length,
+      reconnects: data.reconnects.length,
+      clv_summaries: data.clv_summaries.length,
     });
     if (data.in_day === 0) ctx.log.warn('no record of the input falls in the day: the report is empty', { date });
     return EXIT.OK;
@@ -121,9 +143,7 @@ export const spec: CommandSpec = {
   name: 'report',
   description: `The reports an operator reads every morning. report daily sums one US Eastern day of
 session records into a dated folder of Markdown, CSV tables, SVG charts and an HTML page.`,
-  examples: [
-    { cmd: 'report daily --out reports sessions/*.ndjson', what: 'Yesterday\'s report (US Eastern) in reports/YYYY-MM-DD/.' },
-  ],
+  examples: [{ cmd: 'report daily --out reports sessions/*.ndjson', what: "Yesterday's report (US Eastern) in reports/YYYY-MM-DD/." }],
   output: 'text',
   subcommands: [daily],
 };

@@ -31,9 +31,15 @@ labels, timestamps given in steps) by one offset, so that its epoch (header "epo
 now: a scenario recorded months ago plays as tonight's games, with its relative timings
 unchanged. --shift-to TIME does the same to a fixed time (tests, reproducible runs).`,
   examples: [
-    { cmd: 'sim boltodds --scenario examples/feeds/boltodds.scenario.ndjson --exit-when-done > sim.out &', what: 'Play the demo scenario once; the first stdout line names the URL.' },
+    {
+      cmd: 'sim boltodds --scenario examples/feeds/boltodds.scenario.ndjson --exit-when-done > sim.out &',
+      what: 'Play the demo scenario once; the first stdout line names the URL.',
+    },
     { cmd: 'sim boltodds --scenario s.ndjson --port 8765 --key demo --speed 0', what: 'Fixed port, a required key, every delay skipped.' },
-    { cmd: 'sim boltodds --scenario examples/feeds/boltodds.scenario.ndjson --shift-to-now', what: 'The demo games, moved so that they start in the next hour.' },
+    {
+      cmd: 'sim boltodds --scenario examples/feeds/boltodds.scenario.ndjson --shift-to-now',
+      what: 'The demo games, moved so that they start in the next hour.',
+    },
   ],
   output: 'text',
   inputFiles: (o) => [o.scenario],
@@ -53,7 +59,12 @@ unchanged. --shift-to TIME does the same to a fixed time (tests, reproducible ru
     if (!loaded) return EXIT.RUNTIME;
     const scenario = shifted(loaded, shiftFor(ctx, boltEpoch(loaded), o.scenario), shiftBoltScenario);
     const sim = new BoltOddsSim({
-      scenario, clock: ctx.clock, log: ctx.log, port: o.port ?? 0, pingMs: o.pingMs ?? 20000, speed: o.speed ?? 1,
+      scenario,
+      clock: ctx.clock,
+      log: ctx.log,
+      port: o.port ?? 0,
+      pingMs: o.pingMs ?? 20000,
+      speed: o.speed ?? 1,
       ...(o.key !== undefined ? { key: o.key } : {}),
     });
     const url = await sim.start();

@@ -14,7 +14,7 @@ export interface ShiftOpts {
 /** --shift-to-now and --shift-to TIME (every simulator with a scenario). */
 export function shiftOptions(cmd: Command): void {
   cmd.option('--shift-to-now', "move the scenario's times so its epoch is now (one offset, whole minutes, for every time it holds)");
-  cmd.option('--shift-to <time>', "the same, to TIME (epoch ms or ISO-8601 with an offset): deterministic runs", (v: string) => {
+  cmd.option('--shift-to <time>', 'the same, to TIME (epoch ms or ISO-8601 with an offset): deterministic runs', (v: string) => {
     try {
       return parseShiftTarget(v);
     } catch (e) {

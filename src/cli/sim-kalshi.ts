@@ -15,9 +15,12 @@ import { EXIT, UsageError, enumOption, intOption, listOption, numberOption, type
 
 /** The bundled demo games: NBA Denver at Memphis, Lakers at Boston; NHL Toronto at NY Rangers. */
 export const DEMO_MARKETS = [
-  'KXNBAGAME-26JAN25DENMEM-DEN', 'KXNBAGAME-26JAN25DENMEM-MEM',
-  'KXNBAGAME-26JAN25LALBOS-LAL', 'KXNBAGAME-26JAN25LALBOS-BOS',
-  'KXNHLGAME-26JAN25TORNYR-TOR', 'KXNHLGAME-26JAN25TORNYR-NYR',
+  'KXNBAGAME-26JAN25DENMEM-DEN',
+  'KXNBAGAME-26JAN25DENMEM-MEM',
+  'KXNBAGAME-26JAN25LALBOS-LAL',
+  'KXNBAGAME-26JAN25LALBOS-BOS',
+  'KXNHLGAME-26JAN25TORNYR-TOR',
+  'KXNHLGAME-26JAN25TORNYR-NYR',
 ];
 
 interface Opts extends ShiftOpts {
@@ -110,9 +113,15 @@ second subscription to a channel), --trade-seq (seq on trades), --cancel-done (c
 a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected).`,
   examples: [
     { cmd: 'sim kalshi --public-key kalshi.pub.pem --port 8931', what: 'The six bundled demo markets under a random walk, on a fixed port.' },
-    { cmd: 'sim kalshi --public-key pub.pem --scenario examples/kalshi/scenario.ndjson --speed 20', what: 'Play the bundled scenario twenty times faster than recorded.' },
-    { cmd: 'sim kalshi --public-key pub.pem --faults close-clean,stall,skip-seq,error25 --fault-every 5000 --seed 7', what: 'A fault every ~5 s, in turn, reproducibly.' },
-    { cmd: "curl -s -XPOST localhost:8931/_sim/fault -d '{\"kind\":\"close-abrupt\"}'", what: 'Drop every client connection now (no close frame).' },
+    {
+      cmd: 'sim kalshi --public-key pub.pem --scenario examples/kalshi/scenario.ndjson --speed 20',
+      what: 'Play the bundled scenario twenty times faster than recorded.',
+    },
+    {
+      cmd: 'sim kalshi --public-key pub.pem --faults close-clean,stall,skip-seq,error25 --fault-every 5000 --seed 7',
+      what: 'A fault every ~5 s, in turn, reproducibly.',
+    },
+    { cmd: 'curl -s -XPOST localhost:8931/_sim/fault -d \'{"kind":"close-abrupt"}\'', what: 'Drop every client connection now (no close frame).' },
   ],
   output: 'ndjson',
   inputFiles: (o) => [o.publicKey, o.scenario],
@@ -132,13 +141,33 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
     cmd.option('--fault-every <ms>', 'mean interval between scheduled faults (0: none)', intOption(0), 0);
     cmd.option('--stall-ms <ms>', 'length of a scheduled stall, delay-snapshot, pause or maintenance', intOption(1), 30_000);
     cmd.option('--same-channel <mode>', 'a second subscription to a channel: error (code 6) or allow', enumOption(['error', 'allow'] as const), 'error');
-    cmd.option('--post-only-cross <mode>', 'a post-only order that would cross: cancel (201, nothing rests) or reject (400)', enumOption(['cancel', 'reject'] as const), 'cancel');
+    cmd.option(
+      '--post-only-cross <mode>',
+      'a post-only order that would cross: cancel (201, nothing rests) or reject (400)',
+      enumOption(['cancel', 'reject'] as const),
+      'cancel',
+    );
     cmd.option('--cancel-done <mode>', 'cancelling an executed/cancelled order: 404 or zero (reduced_by 0.00)', enumOption(['404', 'zero'] as const), '404');
     cmd.option('--trade-seq', 'put seq on trade messages too (an unconfirmed variant)');
-    cmd.option('--tier <tier>', 'REST rate-limit tier: none, basic, advanced, expert, premier', enumOption(['none', 'basic', 'advanced', 'expert', 'premier'] as const), 'none');
-    cmd.option('--order-latency-ms <ms>', 'delay before an order endpoint (create, cancel, amend, decrease, batches, order groups) reaches the engine', intOption(0), 0);
+    cmd.option(
+      '--tier <tier>',
+      'REST rate-limit tier: none, basic, advanced, expert, premier',
+      enumOption(['none', 'basic', 'advanced', 'expert', 'premier'] as const),
+      'none',
+    );
+    cmd.option(
+      '--order-latency-ms <ms>',
+      'delay before an order endpoint (create, cancel, amend, decrease, batches, order groups) reaches the engine',
+      intOption(0),
+      0,
+    );
     cmd.option('--max-skew-ms <ms>', 'allowed |now - KALSHI-ACCESS-TIMESTAMP| before a 401 header_timestamp_expired', intOption(1), 60_000);
-    cmd.option('--fee-type <type>', 'series fee_type of the markets', enumOption(['quadratic', 'quadratic_with_maker_fees'] as const), 'quadratic_with_maker_fees');
+    cmd.option(
+      '--fee-type <type>',
+      'series fee_type of the markets',
+      enumOption(['quadratic', 'quadratic_with_maker_fees'] as const),
+      'quadratic_with_maker_fees',
+    );
     cmd.option('--duration <ms>', 'stop after MS', intOption(1));
     shiftOptions(cmd);
   },
@@ -161,9 +190,19 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
     let sim: KalshiSim;
     try {
       sim = new KalshiSim({
-        host: o.host, port: o.port, publicKeyPem: pem, ...(o.keyId !== undefined ? { keyId: o.keyId } : {}),
-        clock: ctx.clock, random, log: ctx.log, engine, pingEveryMs: o.pingEvery, sameChannel: o.sameChannel,
-        tradeSeq: o.tradeSeq === true, maxSkewMs: o.maxSkewMs, rest: { cancelDone: o.cancelDone, tier: o.tier, orderLatencyMs: o.orderLatencyMs },
+        host: o.host,
+        port: o.port,
+        publicKeyPem: pem,
+        ...(o.keyId !== undefined ? { keyId: o.keyId } : {}),
+        clock: ctx.clock,
+        random,
+        log: ctx.log,
+        engine,
+        pingEveryMs: o.pingEvery,
+        sameChannel: o.sameChannel,
+        tradeSeq: o.tradeSeq === true,
+        maxSkewMs: o.maxSkewMs,
+        rest: { cancelDone: o.cancelDone, tier: o.tier, orderLatencyMs: o.orderLatencyMs },
       });
     } catch (e) {
       throw new ConfigError(`--public-key: ${o.publicKey} is not a usable key (${(e as Error).message})`);
@@ -184,7 +223,15 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
     }
     const urls = await sim.start();
     ctx.log.info('listening', { ws_url: urls.wsUrl, rest_url: urls.restUrl, admin_url: urls.adminUrl, port: urls.port });
-    const listening = { type: 'sim.listening', ts: ctx.clock.now(), sim: 'kalshi', ws_url: urls.wsUrl, rest_url: urls.restUrl, admin_url: urls.adminUrl, port: urls.port };
+    const listening = {
+      type: 'sim.listening',
+      ts: ctx.clock.now(),
+      sim: 'kalshi',
+      ws_url: urls.wsUrl,
+      rest_url: urls.restUrl,
+      admin_url: urls.adminUrl,
+      port: urls.port,
+    };
     ctx.out.record(listening);
     player?.start();
     const rate = o.rate ?? (o.scenario ? 0 : 20);
@@ -192,7 +239,13 @@ a finished order: 404 or reduced_by 0), --post-only-cross (cancelled or rejected
     if (!o.scenario) walk.seedBooks();
     if (rate > 0) walk.start();
     const faults = scheduleFaults({
-      clock: ctx.clock, random, everyMs: o.faultEvery, kinds, stallMs: o.stallMs, delayMs: Math.min(o.stallMs, 1000), pauseMs: o.stallMs,
+      clock: ctx.clock,
+      random,
+      everyMs: o.faultEvery,
+      kinds,
+      stallMs: o.stallMs,
+      delayMs: Math.min(o.stallMs, 1000),
+      pauseMs: o.stallMs,
       inject: (f) => sim.inject(f),
     });
     await new Promise<void>((resolve) => {

@@ -29,7 +29,10 @@ that the scenario's epoch (header "epoch") is now; --shift-to TIME moves it to T
   examples: [
     { cmd: 'sim oddsapi --scenario examples/feeds/oddsapi.scenario.ndjson --port 8766 &', what: 'Serve the demo scenario on a fixed port.' },
     { cmd: 'sim oddsapi --scenario quota.ndjson --key demo --requests', what: 'Require a key and log every request, cost and remaining quota on stdout.' },
-    { cmd: 'sim oddsapi --scenario examples/feeds/oddsapi.scenario.ndjson --shift-to 2026-03-01T23:45:00Z', what: 'The demo games moved to the evening of March 1 (the same times every run).' },
+    {
+      cmd: 'sim oddsapi --scenario examples/feeds/oddsapi.scenario.ndjson --shift-to 2026-03-01T23:45:00Z',
+      what: 'The demo games moved to the evening of March 1 (the same times every run).',
+    },
   ],
   output: 'text',
   inputFiles: (o) => [o.scenario],
@@ -47,10 +50,15 @@ that the scenario's epoch (header "epoch") is now; --shift-to TIME moves it to T
     if (!loaded) return EXIT.RUNTIME;
     const scenario = shifted(loaded, shiftFor(ctx, loaded.epoch, o.scenario), shiftOddsScenario);
     let finish: () => void = () => undefined;
-    const done = new Promise<void>((r) => { finish = r; });
+    const done = new Promise<void>((r) => {
+      finish = r;
+    });
     let answered = 0;
     const sim = new OddsApiSim({
-      scenario, clock: ctx.clock, log: ctx.log, port: o.port ?? 0,
+      scenario,
+      clock: ctx.clock,
+      log: ctx.log,
+      port: o.port ?? 0,
       ...(o.key !== undefined ? { key: o.key } : {}),
       onRequest: (r) => {
         ctx.log.info('request', { ...r });

@@ -15,7 +15,10 @@ demonstrated offline. Each prints the URLs it bound as a sim.listening record on
 as a log field on stderr.`,
   examples: [
     { cmd: 'sim kalshi --public-key pub.pem', what: 'A Kalshi exchange with a random walk on the demo markets.' },
-    { cmd: 'sim kalshi --public-key pub.pem --scenario examples/kalshi/scenario.ndjson --speed 10', what: 'Replay the bundled Kalshi scenario ten times faster.' },
+    {
+      cmd: 'sim kalshi --public-key pub.pem --scenario examples/kalshi/scenario.ndjson --speed 10',
+      what: 'Replay the bundled Kalshi scenario ten times faster.',
+    },
     { cmd: 'sim boltodds --scenario examples/feeds/boltodds.scenario.ndjson', what: 'Serve the demo BoltOdds scenario on a free port.' },
     { cmd: 'sim oddsapi --scenario examples/feeds/oddsapi.scenario.ndjson --port 8766', what: 'Serve The Odds API demo scenario on port 8766.' },
   ],

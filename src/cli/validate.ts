@@ -27,7 +27,10 @@ reason. Unlike other commands, validate lists every bad line (no throttling).`,
   examples: [
     { cmd: 'validate recorded.ndjson > /dev/null', what: 'Check a recorded file; exit status 1 if any line is bad.' },
     { cmd: 'feed-oddsapi --once | validate --strict | devig', what: 'Gate a pipeline: stop at the first bad record.' },
-    { cmd: 'validate --quiet --reject bad.ndjson day1.ndjson day2.ndjson', what: 'Check two files, keep the bad lines verbatim in bad.ndjson, write no records.' },
+    {
+      cmd: 'validate --quiet --reject bad.ndjson day1.ndjson day2.ndjson',
+      what: 'Check two files, keep the bad lines verbatim in bad.ndjson, write no records.',
+    },
   ],
   output: (opts) => (opts.quiet ? 'none' : 'ndjson'),
   input: true,

@@ -27,10 +27,16 @@ export class SystemClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = this.next++;
-    this.live.set(id, setTimeout(() => {
-      this.live.delete(id);
-      fn();
-    }, Math.max(0, ms)));
+    this.live.set(
+      id,
+      setTimeout(
+        () => {
+          this.live.delete(id);
+          fn();
+        },
+        Math.max(0, ms),
+      ),
+    );
     return { id };
   }
 

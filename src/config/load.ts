@@ -91,7 +91,9 @@ export function fingerprint(config: unknown): string {
 export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(v as Plain).filter((k) => (v as Plain)[k] !== undefined).sort();
+  const keys = Object.keys(v as Plain)
+    .filter((k) => (v as Plain)[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Plain)[k])}`).join(',')}}`;
 }
 

@@ -36,7 +36,9 @@ export function packageVersion(): string {
 /** Branch, commit and dirtiness of a git checkout, or null fields outside one. */
 export function gitInfo(dir: string = PACKAGE_ROOT): GitInfo | null {
   const r = spawnSync('git', ['-C', dir, 'status', '--porcelain=v2', '--branch', '--untracked-files=no'], {
-    encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'],
+    encoding: 'utf8',
+    timeout: 5000,
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
   if (r.status !== 0 || typeof r.stdout !== 'string') return null;
   let branch: string | null = null;
@@ -89,7 +91,13 @@ export function provenance(): Provenance {
   if (git && git.commit) {
     cachedProvenance = { ...git, from: 'git', build_commit: build?.commit ?? null };
   } else if (build) {
-    cachedProvenance = { branch: build.branch ?? null, commit: build.commit ?? null, dirty: build.dirty ?? null, from: 'buildinfo', build_commit: build.commit ?? null };
+    cachedProvenance = {
+      branch: build.branch ?? null,
+      commit: build.commit ?? null,
+      dirty: build.dirty ?? null,
+      from: 'buildinfo',
+      build_commit: build.commit ?? null,
+    };
   } else {
     cachedProvenance = { branch: null, commit: null, dirty: null, from: 'none', build_commit: null };
   }

@@ -18,7 +18,10 @@ export type SecretName = keyof typeof SECRET_ENV;
 const PATH_SECRETS: ReadonlySet<SecretName> = new Set(['KALSHI_PRIVATE_KEY_PATH']);
 
 export class Secrets {
-  constructor(private readonly redactor: Redactor, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   /** The secret from NAME, or from the file NAME_FILE names; undefined if neither is set. */
   get(name: SecretName): string | undefined {
@@ -54,7 +57,10 @@ export class Secrets {
     const pem = readPrivateFile(path, name);
     this.redactor.add(pem);
     this.redactor.add(pem.trim());
-    const body = pem.split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('-----'));
+    const body = pem
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0 && !l.startsWith('-----'));
     this.redactor.add(body.join(''), { encoded: false });
     for (const line of body) if (line.length >= 16) this.redactor.add(line, { encoded: false });
     return pem;

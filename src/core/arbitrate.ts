@@ -33,7 +33,6 @@ import type { TimeField } from '../schema/common.js';
 import type { OddsLine, OracleLine, OracleStatus } from '../schema/records.js';
 import { DeadlineHeap } from './deadline-heap.js';
 
-
 /**
  * When the source last confirmed a line: its receipt time (recv_ts) if it has one, else
  * its ts. Freshness is judged on this, not on when the price last changed: a poll of
@@ -149,8 +148,16 @@ export class Arbiter {
     let ev = events.get(l.event);
     if (!ev) {
       ev = {
-        source: l.source, event: l.event, sport: l.sport, lines: new Map(), lastTs: seen(l),
-        state: 'none', used: NONE, inForce: undefined, due: Infinity, heapDue: Infinity,
+        source: l.source,
+        event: l.event,
+        sport: l.sport,
+        lines: new Map(),
+        lastTs: seen(l),
+        state: 'none',
+        used: NONE,
+        inForce: undefined,
+        due: Infinity,
+        heapDue: Infinity,
       };
       events.set(l.event, ev);
       this.eventsNow++;
@@ -389,9 +396,20 @@ export class Arbiter {
       awayOdds = 1 / pa;
     }
     return {
-      type: 'oracle.line', ts: now > lineTs ? now : lineTs, source: first.source, sport: first.sport, event: first.event,
-      home: first.home, away: first.away, commence_ts: first.commence_ts, policy: this.label,
-      books: used.map((l) => l.book), weights, line_ts: lineTs, home_odds: homeOdds, away_odds: awayOdds,
+      type: 'oracle.line',
+      ts: now > lineTs ? now : lineTs,
+      source: first.source,
+      sport: first.sport,
+      event: first.event,
+      home: first.home,
+      away: first.away,
+      commence_ts: first.commence_ts,
+      policy: this.label,
+      books: used.map((l) => l.book),
+      weights,
+      line_ts: lineTs,
+      home_odds: homeOdds,
+      away_odds: awayOdds,
       time_assumed: assumedOf(used),
     };
   }
@@ -508,10 +526,12 @@ function narrowness(s: Scope): number {
 
 /** True when scope `inner` is the same as or narrower than `outer`. */
 function within(inner: Scope, outer: Scope): boolean {
-  return inner.source === outer.source
-    && (outer.sport === undefined || inner.sport === outer.sport)
-    && (outer.event === undefined || inner.event === outer.event)
-    && (outer.book === undefined || inner.book === outer.book);
+  return (
+    inner.source === outer.source &&
+    (outer.sport === undefined || inner.sport === outer.sport) &&
+    (outer.event === undefined || inner.event === outer.event) &&
+    (outer.book === undefined || inner.book === outer.book)
+  );
 }
 
 /**

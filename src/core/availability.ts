@@ -5,9 +5,7 @@ import type { ORACLE_REASONS } from '../schema/records.js';
 
 export type OracleReason = (typeof ORACLE_REASONS)[number];
 
-export type Availability =
-  | { state: 'available' }
-  | { state: 'unavailable'; reason: OracleReason; detail: string };
+export type Availability = { state: 'available' } | { state: 'unavailable'; reason: OracleReason; detail: string };
 
 export class StatusTracker {
   private readonly cur = new Map<string, Availability>();

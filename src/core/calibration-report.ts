@@ -68,7 +68,12 @@ export function reliabilitySpec(g: ReportGroup): Record<string, unknown> {
         height: 360,
         layer: [
           {
-            data: { values: [{ mean_p: 0, win_rate: 0 }, { mean_p: 1, win_rate: 1 }] },
+            data: {
+              values: [
+                { mean_p: 0, win_rate: 0 },
+                { mean_p: 1, win_rate: 1 },
+              ],
+            },
             mark: { type: 'line', strokeDash: [4, 4], color: '#999', strokeWidth: 1 },
             encoding: { x, y },
           },
@@ -118,26 +123,37 @@ export function calibrationMarkdown(r: ReportInput): string {
   const L: string[] = [];
   const s = r.stats;
   L.push('# Calibration report', '');
-  L.push(`Scored: **p_home against a home win** (for a two-way market p_away = 1 - p_home, so the away side is the mirror image). ` +
-    (r.at === 'close'
-      ? 'One probability per game and path: the **last at or before the game\'s commence_ts** (the close).'
-      : 'Every probability record (`--at all`); phase is pregame at or before commence_ts, live after.'));
+  L.push(
+    `Scored: **p_home against a home win** (for a two-way market p_away = 1 - p_home, so the away side is the mirror image). ` +
+      (r.at === 'close'
+        ? "One probability per game and path: the **last at or before the game's commence_ts** (the close)."
+        : 'Every probability record (`--at all`); phase is pregame at or before commence_ts, live after.'),
+  );
   L.push('');
-  L.push(`Reliability: ${r.bins} uniform bins, right-closed with scikit-learn's float edges (calibration_curve), empty bins dropped. ` +
-    'ECE and MCE in the positive-class form. Log loss clipped at float64 epsilon (scikit-learn >= 1.2). ' +
-    'Quantile deciles: stable sort by p, split into 10 groups whose sizes differ by at most 1 (numpy.array_split).');
+  L.push(
+    `Reliability: ${r.bins} uniform bins, right-closed with scikit-learn's float edges (calibration_curve), empty bins dropped. ` +
+      'ECE and MCE in the positive-class form. Log loss clipped at float64 epsilon (scikit-learn >= 1.2). ' +
+      'Quantile deciles: stable sort by p, split into 10 groups whose sizes differ by at most 1 (numpy.array_split).',
+  );
   L.push('');
-  L.push(`Kelly gate: ECE <= ${r.tolerance} on at least ${int(r.min_n)} games. ` +
-    (r.signoff ? 'Groups marked **signed off** were written to the sign-off file.' : 'No sign-off was asked for in this run (`--signoff FILE`).'));
+  L.push(
+    `Kelly gate: ECE <= ${r.tolerance} on at least ${int(r.min_n)} games. ` +
+      (r.signoff ? 'Groups marked **signed off** were written to the sign-off file.' : 'No sign-off was asked for in this run (`--signoff FILE`).'),
+  );
   L.push('');
   L.push('## Inputs', '');
   L.push(`- probabilities read: ${int(s.probs_in)}; scored: ${int(s.probs_scored)}`);
-  if (r.at === 'close') L.push(`- after commence_ts (live, not scored at close): ${int(s.probs_after_commence)}; replaced by a later pre-game probability: ${int(s.probs_superseded)}`);
+  if (r.at === 'close')
+    L.push(
+      `- after commence_ts (live, not scored at close): ${int(s.probs_after_commence)}; replaced by a later pre-game probability: ${int(s.probs_superseded)}`,
+    );
   L.push(`- without a result: ${int(s.probs_without_result)} probabilities (${int(s.games_without_result)} games)`);
   L.push(`- results read: ${int(s.results_in)}; repeated: ${int(s.results_duplicate)}; of games with no probability: ${int(s.results_unused)}`);
   L.push(`- games with conflicting results (excluded): ${int(s.games_conflicting)}`);
-  L.push(`- times assumed, not observed (\`time_assumed\`, e.g. import-history's 19:00 ET start): ${int(s.probs_time_assumed)} probabilities, ${int(s.results_time_assumed)} results; ` +
-    'their phase is the importer\'s assumption (a closing line is pre-game) and their times are not for CLV or timing');
+  L.push(
+    `- times assumed, not observed (\`time_assumed\`, e.g. import-history's 19:00 ET start): ${int(s.probs_time_assumed)} probabilities, ${int(s.results_time_assumed)} results; ` +
+      "their phase is the importer's assumption (a closing line is pre-game) and their times are not for CLV or timing",
+  );
   L.push(`- config fingerprint: \`${r.fingerprint}\``);
   L.push('');
   L.push('## Summary', '');
@@ -156,22 +172,28 @@ export function calibrationMarkdown(r: ReportInput): string {
   const paired = r.groups.filter((g) => g.vs_baseline);
   if (paired.length) {
     L.push('### Against proportional, game by game', '');
-    L.push('Mean difference of the per-game loss (method minus proportional) on the same games and lines, with its standard error. ' +
-      'Negative is better than proportional; a difference within about two standard errors of zero is not evidence either way.');
+    L.push(
+      'Mean difference of the per-game loss (method minus proportional) on the same games and lines, with its standard error. ' +
+        'Negative is better than proportional; a difference within about two standard errors of zero is not evidence either way.',
+    );
     L.push('');
     L.push('| source | sport | phase | method | games | Brier diff | (se) | log loss diff | (se) |');
     L.push('|---|---|---|---|---:|---:|---:|---:|---:|');
     for (const g of paired) {
       const v = g.vs_baseline!;
       const k = g.group;
-      L.push(`| ${k.source} | ${k.sport} | ${k.phase} | ${k.method} | ${int(v.n)} | ${signed(v.brier_diff)} | ${se(v.brier_diff_se)} | ${signed(v.log_loss_diff)} | ${se(v.log_loss_diff_se)} |`);
+      L.push(
+        `| ${k.source} | ${k.sport} | ${k.phase} | ${k.method} | ${int(v.n)} | ${signed(v.brier_diff)} | ${se(v.brier_diff_se)} | ${signed(v.log_loss_diff)} | ${se(v.log_loss_diff_se)} |`,
+      );
     }
     L.push('');
   }
   for (const g of r.groups) {
     L.push(`## ${groupLabel(g.group)}`, '');
-    L.push(`${int(g.n)} games from ${day(g.from_commence_ts)} to ${day(g.to_commence_ts)}; home win rate ${f4(g.base_rate)}, mean forecast ${f4(g.mean_p)}. ` +
-      `Brier ${f4(g.brier)} (always forecasting the home win rate would score ${f4(g.base_rate * (1 - g.base_rate))}), log loss ${f4(g.log_loss)}, ECE ${f4(g.ece)}, MCE ${f4(g.mce)}.`);
+    L.push(
+      `${int(g.n)} games from ${day(g.from_commence_ts)} to ${day(g.to_commence_ts)}; home win rate ${f4(g.base_rate)}, mean forecast ${f4(g.mean_p)}. ` +
+        `Brier ${f4(g.brier)} (always forecasting the home win rate would score ${f4(g.base_rate * (1 - g.base_rate))}), log loss ${f4(g.log_loss)}, ECE ${f4(g.ece)}, MCE ${f4(g.mce)}.`,
+    );
     L.push('');
     L.push(`![reliability diagram for ${groupLabel(g.group)}](${diagramFile(g.group)})`, '');
     L.push('Reliability (the ECE bins):', '');

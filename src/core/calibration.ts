@@ -49,7 +49,7 @@ export function accurateSum(xs: ArrayLike<number>): number {
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i]!;
     const t = s + x;
-    c += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s;
+    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
     s = t;
   }
   return s + c;
@@ -366,7 +366,10 @@ export class Calibrator {
     if (this.at === 'all') for (const h of this.all) take(h);
     else for (const games of this.close) for (const h of games.values()) take(h);
 
-    const order = this.keys.map((k, gid) => ({ k, gid })).filter((x) => pts[x.gid]!.length > 0).sort((a, b) => compareGroups(a.k, b.k));
+    const order = this.keys
+      .map((k, gid) => ({ k, gid }))
+      .filter((x) => pts[x.gid]!.length > 0)
+      .sort((a, b) => compareGroups(a.k, b.k));
     const reports: GroupReport[] = [];
     for (const { k, gid } of order) {
       const g = pts[gid]!;

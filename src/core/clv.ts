@@ -151,7 +151,10 @@ interface RefPoint {
 
 /** The reference names a source alone and that source has probabilities of several methods. */
 export class AmbiguousReferenceError extends Error {
-  constructor(readonly source: string, readonly methods: string[]) {
+  constructor(
+    readonly source: string,
+    readonly methods: string[],
+  ) {
     super(`reference ${source} has probabilities of several methods (${methods.join(', ')}): name one, e.g. ${source}/${methods[0]}`);
     this.name = 'AmbiguousReferenceError';
   }
@@ -190,7 +193,11 @@ export class ClvCollector<W> {
   addLink(rec: MarketLink, where: W): void {
     const prev = this.links.get(rec.ticker);
     if (prev && (prev.rec.event !== rec.event || prev.rec.side !== rec.side)) {
-      this.early.push({ where, reason: 'conflicting-link', detail: `${rec.ticker}: linked to ${rec.event} ${rec.side}, elsewhere to ${prev.rec.event} ${prev.rec.side}; its fills are not scored` });
+      this.early.push({
+        where,
+        reason: 'conflicting-link',
+        detail: `${rec.ticker}: linked to ${rec.event} ${rec.side}, elsewhere to ${prev.rec.event} ${prev.rec.side}; its fills are not scored`,
+      });
       this.conflictedLinks.add(rec.ticker);
       return;
     }
@@ -232,15 +239,33 @@ export class ClvCollector<W> {
         issues.push({ where: f.where, reason, detail });
         bad++;
       };
-      if (seenTrades.has(tradeKey)) { fail('duplicate-fill', `trade ${r.trade_id} of order ${r.order_id} (${r.client_order_id}) already seen; counted once`); continue; }
+      if (seenTrades.has(tradeKey)) {
+        fail('duplicate-fill', `trade ${r.trade_id} of order ${r.order_id} (${r.client_order_id}) already seen; counted once`);
+        continue;
+      }
       seenTrades.add(tradeKey);
-      if (r.side !== 'yes') { fail('not-yes-terms', `fill ${r.trade_id}: side ${r.side}; fills are expected in YES terms (side yes, action buy/sell)`); continue; }
-      if (this.conflictedLinks.has(r.ticker)) { fail('conflicting-link', `fill ${r.trade_id}: ${r.ticker} is linked to two games or sides`); continue; }
+      if (r.side !== 'yes') {
+        fail('not-yes-terms', `fill ${r.trade_id}: side ${r.side}; fills are expected in YES terms (side yes, action buy/sell)`);
+        continue;
+      }
+      if (this.conflictedLinks.has(r.ticker)) {
+        fail('conflicting-link', `fill ${r.trade_id}: ${r.ticker} is linked to two games or sides`);
+        continue;
+      }
       const link = this.links.get(r.ticker);
-      if (!link) { fail('unknown-game', `fill ${r.trade_id}: no market.link for ${r.ticker}`); continue; }
-      if (link.rec.event !== r.event) { fail('unknown-game', `fill ${r.trade_id}: ${r.ticker} is linked to ${link.rec.event}, the fill names ${r.event}`); continue; }
+      if (!link) {
+        fail('unknown-game', `fill ${r.trade_id}: no market.link for ${r.ticker}`);
+        continue;
+      }
+      if (link.rec.event !== r.event) {
+        fail('unknown-game', `fill ${r.trade_id}: ${r.ticker} is linked to ${link.rec.event}, the fill names ${r.event}`);
+        continue;
+      }
       const quoteTs = r.quote_ts ?? this.submitted.get(r.client_order_id);
-      if (quoteTs === undefined) { fail('no-quote-time', `fill ${r.trade_id}: no quote_ts and no submitted order ${r.client_order_id}`); continue; }
+      if (quoteTs === undefined) {
+        fail('no-quote-time', `fill ${r.trade_id}: no quote_ts and no submitted order ${r.client_order_id}`);
+        continue;
+      }
       rows.push(this.score(r, quoteTs, link.rec, points.get(r.event), outcomes.get(r.ticker) ?? null, reference));
     }
     const stats = {
@@ -275,11 +300,18 @@ export class ClvCollector<W> {
     const note = (ticker: string, y: 0 | 1, where: W, what: string): void => {
       if (contradicted.has(ticker)) return;
       const prev = out.get(ticker);
-      if (prev === undefined) { out.set(ticker, y); return; }
+      if (prev === undefined) {
+        out.set(ticker, y);
+        return;
+      }
       if (prev !== y) {
         out.set(ticker, null);
         contradicted.add(ticker);
-        issues.push({ where, reason: 'conflicting-result', detail: `${ticker}: ${what} contradicts an earlier result; the outcome is left unknown and no PnL is scored` });
+        issues.push({
+          where,
+          reason: 'conflicting-result',
+          detail: `${ticker}: ${what} contradicts an earlier result; the outcome is left unknown and no PnL is scored`,
+        });
       }
     };
     const kalshi = [...this.kalshiResults.values()].flat().sort((a, b) => a.seq - b.seq);
@@ -357,13 +389,26 @@ export function scoreFills(records: Iterable<AnyRecord>, settings: ClvSettings):
   for (const rec of records) {
     const where = i++;
     switch (rec.type) {
-      case 'fill': c.addFill(rec, where); break;
-      case 'oracle.prob': c.addProb(rec); break;
-      case 'market.link': c.addLink(rec, where); break;
-      case 'result': c.addResult(rec, where); break;
-      case 'kalshi.result': c.addKalshiResult(rec, where); break;
-      case 'order': c.addOrder(rec); break;
-      default: break;
+      case 'fill':
+        c.addFill(rec, where);
+        break;
+      case 'oracle.prob':
+        c.addProb(rec);
+        break;
+      case 'market.link':
+        c.addLink(rec, where);
+        break;
+      case 'result':
+        c.addResult(rec, where);
+        break;
+      case 'kalshi.result':
+        c.addKalshiResult(rec, where);
+        break;
+      case 'order':
+        c.addOrder(rec);
+        break;
+      default:
+        break;
     }
   }
   return c.finish();
@@ -504,7 +549,10 @@ export function summarizeGroup(group: Record<string, string>, rows: readonly Clv
     let n = 0;
     for (const r of over) {
       const v = f(r);
-      if (v !== null) { sum += v; n++; }
+      if (v !== null) {
+        sum += v;
+        n++;
+      }
     }
     return n === 0 ? null : sum / n;
   };
@@ -575,7 +623,10 @@ export function clusteredBootstrap(clusters: readonly Cluster[], resamples: numb
   const g = clusters.length;
   let tSum = 0;
   let tN = 0;
-  for (const c of clusters) { tSum += c.sum; tN += c.n; }
+  for (const c of clusters) {
+    tSum += c.sum;
+    tN += c.n;
+  }
   const rand = seededRandom(seed);
   const means = new Float64Array(resamples);
   let atOrBelow = 0;

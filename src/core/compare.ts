@@ -4,9 +4,7 @@
 // edge and PnL at settlement. Pure: the two runs' records in, rows out; the same records
 // in any order give the same rows. CLV is clv-report's.
 import { edgeLoss } from './exec-gap.js';
-import type {
-  Compare, Fill, MarketLink, OracleProb, OracleStatus, Order, Position, RunManifest, Skip,
-} from '../schema/records.js';
+import type { Compare, Fill, MarketLink, OracleProb, OracleStatus, Order, Position, RunManifest, Skip } from '../schema/records.js';
 
 export const RUN_LABELS = ['control', 'experiment'] as const;
 export type RunLabel = (typeof RUN_LABELS)[number];
@@ -32,7 +30,16 @@ export function emptyRun(): RunRecords {
 }
 
 /** The recording's own record types: quote passes them through, so two runs over one recording hold the same counts. */
-export const RECORDING_TYPES = ['oracle.prob', 'oracle.status', 'kalshi.market', 'kalshi.book', 'kalshi.trade', 'kalshi.status', 'kalshi.result', 'market.link'] as const;
+export const RECORDING_TYPES = [
+  'oracle.prob',
+  'oracle.status',
+  'kalshi.market',
+  'kalshi.book',
+  'kalshi.trade',
+  'kalshi.status',
+  'kalshi.result',
+  'market.link',
+] as const;
 
 export interface RunInfo {
   /** SOURCE/METHOD the run quoted from, or 'unknown'. */
@@ -61,8 +68,12 @@ export function runInfo(r: RunRecords): RunInfo {
   const from: RunInfo['path_from'] = path !== undefined ? 'argv' : byFills !== undefined ? 'fills' : 'unknown';
   const chosen = path ?? byFills ?? 'unknown';
   return {
-    path: chosen, path_from: from, profile: r.manifest?.profile ?? null, config_fingerprint: r.manifest?.config_fingerprint ?? null,
-    commit: r.manifest?.commit ?? null, other_fill_paths: [...counts.keys()].filter((k) => k !== chosen).sort(),
+    path: chosen,
+    path_from: from,
+    profile: r.manifest?.profile ?? null,
+    config_fingerprint: r.manifest?.config_fingerprint ?? null,
+    commit: r.manifest?.commit ?? null,
+    other_fill_paths: [...counts.keys()].filter((k) => k !== chosen).sort(),
   };
 }
 
@@ -95,9 +106,23 @@ export interface SideStats {
 
 function emptySide(): SideStats {
   return {
-    probs: 0, oracle_unavailable: 0, oracle_unavailable_ms: 0, orders: 0, maker_orders: 0, taker_orders: 0, contracts_ordered: 0,
-    fills: 0, maker_fills: 0, taker_fills: 0, contracts_filled: 0, skips: {}, edge_decision_usd: 0, edge_fill_usd: 0,
-    pnl_usd: 0, settled_tickers: 0, open_tickers: 0,
+    probs: 0,
+    oracle_unavailable: 0,
+    oracle_unavailable_ms: 0,
+    orders: 0,
+    maker_orders: 0,
+    taker_orders: 0,
+    contracts_ordered: 0,
+    fills: 0,
+    maker_fills: 0,
+    taker_fills: 0,
+    contracts_filled: 0,
+    skips: {},
+    edge_decision_usd: 0,
+    edge_fill_usd: 0,
+    pnl_usd: 0,
+    settled_tickers: 0,
+    open_tickers: 0,
   };
 }
 
@@ -156,7 +181,8 @@ function tickerEvents(runs: RunRecords[]): Map<string, string> {
   const m = new Map<string, string>();
   for (const r of runs) {
     for (const l of r.links) if (!m.has(l.ticker)) m.set(l.ticker, l.event);
-    for (const x of [...r.orders, ...r.fills, ...r.positions, ...r.skips]) if (x.ticker !== undefined && x.event !== undefined && !m.has(x.ticker)) m.set(x.ticker, x.event);
+    for (const x of [...r.orders, ...r.fills, ...r.positions, ...r.skips])
+      if (x.ticker !== undefined && x.event !== undefined && !m.has(x.ticker)) m.set(x.ticker, x.event);
   }
   return m;
 }
@@ -165,7 +191,10 @@ function tickerEvents(runs: RunRecords[]): Map<string, string> {
 function unavailability(statuses: readonly OracleStatus[], source: string, end: number): Map<string, Array<[number, number]>> {
   const out = new Map<string, Array<[number, number]>>();
   const open = new Map<string, number>();
-  const sorted = statuses.filter((s) => s.source === source && s.book === undefined).map((s, i) => ({ s, i })).sort((a, b) => a.s.ts - b.s.ts || a.i - b.i);
+  const sorted = statuses
+    .filter((s) => s.source === source && s.book === undefined)
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => a.s.ts - b.s.ts || a.i - b.i);
   for (const { s } of sorted) {
     const key = s.event !== undefined ? `e:${s.event}` : s.sport !== undefined ? `s:${s.sport}` : '*';
     if (s.state === 'unavailable') {
@@ -209,7 +238,11 @@ function median(xs: number[]): number | null {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export interface Move { ts: number; dir: 1 | -1; path: 0 | 1 }
+export interface Move {
+  ts: number;
+  dir: 1 | -1;
+  path: 0 | 1;
+}
 
 /** The moves of one path's p_home series (time-sorted): each change of at least `move` since the last move (the first probability is the start). */
 export function movesOf(series: ReadonlyArray<{ ts: number; p: number }>, move: number, path: 0 | 1): Move[] {
@@ -264,9 +297,13 @@ export function leadsOf(a: Move[], b: Move[], window: number, into?: [number[], 
   }
   const matched = lead[0].length + lead[1].length + tie;
   return {
-    control: lead[0].length, experiment: lead[1].length, tie,
-    unmatched_control: a.length - matched, unmatched_experiment: b.length - matched,
-    median_lead_ms_control: median(lead[0]), median_lead_ms_experiment: median(lead[1]),
+    control: lead[0].length,
+    experiment: lead[1].length,
+    tie,
+    unmatched_control: a.length - matched,
+    unmatched_experiment: b.length - matched,
+    median_lead_ms_control: median(lead[0]),
+    median_lead_ms_experiment: median(lead[1]),
   };
 }
 
@@ -335,10 +372,14 @@ export function compareRuns(control: RunRecords, experiment: RunRecords, options
       if (event !== undefined) f(g(event));
     };
     // probabilities of the run's path
-    const probs = r.probs.map((p, i) => ({ p, i })).filter(({ p }) => path !== undefined && p.source === path.source && p.method === path.method)
+    const probs = r.probs
+      .map((p, i) => ({ p, i }))
+      .filter(({ p }) => path !== undefined && p.source === path.source && p.method === path.method)
       .sort((a, b) => a.p.ts - b.p.ts || a.i - b.i);
     for (const { p } of probs) {
-      both(p.event, (s) => { s.probs++; });
+      both(p.event, (s) => {
+        s.probs++;
+      });
       push(side.series, p.event, { ts: p.ts, p: p.p_home });
     }
     // oracle availability of the path's source
@@ -387,7 +428,10 @@ export function compareRuns(control: RunRecords, experiment: RunRecords, options
       });
     }
     // skips by reason
-    for (const sk of r.skips) both(eventOf(sk), (s) => { s.skips[sk.reason] = (s.skips[sk.reason] ?? 0) + 1; });
+    for (const sk of r.skips)
+      both(eventOf(sk), (s) => {
+        s.skips[sk.reason] = (s.skips[sk.reason] ?? 0) + 1;
+      });
     // PnL at settlement: the last position record of each ticker
     const lastPos = new Map<string, Position>();
     for (const p of r.positions.map((x, i) => ({ x, i })).sort((a, b) => a.x.ts - b.x.ts || a.i - b.i)) lastPos.set(`${p.x.mode}\u0000${p.x.ticker}`, p.x);
@@ -406,7 +450,15 @@ export function compareRuns(control: RunRecords, experiment: RunRecords, options
   const rows: CompareRow[] = [];
   let madSum = 0;
   let madN = 0;
-  const leadsTotal: Leads = { control: 0, experiment: 0, tie: 0, unmatched_control: 0, unmatched_experiment: 0, median_lead_ms_control: null, median_lead_ms_experiment: null };
+  const leadsTotal: Leads = {
+    control: 0,
+    experiment: 0,
+    tie: 0,
+    unmatched_control: 0,
+    unmatched_experiment: 0,
+    median_lead_ms_control: null,
+    median_lead_ms_experiment: null,
+  };
   const leadMs: [number[], number[]] = [[], []];
   for (const ev of [...games].sort(cmpStr)) {
     const a = sc.series.get(ev) ?? [];
@@ -419,9 +471,13 @@ export function compareRuns(control: RunRecords, experiment: RunRecords, options
     const leads = leadsOf(ma, mb, options.lead_window_ms, leadMs);
     for (const k of ['control', 'experiment', 'tie', 'unmatched_control', 'unmatched_experiment'] as const) leadsTotal[k] += leads[k];
     rows.push({
-      game: ev, ...(sports.has(ev) ? { sport: sports.get(ev) } : {}),
-      control: sc.games.get(ev) ?? emptySide(), experiment: se.games.get(ev) ?? emptySide(),
-      p_home_mad: mad.n > 0 ? mad.sum / mad.n : null, p_moments: mad.n, leads,
+      game: ev,
+      ...(sports.has(ev) ? { sport: sports.get(ev) } : {}),
+      control: sc.games.get(ev) ?? emptySide(),
+      experiment: se.games.get(ev) ?? emptySide(),
+      p_home_mad: mad.n > 0 ? mad.sum / mad.n : null,
+      p_moments: mad.n,
+      leads,
     });
   }
   leadsTotal.median_lead_ms_control = median(leadMs[0]);
@@ -431,8 +487,11 @@ export function compareRuns(control: RunRecords, experiment: RunRecords, options
   const types = [...new Set([...Object.keys(control.input_counts), ...Object.keys(experiment.input_counts)])].sort(cmpStr);
   const mismatch = types.filter((t) => (control.input_counts[t] ?? 0) !== (experiment.input_counts[t] ?? 0));
   return {
-    runs: { control: infos[0]!, experiment: infos[1]! }, rows, recording_mismatch: mismatch,
-    ts: Math.max(control.last_ts, experiment.last_ts), options,
+    runs: { control: infos[0]!, experiment: infos[1]! },
+    rows,
+    recording_mismatch: mismatch,
+    ts: Math.max(control.last_ts, experiment.last_ts),
+    options,
   };
 }
 
@@ -441,14 +500,26 @@ export function compareRuns(control: RunRecords, experiment: RunRecords, options
 /** One compare record per game, then the total (game null). */
 export function compareRecords(r: CompareResult): Compare[] {
   const run = (i: RunInfo): Compare['runs']['control'] => ({
-    path: i.path, path_from: i.path_from, profile: i.profile, config_fingerprint: i.config_fingerprint, commit: i.commit,
+    path: i.path,
+    path_from: i.path_from,
+    profile: i.profile,
+    config_fingerprint: i.config_fingerprint,
+    commit: i.commit,
   });
   return r.rows.map((row) => ({
-    type: 'compare', ts: r.ts, game: row.game, ...(row.sport !== undefined ? { sport: row.sport as Compare['sport'] } : {}),
+    type: 'compare',
+    ts: r.ts,
+    game: row.game,
+    ...(row.sport !== undefined ? { sport: row.sport as Compare['sport'] } : {}),
     runs: { control: run(r.runs.control), experiment: run(r.runs.experiment) },
-    control: roundSide(row.control), experiment: roundSide(row.experiment),
-    p_home_mad: row.p_home_mad === null ? null : r12(row.p_home_mad), p_moments: row.p_moments, leads: { ...row.leads },
-    move: r.options.move, lead_window_ms: r.options.lead_window_ms, recording_mismatch: r.recording_mismatch,
+    control: roundSide(row.control),
+    experiment: roundSide(row.experiment),
+    p_home_mad: row.p_home_mad === null ? null : r12(row.p_home_mad),
+    p_moments: row.p_moments,
+    leads: { ...row.leads },
+    move: r.options.move,
+    lead_window_ms: r.options.lead_window_ms,
+    recording_mismatch: r.recording_mismatch,
   }));
 }
 
@@ -459,8 +530,13 @@ function roundSide(s: SideStats): Compare['control'] {
   const skips: Record<string, number> = {};
   for (const k of Object.keys(s.skips).sort(cmpStr)) skips[k] = s.skips[k]!;
   return {
-    ...s, skips, contracts_ordered: r12(s.contracts_ordered), contracts_filled: r12(s.contracts_filled),
-    edge_decision_usd: r12(s.edge_decision_usd), edge_fill_usd: r12(s.edge_fill_usd), pnl_usd: r12(s.pnl_usd),
+    ...s,
+    skips,
+    contracts_ordered: r12(s.contracts_ordered),
+    contracts_filled: r12(s.contracts_filled),
+    edge_decision_usd: r12(s.edge_decision_usd),
+    edge_fill_usd: r12(s.edge_fill_usd),
+    pnl_usd: r12(s.pnl_usd),
   };
 }
 
@@ -474,10 +550,16 @@ function sideTable(row: CompareRow): string[] {
   const c = row.control;
   const e = row.experiment;
   const L = ['| | control | experiment | experiment − control |', '|---|---:|---:|---:|'];
-  const n = (label: string, a: number, b: number): void => { L.push(`| ${label} | ${num(a)} | ${num(b)} | ${dnum(b - a)} |`); };
-  const d = (label: string, a: number, b: number): void => { L.push(`| ${label} | ${usd(a)} | ${usd(b)} | ${dusd(b - a)} |`); };
+  const n = (label: string, a: number, b: number): void => {
+    L.push(`| ${label} | ${num(a)} | ${num(b)} | ${dnum(b - a)} |`);
+  };
+  const d = (label: string, a: number, b: number): void => {
+    L.push(`| ${label} | ${usd(a)} | ${usd(b)} | ${dusd(b - a)} |`);
+  };
   n('oracle probabilities', c.probs, e.probs);
-  L.push(`| oracle unavailable | ${c.oracle_unavailable} (${secs(c.oracle_unavailable_ms)}) | ${e.oracle_unavailable} (${secs(e.oracle_unavailable_ms)}) | ${secs(e.oracle_unavailable_ms - c.oracle_unavailable_ms).replace(/^(?!-)/, '+')} |`);
+  L.push(
+    `| oracle unavailable | ${c.oracle_unavailable} (${secs(c.oracle_unavailable_ms)}) | ${e.oracle_unavailable} (${secs(e.oracle_unavailable_ms)}) | ${secs(e.oracle_unavailable_ms - c.oracle_unavailable_ms).replace(/^(?!-)/, '+')} |`,
+  );
   n('orders (maker)', c.maker_orders, e.maker_orders);
   n('orders (taker)', c.taker_orders, e.taker_orders);
   n('contracts ordered', c.contracts_ordered, e.contracts_ordered);
@@ -497,10 +579,13 @@ function sideTable(row: CompareRow): string[] {
 
 function probLine(row: CompareRow): string {
   const l = row.leads;
-  const mad = row.p_home_mad === null ? 'no moment with both probabilities' : `mean |Δp_home| ${(row.p_home_mad * 100).toFixed(2)} points over ${row.p_moments} moments`;
+  const mad =
+    row.p_home_mad === null ? 'no moment with both probabilities' : `mean |Δp_home| ${(row.p_home_mad * 100).toFixed(2)} points over ${row.p_moments} moments`;
   const med = (x: number | null): string => (x === null ? '' : ` (median lead ${secs(x)})`);
-  return `Probabilities: ${mad}. Moves: control first ${l.control}${med(l.median_lead_ms_control)}, experiment first ${l.experiment}${med(l.median_lead_ms_experiment)}, ` +
-    `same ms ${l.tie}; unmatched: control ${l.unmatched_control}, experiment ${l.unmatched_experiment}.`;
+  return (
+    `Probabilities: ${mad}. Moves: control first ${l.control}${med(l.median_lead_ms_control)}, experiment first ${l.experiment}${med(l.median_lead_ms_experiment)}, ` +
+    `same ms ${l.tie}; unmatched: control ${l.unmatched_control}, experiment ${l.unmatched_experiment}.`
+  );
 }
 
 export function compareMarkdown(r: CompareResult): string {
@@ -513,19 +598,26 @@ export function compareMarkdown(r: CompareResult): string {
   L.push(`| commit | ${c.commit ?? '-'} | ${e.commit ?? '-'} |`);
   L.push(`| config fingerprint | ${c.config_fingerprint ?? '-'} | ${e.config_fingerprint ?? '-'} |`);
   L.push('');
-  for (const [label, i] of [['control', c], ['experiment', e]] as const) {
+  for (const [label, i] of [
+    ['control', c],
+    ['experiment', e],
+  ] as const) {
     if (i.other_fill_paths.length) L.push(`**Warning:** ${label} has fills from ${i.other_fill_paths.join(', ')}, not its path ${i.path}.`, '');
   }
-  L.push(r.recording_mismatch.length === 0
-    ? 'Same recording: the runs passed through the same number of records of every recording type.'
-    : `**Warning: not the same recording?** The runs passed through different numbers of ${r.recording_mismatch.join(', ')} records.`);
+  L.push(
+    r.recording_mismatch.length === 0
+      ? 'Same recording: the runs passed through the same number of records of every recording type.'
+      : `**Warning: not the same recording?** The runs passed through different numbers of ${r.recording_mismatch.join(', ')} records.`,
+  );
   L.push('');
-  L.push(`Probabilities are each run's own path's \`oracle.prob\` p_home. The mean absolute difference is taken at every moment either path has a probability, ` +
-    `both paths' latest at or before it. A move is a change of p_home by at least ${r.options.move} since the path's last move; a move is matched with ` +
-    `the other path's earliest unmatched move in the same direction at most ${r.options.lead_window_ms} ms before it, and the earlier of the two led. ` +
-    'Oracle unavailable: periods the path\'s source was `unavailable` (`oracle.status`) for everything, the game\'s sport or the game, until `available` or the end of the run. ' +
-    'Expected edge: exec-gap\'s edge at decision and at fill, in dollars over the filled contracts. PnL: realized after fees on settled tickers (`position`). ' +
-    'CLV is not computed here: run `clv-report` on each run\'s fills.');
+  L.push(
+    `Probabilities are each run's own path's \`oracle.prob\` p_home. The mean absolute difference is taken at every moment either path has a probability, ` +
+      `both paths' latest at or before it. A move is a change of p_home by at least ${r.options.move} since the path's last move; a move is matched with ` +
+      `the other path's earliest unmatched move in the same direction at most ${r.options.lead_window_ms} ms before it, and the earlier of the two led. ` +
+      "Oracle unavailable: periods the path's source was `unavailable` (`oracle.status`) for everything, the game's sport or the game, until `available` or the end of the run. " +
+      "Expected edge: exec-gap's edge at decision and at fill, in dollars over the filled contracts. PnL: realized after fees on settled tickers (`position`). " +
+      "CLV is not computed here: run `clv-report` on each run's fills.",
+  );
   L.push('');
   const total = r.rows[r.rows.length - 1]!;
   L.push('## Total', '');

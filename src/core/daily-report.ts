@@ -130,7 +130,14 @@ export interface DailyData {
   manifests: ManifestRow[];
 }
 
-interface Acc { fills: number; contracts: number; notional: number; fees: number; pnl: number; settled: number }
+interface Acc {
+  fills: number;
+  contracts: number;
+  notional: number;
+  fees: number;
+  pnl: number;
+  settled: number;
+}
 const acc = (): Acc => ({ fills: 0, contracts: 0, notional: 0, fees: 0, pnl: 0, settled: 0 });
 
 /** Per (input, ticker): the fills' YES quantity and cost by attribution group, and the settlement. */
@@ -192,8 +199,10 @@ export class DailyReport {
       this.byType.set(rec.type, (this.byType.get(rec.type) ?? 0) + 1);
     }
     switch (rec.type) {
-      case 'fill': return this.fill(rec, source, inside);
-      case 'position': return this.position(rec, source, inside);
+      case 'fill':
+        return this.fill(rec, source, inside);
+      case 'position':
+        return this.position(rec, source, inside);
       case 'skip':
         if (inside) this.skips.set(rec.reason, (this.skips.get(rec.reason) ?? 0) + 1);
         return;
@@ -204,10 +213,14 @@ export class DailyReport {
           a.push(rec.ms);
         }
         return;
-      case 'oracle.status': return this.oracleStatus(rec, source);
-      case 'kalshi.status': return this.kalshiStatus(rec, source);
-      case 'killswitch': return this.killswitch(rec, source);
-      case 'clv.summary': return this.clvSummary(rec);
+      case 'oracle.status':
+        return this.oracleStatus(rec, source);
+      case 'kalshi.status':
+        return this.kalshiStatus(rec, source);
+      case 'killswitch':
+        return this.killswitch(rec, source);
+      case 'clv.summary':
+        return this.clvSummary(rec);
       case 'clv':
         if (inside) this.clvRecords++;
         return;
@@ -262,7 +275,13 @@ export class DailyReport {
     if (!inside) return;
     this.modes.set(f.mode, (this.modes.get(f.mode) ?? 0) + 1);
     const notional = f.price * f.count;
-    for (const a of [this.total, this.group('sport', sport), this.group('oracle', oracle), this.group('liquidity', f.liquidity), this.group('profile', this.profileOf(source))]) {
+    for (const a of [
+      this.total,
+      this.group('sport', sport),
+      this.group('oracle', oracle),
+      this.group('liquidity', f.liquidity),
+      this.group('profile', this.profileOf(source)),
+    ]) {
       a.fills++;
       a.contracts += f.count;
       a.notional += notional;
@@ -308,7 +327,15 @@ export class DailyReport {
   private kalshiStatus(s: KalshiStatus, source: string): void {
     const key = `kalshi\t${source}`;
     if (s.state === 'live') this.closeIncident(key, s.ts);
-    else this.openIncident(key, { kind: 'kalshi', scope: 'kalshi feed', condition: s.cause ? `${s.state} (${s.cause})` : s.state, start: s.ts, end: null, source });
+    else
+      this.openIncident(key, {
+        kind: 'kalshi',
+        scope: 'kalshi feed',
+        condition: s.cause ? `${s.state} (${s.cause})` : s.state,
+        start: s.ts,
+        end: null,
+        source,
+      });
     const prev = this.lastReconnects.get(source);
     this.lastReconnects.set(source, s.reconnects);
     // A lower count is a new process writing to the same file: its counter starts again.
@@ -320,15 +347,14 @@ export class DailyReport {
   private killswitch(k: Killswitch, source: string): void {
     const scope = k.scope ? (k.key && k.key !== '*' ? `${k.scope} ${k.key}` : k.scope) : (k.key ?? 'unscoped');
     const key = `killswitch\t${source}\t${k.condition}\t${scope}`;
-    if (k.state === 'tripped') this.openIncident(key, { kind: 'killswitch', scope, condition: k.detail ? `${k.condition}: ${k.detail}` : k.condition, start: k.ts, end: null, source });
+    if (k.state === 'tripped')
+      this.openIncident(key, { kind: 'killswitch', scope, condition: k.detail ? `${k.condition}: ${k.detail}` : k.condition, start: k.ts, end: null, source });
     else this.closeIncident(key, k.ts);
   }
 
   private clvSummary(c: ClvSummary): void {
     // A summary belongs to the day when its fills' span overlaps it, or (no fills) when it was written in it.
-    const overlaps = c.from_ts !== null && c.to_ts !== null
-      ? c.from_ts < this.day.end && c.to_ts >= this.day.start
-      : this.inside(c.ts);
+    const overlaps = c.from_ts !== null && c.to_ts !== null ? c.from_ts < this.day.end && c.to_ts >= this.day.start : this.inside(c.ts);
     if (overlaps) this.clvSummaries.push(c);
   }
 
@@ -359,10 +385,23 @@ export class DailyReport {
       }
     }
     const dimOrder = { sport: 0, oracle: 1, liquidity: 2, profile: 3 } as const;
-    const performance: PerfRow[] = [...this.perf.entries()].map(([k, a]) => {
-      const [dimension, value] = k.split('\t') as [PerfRow['dimension'], string];
-      return { dimension, value, fills: a.fills, contracts: r9(a.contracts), notional: r9(a.notional), fees: r9(a.fees), realized_pnl: r9(a.pnl), settled: a.settled };
-    }).sort((x, y) => dimOrder[x.dimension] - dimOrder[y.dimension] || cmp(x.value === 'unattributed' ? '~' : x.value, y.value === 'unattributed' ? '~' : y.value));
+    const performance: PerfRow[] = [...this.perf.entries()]
+      .map(([k, a]) => {
+        const [dimension, value] = k.split('\t') as [PerfRow['dimension'], string];
+        return {
+          dimension,
+          value,
+          fills: a.fills,
+          contracts: r9(a.contracts),
+          notional: r9(a.notional),
+          fees: r9(a.fees),
+          realized_pnl: r9(a.pnl),
+          settled: a.settled,
+        };
+      })
+      .sort(
+        (x, y) => dimOrder[x.dimension] - dimOrder[y.dimension] || cmp(x.value === 'unattributed' ? '~' : x.value, y.value === 'unattributed' ? '~' : y.value),
+      );
 
     const incidents = [...this.incidents, ...this.open.values()]
       // begun in the day, or begun before it and not over when it began
@@ -374,14 +413,28 @@ export class DailyReport {
       const v = [...this.latency.get(kind)!].sort((a, b) => a - b);
       let sum = 0;
       for (const x of v) sum += x;
-      return { kind, n: v.length, mean: r9(sum / v.length), p50: r9(quantile(v, 0.5)), p90: r9(quantile(v, 0.9)), p99: r9(quantile(v, 0.99)), max: v[v.length - 1]! };
+      return {
+        kind,
+        n: v.length,
+        mean: r9(sum / v.length),
+        p50: r9(quantile(v, 0.5)),
+        p90: r9(quantile(v, 0.9)),
+        p99: r9(quantile(v, 0.99)),
+        max: v[v.length - 1]!,
+      };
     });
 
     const manifests: ManifestRow[] = [...this.manifests.entries()]
       .filter(([src, m]) => this.sourcesInDay.has(src) || this.inside(m.started_ts))
       .map(([source, m]) => ({
-        source, cmd: m.cmd, branch: m.branch ?? '-', commit: m.commit ?? '-', dirty: m.dirty === null ? '-' : String(m.dirty),
-        profile: m.profile, fingerprint: m.config_fingerprint, started_ts: m.started_ts,
+        source,
+        cmd: m.cmd,
+        branch: m.branch ?? '-',
+        commit: m.commit ?? '-',
+        dirty: m.dirty === null ? '-' : String(m.dirty),
+        profile: m.profile,
+        fingerprint: m.config_fingerprint,
+        started_ts: m.started_ts,
       }))
       .sort((x, y) => x.started_ts - y.started_ts || cmp(x.source, y.source));
 
@@ -453,51 +506,78 @@ export function tables(d: DailyData): Table[] {
   const nums = (n: number, first = 1): boolean[] => [...Array(first).fill(false), ...Array(n).fill(true)];
   return [
     {
-      name: 'performance', title: 'Performance by sport, oracle path, maker/taker and run profile',
+      name: 'performance',
+      title: 'Performance by sport, oracle path, maker/taker and run profile',
       columns: ['dimension', 'value', 'fills', 'contracts', 'notional', 'fees', 'realized_pnl', 'settled_tickers'],
       rows: d.performance.map((p) => [p.dimension, p.value, num(p.fills), num(p.contracts), num(p.notional), num(p.fees), num(p.realized_pnl), num(p.settled)]),
       numeric: nums(6, 2),
       empty: 'No fills and no settlements in the day.',
     },
     {
-      name: 'skips', title: 'Skips by reason',
+      name: 'skips',
+      title: 'Skips by reason',
       columns: ['reason', 'count'],
       rows: d.skips.map(([r, n]) => [r, num(n)]),
       numeric: nums(1),
       empty: 'No skip records in the day.',
     },
     {
-      name: 'clv-summary', title: 'CLV summary (clv.summary records)',
+      name: 'clv-summary',
+      title: 'CLV summary (clv.summary records)',
       columns: ['group', 'reference', 'n_fills', 'n_games', 'n_unscored', 'mean_clv', 'ci_low', 'ci_high', 'confidence', 'p_value', 'positive', 'min_games'],
-      rows: d.clv_summaries.map((c) => [groupLabel(c.group), c.reference, num(c.n_fills), num(c.n_games), num(c.n_unscored), c.mean_clv === null ? '' : num(c.mean_clv),
-        c.ci_low === null ? '' : num(c.ci_low), c.ci_high === null ? '' : num(c.ci_high), num(c.confidence), c.p_value === null ? '' : num(c.p_value), String(c.positive), num(c.min_games)]),
+      rows: d.clv_summaries.map((c) => [
+        groupLabel(c.group),
+        c.reference,
+        num(c.n_fills),
+        num(c.n_games),
+        num(c.n_unscored),
+        c.mean_clv === null ? '' : num(c.mean_clv),
+        c.ci_low === null ? '' : num(c.ci_low),
+        c.ci_high === null ? '' : num(c.ci_high),
+        num(c.confidence),
+        c.p_value === null ? '' : num(c.p_value),
+        String(c.positive),
+        num(c.min_games),
+      ]),
       numeric: [false, false, true, true, true, true, true, true, true, true, false, true],
-      empty: 'No clv.summary record in the input covers this day: no CLV summary is reported (run clv-report over the day\'s records and pass its output in).',
+      empty: "No clv.summary record in the input covers this day: no CLV summary is reported (run clv-report over the day's records and pass its output in).",
     },
     {
-      name: 'incidents', title: 'Stale-feed incidents (oracle.status, kalshi.status, killswitch)',
+      name: 'incidents',
+      title: 'Stale-feed incidents (oracle.status, kalshi.status, killswitch)',
       columns: ['start_et', 'end_et', 'duration', 'duration_ms', 'kind', 'scope', 'condition', 'input'],
-      rows: d.incidents.map((i) => [et(i.start), i.end === null ? 'open' : et(i.end), i.end === null ? 'open at end of input' : duration(i.end - i.start),
-        i.end === null ? '' : num(i.end - i.start), i.kind, i.scope, i.condition, i.source]),
+      rows: d.incidents.map((i) => [
+        et(i.start),
+        i.end === null ? 'open' : et(i.end),
+        i.end === null ? 'open at end of input' : duration(i.end - i.start),
+        i.end === null ? '' : num(i.end - i.start),
+        i.kind,
+        i.scope,
+        i.condition,
+        i.source,
+      ]),
       numeric: [false, false, true, true, false, false, false, false],
       empty: 'No stale-feed incident in the day.',
     },
     {
-      name: 'reconnects', title: 'Kalshi reconnects',
+      name: 'reconnects',
+      title: 'Kalshi reconnects',
       columns: ['ts_et', 'reconnects', 'total', 'cause', 'state', 'input'],
       rows: d.reconnects.map((r) => [et(r.ts), num(r.increment), num(r.total), r.cause, r.state, r.source]),
       numeric: [false, true, true, false, false, false],
       empty: 'No Kalshi reconnect in the day.',
     },
     {
-      name: 'latency', title: 'Execution gap: latency by kind (ms)',
+      name: 'latency',
+      title: 'Execution gap: latency by kind (ms)',
       columns: ['kind', 'n', 'mean', 'p50', 'p90', 'p99', 'max'],
       rows: d.latency.map((l) => [l.kind, num(l.n), num(l.mean), num(l.p50), num(l.p90), num(l.p99), num(l.max)]),
       numeric: nums(6),
       empty: 'No latency records in the day.',
     },
     {
-      name: 'manifests', title: 'Runs covered (run.manifest)',
+      name: 'manifests',
+      title: 'Runs covered (run.manifest)',
       columns: ['started_utc', 'cmd', 'branch', 'commit', 'dirty', 'profile', 'config_fingerprint', 'input'],
       rows: d.manifests.map((m) => [iso(m.started_ts), m.cmd, m.branch, m.commit, m.dirty, m.profile, m.fingerprint, m.source]),
       numeric: Array(8).fill(false),
@@ -513,48 +593,72 @@ const CONFIG = { font: 'Helvetica, Arial, sans-serif', view: { stroke: '#ddd' } 
 
 /** Chart file name (without .svg) -> vega-lite spec. */
 export function chartSpecs(d: DailyData): Array<[string, Record<string, unknown>]> {
-  const perf = d.performance.map((p) => ({ group: `${p.dimension}: ${p.value}`, dimension: p.dimension, realized_pnl: p.realized_pnl, contracts: p.contracts }));
+  const perf = d.performance.map((p) => ({
+    group: `${p.dimension}: ${p.value}`,
+    dimension: p.dimension,
+    realized_pnl: p.realized_pnl,
+    contracts: p.contracts,
+  }));
   const skips = d.skips.map(([reason, count]) => ({ reason, count }));
   const lat = d.latency.flatMap((l) => (['p50', 'p90', 'p99'] as const).map((q) => ({ kind: l.kind, quantile: q, ms: l[q] })));
   // An empty chart gets a fixed axis (vega would warn of an infinite extent).
   const axis = (rows: unknown[]): Record<string, unknown> => (rows.length ? {} : { scale: { domain: [0, 1] } });
   return [
-    ['performance', {
-      $schema: SCHEMA, config: CONFIG,
-      title: { text: `Realized PnL ${d.day.date} (US Eastern)`, subtitle: `${d.totals.fills} fills, ${d.totals.settled} settled tickers, total $${d.totals.realized_pnl.toFixed(2)}`, anchor: 'start' },
-      width: 420, height: { step: 22 },
-      data: { values: perf },
-      mark: { type: 'bar' },
-      encoding: {
-        y: { field: 'group', type: 'nominal', sort: null, title: null },
-        x: { field: 'realized_pnl', type: 'quantitative', title: 'realized PnL ($)', ...axis(perf) },
-        color: { field: 'dimension', type: 'nominal', sort: ['sport', 'oracle', 'liquidity', 'profile'], title: 'by' },
+    [
+      'performance',
+      {
+        $schema: SCHEMA,
+        config: CONFIG,
+        title: {
+          text: `Realized PnL ${d.day.date} (US Eastern)`,
+          subtitle: `${d.totals.fills} fills, ${d.totals.settled} settled tickers, total $${d.totals.realized_pnl.toFixed(2)}`,
+          anchor: 'start',
+        },
+        width: 420,
+        height: { step: 22 },
+        data: { values: perf },
+        mark: { type: 'bar' },
+        encoding: {
+          y: { field: 'group', type: 'nominal', sort: null, title: null },
+          x: { field: 'realized_pnl', type: 'quantitative', title: 'realized PnL ($)', ...axis(perf) },
+          color: { field: 'dimension', type: 'nominal', sort: ['sport', 'oracle', 'liquidity', 'profile'], title: 'by' },
+        },
       },
-    }],
-    ['skips', {
-      $schema: SCHEMA, config: CONFIG,
-      title: { text: `Skips by reason ${d.day.date}`, anchor: 'start' },
-      width: 420, height: { step: 22 },
-      data: { values: skips },
-      mark: { type: 'bar', color: '#f58518' },
-      encoding: {
-        y: { field: 'reason', type: 'nominal', sort: null, title: null },
-        x: { field: 'count', type: 'quantitative', title: 'skip records', ...axis(skips) },
+    ],
+    [
+      'skips',
+      {
+        $schema: SCHEMA,
+        config: CONFIG,
+        title: { text: `Skips by reason ${d.day.date}`, anchor: 'start' },
+        width: 420,
+        height: { step: 22 },
+        data: { values: skips },
+        mark: { type: 'bar', color: '#f58518' },
+        encoding: {
+          y: { field: 'reason', type: 'nominal', sort: null, title: null },
+          x: { field: 'count', type: 'quantitative', title: 'skip records', ...axis(skips) },
+        },
       },
-    }],
-    ['latency', {
-      $schema: SCHEMA, config: CONFIG,
-      title: { text: `Latency quantiles ${d.day.date}`, anchor: 'start' },
-      width: 420, height: { step: 14 },
-      data: { values: lat },
-      mark: { type: 'bar' },
-      encoding: {
-        y: { field: 'kind', type: 'nominal', sort: null, title: null },
-        yOffset: { field: 'quantile', type: 'nominal', sort: ['p50', 'p90', 'p99'] },
-        x: { field: 'ms', type: 'quantitative', title: 'ms', ...axis(lat) },
-        color: { field: 'quantile', type: 'nominal', sort: ['p50', 'p90', 'p99'] },
+    ],
+    [
+      'latency',
+      {
+        $schema: SCHEMA,
+        config: CONFIG,
+        title: { text: `Latency quantiles ${d.day.date}`, anchor: 'start' },
+        width: 420,
+        height: { step: 14 },
+        data: { values: lat },
+        mark: { type: 'bar' },
+        encoding: {
+          y: { field: 'kind', type: 'nominal', sort: null, title: null },
+          yOffset: { field: 'quantile', type: 'nominal', sort: ['p50', 'p90', 'p99'] },
+          x: { field: 'ms', type: 'quantitative', title: 'ms', ...axis(lat) },
+          color: { field: 'quantile', type: 'nominal', sort: ['p50', 'p90', 'p99'] },
+        },
       },
-    }],
+    ],
   ];
 }
 
@@ -565,11 +669,7 @@ const money = (x: number): string => (x < 0 ? '-$' : '$') + Math.abs(x).toFixed(
 function mdTable(t: Table): string[] {
   if (t.rows.length === 0) return [`_${t.empty}_`];
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
-  return [
-    `| ${t.columns.join(' | ')} |`,
-    `|${t.numeric.map((n) => (n ? '---:' : '---')).join('|')}|`,
-    ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
-  ];
+  return [`| ${t.columns.join(' | ')} |`, `|${t.numeric.map((n) => (n ? '---:' : '---')).join('|')}|`, ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`)];
 }
 
 export interface Artifacts {
@@ -587,13 +687,22 @@ export function dailyMarkdown(d: DailyData, a: Artifacts): string {
   const badTotal = a.bad.reduce((s, [, n]) => s + n, 0);
   L.push(`# Daily report ${d.day.date}`, '');
   L.push(`US Eastern day ${et(d.day.start)} to ${et(d.day.end)} (${(d.day.end - d.day.start) / 3_600_000} hours).`, '');
-  L.push(`Inputs: ${a.inputs.length ? a.inputs.map((i) => `\`${i}\``).join(', ') : 'stdin'}. ${d.records} records of the reported types read, ${d.in_day} of them in the day, ${badTotal} bad input line${badTotal === 1 ? '' : 's'} left out${badTotal ? ` (${a.bad.map(([r, n]) => `${r}: ${n}`).join(', ')})` : ''}.`, '');
+  L.push(
+    `Inputs: ${a.inputs.length ? a.inputs.map((i) => `\`${i}\``).join(', ') : 'stdin'}. ${d.records} records of the reported types read, ${d.in_day} of them in the day, ${badTotal} bad input line${badTotal === 1 ? '' : 's'} left out${badTotal ? ` (${a.bad.map(([r, n]) => `${r}: ${n}`).join(', ')})` : ''}.`,
+    '',
+  );
   if (d.by_type.length) L.push(`Records of the day by type: ${d.by_type.map(([t, n]) => `${t} ${n}`).join(', ')}.`, '');
   L.push('## Performance', '');
   const t = d.totals;
   const sent = d.orders_sent.reduce((a, [, n]) => a + n, 0);
-  L.push(`${sent} order${sent === 1 ? '' : 's'} sent${sent ? ` (${d.orders_sent.map(([l, n]) => `${l} ${n}`).join(', ')})` : ''}; ${t.fills} fill${t.fills === 1 ? '' : 's'}${d.modes.length ? ` (${d.modes.map(([m, n]) => `${m} ${n}`).join(', ')})` : ''}, ${t.contracts} contracts, notional ${money(t.notional)}, fees ${money(t.fees)}; realized PnL ${money(t.realized_pnl)} over ${t.settled} ticker${t.settled === 1 ? '' : 's'} settled in the day (from position records).`, '');
-  L.push('Fills are those of the day; realized PnL is that of positions settled in the day, by sport and run profile as the position records give it, by oracle path and maker/taker split over each settled ticker\'s fills (YES quantity x (settlement - YES price) - fee); what the fills in the input do not explain is shown as "unattributed".', '');
+  L.push(
+    `${sent} order${sent === 1 ? '' : 's'} sent${sent ? ` (${d.orders_sent.map(([l, n]) => `${l} ${n}`).join(', ')})` : ''}; ${t.fills} fill${t.fills === 1 ? '' : 's'}${d.modes.length ? ` (${d.modes.map(([m, n]) => `${m} ${n}`).join(', ')})` : ''}, ${t.contracts} contracts, notional ${money(t.notional)}, fees ${money(t.fees)}; realized PnL ${money(t.realized_pnl)} over ${t.settled} ticker${t.settled === 1 ? '' : 's'} settled in the day (from position records).`,
+    '',
+  );
+  L.push(
+    'Fills are those of the day; realized PnL is that of positions settled in the day, by sport and run profile as the position records give it, by oracle path and maker/taker split over each settled ticker\'s fills (YES quantity x (settlement - YES price) - fee); what the fills in the input do not explain is shown as "unattributed".',
+    '',
+  );
   L.push(...mdTable(by.get('performance')!), '');
   if (a.charts.includes('performance.svg')) L.push('![Realized PnL](performance.svg)', '');
   L.push('## Skips', '');
@@ -613,7 +722,10 @@ export function dailyMarkdown(d: DailyData, a: Artifacts): string {
   L.push('## Runs', '');
   L.push(...mdTable(by.get('manifests')!), '');
   L.push('## Files', '');
-  L.push(`Tables as CSV: ${a.csv.map((c) => `[${c}](${c})`).join(', ')}. Charts: ${a.charts.map((c) => `[${c}](${c})`).join(', ')}. All of it on one page: [index.html](index.html).`, '');
+  L.push(
+    `Tables as CSV: ${a.csv.map((c) => `[${c}](${c})`).join(', ')}. Charts: ${a.charts.map((c) => `[${c}](${c})`).join(', ')}. All of it on one page: [index.html](index.html).`,
+    '',
+  );
   return L.join('\n');
 }
 
@@ -621,13 +733,29 @@ const h = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').
 
 export function indexHtml(d: DailyData, a: Artifacts): string {
   const L: string[] = [];
-  L.push('<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">', `<title>Chimera daily report ${d.day.date}</title>`, '<style>',
+  L.push(
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<title>Chimera daily report ${d.day.date}</title>`,
+    '<style>',
     'body{font-family:Helvetica,Arial,sans-serif;margin:2em;max-width:72em}table{border-collapse:collapse;margin:.5em 0 1.5em}',
     'th,td{border:1px solid #ccc;padding:.2em .5em;font-size:90%}td.n{text-align:right}th{background:#f3f3f3}img{display:block;margin:1em 0}p.empty{font-style:italic}',
-    '</style>', '</head>', '<body>', `<h1>Daily report ${d.day.date}</h1>`);
+    '</style>',
+    '</head>',
+    '<body>',
+    `<h1>Daily report ${d.day.date}</h1>`,
+  );
   const t = d.totals;
-  L.push(`<p>US Eastern day ${h(et(d.day.start))} to ${h(et(d.day.end))}. ${d.records} records of the reported types read, ${d.in_day} of them in the day. ${t.fills} fills, ${t.contracts} contracts, notional ${money(t.notional)}, fees ${money(t.fees)}, realized PnL ${money(t.realized_pnl)} (${t.settled} settled tickers). <a href="report.md">report.md</a></p>`);
-  const charts = new Map([['performance', 'performance.svg'], ['skips', 'skips.svg'], ['latency', 'latency.svg']]);
+  L.push(
+    `<p>US Eastern day ${h(et(d.day.start))} to ${h(et(d.day.end))}. ${d.records} records of the reported types read, ${d.in_day} of them in the day. ${t.fills} fills, ${t.contracts} contracts, notional ${money(t.notional)}, fees ${money(t.fees)}, realized PnL ${money(t.realized_pnl)} (${t.settled} settled tickers). <a href="report.md">report.md</a></p>`,
+  );
+  const charts = new Map([
+    ['performance', 'performance.svg'],
+    ['skips', 'skips.svg'],
+    ['latency', 'latency.svg'],
+  ]);
   for (const tb of tables(d)) {
     L.push(`<h2 id="${h(tb.name)}">${h(tb.title)}</h2>`);
     const c = charts.get(tb.name);

@@ -37,13 +37,7 @@ import type { DevigMethod } from '../schema/records.js';
 export type { DevigMethod };
 
 export type DevigErrorReason =
-  | 'too-few-outcomes'
-  | 'non-finite'
-  | 'odds-le-1'
-  | 'margin-out-of-bounds'
-  | 'booksum-below-1'
-  | 'negative-probability'
-  | 'no-convergence';
+  'too-few-outcomes' | 'non-finite' | 'odds-le-1' | 'margin-out-of-bounds' | 'booksum-below-1' | 'negative-probability' | 'no-convergence';
 
 export interface DevigOk {
   ok: true;
@@ -109,11 +103,16 @@ export function devigImplied(pi: readonly number[], method: DevigMethod, opts: D
   if (bad !== undefined) return fail(method, 'margin-out-of-bounds', bad);
   if (n === 2 && !opts.forceSolver) return fromTwoWay(twoWay(pi[0]!, pi[1]!, method));
   switch (method) {
-    case 'proportional': return proportional(pi, booksum);
-    case 'additive': return additive(pi, booksum);
-    case 'power': return power(pi, booksum);
-    case 'shin': return shin(pi, booksum);
-    case 'odds-ratio': return oddsRatio(pi, booksum);
+    case 'proportional':
+      return proportional(pi, booksum);
+    case 'additive':
+      return additive(pi, booksum);
+    case 'power':
+      return power(pi, booksum);
+    case 'shin':
+      return shin(pi, booksum);
+    case 'odds-ratio':
+      return oddsRatio(pi, booksum);
   }
 }
 
@@ -197,12 +196,17 @@ function twoWay(a: number, b: number, method: DevigMethod): TwoWayResult {
       let hi = logN / -Math.max(la, lb);
       if (booksum > 1) lo = Math.max(lo, 1);
       else hi = Math.min(hi, 1);
-      const root = solveDecreasing((k, st) => {
-        const ta = Math.exp(k * la);
-        const tb = Math.exp(k * lb);
-        st.f = -1 + ta + tb;
-        st.d = ta * la + tb * lb;
-      }, lo, hi, booksum > 1 ? lo : hi);
+      const root = solveDecreasing(
+        (k, st) => {
+          const ta = Math.exp(k * la);
+          const tb = Math.exp(k * lb);
+          st.f = -1 + ta + tb;
+          st.d = ta * la + tb * lb;
+        },
+        lo,
+        hi,
+        booksum > 1 ? lo : hi,
+      );
       if (!root.ok) return fail(method, 'no-convergence', `power: ${root.detail}`);
       const k = root.x;
       return checkedTwo(method, Math.pow(a, k), Math.pow(b, k), booksum, k);
@@ -292,7 +296,12 @@ function power(pi: readonly number[], booksum: number): DevigResult {
   const root = solveDecreasing(evalAt, lo, hi, booksum > 1 ? lo : hi);
   if (!root.ok) return fail('power', 'no-convergence', `power: ${root.detail}`);
   const k = root.x;
-  return checked('power', pi.map((x) => Math.pow(x, k)), booksum, k);
+  return checked(
+    'power',
+    pi.map((x) => Math.pow(x, k)),
+    booksum,
+    k,
+  );
 }
 
 /**
@@ -326,7 +335,12 @@ function shin(pi: readonly number[], booksum: number): DevigResult {
   if (!root.ok) return fail('shin', 'no-convergence', `shin: ${root.detail}`);
   const z = root.x;
   const w = 1 - z;
-  return checked('shin', q.map((qi) => (Math.sqrt(z * z + 4 * w * qi) - z) / (2 * w)), booksum, z);
+  return checked(
+    'shin',
+    q.map((qi) => (Math.sqrt(z * z + 4 * w * qi) - z) / (2 * w)),
+    booksum,
+    z,
+  );
 }
 
 /**
@@ -365,7 +379,12 @@ function oddsRatio(pi: readonly number[], booksum: number): DevigResult {
   const root = solveDecreasing(evalAt, lo, hi, booksum > 1 ? lo : hi);
   if (!root.ok) return fail('odds-ratio', 'no-convergence', `odds-ratio: ${root.detail}`);
   const c = root.x;
-  return checked('odds-ratio', pi.map((x) => x / (c * (1 - x) + x)), booksum, c);
+  return checked(
+    'odds-ratio',
+    pi.map((x) => x / (c * (1 - x) + x)),
+    booksum,
+    c,
+  );
 }
 
 // ---------------------------------------------------------------- the solver

@@ -28,9 +28,7 @@ export const EASTERN_ZONE = 'America/New_York';
 
 export type TimeError = 'missing' | 'unparseable' | 'no-offset' | 'invalid-date' | 'nonexistent-local-time' | 'out-of-range';
 
-export type TimeParse =
-  | { ok: true; ms: number; ambiguous: boolean }
-  | { ok: false; reason: TimeError; detail: string };
+export type TimeParse = { ok: true; ms: number; ambiguous: boolean } | { ok: false; reason: TimeError; detail: string };
 
 const ISO_RE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/;
 const NAIVE_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?$/;
@@ -167,7 +165,6 @@ export function gameLabelDate(label: string): string | undefined {
 export function isoUtc(ms: number): string {
   return DateTime.fromMillis(ms, { zone: 'UTC' }).toISO({ suppressMilliseconds: false }) ?? '';
 }
-
 
 /**
  * The assumed (not observed) times of a record that carry into a record derived from it

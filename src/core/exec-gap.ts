@@ -74,7 +74,16 @@ export function latencyQuantiles(records: readonly Latency[], modeOf: (l: Latenc
   const rows: LatencyRow[] = [];
   for (const g of groups.values()) {
     const s = g.ms.sort((a, b) => a - b);
-    rows.push({ day: g.day, mode: g.mode, kind: g.kind, n: s.length, p50: quantile(s, 0.5), p90: quantile(s, 0.9), p99: quantile(s, 0.99), max: s[s.length - 1]! });
+    rows.push({
+      day: g.day,
+      mode: g.mode,
+      kind: g.kind,
+      n: s.length,
+      p50: quantile(s, 0.5),
+      p90: quantile(s, 0.9),
+      p99: quantile(s, 0.99),
+      max: s[s.length - 1]!,
+    });
   }
   return rows.sort((a, b) => dayCmp(a.day, b.day) || MODE_ORDER[a.mode] - MODE_ORDER[b.mode] || byKindOrder(a.kind, b.kind));
 }
@@ -144,8 +153,17 @@ export function decisionsOf(orders: Iterable<Order>): Map<string, Decision> {
     const cur = m.get(k);
     if (cur && cur.ts <= o.ts) continue;
     m.set(k, {
-      ts: o.ts, mode: o.mode, client_order_id: o.client_order_id, ticker: o.ticker, side: o.side, action: o.action,
-      price: o.price, count: o.count, fair_p: o.fair_p, edge: o.edge, oracle_ts: o.oracle_ts,
+      ts: o.ts,
+      mode: o.mode,
+      client_order_id: o.client_order_id,
+      ticker: o.ticker,
+      side: o.side,
+      action: o.action,
+      price: o.price,
+      count: o.count,
+      fair_p: o.fair_p,
+      edge: o.edge,
+      oracle_ts: o.oracle_ts,
     });
   }
   return m;
@@ -189,10 +207,27 @@ export function edgeLoss(fills: readonly Fill[], orders: Iterable<Order>): { fil
     const feeDec = dir * (sideP(fairDec) - priceDec) - edgeDec;
     const feePart = feePc - feeDec;
     out.push({
-      ts: f.ts, day: easternDate(f.ts), mode: f.mode, ticker: f.ticker, event: f.event, client_order_id: f.client_order_id,
-      trade_id: f.trade_id, side: f.side, action: f.action, liquidity: f.liquidity, count: f.count, price: f.price,
-      decision: from, fair_decision: fairDec, fair_fill: fairFill, edge_decision: edgeDec, edge_fill: edgeFill,
-      lost: edgeDec - edgeFill, lost_latency: latencyPart, lost_price: pricePart, lost_fee: feePart,
+      ts: f.ts,
+      day: easternDate(f.ts),
+      mode: f.mode,
+      ticker: f.ticker,
+      event: f.event,
+      client_order_id: f.client_order_id,
+      trade_id: f.trade_id,
+      side: f.side,
+      action: f.action,
+      liquidity: f.liquidity,
+      count: f.count,
+      price: f.price,
+      decision: from,
+      fair_decision: fairDec,
+      fair_fill: fairFill,
+      edge_decision: edgeDec,
+      edge_fill: edgeFill,
+      lost: edgeDec - edgeFill,
+      lost_latency: latencyPart,
+      lost_price: pricePart,
+      lost_fee: feePart,
       decision_to_fill_ms: decisionTs === undefined ? null : f.ts - decisionTs,
     });
   }
@@ -227,10 +262,21 @@ export function edgeByDay(gaps: readonly FillGap[]): EdgeDay[] {
     const k = `${day}\u0000${g.mode}`;
     let r = m.get(k);
     if (!r) {
-      m.set(k, (r = {
-        day, mode: g.mode, fills: 0, contracts: 0, edge_decision_usd: 0, edge_fill_usd: 0, lost_usd: 0,
-        lost_latency_usd: 0, lost_price_usd: 0, lost_fee_usd: 0,
-      }));
+      m.set(
+        k,
+        (r = {
+          day,
+          mode: g.mode,
+          fills: 0,
+          contracts: 0,
+          edge_decision_usd: 0,
+          edge_fill_usd: 0,
+          lost_usd: 0,
+          lost_latency_usd: 0,
+          lost_price_usd: 0,
+          lost_fee_usd: 0,
+        }),
+      );
     }
     r.fills++;
     r.contracts += g.count;
@@ -288,7 +334,9 @@ export interface PairDay {
  */
 export function shadowLivePairs(decisions: ReadonlyMap<string, Decision>, gaps: readonly FillGap[], latencies: readonly LatencyRow[]): PairDay[] {
   const days = new Map<string, { shadow: Decision[]; live: Decision[] }>();
-  const sorted = [...decisions.values()].sort((a, b) => a.ts - b.ts || (a.client_order_id < b.client_order_id ? -1 : a.client_order_id > b.client_order_id ? 1 : 0));
+  const sorted = [...decisions.values()].sort(
+    (a, b) => a.ts - b.ts || (a.client_order_id < b.client_order_id ? -1 : a.client_order_id > b.client_order_id ? 1 : 0),
+  );
   for (const d of sorted) {
     for (const day of ['all', easternDate(d.ts)]) {
       let e = days.get(day);
@@ -313,9 +361,14 @@ export function shadowLivePairs(decisions: ReadonlyMap<string, Decision>, gaps: 
       const filled = sum(fs.map((f) => f.count));
       const q = latencies.find((l) => l.day === day && l.mode === mode && l.kind === 'quote-to-action');
       return {
-        orders: ds.length, contracts_ordered: ordered, fills: fs.length, contracts_filled: filled,
+        orders: ds.length,
+        contracts_ordered: ordered,
+        fills: fs.length,
+        contracts_filled: filled,
         fill_rate: ordered > 0 ? filled / ordered : null,
-        edge_decision: perContract(fs, (f) => f.edge_decision), edge_fill: perContract(fs, (f) => f.edge_fill), lost: perContract(fs, (f) => f.lost),
+        edge_decision: perContract(fs, (f) => f.edge_decision),
+        edge_fill: perContract(fs, (f) => f.edge_fill),
+        lost: perContract(fs, (f) => f.lost),
         lost_usd: sum(fs.map((f) => f.lost * f.count)),
         quote_to_action_p50: q ? q.p50 : null,
       };
@@ -338,9 +391,14 @@ export function shadowLivePairs(decisions: ReadonlyMap<string, Decision>, gaps: 
       ml.push(...fillsOf(l));
     }
     out.push({
-      day, shadow: side('shadow', e.shadow), live: side('live', e.live), matched,
-      matched_filled_shadow: sum(ms.map((f) => f.count)), matched_filled_live: sum(ml.map((f) => f.count)),
-      matched_edge_fill_shadow: perContract(ms, (f) => f.edge_fill), matched_edge_fill_live: perContract(ml, (f) => f.edge_fill),
+      day,
+      shadow: side('shadow', e.shadow),
+      live: side('live', e.live),
+      matched,
+      matched_filled_shadow: sum(ms.map((f) => f.count)),
+      matched_filled_live: sum(ml.map((f) => f.count)),
+      matched_edge_fill_shadow: perContract(ms, (f) => f.edge_fill),
+      matched_edge_fill_live: perContract(ml, (f) => f.edge_fill),
     });
   }
   return out;
@@ -388,7 +446,11 @@ export function execGap(input: ExecGapInput): ExecGapReport {
   const { fills, unscored } = edgeLoss(input.fills, input.orders);
   const decisions = decisionsOf(input.orders);
   return {
-    latency, fills, unscored, days: edgeByDay(fills), pairs: shadowLivePairs(decisions, fills, latency),
+    latency,
+    fills,
+    unscored,
+    days: edgeByDay(fills),
+    pairs: shadowLivePairs(decisions, fills, latency),
     counts: { latency: input.latencies.length, orders: input.orders.length, fills: input.fills.length, latency_without_order: orphans },
   };
 }
@@ -405,13 +467,17 @@ const diff = (a: number | null, b: number | null, f: (x: number) => string): str
 
 export function execGapMarkdown(r: ExecGapReport, svgFile?: string): string {
   const L: string[] = ['# Execution gap', ''];
-  L.push(`Read: ${r.counts.latency} latency, ${r.counts.orders} order and ${r.counts.fills} fill records. ` +
-    'Days are US Eastern calendar days. Edges are in probability points per contract (cents per $1 contract) and, summed over contracts, in dollars.');
+  L.push(
+    `Read: ${r.counts.latency} latency, ${r.counts.orders} order and ${r.counts.fills} fill records. ` +
+      'Days are US Eastern calendar days. Edges are in probability points per contract (cents per $1 contract) and, summed over contracts, in dollars.',
+  );
   L.push('');
   if (svgFile !== undefined) L.push(`![execution gap](${svgFile})`, '');
   L.push('## Latency (ms)', '');
-  L.push('Quantiles by linear interpolation between closest ranks (numpy default). Kinds: `oracle-to-order` (oracle price to order sent), ' +
-    '`quote-to-action` (sent to accepted), `cancel` (sent to acknowledged), `reprice` (decided to replacement accepted).');
+  L.push(
+    'Quantiles by linear interpolation between closest ranks (numpy default). Kinds: `oracle-to-order` (oracle price to order sent), ' +
+      '`quote-to-action` (sent to accepted), `cancel` (sent to acknowledged), `reprice` (decided to replacement accepted).',
+  );
   L.push('');
   if (r.latency.length === 0) L.push('No latency records.', '');
   else {
@@ -421,15 +487,22 @@ export function execGapMarkdown(r: ExecGapReport, svgFile?: string): string {
   }
   if (r.counts.latency_without_order > 0) L.push(`${r.counts.latency_without_order} latency records name no known order: mode \`unknown\`.`, '');
   L.push('## Edge lost between decision and fill', '');
-  L.push('Edge at decision: the order\'s `edge` (fair at decision against its limit, after the fee priced in), or from the fill\'s `quote_fair_p` without an order record. ' +
-    'Edge at fill: the fill\'s `fair_p` (the oracle at fill time) against the fill price, after the fee charged. ' +
-    'Lost = decision − fill = latency (fair moved) + price (slippage) + fee (fee charged minus fee priced in). Positive is edge lost.');
+  L.push(
+    "Edge at decision: the order's `edge` (fair at decision against its limit, after the fee priced in), or from the fill's `quote_fair_p` without an order record. " +
+      "Edge at fill: the fill's `fair_p` (the oracle at fill time) against the fill price, after the fee charged. " +
+      'Lost = decision − fill = latency (fair moved) + price (slippage) + fee (fee charged minus fee priced in). Positive is edge lost.',
+  );
   L.push('');
   if (r.days.length === 0) L.push('No scored fills.', '');
   else {
-    L.push('| day | mode | fills | contracts | edge at decision | edge at fill | lost | latency | price | fee |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    L.push(
+      '| day | mode | fills | contracts | edge at decision | edge at fill | lost | latency | price | fee |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
     for (const d of r.days) {
-      L.push(`| ${d.day} | ${d.mode} | ${d.fills} | ${num(d.contracts)} | ${usd(d.edge_decision_usd)} | ${usd(d.edge_fill_usd)} | ${usd(d.lost_usd)} | ${usd(d.lost_latency_usd)} | ${usd(d.lost_price_usd)} | ${usd(d.lost_fee_usd)} |`);
+      L.push(
+        `| ${d.day} | ${d.mode} | ${d.fills} | ${num(d.contracts)} | ${usd(d.edge_decision_usd)} | ${usd(d.edge_fill_usd)} | ${usd(d.lost_usd)} | ${usd(d.lost_latency_usd)} | ${usd(d.lost_price_usd)} | ${usd(d.lost_fee_usd)} |`,
+      );
     }
     L.push('');
   }
@@ -440,20 +513,28 @@ export function execGapMarkdown(r: ExecGapReport, svgFile?: string): string {
   }
   if (r.fills.length > 0) {
     L.push('### Per fill', '');
-    L.push('| time (UTC) | mode | ticker | side | count | price | fair at decision | fair at fill | edge at decision | edge at fill | lost | decision to fill (ms) |');
+    L.push(
+      '| time (UTC) | mode | ticker | side | count | price | fair at decision | fair at fill | edge at decision | edge at fill | lost | decision to fill (ms) |',
+    );
     L.push('|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const f of r.fills) {
-      L.push(`| ${new Date(f.ts).toISOString()} | ${f.mode} | ${f.ticker} | ${f.action} ${f.side} ${f.liquidity} | ${num(f.count)} | ${f.price} | ${f.fair_decision.toFixed(4)} | ${f.fair_fill.toFixed(4)} | ${pp(f.edge_decision)} | ${pp(f.edge_fill)} | ${pp(f.lost)} | ${ms(f.decision_to_fill_ms)} |`);
+      L.push(
+        `| ${new Date(f.ts).toISOString()} | ${f.mode} | ${f.ticker} | ${f.action} ${f.side} ${f.liquidity} | ${num(f.count)} | ${f.price} | ${f.fair_decision.toFixed(4)} | ${f.fair_fill.toFixed(4)} | ${pp(f.edge_decision)} | ${pp(f.edge_fill)} | ${pp(f.lost)} | ${ms(f.decision_to_fill_ms)} |`,
+      );
     }
     L.push('');
   }
   L.push('## Shadow against live', '');
   if (r.pairs.length === 0) L.push('No day has both shadow and live orders: nothing to pair.', '');
   else {
-    L.push('What shadow assumed next to what live got, on the days both ran. Edges per contract filled, in points. ' +
-      'Matched decisions: the same ticker, side, action, price and oracle_ts in both modes.');
+    L.push(
+      'What shadow assumed next to what live got, on the days both ran. Edges per contract filled, in points. ' +
+        'Matched decisions: the same ticker, side, action, price and oracle_ts in both modes.',
+    );
     L.push('');
-    L.push('| day | | orders | contracts ordered | filled | fill rate | edge at decision | edge at fill | lost | lost $ | quote-to-action p50 ms | matched | matched filled | matched edge at fill |');
+    L.push(
+      '| day | | orders | contracts ordered | filled | fill rate | edge at decision | edge at fill | lost | lost $ | quote-to-action p50 ms | matched | matched filled | matched edge at fill |',
+    );
     L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const p of r.pairs) {
       const row = (label: string, s: ModeSide, filled: number, e: number | null): string =>
@@ -462,10 +543,12 @@ export function execGapMarkdown(r: ExecGapReport, svgFile?: string): string {
       L.push(row('live', p.live, p.matched_filled_live, p.matched_edge_fill_live));
       const s = p.shadow;
       const l = p.live;
-      L.push(`| ${p.day} | live − shadow | ${l.orders - s.orders} | ${num(l.contracts_ordered - s.contracts_ordered)} | ${num(l.contracts_filled - s.contracts_filled)} | ` +
-        `${diff(s.fill_rate, l.fill_rate, (x) => (x * 100).toFixed(1) + '%')} | ${diff(s.edge_decision, l.edge_decision, (x) => (x * 100).toFixed(2))} | ` +
-        `${diff(s.edge_fill, l.edge_fill, (x) => (x * 100).toFixed(2))} | ${diff(s.lost, l.lost, (x) => (x * 100).toFixed(2))} | ${dusd(l.lost_usd - s.lost_usd)} | ` +
-        `${diff(s.quote_to_action_p50, l.quote_to_action_p50, ms)} | | ${num(p.matched_filled_live - p.matched_filled_shadow)} | ${diff(p.matched_edge_fill_shadow, p.matched_edge_fill_live, (x) => (x * 100).toFixed(2))} |`);
+      L.push(
+        `| ${p.day} | live − shadow | ${l.orders - s.orders} | ${num(l.contracts_ordered - s.contracts_ordered)} | ${num(l.contracts_filled - s.contracts_filled)} | ` +
+          `${diff(s.fill_rate, l.fill_rate, (x) => (x * 100).toFixed(1) + '%')} | ${diff(s.edge_decision, l.edge_decision, (x) => (x * 100).toFixed(2))} | ` +
+          `${diff(s.edge_fill, l.edge_fill, (x) => (x * 100).toFixed(2))} | ${diff(s.lost, l.lost, (x) => (x * 100).toFixed(2))} | ${dusd(l.lost_usd - s.lost_usd)} | ` +
+          `${diff(s.quote_to_action_p50, l.quote_to_action_p50, ms)} | | ${num(p.matched_filled_live - p.matched_filled_shadow)} | ${diff(p.matched_edge_fill_shadow, p.matched_edge_fill_live, (x) => (x * 100).toFixed(2))} |`,
+      );
     }
     L.push('');
   }
@@ -473,8 +556,23 @@ export function execGapMarkdown(r: ExecGapReport, svgFile?: string): string {
 }
 
 export const CSV_COLUMNS = [
-  'table', 'day', 'mode', 'kind', 'n', 'p50_ms', 'p90_ms', 'p99_ms', 'max_ms',
-  'fills', 'contracts', 'edge_decision_usd', 'edge_fill_usd', 'lost_usd', 'lost_latency_usd', 'lost_price_usd', 'lost_fee_usd',
+  'table',
+  'day',
+  'mode',
+  'kind',
+  'n',
+  'p50_ms',
+  'p90_ms',
+  'p99_ms',
+  'max_ms',
+  'fills',
+  'contracts',
+  'edge_decision_usd',
+  'edge_fill_usd',
+  'lost_usd',
+  'lost_latency_usd',
+  'lost_price_usd',
+  'lost_fee_usd',
 ] as const;
 
 /** One CSV: `latency` rows (quantiles per day, mode, kind) then `edge` rows (dollars per day and mode). */
@@ -484,19 +582,55 @@ export function execGapCsv(r: ExecGapReport): string {
   const r9 = (x: number): number => Math.round(x * 1e9) / 1e9;
   for (const x of r.latency) rows.push(['latency', x.day, x.mode, x.kind, x.n, r9(x.p50), r9(x.p90), r9(x.p99), r9(x.max), '', '', '', '', '', '', '', '']);
   for (const d of r.days) {
-    rows.push(['edge', d.day, d.mode, '', '', '', '', '', '', d.fills, d.contracts, r9(d.edge_decision_usd), r9(d.edge_fill_usd), r9(d.lost_usd), r9(d.lost_latency_usd), r9(d.lost_price_usd), r9(d.lost_fee_usd)]);
+    rows.push([
+      'edge',
+      d.day,
+      d.mode,
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      d.fills,
+      d.contracts,
+      r9(d.edge_decision_usd),
+      r9(d.edge_fill_usd),
+      r9(d.lost_usd),
+      r9(d.lost_latency_usd),
+      r9(d.lost_price_usd),
+      r9(d.lost_fee_usd),
+    ]);
   }
   return stringify(rows, { record_delimiter: '\n' });
 }
 
 /** The one chart: latency quantiles per kind (all days) above the edge lost per day by component. */
 export function execGapSpec(r: ExecGapReport): Record<string, unknown> {
-  const lat = r.latency.filter((x) => x.day === 'all').flatMap((x) => (['p50', 'p90', 'p99', 'max'] as const).map((q) => ({
-    kind: x.mode === 'unknown' ? x.kind : `${x.kind} (${x.mode})`, quantile: q, ms: x[q],
-  })));
-  const edge = r.days.filter((d) => d.day !== 'all').flatMap((d) => ([['latency', d.lost_latency_usd], ['price', d.lost_price_usd], ['fee', d.lost_fee_usd]] as const).map(([c, v]) => ({
-    day: `${d.day} ${d.mode}`, component: c, usd: Math.round(v * 1e6) / 1e6,
-  })));
+  const lat = r.latency
+    .filter((x) => x.day === 'all')
+    .flatMap((x) =>
+      (['p50', 'p90', 'p99', 'max'] as const).map((q) => ({
+        kind: x.mode === 'unknown' ? x.kind : `${x.kind} (${x.mode})`,
+        quantile: q,
+        ms: x[q],
+      })),
+    );
+  const edge = r.days
+    .filter((d) => d.day !== 'all')
+    .flatMap((d) =>
+      (
+        [
+          ['latency', d.lost_latency_usd],
+          ['price', d.lost_price_usd],
+          ['fee', d.lost_fee_usd],
+        ] as const
+      ).map(([c, v]) => ({
+        day: `${d.day} ${d.mode}`,
+        component: c,
+        usd: Math.round(v * 1e6) / 1e6,
+      })),
+    );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Execution gap', subtitle: `${r.counts.latency} latency records, ${r.fills.length} scored fills`, anchor: 'start' },
@@ -505,7 +639,8 @@ export function execGapSpec(r: ExecGapReport): Record<string, unknown> {
     vconcat: [
       {
         title: 'Latency by kind (ms, all days)',
-        width: 420, height: 200,
+        width: 420,
+        height: 200,
         data: { values: lat },
         mark: { type: 'bar' },
         encoding: {
@@ -518,7 +653,8 @@ export function execGapSpec(r: ExecGapReport): Record<string, unknown> {
       },
       {
         title: 'Expected edge lost per US Eastern day ($, positive = lost)',
-        width: 420, height: 200,
+        width: 420,
+        height: 200,
         data: { values: edge },
         mark: { type: 'bar' },
         encoding: {

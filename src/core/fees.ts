@@ -72,14 +72,14 @@ export interface FeeQuery {
 
 export type FeeResult =
   | {
-    ok: true;
-    /** The fee charged for the order, in millionths of a dollar (an integer; a multiple of 10000 under 'cent'). */
-    micro: number;
-    /** The same in dollars. */
-    dollars: number;
-    /** The unrounded fee in dollars (float, for information only). */
-    exact: number;
-  }
+      ok: true;
+      /** The fee charged for the order, in millionths of a dollar (an integer; a multiple of 10000 under 'cent'). */
+      micro: number;
+      /** The same in dollars. */
+      dollars: number;
+      /** The unrounded fee in dollars (float, for information only). */
+      exact: number;
+    }
   | { ok: false; reason: 'bad-price' | 'bad-count' | 'bad-multiplier' | 'unsupported-fee-type'; detail: string };
 
 // Grid scales: price 1e-4 $, count 1e-2, rate 1e-6, multiplier 1e-4.
@@ -105,7 +105,7 @@ function ceilDiv(a: bigint, b: bigint): bigint {
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
-  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 /** The fee rate (1e-6 units) for a liquidity and fee type, or a reason it cannot be computed. */
@@ -135,7 +135,8 @@ export function exactFee(s: FeeSchedule, q: FeeQuery): Exact | Extract<FeeResult
   const c2 = toGrid(q.count, 2);
   if (c2 === undefined || c2 <= 0) return { ok: false, reason: 'bad-count', detail: `count ${q.count} is not > 0 with at most 2 decimals` };
   const m4 = toGrid(q.multiplier ?? 1, 4);
-  if (m4 === undefined || m4 < 0) return { ok: false, reason: 'bad-multiplier', detail: `fee multiplier ${String(q.multiplier)} is not >= 0 with at most 4 decimals` };
+  if (m4 === undefined || m4 < 0)
+    return { ok: false, reason: 'bad-multiplier', detail: `fee multiplier ${String(q.multiplier)} is not >= 0 with at most 4 decimals` };
   const feeType = q.fee_type ?? s.default_fee_type;
   const rate = feeRate(s, q.liquidity, feeType);
   if (!rate.ok) return { ok: false, reason: 'unsupported-fee-type', detail: rate.detail };
@@ -195,7 +196,10 @@ export class OrderFeeLedger {
   private accMicro = 0n;
   private readonly precisionMicro: bigint;
 
-  constructor(private readonly s: FeeSchedule, private readonly market: { fee_type?: FeeType | undefined; multiplier?: number | undefined } = {}) {
+  constructor(
+    private readonly s: FeeSchedule,
+    private readonly market: { fee_type?: FeeType | undefined; multiplier?: number | undefined } = {},
+  ) {
     const pm = toGrid(s.balance_precision, 6);
     if (pm === undefined || pm <= 0) throw new Error(`fees: balance_precision ${s.balance_precision} is not a positive multiple of $0.000001`);
     this.precisionMicro = BigInt(pm);

@@ -51,7 +51,10 @@ export function parseTap(text: string): TapSummary {
 
 /** A test file's name without its build prefix and extension: dist/test/core/x.test.js -> test/core/x.test. */
 export function testKey(name: string): string {
-  return name.trim().replace(/^(\.\/)?(dist\/)?/, '').replace(/\.(js|ts|mjs|cjs)$/, '');
+  return name
+    .trim()
+    .replace(/^(\.\/)?(dist\/)?/, '')
+    .replace(/\.(js|ts|mjs|cjs)$/, '');
 }
 
 /** An arbitrate run: the policy its frozen config names and the policy its startup log line names. */
@@ -95,8 +98,15 @@ export interface Evidence {
 
 export function emptyEvidence(runbookPath: string): Evidence {
   return {
-    problems: {}, soaks: [], arbitrate: [], boltodds: [], tests: [],
-    latency: { 'oracle-to-order': [], cancel: [] }, signoffs: [], clv: [], checkout: null,
+    problems: {},
+    soaks: [],
+    arbitrate: [],
+    boltodds: [],
+    tests: [],
+    latency: { 'oracle-to-order': [], cancel: [] },
+    signoffs: [],
+    clv: [],
+    checkout: null,
     runbook: { path: runbookPath, present: false },
   };
 }
@@ -131,16 +141,16 @@ export interface Condition {
 }
 
 const LABELS: Record<GateConditionId, string> = {
-  'soak': 'feeder soak report',
-  'arbitration': 'arbitration policy configured and logged',
+  soak: 'feeder soak report',
+  arbitration: 'arbitration policy configured and logged',
   'partial-line-freshness': 'partial-line freshness on',
   'failure-mode-tests': 'failure-mode tests passed (no invented probability)',
   'quote-reaction': 'quote reaction (oracle-to-order p99)',
   'calibration-signoff': 'calibration sign-off',
-  'clv': 'CLV positive over a meaningful sample',
+  clv: 'CLV positive over a meaningful sample',
   'cancel-latency': 'maker cancel latency p99',
   'release-checkout': 'clean checkout of the release branch',
-  'runbook': 'runbook present',
+  runbook: 'runbook present',
 };
 
 /** Nearest-rank quantile (a bound is met by an observed value): src/core/quantile.ts. */
@@ -181,7 +191,9 @@ function soakCondition(e: Evidence, b: GateBounds): Condition {
     return cond('soak', true, describe(best), bound);
   }
   // None qualifies: show the longest (a passed one first) and why it falls short.
-  const best = reports.reduce((a, x) => (Number(x.report.ok) > Number(a.report.ok) || (x.report.ok === a.report.ok && lasted(x.report) > lasted(a.report)) ? x : a));
+  const best = reports.reduce((a, x) =>
+    Number(x.report.ok) > Number(a.report.ok) || (x.report.ok === a.report.ok && lasted(x.report) > lasted(a.report)) ? x : a,
+  );
   return cond('soak', false, describe(best), bound);
 }
 
@@ -197,7 +209,12 @@ function arbitrationCondition(e: Evidence): Condition {
     else policies.add(r.logged);
   }
   if (bad.length) return cond('arbitration', false, `${bad.length}/${e.arbitrate.length} runs fail: ${bad.slice(0, 3).join('; ')}`, bound);
-  return cond('arbitration', true, `${[...policies].join(', ')} configured and logged (${e.arbitrate.length} run${e.arbitrate.length === 1 ? '' : 's'})`, bound);
+  return cond(
+    'arbitration',
+    true,
+    `${[...policies].join(', ')} configured and logged (${e.arbitrate.length} run${e.arbitrate.length === 1 ? '' : 's'})`,
+    bound,
+  );
 }
 
 function freshnessCondition(e: Evidence, b: GateBounds): Condition {
@@ -212,7 +229,12 @@ function freshnessCondition(e: Evidence, b: GateBounds): Condition {
   if (bad.length) return cond('partial-line-freshness', false, `${bad.length}/${e.boltodds.length} runs fail: ${bad.slice(0, 3).join('; ')}`, bound);
   const worst = Math.max(...e.boltodds.map((r) => r.side_staleness_ms!));
   const ttl = Math.max(...e.boltodds.map((r) => r.partial_ttl_ms!));
-  return cond('partial-line-freshness', true, `side_staleness_ms ${worst}, partial_ttl_ms ${ttl} (${e.boltodds.length} run${e.boltodds.length === 1 ? '' : 's'})`, bound);
+  return cond(
+    'partial-line-freshness',
+    true,
+    `side_staleness_ms ${worst}, partial_ttl_ms ${ttl} (${e.boltodds.length} run${e.boltodds.length === 1 ? '' : 's'})`,
+    bound,
+  );
 }
 
 function testsCondition(e: Evidence, b: GateBounds): Condition {
@@ -227,7 +249,8 @@ function testsCondition(e: Evidence, b: GateBounds): Condition {
     if (tap.bailout) bad.push(`${from}: bailed out`);
     if (tap.failed.length) bad.push(`${from}: not ok ${tap.failed.slice(0, 3).join(', ')}`);
     if (tap.plan === null) bad.push(`${from}: no plan (interrupted?)`);
-    else if (tap.plan !== tap.passed.length + tap.failed.length + tap.skipped.length) bad.push(`${from}: plan 1..${tap.plan} but ${tap.passed.length + tap.failed.length + tap.skipped.length} results`);
+    else if (tap.plan !== tap.passed.length + tap.failed.length + tap.skipped.length)
+      bad.push(`${from}: plan 1..${tap.plan} but ${tap.passed.length + tap.failed.length + tap.skipped.length} results`);
   }
   const missing = b.failure_mode_tests.filter((t) => !passed.has(testKey(t)));
   if (missing.length) bad.push(`not reported passed: ${missing.join(', ')}`);
@@ -250,7 +273,8 @@ function signoffConditions(e: Evidence, b: GateBounds): Condition[] {
   return b.paths.map((p) => {
     const label = pathLabel(p);
     const g = kellyGate(p, e.signoffs, { tolerance: b.tolerance, min_n: b.signoff_min_n });
-    if (!g.ok) return cond('calibration-signoff', false, g.reason === 'no-signoff' ? `missing: no sign-off for ${label} (signoffs/*.ndjson)` : g.detail, bound, label);
+    if (!g.ok)
+      return cond('calibration-signoff', false, g.reason === 'no-signoff' ? `missing: no sign-off for ${label} (signoffs/*.ndjson)` : g.detail, bound, label);
     const s = g.signoff;
     return cond('calibration-signoff', true, `ECE ${s.ece.toFixed(4)} on ${s.n} games`, bound, label);
   });
@@ -311,8 +335,13 @@ export interface RecordMeta {
 
 export function gateRecord(rows: readonly Condition[], m: RecordMeta): GateRecord {
   return {
-    type: 'gate', ts: m.ts, pass: rows.every((r) => r.pass), evidence: m.evidence,
-    branch: m.checkout?.branch ?? null, commit: m.checkout?.commit ?? null, dirty: m.checkout?.dirty ?? null,
+    type: 'gate',
+    ts: m.ts,
+    pass: rows.every((r) => r.pass),
+    evidence: m.evidence,
+    branch: m.checkout?.branch ?? null,
+    commit: m.checkout?.commit ?? null,
+    dirty: m.checkout?.dirty ?? null,
     config_fingerprint: m.config_fingerprint,
     conditions: rows.map((r) => ({ id: r.id, ...(r.key !== undefined ? { key: r.key } : {}), figure: r.figure, bound: r.bound, pass: r.pass })),
     failed: rows.filter((r) => !r.pass).map((r) => (r.key !== undefined ? `${r.id}:${r.key}` : r.id)),

@@ -40,8 +40,7 @@ export const RESULT_TIMES_ASSUMED = ['ts'] as const;
 /** Columns the importer reads (the file has more). */
 export const REQUIRED_COLUMNS = ['date', 'away', 'home', 'score_away', 'score_home', 'moneyline_away', 'moneyline_home'] as const;
 
-export type Finding =
-  | 'unknown-team' | 'bad-date' | 'bad-score' | 'tied-score' | 'bad-price' | 'impossible-price' | 'duplicate-game';
+export type Finding = 'unknown-team' | 'bad-date' | 'bad-score' | 'tied-score' | 'bad-price' | 'impossible-price' | 'duplicate-game';
 
 export interface RowIssue {
   /** Reason, counted in the exit summary. */
@@ -117,8 +116,15 @@ export function historyRow(sport: Sport, row: Readonly<Record<string, string | u
     } else if (a.ok && h.ok) {
       const ts = commence - LINE_BEFORE_COMMENCE_MS;
       out.odds = {
-        type: 'odds.line', ts, source: HISTORY_SOURCE, book: HISTORY_BOOK, ...game,
-        home_odds: h.decimal, away_odds: a.decimal, home_ts: ts, away_ts: ts,
+        type: 'odds.line',
+        ts,
+        source: HISTORY_SOURCE,
+        book: HISTORY_BOOK,
+        ...game,
+        home_odds: h.decimal,
+        away_odds: a.decimal,
+        home_ts: ts,
+        away_ts: ts,
         raw: { line, moneyline_home: h.value, moneyline_away: a.value },
         time_assumed: [...LINE_TIMES_ASSUMED],
       };
@@ -131,13 +137,21 @@ export function historyRow(sport: Sport, row: Readonly<Record<string, string | u
   const sh = score(row.score_home);
   const sa = score(row.score_away);
   if (sh === undefined || sa === undefined) {
-    out.issues.push({ reason: 'bad-score', detail: `scores "${row.score_away ?? ''}"-"${row.score_home ?? ''}" (away-home) are not whole numbers; no result for ${event}` });
+    out.issues.push({
+      reason: 'bad-score',
+      detail: `scores "${row.score_away ?? ''}"-"${row.score_home ?? ''}" (away-home) are not whole numbers; no result for ${event}`,
+    });
   } else if (sh === sa) {
     out.issues.push({ reason: 'tied-score', detail: `equal scores ${sa}-${sh} (impossible in the ${sport.toUpperCase()}); no result for ${event}` });
   } else {
     out.result = {
-      type: 'result', ts: commence + RESULT_AFTER_COMMENCE_MS, sport, event,
-      winner: sh > sa ? 'home' : 'away', home_score: sh, away_score: sa,
+      type: 'result',
+      ts: commence + RESULT_AFTER_COMMENCE_MS,
+      sport,
+      event,
+      winner: sh > sa ? 'home' : 'away',
+      home_score: sh,
+      away_score: sa,
       time_assumed: [...RESULT_TIMES_ASSUMED],
     };
   }
@@ -174,7 +188,10 @@ export class HistoryImport {
     if (event !== undefined) {
       const first = this.seen.get(event);
       if (first !== undefined) {
-        const dup: RowOutcome = { missingMoneyline: false, issues: [{ reason: 'duplicate-game', detail: `${event} already imported from line ${first}; row skipped` }] };
+        const dup: RowOutcome = {
+          missingMoneyline: false,
+          issues: [{ reason: 'duplicate-game', detail: `${event} already imported from line ${first}; row skipped` }],
+        };
         this.count(dup);
         return dup;
       }
@@ -188,7 +205,10 @@ export class HistoryImport {
 
   /** Every record, sorted by ts (ties keep file order). */
   records(): Array<OddsLine | Result> {
-    return this.out.map((r, i) => ({ r, i })).sort((x, y) => x.r.ts - y.r.ts || x.i - y.i).map((x) => x.r);
+    return this.out
+      .map((r, i) => ({ r, i }))
+      .sort((x, y) => x.r.ts - y.r.ts || x.i - y.i)
+      .map((x) => x.r);
   }
 
   private count(o: RowOutcome): void {

@@ -133,7 +133,11 @@ export interface DuplicateKey {
  */
 export function findDuplicateKey(text: string, ignore?: (key: string) => boolean): DuplicateKey | undefined {
   // One frame per open object/array: the keys seen so far (objects) or the next index (arrays).
-  interface Frame { keys: Set<string> | null; index: number; name: string }
+  interface Frame {
+    keys: Set<string> | null;
+    index: number;
+    name: string;
+  }
   const stack: Frame[] = [];
   let pendingKey: string | null = null; // the key whose value comes next
   const len = text.length;
@@ -143,10 +147,15 @@ export function findDuplicateKey(text: string, ignore?: (key: string) => boolean
     if (top.keys === null) return String(top.index);
     return pendingKey ?? '';
   };
-  const pathOf = (): string => stack.slice(1).map((f) => f.name).join('.');
+  const pathOf = (): string =>
+    stack
+      .slice(1)
+      .map((f) => f.name)
+      .join('.');
   for (let i = 0; i < len; i++) {
     const c = text.charCodeAt(i);
-    if (c === 34) { // '"'
+    if (c === 34) {
+      // '"'
       let j = i + 1;
       while (j < len) {
         const d = text.charCodeAt(j);
@@ -172,12 +181,15 @@ export function findDuplicateKey(text: string, ignore?: (key: string) => boolean
       } else {
         i = j;
       }
-    } else if (c === 123 || c === 91) { // '{' '['
+    } else if (c === 123 || c === 91) {
+      // '{' '['
       const name = nameOfNext();
       stack.push({ keys: c === 123 ? new Set() : null, index: 0, name });
-    } else if (c === 125 || c === 93) { // '}' ']'
+    } else if (c === 125 || c === 93) {
+      // '}' ']'
       stack.pop();
-    } else if (c === 44) { // ','
+    } else if (c === 44) {
+      // ','
       const top = stack[stack.length - 1];
       if (top && top.keys === null) top.index++;
     }

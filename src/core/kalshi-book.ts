@@ -11,29 +11,26 @@
 // a snapshot or delta with a malformed price or size, a price off the market's grid or
 // outside (0, 1), a delta removing a level that is not there or taking a size below
 // zero. The caller must not publish an invalid book (and should re-snapshot it).
-import {
-  PRICE_ONE, UNIT_GRID, countNumber, onPriceGrid, parseCount, parsePrice, priceNumber, type PriceGrid,
-} from './kalshi-fixed.js';
+import { PRICE_ONE, UNIT_GRID, countNumber, onPriceGrid, parseCount, parsePrice, priceNumber, type PriceGrid } from './kalshi-fixed.js';
 import { lowerBound } from './search.js';
 
 export type WireSide = 'yes' | 'no';
 
 /** Why a book stopped being trustworthy (counted by the feeder as a bad-input reason). */
 export type BookFault =
-  | 'bad-price'      // not a 4-decimal price string
-  | 'off-grid'       // outside (0, 1) or not on the market's price_ranges
-  | 'bad-size'       // not a 2-decimal count string (or a non-positive snapshot size)
-  | 'bad-side'       // side is neither yes nor no
-  | 'bad-level'      // a snapshot level that is not a [price, size] pair
-  | 'duplicate-level'// a snapshot with the same price twice on one side
-  | 'negative-size'  // a delta taking a level below zero
-  | 'missing-level'  // a negative delta on a level the book does not have
-  | 'zero-delta'     // a delta of 0 (no information; the book is left as it was)
-  | 'invalid';       // a delta for a book awaiting its snapshot
+  | 'bad-price' // not a 4-decimal price string
+  | 'off-grid' // outside (0, 1) or not on the market's price_ranges
+  | 'bad-size' // not a 2-decimal count string (or a non-positive snapshot size)
+  | 'bad-side' // side is neither yes nor no
+  | 'bad-level' // a snapshot level that is not a [price, size] pair
+  | 'duplicate-level' // a snapshot with the same price twice on one side
+  | 'negative-size' // a delta taking a level below zero
+  | 'missing-level' // a negative delta on a level the book does not have
+  | 'zero-delta' // a delta of 0 (no information; the book is left as it was)
+  | 'invalid'; // a delta for a book awaiting its snapshot
 
 export type ApplyResult =
-  | { ok: true; /** a level within the top `depth` of its side changed */ visible: boolean }
-  | { ok: false; fault: BookFault; detail: string };
+  { ok: true; /** a level within the top `depth` of its side changed */ visible: boolean } | { ok: false; fault: BookFault; detail: string };
 
 /** [price units, size units], best first. */
 export type Level = [number, number];
@@ -91,7 +88,10 @@ export class KalshiBook {
   readonly useYesPrice: boolean;
   readonly depth: number;
 
-  constructor(readonly ticker: string, opts: BookOptions) {
+  constructor(
+    readonly ticker: string,
+    opts: BookOptions,
+  ) {
     this.useYesPrice = opts.useYesPrice;
     this.grid = opts.grid ?? UNIT_GRID;
     this.depth = opts.depth;

@@ -159,7 +159,8 @@ export function parsePriceRanges(ranges: unknown): PriceGrid | string {
     const end = dollarsField(o.end);
     const step = dollarsField(o.step);
     if (start === null || end === null || step === null) return 'price_ranges entry has a bad start/end/step';
-    if (step <= 0 || start < 0 || end > PRICE_ONE || end < start) return `price_ranges entry out of range (${String(o.start)}..${String(o.end)} step ${String(o.step)})`;
+    if (step <= 0 || start < 0 || end > PRICE_ONE || end < start)
+      return `price_ranges entry out of range (${String(o.start)}..${String(o.end)} step ${String(o.step)})`;
     bands.push({ start, end, step });
   }
   return { bands, source: 'price_ranges' };

@@ -9,8 +9,7 @@
 import { parseCount, parsePrice, PRICE_ONE } from './kalshi-fixed.js';
 import { isObj } from './json.js';
 
-export type BadReason =
-  | 'not-json' | 'not-object' | 'no-type' | 'unknown-type' | 'bad-field';
+export type BadReason = 'not-json' | 'not-object' | 'no-type' | 'unknown-type' | 'bad-field';
 
 export interface Envelope {
   type: string;
@@ -65,8 +64,7 @@ export interface UserOrderMsg {
 }
 
 export type Decoded =
-  | { ok: true; env: Envelope; msg: Msg }
-  | { ok: false; env: Envelope | undefined; reason: BadReason; detail: string; ticker: string | undefined };
+  { ok: true; env: Envelope; msg: Msg } | { ok: false; env: Envelope | undefined; reason: BadReason; detail: string; ticker: string | undefined };
 
 /** Types Kalshi documents that this feeder receives but has no use for. */
 const IGNORED = new Set(['ticker', 'market_position', 'order_group_updates', 'multivariate_lookup', 'communications']);
@@ -78,7 +76,8 @@ export function decodeFrame(text: string): Decoded {
   } catch (e) {
     return bad(undefined, 'not-json', (e as Error).message, undefined);
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return bad(undefined, 'not-object', `a JSON ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v}`, undefined);
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    return bad(undefined, 'not-object', `a JSON ${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v}`, undefined);
   const o = v as Record<string, unknown>;
   if (typeof o.type !== 'string') return bad(undefined, 'no-type', 'no string "type"', undefined);
   const env: Envelope = { type: o.type, sid: intOrUndef(o.sid), seq: intOrUndef(o.seq), id: intOrUndef(o.id) };
@@ -92,12 +91,14 @@ export function decodeFrame(text: string): Decoded {
     case 'orderbook_delta': {
       // Without a seq a book message cannot be checked for a gap: not applied (the next
       // message's seq then shows the gap, and the book is re-snapshotted).
-      if (!body || ticker === undefined || env.sid === undefined || env.seq === undefined) return bad(env, 'bad-field', 'orderbook_delta without msg.market_ticker, sid or seq', ticker);
+      if (!body || ticker === undefined || env.sid === undefined || env.seq === undefined)
+        return bad(env, 'bad-field', 'orderbook_delta without msg.market_ticker, sid or seq', ticker);
       const tsMs = intOrUndef(body.ts_ms);
       return { ok: true, env, msg: { kind: 'delta', sid: env.sid, ticker, side: body.side, price: body.price_dollars, delta: body.delta_fp, tsMs } };
     }
     case 'orderbook_snapshot': {
-      if (!body || ticker === undefined || env.sid === undefined || env.seq === undefined) return bad(env, 'bad-field', 'orderbook_snapshot without msg.market_ticker, sid or seq', ticker);
+      if (!body || ticker === undefined || env.sid === undefined || env.seq === undefined)
+        return bad(env, 'bad-field', 'orderbook_snapshot without msg.market_ticker, sid or seq', ticker);
       return { ok: true, env, msg: { kind: 'snapshot', sid: env.sid, ticker, yes: body.yes_dollars_fp, no: body.no_dollars_fp } };
     }
     case 'trade': {
@@ -108,11 +109,13 @@ export function decodeFrame(text: string): Decoded {
       if (typeof body.trade_id !== 'string' || body.trade_id === '' || price === null || count === null || count <= 0 || !taker) {
         return bad(env, 'bad-field', `trade ${ticker}: trade_id/yes_price_dollars/count_fp/taker side unreadable`, ticker);
       }
-      if (!inside(price)) return bad(env, 'bad-field', `trade ${ticker}: yes_price_dollars ${String(body.yes_price_dollars)} not strictly between 0 and 1`, ticker);
+      if (!inside(price))
+        return bad(env, 'bad-field', `trade ${ticker}: yes_price_dollars ${String(body.yes_price_dollars)} not strictly between 0 and 1`, ticker);
       return { ok: true, env, msg: { kind: 'trade', ticker, tradeId: body.trade_id, price, count, takerSide: taker, tsMs: intOrUndef(body.ts_ms) } };
     }
     case 'market_lifecycle_v2': {
-      if (!body || ticker === undefined || typeof body.event_type !== 'string') return bad(env, 'bad-field', 'market_lifecycle_v2 without market_ticker/event_type', ticker);
+      if (!body || ticker === undefined || typeof body.event_type !== 'string')
+        return bad(env, 'bad-field', 'market_lifecycle_v2 without market_ticker/event_type', ticker);
       return { ok: true, env, msg: { kind: 'lifecycle', ticker, eventType: body.event_type, body } };
     }
     case 'event_lifecycle':
@@ -127,7 +130,9 @@ export function decodeFrame(text: string): Decoded {
     case 'user_order': {
       if (!body) return bad(env, 'bad-field', 'user_order without msg', undefined);
       const u = userOrderOf(body);
-      return typeof u === 'string' ? bad(env, 'bad-field', u, typeof body.ticker === 'string' ? body.ticker : undefined) : { ok: true, env, msg: { kind: 'user_order', order: u } };
+      return typeof u === 'string'
+        ? bad(env, 'bad-field', u, typeof body.ticker === 'string' ? body.ticker : undefined)
+        : { ok: true, env, msg: { kind: 'user_order', order: u } };
     }
     case 'subscribed': {
       const sid = body ? intOrUndef(body.sid) : undefined;
@@ -207,8 +212,17 @@ function fillOf(b: Record<string, unknown>): FillMsg | string {
   const pos = b.post_position_fp === undefined ? undefined : parseCount(b.post_position_fp, true);
   if (pos === null) return `fill ${b.trade_id}: post_position_fp unreadable`;
   return {
-    tradeId: b.trade_id, orderId: b.order_id, clientOrderId: typeof b.client_order_id === 'string' ? b.client_order_id : undefined,
-    ticker, price, count, fee, isTaker: b.is_taker, ...dir, postPosition: pos, tsMs: intOrUndef(b.ts_ms),
+    tradeId: b.trade_id,
+    orderId: b.order_id,
+    clientOrderId: typeof b.client_order_id === 'string' ? b.client_order_id : undefined,
+    ticker,
+    price,
+    count,
+    fee,
+    isTaker: b.is_taker,
+    ...dir,
+    postPosition: pos,
+    tsMs: intOrUndef(b.ts_ms),
   };
 }
 
@@ -225,8 +239,15 @@ function userOrderOf(b: Record<string, unknown>): UserOrderMsg | string {
   if (!inside(price)) return `user_order ${b.order_id}: yes_price_dollars ${String(b.yes_price_dollars)} not strictly between 0 and 1`;
   if (!dir) return `user_order ${b.order_id}: no outcome_side/book_side`;
   return {
-    orderId: b.order_id, clientOrderId: typeof b.client_order_id === 'string' ? b.client_order_id : undefined,
-    ticker: b.ticker, status, ...dir, price, fillCount: fill, remainingCount: rem, initialCount: init,
+    orderId: b.order_id,
+    clientOrderId: typeof b.client_order_id === 'string' ? b.client_order_id : undefined,
+    ticker: b.ticker,
+    status,
+    ...dir,
+    price,
+    fillCount: fill,
+    remainingCount: rem,
+    initialCount: init,
     tsMs: intOrUndef(b.last_updated_ts_ms),
   };
 }
@@ -243,11 +264,26 @@ function bad(env: Envelope | undefined, reason: BadReason, detail: string, ticke
 export const TERMINAL_ERRORS: ReadonlySet<number> = new Set([10, 17, 25]);
 
 export const WS_ERROR_TEXT: Readonly<Record<number, string>> = {
-  1: 'Unable to process message', 2: 'Params required', 3: 'Channels required', 4: 'Subscription IDs required',
-  5: 'Unknown command', 6: 'Already subscribed', 7: 'Unknown subscription ID', 8: 'Unknown channel name',
-  9: 'Authentication required', 10: 'Channel error', 11: 'Invalid parameter', 12: 'Exactly one subscription ID is required',
-  13: 'Unsupported action', 14: 'Market Ticker required', 15: 'Action required', 16: 'Market not found',
-  17: 'Internal error', 18: 'Command timeout', 25: 'Subscription buffer overflow', 26: 'Subscription market limit exceeded',
+  1: 'Unable to process message',
+  2: 'Params required',
+  3: 'Channels required',
+  4: 'Subscription IDs required',
+  5: 'Unknown command',
+  6: 'Already subscribed',
+  7: 'Unknown subscription ID',
+  8: 'Unknown channel name',
+  9: 'Authentication required',
+  10: 'Channel error',
+  11: 'Invalid parameter',
+  12: 'Exactly one subscription ID is required',
+  13: 'Unsupported action',
+  14: 'Market Ticker required',
+  15: 'Action required',
+  16: 'Market not found',
+  17: 'Internal error',
+  18: 'Command timeout',
+  25: 'Subscription buffer overflow',
+  26: 'Subscription market limit exceeded',
   27: 'Too many requests',
 };
 

@@ -18,11 +18,11 @@ export const GAME_SERIES: Readonly<Record<string, Sport>> = { KXNBAGAME: 'nba', 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] as const;
 
 export type TickerProblem =
-  | 'bad-format'        // not SERIES-YYMONDD[HHMM]TEAMS[-TEAM]
-  | 'unknown-series'    // a series other than KXNBAGAME / KXNHLGAME
-  | 'bad-date'          // no such calendar date, or a bad HHMM
-  | 'unknown-team'      // no split of the letters into two known team codes
-  | 'ambiguous-teams'   // more than one split fits
+  | 'bad-format' // not SERIES-YYMONDD[HHMM]TEAMS[-TEAM]
+  | 'unknown-series' // a series other than KXNBAGAME / KXNHLGAME
+  | 'bad-date' // no such calendar date, or a bad HHMM
+  | 'unknown-team' // no split of the letters into two known team codes
+  | 'ambiguous-teams' // more than one split fits
   | 'unknown-yes-team'; // the market suffix is neither of the two teams
 
 export interface ParsedEvent {
@@ -84,7 +84,13 @@ export function parseEventTicker(eventTicker: string, yesCode?: string, lookup: 
   return {
     ok: true,
     value: {
-      series, sport, eventTicker, date, ...(hhmm !== undefined ? { time: hhmm } : {}), away, home,
+      series,
+      sport,
+      eventTicker,
+      date,
+      ...(hhmm !== undefined ? { time: hhmm } : {}),
+      away,
+      home,
       event: makeEventId(sport, date, away, home),
     },
   };

@@ -108,10 +108,23 @@ export function kellyGate(path: OraclePath, signoffs: readonly CalibrationSignof
   let best: CalibrationSignoff | undefined;
   for (const s of signoffs) if (groupMatches(s.group, path) && (!best || s.ts >= best.ts)) best = s;
   const label = pathLabel(path);
-  if (!best) return { ok: false, refused: true, reason: 'no-signoff', path, detail: `no calibration sign-off for ${label}: run calibrate --signoff on this path's probabilities and results` };
+  if (!best)
+    return {
+      ok: false,
+      refused: true,
+      reason: 'no-signoff',
+      path,
+      detail: `no calibration sign-off for ${label}: run calibrate --signoff on this path's probabilities and results`,
+    };
   const rule = best.within_tolerance ? signoffRule(best, opts) : { ok: false as const, reason: 'outside-tolerance' as const };
   if (!rule.ok && rule.reason === 'outside-tolerance') {
-    return { ok: false, refused: true, reason: 'outside-tolerance', path, detail: `sign-off for ${label} has ECE ${best.ece.toFixed(4)} > tolerance ${opts.tolerance}` };
+    return {
+      ok: false,
+      refused: true,
+      reason: 'outside-tolerance',
+      path,
+      detail: `sign-off for ${label} has ECE ${best.ece.toFixed(4)} > tolerance ${opts.tolerance}`,
+    };
   }
   if (!rule.ok) {
     return { ok: false, refused: true, reason: 'too-few-games', path, detail: `sign-off for ${label} rests on ${best.n} games < ${opts.min_n} required` };
@@ -168,13 +181,18 @@ export function sizeKelly(q: SizeQuery, fees: FeeSchedule, signoffs: readonly Ca
 }
 
 /** The sizing itself (the gate already passed). Exported for tests and for callers holding a checked sign-off. */
-export function sizeContracts(q: SizeQuery, fees: FeeSchedule, signoff: CalibrationSignoff): Size | { ok: false; refused: false; reason: 'bad-input' | 'fee'; detail: string } {
+export function sizeContracts(
+  q: SizeQuery,
+  fees: FeeSchedule,
+  signoff: CalibrationSignoff,
+): Size | { ok: false; refused: false; reason: 'bad-input' | 'fee'; detail: string } {
   const bad = (detail: string) => ({ ok: false as const, refused: false as const, reason: 'bad-input' as const, detail });
   if (!(q.q >= 0 && q.q <= 1)) return bad(`probability ${q.q} is not in [0, 1]`);
   if (!(q.price > 0 && q.price < 1)) return bad(`price ${q.price} is not in (0, 1)`);
   if (!(q.bankroll > 0) || !Number.isFinite(q.bankroll)) return bad(`bankroll ${q.bankroll} is not > 0`);
   if (!(q.fraction > 0 && q.fraction <= 1)) return bad(`Kelly fraction ${q.fraction} is not in (0, 1]`);
-  if (q.max_contracts !== undefined && !(Number.isInteger(q.max_contracts) && q.max_contracts >= 0)) return bad(`max_contracts ${q.max_contracts} is not a whole number >= 0`);
+  if (q.max_contracts !== undefined && !(Number.isInteger(q.max_contracts) && q.max_contracts >= 0))
+    return bad(`max_contracts ${q.max_contracts} is not a whole number >= 0`);
   const feeQ = { price: q.price, liquidity: q.liquidity, fee_type: q.fee_type, multiplier: q.multiplier };
   const f = feePerContract(fees, feeQ);
   if (f === undefined) {

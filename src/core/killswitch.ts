@@ -57,13 +57,17 @@
 // that is used.
 import type { KalshiStatus, OracleStatus } from '../schema/records.js';
 
-export type KillCondition =
-  | 'kalshi-feed-down' | 'reconnect-storm' | 'oracle-stale' | 'arbitration-unresolved' | 'missing-commence' | 'ticker-stale';
+export type KillCondition = 'kalshi-feed-down' | 'reconnect-storm' | 'oracle-stale' | 'arbitration-unresolved' | 'missing-commence' | 'ticker-stale';
 export type KillScope = 'global' | 'sport' | 'game' | 'ticker';
 
 /** Conditions in the order blocked() reports them (scope first, then this order). */
 export const KILL_CONDITIONS: readonly KillCondition[] = [
-  'kalshi-feed-down', 'reconnect-storm', 'oracle-stale', 'arbitration-unresolved', 'missing-commence', 'ticker-stale',
+  'kalshi-feed-down',
+  'reconnect-storm',
+  'oracle-stale',
+  'arbitration-unresolved',
+  'missing-commence',
+  'ticker-stale',
 ];
 export const KILL_SCOPES: readonly KillScope[] = ['global', 'sport', 'game', 'ticker'];
 /** The key of the global scope. */
@@ -278,7 +282,12 @@ export class KillSwitches {
   /** The switch that refuses orders for this ticker, if any: global, sport, game, then ticker scope. */
   blocked(ticker: string, event?: string, sport?: string): KillBlock | undefined {
     if (this.trippedCount.size === 0) return undefined;
-    const probes: Array<[KillScope, string | undefined]> = [['global', GLOBAL_KEY], ['sport', sport], ['game', event], ['ticker', ticker]];
+    const probes: Array<[KillScope, string | undefined]> = [
+      ['global', GLOBAL_KEY],
+      ['sport', sport],
+      ['game', event],
+      ['ticker', ticker],
+    ];
     for (const [scope, key] of probes) {
       if (key === undefined || !this.trippedCount.has(`${scope}|${key}`)) continue;
       for (const condition of KILL_CONDITIONS) {
@@ -295,7 +304,11 @@ export class KillSwitches {
     for (const s of this.switches.values()) {
       if (!s.tripped) continue;
       out.push({
-        condition: s.condition, scope: s.scope, key: s.key, detail: s.detail, trippedAt: s.trippedAt,
+        condition: s.condition,
+        scope: s.scope,
+        key: s.key,
+        detail: s.detail,
+        trippedAt: s.trippedAt,
         ...(s.clearSince !== undefined ? { clearSince: s.clearSince } : {}),
       });
     }
@@ -339,9 +352,8 @@ export class KillSwitches {
         // Game scope: remembered for every event, a switch only for linked games.
         this.touchEvent(ev, now);
         const prev = this.gameStatus.get(ev);
-        const cond: KillCondition | undefined = rec.state === 'available'
-          ? undefined
-          : rec.reason === 'denied' || rec.reason === 'empty' ? 'arbitration-unresolved' : 'oracle-stale';
+        const cond: KillCondition | undefined =
+          rec.state === 'available' ? undefined : rec.reason === 'denied' || rec.reason === 'empty' ? 'arbitration-unresolved' : 'oracle-stale';
         if (prev && prev.condition !== cond) this.deactivate(switchId(prev.condition, 'game', ev), 'status', now);
         if (cond === undefined) {
           this.gameStatus.delete(ev);
@@ -388,7 +400,8 @@ export class KillSwitches {
     if (this.lastReconnects !== undefined && n > this.lastReconnects) {
       const k = Math.min(n - this.lastReconnects, Math.max(1, this.o.reconnectMax));
       for (let i = 0; i < k; i++) this.reconnectTimes.push(now);
-      if (this.reconnectTimes.length > Math.max(1, this.o.reconnectMax)) this.reconnectTimes.splice(0, this.reconnectTimes.length - Math.max(1, this.o.reconnectMax));
+      if (this.reconnectTimes.length > Math.max(1, this.o.reconnectMax))
+        this.reconnectTimes.splice(0, this.reconnectTimes.length - Math.max(1, this.o.reconnectMax));
     }
     this.lastReconnects = n;
     this.reconsiderReconnects(now, out);
@@ -517,8 +530,12 @@ export class KillSwitches {
         const s = this.switches.get(key);
         if (s && s.tripped && s.causes.size === 0 && s.clearSince !== undefined) {
           out.push({
-            state: 'cleared', condition: s.condition, scope: s.scope, key: s.key,
-            detail: `clear since ${s.clearSince} for ${at - s.clearSince} ms (was: ${s.detail})`, at,
+            state: 'cleared',
+            condition: s.condition,
+            scope: s.scope,
+            key: s.key,
+            detail: `clear since ${s.clearSince} for ${at - s.clearSince} ms (was: ${s.detail})`,
+            at,
           });
           this.unmarkTripped(s);
           this.switches.delete(key);
@@ -532,9 +549,8 @@ export class KillSwitches {
           this.timers.set(`prob|${key}`, last + this.o.oracleStaleMs);
           return;
         }
-        const detail = last === undefined
-          ? `no oracle.prob since the game was linked ${at - this.games.get(key)!.linkedAt} ms ago`
-          : `no oracle.prob for ${at - last} ms`;
+        const detail =
+          last === undefined ? `no oracle.prob since the game was linked ${at - this.games.get(key)!.linkedAt} ms ago` : `no oracle.prob for ${at - last} ms`;
         this.activate('oracle-stale', 'game', key, 'no-prob', detail, at, out);
         return;
       }
@@ -545,9 +561,8 @@ export class KillSwitches {
           this.timers.set(`book|${key}`, last + this.o.bookStaleMs);
           return;
         }
-        const detail = last === undefined
-          ? `no book since the ticker was linked ${at - (this.tickerLinkedAt.get(key) ?? at)} ms ago`
-          : `no book for ${at - last} ms`;
+        const detail =
+          last === undefined ? `no book since the ticker was linked ${at - (this.tickerLinkedAt.get(key) ?? at)} ms ago` : `no book for ${at - last} ms`;
         this.activate('ticker-stale', 'ticker', key, 'no-book', detail, at, out);
         return;
       }

@@ -70,4 +70,3 @@ export function parseDecimalOdds(v: unknown): PriceParse {
   }
   return { kind: 'price', decimal: v, raw };
 }
-

@@ -31,20 +31,20 @@ export const IN_FLIGHT: ReadonlySet<OrderStatus> = new Set(['new', 'submitted', 
  * order already canceled stays canceled (the fill happened before the cancel took effect).
  */
 const TABLE: Record<OrderStatus, Partial<Record<EventKind, OrderStatus | 'by-remaining' | 'same' | 'back'>>> = {
-  'new': { 'send': 'submitted' },
-  'submitted': { 'accept': 'resting', 'reject': 'rejected', 'fill': 'by-remaining', 'cancel-ack': 'canceled' },
-  'resting': { 'fill': 'by-remaining', 'cancel-request': 'pending-cancel', 'cancel-ack': 'canceled' },
-  'partial': { 'fill': 'by-remaining', 'cancel-request': 'pending-cancel', 'cancel-ack': 'canceled', 'accept': 'same' },
+  new: { send: 'submitted' },
+  submitted: { accept: 'resting', reject: 'rejected', fill: 'by-remaining', 'cancel-ack': 'canceled' },
+  resting: { fill: 'by-remaining', 'cancel-request': 'pending-cancel', 'cancel-ack': 'canceled' },
+  partial: { fill: 'by-remaining', 'cancel-request': 'pending-cancel', 'cancel-ack': 'canceled', accept: 'same' },
   // A cancel on its way: the order can still fill; a refusal sends it back (or, already
   // filled, leaves it waiting for the fill that says so).
-  'pending-cancel': { 'fill': 'by-remaining', 'cancel-ack': 'canceled', 'cancel-reject': 'back', 'accept': 'same' },
+  'pending-cancel': { fill: 'by-remaining', 'cancel-ack': 'canceled', 'cancel-reject': 'back', accept: 'same' },
   // Late edges: the exchange filled before our cancel arrived, and told us in this order;
   // a second ack of the same cancel; a refusal of a cancel that crossed a fill.
   // The create's answer can come after the fills it caused (live: the fill channel is faster
   // than the REST reply), so a late accept only records the exchange's order id.
-  'filled': { 'cancel-reject': 'same', 'cancel-ack': 'same', 'accept': 'same' },
-  'canceled': { 'fill': 'same', 'cancel-ack': 'same', 'cancel-reject': 'same', 'accept': 'same' },
-  'rejected': {},
+  filled: { 'cancel-reject': 'same', 'cancel-ack': 'same', accept: 'same' },
+  canceled: { fill: 'same', 'cancel-ack': 'same', 'cancel-reject': 'same', accept: 'same' },
+  rejected: {},
 };
 
 export interface OrderState {
@@ -77,9 +77,20 @@ export type Transition =
 
 export function newOrder(o: { clientOrderId: string; ticker: string; side: BookSide; price: number; count: number; tif: Tif; now: number }): OrderState {
   return {
-    clientOrderId: o.clientOrderId, orderId: undefined, ticker: o.ticker, side: o.side, price: o.price, count: o.count,
-    filled: 0, tif: o.tif, status: 'new', beforeCancel: undefined, trades: new Set(), createdTs: o.now,
-    restingSince: undefined, cancelSentTs: undefined,
+    clientOrderId: o.clientOrderId,
+    orderId: undefined,
+    ticker: o.ticker,
+    side: o.side,
+    price: o.price,
+    count: o.count,
+    filled: 0,
+    tif: o.tif,
+    status: 'new',
+    beforeCancel: undefined,
+    trades: new Set(),
+    createdTs: o.now,
+    restingSince: undefined,
+    cancelSentTs: undefined,
   };
 }
 
@@ -109,10 +120,9 @@ export function apply(o: OrderState, e: OrderEvent, now: number): Transition {
   if (rule === 'same') to = from;
   else if (rule === 'back') to = e.kind === 'cancel-reject' && e.alreadyFilled ? from : (o.beforeCancel ?? 'resting');
   else if (rule === 'by-remaining') {
-    to = remaining(o) === 0 ? 'filled' : (from === 'pending-cancel' ? 'pending-cancel' : 'partial');
+    to = remaining(o) === 0 ? 'filled' : from === 'pending-cancel' ? 'pending-cancel' : 'partial';
     if (to === 'pending-cancel') o.beforeCancel = 'partial'; // a refused cancel now leaves it partial
-  }
-  else to = rule;
+  } else to = rule;
   if (e.kind === 'accept') {
     o.orderId ??= e.orderId;
     if (to === 'resting') o.restingSince ??= now;
@@ -157,7 +167,10 @@ export interface FillRecordLike {
  * status and filled count; fills add their trade ids (for de-duplication). Returns the
  * states and the records that could not be applied (a fill for an unknown order).
  */
-export function foldOrderRecords(records: ReadonlyArray<OrderRecordLike | FillRecordLike>, units: { price: (x: number) => number; count: (x: number) => number }): {
+export function foldOrderRecords(
+  records: ReadonlyArray<OrderRecordLike | FillRecordLike>,
+  units: { price: (x: number) => number; count: (x: number) => number },
+): {
   orders: Map<string, OrderState>;
   unmatched: FillRecordLike[];
 } {
@@ -168,8 +181,13 @@ export function foldOrderRecords(records: ReadonlyArray<OrderRecordLike | FillRe
       let o = orders.get(r.client_order_id);
       if (!o) {
         o = newOrder({
-          clientOrderId: r.client_order_id, ticker: r.ticker, side: r.action === 'buy' ? 'bid' : 'ask',
-          price: units.price(r.price), count: units.count(r.count), tif: r.tif === 'gtc' ? 'gtc' : 'ioc', now: r.ts,
+          clientOrderId: r.client_order_id,
+          ticker: r.ticker,
+          side: r.action === 'buy' ? 'bid' : 'ask',
+          price: units.price(r.price),
+          count: units.count(r.count),
+          tif: r.tif === 'gtc' ? 'gtc' : 'ioc',
+          now: r.ts,
         });
         orders.set(r.client_order_id, o);
       }

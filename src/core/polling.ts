@@ -40,9 +40,7 @@ export interface BudgetConfig {
 export const WINDOW_MS = 86_400_000;
 export const MAX_SLOW_FACTOR = 16;
 
-export type Gate =
-  | { ok: true; at: number }
-  | { ok: false; reason: 'reserve' | 'over-budget'; detail: string };
+export type Gate = { ok: true; at: number } | { ok: false; reason: 'reserve' | 'over-budget'; detail: string };
 
 interface Spend {
   t: number;

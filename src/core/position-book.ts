@@ -36,8 +36,13 @@ export interface PositionBookCheck {
 function view(p: PositionSnapshot | undefined, ticker: string): PositionBookView {
   if (!p) return { ticker, position: 0, cost: 0, fees: 0, realized: 0, settled: false };
   return {
-    ticker, position: p.position, cost: p.costBasis, fees: p.fees, realized: p.realizedPnl - p.fees,
-    settled: p.settled !== undefined, ...(p.settled ? { result: p.settled } : {}),
+    ticker,
+    position: p.position,
+    cost: p.costBasis,
+    fees: p.fees,
+    realized: p.realizedPnl - p.fees,
+    settled: p.settled !== undefined,
+    ...(p.settled ? { result: p.settled } : {}),
   };
 }
 

@@ -87,9 +87,7 @@ export interface Settlement {
 }
 
 export type FillResult = { ok: true; position: PositionSnapshot } | { ok: false; detail: string };
-export type SettleResult =
-  | { ok: true; settlement: Settlement }
-  | { ok: false; reason: 'unknown-ticker' | 'already-settled'; detail: string };
+export type SettleResult = { ok: true; settlement: Settlement } | { ok: false; reason: 'unknown-ticker' | 'already-settled'; detail: string };
 
 interface State {
   position: number;
@@ -179,10 +177,18 @@ export class Positions {
     if (s.settled) return { ok: false, reason: 'already-settled', detail: `${ticker}: already settled ${s.settled}` };
     const payout = result === 'yes' ? Math.floor((s.position * PRICE_ONE) / COUNT_ONE) : 0;
     const settlement: Settlement = {
-      ticker, ts: now, result, position: s.position, costBasis: s.costBasis, payout,
-      realizedPnl: s.realizedPnl + payout - s.costBasis, fees: s.fees,
+      ticker,
+      ts: now,
+      result,
+      position: s.position,
+      costBasis: s.costBasis,
+      payout,
+      realizedPnl: s.realizedPnl + payout - s.costBasis,
+      fees: s.fees,
       netPnl: s.realizedPnl + payout - s.costBasis - s.fees,
-      bought: s.bought, sold: s.sold, fills: s.fills,
+      bought: s.bought,
+      sold: s.sold,
+      fills: s.fills,
     };
     s.realizedPnl = settlement.realizedPnl;
     s.position = 0;
@@ -215,7 +221,14 @@ export class Positions {
 
 function snapshot(ticker: string, s: State): PositionSnapshot {
   return {
-    ticker, position: s.position, costBasis: s.costBasis, fees: s.fees, realizedPnl: s.realizedPnl,
-    bought: s.bought, sold: s.sold, fills: s.fills, ...(s.settled ? { settled: s.settled } : {}),
+    ticker,
+    position: s.position,
+    costBasis: s.costBasis,
+    fees: s.fees,
+    realizedPnl: s.realizedPnl,
+    bought: s.bought,
+    sold: s.sold,
+    fills: s.fills,
+    ...(s.settled ? { settled: s.settled } : {}),
   };
 }

@@ -57,7 +57,12 @@ export interface Exposure {
   onFill(f: { ticker: string; side: BookSide; price: number; count: number; fee: number }, now: number): PositionView;
   settle(ticker: string, result: 'yes' | 'no', now: number): PositionView | undefined;
   /** Limits before an order; `working` holds every order that may still fill (the candidate excluded). */
-  check(candidate: Candidate, working: ReadonlyArray<{ ticker: string; side: BookSide; price: number; count: number }>, gameTickers: readonly string[], now: number): LimitCheck;
+  check(
+    candidate: Candidate,
+    working: ReadonlyArray<{ ticker: string; side: BookSide; price: number; count: number }>,
+    gameTickers: readonly string[],
+    now: number,
+  ): LimitCheck;
   /** An order was placed (daily notional: a replacement counts only what it adds to the one it replaces). */
   placed(o: Candidate, now: number): void;
   forget(ticker: string): void;
@@ -86,8 +91,15 @@ export interface PositionView {
   refused?: string;
 }
 
-export type Sizer = (q: { ticker: string; event: string; side: BookSide; fair: number; price: number; liquidity: Liquidity; feeType: FeeType }) =>
-  { ok: true; count: number } | { ok: false; reason: string; detail: string };
+export type Sizer = (q: {
+  ticker: string;
+  event: string;
+  side: BookSide;
+  fair: number;
+  price: number;
+  liquidity: Liquidity;
+  feeType: FeeType;
+}) => { ok: true; count: number } | { ok: false; reason: string; detail: string };
 
 export interface ManagerOptions {
   mode: 'shadow' | 'live';
@@ -149,9 +161,23 @@ export interface OrderContext {
 type Slot = 'bid' | 'ask' | 'take-bid' | 'take-ask';
 const MAKER_SLOTS: readonly ('bid' | 'ask')[] = ['bid', 'ask'];
 
-interface Link { event: string; sport: string; side: 'home' | 'away' }
-interface Market { status: string; feeType: FeeType; grid: PriceGrid }
-interface Fair { pHome: number; pAway: number; ts: number; commenceTs: number; sport: string }
+interface Link {
+  event: string;
+  sport: string;
+  side: 'home' | 'away';
+}
+interface Market {
+  status: string;
+  feeType: FeeType;
+  grid: PriceGrid;
+}
+interface Fair {
+  pHome: number;
+  pAway: number;
+  ts: number;
+  commenceTs: number;
+  sport: string;
+}
 interface Working {
   o: OrderState;
   slot: Slot;
@@ -265,8 +291,13 @@ export class QuoteManager {
     this.kills(this.kill.onBook(b.ticker, now), now);
     // A maker quote depends on the book through its best prices only: a book whose top is
     // unchanged changes no decision (unless we take depth, or the book shows our own orders).
-    const sameTop = prev !== undefined && !wasHeld && this.opt.takerEdge === undefined && !this.opt.bookIncludesOwn
-      && prev.bids[0]?.[0] === b.bids[0]?.[0] && prev.asks[0]?.[0] === b.asks[0]?.[0];
+    const sameTop =
+      prev !== undefined &&
+      !wasHeld &&
+      this.opt.takerEdge === undefined &&
+      !this.opt.bookIncludesOwn &&
+      prev.bids[0]?.[0] === b.bids[0]?.[0] &&
+      prev.asks[0]?.[0] === b.asks[0]?.[0];
     if (!sameTop) this.evaluate(b.ticker, now);
   }
 
@@ -403,7 +434,7 @@ export class QuoteManager {
       else if (kind === 'pregame') for (const tk of this.gameTickers.get(id) ?? []) this.evaluate(tk, now);
       else if (kind === 'done') this.orders.delete(id);
       else if (kind === 'forget') this.forget(id, now);
-      else if (kind === 'unlinked' && !(this.gameTickers.get(id)?.size)) {
+      else if (kind === 'unlinked' && !this.gameTickers.get(id)?.size) {
         this.fairs.delete(id);
         this.gameTickers.delete(id);
         this.deadlines.clear(`pregame:${id}`);
@@ -478,23 +509,45 @@ export class QuoteManager {
     const f = this.fairs.get(link.event);
     if (!f) return { skip: 'no-oracle', pull: 'stale-feed', detail: `no oracle.prob from ${this.opt.source}/${this.opt.method} for ${link.event}` };
     if (!t.market) return { skip: 'no-market', pull: 'market-closed', detail: 'no kalshi.market for this ticker' };
-    if (t.market.status !== ACTIVE) return { skip: 'market-closed', pull: t.market.status === 'inactive' ? 'market-paused' : 'market-closed', detail: `market status ${t.market.status}` };
+    if (t.market.status !== ACTIVE)
+      return { skip: 'market-closed', pull: t.market.status === 'inactive' ? 'market-paused' : 'market-closed', detail: `market status ${t.market.status}` };
     if (!this.opt.inPlay && now >= f.commenceTs - this.opt.pullBeforeStartMs) {
-      return { skip: 'pregame-cutoff', pull: 'pregame-cutoff', detail: `game starts at ${isoUtc(f.commenceTs)}; quotes pulled ${this.opt.pullBeforeStartMs} ms before` };
+      return {
+        skip: 'pregame-cutoff',
+        pull: 'pregame-cutoff',
+        detail: `game starts at ${isoUtc(f.commenceTs)}; quotes pulled ${this.opt.pullBeforeStartMs} ms before`,
+      };
     }
     if (!t.book) return { skip: 'no-book', pull: 'stale-feed', detail: 'no kalshi.book for this ticker yet' };
     return undefined;
   }
 
-  private maker(ticker: string, t: TickerState, side: 'bid' | 'ask', fair: number, oracleTs: number, fee: FeeModel, now: number): { reason: string; detail: string } | undefined {
+  private maker(
+    ticker: string,
+    t: TickerState,
+    side: 'bid' | 'ask',
+    fair: number,
+    oracleTs: number,
+    fee: FeeModel,
+    now: number,
+  ): { reason: string; detail: string } | undefined {
     const coid = t.slots[side];
     const w = coid !== undefined ? this.orders.get(coid) : undefined;
     if (!w && t.held.has(side)) return undefined;
     const market = t.market!;
     const [bestSame, bestOther] = this.others(t, side, now);
-    const quoteAt = (count: number) => makerQuote({
-      fair, side, grid: market.grid, bestSame, bestOther, edge: this.opt.edge, improveTicks: this.opt.improveTicks, count, fee,
-    });
+    const quoteAt = (count: number) =>
+      makerQuote({
+        fair,
+        side,
+        grid: market.grid,
+        bestSame,
+        bestOther,
+        edge: this.opt.edge,
+        improveTicks: this.opt.improveTicks,
+        count,
+        fee,
+      });
     // A resting quote is judged at what it still has; a new one is priced at the size of the
     // last one on this side (one contract at first), then sized at that price: the sizer
     // (Kelly) is always asked about the order we place.
@@ -525,18 +578,18 @@ export class QuoteManager {
       // Resting (or partial): is it still worth its place?
       const e = edgeAt(fair, side, o.price, remaining(o), 'maker', fee);
       const through = side === 'bid' ? o.price >= fair * PRICE_ONE - EDGE_EPS : o.price <= fair * PRICE_ONE + EDGE_EPS;
-      if (through) return this.cancel(w, 'oracle-moved-through', now), undefined;
-      if (!meetsEdge(e, this.opt.edge)) return this.cancel(w, 'edge-below-threshold', now), undefined;
+      if (through) return (this.cancel(w, 'oracle-moved-through', now), undefined);
+      if (!meetsEdge(e, this.opt.edge)) return (this.cancel(w, 'edge-below-threshold', now), undefined);
       const rested = now - (o.restingSince ?? o.createdTs);
-      if (this.opt.maxOrderAgeMs > 0 && rested >= this.opt.maxOrderAgeMs) return this.cancel(w, 'max-age', now), undefined;
+      if (this.opt.maxOrderAgeMs > 0 && rested >= this.opt.maxOrderAgeMs) return (this.cancel(w, 'max-age', now), undefined);
       if (!q.ok) {
-        if (q.reason === 'would-cross') return this.cancel(w, 'would-cross', now), undefined;
+        if (q.reason === 'would-cross') return (this.cancel(w, 'would-cross', now), undefined);
         return undefined;
       }
       if (this.moved(market.grid, o.price, q.price)) {
         if (rested >= this.opt.minRestMs) {
           w.repriceFrom = now;
-          return this.cancel(w, 'reprice', now), undefined;
+          return (this.cancel(w, 'reprice', now), undefined);
         }
         this.deadlines.set(`rest-${side}:${ticker}`, (o.restingSince ?? o.createdTs) + this.opt.minRestMs);
       }
@@ -544,32 +597,69 @@ export class QuoteManager {
     }
     if (!q.ok) return { reason: q.reason === 'no-edge' ? 'edge-below-threshold' : q.reason, detail: q.detail };
     const reprice = t.repriceAt[side];
-    const r = this.place(ticker, t, side, { price: q.price, count, tif: 'gtc', fair, edge: q.edge, oracleTs, reason: reprice ? 'replace' : 'new-quote', liquidity: 'maker' }, now, reprice);
+    const r = this.place(
+      ticker,
+      t,
+      side,
+      { price: q.price, count, tif: 'gtc', fair, edge: q.edge, oracleTs, reason: reprice ? 'replace' : 'new-quote', liquidity: 'maker' },
+      now,
+      reprice,
+    );
     if (!r) delete t.repriceAt[side];
     return r;
   }
 
-  private taker(ticker: string, t: TickerState, side: 'bid' | 'ask', fair: number, oracleTs: number, fee: FeeModel, now: number): { reason: string; detail: string } | undefined {
+  private taker(
+    ticker: string,
+    t: TickerState,
+    side: 'bid' | 'ask',
+    fair: number,
+    oracleTs: number,
+    fee: FeeModel,
+    now: number,
+  ): { reason: string; detail: string } | undefined {
     const slot: Slot = side === 'bid' ? 'take-bid' : 'take-ask';
     if (t.slots[slot] !== undefined || t.held.has(slot)) return undefined; // one IOC at a time per side
     const book = t.book!;
     const other: BookSide = side === 'bid' ? 'ask' : 'bid';
     // Never lift our own resting quote: a live book shows it, and it is not liquidity for us.
-    const levels = this.opt.bookIncludesOwn ? this.withoutOwn(t, book, other, now) : (other === 'ask' ? book.asks : book.bids);
+    const levels = this.opt.bookIncludesOwn ? this.withoutOwn(t, book, other, now) : other === 'ask' ? book.asks : book.bids;
     if (levels.length === 0) return undefined;
     const sized = this.size(ticker, t, side, fair, levels[0]![0], t.market!, 'taker');
     if (!sized.ok) return undefined; // no taker edge is the normal case: not worth a skip
     const o = takerOrder({ fair, side, levels, takerEdge: this.opt.takerEdge!, maxCount: sized.count, fee });
     if (!o.ok) return undefined;
-    return this.place(ticker, t, slot, { price: o.price, count: o.count, tif: 'ioc', fair, edge: o.edge, oracleTs, reason: 'take', liquidity: 'taker' }, now, undefined);
+    return this.place(
+      ticker,
+      t,
+      slot,
+      { price: o.price, count: o.count, tif: 'ioc', fair, edge: o.edge, oracleTs, reason: 'take', liquidity: 'taker' },
+      now,
+      undefined,
+    );
   }
 
-  private size(ticker: string, t: TickerState, side: BookSide, fair: number, price: number | undefined, market: Market, liquidity: Liquidity): { ok: true; count: number } | { ok: false; reason: string; detail: string } {
+  private size(
+    ticker: string,
+    t: TickerState,
+    side: BookSide,
+    fair: number,
+    price: number | undefined,
+    market: Market,
+    liquidity: Liquidity,
+  ): { ok: true; count: number } | { ok: false; reason: string; detail: string } {
     const p = price ?? Math.round(fair * PRICE_ONE);
     return this.sizer({ ticker, event: t.link!.event, side, fair, price: Math.min(PRICE_ONE - 1, Math.max(1, p)), liquidity, feeType: market.feeType });
   }
 
-  private place(ticker: string, t: TickerState, slot: Slot, d: { price: number; count: number; tif: 'gtc' | 'ioc'; fair: number; edge: number; oracleTs: number; reason: string; liquidity: Liquidity }, now: number, reprice: TickerState['repriceAt'][BookSide]): { reason: string; detail: string } | undefined {
+  private place(
+    ticker: string,
+    t: TickerState,
+    slot: Slot,
+    d: { price: number; count: number; tif: 'gtc' | 'ioc'; fair: number; edge: number; oracleTs: number; reason: string; liquidity: Liquidity },
+    now: number,
+    reprice: TickerState['repriceAt'][BookSide],
+  ): { reason: string; detail: string } | undefined {
     const side: BookSide = slot === 'bid' || slot === 'take-bid' ? 'bid' : 'ask';
     const link = t.link!;
     const repriceFrom = reprice?.at;
@@ -609,7 +699,10 @@ export class QuoteManager {
     this.exposure.placed(cand, now);
     this.out.order(o, d.reason, now, ctx);
     this.out.latency('oracle-to-order', Math.max(0, now - d.oracleTs), ticker, coid, now);
-    this.out.request({ kind: 'place', order: { clientOrderId: coid, ticker, side, price: d.price, count: d.count, tif: d.tif, postOnly: d.tif === 'gtc' } }, now);
+    this.out.request(
+      { kind: 'place', order: { clientOrderId: coid, ticker, side, price: d.price, count: d.count, tif: d.tif, postOnly: d.tif === 'gtc' } },
+      now,
+    );
     this.out.count('orders_total', { liquidity: d.liquidity });
     return undefined;
   }
@@ -650,7 +743,11 @@ export class QuoteManager {
   private retryCancel(w: Working, now: number): void {
     if (w.o.status !== 'pending-cancel') return;
     if (w.cancelRetries >= this.opt.cancelRetryMax) {
-      this.out.anomaly('cancel never answered: the order stays pending-cancel and its side stays blocked', { client_order_id: w.o.clientOrderId, retries: w.cancelRetries }, now);
+      this.out.anomaly(
+        'cancel never answered: the order stays pending-cancel and its side stays blocked',
+        { client_order_id: w.o.clientOrderId, retries: w.cancelRetries },
+        now,
+      );
       this.out.count('order_anomalies_total', { kind: 'cancel-unanswered' });
       return;
     }

@@ -71,8 +71,7 @@ export interface MakerInput {
 }
 
 export type MakerQuote =
-  | { ok: true; price: number; limit: number; edge: number }
-  | { ok: false; reason: 'no-edge' | 'would-cross' | 'fee-unknown'; detail: string };
+  { ok: true; price: number; limit: number; edge: number } | { ok: false; reason: 'no-edge' | 'would-cross' | 'fee-unknown'; detail: string };
 
 /**
  * The maker quote: the limit is the best grid price with edge >= threshold after the
@@ -98,7 +97,8 @@ export function makerQuote(m: MakerInput): MakerQuote {
   }
   if (m.bestOther !== undefined && (bid ? price >= m.bestOther : price <= m.bestOther)) {
     const inside = bid ? gridFloor(m.grid, m.bestOther - 1) : gridCeil(m.grid, m.bestOther + 1);
-    if (inside === undefined) return { ok: false, reason: 'would-cross', detail: `no price on the grid ${bid ? 'below' : 'above'} the best ${bid ? 'ask' : 'bid'} ${m.bestOther}` };
+    if (inside === undefined)
+      return { ok: false, reason: 'would-cross', detail: `no price on the grid ${bid ? 'below' : 'above'} the best ${bid ? 'ask' : 'bid'} ${m.bestOther}` };
     price = bid ? Math.min(price, inside) : Math.max(price, inside);
   }
   const edge = edgeAt(m.fair, m.side, price, m.count, 'maker', m.fee)!;
@@ -117,9 +117,7 @@ export interface TakerInput {
   fee: FeeModel;
 }
 
-export type TakerOrder =
-  | { ok: true; price: number; count: number; edge: number }
-  | { ok: false };
+export type TakerOrder = { ok: true; price: number; count: number; edge: number } | { ok: false };
 
 /**
  * The taker (IOC) order: every displayed level whose price still has taker edge after

@@ -20,8 +20,12 @@ export class TokenBucket {
   private tokens: number;
   private at: number;
 
-  constructor(readonly limits: BucketLimits, now: number) {
-    if (!(limits.refillPerSec > 0) || !(limits.capacity > 0)) throw new Error(`token bucket needs a positive refill rate and capacity, not ${JSON.stringify(limits)}`);
+  constructor(
+    readonly limits: BucketLimits,
+    now: number,
+  ) {
+    if (!(limits.refillPerSec > 0) || !(limits.capacity > 0))
+      throw new Error(`token bucket needs a positive refill rate and capacity, not ${JSON.stringify(limits)}`);
     this.tokens = limits.capacity;
     this.at = now;
   }
@@ -90,8 +94,13 @@ export class RateLimits {
   admissible(lane: Lane, cost: number): Admission {
     const b = this.buckets[lane === 'read' ? 'read' : 'write'];
     const need = cost + (lane === 'place' ? this.cancelReserve : 0);
-    if (cost > b.limits.capacity) return { ok: false, reason: `costs ${cost} tokens, more than the ${lane === 'read' ? 'read' : 'write'} bucket holds (${b.limits.capacity})` };
-    if (need > b.limits.capacity) return { ok: false, reason: `costs ${cost} tokens and must leave ${this.cancelReserve} for cancels, more than the write bucket holds (${b.limits.capacity})` };
+    if (cost > b.limits.capacity)
+      return { ok: false, reason: `costs ${cost} tokens, more than the ${lane === 'read' ? 'read' : 'write'} bucket holds (${b.limits.capacity})` };
+    if (need > b.limits.capacity)
+      return {
+        ok: false,
+        reason: `costs ${cost} tokens and must leave ${this.cancelReserve} for cancels, more than the write bucket holds (${b.limits.capacity})`,
+      };
     return { ok: true };
   }
 
@@ -153,11 +162,14 @@ export class RateLimits {
 
 /** The limits GET /account/limits returns (reference §2.3), or why the body is not usable. */
 export function parseAccountLimits(body: unknown): { ok: true; tier: string; read: BucketLimits; write: BucketLimits } | { ok: false; reason: string } {
-  const b = body as { usage_tier?: unknown; read?: { refill_rate?: unknown; bucket_capacity?: unknown }; write?: { refill_rate?: unknown; bucket_capacity?: unknown } } | undefined;
+  const b = body as
+    | { usage_tier?: unknown; read?: { refill_rate?: unknown; bucket_capacity?: unknown }; write?: { refill_rate?: unknown; bucket_capacity?: unknown } }
+    | undefined;
   const one = (x: { refill_rate?: unknown; bucket_capacity?: unknown } | undefined, name: string): BucketLimits | string => {
     const r = Number(x?.refill_rate);
     const c = Number(x?.bucket_capacity);
-    if (!(r > 0) || !(c > 0) || !Number.isFinite(r) || !Number.isFinite(c)) return `${name}: refill_rate and bucket_capacity must be positive numbers, got ${JSON.stringify(x ?? null)}`;
+    if (!(r > 0) || !(c > 0) || !Number.isFinite(r) || !Number.isFinite(c))
+      return `${name}: refill_rate and bucket_capacity must be positive numbers, got ${JSON.stringify(x ?? null)}`;
     return { refillPerSec: r, capacity: c };
   };
   const read = one(b?.read, 'read');

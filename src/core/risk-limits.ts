@@ -142,7 +142,7 @@ function positionPnl(p: PositionLike | undefined, yes: boolean): Micro {
 /** An order's PnL in one outcome if it filled in full, micro units (fees apart). */
 function orderPnl(o: OrderExposure, yes: boolean): Micro {
   // bid: pays p, gets 1 on YES. ask: gets p, pays 1 on YES.
-  const perContract = o.side === 'bid' ? (yes ? PRICE_ONE - o.price : -o.price) : (yes ? o.price - PRICE_ONE : o.price);
+  const perContract = o.side === 'bid' ? (yes ? PRICE_ONE - o.price : -o.price) : yes ? o.price - PRICE_ONE : o.price;
   return perContract * o.count;
 }
 
@@ -154,15 +154,9 @@ function orderLoss(o: OrderExposure, yes: boolean): Micro {
  * The worst-case loss of a game (micro units, >= 0) from positions and orders that may
  * fill, with `extra` orders added. `tickers` are [home, away] or [ticker] alone.
  */
-export function worstCaseLossMicro(
-  tickers: readonly string[],
-  positions: CheckInput['positions'],
-  orders: readonly OrderExposure[],
-): Micro {
+export function worstCaseLossMicro(tickers: readonly string[], positions: CheckInput['positions'], orders: readonly OrderExposure[]): Micro {
   // Outcome i: tickers[i] resolves YES, every other NO. Alone: outcome 0 YES, outcome 1 NO.
-  const outcomes: Array<(t: string) => boolean> = tickers.length === 1
-    ? [() => true, () => false]
-    : tickers.map((winner) => (t: string) => t === winner);
+  const outcomes: Array<(t: string) => boolean> = tickers.length === 1 ? [() => true, () => false] : tickers.map((winner) => (t: string) => t === winner);
   let worst = 0;
   for (const yesOf of outcomes) {
     let pnl = 0;
@@ -195,7 +189,16 @@ function invalidInput(input: CheckInput, limits: Limits): string | undefined {
   const bad = invalidOrder(input.candidate, 'candidate');
   if (bad) return bad;
   const r = input.candidate.replaces;
-  if (r && (!isInt(r.price) || r.price <= 0 || r.price >= PRICE_ONE || !isInt(r.remaining) || r.remaining < 0 || !isInt(r.placedTs) || (r.side !== 'bid' && r.side !== 'ask'))) {
+  if (
+    r &&
+    (!isInt(r.price) ||
+      r.price <= 0 ||
+      r.price >= PRICE_ONE ||
+      !isInt(r.remaining) ||
+      r.remaining < 0 ||
+      !isInt(r.placedTs) ||
+      (r.side !== 'bid' && r.side !== 'ask'))
+  ) {
     return `candidate ${input.candidate.ticker}: replaced order malformed`;
   }
   for (const o of input.working) {
@@ -229,7 +232,8 @@ export function checkOrder(input: CheckInput, limits: Limits): CheckResult {
   if (reach > limits.maxPositionContracts) {
     const dir = c.side === 'bid' ? 'long YES' : 'long NO';
     return {
-      ok: false, reason: 'limit-position',
+      ok: false,
+      reason: 'limit-position',
       detail: `${c.ticker}: ${dir} would reach ${contracts(reach)} contracts (position ${contracts(pos)}, working ${c.side}s ${contracts(sameSide)}, this ${contracts(c.count)}) > limit ${contracts(limits.maxPositionContracts)}`,
     };
   }
@@ -240,7 +244,8 @@ export function checkOrder(input: CheckInput, limits: Limits): CheckResult {
   const maxLoss = limits.maxGameLossDollars * COUNT_ONE;
   if (after > maxLoss && after > before) {
     return {
-      ok: false, reason: 'limit-game-loss',
+      ok: false,
+      reason: 'limit-game-loss',
       detail: `${tickers.join(' + ')}: worst-case loss would be ${dollars(after)} (${dollars(before)} without this order) > limit ${dollars(maxLoss)}`,
     };
   }
@@ -250,7 +255,8 @@ export function checkOrder(input: CheckInput, limits: Limits): CheckResult {
   const maxNotional = limits.maxDailyNotionalDollars * COUNT_ONE;
   if (today + add > maxNotional) {
     return {
-      ok: false, reason: 'limit-daily-notional',
+      ok: false,
+      reason: 'limit-daily-notional',
       detail: `${easternDate(input.now)}: notional would be ${dollars(today + add)} (${dollars(today)} placed today, this order ${dollars(add)}) > limit ${dollars(maxNotional)}`,
     };
   }
@@ -306,8 +312,11 @@ export class DailyNotional {
  * integer units above. A value that is not a non-negative whole number of units
  * (1/100 contract, $0.0001) is refused with a reason, never rounded.
  */
-export function limitsFromConfig(cfg: { maxPositionContracts: number; maxGameLossDollars: number; maxDailyNotionalDollars: number }):
-  { ok: true; limits: Limits } | { ok: false; detail: string } {
+export function limitsFromConfig(cfg: {
+  maxPositionContracts: number;
+  maxGameLossDollars: number;
+  maxDailyNotionalDollars: number;
+}): { ok: true; limits: Limits } | { ok: false; detail: string } {
   const conv = (name: string, v: number, one: number): number | string => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return `${name} must be a non-negative number, got ${String(v)}`;
     const u = Math.round(v * one);

@@ -32,7 +32,17 @@ import { OrderFeeLedger, feeRate, type FeeSchedule, type FeeType } from './fees.
 import { COUNT_ONE, PRICE_ONE, onPriceGrid } from './kalshi-fixed.js';
 import { queueOnArrival, queueOnLevelChange, queueOnTrade, type QueueState } from './queue-model.js';
 import type {
-  BookSide, BookView, CancelCause, Liquidity, MarketInfo, OrderSpec, QueueModelName, TradeView, Venue, VenueReply, VenueRequest,
+  BookSide,
+  BookView,
+  CancelCause,
+  Liquidity,
+  MarketInfo,
+  OrderSpec,
+  QueueModelName,
+  TradeView,
+  Venue,
+  VenueReply,
+  VenueRequest,
 } from './trading.js';
 
 export interface ShadowVenueOptions {
@@ -223,8 +233,14 @@ export class ShadowVenue implements Venue {
   /** A public trade (YES terms). */
   onTrade(trade: TradeView, now: number): void {
     const t = this.advance(now);
-    if (!Number.isSafeInteger(trade.count) || trade.count <= 0 || !Number.isSafeInteger(trade.price) || trade.price <= 0 || trade.price >= PRICE_ONE
-      || (trade.takerSide !== 'yes' && trade.takerSide !== 'no')) {
+    if (
+      !Number.isSafeInteger(trade.count) ||
+      trade.count <= 0 ||
+      !Number.isSafeInteger(trade.price) ||
+      trade.price <= 0 ||
+      trade.price >= PRICE_ONE ||
+      (trade.takerSide !== 'yes' && trade.takerSide !== 'no')
+    ) {
       this.count('bad-trade');
       return;
     }
@@ -270,8 +286,15 @@ export class ShadowVenue implements Venue {
     const o = this.orders.get(clientOrderId);
     if (!o) return undefined;
     return {
-      clientOrderId, orderId: o.orderId, ticker: o.spec.ticker, side: o.spec.side, price: o.spec.price,
-      count: o.spec.count, remaining: o.remaining, status: o.status, ahead: o.queue.ahead,
+      clientOrderId,
+      orderId: o.orderId,
+      ticker: o.spec.ticker,
+      side: o.spec.side,
+      price: o.spec.price,
+      count: o.spec.count,
+      remaining: o.remaining,
+      status: o.status,
+      ahead: o.queue.ahead,
     };
   }
 
@@ -304,8 +327,13 @@ export class ShadowVenue implements Venue {
     if (spec.tif === 'gtc' && spec.postOnly && crosses) return this.reject(spec, 'post-only-cross', t);
 
     const o: ShadowOrder = {
-      spec, orderId: `${this.prefix}-${++this.orderSeq}`, seq: this.orderSeq, remaining: spec.count, status: 'open',
-      queue: queueOnArrival((spec.side === 'bid' ? m.bidSize : m.askSize).get(spec.price) ?? 0), fills: 0,
+      spec,
+      orderId: `${this.prefix}-${++this.orderSeq}`,
+      seq: this.orderSeq,
+      remaining: spec.count,
+      status: 'open',
+      queue: queueOnArrival((spec.side === 'bid' ? m.bidSize : m.askSize).get(spec.price) ?? 0),
+      fills: 0,
       ledger: new OrderFeeLedger(this.fees, { fee_type: m.info.feeType }),
     };
     this.orders.set(spec.clientOrderId, o);
@@ -380,8 +408,18 @@ export class ShadowVenue implements Venue {
     if (!f.ok) throw new Error(`shadow venue: no fee for ${o.spec.ticker}: ${f.detail}`);
     const fee = Math.ceil(f.net_micro / 100);
     this.send(t, {
-      kind: 'fill', ts: 0, clientOrderId: o.spec.clientOrderId, orderId: o.orderId, ticker: o.spec.ticker,
-      tradeId: `${o.orderId}-${o.fills}`, side: o.spec.side, price, count, remaining: o.remaining, liquidity, fee,
+      kind: 'fill',
+      ts: 0,
+      clientOrderId: o.spec.clientOrderId,
+      orderId: o.orderId,
+      ticker: o.spec.ticker,
+      tradeId: `${o.orderId}-${o.fills}`,
+      side: o.spec.side,
+      price,
+      count,
+      remaining: o.remaining,
+      liquidity,
+      fee,
       queueModel: this.model,
     });
     if (o.remaining === 0) {
@@ -469,8 +507,14 @@ export class ShadowVenue implements Venue {
     let m = this.markets.get(ticker);
     if (!m) {
       m = {
-        info: undefined, bids: [], asks: [], bidSize: new Map(), askSize: new Map(),
-        consumedBid: new Map(), consumedAsk: new Map(), open: [],
+        info: undefined,
+        bids: [],
+        asks: [],
+        bidSize: new Map(),
+        askSize: new Map(),
+        consumedBid: new Map(),
+        consumedAsk: new Map(),
+        open: [],
       };
       this.markets.set(ticker, m);
     }

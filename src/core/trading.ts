@@ -32,9 +32,7 @@ export interface OrderSpec {
 }
 
 /** What the manager asks a venue to do. */
-export type VenueRequest =
-  | { kind: 'place'; order: OrderSpec }
-  | { kind: 'cancel'; clientOrderId: string; ticker: string };
+export type VenueRequest = { kind: 'place'; order: OrderSpec } | { kind: 'cancel'; clientOrderId: string; ticker: string };
 
 /** Why a venue refused an order. */
 export type RejectReason = 'post-only-cross' | 'market-closed' | 'market-unknown' | 'off-grid' | 'duplicate-client-order-id' | 'invalid';
@@ -51,8 +49,16 @@ export type VenueReply =
   | { kind: 'accepted'; ts: number; clientOrderId: string; orderId: string; ticker: string; remaining: number }
   | { kind: 'rejected'; ts: number; clientOrderId: string; ticker: string; reason: RejectReason; detail?: string }
   | {
-      kind: 'fill'; ts: number; clientOrderId: string; orderId: string; ticker: string;
-      tradeId: string; side: BookSide; price: number; count: number; remaining: number;
+      kind: 'fill';
+      ts: number;
+      clientOrderId: string;
+      orderId: string;
+      ticker: string;
+      tradeId: string;
+      side: BookSide;
+      price: number;
+      count: number;
+      remaining: number;
       liquidity: Liquidity;
       /** Fee of this fill, PRICE_ONE units (integer, rounded as the exchange does). */
       fee: number;

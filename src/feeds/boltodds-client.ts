@@ -131,24 +131,32 @@ export class BoltOddsClient {
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
       };
       this.input({ kind: 'open', recv_ts: openedAt, conn });
-      this.timers.push(this.o.clock.setTimeout(() => {
-        if (!this.o.engine.isAcked && ws.readyState === WebSocket.OPEN) this.input({ kind: 'ack-timeout', recv_ts: this.o.clock.now(), conn });
-      }, this.o.ackTimeoutMs));
-      this.timers.push(this.o.clock.setInterval(() => {
-        const now = this.o.clock.now();
-        if (now - lastRx > this.o.staleAfterMs) {
-          cause ??= 'heartbeat-timeout';
-          detail = `nothing received for ${now - lastRx} ms`;
-          ws.terminate();
-          return;
-        }
-        if (ws.readyState === WebSocket.OPEN) ws.ping();
-      }, this.o.pingEveryMs));
+      this.timers.push(
+        this.o.clock.setTimeout(() => {
+          if (!this.o.engine.isAcked && ws.readyState === WebSocket.OPEN) this.input({ kind: 'ack-timeout', recv_ts: this.o.clock.now(), conn });
+        }, this.o.ackTimeoutMs),
+      );
+      this.timers.push(
+        this.o.clock.setInterval(() => {
+          const now = this.o.clock.now();
+          if (now - lastRx > this.o.staleAfterMs) {
+            cause ??= 'heartbeat-timeout';
+            detail = `nothing received for ${now - lastRx} ms`;
+            ws.terminate();
+            return;
+          }
+          if (ws.readyState === WebSocket.OPEN) ws.ping();
+        }, this.o.pingEveryMs),
+      );
     });
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
       const now = this.o.clock.now();
       lastRx = now;
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+      const text = Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Array.isArray(data)
+          ? Buffer.concat(data).toString('utf8')
+          : Buffer.from(data).toString('utf8');
       this.input({ kind: 'frame', recv_ts: now, conn, data: text });
       const flow = this.o.flow;
       if (flow && flow.blocked() && !ws.isPaused) {
@@ -158,8 +166,12 @@ export class BoltOddsClient {
         });
       }
     });
-    ws.on('ping', () => { lastRx = this.o.clock.now(); });
-    ws.on('pong', () => { lastRx = this.o.clock.now(); });
+    ws.on('ping', () => {
+      lastRx = this.o.clock.now();
+    });
+    ws.on('pong', () => {
+      lastRx = this.o.clock.now();
+    });
     ws.on('error', (err: Error & { code?: string }) => {
       if (cause === undefined) {
         cause = 'error';

@@ -93,8 +93,18 @@ export interface EngineOptions {
 }
 
 const KNOWN_ACTIONS = new Set([
-  'socket_connected', 'initial_state', 'line_update', 'game_update', 'game_added', 'game_removed',
-  'book_clear', 'sport_clear', 'ping', 'pong', 'error', 'subscription_updated',
+  'socket_connected',
+  'initial_state',
+  'line_update',
+  'game_update',
+  'game_added',
+  'game_removed',
+  'book_clear',
+  'sport_clear',
+  'ping',
+  'pong',
+  'error',
+  'subscription_updated',
 ]);
 
 type CountedMetric = 'messages_total' | 'partial_lines_total' | 'bad_frames_total' | 'unmapped_total';
@@ -135,9 +145,16 @@ export class BoltOddsEngine {
   /** Set by the socket client: sends one message on the current connection. */
   send: (msg: object) => void = () => undefined;
   readonly counts: EngineCounts = {
-    frames: 0, messages: 0, published: 0,
+    frames: 0,
+    messages: 0,
+    published: 0,
     outcomes: { full: 0, waiting: 0, expired: 0, 'stale-leg': 0 },
-    bad: {}, unmapped: {}, ignored: {}, unknownActions: {}, sidesPulled: 0, futureTimestamps: 0,
+    bad: {},
+    unmapped: {},
+    ignored: {},
+    unknownActions: {},
+    sidesPulled: 0,
+    futureTimestamps: 0,
   };
 
   constructor(private readonly o: EngineOptions) {
@@ -258,11 +275,19 @@ export class BoltOddsEngine {
         this.o.log.info('subscription updated', { data: m.data ?? m.filters });
         return;
       case 'error':
-        this.o.log.limited('error', 'error-frame', 'BoltOdds sent an error', { conn: this.conn, frame: this.frameId(), payload: excerpt(JSON.stringify(m), 300) }, 5);
+        this.o.log.limited(
+          'error',
+          'error-frame',
+          'BoltOdds sent an error',
+          { conn: this.conn, frame: this.frameId(), payload: excerpt(JSON.stringify(m), 300) },
+          5,
+        );
         return;
       default:
         this.counts.unknownActions[action] = (this.counts.unknownActions[action] ?? 0) + 1;
-        this.once(`action:${action}`, () => this.o.log.warn('unknown action ignored (logged once per action)', { action, frame: this.frameId(), excerpt: excerpt(text, 200) }));
+        this.once(`action:${action}`, () =>
+          this.o.log.warn('unknown action ignored (logged once per action)', { action, frame: this.frameId(), excerpt: excerpt(text, 200) }),
+        );
     }
   }
 
@@ -304,9 +329,17 @@ export class BoltOddsEngine {
     if (at > now) {
       if (at - now > FUTURE_SKEW_MS) {
         this.counts.futureTimestamps++;
-        this.o.log.limited('warn', 'future-timestamp', 'frame timestamp ahead of the clock: the receive time is used', {
-          frame: this.frameId(), ahead_ms: at - now, timestamp: excerpt(String(m.timestamp), 40),
-        }, 5);
+        this.o.log.limited(
+          'warn',
+          'future-timestamp',
+          'frame timestamp ahead of the clock: the receive time is used',
+          {
+            frame: this.frameId(),
+            ahead_ms: at - now,
+            timestamp: excerpt(String(m.timestamp), 40),
+          },
+          5,
+        );
       }
       at = now;
     }
@@ -334,7 +367,11 @@ export class BoltOddsEngine {
       if (o.outcome_name !== this.s.market) continue;
       const side = this.sideOf(game, o.outcome_target, okey);
       if (!side) {
-        this.bad('unknown-side', `outcome_target ${excerpt(JSON.stringify(o.outcome_target) ?? 'undefined', 60)} is neither ${game.homeName} nor ${game.awayName}`, text);
+        this.bad(
+          'unknown-side',
+          `outcome_target ${excerpt(JSON.stringify(o.outcome_target) ?? 'undefined', 60)} is neither ${game.homeName} nor ${game.awayName}`,
+          text,
+        );
         continue;
       }
       const p = parseAmericanOdds(o.odds);
@@ -366,16 +403,27 @@ export class BoltOddsEngine {
         return;
       case 'waiting':
         this.outcome('waiting');
-        if (this.o.log.enabled('debug')) this.o.log.debug('partial: waiting for the other side', { event: p.meta.game.event, book: p.meta.book, missing: d.missing });
+        if (this.o.log.enabled('debug'))
+          this.o.log.debug('partial: waiting for the other side', { event: p.meta.game.event, book: p.meta.book, missing: d.missing });
         if (d.missing === badSide) this.withdraw(p, 'parse', `${d.missing} side price unusable`, now);
         else this.withdraw(p, 'empty', `${d.missing} side missing`, now);
         if (p.deadline !== undefined && (this.timerAt === undefined || p.deadline < this.timerAt)) this.arm(p.deadline);
         return;
       case 'stale-leg':
         this.outcome('stale-leg');
-        this.o.log.limited('info', 'stale-leg', 'stale leg: pair not published', {
-          event: p.meta.game.event, book: p.meta.book, stale_side: d.staleSide, age_ms: d.staleAgeMs, side_staleness_ms: this.s.sideStalenessMs,
-        }, 20);
+        this.o.log.limited(
+          'info',
+          'stale-leg',
+          'stale leg: pair not published',
+          {
+            event: p.meta.game.event,
+            book: p.meta.book,
+            stale_side: d.staleSide,
+            age_ms: d.staleAgeMs,
+            side_staleness_ms: this.s.sideStalenessMs,
+          },
+          20,
+        );
         this.withdraw(p, 'stale', `${d.staleSide} side ${d.staleAgeMs} ms old (> side_staleness_ms ${this.s.sideStalenessMs})`, now);
         return;
       case 'empty':
@@ -393,9 +441,21 @@ export class BoltOddsEngine {
     this.pairStatus.set(p.key, AVAILABLE);
     this.counts.published++;
     this.o.emit({
-      type: 'odds.line', ts: h.ts > a.ts ? h.ts : a.ts, recv_ts: now, source: SOURCE, book, sport: game.sport,
-      event: game.event!, home: game.home!.name, away: game.away!.name, commence_ts: game.commenceTs!,
-      home_odds: h.odds, away_odds: a.odds, home_ts: h.ts, away_ts: a.ts, raw: { home: h.raw, away: a.raw },
+      type: 'odds.line',
+      ts: h.ts > a.ts ? h.ts : a.ts,
+      recv_ts: now,
+      source: SOURCE,
+      book,
+      sport: game.sport,
+      event: game.event!,
+      home: game.home!.name,
+      away: game.away!.name,
+      commence_ts: game.commenceTs!,
+      home_odds: h.odds,
+      away_odds: a.odds,
+      home_ts: h.ts,
+      away_ts: a.ts,
+      raw: { home: h.raw, away: a.raw },
     });
   }
 
@@ -505,16 +565,24 @@ export class BoltOddsEngine {
     if (isObj(info) && info.when !== undefined) {
       const w = parseBoltWhen(info.when);
       if (w.ok) {
-        if (w.ambiguous) this.once(`ambiguous:${key}`, () => this.o.log.warn('start time falls in the repeated fall-back hour: mapped to the earlier instant (EDT)', { game: label, when: info.when }));
+        if (w.ambiguous)
+          this.once(`ambiguous:${key}`, () =>
+            this.o.log.warn('start time falls in the repeated fall-back hour: mapped to the earlier instant (EDT)', { game: label, when: info.when }),
+          );
         if (g.commenceTs !== w.ms) {
           g.commenceTs = w.ms;
           changed = true;
         }
       } else {
         this.count('unmapped_total', 'bad-start-time');
-        this.once(`when:${key}:${String(info.when)}`, () => this.o.log.warn('start time not usable: game not priced until a valid one arrives', {
-          game: label, when: info.when, reason: w.reason, detail: w.detail,
-        }));
+        this.once(`when:${key}:${String(info.when)}`, () =>
+          this.o.log.warn('start time not usable: game not priced until a valid one arrives', {
+            game: label,
+            when: info.when,
+            reason: w.reason,
+            detail: w.detail,
+          }),
+        );
       }
     }
     if (changed) this.identify(g);
@@ -531,8 +599,18 @@ export class BoltOddsEngine {
       this.once(`noteams:${g.key}`, () => this.o.log.warn('game without home_team/away_team: not priced', { game: g.label }));
     } else if (!g.home || !g.away) {
       g.problem = 'unmapped-team';
-      for (const [name, team] of [[g.homeName, g.home], [g.awayName, g.away]] as const) {
-        if (!team) this.once(`team:${g.sport}:${name}`, () => this.o.log.warn('team name not in the team table: game not priced (add an alias to src/core/teams.ts)', { sport: g.sport, team: name, game: g.label }));
+      for (const [name, team] of [
+        [g.homeName, g.home],
+        [g.awayName, g.away],
+      ] as const) {
+        if (!team)
+          this.once(`team:${g.sport}:${name}`, () =>
+            this.o.log.warn('team name not in the team table: game not priced (add an alias to src/core/teams.ts)', {
+              sport: g.sport,
+              team: name,
+              game: g.label,
+            }),
+          );
       }
     } else if (g.home === g.away) {
       g.problem = 'same-team';
@@ -545,11 +623,15 @@ export class BoltOddsEngine {
       g.event = makeEventId(g.sport, date, g.away, g.home);
       const labelDate = gameLabelDate(g.label);
       if (labelDate !== undefined && labelDate !== date) {
-        this.once(`labeldate:${g.key}`, () => this.o.log.warn('label date differs from the Eastern date of info.when; the event id uses info.when', { game: g.label, event: g.event }));
+        this.once(`labeldate:${g.key}`, () =>
+          this.o.log.warn('label date differs from the Eastern date of info.when; the event id uses info.when', { game: g.label, event: g.event }),
+        );
       }
       const swapped = makeEventId(g.sport, date, g.home, g.away);
       if (this.gameByEvent.has(swapped)) {
-        this.once(`swapped:${g.event}`, () => this.o.log.warn('the same game is listed with home and away swapped; both are published under their own ids', { event: g.event, other: swapped }));
+        this.once(`swapped:${g.event}`, () =>
+          this.o.log.warn('the same game is listed with home and away swapped; both are published under their own ids', { event: g.event, other: swapped }),
+        );
       }
       this.gameByEvent.set(g.event, g.key);
     }
@@ -602,9 +684,18 @@ export class BoltOddsEngine {
     this.timerAt = undefined;
     for (const e of this.lines.expire(this.o.clock.now())) {
       this.outcome('expired');
-      this.o.log.limited('info', 'partial-expired', 'partial expired: the other side never came', {
-        event: e.pair.meta.game.event, book: e.pair.meta.book, had: e.had, partial_ttl_ms: this.s.partialTtlMs,
-      }, 20);
+      this.o.log.limited(
+        'info',
+        'partial-expired',
+        'partial expired: the other side never came',
+        {
+          event: e.pair.meta.game.event,
+          book: e.pair.meta.book,
+          had: e.had,
+          partial_ttl_ms: this.s.partialTtlMs,
+        },
+        20,
+      );
       this.withdraw(e.pair, 'empty', `partial expired: only the ${e.had} side for ${this.s.partialTtlMs} ms`, e.at);
     }
     const next = this.lines.nextDeadline();
@@ -655,9 +746,10 @@ export class BoltOddsEngine {
     for (const sport of this.s.sports) {
       if (!this.sourceStatus.set(sport, a)) continue;
       changed = true;
-      const rec: OracleStatus = a.state === 'available'
-        ? { type: 'oracle.status', ts: now, source: SOURCE, sport, state: 'available' }
-        : { type: 'oracle.status', ts: now, source: SOURCE, sport, state: 'unavailable', reason: a.reason, detail: a.detail };
+      const rec: OracleStatus =
+        a.state === 'available'
+          ? { type: 'oracle.status', ts: now, source: SOURCE, sport, state: 'available' }
+          : { type: 'oracle.status', ts: now, source: SOURCE, sport, state: 'unavailable', reason: a.reason, detail: a.detail };
       this.o.emit(rec);
     }
     this.o.metrics.gauge('feed_state', { source: SOURCE }).set(a.state === 'available' ? 1 : 0);
@@ -714,4 +806,3 @@ const PRUNE_EVERY_MS = 3_600_000;
 /** Clock skew tolerated silently in a frame's timestamp (later stamps are still clamped to receipt). */
 const FUTURE_SKEW_MS = 5_000;
 const PRUNE_AFTER_MS = 24 * 3_600_000;
-

@@ -32,8 +32,18 @@ import type { Counter, Metrics } from '../log/metrics.js';
 import type { KalshiStatus } from '../schema/records.js';
 import type { RestMarket } from './kalshi-rest.js';
 import {
-  MonotonicTs, bookLine, fillRecord, linkRecord, marketRecord, resultRecord, statusRecord, tradeRecord, unmappedRecord, userOrderRecord,
-  type FeedRecord, type TickerStatus,
+  MonotonicTs,
+  bookLine,
+  fillRecord,
+  linkRecord,
+  marketRecord,
+  resultRecord,
+  statusRecord,
+  tradeRecord,
+  unmappedRecord,
+  userOrderRecord,
+  type FeedRecord,
+  type TickerStatus,
 } from './kalshi-records.js';
 
 /** The settings that shape what the engine publishes (recorded in a --raw header). */
@@ -112,7 +122,11 @@ const NO_IO: EngineIo = { send() {}, drop() {}, flushSoon() {} };
 export type FeedState = KalshiStatus['state'];
 type SubKey = 'book' | 'trade' | 'lifecycle' | 'fill' | 'orders';
 export const CHANNEL: Record<SubKey, string> = {
-  book: 'orderbook_delta', trade: 'trade', lifecycle: 'market_lifecycle_v2', fill: 'fill', orders: 'user_orders',
+  book: 'orderbook_delta',
+  trade: 'trade',
+  lifecycle: 'market_lifecycle_v2',
+  fill: 'fill',
+  orders: 'user_orders',
 };
 
 interface Sub {
@@ -198,16 +212,26 @@ function droppedByUs(cause: string): boolean {
 /** Hand one input to the engine (live and --from-raw share this). */
 export function applyInput(engine: KalshiEngine, e: KalshiInput): void {
   switch (e.kind) {
-    case 'start': return engine.start(e.recv_ts);
-    case 'connect': return engine.connecting(e.conn, e.recv_ts);
-    case 'open': return engine.opened(e.conn, e.recv_ts);
-    case 'frame': return engine.frame(e.conn, e.data, e.recv_ts);
-    case 'close': return engine.closed(e.conn, e.cause, e.detail ?? {}, e.recv_ts);
-    case 'rest': return engine.discovered(e.answer, e.recv_ts);
-    case 'tick': return engine.tick(e.recv_ts);
-    case 'status': return engine.periodicStatus(e.recv_ts);
-    case 'flush': return engine.flush(e.recv_ts);
-    case 'stop': return engine.stop(e.recv_ts);
+    case 'start':
+      return engine.start(e.recv_ts);
+    case 'connect':
+      return engine.connecting(e.conn, e.recv_ts);
+    case 'open':
+      return engine.opened(e.conn, e.recv_ts);
+    case 'frame':
+      return engine.frame(e.conn, e.data, e.recv_ts);
+    case 'close':
+      return engine.closed(e.conn, e.cause, e.detail ?? {}, e.recv_ts);
+    case 'rest':
+      return engine.discovered(e.answer, e.recv_ts);
+    case 'tick':
+      return engine.tick(e.recv_ts);
+    case 'status':
+      return engine.periodicStatus(e.recv_ts);
+    case 'flush':
+      return engine.flush(e.recv_ts);
+    case 'stop':
+      return engine.stop(e.recv_ts);
   }
 }
 
@@ -244,8 +268,18 @@ export class KalshiEngine {
   private readonly counters = new Map<string, Counter>();
   private readonly msgCounters = new Map<string, Counter>();
   readonly summary: FeedSummary = {
-    connects: 0, reconnects: 0, disconnects: 0, disconnect_causes: {}, failed_connects: 0,
-    gaps: 0, resyncs: {}, bad_messages: {}, ws_errors: {}, books: 0, trades: 0, messages: 0,
+    connects: 0,
+    reconnects: 0,
+    disconnects: 0,
+    disconnect_causes: {},
+    failed_connects: 0,
+    gaps: 0,
+    resyncs: {},
+    bad_messages: {},
+    ws_errors: {},
+    books: 0,
+    trades: 0,
+    messages: 0,
   };
 
   constructor(opts: EngineOptions) {
@@ -327,7 +361,10 @@ export class KalshiEngine {
       this.log.limited(lvl, `connect-failed:${cause}`, 'connect failed', { cause, ...detail, maintenance }, 3);
       // Refused again and again: a revoked key or a clock far off. Someone must look.
       if (auth && !maintenance && (this.authFailures === 3 || this.authFailures % 50 === 0)) {
-        this.log.critical('the exchange keeps refusing our signature; check KALSHI_API_KEY_ID, the key file and the clock', { cause, failures: this.authFailures });
+        this.log.critical('the exchange keeps refusing our signature; check KALSHI_API_KEY_ID, the key file and the clock', {
+          cause,
+          failures: this.authFailures,
+        });
       }
     }
     this.lastCause = cause;
@@ -356,10 +393,11 @@ export class KalshiEngine {
     const c = this.conn;
     if (!c?.open || this.stopping) return;
     // A command the server never answered is forgotten after a minute.
-    for (const [id, p] of this.pending) if (now - p.sentAt > 60_000) {
-      this.pending.delete(id);
-      this.log.warn('command never answered', { id, command: p.cmd });
-    }
+    for (const [id, p] of this.pending)
+      if (now - p.sentAt > 60_000) {
+        this.pending.delete(id);
+        this.log.warn('command never answered', { id, command: p.cmd });
+      }
     const book = this.subs.get('book');
     if (book?.state === 'active') {
       let invalid = 0;
@@ -503,7 +541,13 @@ export class KalshiEngine {
     const c = this.openConn();
     if (!c) return undefined;
     const sub: Sub = {
-      key, sid: null, state: 'subscribing', tickers: new Set(tickers), lastSeq: null, replaces, since: now,
+      key,
+      sid: null,
+      state: 'subscribing',
+      tickers: new Set(tickers),
+      lastSeq: null,
+      replaces,
+      since: now,
       resync: key === 'book' ? { level: 1, since: now, trigger } : null,
     };
     this.subs.set(key, sub);
@@ -523,7 +567,11 @@ export class KalshiEngine {
 
   /** Drop a subscription (unsubscribing it unless the server already killed it) and subscribe afresh. */
   private resubscribe(sub: Sub, trigger: string, now: number, dead = false): void {
-    if (sub.key === 'book') for (const t of sub.tickers) { const m = this.markets.get(t); if (m) this.invalidate(m, trigger, now); }
+    if (sub.key === 'book')
+      for (const t of sub.tickers) {
+        const m = this.markets.get(t);
+        if (m) this.invalidate(m, trigger, now);
+      }
     if (sub.sid !== null) {
       if (dead) this.bySid.delete(sub.sid);
       else this.unsubscribe(sub.sid, now);
@@ -555,12 +603,24 @@ export class KalshiEngine {
       } else {
         if (add.length) {
           for (const t of add) book.tickers.add(t);
-          this.send(c, 'update_subscription', { sids: [book.sid], market_tickers: add, action: 'add_markets' }, { cmd: 'add_markets', sub: book, tickers: add }, now);
+          this.send(
+            c,
+            'update_subscription',
+            { sids: [book.sid], market_tickers: add, action: 'add_markets' },
+            { cmd: 'add_markets', sub: book, tickers: add },
+            now,
+          );
           this.log.info('markets added', { sid: book.sid, tickers: add });
         }
         if (del.length) {
           for (const t of del) book.tickers.delete(t);
-          this.send(c, 'update_subscription', { sids: [book.sid], market_tickers: del, action: 'delete_markets' }, { cmd: 'delete_markets', sub: book, tickers: del }, now);
+          this.send(
+            c,
+            'update_subscription',
+            { sids: [book.sid], market_tickers: del, action: 'delete_markets' },
+            { cmd: 'delete_markets', sub: book, tickers: del },
+            now,
+          );
           this.log.info('markets removed', { sid: book.sid, tickers: del });
         }
       }
@@ -593,7 +653,12 @@ export class KalshiEngine {
     if (sub.key !== 'book') {
       // Trades/fills carry no seq per the spec (UNCERTAIN: some report one). A gap there
       // cannot be repaired from a snapshot: it is counted and reported.
-      this.log.limited('warn', `gap:${sub.key}`, 'sequence gap on a channel without snapshots', { channel: CHANNEL[sub.key], sid, expected: last + 1, got: seq });
+      this.log.limited('warn', `gap:${sub.key}`, 'sequence gap on a channel without snapshots', {
+        channel: CHANNEL[sub.key],
+        sid,
+        expected: last + 1,
+        got: seq,
+      });
       return;
     }
     this.log.warn('gap', { sid, expected: last + 1, got: seq, books: sub.tickers.size });
@@ -625,11 +690,21 @@ export class KalshiEngine {
   private onBad(c: Conn, d: Extract<Decoded, { ok: false }>, text: string, now: number): void {
     this.countBad(d.reason);
     const env = d.env;
-    this.log.limited('warn', `bad-message:${d.reason}`, 'bad message', {
-      reason: d.reason, detail: d.detail, conn: c.n, frame: c.frames,
-      ...(env?.sid !== undefined ? { sid: env.sid } : {}), ...(env?.seq !== undefined ? { seq: env.seq } : {}),
-      excerpt: excerpt(text, 120),
-    }, 5);
+    this.log.limited(
+      'warn',
+      `bad-message:${d.reason}`,
+      'bad message',
+      {
+        reason: d.reason,
+        detail: d.detail,
+        conn: c.n,
+        frame: c.frames,
+        ...(env?.sid !== undefined ? { sid: env.sid } : {}),
+        ...(env?.seq !== undefined ? { seq: env.seq } : {}),
+        excerpt: excerpt(text, 120),
+      },
+      5,
+    );
     // A broken message that consumed a seq of the book subscription may have carried a
     // book change: that market's book (or, when unreadable, every book of the sid) can no
     // longer be trusted.
@@ -642,22 +717,34 @@ export class KalshiEngine {
 
   private dispatch(msg: Msg, seq: number | undefined, now: number): void {
     switch (msg.kind) {
-      case 'delta': return this.onDelta(msg, seq, now);
-      case 'snapshot': return this.onSnapshot(msg, seq, now);
-      case 'trade': return this.onTrade(msg, now);
-      case 'lifecycle': return this.onLifecycle(msg, now);
-      case 'event_fee_update': return this.onFeeUpdate(msg.body, now);
-      case 'event_lifecycle': return;
-      case 'fill': return this.onFill(msg.fill, now);
-      case 'user_order': return this.onUserOrder(msg.order, now);
-      case 'subscribed': return this.onSubscribed(msg, now);
-      case 'ok': return this.onOk(msg, now);
+      case 'delta':
+        return this.onDelta(msg, seq, now);
+      case 'snapshot':
+        return this.onSnapshot(msg, seq, now);
+      case 'trade':
+        return this.onTrade(msg, now);
+      case 'lifecycle':
+        return this.onLifecycle(msg, now);
+      case 'event_fee_update':
+        return this.onFeeUpdate(msg.body, now);
+      case 'event_lifecycle':
+        return;
+      case 'fill':
+        return this.onFill(msg.fill, now);
+      case 'user_order':
+        return this.onUserOrder(msg.order, now);
+      case 'subscribed':
+        return this.onSubscribed(msg, now);
+      case 'ok':
+        return this.onOk(msg, now);
       case 'unsubscribed':
         // bySid forgot the sid when the unsubscribe was sent; its late messages are ignored.
         if (msg.id !== undefined) this.pending.delete(msg.id);
         return;
-      case 'error': return this.onWsError(msg, now);
-      case 'ignored': return;
+      case 'error':
+        return this.onWsError(msg, now);
+      case 'ignored':
+        return;
     }
   }
 
@@ -680,14 +767,19 @@ export class KalshiEngine {
     this.bySid.set(msg.sid, sub);
     if (sub.key === 'book') {
       if (sub.resync) sub.resync = { level: sub.resync.level, since: now, trigger: sub.resync.trigger };
-      for (const t of sub.tickers) { const m = this.markets.get(t); if (m) m.sid = msg.sid; }
+      for (const t of sub.tickers) {
+        const m = this.markets.get(t);
+        if (m) m.sid = msg.sid;
+      }
     }
     if (sub.replaces !== null) {
       this.unsubscribe(sub.replaces, now);
       sub.replaces = null;
     }
     this.log.info('subscribed', {
-      channel: msg.channel, sid: msg.sid, tickers: sub.tickers.size,
+      channel: msg.channel,
+      sid: msg.sid,
+      tickers: sub.tickers.size,
       ...(sub.key === 'book' ? { use_yes_price: this.settings.useYesPrice } : {}),
     });
     // The wanted set may have moved while the command was in flight.
@@ -701,7 +793,10 @@ export class KalshiEngine {
     if (p.sub && msg.tickers && (p.cmd === 'add_markets' || p.cmd === 'delete_markets') && this.subs.get(p.sub.key) === p.sub) {
       // The server's full list after the update is the truth.
       p.sub.tickers = new Set(msg.tickers);
-      for (const t of msg.tickers) { const m = this.markets.get(t); if (m && p.sub.sid !== null) m.sid = p.sub.sid; }
+      for (const t of msg.tickers) {
+        const m = this.markets.get(t);
+        if (m && p.sub.sid !== null) m.sid = p.sub.sid;
+      }
       this.markStatus(now);
     }
   }
@@ -713,7 +808,14 @@ export class KalshiEngine {
     this.summary.ws_errors[msg.code] = (this.summary.ws_errors[msg.code] ?? 0) + 1;
     this.counter('feed_bad_messages_total', { source: 'kalshi', reason: `ws-error-${msg.code}` }).inc();
     // error_text and command, not msg and cmd: those names are the log line's own.
-    this.log.warn('kalshi error', { code: msg.code, error_text: text, id: msg.id, sid: msg.sid, command: p?.cmd, ...(msg.ticker ? { ticker: msg.ticker } : {}) });
+    this.log.warn('kalshi error', {
+      code: msg.code,
+      error_text: text,
+      id: msg.id,
+      sid: msg.sid,
+      command: p?.cmd,
+      ...(msg.ticker ? { ticker: msg.ticker } : {}),
+    });
     if (TERMINAL_ERRORS.has(msg.code)) {
       // The subscription is dead. Which one: the sid it names, else the command it
       // answers, else (unknown) every data subscription.
@@ -814,7 +916,11 @@ export class KalshiEngine {
     // Recovery done when every book of the sid is valid again: the next trouble starts at the first rung.
     if (sub.resync) {
       let all = true;
-      for (const t of sub.tickers) if (this.markets.get(t)?.book.valid === false) { all = false; break; }
+      for (const t of sub.tickers)
+        if (this.markets.get(t)?.book.valid === false) {
+          all = false;
+          break;
+        }
       if (all) sub.resync = null;
     }
     this.noteCrossed(m);
@@ -986,10 +1092,24 @@ export class KalshiEngine {
     const p = parseMarketTicker(ticker);
     const i = ticker.lastIndexOf('-');
     m = {
-      ticker, tickerJson: JSON.stringify(ticker), parsed: p.ok ? p.value : undefined, wanted: true, pinned, status: undefined, closeTs: undefined,
-      feeType: undefined, eventTicker: i > 0 ? ticker.slice(0, i) : ticker, grid: UNIT_GRID,
+      ticker,
+      tickerJson: JSON.stringify(ticker),
+      parsed: p.ok ? p.value : undefined,
+      wanted: true,
+      pinned,
+      status: undefined,
+      closeTs: undefined,
+      feeType: undefined,
+      eventTicker: i > 0 ? ticker.slice(0, i) : ticker,
+      grid: UNIT_GRID,
       book: new KalshiBook(ticker, { useYesPrice: this.settings.useYesPrice, depth: this.settings.depth }),
-      seq: null, sid: null, lastUpdate: null, invalidSince: now, linked: false, lastMarketJson: undefined, finished: false,
+      seq: null,
+      sid: null,
+      lastUpdate: null,
+      invalidSince: now,
+      linked: false,
+      lastMarketJson: undefined,
+      finished: false,
     };
     this.markets.set(ticker, m);
     if (p.ok) {
@@ -1017,7 +1137,8 @@ export class KalshiEngine {
     }
     if (rm.price_ranges !== undefined) {
       const g = parsePriceRanges(rm.price_ranges);
-      if (typeof g === 'string') this.log.limited('warn', `price-ranges:${rm.ticker}`, 'price_ranges unreadable: keeping the 4-decimal grid', { ticker: rm.ticker, problem: g });
+      if (typeof g === 'string')
+        this.log.limited('warn', `price-ranges:${rm.ticker}`, 'price_ranges unreadable: keeping the 4-decimal grid', { ticker: rm.ticker, problem: g });
       else {
         m.grid = g;
         m.book.grid = g;
@@ -1041,8 +1162,15 @@ export class KalshiEngine {
     const sport = m.parsed?.sport ?? GAME_SERIES[series];
     if (!sport) return;
     const rec = marketRecord({
-      ticker: m.ticker, eventTicker: m.eventTicker, series, sport, parsed: m.parsed, status: m.status,
-      closeTs: m.closeTs, grid: m.grid, feeType: m.feeType,
+      ticker: m.ticker,
+      eventTicker: m.eventTicker,
+      series,
+      sport,
+      parsed: m.parsed,
+      status: m.status,
+      closeTs: m.closeTs,
+      grid: m.grid,
+      feeType: m.feeType,
     });
     const key = JSON.stringify(rec);
     if (key === m.lastMarketJson) return;
@@ -1060,7 +1188,12 @@ export class KalshiEngine {
     if (!c.open) return 'connecting';
     let ready = this.discoveryDone || this.seriesSet.size === 0 || !this.settings.rest;
     for (const s of this.subs.values()) if (s.state !== 'active') ready = false;
-    if (ready) for (const m of this.markets.values()) if (m.wanted && !m.book.valid) { ready = false; break; }
+    if (ready)
+      for (const m of this.markets.values())
+        if (m.wanted && !m.book.valid) {
+          ready = false;
+          break;
+        }
     if (ready) return 'live';
     return this.everLive ? 'resyncing' : 'connecting';
   }
@@ -1102,11 +1235,21 @@ export class KalshiEngine {
     // would grow without bound as games come and go).
     this.gauge('feed_freshness_ms', { source: 'kalshi' }).set(oldest);
     this.gauge('kalshi_books_invalid', {}).set(invalid);
-    this.opts.emit(statusRecord(this.recordTs.at(now), {
-      state: this.state, connects: this.summary.connects, reconnects: this.summary.reconnects, disconnects: this.summary.disconnects,
-      gaps: this.summary.gaps, lastMsgTs: this.lastMsgTs, tickers, cause: this.lastCause, maintenance: inMaintenanceWindow(now),
-      useYesPrice: this.settings.useYesPrice, exchange: this.exchange,
-    }));
+    this.opts.emit(
+      statusRecord(this.recordTs.at(now), {
+        state: this.state,
+        connects: this.summary.connects,
+        reconnects: this.summary.reconnects,
+        disconnects: this.summary.disconnects,
+        gaps: this.summary.gaps,
+        lastMsgTs: this.lastMsgTs,
+        tickers,
+        cause: this.lastCause,
+        maintenance: inMaintenanceWindow(now),
+        useYesPrice: this.settings.useYesPrice,
+        exchange: this.exchange,
+      }),
+    );
   }
 
   // ------------------------------------------------------------ counting

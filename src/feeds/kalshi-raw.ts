@@ -31,8 +31,10 @@ export function parseKalshiInput(e: Record<string, unknown> & { kind: string; re
       if (e.detail !== undefined && !isObj(e.detail)) return 'close detail is not an object';
       const d = (e.detail ?? {}) as Record<string, unknown>;
       const detail: CloseDetail = {
-        ...(typeof d.code === 'number' ? { code: d.code } : {}), ...(typeof d.reason === 'string' ? { reason: d.reason } : {}),
-        ...(typeof d.error === 'string' ? { error: d.error } : {}), ...(typeof d.detail === 'string' ? { detail: d.detail } : {}),
+        ...(typeof d.code === 'number' ? { code: d.code } : {}),
+        ...(typeof d.reason === 'string' ? { reason: d.reason } : {}),
+        ...(typeof d.error === 'string' ? { error: d.error } : {}),
+        ...(typeof d.detail === 'string' ? { detail: d.detail } : {}),
       };
       return { kind: 'close', recv_ts: t, conn: e.conn, cause: e.cause, detail };
     }
@@ -53,10 +55,23 @@ export function recordedSettings(h: Record<string, unknown> | undefined): Engine
   const s = h?.settings;
   if (!isObj(s)) return undefined;
   const list = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-  if (!list(s.tickers) || !list(s.series) || typeof s.rest !== 'boolean' || typeof s.private !== 'boolean' || !int(s.depth)
-    || typeof s.useYesPrice !== 'boolean' || !int(s.resyncTimeoutMs)) return undefined;
+  if (
+    !list(s.tickers) ||
+    !list(s.series) ||
+    typeof s.rest !== 'boolean' ||
+    typeof s.private !== 'boolean' ||
+    !int(s.depth) ||
+    typeof s.useYesPrice !== 'boolean' ||
+    !int(s.resyncTimeoutMs)
+  )
+    return undefined;
   return {
-    tickers: s.tickers, series: s.series, rest: s.rest, private: s.private, depth: s.depth,
-    useYesPrice: s.useYesPrice, resyncTimeoutMs: s.resyncTimeoutMs,
+    tickers: s.tickers,
+    series: s.series,
+    rest: s.rest,
+    private: s.private,
+    depth: s.depth,
+    useYesPrice: s.useYesPrice,
+    resyncTimeoutMs: s.resyncTimeoutMs,
   };
 }

@@ -22,15 +22,27 @@ export class MonotonicTs {
 }
 
 export function bookLine(
-  ts: number, recvTs: number, tickerJson: string, seq: number | null, sid: number | null, topJson: string, exchTs: number | undefined,
+  ts: number,
+  recvTs: number,
+  tickerJson: string,
+  seq: number | null,
+  sid: number | null,
+  topJson: string,
+  exchTs: number | undefined,
 ): string {
   return `{"type":"kalshi.book","ts":${ts},"recv_ts":${recvTs},"ticker":${tickerJson},"seq":${seq ?? 0}${sid !== null ? `,"sid":${sid}` : ''},${topJson}${exchTs !== undefined ? `,"exch_ts":${exchTs}` : ''}}`;
 }
 
 export function tradeRecord(ts: number, recvTs: number, t: Extract<Msg, { kind: 'trade' }>): FeedRecord {
   return {
-    type: 'kalshi.trade', ts, recv_ts: recvTs, ticker: t.ticker, trade_id: t.tradeId,
-    price: priceNumber(t.price), count: countNumber(t.count), taker_side: t.takerSide,
+    type: 'kalshi.trade',
+    ts,
+    recv_ts: recvTs,
+    ticker: t.ticker,
+    trade_id: t.tradeId,
+    price: priceNumber(t.price),
+    count: countNumber(t.count),
+    taker_side: t.takerSide,
     ...(t.tsMs !== undefined ? { exch_ts: t.tsMs } : {}),
   };
 }
@@ -39,17 +51,30 @@ export function tradeRecord(ts: number, recvTs: number, t: Extract<Msg, { kind: 
 export function resultRecord(ts: number, recvTs: number, ticker: string, result: 'yes' | 'no', settlementValue: unknown): FeedRecord {
   const sv = parsePrice(settlementValue);
   return {
-    type: 'kalshi.result', ts, recv_ts: recvTs, ticker, result,
+    type: 'kalshi.result',
+    ts,
+    recv_ts: recvTs,
+    ticker,
+    result,
     ...(sv !== null ? { settlement_value: priceNumber(sv) } : settlementValue === '1.0000' ? { settlement_value: 1 } : {}),
   };
 }
 
 export function fillRecord(ts: number, recvTs: number, f: FillMsg): FeedRecord {
   return {
-    type: 'kalshi.fill', ts, recv_ts: recvTs, trade_id: f.tradeId, order_id: f.orderId,
+    type: 'kalshi.fill',
+    ts,
+    recv_ts: recvTs,
+    trade_id: f.tradeId,
+    order_id: f.orderId,
     ...(f.clientOrderId !== undefined ? { client_order_id: f.clientOrderId } : {}),
-    ticker: f.ticker, price: priceNumber(f.price), count: countNumber(f.count), fee: priceNumber(f.fee),
-    is_taker: f.isTaker, outcome_side: f.outcomeSide, book_side: f.bookSide,
+    ticker: f.ticker,
+    price: priceNumber(f.price),
+    count: countNumber(f.count),
+    fee: priceNumber(f.fee),
+    is_taker: f.isTaker,
+    outcome_side: f.outcomeSide,
+    book_side: f.bookSide,
     ...(f.postPosition !== undefined ? { post_position: countNumber(f.postPosition) } : {}),
     ...(f.tsMs !== undefined ? { exch_ts: f.tsMs } : {}),
   };
@@ -57,11 +82,20 @@ export function fillRecord(ts: number, recvTs: number, f: FillMsg): FeedRecord {
 
 export function userOrderRecord(ts: number, recvTs: number, u: UserOrderMsg): FeedRecord {
   return {
-    type: 'kalshi.user_order', ts, recv_ts: recvTs, order_id: u.orderId,
+    type: 'kalshi.user_order',
+    ts,
+    recv_ts: recvTs,
+    order_id: u.orderId,
     ...(u.clientOrderId !== undefined ? { client_order_id: u.clientOrderId } : {}),
-    ticker: u.ticker, status: u.status, outcome_side: u.outcomeSide, book_side: u.bookSide,
-    price: priceNumber(u.price), fill_count: countNumber(u.fillCount), remaining_count: countNumber(u.remainingCount),
-    initial_count: countNumber(u.initialCount), ...(u.tsMs !== undefined ? { exch_ts: u.tsMs } : {}),
+    ticker: u.ticker,
+    status: u.status,
+    outcome_side: u.outcomeSide,
+    book_side: u.bookSide,
+    price: priceNumber(u.price),
+    fill_count: countNumber(u.fillCount),
+    remaining_count: countNumber(u.remainingCount),
+    initial_count: countNumber(u.initialCount),
+    ...(u.tsMs !== undefined ? { exch_ts: u.tsMs } : {}),
   };
 }
 
@@ -89,7 +123,12 @@ export interface MarketFacts {
 /** kalshi.market with ts 0 (the caller compares it with the last one, then stamps it). */
 export function marketRecord(f: MarketFacts): FeedRecord {
   return {
-    type: 'kalshi.market', ts: 0, ticker: f.ticker, event_ticker: f.eventTicker, series: f.series, sport: f.sport,
+    type: 'kalshi.market',
+    ts: 0,
+    ticker: f.ticker,
+    event_ticker: f.eventTicker,
+    series: f.series,
+    sport: f.sport,
     ...(f.parsed ? { event: f.parsed.event, team: f.parsed.yesTeam.code } : {}),
     status: f.status ?? 'unknown',
     ...(f.closeTs !== undefined ? { close_ts: f.closeTs } : {}),
@@ -116,10 +155,18 @@ export interface StatusFacts {
 
 export function statusRecord(ts: number, s: StatusFacts): FeedRecord {
   return {
-    type: 'kalshi.status', ts, state: s.state,
-    connects: s.connects, reconnects: s.reconnects, disconnects: s.disconnects,
-    gaps: s.gaps, last_msg_ts: s.lastMsgTs, tickers: s.tickers,
-    cause: s.cause, maintenance: s.maintenance, use_yes_price: s.useYesPrice,
+    type: 'kalshi.status',
+    ts,
+    state: s.state,
+    connects: s.connects,
+    reconnects: s.reconnects,
+    disconnects: s.disconnects,
+    gaps: s.gaps,
+    last_msg_ts: s.lastMsgTs,
+    tickers: s.tickers,
+    cause: s.cause,
+    maintenance: s.maintenance,
+    use_yes_price: s.useYesPrice,
     ...(s.exchange.exchange_active !== undefined ? { exchange_active: s.exchange.exchange_active } : {}),
     ...(s.exchange.trading_active !== undefined ? { trading_active: s.exchange.trading_active } : {}),
   };

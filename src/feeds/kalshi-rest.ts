@@ -14,7 +14,12 @@ import { excerpt } from '../core/text.js';
 import type { Signer } from './kalshi-auth.js';
 
 export class RestError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly path: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly path: string,
+  ) {
     super(`${path}: HTTP ${status}${code ? ` ${code}` : ''}: ${message}`);
     this.name = 'RestError';
   }
@@ -25,7 +30,11 @@ export class RestError extends Error {
  * clock is off. Not retried: every request would fail the same way until the clock is fixed.
  */
 export class ClockSkewError extends RestError {
-  constructor(readonly hostNowMs: number, message: string, path: string) {
+  constructor(
+    readonly hostNowMs: number,
+    message: string,
+    path: string,
+  ) {
     super(401, 'clock-skew', `request timestamp refused (${message}); the host clock (${new Date(hostNowMs).toISOString()}) is probably off: check NTP`, path);
     this.name = 'ClockSkewError';
   }
@@ -134,14 +143,19 @@ export class KalshiRest {
       // The request timeout runs on the injected clock, like every other timer here.
       const ac = new AbortController();
       let timedOut = false;
-      const timer = this.opts.clock.setTimeout(() => { timedOut = true; ac.abort(); }, this.opts.timeoutMs);
+      const timer = this.opts.clock.setTimeout(() => {
+        timedOut = true;
+        ac.abort();
+      }, this.opts.timeoutMs);
       const onAbort = (): void => ac.abort();
       this.opts.signal?.addEventListener('abort', onAbort, { once: true });
       try {
         const headers: Record<string, string> = { ...this.opts.signer.headers(this.opts.clock.now(), method, url.pathname), accept: 'application/json' };
         if (body !== undefined) headers['content-type'] = 'application/json';
         const res = await this.fetchImpl(url, {
-          method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          method,
+          headers,
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
           signal: ac.signal,
         });
         status = res.status;
@@ -202,8 +216,13 @@ export class KalshiRest {
       try {
         const r = (await this.request('POST', path, {}, body)) as Record<string, unknown>;
         return {
-          order_id: String(r.order_id), client_order_id: body.client_order_id, fill_count: String(r.fill_count ?? '0.00'),
-          remaining_count: String(r.remaining_count ?? '0.00'), recovered: false, attempts: attempt, body: r,
+          order_id: String(r.order_id),
+          client_order_id: body.client_order_id,
+          fill_count: String(r.fill_count ?? '0.00'),
+          remaining_count: String(r.remaining_count ?? '0.00'),
+          recovered: false,
+          attempts: attempt,
+          body: r,
         };
       } catch (e) {
         if (!(e instanceof RestError)) throw e;
@@ -218,18 +237,35 @@ export class KalshiRest {
       } catch (e) {
         if (!(e instanceof RestError) || e instanceof ClockSkewError) throw e;
         // Still unknown: the caller must reconcile (the order may exist), not place again.
-        throw new RestError(err.status, OUTCOME_UNKNOWN, `create ${body.client_order_id}: ${err.message}; and the look-up by client_order_id failed: ${e.message}`, err.path);
+        throw new RestError(
+          err.status,
+          OUTCOME_UNKNOWN,
+          `create ${body.client_order_id}: ${err.message}; and the look-up by client_order_id failed: ${e.message}`,
+          err.path,
+        );
       }
       if (found) {
         return {
-          order_id: String(found.order_id), client_order_id: body.client_order_id, fill_count: String(found.fill_count_fp ?? '0.00'),
-          remaining_count: String(found.remaining_count_fp ?? '0.00'), recovered: true, attempts: attempt, body: found,
+          order_id: String(found.order_id),
+          client_order_id: body.client_order_id,
+          fill_count: String(found.fill_count_fp ?? '0.00'),
+          remaining_count: String(found.remaining_count_fp ?? '0.00'),
+          recovered: true,
+          attempts: attempt,
+          body: found,
         };
       }
-      if (!unknown) throw new RestError(409, err.code, `client_order_id ${body.client_order_id} refused as used, yet no such order is listed: ${err.message}`, err.path);
+      if (!unknown)
+        throw new RestError(409, err.code, `client_order_id ${body.client_order_id} refused as used, yet no such order is listed: ${err.message}`, err.path);
       if (attempt >= attempts) throw err;
       const wait = jitteredBackoff(attempt - 1, this.opts.retryMs ?? 500, Infinity, this.opts.random);
-      this.opts.onRetry?.({ path: err.path, status: err.status || null, error: `${err.message}; not found by client_order_id, resending it`, attempt, delayMs: wait });
+      this.opts.onRetry?.({
+        path: err.path,
+        status: err.status || null,
+        error: `${err.message}; not found by client_order_id, resending it`,
+        attempt,
+        delayMs: wait,
+      });
       await this.sleep(wait);
     }
   }
@@ -263,7 +299,8 @@ export class KalshiRest {
 
   async getMarket(ticker: string): Promise<RestMarket> {
     const body = (await this.get(`/markets/${encodeURIComponent(ticker)}`)) as { market?: RestMarket };
-    if (!body.market || typeof body.market.ticker !== 'string') throw new RestError(200, 'bad-shape', 'GET /markets/{ticker} without a market', `/markets/${ticker}`);
+    if (!body.market || typeof body.market.ticker !== 'string')
+      throw new RestError(200, 'bad-shape', 'GET /markets/{ticker} without a market', `/markets/${ticker}`);
     return body.market;
   }
 

@@ -94,7 +94,9 @@ export class KalshiSession {
   async run(signal: AbortSignal): Promise<FeedSummary> {
     const engine = this.opts.engine;
     if (signal.aborted) return engine.summary;
-    const done = new Promise<void>((resolve) => { this.stopped = resolve; });
+    const done = new Promise<void>((resolve) => {
+      this.stopped = resolve;
+    });
     const onAbort = (): void => this.stop();
     signal.addEventListener('abort', onAbort, { once: true });
     this.input({ kind: 'start', recv_ts: this.clock.now() });
@@ -128,7 +130,12 @@ export class KalshiSession {
     const path = new URL(this.opts.wsUrl).pathname;
     const headers = this.opts.signer.headers(this.clock.now(), 'GET', path);
     // UTF-8 is not validated frame by frame: every frame is JSON-parsed and its fields checked anyway.
-    const ws = new WebSocket(this.opts.wsUrl, { headers, handshakeTimeout: this.opts.handshakeTimeoutMs, maxPayload: 256 * 1024 * 1024, skipUTF8Validation: true });
+    const ws = new WebSocket(this.opts.wsUrl, {
+      headers,
+      handshakeTimeout: this.opts.handshakeTimeoutMs,
+      maxPayload: 256 * 1024 * 1024,
+      skipUTF8Validation: true,
+    });
     const s: Socket = { ws, n: ++this.attempts, open: false, openedAt: 0, lost: undefined, error: undefined, httpStatus: undefined, done: false };
     this.sock = s;
     this.input({ kind: 'connect', recv_ts: this.clock.now(), conn: s.n });
@@ -144,11 +151,19 @@ export class KalshiSession {
       if (s !== this.sock || s.done || this.stopping) return;
       const now = this.clock.now();
       this.lastActivity = now;
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+      const text = Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Array.isArray(data)
+          ? Buffer.concat(data).toString('utf8')
+          : Buffer.from(data).toString('utf8');
       this.input({ kind: 'frame', recv_ts: now, conn: s.n, data: text });
     });
-    ws.on('ping', () => { if (s === this.sock) this.lastActivity = this.clock.now(); });
-    ws.on('pong', () => { if (s === this.sock) this.lastActivity = this.clock.now(); });
+    ws.on('ping', () => {
+      if (s === this.sock) this.lastActivity = this.clock.now();
+    });
+    ws.on('pong', () => {
+      if (s === this.sock) this.lastActivity = this.clock.now();
+    });
     ws.on('unexpected-response', (req, res) => {
       s.httpStatus = res.statusCode;
       res.resume();
@@ -241,7 +256,9 @@ export class KalshiSession {
     if (s.open) s.ws.close(1000, 'shutdown');
     else s.ws.terminate();
     // A peer that never answers our close frame: do not wait for it.
-    const t = this.clock.setTimeout(() => { if (!s.done) s.ws.terminate(); }, 2000);
+    const t = this.clock.setTimeout(() => {
+      if (!s.done) s.ws.terminate();
+    }, 2000);
     this.clock.unref?.(t);
   }
 

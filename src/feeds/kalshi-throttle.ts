@@ -15,7 +15,10 @@ export class KalshiThrottle implements Throttle {
   /** 429s heard, by bucket (metrics). */
   readonly refusals = { read: 0, write: 0 };
 
-  constructor(readonly limits: RateLimits, private readonly clock: Clock) {}
+  constructor(
+    readonly limits: RateLimits,
+    private readonly clock: Clock,
+  ) {}
 
   acquire(c: RequestClass, path: string): Promise<void> {
     const a = this.limits.admissible(c.lane, c.cost);
@@ -45,10 +48,13 @@ export class KalshiThrottle implements Throttle {
       r?.();
     }
     this.clock.clear(this.timer);
-    this.timer = g.wakeInMs === undefined ? undefined : this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, g.wakeInMs);
+    this.timer =
+      g.wakeInMs === undefined
+        ? undefined
+        : this.clock.setTimeout(() => {
+            this.timer = undefined;
+            this.pump();
+          }, g.wakeInMs);
   }
 }
 
@@ -60,7 +66,10 @@ export async function loadThrottle(rest: KalshiRest, clock: Clock, opts: { cance
   const body = await rest.get('/account/limits');
   const p = parseAccountLimits(body);
   if (!p.ok) throw new RestError(200, 'bad-shape', `GET /account/limits: ${p.reason}`, '/account/limits');
-  const throttle = new KalshiThrottle(new RateLimits({ read: p.read, write: p.write, ...(opts.cancelReserve !== undefined ? { cancelReserve: opts.cancelReserve } : {}) }, clock.now()), clock);
+  const throttle = new KalshiThrottle(
+    new RateLimits({ read: p.read, write: p.write, ...(opts.cancelReserve !== undefined ? { cancelReserve: opts.cancelReserve } : {}) }, clock.now()),
+    clock,
+  );
   rest.setThrottle(throttle);
   return { throttle, tier: p.tier };
 }

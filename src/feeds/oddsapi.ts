@@ -30,7 +30,6 @@ export const SOURCE = 'oddsapi';
 export const SPORT_KEY: Record<Sport, string> = { nba: 'basketball_nba', nhl: 'icehockey_nhl' };
 const BOOK_RE = /^[a-z0-9][a-z0-9_.-]*$/;
 
-
 // ---------------------------------------------------------------- HTTP outcomes
 
 export interface Failure {
@@ -95,7 +94,7 @@ interface PayloadOptions {
 }
 
 /** The teams, start time and event id of one event object, or a problem. */
-function eventOf(e: Obj, sport: Sport, problems: Problem[]): EventSeen & { homeName: string; awayName: string } | undefined {
+function eventOf(e: Obj, sport: Sport, problems: Problem[]): (EventSeen & { homeName: string; awayName: string }) | undefined {
   const id = typeof e.id === 'string' ? e.id : '?';
   if (e.sport_key !== undefined && e.sport_key !== SPORT_KEY[sport]) {
     problems.push({ reason: 'wrong-sport', detail: `event ${id} has sport_key ${String(e.sport_key)}`, once: `sport:${id}` });
@@ -110,7 +109,10 @@ function eventOf(e: Obj, sport: Sport, problems: Problem[]): EventSeen & { homeN
   const home = teamByName(sport, hn);
   const away = teamByName(sport, an);
   if (!home || !away) {
-    for (const [n, t] of [[hn, home], [an, away]] as const) {
+    for (const [n, t] of [
+      [hn, home],
+      [an, away],
+    ] as const) {
       if (!t) problems.push({ reason: 'unmapped-team', detail: `team "${n}" is not in the team table (event ${id})`, once: `team:${sport}:${n}` });
     }
     return undefined;
@@ -121,7 +123,11 @@ function eventOf(e: Obj, sport: Sport, problems: Problem[]): EventSeen & { homeN
   }
   const c = parseInstant(e.commence_time);
   if (!c.ok) {
-    problems.push({ reason: c.reason === 'missing' ? 'no-commence-time' : 'bad-commence-time', detail: `event ${id} ${hn} vs ${an}: commence_time ${c.detail}`, once: `commence:${id}` });
+    problems.push({
+      reason: c.reason === 'missing' ? 'no-commence-time' : 'bad-commence-time',
+      detail: `event ${id} ${hn} vs ${an}: commence_time ${c.detail}`,
+      once: `commence:${id}`,
+    });
     return undefined;
   }
   return { event: makeEventId(sport, easternDate(c.ms), away, home), commenceTs: c.ms, home, away, homeName: hn, awayName: an };
@@ -137,7 +143,8 @@ export function parseOddsPayload(text: string, sport: Sport, o: PayloadOptions):
   } catch (e) {
     return { kind: 'unavailable', reason: 'parse', detail: `response is not JSON: ${(e as Error).message}`, problems };
   }
-  if (!Array.isArray(body)) return { kind: 'unavailable', reason: 'parse', detail: `expected an array of events, got ${body === null ? 'null' : typeof body}`, problems };
+  if (!Array.isArray(body))
+    return { kind: 'unavailable', reason: 'parse', detail: `expected an array of events, got ${body === null ? 'null' : typeof body}`, problems };
   if (body.length === 0) return { kind: 'unavailable', reason: 'empty', detail: 'no events in the payload', problems };
   const lines: OddsLine[] = [];
   const events: EventSeen[] = [];
@@ -180,12 +187,22 @@ export function parseOddsPayload(text: string, sport: Sport, o: PayloadOptions):
   }
   if (lines.length === 0 && booksWithH2h === 0) {
     if (booksWithMarkets > 0) return { kind: 'unavailable', reason: 'parse', detail: 'the payload has no h2h market', problems };
-    if (events.length > 0 || problems.length === 0) return { kind: 'unavailable', reason: 'empty', detail: 'no bookmaker in the payload offers odds', problems };
+    if (events.length > 0 || problems.length === 0)
+      return { kind: 'unavailable', reason: 'empty', detail: 'no bookmaker in the payload offers odds', problems };
   }
   return { kind: 'ok', lines, events, problems };
 }
 
-function lineOf(m: Obj, b: Obj, ev: EventSeen & { homeName: string; awayName: string }, book: string, sport: Sport, recvTs: number, problems: Problem[], pair: string): OddsLine | undefined {
+function lineOf(
+  m: Obj,
+  b: Obj,
+  ev: EventSeen & { homeName: string; awayName: string },
+  book: string,
+  sport: Sport,
+  recvTs: number,
+  problems: Problem[],
+  pair: string,
+): OddsLine | undefined {
   if (!Array.isArray(m.outcomes)) {
     problems.push({ reason: 'shape', detail: `${pair}: h2h outcomes is not an array`, once: `oc:${pair}`, pair });
     return undefined;
@@ -199,8 +216,16 @@ function lineOf(m: Obj, b: Obj, ev: EventSeen & { homeName: string; awayName: st
       continue;
     }
     // By name, never by position: the exact home_team/away_team string, else the team table.
-    const side = x.name === ev.homeName ? 'home' : x.name === ev.awayName ? 'away'
-      : teamByName(sport, x.name) === ev.home ? 'home' : teamByName(sport, x.name) === ev.away ? 'away' : undefined;
+    const side =
+      x.name === ev.homeName
+        ? 'home'
+        : x.name === ev.awayName
+          ? 'away'
+          : teamByName(sport, x.name) === ev.home
+            ? 'home'
+            : teamByName(sport, x.name) === ev.away
+              ? 'away'
+              : undefined;
     if (side === 'home' && home === undefined) home = x.price;
     else if (side === 'away' && away === undefined) away = x.price;
     else others++;
@@ -213,7 +238,12 @@ function lineOf(m: Obj, b: Obj, ev: EventSeen & { homeName: string; awayName: st
   const ap = parseDecimalOdds(away);
   if (hp.kind !== 'price' || ap.kind !== 'price') {
     const bad = hp.kind !== 'price' ? hp : ap;
-    problems.push({ reason: bad.kind === 'bad' ? bad.reason : 'bad-odds', detail: `${pair}: ${bad.kind === 'bad' ? bad.detail : 'price missing'}`, once: `odds:${pair}:${bad.raw}`, pair });
+    problems.push({
+      reason: bad.kind === 'bad' ? bad.reason : 'bad-odds',
+      detail: `${pair}: ${bad.kind === 'bad' ? bad.detail : 'price missing'}`,
+      once: `odds:${pair}:${bad.raw}`,
+      pair,
+    });
     return undefined;
   }
   const lu = parseInstant(m.last_update ?? b.last_update);
@@ -222,15 +252,24 @@ function lineOf(m: Obj, b: Obj, ev: EventSeen & { homeName: string; awayName: st
     return undefined;
   }
   return {
-    type: 'odds.line', ts: lu.ms, recv_ts: recvTs, source: SOURCE, book, sport, event: ev.event,
-    home: ev.home.name, away: ev.away.name, commence_ts: ev.commenceTs,
-    home_odds: hp.decimal, away_odds: ap.decimal, home_ts: lu.ms, away_ts: lu.ms,
+    type: 'odds.line',
+    ts: lu.ms,
+    recv_ts: recvTs,
+    source: SOURCE,
+    book,
+    sport,
+    event: ev.event,
+    home: ev.home.name,
+    away: ev.away.name,
+    commence_ts: ev.commenceTs,
+    home_odds: hp.decimal,
+    away_odds: ap.decimal,
+    home_ts: lu.ms,
+    away_ts: lu.ms,
   };
 }
 
-export type ScoresPayload =
-  | { kind: 'ok'; results: Result[]; problems: Problem[] }
-  | { kind: 'parse'; detail: string };
+export type ScoresPayload = { kind: 'ok'; results: Result[]; problems: Problem[] } | { kind: 'parse'; detail: string };
 
 /** Parse a /scores body: a result for each completed game with two integer scores. */
 export function parseScoresPayload(text: string, sport: Sport, recvTs: number): ScoresPayload {
@@ -255,13 +294,22 @@ export function parseScoresPayload(text: string, sport: Sport, recvTs: number): 
     let as: number | undefined;
     for (const s of e.scores) {
       if (!isObj(s) || typeof s.name !== 'string') continue;
-      const n = typeof s.score === 'string' && /^\d{1,4}$/.test(s.score.trim()) ? Number(s.score) : typeof s.score === 'number' && Number.isInteger(s.score) && s.score >= 0 ? s.score : undefined;
+      const n =
+        typeof s.score === 'string' && /^\d{1,4}$/.test(s.score.trim())
+          ? Number(s.score)
+          : typeof s.score === 'number' && Number.isInteger(s.score) && s.score >= 0
+            ? s.score
+            : undefined;
       const t = s.name === ev.homeName ? ev.home : s.name === ev.awayName ? ev.away : teamByName(sport, s.name);
       if (t === ev.home) hs = n;
       else if (t === ev.away) as = n;
     }
     if (hs === undefined || as === undefined) {
-      problems.push({ reason: 'bad-score', detail: `${ev.event}: scores do not give two integers for ${ev.homeName} and ${ev.awayName}`, once: `score:${ev.event}` });
+      problems.push({
+        reason: 'bad-score',
+        detail: `${ev.event}: scores do not give two integers for ${ev.homeName} and ${ev.awayName}`,
+        once: `score:${ev.event}`,
+      });
       continue;
     }
     if (hs === as) {
@@ -270,8 +318,14 @@ export function parseScoresPayload(text: string, sport: Sport, recvTs: number): 
     }
     const lu = parseInstant(e.last_update);
     results.push({
-      type: 'result', ts: lu.ok ? lu.ms : recvTs, recv_ts: recvTs, sport, event: ev.event,
-      winner: hs > as ? 'home' : 'away', home_score: hs, away_score: as,
+      type: 'result',
+      ts: lu.ok ? lu.ms : recvTs,
+      recv_ts: recvTs,
+      sport,
+      event: ev.event,
+      winner: hs > as ? 'home' : 'away',
+      home_score: hs,
+      away_score: as,
     });
   }
   return { kind: 'ok', results, problems };
@@ -323,13 +377,26 @@ export class OddsApiFeed {
 
   constructor(private readonly o: FeedOptions) {
     const c = o.cfg;
-    this.budget = new CreditBudget({ creditsPerDay: c.credits_per_day, lowWaterFraction: c.low_water_fraction, reserveCredits: c.reserve_credits, slowBelowRemaining: c.slow_below_remaining });
+    this.budget = new CreditBudget({
+      creditsPerDay: c.credits_per_day,
+      lowWaterFraction: c.low_water_fraction,
+      reserveCredits: c.reserve_credits,
+      slowBelowRemaining: c.slow_below_remaining,
+    });
     this.books = c.books.length ? new Set(c.books) : undefined;
     this.exclude = new Set(c.exclude_books);
     const now = o.clock.now();
     this.states = c.sports.map((sport) => ({
-      sport, nextOdds: now, nextScores: now, scoresPolled: false, halt: undefined, events: [], phase: 'far' as Phase,
-      published: new Set<string>(), pending: new Map<string, number>(), resulted: new Set<string>(),
+      sport,
+      nextOdds: now,
+      nextScores: now,
+      scoresPolled: false,
+      halt: undefined,
+      events: [],
+      phase: 'far' as Phase,
+      published: new Set<string>(),
+      pending: new Map<string, number>(),
+      resulted: new Set<string>(),
     }));
   }
 
@@ -385,7 +452,11 @@ export class OddsApiFeed {
 
   private interval(st: SportState, now: number): number {
     const c = this.o.cfg;
-    st.phase = phaseOf(st.events.map((e) => e.commenceTs), now, c.near_window_ms);
+    st.phase = phaseOf(
+      st.events.map((e) => e.commenceTs),
+      now,
+      c.near_window_ms,
+    );
     const base = st.phase === 'live' ? c.live_interval_ms : st.phase === 'near' ? c.near_interval_ms : c.far_interval_ms;
     const ms = Math.round(base * this.budget.slowFactor(now));
     this.o.metrics.gauge('poll_interval_ms', { source: SOURCE, sport: st.sport }).set(ms);
@@ -455,8 +526,15 @@ export class OddsApiFeed {
       const [event, book] = k.split('|') as [string, string];
       const parse = problemPairs.has(k);
       this.o.emit({
-        type: 'oracle.status', ts: recv, source: SOURCE, sport: st.sport, event, book, state: 'unavailable',
-        reason: parse ? 'parse' : 'empty', detail: parse ? 'the book\'s h2h line in the payload is unusable' : 'the book no longer lists the game',
+        type: 'oracle.status',
+        ts: recv,
+        source: SOURCE,
+        sport: st.sport,
+        event,
+        book,
+        state: 'unavailable',
+        reason: parse ? 'parse' : 'empty',
+        detail: parse ? "the book's h2h line in the payload is unusable" : 'the book no longer lists the game',
       });
     }
     for (const line of p.lines) {
@@ -507,13 +585,23 @@ export class OddsApiFeed {
     st.nextScores = now + c.scores_interval_ms;
     const gate = this.budget.gate(now, cost);
     if (!gate.ok || gate.at > now) {
-      this.o.log.limited('warn', `scores-budget:${st.sport}`, 'scores poll skipped: credit budget', { sport: st.sport, detail: gate.ok ? `next allowed in ${gate.at - now} ms` : gate.detail });
+      this.o.log.limited('warn', `scores-budget:${st.sport}`, 'scores poll skipped: credit budget', {
+        sport: st.sport,
+        detail: gate.ok ? `next allowed in ${gate.at - now} ms` : gate.detail,
+      });
       if (gate.ok) st.nextScores = Math.max(st.nextScores, gate.at);
       return;
     }
-    const r = await this.request(`/v4/sports/${SPORT_KEY[st.sport]}/scores`, { daysFrom: String(c.scores_days_from), dateFormat: 'iso' }, cost, st.sport, 'scores');
+    const r = await this.request(
+      `/v4/sports/${SPORT_KEY[st.sport]}/scores`,
+      { daysFrom: String(c.scores_days_from), dateFormat: 'iso' },
+      cost,
+      st.sport,
+      'scores',
+    );
     if (!r.ok) {
-      if (!this.o.signal.aborted) this.o.log.error('scores poll failed: no results this round', { sport: st.sport, reason: r.failure.reason, detail: r.failure.detail });
+      if (!this.o.signal.aborted)
+        this.o.log.error('scores poll failed: no results this round', { sport: st.sport, reason: r.failure.reason, detail: r.failure.detail });
       return;
     }
     st.scoresPolled = true;
@@ -559,7 +647,10 @@ export class OddsApiFeed {
       if (this.o.signal.aborted) return { ok: false, failure: { reason: 'disconnected', detail: 'stopped', retry: false, code: 'STOPPED' } };
       const ac = new AbortController();
       let timedOut = false;
-      const timer = this.o.clock.setTimeout(() => { timedOut = true; ac.abort(); }, c.request_timeout_ms);
+      const timer = this.o.clock.setTimeout(() => {
+        timedOut = true;
+        ac.abort();
+      }, c.request_timeout_ms);
       const onAbort = (): void => ac.abort();
       this.o.signal.addEventListener('abort', onAbort, { once: true });
       let f: Failure;
@@ -578,7 +669,9 @@ export class OddsApiFeed {
       } catch (e) {
         if (this.o.signal.aborted) return { ok: false, failure: { reason: 'disconnected', detail: 'stopped', retry: false, code: 'STOPPED' } };
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-        const detail = timedOut ? `no answer within ${c.request_timeout_ms} ms` : `${cause?.code ?? (e as Error).name}: ${cause?.message ?? (e as Error).message}`;
+        const detail = timedOut
+          ? `no answer within ${c.request_timeout_ms} ms`
+          : `${cause?.code ?? (e as Error).name}: ${cause?.message ?? (e as Error).message}`;
         f = { reason: 'disconnected', detail, retry: true, code: timedOut ? 'TIMEOUT' : 'NETWORK' };
         // No answer, so no quota headers: the server may still have charged it. Booked at
         // its full cost, so the daily budget errs on the side of spending less.
@@ -601,7 +694,16 @@ export class OddsApiFeed {
         return { ok: false, failure: { ...f, detail: `${f.detail} (${attempt} retries; no more: ${why})` } };
       }
       const delay = retryAfterMs ?? jitteredBackoff(attempt, c.retry_base_ms, c.retry_max_ms, this.o.random);
-      this.o.log.warn('request failed; retrying', { sport, endpoint, path, code: f.code, detail: f.detail, attempt: attempt + 1, of: c.max_retries, in_ms: delay });
+      this.o.log.warn('request failed; retrying', {
+        sport,
+        endpoint,
+        path,
+        code: f.code,
+        detail: f.detail,
+        attempt: attempt + 1,
+        of: c.max_retries,
+        in_ms: delay,
+      });
       await this.sleep(delay);
     }
   }

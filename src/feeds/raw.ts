@@ -80,39 +80,43 @@ export async function replayRaw<E>(file: string, o: ReplayOptions<E>): Promise<R
     o.log.limited('warn', `raw:${reason}`, 'bad line in the raw recording', { src: where, reason, detail, excerpt: excerpt(raw) }, 10);
   };
   let sawHeader = false;
-  await readLines(file, {
-    line(raw, source, lineNo) {
-      if (raw.trim() === '') return;
-      const where = `${source}:${lineNo}`;
-      let e: Record<string, unknown>;
-      try {
-        const v: unknown = JSON.parse(raw);
-        if (v === null || typeof v !== 'object' || Array.isArray(v)) return reject(where, 'not-object', 'expected a JSON object', raw);
-        e = v as Record<string, unknown>;
-      } catch (err) {
-        return reject(where, 'not-json', (err as Error).message, raw);
-      }
-      if (e.kind === 'header') {
-        sawHeader = true;
-        checkHeader(o, e);
-        return;
-      }
-      const ts = e.recv_ts;
-      if (typeof e.kind !== 'string' || typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0) {
-        return reject(where, 'shape', 'expected {kind, recv_ts, ...} as --raw writes', raw);
-      }
-      const entry = o.parse(e as Record<string, unknown> & { kind: string; recv_ts: number });
-      if (typeof entry === 'string') return reject(where, 'shape', entry, raw);
-      o.clock.advanceTo(ts);
-      o.apply(entry);
+  await readLines(
+    file,
+    {
+      line(raw, source, lineNo) {
+        if (raw.trim() === '') return;
+        const where = `${source}:${lineNo}`;
+        let e: Record<string, unknown>;
+        try {
+          const v: unknown = JSON.parse(raw);
+          if (v === null || typeof v !== 'object' || Array.isArray(v)) return reject(where, 'not-object', 'expected a JSON object', raw);
+          e = v as Record<string, unknown>;
+        } catch (err) {
+          return reject(where, 'not-json', (err as Error).message, raw);
+        }
+        if (e.kind === 'header') {
+          sawHeader = true;
+          checkHeader(o, e);
+          return;
+        }
+        const ts = e.recv_ts;
+        if (typeof e.kind !== 'string' || typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0) {
+          return reject(where, 'shape', 'expected {kind, recv_ts, ...} as --raw writes', raw);
+        }
+        const entry = o.parse(e as Record<string, unknown> & { kind: string; recv_ts: number });
+        if (typeof entry === 'string') return reject(where, 'shape', entry, raw);
+        o.clock.advanceTo(ts);
+        o.apply(entry);
+      },
+      tooLong(ex, bytes, source, lineNo) {
+        reject(`${source}:${lineNo}`, 'too-long', `line of ${bytes} bytes`, ex);
+      },
+      async chunkEnd() {
+        if (o.flow?.blocked()) await o.flow.ready();
+      },
     },
-    tooLong(ex, bytes, source, lineNo) {
-      reject(`${source}:${lineNo}`, 'too-long', `line of ${bytes} bytes`, ex);
-    },
-    async chunkEnd() {
-      if (o.flow?.blocked()) await o.flow.ready();
-    },
-  }, { ...(o.signal ? { signal: o.signal } : {}), ...(o.maxLineBytes !== undefined ? { maxLineBytes: o.maxLineBytes } : {}) });
+    { ...(o.signal ? { signal: o.signal } : {}), ...(o.maxLineBytes !== undefined ? { maxLineBytes: o.maxLineBytes } : {}) },
+  );
   if (!sawHeader) o.log.warn('raw recording without a header line: settings not compared', { file });
   return bad;
 }
@@ -125,7 +129,7 @@ function checkHeader(o: ReplayOptions<unknown>, h: Record<string, unknown>): voi
   for (const [k, v] of Object.entries(o.settings)) {
     if (JSON.stringify(rec[k]) !== JSON.stringify(v)) diff[k] = { recorded: rec[k], now: v };
   }
-  if (Object.keys(diff).length) o.log.warn('replaying with settings other than the recording\'s; output will differ from the live run', { differences: diff });
+  if (Object.keys(diff).length) o.log.warn("replaying with settings other than the recording's; output will differ from the live run", { differences: diff });
 }
 
 /** The header of a recording (its first line), or undefined when the first line is not one. */
@@ -134,7 +138,9 @@ export async function readRawHeader(file: string, maxLineBytes?: number): Promis
     if (item.text.trim() === '') continue;
     try {
       const v: unknown = JSON.parse(item.text);
-      return v !== null && typeof v === 'object' && !Array.isArray(v) && (v as Record<string, unknown>).kind === 'header' ? v as Record<string, unknown> : undefined;
+      return v !== null && typeof v === 'object' && !Array.isArray(v) && (v as Record<string, unknown>).kind === 'header'
+        ? (v as Record<string, unknown>)
+        : undefined;
     } catch {
       return undefined;
     }

@@ -7,16 +7,35 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { BoundaryScanner, headerLine, looksTorn, parseRecord, utf8Problem, type Tail } from './csv.js';
 import {
-  canonicalPath, codeOf, createLedger, errText, LedgerWriteError, lineAt, nodeWriteFs, readBytes, saveTorn, scanFile, scanRange, tornPath,
-  writeAll, type WriteFs,
+  canonicalPath,
+  codeOf,
+  createLedger,
+  errText,
+  LedgerWriteError,
+  lineAt,
+  nodeWriteFs,
+  readBytes,
+  saveTorn,
+  scanFile,
+  scanRange,
+  tornPath,
+  writeAll,
+  type WriteFs,
 } from './file.js';
 import { LedgerLock, LockError, type LockOptions } from './lock.js';
 
 /** The file's header is not ours: exit 2, naming the file's header (and how to write under it). */
 export class HeaderMismatchError extends Error {
-  constructor(readonly file: string, readonly found: string, readonly expected: string, fileColumns: string | undefined) {
-    super(`${file} has header "${found}" but this run writes "${expected}": use another file`
-      + (fileColumns ? `, or --columns ${fileColumns} to write rows under the file's header` : ''));
+  constructor(
+    readonly file: string,
+    readonly found: string,
+    readonly expected: string,
+    fileColumns: string | undefined,
+  ) {
+    super(
+      `${file} has header "${found}" but this run writes "${expected}": use another file` +
+        (fileColumns ? `, or --columns ${fileColumns} to write rows under the file's header` : ''),
+    );
     this.name = 'HeaderMismatchError';
   }
 }
@@ -198,7 +217,10 @@ export class LedgerWriter {
     try {
       this.fs.ftruncateSync(fd, start);
     } catch (e) {
-      return new LedgerWriteError(`${head}; cutting the file back to byte ${start}, where the batch began, failed too (${errText(e)}): ${left}; remove them (truncate -s ${start} ${this.path}) before appending again`, code);
+      return new LedgerWriteError(
+        `${head}; cutting the file back to byte ${start}, where the batch began, failed too (${errText(e)}): ${left}; remove them (truncate -s ${start} ${this.path}) before appending again`,
+        code,
+      );
     }
     let synced = '';
     try {
@@ -206,7 +228,10 @@ export class LedgerWriter {
     } catch (e) {
       synced = ` (but the fsync of that failed too: ${errText(e)}; after a crash, run ledger verify)`;
     }
-    return new LedgerWriteError(`${head}; truncated back to byte ${start}, where the batch began${synced}: its rows were not committed and not passed on`, code);
+    return new LedgerWriteError(
+      `${head}; truncated back to byte ${start}, where the batch began${synced}: its rows were not committed and not passed on`,
+      code,
+    );
   }
 
   private checkHeader(fd: number, boundary: number): void {
@@ -242,13 +267,18 @@ export class LedgerWriter {
       verdict = looksTorn(tail, this.opts.columns.length);
     }
     if (!verdict.torn) {
-      throw new LedgerDamagedError(`${this.path}:${tail.line}: the ${bytes.length} bytes from byte ${from} to the end are not a torn row (${verdict.why}); nothing was changed or written: run ledger verify`);
+      throw new LedgerDamagedError(
+        `${this.path}:${tail.line}: the ${bytes.length} bytes from byte ${from} to the end are not a torn row (${verdict.why}); nothing was changed or written: run ledger verify`,
+      );
     }
     let tornFile: string;
     try {
       tornFile = saveTorn(this.path, bytes, this.fs);
     } catch (e) {
-      throw new LedgerWriteError(`${this.path}: could not save its torn final row to ${tornPath(this.path)} (${errText(e)}); the ledger was not changed and nothing was written`, codeOf(e));
+      throw new LedgerWriteError(
+        `${this.path}: could not save its torn final row to ${tornPath(this.path)} (${errText(e)}); the ledger was not changed and nothing was written`,
+        codeOf(e),
+      );
     }
     this.lock?.holdOrThrow();
     try {
@@ -256,7 +286,10 @@ export class LedgerWriter {
       this.fs.fsyncSync(fd);
     } catch (e) {
       this.scanner = undefined;
-      throw new LedgerWriteError(`${this.path}: its torn final row was saved to ${tornFile}, but cutting it from the ledger failed (${errText(e)}); nothing was written`, codeOf(e));
+      throw new LedgerWriteError(
+        `${this.path}: its torn final row was saved to ${tornFile}, but cutting it from the ledger failed (${errText(e)}); nothing was written`,
+        codeOf(e),
+      );
     }
     scanner.offset = from;
     scanner.inQuote = false;

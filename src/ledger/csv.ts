@@ -39,7 +39,10 @@ export function encodeCell(v: unknown): string {
 
 /** A cell that cannot be encoded (a value nested too deeply for JSON.stringify). */
 export class CellError extends Error {
-  constructor(readonly column: string, reason: string) {
+  constructor(
+    readonly column: string,
+    reason: string,
+  ) {
     super(`column "${column}" cannot be encoded: ${reason}`);
     this.name = 'CellError';
   }

@@ -100,7 +100,10 @@ export function writeAll(fd: number, buf: Buffer, fs: WriteFs = nodeWriteFs): vo
  * batch began, or which bytes are left and how to remove them).
  */
 export class LedgerWriteError extends Error {
-  constructor(message: string, readonly code: string | undefined) {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
     super(message);
     this.name = 'LedgerWriteError';
   }

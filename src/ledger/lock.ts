@@ -29,7 +29,10 @@ export interface LockOptions {
 
 /** The lock was lost or could not be kept: the run stops (exit 1) without writing. */
 export class LockError extends Error {
-  constructor(message: string, readonly code: 'ECOMPROMISED' | 'ETIMEOUT' | 'ELOCK') {
+  constructor(
+    message: string,
+    readonly code: 'ECOMPROMISED' | 'ETIMEOUT' | 'ELOCK',
+  ) {
     super(message);
     this.name = 'LockError';
   }
@@ -72,7 +75,10 @@ export class LedgerLock {
   waitedMs = 0;
   maxWaitMs = 0;
 
-  constructor(readonly file: string, readonly opts: LockOptions) {
+  constructor(
+    readonly file: string,
+    readonly opts: LockOptions,
+  ) {
     this.lockPath = `${file}.lock`;
     this.fs = this.guardedFs();
   }
@@ -161,8 +167,11 @@ export class LedgerLock {
   }
 
   private isOwn(st: nodeFs.Stats): boolean {
-    return this.ino !== undefined && st.ino === this.ino
-      && (sameMs(st.mtimeMs, this.freshAt) || (this.refreshing !== undefined && sameMs(st.mtimeMs, this.refreshing)));
+    return (
+      this.ino !== undefined &&
+      st.ino === this.ino &&
+      (sameMs(st.mtimeMs, this.freshAt) || (this.refreshing !== undefined && sameMs(st.mtimeMs, this.refreshing)))
+    );
   }
 
   /** Past this age a lock could be judged stale before our write completes. */

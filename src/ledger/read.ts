@@ -143,7 +143,11 @@ export async function readLedger(file: string, opts: ReadOptions = {}): Promise<
     if (verdict.torn) {
       problems.push({ line: t.line, kind: 'torn', reason: `torn final row (${t.bytes} bytes; ${what}): left by a writer killed in mid-write` });
     } else {
-      problems.push({ line: t.line, kind: 'damage', reason: `unfinished final record (${t.bytes} bytes from byte ${t.start}; ${what}) that is not a torn row: ${verdict.why}` });
+      problems.push({
+        line: t.line,
+        kind: 'damage',
+        reason: `unfinished final record (${t.bytes} bytes from byte ${t.start}; ${what}) that is not a torn row: ${verdict.why}`,
+      });
     }
   }
   return { file, size, header, rows, problems, tail };
@@ -153,20 +157,29 @@ export async function readLedger(file: string, opts: ReadOptions = {}): Promise<
  * Move a torn tail (found by readLedger) to FILE.torn and truncate the file before it.
  * Refuses if the file changed since it was read.
  */
-export async function repairTail(file: string, contents: LedgerContents, lock: LedgerLock | undefined, fs: WriteFs = nodeWriteFs): Promise<{ tornFile: string; bytes: number }> {
+export async function repairTail(
+  file: string,
+  contents: LedgerContents,
+  lock: LedgerLock | undefined,
+  fs: WriteFs = nodeWriteFs,
+): Promise<{ tornFile: string; bytes: number }> {
   const tail = contents.tail;
   if (!tail?.torn) throw new Error('repairTail: no torn tail');
   const fh = await open(file, 'r+');
   try {
     const fd = fh.fd;
     const st = fstatSync(fd);
-    if (st.size !== contents.size) throw new LockError(`${file} changed size (${contents.size} -> ${st.size}) since it was verified; not repaired`, 'ECOMPROMISED');
+    if (st.size !== contents.size)
+      throw new LockError(`${file} changed size (${contents.size} -> ${st.size}) since it was verified; not repaired`, 'ECOMPROMISED');
     const bytes = readBytes(fd, tail.start, st.size);
     let tornFile: string;
     try {
       tornFile = saveTorn(file, bytes, fs);
     } catch (e) {
-      throw new LedgerWriteError(`${file}: could not save its torn final row to ${tornPath(file)} (${errText(e)}); not repaired, the ledger was not changed`, codeOf(e));
+      throw new LedgerWriteError(
+        `${file}: could not save its torn final row to ${tornPath(file)} (${errText(e)}); not repaired, the ledger was not changed`,
+        codeOf(e),
+      );
     }
     lock?.holdOrThrow();
     try {

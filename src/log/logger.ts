@@ -140,14 +140,28 @@ export class Logger {
     return LEVELS[level] >= this.s.threshold;
   }
 
-  trace(msg: string, fields?: LogFields): void { this.log(10, msg, fields); }
-  debug(msg: string, fields?: LogFields): void { this.log(20, msg, fields); }
-  info(msg: string, fields?: LogFields): void { this.log(30, msg, fields); }
-  warn(msg: string, fields?: LogFields): void { this.log(40, msg, fields); }
-  error(msg: string, fields?: LogFields): void { this.log(50, msg, fields); }
-  fatal(msg: string, fields?: LogFields): void { this.log(60, msg, fields); }
+  trace(msg: string, fields?: LogFields): void {
+    this.log(10, msg, fields);
+  }
+  debug(msg: string, fields?: LogFields): void {
+    this.log(20, msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.log(30, msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.log(40, msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.log(50, msg, fields);
+  }
+  fatal(msg: string, fields?: LogFields): void {
+    this.log(60, msg, fields);
+  }
   /** An operator must act (a source is down, trading is refused). Level 60, `critical: true`. */
-  critical(msg: string, fields?: LogFields): void { this.log(60, msg, { critical: true, ...fields }); }
+  critical(msg: string, fields?: LogFields): void {
+    this.log(60, msg, { critical: true, ...fields });
+  }
 
   /**
    * Rate-limited logging: the first `burst` lines for `key` in an interval are written,

@@ -17,7 +17,8 @@
 
 export const REDACTED = '[REDACTED]';
 
-const SECRET_KEY_RE = /^(key|apikey|api_key|api-key|key_id|secret|client_secret|token|access_token|password|passphrase|private_key|privatekey|signature|authorization|cookie|kalshi-access-signature|kalshi-access-key)$/i;
+const SECRET_KEY_RE =
+  /^(key|apikey|api_key|api-key|key_id|secret|client_secret|token|access_token|password|passphrase|private_key|privatekey|signature|authorization|cookie|kalshi-access-signature|kalshi-access-key)$/i;
 const SECRET_SUFFIX_RE = /(_|-)(api_?key|secret|token|password|private_?key|signature)$/i;
 /** Query parameters that carry credentials: masked in logs, registered as secrets when found in flags or config. */
 const URL_CRED = '(?:api_?key|api-key|apikey|key|token|access_token|auth_token|signature|secret|client_secret|password)';

@@ -30,11 +30,14 @@ export const teamCode = z.string().regex(/^[a-z]{2,5}$/, 'lowercase team code of
  * `<sport>-<YYYY-MM-DD>-<away>-<home>`, the date being the game's US Eastern date: a real
  * calendar date, and two different canonical team codes of the sport (src/core/teams.ts).
  */
-export const eventId = z.string().regex(EVENT_ID_RE, 'event id <sport>-<YYYY-MM-DD>-<away>-<home>').superRefine((id, ctx) => {
-  if (!EVENT_ID_RE.test(id)) return; // the regex above has said it
-  const problem = eventIdProblem(id);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: id });
-});
+export const eventId = z
+  .string()
+  .regex(EVENT_ID_RE, 'event id <sport>-<YYYY-MM-DD>-<away>-<home>')
+  .superRefine((id, ctx) => {
+    if (!EVENT_ID_RE.test(id)) return; // the regex above has said it
+    const problem = eventIdProblem(id);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: id });
+  });
 
 /**
  * A Kalshi market ticker of a game-winner series we trade (KXNBAGAME, KXNHLGAME: other
@@ -59,7 +62,10 @@ export const kalshiEventTicker = z.string().superRefine((t, ctx) => {
  */
 export const MAX_DECIMAL_ODDS = 10_000;
 /** Decimal odds: finite, strictly greater than 1 and at most MAX_DECIMAL_ODDS. */
-export const decimalOdds = z.number().gt(1, 'decimal odds must be > 1').max(MAX_DECIMAL_ODDS, `decimal odds must be <= ${MAX_DECIMAL_ODDS} (implied probability 0.0001)`);
+export const decimalOdds = z
+  .number()
+  .gt(1, 'decimal odds must be > 1')
+  .max(MAX_DECIMAL_ODDS, `decimal odds must be <= ${MAX_DECIMAL_ODDS} (implied probability 0.0001)`);
 
 /**
  * How far p_home + p_away may be from 1 in an oracle.prob (and a devig.compare cell). De-vig
@@ -84,9 +90,15 @@ export const dollars = z.number().refine((x) => onGrid(x, 4), 'at most 4 decimal
 /** A YES price strictly inside (0, 1), at most 4 decimals. */
 export const price = dollars.refine((x) => x > 0 && x < 1, 'price must be in (0, 1)');
 /** Contract count: positive, at most 2 decimals. */
-export const contracts = z.number().positive().refine((x) => onGrid(x, 2), 'at most 2 decimals');
+export const contracts = z
+  .number()
+  .positive()
+  .refine((x) => onGrid(x, 2), 'at most 2 decimals');
 /** Non-negative contract count (filled / remaining may be 0). */
-export const contractsOrZero = z.number().nonnegative().refine((x) => onGrid(x, 2), 'at most 2 decimals');
+export const contractsOrZero = z
+  .number()
+  .nonnegative()
+  .refine((x) => onGrid(x, 2), 'at most 2 decimals');
 
 export const yesNo = z.enum(['yes', 'no']);
 export const homeAway = z.enum(['home', 'away']);

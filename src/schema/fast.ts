@@ -21,8 +21,7 @@ const source = (x: unknown): boolean => str(x) && SOURCE_RE.test(x);
 const book = (x: unknown): boolean => str(x) && BOOK_RE.test(x);
 const sport = (x: unknown): boolean => x === 'nba' || x === 'nhl';
 /** A meaningful id (real date, known teams: memoised) of this record's sport. */
-const event = (x: unknown, sp: unknown): boolean => str(x) && EVENT_ID_RE.test(x) && x.startsWith(sp as string)
-  && eventIdProblem(x) === undefined;
+const event = (x: unknown, sp: unknown): boolean => str(x) && EVENT_ID_RE.test(x) && x.startsWith(sp as string) && eventIdProblem(x) === undefined;
 const odds = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 1 && x <= MAX_DECIMAL_ODDS;
 const prob = (x: unknown): boolean => typeof x === 'number' && x >= 0 && x <= 1;
 const finite = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
@@ -52,8 +51,17 @@ function optWeights(x: unknown): boolean {
 }
 
 function game(v: Obj): boolean {
-  return epochMs(v.ts) && optEpochMs(v.recv_ts) && source(v.source) && sport(v.sport) && event(v.event, v.sport)
-    && nonEmpty(v.home) && nonEmpty(v.away) && epochMs(v.commence_ts) && optTimeAssumed(v.time_assumed);
+  return (
+    epochMs(v.ts) &&
+    optEpochMs(v.recv_ts) &&
+    source(v.source) &&
+    sport(v.sport) &&
+    event(v.event, v.sport) &&
+    nonEmpty(v.home) &&
+    nonEmpty(v.away) &&
+    epochMs(v.commence_ts) &&
+    optTimeAssumed(v.time_assumed)
+  );
 }
 
 // The Kalshi market data: what quote reads most (a book per delta, a trade per print).
@@ -70,15 +78,37 @@ function levels(x: unknown): boolean {
 }
 
 export const FAST_CHECKS: Partial<Record<RecordType, (v: Obj) => boolean>> = {
-  'kalshi.book': (v) => epochMs(v.ts) && optEpochMs(v.recv_ts) && ticker(v.ticker) && nonNegInt(v.seq) && optNonNegInt(v.sid)
-    && levels(v.bids) && levels(v.asks) && optEpochMs(v.exch_ts),
-  'kalshi.trade': (v) => epochMs(v.ts) && optEpochMs(v.recv_ts) && ticker(v.ticker) && nonEmpty(v.trade_id) && price(v.price)
-    && contracts(v.count) && (v.taker_side === 'yes' || v.taker_side === 'no') && optEpochMs(v.exch_ts),
-  'odds.line': (v) => game(v) && book(v.book) && odds(v.home_odds) && odds(v.away_odds)
-    && epochMs(v.home_ts) && epochMs(v.away_ts),
-  'oracle.line': (v) => game(v) && nonEmpty(v.policy) && books(v.books) && optWeights(v.weights)
-    && optEpochMs(v.line_ts) && odds(v.home_odds) && odds(v.away_odds),
-  'oracle.prob': (v) => game(v) && (v.policy === undefined || nonEmpty(v.policy)) && books(v.books)
-    && optWeights(v.weights) && optEpochMs(v.line_ts) && method(v.method) && prob(v.p_home) && prob(v.p_away)
-    && Math.abs((v.p_home as number) + (v.p_away as number) - 1) <= PROB_SUM_TOLERANCE && finite(v.overround) && (v.param === undefined || finite(v.param)),
+  'kalshi.book': (v) =>
+    epochMs(v.ts) &&
+    optEpochMs(v.recv_ts) &&
+    ticker(v.ticker) &&
+    nonNegInt(v.seq) &&
+    optNonNegInt(v.sid) &&
+    levels(v.bids) &&
+    levels(v.asks) &&
+    optEpochMs(v.exch_ts),
+  'kalshi.trade': (v) =>
+    epochMs(v.ts) &&
+    optEpochMs(v.recv_ts) &&
+    ticker(v.ticker) &&
+    nonEmpty(v.trade_id) &&
+    price(v.price) &&
+    contracts(v.count) &&
+    (v.taker_side === 'yes' || v.taker_side === 'no') &&
+    optEpochMs(v.exch_ts),
+  'odds.line': (v) => game(v) && book(v.book) && odds(v.home_odds) && odds(v.away_odds) && epochMs(v.home_ts) && epochMs(v.away_ts),
+  'oracle.line': (v) =>
+    game(v) && nonEmpty(v.policy) && books(v.books) && optWeights(v.weights) && optEpochMs(v.line_ts) && odds(v.home_odds) && odds(v.away_odds),
+  'oracle.prob': (v) =>
+    game(v) &&
+    (v.policy === undefined || nonEmpty(v.policy)) &&
+    books(v.books) &&
+    optWeights(v.weights) &&
+    optEpochMs(v.line_ts) &&
+    method(v.method) &&
+    prob(v.p_home) &&
+    prob(v.p_away) &&
+    Math.abs((v.p_home as number) + (v.p_away as number) - 1) <= PROB_SUM_TOLERANCE &&
+    finite(v.overround) &&
+    (v.param === undefined || finite(v.param)),
 };

@@ -3,8 +3,27 @@
 // command may add fields, and fields a stage does not know travel through untouched.
 import { z } from 'zod';
 import {
-  PROB_SUM_TOLERANCE, bookLevels, bookName, contracts, contractsOrZero, decimalOdds, dollars, epochMs, eventId,
-  homeAway, kalshiEventTicker, kalshiTicker, nonEmpty, onGrid, price, probability, sourceName, sport, teamCode, timeAssumed, yesNo,
+  PROB_SUM_TOLERANCE,
+  bookLevels,
+  bookName,
+  contracts,
+  contractsOrZero,
+  decimalOdds,
+  dollars,
+  epochMs,
+  eventId,
+  homeAway,
+  kalshiEventTicker,
+  kalshiTicker,
+  nonEmpty,
+  onGrid,
+  price,
+  probability,
+  sourceName,
+  sport,
+  teamCode,
+  timeAssumed,
+  yesNo,
 } from './common.js';
 import { eventIdProblem, sportOfEventId } from '../core/event-id.js';
 import { GAME_SERIES, marketTickerProblem, parseMarketTickerMemo, seriesOf } from '../core/kalshi-ticker.js';
@@ -75,136 +94,147 @@ const game = {
  */
 const assumed = { time_assumed: timeAssumed.optional() };
 
-export const oddsLine = z.looseObject({
-  type: z.literal('odds.line'),
-  ...base,
-  source: sourceName,
-  book: bookName,
-  ...game,
-  home_odds: decimalOdds,
-  away_odds: decimalOdds,
-  home_ts: epochMs,
-  away_ts: epochMs,
-  raw: z.unknown().optional(),
-  ...assumed,
-}).superRefine(sportOfEvent);
+export const oddsLine = z
+  .looseObject({
+    type: z.literal('odds.line'),
+    ...base,
+    source: sourceName,
+    book: bookName,
+    ...game,
+    home_odds: decimalOdds,
+    away_odds: decimalOdds,
+    home_ts: epochMs,
+    away_ts: epochMs,
+    raw: z.unknown().optional(),
+    ...assumed,
+  })
+  .superRefine(sportOfEvent);
 
 export const ORACLE_REASONS = ['auth', 'quota', 'empty', 'denied', 'stale', 'disconnected', 'parse'] as const;
-export const oracleStatus = z.looseObject({
-  type: z.literal('oracle.status'),
-  ...base,
-  source: sourceName,
-  sport: sport.optional(),
-  /** Set when the status concerns one game only (e.g. arbitrate found no qualifying book). */
-  event: eventId.optional(),
-  book: bookName.optional(),
-  state: z.enum(['available', 'unavailable']),
-  reason: z.enum(ORACLE_REASONS).optional(),
-  detail: z.string().optional(),
-}).refine((r) => r.state === 'available' || r.reason !== undefined, {
-  message: 'an unavailable status needs a reason', path: ['reason'],
-}).superRefine(sportOfEvent);
+export const oracleStatus = z
+  .looseObject({
+    type: z.literal('oracle.status'),
+    ...base,
+    source: sourceName,
+    sport: sport.optional(),
+    /** Set when the status concerns one game only (e.g. arbitrate found no qualifying book). */
+    event: eventId.optional(),
+    book: bookName.optional(),
+    state: z.enum(['available', 'unavailable']),
+    reason: z.enum(ORACLE_REASONS).optional(),
+    detail: z.string().optional(),
+  })
+  .refine((r) => r.state === 'available' || r.reason !== undefined, {
+    message: 'an unavailable status needs a reason',
+    path: ['reason'],
+  })
+  .superRefine(sportOfEvent);
 
 const weights = z.record(bookName, z.number().positive().max(1));
 
-export const oracleLine = z.looseObject({
-  type: z.literal('oracle.line'),
-  ...base,
-  source: sourceName,
-  ...game,
-  policy: nonEmpty,
-  books: z.array(bookName).min(1),
-  weights: weights.optional(),
-  /** Newest ts of the book lines used (ts is when arbitrate decided; optional, added by issue 3). */
-  line_ts: epochMs.optional(),
-  home_odds: decimalOdds,
-  away_odds: decimalOdds,
-  ...assumed,
-}).superRefine(sportOfEvent);
+export const oracleLine = z
+  .looseObject({
+    type: z.literal('oracle.line'),
+    ...base,
+    source: sourceName,
+    ...game,
+    policy: nonEmpty,
+    books: z.array(bookName).min(1),
+    weights: weights.optional(),
+    /** Newest ts of the book lines used (ts is when arbitrate decided; optional, added by issue 3). */
+    line_ts: epochMs.optional(),
+    home_odds: decimalOdds,
+    away_odds: decimalOdds,
+    ...assumed,
+  })
+  .superRefine(sportOfEvent);
 
-export const oracleProb = z.looseObject({
-  type: z.literal('oracle.prob'),
-  ...base,
-  source: sourceName,
-  ...game,
-  policy: nonEmpty.optional(),
-  books: z.array(bookName).min(1),
-  weights: weights.optional(),
-  /** Carried from the oracle.line (optional, added by issue 3). */
-  line_ts: epochMs.optional(),
-  method: devigMethod,
-  p_home: probability,
-  p_away: probability,
-  overround: z.number(),
-  param: z.number().optional(),
-  ...assumed,
-}).superRefine((r, ctx) => {
-  sportOfEvent(r, ctx);
-  probSum(r, ctx);
-});
+export const oracleProb = z
+  .looseObject({
+    type: z.literal('oracle.prob'),
+    ...base,
+    source: sourceName,
+    ...game,
+    policy: nonEmpty.optional(),
+    books: z.array(bookName).min(1),
+    weights: weights.optional(),
+    /** Carried from the oracle.line (optional, added by issue 3). */
+    line_ts: epochMs.optional(),
+    method: devigMethod,
+    p_home: probability,
+    p_away: probability,
+    overround: z.number(),
+    param: z.number().optional(),
+    ...assumed,
+  })
+  .superRefine((r, ctx) => {
+    sportOfEvent(r, ctx);
+    probSum(r, ctx);
+  });
 
-const compareCell = z.union([
-  z.looseObject({ p_home: probability, p_away: probability, param: z.number().optional() }),
-  z.looseObject({ error: nonEmpty }),
-]);
-export const devigCompare = z.looseObject({
-  type: z.literal('devig.compare'),
-  ...base,
-  source: sourceName,
-  ...game,
-  policy: nonEmpty.optional(),
-  books: z.array(bookName).min(1),
-  /** Carried from the oracle.line (optional, added by issue 3). */
-  line_ts: epochMs.optional(),
-  home_odds: decimalOdds,
-  away_odds: decimalOdds,
-  overround: z.number(),
-  methods: z.partialRecord(devigMethod, compareCell),
-  ...assumed,
-}).superRefine((r, ctx) => {
-  sportOfEvent(r, ctx);
-  for (const [m, cell] of Object.entries(r.methods)) if (cell && 'p_home' in cell) probSum(cell as { p_home: unknown; p_away: unknown }, ctx, ['methods', m]);
-});
+const compareCell = z.union([z.looseObject({ p_home: probability, p_away: probability, param: z.number().optional() }), z.looseObject({ error: nonEmpty })]);
+export const devigCompare = z
+  .looseObject({
+    type: z.literal('devig.compare'),
+    ...base,
+    source: sourceName,
+    ...game,
+    policy: nonEmpty.optional(),
+    books: z.array(bookName).min(1),
+    /** Carried from the oracle.line (optional, added by issue 3). */
+    line_ts: epochMs.optional(),
+    home_odds: decimalOdds,
+    away_odds: decimalOdds,
+    overround: z.number(),
+    methods: z.partialRecord(devigMethod, compareCell),
+    ...assumed,
+  })
+  .superRefine((r, ctx) => {
+    sportOfEvent(r, ctx);
+    for (const [m, cell] of Object.entries(r.methods)) if (cell && 'p_home' in cell) probSum(cell as { p_home: unknown; p_away: unknown }, ctx, ['methods', m]);
+  });
 
 // ---------------------------------------------------------------- Kalshi
 
 export const priceRange = z.looseObject({ start: dollars, end: dollars, step: dollars.refine((s) => s > 0, 'step > 0') });
 
-export const kalshiMarket = z.looseObject({
-  type: z.literal('kalshi.market'),
-  ...base,
-  ticker: kalshiTicker,
-  event_ticker: kalshiEventTicker,
-  series: nonEmpty,
-  sport,
-  event: eventId.optional(),
-  team: teamCode.optional(),
-  status: nonEmpty,
-  close_ts: epochMs.optional(),
-  price_ranges: z.array(priceRange).optional(),
-  fee_type: z.string().optional(),
-}).superRefine((r, ctx) => {
-  sportOfEvent(r, ctx);
-  if (!goodTicker(r.ticker)) return;
-  const series = seriesOf(r.ticker);
-  if (r.series !== series) issue(ctx, ['series'], `series "${r.series}" is not the series of ticker ${r.ticker} (${series})`);
-  const tickerSport = GAME_SERIES[series];
-  if (tickerSport !== undefined && r.sport !== tickerSport) issue(ctx, ['sport'], `sport "${r.sport}" contradicts ticker ${r.ticker} (${tickerSport})`);
-  if (!r.ticker.startsWith(`${r.event_ticker}-`)) issue(ctx, ['event_ticker'], `${r.event_ticker} is not the event of ticker ${r.ticker}`);
-  if (r.team !== undefined && teamByCode(r.sport, r.team)?.code !== r.team) {
-    issue(ctx, ['team'], `"${r.team}" is not a ${r.sport.toUpperCase()} team code (see the team table)`);
-    return;
-  }
-  if (r.event === undefined && r.team === undefined) return; // unmapped: reported by feed-kalshi
-  if (r.event === undefined) {
-    issue(ctx, ['event'], 'a market with a team names its event too');
-    return;
-  }
-  const p = tickerOfEvent(r.ticker, r.event, ctx);
-  if (p?.ok && r.team !== undefined && p.value.yesTeam.code !== r.team) {
-    issue(ctx, ['team'], `"${r.team}" is not the YES team of ticker ${r.ticker} (${p.value.yesTeam.code})`);
-  }
-});
+export const kalshiMarket = z
+  .looseObject({
+    type: z.literal('kalshi.market'),
+    ...base,
+    ticker: kalshiTicker,
+    event_ticker: kalshiEventTicker,
+    series: nonEmpty,
+    sport,
+    event: eventId.optional(),
+    team: teamCode.optional(),
+    status: nonEmpty,
+    close_ts: epochMs.optional(),
+    price_ranges: z.array(priceRange).optional(),
+    fee_type: z.string().optional(),
+  })
+  .superRefine((r, ctx) => {
+    sportOfEvent(r, ctx);
+    if (!goodTicker(r.ticker)) return;
+    const series = seriesOf(r.ticker);
+    if (r.series !== series) issue(ctx, ['series'], `series "${r.series}" is not the series of ticker ${r.ticker} (${series})`);
+    const tickerSport = GAME_SERIES[series];
+    if (tickerSport !== undefined && r.sport !== tickerSport) issue(ctx, ['sport'], `sport "${r.sport}" contradicts ticker ${r.ticker} (${tickerSport})`);
+    if (!r.ticker.startsWith(`${r.event_ticker}-`)) issue(ctx, ['event_ticker'], `${r.event_ticker} is not the event of ticker ${r.ticker}`);
+    if (r.team !== undefined && teamByCode(r.sport, r.team)?.code !== r.team) {
+      issue(ctx, ['team'], `"${r.team}" is not a ${r.sport.toUpperCase()} team code (see the team table)`);
+      return;
+    }
+    if (r.event === undefined && r.team === undefined) return; // unmapped: reported by feed-kalshi
+    if (r.event === undefined) {
+      issue(ctx, ['event'], 'a market with a team names its event too');
+      return;
+    }
+    const p = tickerOfEvent(r.ticker, r.event, ctx);
+    if (p?.ok && r.team !== undefined && p.value.yesTeam.code !== r.team) {
+      issue(ctx, ['team'], `"${r.team}" is not the YES team of ticker ${r.ticker} (${p.value.yesTeam.code})`);
+    }
+  });
 
 export const kalshiBook = z.looseObject({
   type: z.literal('kalshi.book'),
@@ -240,13 +270,16 @@ export const kalshiStatus = z.looseObject({
   disconnects: z.number().int().nonnegative(),
   gaps: z.number().int().nonnegative(),
   last_msg_ts: epochMs.nullable(),
-  tickers: z.record(kalshiTicker, z.looseObject({
-    valid: z.boolean(),
-    age_ms: z.number().int().nonnegative().nullable(),
-    seq: z.number().int().nonnegative().nullable(),
-    /** Kalshi's market status (`active`, `inactive` = paused, ...), when known. */
-    market_status: z.string().optional(),
-  })),
+  tickers: z.record(
+    kalshiTicker,
+    z.looseObject({
+      valid: z.boolean(),
+      age_ms: z.number().int().nonnegative().nullable(),
+      seq: z.number().int().nonnegative().nullable(),
+      /** Kalshi's market status (`active`, `inactive` = paused, ...), when known. */
+      market_status: z.string().optional(),
+    }),
+  ),
   /** Why the connection was last lost (`close`, `error`, `heartbeat-timeout`, ...), or `shutdown`. */
   cause: z.string().nullable().optional(),
   /** Inside the Thursday 03:00-05:00 ET maintenance window. */
@@ -302,111 +335,122 @@ export const kalshiFill = z.looseObject({
 
 // ---------------------------------------------------------------- mapping, orders, fills
 
-export const marketLink = z.looseObject({
-  type: z.literal('market.link'),
-  ...base,
-  event: eventId,
-  sport,
-  side: homeAway,
-  ticker: kalshiTicker,
-}).superRefine((r, ctx) => {
-  sportOfEvent(r, ctx);
-  const p = tickerOfEvent(r.ticker, r.event, ctx);
-  if (p?.ok && p.value.event === r.event && p.value.side !== r.side) {
-    issue(ctx, ['side'], `ticker ${r.ticker} is the ${p.value.side} team's market (${p.value.yesTeam.code}), not the ${r.side} team's`);
-  }
-});
+export const marketLink = z
+  .looseObject({
+    type: z.literal('market.link'),
+    ...base,
+    event: eventId,
+    sport,
+    side: homeAway,
+    ticker: kalshiTicker,
+  })
+  .superRefine((r, ctx) => {
+    sportOfEvent(r, ctx);
+    const p = tickerOfEvent(r.ticker, r.event, ctx);
+    if (p?.ok && p.value.event === r.event && p.value.side !== r.side) {
+      issue(ctx, ['side'], `ticker ${r.ticker} is the ${p.value.side} team's market (${p.value.yesTeam.code}), not the ${r.side} team's`);
+    }
+  });
 
 export const ORDER_STATUSES = ['new', 'submitted', 'resting', 'partial', 'filled', 'pending-cancel', 'canceled', 'rejected'] as const;
-export const order = z.looseObject({
-  type: z.literal('order'),
-  ...base,
-  mode: z.enum(['shadow', 'live']),
-  client_order_id: nonEmpty,
-  order_id: z.string().optional(),
-  ticker: kalshiTicker,
-  side: yesNo,
-  action: z.enum(['buy', 'sell']),
-  price,
-  count: contracts,
-  tif: z.enum(['gtc', 'ioc', 'fok']),
-  post_only: z.boolean(),
-  status: z.enum(ORDER_STATUSES),
-  filled: contractsOrZero,
-  remaining: contractsOrZero,
-  reason: nonEmpty,
-  fair_p: probability.optional(),
-  edge: z.number().optional(),
-  /** The game the ticker belongs to (quote). */
-  event: eventId.optional(),
-  liquidity: z.enum(['maker', 'taker']).optional(),
-  /** ts of the oracle.prob the order was priced from. */
-  oracle_ts: epochMs.optional(),
-}).superRefine((r, ctx) => {
-  if (r.event !== undefined) tickerOfEvent(r.ticker, r.event, ctx);
-});
+export const order = z
+  .looseObject({
+    type: z.literal('order'),
+    ...base,
+    mode: z.enum(['shadow', 'live']),
+    client_order_id: nonEmpty,
+    order_id: z.string().optional(),
+    ticker: kalshiTicker,
+    side: yesNo,
+    action: z.enum(['buy', 'sell']),
+    price,
+    count: contracts,
+    tif: z.enum(['gtc', 'ioc', 'fok']),
+    post_only: z.boolean(),
+    status: z.enum(ORDER_STATUSES),
+    filled: contractsOrZero,
+    remaining: contractsOrZero,
+    reason: nonEmpty,
+    fair_p: probability.optional(),
+    edge: z.number().optional(),
+    /** The game the ticker belongs to (quote). */
+    event: eventId.optional(),
+    liquidity: z.enum(['maker', 'taker']).optional(),
+    /** ts of the oracle.prob the order was priced from. */
+    oracle_ts: epochMs.optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.event !== undefined) tickerOfEvent(r.ticker, r.event, ctx);
+  });
 
-export const fill = z.looseObject({
-  type: z.literal('fill'),
-  ...base,
-  order_id: nonEmpty,
-  client_order_id: nonEmpty,
-  trade_id: nonEmpty,
-  ticker: kalshiTicker,
-  side: yesNo,
-  action: z.enum(['buy', 'sell']),
-  price,
-  count: contracts,
-  fee: dollars.refine((x) => x >= 0, 'fee >= 0'),
-  liquidity: z.enum(['maker', 'taker']),
-  mode: z.enum(['shadow', 'live']),
-  fair_p: probability,
-  source: sourceName,
-  method: devigMethod,
-  event: eventId,
-  /** Shadow fills: the queue model that produced the fill. */
-  queue_model: z.enum(['risk-averse', 'prob']).optional(),
-  /** The fair probability (YES) the order was priced at (fair_p is the one at fill time), and when it was sent. */
-  quote_fair_p: probability.optional(),
-  quote_ts: epochMs.optional(),
-}).superRefine((r, ctx) => {
-  tickerOfEvent(r.ticker, r.event, ctx);
-});
+export const fill = z
+  .looseObject({
+    type: z.literal('fill'),
+    ...base,
+    order_id: nonEmpty,
+    client_order_id: nonEmpty,
+    trade_id: nonEmpty,
+    ticker: kalshiTicker,
+    side: yesNo,
+    action: z.enum(['buy', 'sell']),
+    price,
+    count: contracts,
+    fee: dollars.refine((x) => x >= 0, 'fee >= 0'),
+    liquidity: z.enum(['maker', 'taker']),
+    mode: z.enum(['shadow', 'live']),
+    fair_p: probability,
+    source: sourceName,
+    method: devigMethod,
+    event: eventId,
+    /** Shadow fills: the queue model that produced the fill. */
+    queue_model: z.enum(['risk-averse', 'prob']).optional(),
+    /** The fair probability (YES) the order was priced at (fair_p is the one at fill time), and when it was sent. */
+    quote_fair_p: probability.optional(),
+    quote_ts: epochMs.optional(),
+  })
+  .superRefine((r, ctx) => {
+    tickerOfEvent(r.ticker, r.event, ctx);
+  });
 
 /** A ticker's position after a fill, and at settlement with its realized PnL (quote). */
-export const position = z.looseObject({
-  type: z.literal('position'),
-  ...base,
-  mode: z.enum(['shadow', 'live']),
-  ticker: kalshiTicker,
-  event: eventId.optional(),
-  /** Net YES contracts: negative is a NO position. */
-  position: z.number().refine((x) => onGrid(x, 2), 'at most 2 decimals'),
-  /** Dollars paid for the open position (negative: received). */
-  cost: z.number(),
-  /** Fees paid on this ticker, dollars. */
-  fees: dollars.refine((x) => x >= 0, 'fee >= 0'),
-  /** Realized PnL in dollars after fees (set at settlement). */
-  realized_pnl: z.number().nullable(),
-  state: z.enum(['open', 'settled']),
-  result: yesNo.optional(),
-}).superRefine((r, ctx) => {
-  if (r.event !== undefined) tickerOfEvent(r.ticker, r.event, ctx);
-});
+export const position = z
+  .looseObject({
+    type: z.literal('position'),
+    ...base,
+    mode: z.enum(['shadow', 'live']),
+    ticker: kalshiTicker,
+    event: eventId.optional(),
+    /** Net YES contracts: negative is a NO position. */
+    position: z.number().refine((x) => onGrid(x, 2), 'at most 2 decimals'),
+    /** Dollars paid for the open position (negative: received). */
+    cost: z.number(),
+    /** Fees paid on this ticker, dollars. */
+    fees: dollars.refine((x) => x >= 0, 'fee >= 0'),
+    /** Realized PnL in dollars after fees (set at settlement). */
+    realized_pnl: z.number().nullable(),
+    state: z.enum(['open', 'settled']),
+    result: yesNo.optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.event !== undefined) tickerOfEvent(r.ticker, r.event, ctx);
+  });
 
-export const skip = z.looseObject({
-  type: z.literal('skip'),
-  ...base,
-  ticker: kalshiTicker.optional(),
-  event: eventId.optional(),
-  reason: z.string().regex(/^[a-z][a-z0-9-]*$/, 'kebab-case reason'),
-  detail: z.string().optional(),
-}).refine((r) => r.ticker !== undefined || r.event !== undefined, { message: 'a skip names a ticker or an event' }).superRefine((r, ctx) => {
-  // An unmapped ticker is what some skips are about; a mapped one must be the skip's game.
-  if (r.ticker === undefined || r.event === undefined || !goodTicker(r.ticker)) return;
-  const p = parseMarketTickerMemo(r.ticker);
-  if (p.ok && p.value.event !== r.event) issue(ctx, ['event'], `${r.event} is not the game of ticker ${r.ticker} (${p.value.event})`);
-});
+export const skip = z
+  .looseObject({
+    type: z.literal('skip'),
+    ...base,
+    ticker: kalshiTicker.optional(),
+    event: eventId.optional(),
+    reason: z.string().regex(/^[a-z][a-z0-9-]*$/, 'kebab-case reason'),
+    detail: z.string().optional(),
+  })
+  .refine((r) => r.ticker !== undefined || r.event !== undefined, { message: 'a skip names a ticker or an event' })
+  .superRefine((r, ctx) => {
+    // An unmapped ticker is what some skips are about; a mapped one must be the skip's game.
+    if (r.ticker === undefined || r.event === undefined || !goodTicker(r.ticker)) return;
+    const p = parseMarketTickerMemo(r.ticker);
+    if (p.ok && p.value.event !== r.event) issue(ctx, ['event'], `${r.event} is not the game of ticker ${r.ticker} (${p.value.event})`);
+  });
 
 export const LATENCY_KINDS = ['quote-to-action', 'oracle-to-order', 'cancel', 'reprice', 'fill'] as const;
 export const latency = z.looseObject({
@@ -431,32 +475,37 @@ export const killswitch = z.looseObject({
 
 // ---------------------------------------------------------------- results and analytics
 
-export const result = z.looseObject({
-  type: z.literal('result'),
-  ...base,
-  sport,
-  event: eventId,
-  winner: homeAway,
-  home_score: z.number().int().nonnegative().optional(),
-  away_score: z.number().int().nonnegative().optional(),
-  ...assumed,
-}).superRefine((r, ctx) => {
-  sportOfEvent(r, ctx);
-  const h = r.home_score;
-  const a = r.away_score;
-  if (h === undefined && a === undefined) return;
-  if (h === undefined || a === undefined) {
-    issue(ctx, [h === undefined ? 'home_score' : 'away_score'], 'home_score and away_score come together (or neither)');
-    return;
-  }
-  // NBA and NHL games do not end level (overtime, shootout): a tie has no winner.
-  if (h === a) issue(ctx, ['home_score'], `a tied score (${h}-${a}) has no winner`);
-  else if ((h > a ? 'home' : 'away') !== r.winner) issue(ctx, ['winner'], `winner "${r.winner}" contradicts the score (home ${h}, away ${a})`);
-});
+export const result = z
+  .looseObject({
+    type: z.literal('result'),
+    ...base,
+    sport,
+    event: eventId,
+    winner: homeAway,
+    home_score: z.number().int().nonnegative().optional(),
+    away_score: z.number().int().nonnegative().optional(),
+    ...assumed,
+  })
+  .superRefine((r, ctx) => {
+    sportOfEvent(r, ctx);
+    const h = r.home_score;
+    const a = r.away_score;
+    if (h === undefined && a === undefined) return;
+    if (h === undefined || a === undefined) {
+      issue(ctx, [h === undefined ? 'home_score' : 'away_score'], 'home_score and away_score come together (or neither)');
+      return;
+    }
+    // NBA and NHL games do not end level (overtime, shootout): a tie has no winner.
+    if (h === a) issue(ctx, ['home_score'], `a tied score (${h}-${a}) has no winner`);
+    else if ((h > a ? 'home' : 'away') !== r.winner) issue(ctx, ['winner'], `winner "${r.winner}" contradicts the score (home ${h}, away ${a})`);
+  });
 
 const bucket = z.looseObject({
-  lo: probability, hi: probability, n: z.number().int().positive(),
-  mean_p: probability, win_rate: probability,
+  lo: probability,
+  hi: probability,
+  n: z.number().int().positive(),
+  mean_p: probability,
+  win_rate: probability,
 });
 
 export const calibration = z.looseObject({
@@ -484,14 +533,16 @@ export const calibration = z.looseObject({
   /** Mean forecast. */
   mean_p: probability.optional(),
   /** Game-by-game comparison with another method on the same games (this minus baseline; negative is better). */
-  vs_baseline: z.looseObject({
-    baseline: nonEmpty,
-    n: z.number().int().positive(),
-    brier_diff: z.number(),
-    brier_diff_se: z.number().nullable(),
-    log_loss_diff: z.number(),
-    log_loss_diff_se: z.number().nullable(),
-  }).optional(),
+  vs_baseline: z
+    .looseObject({
+      baseline: nonEmpty,
+      n: z.number().int().positive(),
+      brier_diff: z.number(),
+      brier_diff_se: z.number().nullable(),
+      log_loss_diff: z.number(),
+      log_loss_diff_se: z.number().nullable(),
+    })
+    .optional(),
 });
 
 /** The Kelly gate: a calibration sign-off for one oracle path (calibrate --signoff). */
@@ -515,56 +566,58 @@ export const calibrationSignoff = z.looseObject({
   data_ts: epochMs.optional(),
 });
 
-export const clv = z.looseObject({
-  type: z.literal('clv'),
-  ...base,
-  order_id: nonEmpty,
-  trade_id: nonEmpty,
-  ticker: kalshiTicker,
-  event: eventId,
-  side: yesNo,
-  action: z.enum(['buy', 'sell']),
-  liquidity: z.enum(['maker', 'taker']),
-  count: contracts,
-  quote_ts: epochMs,
-  fill_price: price,
-  fee: dollars,
-  fair_p: probability,
-  ref_p: probability.nullable(),
-  close_p: probability.nullable(),
-  outcome: z.union([z.literal(0), z.literal(1)]).nullable(),
-  clv: z.number().nullable(),
-  pnl: z.number().nullable(),
-  model_error: z.number().nullable(),
-  execution_error: z.number().nullable(),
-  fee_drag: z.number().nullable(),
-  source: sourceName,
-  method: devigMethod,
-  // Optional (issue 12, clv-report writes them all). Prices and probabilities are YES
-  // terms; pnl and its terms are dollars per contract.
-  /** The reference path the closes come from, SOURCE/METHOD. */
-  reference: nonEmpty.optional(),
-  sport: sport.optional(),
-  mode: z.enum(['shadow', 'live']).optional(),
-  /** The fill's fair_p (at fill time); fair_p here is the one at the decision. */
-  fill_fair_p: probability.optional(),
-  /** The reference probability at the decision (last at or before quote_ts): P_ref. */
-  decision_ref_p: probability.nullable().optional(),
-  /** ref_p is the reference probability this long after the fill (capped at commence_ts). */
-  ref_after_ms: z.number().int().nonnegative().optional(),
-  ref_late_p: probability.nullable().optional(),
-  ref_late_after_ms: z.number().int().nonnegative().optional(),
-  commence_ts: epochMs.nullable().optional(),
-  /** CLV as expected ROI before fees. */
-  clv_roi: z.number().nullable().optional(),
-  /** The rest of pricing.md's split: pnl = edge_claimed + execution_error + fee_drag + model_error + outcome_noise. */
-  edge_claimed: z.number().nullable().optional(),
-  outcome_noise: z.number().nullable().optional(),
-  /** Why the fill is not scored (no-reference, no-close); null when scored. */
-  unscored: z.enum(['no-reference', 'no-close']).nullable().optional(),
-}).superRefine((r, ctx) => {
-  tickerOfEvent(r.ticker, r.event, ctx);
-});
+export const clv = z
+  .looseObject({
+    type: z.literal('clv'),
+    ...base,
+    order_id: nonEmpty,
+    trade_id: nonEmpty,
+    ticker: kalshiTicker,
+    event: eventId,
+    side: yesNo,
+    action: z.enum(['buy', 'sell']),
+    liquidity: z.enum(['maker', 'taker']),
+    count: contracts,
+    quote_ts: epochMs,
+    fill_price: price,
+    fee: dollars,
+    fair_p: probability,
+    ref_p: probability.nullable(),
+    close_p: probability.nullable(),
+    outcome: z.union([z.literal(0), z.literal(1)]).nullable(),
+    clv: z.number().nullable(),
+    pnl: z.number().nullable(),
+    model_error: z.number().nullable(),
+    execution_error: z.number().nullable(),
+    fee_drag: z.number().nullable(),
+    source: sourceName,
+    method: devigMethod,
+    // Optional (issue 12, clv-report writes them all). Prices and probabilities are YES
+    // terms; pnl and its terms are dollars per contract.
+    /** The reference path the closes come from, SOURCE/METHOD. */
+    reference: nonEmpty.optional(),
+    sport: sport.optional(),
+    mode: z.enum(['shadow', 'live']).optional(),
+    /** The fill's fair_p (at fill time); fair_p here is the one at the decision. */
+    fill_fair_p: probability.optional(),
+    /** The reference probability at the decision (last at or before quote_ts): P_ref. */
+    decision_ref_p: probability.nullable().optional(),
+    /** ref_p is the reference probability this long after the fill (capped at commence_ts). */
+    ref_after_ms: z.number().int().nonnegative().optional(),
+    ref_late_p: probability.nullable().optional(),
+    ref_late_after_ms: z.number().int().nonnegative().optional(),
+    commence_ts: epochMs.nullable().optional(),
+    /** CLV as expected ROI before fees. */
+    clv_roi: z.number().nullable().optional(),
+    /** The rest of pricing.md's split: pnl = edge_claimed + execution_error + fee_drag + model_error + outcome_noise. */
+    edge_claimed: z.number().nullable().optional(),
+    outcome_noise: z.number().nullable().optional(),
+    /** Why the fill is not scored (no-reference, no-close); null when scored. */
+    unscored: z.enum(['no-reference', 'no-close']).nullable().optional(),
+  })
+  .superRefine((r, ctx) => {
+    tickerOfEvent(r.ticker, r.event, ctx);
+  });
 
 /**
  * The CLV verdict over a group of fills (clv-report): the live-capital gate reads the
@@ -659,8 +712,16 @@ export const compare = z.looseObject({
 
 /** The conditions of the live-capital gate, in the order they are printed (gate). */
 export const GATE_CONDITIONS = [
-  'soak', 'arbitration', 'partial-line-freshness', 'failure-mode-tests', 'quote-reaction',
-  'calibration-signoff', 'clv', 'cancel-latency', 'release-checkout', 'runbook',
+  'soak',
+  'arbitration',
+  'partial-line-freshness',
+  'failure-mode-tests',
+  'quote-reaction',
+  'calibration-signoff',
+  'clv',
+  'cancel-latency',
+  'release-checkout',
+  'runbook',
 ] as const;
 
 const gateCondition = z.looseObject({
@@ -679,21 +740,23 @@ const gateCondition = z.looseObject({
  * every condition with its figure and bound; `pass` only when every condition passes.
  * quote --live reads the latest from config gate.verdict_file.
  */
-export const gate = z.looseObject({
-  type: z.literal('gate'),
-  ...base,
-  pass: z.boolean(),
-  /** The evidence directory judged. */
-  evidence: nonEmpty,
-  /** The checkout judged (release-checkout): its branch, commit and whether it was dirty. */
-  branch: z.string().nullable(),
-  commit: z.string().nullable(),
-  dirty: z.boolean().nullable(),
-  config_fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
-  conditions: z.array(gateCondition).min(1),
-  /** The ids of the failed conditions (with :key where there is one), in order. */
-  failed: z.array(z.string()),
-}).refine((r) => r.pass === r.conditions.every((c) => c.pass), { message: 'pass is true exactly when every condition passes', path: ['pass'] })
+export const gate = z
+  .looseObject({
+    type: z.literal('gate'),
+    ...base,
+    pass: z.boolean(),
+    /** The evidence directory judged. */
+    evidence: nonEmpty,
+    /** The checkout judged (release-checkout): its branch, commit and whether it was dirty. */
+    branch: z.string().nullable(),
+    commit: z.string().nullable(),
+    dirty: z.boolean().nullable(),
+    config_fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+    conditions: z.array(gateCondition).min(1),
+    /** The ids of the failed conditions (with :key where there is one), in order. */
+    failed: z.array(z.string()),
+  })
+  .refine((r) => r.pass === r.conditions.every((c) => c.pass), { message: 'pass is true exactly when every condition passes', path: ['pass'] })
   .refine((r) => r.failed.length === r.conditions.filter((c) => !c.pass).length, { message: 'failed lists every failed condition', path: ['failed'] });
 
 export const metric = z.looseObject({
@@ -736,20 +799,20 @@ export const SCHEMAS = {
   'kalshi.user_order': kalshiUserOrder,
   'kalshi.fill': kalshiFill,
   'market.link': marketLink,
-  'order': order,
-  'fill': fill,
-  'position': position,
-  'skip': skip,
-  'latency': latency,
-  'killswitch': killswitch,
-  'result': result,
-  'calibration': calibration,
+  order: order,
+  fill: fill,
+  position: position,
+  skip: skip,
+  latency: latency,
+  killswitch: killswitch,
+  result: result,
+  calibration: calibration,
   'calibration.signoff': calibrationSignoff,
-  'clv': clv,
+  clv: clv,
   'clv.summary': clvSummary,
-  'compare': compare,
-  'gate': gate,
-  'metric': metric,
+  compare: compare,
+  gate: gate,
+  metric: metric,
   'run.manifest': runManifest,
 } as const;
 

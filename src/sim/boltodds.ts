@@ -44,21 +44,29 @@ const headerSchema = z.strictObject({
   epoch: z.union([z.string(), z.number()]).optional(),
 });
 
-const stepSchema = z.strictObject({
-  after_ms: z.number().nonnegative().optional(),
-  comment: z.string().optional(),
-  send: z.unknown().optional(),
-  text: z.string().optional(),
-  age_ms: z.number().int().nonnegative().optional(),
-  disconnect: z.union([z.enum(['close', 'terminate']), z.number().int().min(1000).max(4999)]).optional(),
-  reason: z.string().optional(),
-  protocol_ping: z.literal(true).optional(),
-  stall: z.literal(true).optional(),
-}).refine((s) => [s.send !== undefined, s.text !== undefined, s.disconnect !== undefined, s.protocol_ping !== undefined, s.stall !== undefined].filter(Boolean).length === 1, {
-  message: 'a step has exactly one of send, text, disconnect, protocol_ping, stall',
-}).refine((s) => s.reason === undefined || (s.disconnect !== undefined && s.disconnect !== 'terminate'), {
-  message: 'reason goes with a disconnect by close code or "close"',
-});
+const stepSchema = z
+  .strictObject({
+    after_ms: z.number().nonnegative().optional(),
+    comment: z.string().optional(),
+    send: z.unknown().optional(),
+    text: z.string().optional(),
+    age_ms: z.number().int().nonnegative().optional(),
+    disconnect: z.union([z.enum(['close', 'terminate']), z.number().int().min(1000).max(4999)]).optional(),
+    reason: z.string().optional(),
+    protocol_ping: z.literal(true).optional(),
+    stall: z.literal(true).optional(),
+  })
+  .refine(
+    (s) =>
+      [s.send !== undefined, s.text !== undefined, s.disconnect !== undefined, s.protocol_ping !== undefined, s.stall !== undefined].filter(Boolean).length ===
+      1,
+    {
+      message: 'a step has exactly one of send, text, disconnect, protocol_ping, stall',
+    },
+  )
+  .refine((s) => s.reason === undefined || (s.disconnect !== undefined && s.disconnect !== 'terminate'), {
+    message: 'reason goes with a disconnect by close code or "close"',
+  });
 
 export type BoltStep = z.infer<typeof stepSchema> & { line: number };
 export interface BoltScenario {
@@ -94,7 +102,7 @@ export function shiftBoltScenario(s: BoltScenario, offset: number): BoltScenario
       if (when.ok) labels.set(m.data.game, shiftBoltLabel(m.data.game, when.ms));
     }
   }
-  const label = (v: unknown): unknown => (typeof v === 'string' ? labels.get(v) ?? v : v);
+  const label = (v: unknown): unknown => (typeof v === 'string' ? (labels.get(v) ?? v) : v);
   const one = (m: unknown): unknown => {
     if (!isObj(m)) return m;
     const out: Obj = { ...m };
@@ -197,7 +205,9 @@ export class BoltOddsSim {
 
   constructor(private readonly o: BoltSimOptions) {
     this.faults = [...(o.scenario.header?.connect_faults ?? [])];
-    this.done = new Promise((r) => { this.doneResolve = r; });
+    this.done = new Promise((r) => {
+      this.doneResolve = r;
+    });
   }
 
   /** Listen and start playing once a client subscribes; resolves with the ws:// URL. */
@@ -310,7 +320,8 @@ export class BoltOddsSim {
     this.clients.add(c);
     this.stats.connections++;
     this.o.log.info('client connected', { clients: this.clients.size });
-    if (this.o.scenario.header?.ack !== false) ws.send(JSON.stringify({ action: 'socket_connected', data: { plan: 'simulator', sports: 'all', markets: 'all' } }));
+    if (this.o.scenario.header?.ack !== false)
+      ws.send(JSON.stringify({ action: 'socket_connected', data: { plan: 'simulator', sports: 'all', markets: 'all' } }));
     ws.on('message', (data: Buffer) => {
       let m: unknown;
       try {
@@ -398,7 +409,10 @@ export class BoltOddsSim {
 function echo(text: string, c: Client, json: boolean): string {
   if (!text.includes('{{')) return text;
   const v = (x: string): string => (json ? JSON.stringify(x).slice(1, -1) : x);
-  return text.replaceAll('{{key}}', v(c.key)).replaceAll('{{key:url}}', v(encodeURIComponent(c.key))).replaceAll('{{request}}', v(c.request));
+  return text
+    .replaceAll('{{key}}', v(c.key))
+    .replaceAll('{{key:url}}', v(encodeURIComponent(c.key)))
+    .replaceAll('{{request}}', v(c.request));
 }
 
 function strings(v: unknown): Set<string> | undefined {
@@ -419,7 +433,6 @@ function mergeSub(cur: Sub | undefined, f: Record<string, unknown>): Sub {
     markets: add(cur?.markets, strings(f.markets), first),
   };
 }
-
 
 /** Fill "timestamp" of each message that lacks one. */
 function stamp(frame: unknown, ms: number): unknown {

@@ -193,7 +193,15 @@ export class OddsApiSim {
     const u = new URL(req.url ?? '/', 'http://x');
     const p = u.searchParams;
     const parts = u.pathname.split('/').filter(Boolean);
-    const reply = (status: number, body: string, cost: number, sport: string | undefined, endpoint: string, line: number | undefined, extra: Record<string, string> = {}): void => {
+    const reply = (
+      status: number,
+      body: string,
+      cost: number,
+      sport: string | undefined,
+      endpoint: string,
+      line: number | undefined,
+      extra: Record<string, string> = {},
+    ): void => {
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
         'x-requests-remaining': String(this.quota.remaining),
@@ -206,20 +214,61 @@ export class OddsApiSim {
       this.requests.push(r);
       this.o.onRequest?.(r);
     };
-    const error = (status: number, code: string, sport: string | undefined, endpoint: string, line?: number, message?: string, extra: Record<string, string> = {}): void => {
-      reply(status, JSON.stringify({ message: message ?? ERROR_MESSAGES[code] ?? code, error_code: code, details_url: `https://the-odds-api.com/liveapi/guides/v4/api-error-codes.html#${code.toLowerCase()}` }), 0, sport, endpoint, line, extra);
+    const error = (
+      status: number,
+      code: string,
+      sport: string | undefined,
+      endpoint: string,
+      line?: number,
+      message?: string,
+      extra: Record<string, string> = {},
+    ): void => {
+      reply(
+        status,
+        JSON.stringify({
+          message: message ?? ERROR_MESSAGES[code] ?? code,
+          error_code: code,
+          details_url: `https://the-odds-api.com/liveapi/guides/v4/api-error-codes.html#${code.toLowerCase()}`,
+        }),
+        0,
+        sport,
+        endpoint,
+        line,
+        extra,
+      );
     };
     if (req.method !== 'GET') return error(405, 'METHOD_NOT_ALLOWED', undefined, 'other');
     const key = p.get('apiKey') ?? p.get('api_key');
-    const echo = (text: string): string => text.replaceAll('{{apiKey}}', key ?? '').replaceAll('{{apiKey:url}}', encodeURIComponent(key ?? '')).replaceAll('{{request}}', req.url ?? '');
-    const echoHeaders = (h: Record<string, string> | undefined): Record<string, string> => Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, echo(v)]));
+    const echo = (text: string): string =>
+      text
+        .replaceAll('{{apiKey}}', key ?? '')
+        .replaceAll('{{apiKey:url}}', encodeURIComponent(key ?? ''))
+        .replaceAll('{{request}}', req.url ?? '');
+    const echoHeaders = (h: Record<string, string> | undefined): Record<string, string> =>
+      Object.fromEntries(Object.entries(h ?? {}).map(([k, v]) => [k, echo(v)]));
     if (parts[0] !== 'v4' || parts[1] !== 'sports') return error(404, 'NOT_FOUND', undefined, 'other', undefined, 'Not found');
     const sport = parts[2];
-    const endpoint = sport === undefined ? 'sports' : parts[3] ?? 'other';
+    const endpoint = sport === undefined ? 'sports' : (parts[3] ?? 'other');
     if (!key) return error(401, 'MISSING_KEY', sport, endpoint);
     if (this.o.key !== undefined && key !== this.o.key) return error(401, 'INVALID_KEY', sport, endpoint);
     if (sport === undefined) {
-      return reply(200, JSON.stringify(SPORT_KEYS.map((k) => ({ key: k, group: k.startsWith('basketball') ? 'Basketball' : 'Ice Hockey', title: k === 'basketball_nba' ? 'NBA' : 'NHL', description: k === 'basketball_nba' ? 'US Basketball' : 'US Ice Hockey', active: true, has_outrights: false }))), 0, undefined, 'sports', undefined);
+      return reply(
+        200,
+        JSON.stringify(
+          SPORT_KEYS.map((k) => ({
+            key: k,
+            group: k.startsWith('basketball') ? 'Basketball' : 'Ice Hockey',
+            title: k === 'basketball_nba' ? 'NBA' : 'NHL',
+            description: k === 'basketball_nba' ? 'US Basketball' : 'US Ice Hockey',
+            active: true,
+            has_outrights: false,
+          })),
+        ),
+        0,
+        undefined,
+        'sports',
+        undefined,
+      );
     }
     if (!(SPORT_KEYS as readonly string[]).includes(sport)) return error(404, 'UNKNOWN_SPORT', sport, endpoint);
     if (endpoint !== 'odds' && endpoint !== 'scores') return error(404, 'NOT_FOUND', sport, endpoint, undefined, 'Not found');
@@ -239,7 +288,8 @@ export class OddsApiSim {
       cost = p.get('daysFrom') ? 2 : 1;
     }
     const entry = this.take(sport, endpoint);
-    if (entry?.hang) { // never answered: the client's timeout fires
+    if (entry?.hang) {
+      // never answered: the client's timeout fires
       this.requests.push({ path: u.pathname, sport, endpoint, status: 0, cost: 0, remaining: this.quota.remaining, line: entry.line });
       return;
     }
@@ -251,7 +301,15 @@ export class OddsApiSim {
     if (entry?.delay_ms) await new Promise((r) => this.o.clock.setTimeout(() => r(undefined), entry.delay_ms!));
     const status = entry?.status ?? 200;
     if (status !== 200) {
-      return error(status, echo(entry?.error_code ?? `HTTP_${status}`), sport, endpoint, entry?.line, entry?.message === undefined ? undefined : echo(entry.message), echoHeaders(entry?.headers));
+      return error(
+        status,
+        echo(entry?.error_code ?? `HTTP_${status}`),
+        sport,
+        endpoint,
+        entry?.line,
+        entry?.message === undefined ? undefined : echo(entry.message),
+        echoHeaders(entry?.headers),
+      );
     }
     if (this.quota.remaining < cost) return error(401, 'OUT_OF_USAGE_CREDITS', sport, endpoint, entry?.line);
     let body: string;
@@ -272,7 +330,6 @@ export class OddsApiSim {
   }
 }
 
-
 /** bookmakers= filter, oddsFormat=american and dateFormat=unix, as the real API applies them. */
 function transform(events: unknown[], o: { books: string[] | undefined; american: boolean; unix: boolean }): unknown[] {
   const date = (v: unknown): unknown => (o.unix && typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? Math.floor(Date.parse(v) / 1000) : v);
@@ -287,14 +344,18 @@ function transform(events: unknown[], o: { books: string[] | undefined; american
           return {
             ...b,
             last_update: date(b.last_update),
-            markets: Array.isArray(b.markets) ? b.markets.map((m) => {
-              if (!isObj(m)) return m;
-              return {
-                ...m,
-                last_update: date(m.last_update),
-                outcomes: Array.isArray(m.outcomes) ? m.outcomes.map((x) => (isObj(x) && typeof x.price === 'number' && o.american ? { ...x, price: toAmerican(x.price) } : x)) : m.outcomes,
-              };
-            }) : b.markets,
+            markets: Array.isArray(b.markets)
+              ? b.markets.map((m) => {
+                  if (!isObj(m)) return m;
+                  return {
+                    ...m,
+                    last_update: date(m.last_update),
+                    outcomes: Array.isArray(m.outcomes)
+                      ? m.outcomes.map((x) => (isObj(x) && typeof x.price === 'number' && o.american ? { ...x, price: toAmerican(x.price) } : x))
+                      : m.outcomes,
+                  };
+                })
+              : b.markets,
           };
         });
     }

@@ -13,7 +13,11 @@ export interface ScenarioSchemas<H, S> {
 }
 
 /** Every line of a scenario, parsed: headers and items in file order, with line numbers. */
-export function readScenario<H, S>(text: string, source: string, schemas: ScenarioSchemas<H, S>): {
+export function readScenario<H, S>(
+  text: string,
+  source: string,
+  schemas: ScenarioSchemas<H, S>,
+): {
   headers: H[];
   items: Array<S & { line: number }>;
 } {

@@ -90,7 +90,8 @@ export function redateEventTickers(eventTickers: Iterable<string>, starts: Reado
     const m = EVENT_DATE_RE.exec(ev);
     if (!m) continue; // not dated: nothing to move
     const start = starts.get(ev);
-    if (start === undefined) throw new ShiftError(`event ${ev}: its ticker carries the game's date, and the scenario has no sim.game record with the game's start_ts to move it by`);
+    if (start === undefined)
+      throw new ShiftError(`event ${ev}: its ticker carries the game's date, and the scenario has no sim.game record with the game's start_ts to move it by`);
     out.set(ev, `${m[1]}${tickerDate(start + offset, m[3] !== undefined)}${m[4]}`);
   }
   return out;

@@ -12,7 +12,11 @@ import { describeDuplicate, duplicateKeyOf } from '../core/json-keys.js';
 export type RejectReason = 'not-json' | 'not-object' | 'duplicate-key' | 'no-type' | 'unknown-type' | 'schema' | 'too-long' | 'invalid';
 
 export class StrictModeError extends Error {
-  constructor(readonly where: string, readonly reason: string, readonly detail: string) {
+  constructor(
+    readonly where: string,
+    readonly reason: string,
+    readonly detail: string,
+  ) {
     super(`${where}: ${reason}: ${detail}`);
     this.name = 'StrictModeError';
   }
@@ -168,7 +172,6 @@ export class Decoder {
     this.counts.byType.set(type, (this.counts.byType.get(type) ?? 0) + 1);
   }
 }
-
 
 function isBlank(s: string): boolean {
   for (let i = 0; i < s.length; i++) {

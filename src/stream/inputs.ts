@@ -159,7 +159,12 @@ async function readByArrival(
       holder = i;
       return;
     }
-    return new Promise<void>((resolve) => waiting.push(() => { holder = i; resolve(); }));
+    return new Promise<void>((resolve) =>
+      waiting.push(() => {
+        holder = i;
+        resolve();
+      }),
+    );
   };
   const release = (i: number): void => {
     if (holder !== i) return;
@@ -167,30 +172,32 @@ async function readByArrival(
     waiting.shift()?.();
   };
   let failure: { e: unknown } | undefined;
-  await Promise.all(inputs.map(async (input, i) => {
-    const inner = lineSink(i);
-    const sink: LineSink = {
-      line: inner.line,
-      ...(inner.tooLong ? { tooLong: inner.tooLong } : {}),
-      chunkStart: () => acquire(i),
-      async chunkEnd() {
-        if (holder !== i) await acquire(i);
-        try {
-          if (inner.chunkEnd) await inner.chunkEnd();
-        } finally {
-          release(i);
-        }
-      },
-    };
-    try {
-      await readOne(input, sink, readOpts(signal));
-    } catch (e) {
-      failure ??= { e };
-      stop.abort();
-    } finally {
-      release(i);
-    }
-  }));
+  await Promise.all(
+    inputs.map(async (input, i) => {
+      const inner = lineSink(i);
+      const sink: LineSink = {
+        line: inner.line,
+        ...(inner.tooLong ? { tooLong: inner.tooLong } : {}),
+        chunkStart: () => acquire(i),
+        async chunkEnd() {
+          if (holder !== i) await acquire(i);
+          try {
+            if (inner.chunkEnd) await inner.chunkEnd();
+          } finally {
+            release(i);
+          }
+        },
+      };
+      try {
+        await readOne(input, sink, readOpts(signal));
+      } catch (e) {
+        failure ??= { e };
+        stop.abort();
+      } finally {
+        release(i);
+      }
+    }),
+  );
   if (failure) throw failure.e;
 }
 
@@ -251,7 +258,8 @@ async function readByTime(inputs: Input[], sink: InputSink, opts: InputOptions):
   try {
     for await (const t of mergeByTime(sources)) {
       const { d, where } = t.item;
-      if (d.type === 'run.manifest') { // a header has no time of its own
+      if (d.type === 'run.manifest') {
+        // a header has no time of its own
         if (clock && !clock.isAnchored) held.push(t.item);
         else sink.record(d, where);
         continue;

@@ -19,7 +19,12 @@ export class UnsortedInputError extends Error {
   /** The reorder slack in force (ms), once known. */
   slackMs = 0;
 
-  constructor(readonly stream: number, readonly line: number, readonly ts: number, readonly prevTs: number) {
+  constructor(
+    readonly stream: number,
+    readonly line: number,
+    readonly ts: number,
+    readonly prevTs: number,
+  ) {
     super(`input ${stream} line ${line}: ts ${ts} is earlier than ${prevTs}, already passed on`);
     this.name = 'UnsortedInputError';
   }

@@ -228,13 +228,25 @@ export async function* iterateLines(path: string | Readable, opts: ReadOptions &
     ...(opts.onTooLong ? { tooLong: opts.onTooLong } : {}),
     async chunkEnd() {
       notify();
-      if (queue.length >= high) await new Promise<void>((r) => { wakeProducer = r; });
+      if (queue.length >= high)
+        await new Promise<void>((r) => {
+          wakeProducer = r;
+        });
     },
   };
-  const reading = typeof path === 'string'
-    ? readLines(path, sink, { ...opts, signal })
-    : readStreamLines(path, opts.name ?? 'stream', sink, { ...opts, signal });
-  const producer = reading.then(() => { done = true; notify(); }, (e: unknown) => { failure = e; done = true; notify(); });
+  const reading =
+    typeof path === 'string' ? readLines(path, sink, { ...opts, signal }) : readStreamLines(path, opts.name ?? 'stream', sink, { ...opts, signal });
+  const producer = reading.then(
+    () => {
+      done = true;
+      notify();
+    },
+    (e: unknown) => {
+      failure = e;
+      done = true;
+      notify();
+    },
+  );
   let head = 0;
   try {
     for (;;) {
@@ -250,7 +262,9 @@ export async function* iterateLines(path: string | Readable, opts: ReadOptions &
         continue;
       }
       if (done) break;
-      await new Promise<void>((r) => { wakeConsumer = r; });
+      await new Promise<void>((r) => {
+        wakeConsumer = r;
+      });
     }
     if (failure) throw failure;
   } finally {

@@ -33,7 +33,10 @@ export class LineWriter {
   /** Lines accepted (written or buffered), for summaries. */
   lines = 0;
 
-  constructor(private readonly stream: Writable, private readonly opts: LineWriterOptions = {}) {
+  constructor(
+    private readonly stream: Writable,
+    private readonly opts: LineWriterOptions = {},
+  ) {
     this.batchBytes = opts.batchBytes ?? 64 * 1024;
     this.redact = opts.redact;
     stream.on('error', (err: NodeJS.ErrnoException) => {

@@ -34,9 +34,20 @@ type Rec = Record<string, unknown>;
 
 function oracleLine(r: Rec): string {
   return JSON.stringify({
-    type: 'oracle.line', ts: r.recv_ts, source: r.source, sport: r.sport, event: r.event, home: r.home, away: r.away,
-    commence_ts: r.commence_ts, policy: 'primary-fallback:pinnacle>draftkings', books: [r.book], weights: undefined,
-    line_ts: r.ts, home_odds: r.home_odds, away_odds: r.away_odds,
+    type: 'oracle.line',
+    ts: r.recv_ts,
+    source: r.source,
+    sport: r.sport,
+    event: r.event,
+    home: r.home,
+    away: r.away,
+    commence_ts: r.commence_ts,
+    policy: 'primary-fallback:pinnacle>draftkings',
+    books: [r.book],
+    weights: undefined,
+    line_ts: r.ts,
+    home_odds: r.home_odds,
+    away_odds: r.away_odds,
   });
 }
 
@@ -45,9 +56,23 @@ function oracleProb(r: Rec): string {
   const ia = 1 / (r.away_odds as number);
   const sum = ih + ia;
   return JSON.stringify({
-    type: 'oracle.prob', ts: r.ts, source: r.source, sport: r.sport, event: r.event, home: r.home, away: r.away,
-    commence_ts: r.commence_ts, policy: undefined, books: [r.book], weights: undefined, line_ts: undefined,
-    method: 'proportional', p_home: ih / sum, p_away: ia / sum, overround: sum - 1, param: undefined,
+    type: 'oracle.prob',
+    ts: r.ts,
+    source: r.source,
+    sport: r.sport,
+    event: r.event,
+    home: r.home,
+    away: r.away,
+    commence_ts: r.commence_ts,
+    policy: undefined,
+    books: [r.book],
+    weights: undefined,
+    line_ts: undefined,
+    method: 'proportional',
+    p_home: ih / sum,
+    p_away: ia / sum,
+    overround: sum - 1,
+    param: undefined,
   });
 }
 

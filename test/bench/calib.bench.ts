@@ -18,8 +18,19 @@ function record(i: number): string {
   if (k === 5) return JSON.stringify({ type: 'result', ts: commence + 9_000_000, sport: 'nba', event, winner: (game * 31) % 100 < p * 100 ? 'home' : 'away' });
   const q = Math.min(0.99, p * (1 + 0.01 * k));
   return JSON.stringify({
-    type: 'oracle.prob', ts: commence - 60_000, source: 'history', sport: 'nba', event, home: 'Home Team', away: 'Away Team',
-    commence_ts: commence, books: ['consensus'], method: METHODS[k], p_home: q, p_away: 1 - q, overround: 0.045,
+    type: 'oracle.prob',
+    ts: commence - 60_000,
+    source: 'history',
+    sport: 'nba',
+    event,
+    home: 'Home Team',
+    away: 'Away Team',
+    commence_ts: commence,
+    books: ['consensus'],
+    method: METHODS[k],
+    p_home: q,
+    p_away: 1 - q,
+    overround: 0.045,
   });
 }
 

@@ -50,7 +50,8 @@ interface Feed {
 async function startFeed(url: string, echoScript?: string): Promise<Feed> {
   const args = echoScript ? [echoScript, url] : [`${BIN}/feed-boltodds`, '--url', url, '--log-level', 'warn'];
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, BOLTODDS_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BOLTODDS_API_KEY: KEY },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const arrivals: number[] = [];
   let waiter: { count: number; resolve: () => void } | undefined;
@@ -71,15 +72,18 @@ async function startFeed(url: string, echoScript?: string): Promise<Feed> {
     }
   });
   let stderr = '';
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   return {
     arrivals,
-    waitLines: (count) => new Promise<void>((resolve, reject) => {
-      if (arrivals.length >= count) return resolve();
-      waiter = { count, resolve };
-      void exited.then((code) => reject(new Error(`feed exited ${code}: ${stderr.slice(0, 400)}`)));
-    }),
+    waitLines: (count) =>
+      new Promise<void>((resolve, reject) => {
+        if (arrivals.length >= count) return resolve();
+        waiter = { count, resolve };
+        void exited.then((code) => reject(new Error(`feed exited ${code}: ${stderr.slice(0, 400)}`)));
+      }),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -136,12 +140,26 @@ const bench: Bench = async (env) => {
     await feed.waitLines(base + n);
     const seconds = (performance.now() - t0) / 1000;
     const fps = n / seconds;
-    rows.push({ group: 'feeds', name: 'feed-boltodds: sim -> ws -> feed -> stdout pipe', value: Math.round(fps), unit: 'frames/s', target: '>= 50,000 frames/s', ok: fps >= 50_000 });
+    rows.push({
+      group: 'feeds',
+      name: 'feed-boltodds: sim -> ws -> feed -> stdout pipe',
+      value: Math.round(fps),
+      unit: 'frames/s',
+      target: '>= 50,000 frames/s',
+      ok: fps >= 50_000,
+    });
 
     // ---- latency at 1,000 frames/s
     const lat = await latency(sim, feed, env.quick ? 3 : 10);
     rows.push({ group: 'feeds', name: 'latency sim send -> odds.line on stdout, p50 @ 1,000 frames/s', value: lat.p50, unit: 'ms' });
-    rows.push({ group: 'feeds', name: 'latency sim send -> odds.line on stdout, p99 @ 1,000 frames/s', value: lat.p99, unit: 'ms', target: 'p99 < 2 ms', ok: lat.p99 < 2 });
+    rows.push({
+      group: 'feeds',
+      name: 'latency sim send -> odds.line on stdout, p99 @ 1,000 frames/s',
+      value: lat.p99,
+      unit: 'ms',
+      target: 'p99 < 2 ms',
+      ok: lat.p99 < 2,
+    });
     rows.push({ group: 'feeds', name: 'latency max @ 1,000 frames/s', value: lat.max, unit: 'ms' });
   } finally {
     await feed.stop();
@@ -151,20 +169,29 @@ const bench: Bench = async (env) => {
   // ---- the floor of this machine: the same measurement with a client that only echoes a
   // line per frame (ws receive -> stdout), no engine: what the scheduler and pipes cost here
   const echo = `${env.tmp}/echo-client.mjs`;
-  writeFileSync(echo, `import WebSocket from ${JSON.stringify(`${ROOT}node_modules/ws/wrapper.mjs`)};
+  writeFileSync(
+    echo,
+    `import WebSocket from ${JSON.stringify(`${ROOT}node_modules/ws/wrapper.mjs`)};
 const ws = new WebSocket(process.argv[2] + '?key=${KEY}');
 ws.on('message', (d) => {
   const text = d.toString();
   if (text.includes('socket_connected')) return ws.send('{"action":"subscribe","filters":{}}');
   if (text.includes('"line_update"')) process.stdout.write('{"type":"odds.line"}\\n');
 });
-`);
+`,
+  );
   const sim2 = new BoltOddsSim({ scenario: { header: undefined, steps: [] }, clock, log, key: KEY, pingMs: 0 });
   const echoClient = await startFeed(await sim2.start(), echo);
   try {
     await sim2.whenSubscribed();
     const lat = await latency(sim2, echoClient, env.quick ? 3 : 10);
-    rows.push({ group: 'feeds', name: 'floor: bare ws echo client, p99 @ 1,000 frames/s (no engine)', value: lat.p99, unit: 'ms', note: `p50 ${lat.p50.toFixed(3)} ms` });
+    rows.push({
+      group: 'feeds',
+      name: 'floor: bare ws echo client, p99 @ 1,000 frames/s (no engine)',
+      value: lat.p99,
+      unit: 'ms',
+      note: `p50 ${lat.p50.toFixed(3)} ms`,
+    });
   } finally {
     await echoClient.stop();
     await sim2.stop();
@@ -175,8 +202,21 @@ ws.on('message', (d) => {
   const fs = frames(n);
   let published = 0;
   const engine = new BoltOddsEngine({
-    settings: { sports: ['nba', 'nhl'], books: [...BOOKS], bookAliases: {}, market: 'Moneyline', sideStalenessMs: 600_000, partialTtlMs: 30_000, appPong: true },
-    clock, log, metrics: new Metrics(), emit: (r) => { if (JSON.stringify(r).length > 0) published++; },
+    settings: {
+      sports: ['nba', 'nhl'],
+      books: [...BOOKS],
+      bookAliases: {},
+      market: 'Moneyline',
+      sideStalenessMs: 600_000,
+      partialTtlMs: 30_000,
+      appPong: true,
+    },
+    clock,
+    log,
+    metrics: new Metrics(),
+    emit: (r) => {
+      if (JSON.stringify(r).length > 0) published++;
+    },
   });
   engine.opened(1, clock.now());
   engine.frame('{"action":"socket_connected"}', clock.now());

@@ -51,8 +51,25 @@ function startFeeder(sim: SimHandle, keys: ReturnType<typeof makeKeys>, file?: s
   // BENCH_NODE_ARGS: extra node flags for the feeder (e.g. --cpu-prof) when hunting a regression.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const fd = file ? openSync(file, 'w') : undefined;
-  const child = spawn(process.execPath, [...nodeArgs, `${BIN}/feed-kalshi`, '--url', sim.urls.wsUrl, '--tickers', TICKER, '--no-rest', '--depth', '10',
-    '--status-every', '600000', '--log-level', 'warn'], { env: { ...process.env, ...feedEnv(keys) }, stdio: ['ignore', fd ?? 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      `${BIN}/feed-kalshi`,
+      '--url',
+      sim.urls.wsUrl,
+      '--tickers',
+      TICKER,
+      '--no-rest',
+      '--depth',
+      '10',
+      '--status-every',
+      '600000',
+      '--log-level',
+      'warn',
+    ],
+    { env: { ...process.env, ...feedEnv(keys) }, stdio: ['ignore', fd ?? 'pipe', 'inherit'] },
+  );
   if (fd !== undefined) closeSync(fd);
   return watch(child, file);
 }
@@ -119,7 +136,9 @@ function watch(child: ChildProcess, file: string | undefined): Feeder {
 
 function startFloor(sim: SimHandle, keys: ReturnType<typeof makeKeys>, tmp: string): Feeder {
   const script = `${tmp}/kalshi-floor.mjs`;
-  writeFileSync(script, `
+  writeFileSync(
+    script,
+    `
 import WebSocket from ${JSON.stringify(`${ROOT}node_modules/ws/wrapper.mjs`)};
 import { makeSigner } from ${JSON.stringify(`${ROOT}dist/src/feeds/kalshi-auth.js`)};
 import { readFileSync } from 'node:fs';
@@ -134,7 +153,8 @@ ws.on('message', (d) => {
   out.push('{"type":"kalshi.book","seq":' + m.seq + ',"floor":1}\\n');
 });
 process.on('SIGTERM', () => process.exit(0));
-`);
+`,
+  );
   const child = spawn(process.execPath, [script, sim.urls.wsUrl], { env: { ...process.env, ...feedEnv(keys) }, stdio: ['ignore', 'pipe', 'inherit'] });
   return watch(child, undefined);
 }
@@ -171,7 +191,12 @@ async function blast(sim: SimHandle, feeder: Feeder, n: number, price: number): 
   return { wall: (n + 1) / s, cpu: (n + 1) / cpu };
 }
 
-async function latency(sim: SimHandle, feeder: Feeder, rate: number, seconds: number): Promise<{ p50: number; p90: number; p99: number; max: number; n: number }> {
+async function latency(
+  sim: SimHandle,
+  feeder: Feeder,
+  rate: number,
+  seconds: number,
+): Promise<{ p50: number; p90: number; p99: number; max: number; n: number }> {
   const { sub } = bookSub(sim);
   const best = sim.engine.market(TICKER).bids.highest!;
   const sent = new Map<number, bigint>();
@@ -191,7 +216,8 @@ async function latency(sim: SimHandle, feeder: Feeder, rate: number, seconds: nu
     const due = Math.min(total, Math.floor((Number(process.hrtime.bigint() - t0) / 1e9) * rate));
     while (done < due) {
       const now = process.hrtime.bigint();
-      if (resting === undefined) resting = sim.engine.place(LIQUIDITY, { ticker: TICKER, side: 'bid', price: best, count: 100, tif: 'good_till_canceled', stp: 'maker' }).id;
+      if (resting === undefined)
+        resting = sim.engine.place(LIQUIDITY, { ticker: TICKER, side: 'bid', price: best, count: 100, tif: 'good_till_canceled', stp: 'maker' }).id;
       else {
         sim.engine.cancel(LIQUIDITY, resting);
         resting = undefined;
@@ -230,7 +256,15 @@ const bench: Bench = async (env) => {
       const lat = await latency(sim, piped, 5000, env.quick ? 4 : 10);
       rows.push(
         { group: 'kalshi', name: `sim send -> kalshi.book out, p50 at 5,000 deltas/s (${lat.n} samples)`, value: lat.p50, unit: 'ms' },
-        { group: 'kalshi', name: 'sim send -> kalshi.book out, p99 at 5,000 deltas/s', value: lat.p99, unit: 'ms', target: '< 2 ms', ok: lat.p99 < 2, note: `p90 ${lat.p90.toFixed(3)} ms, max ${lat.max.toFixed(2)} ms; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs` },
+        {
+          group: 'kalshi',
+          name: 'sim send -> kalshi.book out, p99 at 5,000 deltas/s',
+          value: lat.p99,
+          unit: 'ms',
+          target: '< 2 ms',
+          ok: lat.p99 < 2,
+          note: `p90 ${lat.p90.toFixed(3)} ms, max ${lat.max.toFixed(2)} ms; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
+        },
       );
     } finally {
       await piped.stop();
@@ -242,7 +276,13 @@ const bench: Bench = async (env) => {
       await waitForBook(sim, floor);
       await latency(sim, floor, 5000, 1);
       const lat = await latency(sim, floor, 5000, env.quick ? 4 : 10);
-      rows.push({ group: 'kalshi', name: 'the floor: a bare ws client writing a line per delta, p99', value: lat.p99, unit: 'ms', note: `p50 ${lat.p50.toFixed(3)} ms, p90 ${lat.p90.toFixed(3)} ms (what the machine and transport cost)` });
+      rows.push({
+        group: 'kalshi',
+        name: 'the floor: a bare ws client writing a line per delta, p99',
+        value: lat.p99,
+        unit: 'ms',
+        note: `p50 ${lat.p50.toFixed(3)} ms, p90 ${lat.p90.toFixed(3)} ms (what the machine and transport cost)`,
+      });
     } finally {
       await floor.stop();
     }
@@ -260,7 +300,15 @@ const bench: Bench = async (env) => {
       const hidden = await blast(sim, recording, n, deep);
       const load = loadavg()[0]!;
       rows.unshift(
-        { group: 'kalshi', name: `deltas/s through feed-kalshi, a kalshi.book per delta (${n.toLocaleString('en-US')})`, value: Math.round(visible.wall), unit: 'deltas/s', target: '>= 100000', ok: visible.wall >= 100_000, note: `load average ${load.toFixed(1)} on ${cpus().length} CPUs` },
+        {
+          group: 'kalshi',
+          name: `deltas/s through feed-kalshi, a kalshi.book per delta (${n.toLocaleString('en-US')})`,
+          value: Math.round(visible.wall),
+          unit: 'deltas/s',
+          target: '>= 100000',
+          ok: visible.wall >= 100_000,
+          note: `load average ${load.toFixed(1)} on ${cpus().length} CPUs`,
+        },
         { group: 'kalshi', name: '  the same per second of feed-kalshi CPU', value: Math.round(visible.cpu), unit: 'deltas/s' },
         { group: 'kalshi', name: 'deltas/s through feed-kalshi, changes below --depth', value: Math.round(hidden.wall), unit: 'deltas/s' },
         { group: 'kalshi', name: '  the same per second of feed-kalshi CPU', value: Math.round(hidden.cpu), unit: 'deltas/s' },

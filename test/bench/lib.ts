@@ -37,10 +37,20 @@ export function oddsLine(i: number): string {
   const a = 1 / Math.max(0.05, 1.045 - 1 / h);
   const ts = 1769380000000 + i * 10;
   return JSON.stringify({
-    type: 'odds.line', ts, recv_ts: ts + 3, source: 'boltodds', book, sport: 'nba',
-    event: `nba-2026-02-${String(day).padStart(2, '0')}-den-mem`, home: 'Memphis Grizzlies', away: 'Denver Nuggets',
-    commence_ts: 1769385600000 + game * 86400000, home_odds: Math.round(h * 1e4) / 1e4, away_odds: Math.round(a * 1e4) / 1e4,
-    home_ts: ts - 5000, away_ts: ts - 2000,
+    type: 'odds.line',
+    ts,
+    recv_ts: ts + 3,
+    source: 'boltodds',
+    book,
+    sport: 'nba',
+    event: `nba-2026-02-${String(day).padStart(2, '0')}-den-mem`,
+    home: 'Memphis Grizzlies',
+    away: 'Denver Nuggets',
+    commence_ts: 1769385600000 + game * 86400000,
+    home_odds: Math.round(h * 1e4) / 1e4,
+    away_odds: Math.round(a * 1e4) / 1e4,
+    home_ts: ts - 5000,
+    away_ts: ts - 2000,
   });
 }
 
@@ -60,7 +70,9 @@ export function writeLines(file: string, n: number, make: (i: number) => string)
 
 /** records/s of JSON.parse + JSON.stringify over the file's lines, in-process. */
 export function parseStringifyLimit(file: string): number {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   let acc = 0;
   // one warm-up pass over a slice, then the timed pass over every line
   for (let i = 0; i < Math.min(lines.length, 100000); i++) acc += JSON.stringify(JSON.parse(lines[i]!)).length;
@@ -93,7 +105,9 @@ export function timeProcess(exe: string, args: string[], stdinFile: string | nul
     const child = spawn(exe, args, { stdio: [fd, 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let bytes = 0;
     const err: Buffer[] = [];
-    child.stdout!.on('data', (b: Buffer) => { bytes += b.length; });
+    child.stdout!.on('data', (b: Buffer) => {
+      bytes += b.length;
+    });
     child.stderr!.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', (code) => {

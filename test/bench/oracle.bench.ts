@@ -65,7 +65,11 @@ const bench: Bench = async (env) => {
     const ratio = rps / local;
     const target = TARGETS[name];
     rows.push({
-      group: 'oracle', name, value: Math.round(rps), unit: 'records/s', ratio,
+      group: 'oracle',
+      name,
+      value: Math.round(rps),
+      unit: 'records/s',
+      ratio,
       note: `(${Math.round((rps / env.limit) * 100)}% of the run's limit; local limit ${Math.round(local).toLocaleString('en-US')}/s${REPEAT > 1 ? `; best of ${REPEAT}` : ''})`,
       ...(target !== undefined ? { target: `>= ${target * 100}% of limit`, ok: ratio >= target } : {}),
     });
@@ -73,10 +77,12 @@ const bench: Bench = async (env) => {
   // The floor: a bare loop doing only what a one-in, one-out stage must (read, parse,
   // build, stringify, write), as a process over the same file and pipe.
   const bare = fileURLToPath(new URL('./bare-transform.js', import.meta.url));
-  await measure('the floor: a bare read-parse-stringify-write process', 'bare-transform', [env.oddsFile],
-    () => timeProcess(process.execPath, [bare, env.oddsFile], null));
-  await measure('the floor for devig: the same, passing each line through', 'bare-transform', [env.oddsFile, 'devig'],
-    () => timeProcess(process.execPath, [bare, env.oddsFile, 'devig'], null));
+  await measure('the floor: a bare read-parse-stringify-write process', 'bare-transform', [env.oddsFile], () =>
+    timeProcess(process.execPath, [bare, env.oddsFile], null),
+  );
+  await measure('the floor for devig: the same, passing each line through', 'bare-transform', [env.oddsFile, 'devig'], () =>
+    timeProcess(process.execPath, [bare, env.oddsFile, 'devig'], null),
+  );
   for (const m of DEVIG_METHODS) await measure(`devig ${m}`, 'devig', ['--method', m, env.oddsFile]);
   await measure('devig --compare (all five methods)', 'devig', ['--compare', env.oddsFile]);
   // The bench file spans 10,000 s of record time at 10 ms per line; --replay drives the

@@ -36,7 +36,9 @@ export function* sessionLines(o: SessionOptions): Generator<string> {
     const tdate = `${String(y % 100).padStart(2, '0')}${MONTHS[mo]}${String(dd).padStart(2, '0')}`;
     const evs: Array<[number, number, string]> = [];
     let seq = 0;
-    const push = (ts: number, r: Record<string, unknown>): void => { evs.push([ts, seq++, JSON.stringify({ ...r, ts })]); };
+    const push = (ts: number, r: Record<string, unknown>): void => {
+      evs.push([ts, seq++, JSON.stringify({ ...r, ts })]);
+    };
     const open = day + 17 * HOUR; // 12:00 ET: quoting starts
     const close = day + 29 * HOUR; // results after the games
     for (let t = open; t <= close; t += 60_000) {
@@ -54,8 +56,17 @@ export function* sessionLines(o: SessionOptions): Generator<string> {
         const ticker = tickers[side];
         const team = side === 'home' ? home : away;
         push(open, {
-          type: 'kalshi.market', ticker, event_ticker: evTicker, series: 'KXNBAGAME', sport: 'nba', event, team: team.code, status: 'active',
-          close_ts: commence + 6 * HOUR, price_ranges: [{ start: 0, end: 1, step: 0.01 }], fee_type: 'quadratic_with_maker_fees',
+          type: 'kalshi.market',
+          ticker,
+          event_ticker: evTicker,
+          series: 'KXNBAGAME',
+          sport: 'nba',
+          event,
+          team: team.code,
+          status: 'active',
+          close_ts: commence + 6 * HOUR,
+          price_ranges: [{ start: 0, end: 1, step: 0.01 }],
+          fee_type: 'quadratic_with_maker_fees',
         });
         push(open, { type: 'market.link', event, sport: 'nba', side, ticker });
       }
@@ -66,8 +77,18 @@ export function* sessionLines(o: SessionOptions): Generator<string> {
         const ph = Math.round(p * 1e6) / 1e6;
         pAt.push([t, ph]);
         push(t, {
-          type: 'oracle.prob', source: 'boltodds', sport: 'nba', event, home: home.name, away: away.name, commence_ts: commence,
-          books: ['pinnacle'], method: 'shin', p_home: ph, p_away: Math.round((1 - ph) * 1e6) / 1e6, overround: 0.04,
+          type: 'oracle.prob',
+          source: 'boltodds',
+          sport: 'nba',
+          event,
+          home: home.name,
+          away: away.name,
+          commence_ts: commence,
+          books: ['pinnacle'],
+          method: 'shin',
+          p_home: ph,
+          p_away: Math.round((1 - ph) * 1e6) / 1e6,
+          overround: 0.04,
         });
       }
       let k = 0;
@@ -80,11 +101,19 @@ export function* sessionLines(o: SessionOptions): Generator<string> {
           const mid = Math.round(fair * 100 + (rnd() - 0.5) * 2);
           const bid = Math.min(97, Math.max(1, mid - 1 - Math.floor(rnd() * 2)));
           const ask = Math.min(99, Math.max(bid + 1, mid + 1 + Math.floor(rnd() * 2)));
-          const lv = (from: number, dir: number) => [0, 1, 2].map((i) => [(from + dir * i) / 100, 20 + Math.floor(rnd() * 200)]).filter(([x]) => x! > 0 && x! < 1);
+          const lv = (from: number, dir: number) =>
+            [0, 1, 2].map((i) => [(from + dir * i) / 100, 20 + Math.floor(rnd() * 200)]).filter(([x]) => x! > 0 && x! < 1);
           push(t, { type: 'kalshi.book', recv_ts: t, ticker: tickers[side], seq: ++seqs[side], bids: lv(bid, -1), asks: lv(ask, 1) });
           if ((t - open) % o.tradeEveryMs < o.bookEveryMs) {
             const takerYes = rnd() < 0.5;
-            push(t + 1, { type: 'kalshi.trade', ticker: tickers[side], trade_id: `${tickers[side]}-${t}`, price: (takerYes ? ask : bid) / 100, count: 1 + Math.floor(rnd() * 50), taker_side: takerYes ? 'yes' : 'no' });
+            push(t + 1, {
+              type: 'kalshi.trade',
+              ticker: tickers[side],
+              trade_id: `${tickers[side]}-${t}`,
+              price: (takerYes ? ask : bid) / 100,
+              count: 1 + Math.floor(rnd() * 50),
+              taker_side: takerYes ? 'yes' : 'no',
+            });
           }
         }
       }

@@ -37,13 +37,23 @@ function inProcessReaction(n: number): number[] {
   const times: number[] = [];
   let onCancel: (() => void) | undefined;
   const sink: ManagerSink = {
-    request: (req) => { if (req.kind === 'cancel') onCancel?.(); else void req; },
-    order: () => undefined, fill: () => undefined, skip: () => undefined, latency: () => undefined,
-    killswitch: () => undefined, position: () => undefined, count: () => undefined, anomaly: () => undefined,
+    request: (req) => {
+      if (req.kind === 'cancel') onCancel?.();
+      else void req;
+    },
+    order: () => undefined,
+    fill: () => undefined,
+    skip: () => undefined,
+    latency: () => undefined,
+    killswitch: () => undefined,
+    position: () => undefined,
+    count: () => undefined,
+    anomaly: () => undefined,
   };
   const requests: Array<{ kind: string; coid: string }> = [];
   const m = new QuoteManager({ ...DEFAULTS, minRestMs: 0 }, NO_KILLS, unlimited(), () => ({ ok: true, count: 1000 }), {
-    ...sink, request: (req) => {
+    ...sink,
+    request: (req) => {
       requests.push({ kind: req.kind, coid: req.kind === 'place' ? req.order.clientOrderId : req.clientOrderId });
       if (req.kind === 'cancel') onCancel?.();
     },
@@ -86,15 +96,35 @@ async function pipeReaction(tmp: string, n: number): Promise<number[]> {
   const status = { type: 'kalshi.status', ts: now, state: 'live', connects: 1, reconnects: 0, disconnects: 0, gaps: 0, last_msg_ts: now, tickers: {} };
   const lines = [
     status,
-    { type: 'kalshi.market', ts: now, ticker: HOME, event_ticker: 'KXNBAGAME-26JAN25DENMEM', series: 'KXNBAGAME', sport: 'nba', event: EVENT, team: 'mem', status: 'active', price_ranges: [{ start: 0, end: 1, step: 0.01 }], fee_type: 'quadratic_with_maker_fees' },
+    {
+      type: 'kalshi.market',
+      ts: now,
+      ticker: HOME,
+      event_ticker: 'KXNBAGAME-26JAN25DENMEM',
+      series: 'KXNBAGAME',
+      sport: 'nba',
+      event: EVENT,
+      team: 'mem',
+      status: 'active',
+      price_ranges: [{ start: 0, end: 1, step: 0.01 }],
+      fee_type: 'quadratic_with_maker_fees',
+    },
     { type: 'market.link', ts: now, event: EVENT, sport: 'nba', side: 'home', ticker: HOME },
     { type: 'kalshi.book', ts: now, ticker: HOME, seq: 1, bids: [[0.45, 50]], asks: [[0.55, 50]] },
   ];
   writeFileSync(kalshi, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   const config = `${tmp}/quote-bench.config.json`;
-  writeFileSync(config, JSON.stringify({ quote: { resume_after_ms: 0, latency_ms: 0, min_rest_ms: 0, pull_before_start_ms: 0, oracle_stale_ms: 3_600_000, book_stale_ms: 3_600_000 }, log: { level: 'error' } }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      quote: { resume_after_ms: 0, latency_ms: 0, min_rest_ms: 0, pull_before_start_ms: 0, oracle_stale_ms: 3_600_000, book_stale_ms: 3_600_000 },
+      log: { level: 'error' },
+    }),
+  );
   const devig = spawn(process.execPath, [`${BIN}/devig`, '--method', 'shin', '--log-level', 'error'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const quote = spawn(process.execPath, [`${BIN}/quote`, '--config', config, '--shadow', '--oracle', 'boltodds/shin', '--log-level', 'error', kalshi, '-'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const quote = spawn(process.execPath, [`${BIN}/quote`, '--config', config, '--shadow', '--oracle', 'boltodds/shin', '--log-level', 'error', kalshi, '-'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   devig.stdout.pipe(quote.stdin);
   let buf = '';
   let waiting: ((line: string) => void) | undefined;
@@ -114,17 +144,32 @@ async function pipeReaction(tmp: string, n: number): Promise<number[]> {
     const t = Date.now();
     const h = 1 / (pHome * 1.02);
     const a = 1 / ((1 - pHome) * 1.02);
-    return JSON.stringify({
-      type: 'odds.line', ts: t, source: 'boltodds', book: 'pinnacle', sport: 'nba', event: EVENT, home: 'Memphis Grizzlies', away: 'Denver Nuggets',
-      commence_ts: t + 4 * 3_600_000, home_odds: Math.round(h * 1e4) / 1e4, away_odds: Math.round(a * 1e4) / 1e4, home_ts: t, away_ts: t,
-    }) + '\n';
+    return (
+      JSON.stringify({
+        type: 'odds.line',
+        ts: t,
+        source: 'boltodds',
+        book: 'pinnacle',
+        sport: 'nba',
+        event: EVENT,
+        home: 'Memphis Grizzlies',
+        away: 'Denver Nuggets',
+        commence_ts: t + 4 * 3_600_000,
+        home_odds: Math.round(h * 1e4) / 1e4,
+        away_odds: Math.round(a * 1e4) / 1e4,
+        home_ts: t,
+        away_ts: t,
+      }) + '\n'
+    );
   };
   const times: number[] = [];
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   devig.stdin.write(odds(0.5));
   await sleep(500); // quotes placed and accepted
   for (let i = 0; i < n; i++) {
-    const wait = new Promise<string>((r) => { waiting = r; });
+    const wait = new Promise<string>((r) => {
+      waiting = r;
+    });
     const t0 = process.hrtime.bigint();
     devig.stdin.write(odds(0.44));
     const timeout = sleep(2000).then(() => '');
@@ -149,12 +194,34 @@ function monthHeap(): number[] {
   const fees = KALSHI_FEES;
   const venue = new ShadowVenue({ latencyMs: 50, queueModel: 'risk-averse', fees });
   let out = 0;
-  const loop = new QuoteLoop(clock, venue, { mode: 'shadow', source: 'boltodds', method: 'shin', defaultFeeType: 'quadratic_with_maker_fees', queueModel: 'risk-averse' }, {
-    record: () => { out++; }, warn: () => undefined, count: () => undefined,
+  const loop = new QuoteLoop(
+    clock,
+    venue,
+    { mode: 'shadow', source: 'boltodds', method: 'shin', defaultFeeType: 'quadratic_with_maker_fees', queueModel: 'risk-averse' },
+    {
+      record: () => {
+        out++;
+      },
+      warn: () => undefined,
+      count: () => undefined,
+    },
+  );
+  const kill = new KillSwitches({
+    oracleSource: 'boltodds',
+    oracleStaleMs: 180_000,
+    bookStaleMs: 120_000,
+    resumeAfterMs: 30_000,
+    reconnectMax: 5,
+    reconnectWindowMs: 300_000,
   });
-  const kill = new KillSwitches({ oracleSource: 'boltodds', oracleStaleMs: 180_000, bookStaleMs: 120_000, resumeAfterMs: 30_000, reconnectMax: 5, reconnectWindowMs: 300_000 });
   const book = new PositionBook({ maxPositionContracts: 100, maxGameLossDollars: 100, maxDailyNotionalDollars: 100_000 });
-  loop.manager = new QuoteManager({ ...DEFAULTS, clientOrderIdPrefix: 'm', maxOrderAgeMs: 300_000, minRestMs: 2_000 }, kill, book, () => ({ ok: true, count: 1000 }), loop.sink());
+  loop.manager = new QuoteManager(
+    { ...DEFAULTS, clientOrderIdPrefix: 'm', maxOrderAgeMs: 300_000, minRestMs: 2_000 },
+    kill,
+    book,
+    () => ({ ok: true, count: 1000 }),
+    loop.sink(),
+  );
   const heap: number[] = [];
   let day = 0;
   const start = Date.UTC(2026, 1, 1);
@@ -203,11 +270,26 @@ const bench: Bench = async (env) => {
   const r = await timeCommand('quote', ['--config', cfg, '--shadow', '--replay', '--oracle', 'boltodds/shin', file], null);
   if (r.code !== 0) throw new Error(`quote --replay failed: ${r.stderr.slice(0, 400)}`);
   const rate = n / r.seconds;
-  rows.push({ group: 'quote', name: `replay throughput (${n.toLocaleString('en-US')} records, one day of 10 games)`, value: rate, unit: 'records/s', ratio: rate / env.limit, target: '>= 35 % of limit', ok: rate / env.limit >= 0.35 });
+  rows.push({
+    group: 'quote',
+    name: `replay throughput (${n.toLocaleString('en-US')} records, one day of 10 games)`,
+    value: rate,
+    unit: 'records/s',
+    ratio: rate / env.limit,
+    target: '>= 35 % of limit',
+    ok: rate / env.limit >= 0.35,
+  });
 
   const heap = monthHeap();
   const growth = heap.length > 1 ? heap.at(-1)! - heap[0]! : 0;
-  rows.push({ group: 'quote', name: `heap after each week of a simulated month (MB): ${heap.map((h) => h.toFixed(1)).join(' / ')}`, value: growth, unit: 'MB growth', target: 'flat (< 5 MB growth from week 1 to 4)', ok: growth < 5 });
+  rows.push({
+    group: 'quote',
+    name: `heap after each week of a simulated month (MB): ${heap.map((h) => h.toFixed(1)).join(' / ')}`,
+    value: growth,
+    unit: 'MB growth',
+    target: 'flat (< 5 MB growth from week 1 to 4)',
+    ok: growth < 5,
+  });
   return rows;
 };
 

@@ -44,27 +44,52 @@ const bench: Bench = async (env) => {
   const feed = new Redactor();
   feed.add('2f6c0f4e9a8b4d1e8c3b7a6f5e4d3c2b'); // an Odds API key: 32 hex characters
   const kalshi = new Redactor();
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const pemFile = `${env.tmp}/bench-kalshi.pem`;
   writeFileSync(pemFile, privateKey, { mode: 0o600 });
   chmodSync(pemFile, 0o600);
-  new Secrets(kalshi, { KALSHI_API_KEY_ID: '6f1d2c3e-4a5b-4c6d-8e7f-0123456789ab', KALSHI_PRIVATE_KEY_PATH: pemFile })
-    .preload(['KALSHI_API_KEY_ID', 'KALSHI_PRIVATE_KEY_PATH']);
+  new Secrets(kalshi, { KALSHI_API_KEY_ID: '6f1d2c3e-4a5b-4c6d-8e7f-0123456789ab', KALSHI_PRIVATE_KEY_PATH: pemFile }).preload([
+    'KALSHI_API_KEY_ID',
+    'KALSHI_PRIVATE_KEY_PATH',
+  ]);
   // The alternative: every form the Kalshi redactor holds, looked for with includes().
-  const forms = [...new Set([...formsOf('6f1d2c3e-4a5b-4c6d-8e7f-0123456789ab'), ...formsOf(privateKey), ...privateKey.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----'))])];
+  const forms = [
+    ...new Set([
+      ...formsOf('6f1d2c3e-4a5b-4c6d-8e7f-0123456789ab'),
+      ...formsOf(privateKey),
+      ...privateKey.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----')),
+    ]),
+  ];
   const naive = (l: string): string => {
     for (const f of forms) if (l.includes(f)) return '';
     return l;
   };
   const row = (name: string, ns: number, target?: number): BenchRow => ({
-    group: 'redact', name, value: ns, unit: 'ns/record',
+    group: 'redact',
+    name,
+    value: ns,
+    unit: 'ns/record',
     note: `${((ns / limitNs) * 100).toFixed(1)} % of a parse+stringify (${limitNs.toFixed(0)} ns)`,
     ...(target !== undefined ? { target: `< ${target * 100} % of a parse+stringify`, ok: ns / limitNs < target } : {}),
   });
   return [
-    row('Redactor.line, nothing registered (devig, ndcat)', nsPerLine(lines, (l) => none.line(l))),
-    row('Redactor.line, one feed key', nsPerLine(lines, (l) => feed.line(l))),
-    row(`Redactor.line, Kalshi key id + 2048-bit private key (${kalshi.size} forms)`, nsPerLine(lines, (l) => kalshi.line(l)), 0.1),
+    row(
+      'Redactor.line, nothing registered (devig, ndcat)',
+      nsPerLine(lines, (l) => none.line(l)),
+    ),
+    row(
+      'Redactor.line, one feed key',
+      nsPerLine(lines, (l) => feed.line(l)),
+    ),
+    row(
+      `Redactor.line, Kalshi key id + 2048-bit private key (${kalshi.size} forms)`,
+      nsPerLine(lines, (l) => kalshi.line(l)),
+      0.1,
+    ),
     row(`includes() of each of the ${forms.length} forms (the alternative)`, nsPerLine(lines, naive)),
   ];
 };

@@ -31,7 +31,19 @@ function writeDay(file: string, d: number, games: number, orderEveryMs: number):
   const date = new Date(day).toISOString().slice(0, 10);
   const open = day + 12 * 3_600_000; // 12:00 ET
   const end = day + 23 * 3_600_000;
-  put({ type: 'run.manifest', ts: open, cmd: 'quote', version: '0.1.0', branch: 'main', commit: 'c0ffee', dirty: false, profile: 'shadow-experiment', config_fingerprint: FP, argv: ['--shadow'], started_ts: open });
+  put({
+    type: 'run.manifest',
+    ts: open,
+    cmd: 'quote',
+    version: '0.1.0',
+    branch: 'main',
+    commit: 'c0ffee',
+    dirty: false,
+    profile: 'shadow-experiment',
+    config_fingerprint: FP,
+    argv: ['--shadow'],
+    started_ts: open,
+  });
   let reconnects = 0;
   let seq = 0;
   for (let t = open; t < end; t += 1000) {
@@ -39,7 +51,18 @@ function writeDay(file: string, d: number, games: number, orderEveryMs: number):
     if (k % 60 === 0) {
       const down = k % 7200 === 3600; // a short outage every two hours
       if (down) reconnects++;
-      put({ type: 'kalshi.status', ts: t, state: down ? 'down' : 'live', connects: reconnects + 1, reconnects, disconnects: reconnects, gaps: 0, last_msg_ts: t, tickers: {}, ...(down ? { cause: 'heartbeat-timeout' } : {}) });
+      put({
+        type: 'kalshi.status',
+        ts: t,
+        state: down ? 'down' : 'live',
+        connects: reconnects + 1,
+        reconnects,
+        disconnects: reconnects,
+        gaps: 0,
+        last_msg_ts: t,
+        tickers: {},
+        ...(down ? { cause: 'heartbeat-timeout' } : {}),
+      });
       if (k % 3600 === 1800) {
         put({ type: 'oracle.status', ts: t, source: 'boltodds', sport: 'nba', state: 'unavailable', reason: 'stale' });
         put({ type: 'killswitch', ts: t, state: 'tripped', condition: 'oracle-stale', scope: 'sport', key: 'nba' });
@@ -54,25 +77,86 @@ function writeDay(file: string, d: number, games: number, orderEveryMs: number):
       const event = `nba-${date}-a${String.fromCharCode(97 + g)}-h${String.fromCharCode(97 + g)}`;
       const ticker = `KXNBAGAME-${date}-G${g}-H`;
       const p = 0.4 + 0.02 * g;
-      put({ type: 'oracle.prob', ts: t, source: 'boltodds', sport: 'nba', event, home: 'H', away: 'A', commence_ts: end, books: ['pinnacle'], method: 'shin', p_home: p, p_away: 1 - p, overround: 0.04 });
+      put({
+        type: 'oracle.prob',
+        ts: t,
+        source: 'boltodds',
+        sport: 'nba',
+        event,
+        home: 'H',
+        away: 'A',
+        commence_ts: end,
+        books: ['pinnacle'],
+        method: 'shin',
+        p_home: p,
+        p_away: 1 - p,
+        overround: 0.04,
+      });
       const id = `c${d}-${seq++}`;
       const price = Math.round((p - 0.03) * 100) / 100;
-      put({ type: 'order', ts: t, mode: 'shadow', client_order_id: id, ticker, side: 'yes', action: 'buy', price, count: 10, tif: 'gtc', post_only: true, status: 'submitted', filled: 0, remaining: 10, reason: 'new-quote', fair_p: p, edge: 0.03, event, liquidity: 'maker' });
+      put({
+        type: 'order',
+        ts: t,
+        mode: 'shadow',
+        client_order_id: id,
+        ticker,
+        side: 'yes',
+        action: 'buy',
+        price,
+        count: 10,
+        tif: 'gtc',
+        post_only: true,
+        status: 'submitted',
+        filled: 0,
+        remaining: 10,
+        reason: 'new-quote',
+        fair_p: p,
+        edge: 0.03,
+        event,
+        liquidity: 'maker',
+      });
       put({ type: 'latency', ts: t, kind: 'oracle-to-order', ms: (seq * 37) % 250, ticker, client_order_id: id });
       put({ type: 'latency', ts: t + 100, kind: 'quote-to-action', ms: 100 + (seq % 13), ticker, client_order_id: id });
       if (seq % 5 === 0) put({ type: 'skip', ts: t, ticker, event, reason: seq % 10 === 0 ? 'edge-below-threshold' : 'stale-book' });
       if (seq % 40 === 0) {
         const taker = seq % 80 === 0;
         put({
-          type: 'fill', ts: t + 200, order_id: `s${id}`, client_order_id: id, trade_id: `t${id}`, ticker, side: 'yes', action: 'buy', price, count: 10,
-          fee: taker ? 0.17 : 0.05, liquidity: taker ? 'taker' : 'maker', mode: 'shadow', fair_p: p, source: 'boltodds', method: 'shin', event,
+          type: 'fill',
+          ts: t + 200,
+          order_id: `s${id}`,
+          client_order_id: id,
+          trade_id: `t${id}`,
+          ticker,
+          side: 'yes',
+          action: 'buy',
+          price,
+          count: 10,
+          fee: taker ? 0.17 : 0.05,
+          liquidity: taker ? 'taker' : 'maker',
+          mode: 'shadow',
+          fair_p: p,
+          source: 'boltodds',
+          method: 'shin',
+          event,
         });
       }
     }
   }
   for (let g = 0; g < games; g++) {
     const event = `nba-${date}-a${String.fromCharCode(97 + g)}-h${String.fromCharCode(97 + g)}`;
-    put({ type: 'position', ts: end + 3 * 3_600_000, mode: 'shadow', ticker: `KXNBAGAME-${date}-G${g}-H`, event, position: 0, cost: 0, fees: 1, realized_pnl: g % 2 ? 12.5 : -8.25, state: 'settled', result: g % 2 ? 'yes' : 'no' });
+    put({
+      type: 'position',
+      ts: end + 3 * 3_600_000,
+      mode: 'shadow',
+      ticker: `KXNBAGAME-${date}-G${g}-H`,
+      event,
+      position: 0,
+      cost: 0,
+      fees: 1,
+      realized_pnl: g % 2 ? 12.5 : -8.25,
+      state: 'settled',
+      result: g % 2 ? 'yes' : 'no',
+    });
   }
   writeSync(fd, buf.join('\n') + (buf.length ? '\n' : ''));
   closeSync(fd);
@@ -94,7 +178,13 @@ const bench: Bench = async (env) => {
   if (r.code !== 0) throw new Error(`report daily failed: ${r.stderr.slice(0, 500)}`);
   const rps = n / r.seconds;
   return [
-    { group: 'report', name: `report daily over a month (${days} days x ${games} games, ${n.toLocaleString('en-US')} records)`, value: Math.round(rps), unit: 'records/s', ratio: rps / env.limit },
+    {
+      group: 'report',
+      name: `report daily over a month (${days} days x ${games} games, ${n.toLocaleString('en-US')} records)`,
+      value: Math.round(rps),
+      unit: 'records/s',
+      ratio: rps / env.limit,
+    },
     { group: 'report', name: 'report daily over a month: wall time', value: r.seconds, unit: 's', target: '< 60 s', ok: r.seconds < 60 },
   ];
 };

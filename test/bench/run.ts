@@ -18,7 +18,9 @@ const env: BenchEnv = { tmp, limit, oddsFile, oddsLines: n, quick };
 const rows: BenchRow[] = [{ group: 'limit', name: 'in-process JSON.parse + JSON.stringify', value: Math.round(limit), unit: 'records/s', ratio: 1 }];
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.bench.js') && (!only || f.startsWith(only))).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.js') && (!only || f.startsWith(only)))
+  .sort();
 for (const f of files) {
   const mod = (await import(`${dir}${f}`)) as { default: Bench };
   process.stderr.write(`bench: ${f}\n`);

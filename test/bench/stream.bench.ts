@@ -13,14 +13,21 @@ const bench: Bench = async (env) => {
   const p = await timeCommand('ndcat', [], env.oddsFile);
   if (p.code !== 0) throw new Error(`ndcat failed: ${p.stderr.slice(0, 500)}`);
   const script = `${env.tmp}/ndjson-pass.cjs`;
-  writeFileSync(script, `const nd = require(${JSON.stringify(`${ROOT}node_modules/ndjson`)});
-process.stdin.pipe(nd.parse()).pipe(nd.stringify()).pipe(process.stdout);\n`);
+  writeFileSync(
+    script,
+    `const nd = require(${JSON.stringify(`${ROOT}node_modules/ndjson`)});
+process.stdin.pipe(nd.parse()).pipe(nd.stringify()).pipe(process.stdout);\n`,
+  );
   const nd = await timeProcess(process.execPath, [script], env.oddsFile);
   const row = (name: string, s: number, target?: number) => {
     const rps = n / s;
     const ratio = rps / env.limit;
     return {
-      group: 'stream', name, value: Math.round(rps), unit: 'records/s', ratio,
+      group: 'stream',
+      name,
+      value: Math.round(rps),
+      unit: 'records/s',
+      ratio,
       ...(target !== undefined ? { target: `>= ${target * 100}% of limit`, ok: ratio >= target } : {}),
     };
   };

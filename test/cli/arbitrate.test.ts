@@ -9,9 +9,21 @@ const EVENT = 'nba-2026-01-25-den-mem';
 
 function line(book: string, ts: number, home: number, away: number, over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    type: 'odds.line', ts, recv_ts: ts + 3, source: 'boltodds', book, sport: 'nba', event: EVENT,
-    home: 'Memphis Grizzlies', away: 'Denver Nuggets', commence_ts: T0 + 3_600_000,
-    home_odds: home, away_odds: away, home_ts: ts, away_ts: ts, ...over,
+    type: 'odds.line',
+    ts,
+    recv_ts: ts + 3,
+    source: 'boltodds',
+    book,
+    sport: 'nba',
+    event: EVENT,
+    home: 'Memphis Grizzlies',
+    away: 'Denver Nuggets',
+    commence_ts: T0 + 3_600_000,
+    home_odds: home,
+    away_odds: away,
+    home_ts: ts,
+    away_ts: ts,
+    ...over,
   };
 }
 
@@ -22,9 +34,12 @@ function allValid(t: Test, recs: Array<Record<string, unknown>>): void {
   }
 }
 
-const brief = (r: Record<string, unknown>): string => r.type === 'oracle.line'
-  ? `line ${(r.books as string[]).join('+')} ${String(r.home_odds)} @${(r.ts as number) - T0}`
-  : r.type === 'oracle.status' ? `${r.event ? '' : 'upstream '}status ${String(r.state)}${r.reason ? ` ${String(r.reason)}` : ''} @${(r.ts as number) - T0}` : String(r.type);
+const brief = (r: Record<string, unknown>): string =>
+  r.type === 'oracle.line'
+    ? `line ${(r.books as string[]).join('+')} ${String(r.home_odds)} @${(r.ts as number) - T0}`
+    : r.type === 'oracle.status'
+      ? `${r.event ? '' : 'upstream '}status ${String(r.state)}${r.reason ? ` ${String(r.reason)}` : ''} @${(r.ts as number) - T0}`
+      : String(r.type);
 
 t.test('--replay primary-fallback: the story of one game', async (t) => {
   const input = ndjson([
@@ -52,12 +67,25 @@ t.test('--replay primary-fallback: the story of one game', async (t) => {
   ]);
   const first = ofType(r.records, 'oracle.line')[0]!;
   t.same(first, {
-    type: 'oracle.line', ts: T0 + 3, source: 'boltodds', sport: 'nba', event: EVENT, home: 'Memphis Grizzlies',
-    away: 'Denver Nuggets', commence_ts: T0 + 3_600_000, policy: 'primary-fallback:pinnacle>draftkings',
-    books: ['pinnacle'], line_ts: T0, home_odds: 2.24, away_odds: 1.6757,
+    type: 'oracle.line',
+    ts: T0 + 3,
+    source: 'boltodds',
+    sport: 'nba',
+    event: EVENT,
+    home: 'Memphis Grizzlies',
+    away: 'Denver Nuggets',
+    commence_ts: T0 + 3_600_000,
+    policy: 'primary-fallback:pinnacle>draftkings',
+    books: ['pinnacle'],
+    line_ts: T0,
+    home_odds: 2.24,
+    away_odds: 1.6757,
   });
   const start = r.logs.find((l) => l.msg === 'arbitrate policy')!;
-  t.same([start.policy, start.books, start.fallback_after_ms, start.clock], ['primary-fallback:pinnacle>draftkings', ['pinnacle', 'draftkings'], 60000, 'replay']);
+  t.same(
+    [start.policy, start.books, start.fallback_after_ms, start.clock],
+    ['primary-fallback:pinnacle>draftkings', ['pinnacle', 'draftkings'], 60000, 'replay'],
+  );
   const s = summary(r.logs)!;
   t.same(s.out_by_type, { 'run.manifest': 1, 'oracle.line': 4, 'oracle.status': 2, 'kalshi.trade': 1 });
   t.equal((s.arbitrate as Record<string, number>).lines, 5);
@@ -71,13 +99,26 @@ t.test('flags override the config, and the manifest fingerprint reflects what ra
   const blend = await run('arbitrate', ['--replay', '--policy', 'weighted-blend', '--weights', 'pinnacle=0.7,draftkings=0.3'], { input });
   t.equal(blend.code, 0, blend.stderr);
   const l = ofType(blend.records, 'oracle.line');
-  t.same(l.map((x) => [x.books, x.weights]), [[['pinnacle'], { pinnacle: 1 }], [['pinnacle', 'draftkings'], { pinnacle: 0.7, draftkings: 0.3 }]]);
+  t.same(
+    l.map((x) => [x.books, x.weights]),
+    [
+      [['pinnacle'], { pinnacle: 1 }],
+      [['pinnacle', 'draftkings'], { pinnacle: 0.7, draftkings: 0.3 }],
+    ],
+  );
   t.ok(Math.abs(1 / (l[1]!.home_odds as number) - (0.7 / 2.24 + 0.3 / 2.3)) < 1e-15, 'blend in implied-probability space');
   t.equal(l[1]!.policy, 'weighted-blend:pinnacle=0.7,draftkings=0.3');
   const only = await run('arbitrate', ['--replay', '--policy', 'pinnacle-only'], { input });
-  t.same(ofType(only.records, 'oracle.line').map((x) => x.books), [['pinnacle']]);
+  t.same(
+    ofType(only.records, 'oracle.line').map((x) => x.books),
+    [['pinnacle']],
+  );
   const order = await run('arbitrate', ['--replay', '--books', 'draftkings,pinnacle'], { input });
-  t.same(ofType(order.records, 'oracle.line').map((x) => x.books), [['pinnacle'], ['draftkings']], 'draftkings first: it replaces pinnacle');
+  t.same(
+    ofType(order.records, 'oracle.line').map((x) => x.books),
+    [['pinnacle'], ['draftkings']],
+    'draftkings first: it replaces pinnacle',
+  );
   const fps = new Set([blend, only, order].map((x) => x.records[0]!.config_fingerprint));
   t.equal(fps.size, 3);
 });
@@ -122,7 +163,9 @@ t.test('an upstream oracle.status stops the use of a source until it is availabl
 t.test('live clock: a silent feed is noticed by a timer while stdin stays open', async (t) => {
   const child = spawn(process.execPath, [`${BIN}/arbitrate`, '--fallback-after-ms', '1500'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
   let err = '';
   const ready = new Promise<void>((resolve) => {
     child.stderr.on('data', (b: Buffer) => {
@@ -160,5 +203,8 @@ t.test('live clock on a recorded file: warned to use --replay', async (t) => {
   const r = await run('arbitrate', [], { input: ndjson([line('pinnacle', T0, 2.24, 1.6757)]) });
   t.equal(r.code, 0);
   t.ok(r.logs.some((l) => String(l.msg).includes('use --replay')));
-  t.same(ofType(r.records, 'oracle.status').map((s) => s.reason), ['stale']);
+  t.same(
+    ofType(r.records, 'oracle.status').map((s) => s.reason),
+    ['stale'],
+  );
 });

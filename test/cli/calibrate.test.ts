@@ -12,8 +12,20 @@ t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
 
 function prob(i: number, p: number, over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    type: 'oracle.prob', ts: C - 60_000, source: 'history', sport: 'nba', event: event(i), home: 'H', away: 'A',
-    commence_ts: C, books: ['consensus'], method: 'proportional', p_home: p, p_away: 1 - p, overround: 0.04, ...over,
+    type: 'oracle.prob',
+    ts: C - 60_000,
+    source: 'history',
+    sport: 'nba',
+    event: event(i),
+    home: 'H',
+    away: 'A',
+    commence_ts: C,
+    books: ['consensus'],
+    method: 'proportional',
+    p_home: p,
+    p_away: 1 - p,
+    overround: 0.04,
+    ...over,
   };
 }
 function result(i: number, homeWins: boolean): Record<string, unknown> {
@@ -44,10 +56,27 @@ t.test("scikit-learn's example through the command (--bins 3), results before pr
   const c = cal[0]!;
   t.ok(validateRecord(c).ok, 'a valid calibration record');
   t.same(c.group, { source: 'history', sport: 'nba', phase: 'pregame', method: 'proportional' });
-  t.same((c.buckets as Array<{ win_rate: number }>).map((b) => b.win_rate), [0, 0.5, 1]);
-  t.same((c.buckets as Array<{ mean_p: number }>).map((b) => b.mean_p), [0.20000000000000004, 0.525, 0.85]);
+  t.same(
+    (c.buckets as Array<{ win_rate: number }>).map((b) => b.win_rate),
+    [0, 0.5, 1],
+  );
+  t.same(
+    (c.buckets as Array<{ mean_p: number }>).map((b) => b.mean_p),
+    [0.20000000000000004, 0.525, 0.85],
+  );
   const m = metrics(Y, P, 3);
-  t.match(c, { n: 9, brier: m.brier, log_loss: m.log_loss, ece: m.ece, mce: m.mce, at: 'close', bins: 3, scored: 'p_home', tolerance: 0.02, within_tolerance: false });
+  t.match(c, {
+    n: 9,
+    brier: m.brier,
+    log_loss: m.log_loss,
+    ece: m.ece,
+    mce: m.mce,
+    at: 'close',
+    bins: 3,
+    scored: 'p_home',
+    tolerance: 0.02,
+    within_tolerance: false,
+  });
   // 10 uniform bins: .1 .2 .3 .4 in bins 0-3, .65 and .7 share bin 6, .8 bin 7, .9 bin 8, 1 bin 9: 8 non-empty.
   t.equal((c.deciles_fixed as unknown[]).length, 8);
   t.equal((c.deciles_quantile as unknown[]).length, 9);
@@ -70,16 +99,23 @@ t.test('at close vs at all; other record types are counted, not passed on', asyn
   t.equal(ofType(close.records, 'odds.line').length, 0);
   t.match(summary(close.logs), { probs_after_commence: 1, probs_superseded: 1, in_by_type: { 'odds.line': 1 } });
   const all = await run('calibrate', ['--at', 'all'], { input });
-  t.same(ofType(all.records, 'calibration').map((x) => [(x.group as { phase: string }).phase, x.n]), [['live', 1], ['pregame', 2]]);
+  t.same(
+    ofType(all.records, 'calibration').map((x) => [(x.group as { phase: string }).phase, x.n]),
+    [
+      ['live', 1],
+      ['pregame', 2],
+    ],
+  );
 });
 
 t.test('bad input and conflicting results: diagnostics by source:line, counted, never fatal', async (t) => {
-  const input = [
-    ndjson([prob(1, 0.6), prob(2, 0.4), result(1, true), result(2, true)]).trim(),
-    'not json',
-    JSON.stringify(result(2, false)),
-    JSON.stringify({ ...prob(3, 0.5), p_home: 1.5 }),
-  ].join('\n') + '\n';
+  const input =
+    [
+      ndjson([prob(1, 0.6), prob(2, 0.4), result(1, true), result(2, true)]).trim(),
+      'not json',
+      JSON.stringify(result(2, false)),
+      JSON.stringify({ ...prob(3, 0.5), p_home: 1.5 }),
+    ].join('\n') + '\n';
   const r = await run('calibrate', [], { input });
   t.equal(r.code, 0);
   t.match(summary(r.logs), { rejected_by_reason: { 'not-json': 1, 'conflicting-result': 1, schema: 1 }, games_conflicting: 1, probs_scored: 1 });
@@ -98,7 +134,7 @@ t.test('nothing to join: no calibration record, a warning, exit 0', async (t) =>
 function twoMethods(): Array<Record<string, unknown>> {
   const recs: Array<Record<string, unknown>> = [];
   let seed = 11;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 1200; i++) {
     const p = 0.05 + 0.9 * rnd();
     recs.push(prob(i, p), prob(i, Math.min(0.999, p * 1.25), { method: 'shin' }), result(i, rnd() < p));
@@ -115,15 +151,31 @@ t.test('--signoff: only groups within the band, with the config fingerprint; --r
   const r = await run('calibrate', ['--signoff', signoff, '--tolerance', '0.03', '--min-n', '1000', '--report', rep, input]);
   t.equal(r.code, 0, r.stderr);
   const cal = ofType(r.records, 'calibration');
-  t.same(cal.map((c) => [(c.group as { method: string }).method, c.within_tolerance]), [['proportional', true], ['shin', false]]);
+  t.same(
+    cal.map((c) => [(c.group as { method: string }).method, c.within_tolerance]),
+    [
+      ['proportional', true],
+      ['shin', false],
+    ],
+  );
   t.match(cal[1], { vs_baseline: { baseline: 'proportional', n: 1200 } });
   t.ok((cal[1]!.vs_baseline as { brier_diff: number }).brier_diff > 0, 'the distorted method scores worse than proportional');
-  const lines = readFileSync(signoff, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = readFileSync(signoff, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   t.equal(lines[0]!.type, 'run.manifest');
   t.equal(lines.length, 2, 'one sign-off: proportional');
   const s = lines[1]!;
   t.ok(validateRecord(s).ok);
-  t.match(s, { type: 'calibration.signoff', group: { source: 'history', sport: 'nba', phase: 'pregame', method: 'proportional' }, n: 1200, tolerance: 0.03, within_tolerance: true, min_n: 1000 });
+  t.match(s, {
+    type: 'calibration.signoff',
+    group: { source: 'history', sport: 'nba', phase: 'pregame', method: 'proportional' },
+    n: 1200,
+    tolerance: 0.03,
+    within_tolerance: true,
+    min_n: 1000,
+  });
   t.equal(s.config_fingerprint, r.records[0]!.config_fingerprint, 'the fingerprint of the run that signed');
   t.equal(s.ece, cal[0]!.ece);
   t.ok(r.logs.some((l) => l.msg === 'not signed off: ECE above tolerance' && l.group === 'history/nba/pregame/shin'));
@@ -185,7 +237,11 @@ t.test('the sign-off bar at its boundaries: n == --min-n and ECE == --tolerance 
   t.equal(tight.n, 0, 'tolerance one ulp below the ECE: not signed off');
   t.ok(tight.logs.some((l) => l.msg === 'not signed off: ECE above tolerance'));
   // The flags' own bounds: --min-n >= 1, --tolerance in [0, 1].
-  for (const args of [['--min-n', '0'], ['--tolerance', '1.0001'], ['--tolerance', '-0.0001']]) {
+  for (const args of [
+    ['--min-n', '0'],
+    ['--tolerance', '1.0001'],
+    ['--tolerance', '-0.0001'],
+  ]) {
     const r = await run('calibrate', [...args, input]);
     t.equal(r.code, 2, `${args.join(' ')}: a usage error`);
   }

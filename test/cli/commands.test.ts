@@ -28,17 +28,19 @@ t.test('every man page exists and is current (make man)', async (t) => {
 });
 
 t.test('every command: --help leads with examples and exits 0; --version', async (t) => {
-  await Promise.all(COMMAND_NAMES.map(async (name) => {
-    const h = await run(name, ['--help']);
-    t.equal(h.code, 0, `${name} --help exit`);
-    const first = h.stdout.split('\n');
-    t.match(first[0], new RegExp(`^${name} - \\S`), `${name} --help starts with its summary`);
-    t.equal(first[2], 'Examples:', `${name} --help: examples come first`);
-    t.match(h.stdout, /Exit status:/);
-    const v = await run(name, ['--version']);
-    t.equal(v.code, 0);
-    t.match(v.stdout, new RegExp(`^${name} ${pkg.version}`));
-  }));
+  await Promise.all(
+    COMMAND_NAMES.map(async (name) => {
+      const h = await run(name, ['--help']);
+      t.equal(h.code, 0, `${name} --help exit`);
+      const first = h.stdout.split('\n');
+      t.match(first[0], new RegExp(`^${name} - \\S`), `${name} --help starts with its summary`);
+      t.equal(first[2], 'Examples:', `${name} --help: examples come first`);
+      t.match(h.stdout, /Exit status:/);
+      const v = await run(name, ['--version']);
+      t.equal(v.code, 0);
+      t.match(v.stdout, new RegExp(`^${name} ${pkg.version}`));
+    }),
+  );
 });
 
 t.test('chimera lists every command and dispatches to it', async (t) => {
@@ -69,10 +71,12 @@ t.test('chimera-runbook(7): hand-written, says live is not built, every kill swi
   const page = readFileSync(file, 'utf8');
   const text = page.replace(/\\-/g, '-');
   t.match(text, /^\.TH CHIMERA-RUNBOOK 7 /);
-  for (const s of ['START', 'WATCH', 'STOP', 'RECOVER', 'KILL SWITCHES', 'RECONCILE BY HAND', 'EXPANSION CHECKLIST']) t.match(text, new RegExp(`\\n\\.SH ${s}\\n`), `section ${s}`);
+  for (const s of ['START', 'WATCH', 'STOP', 'RECOVER', 'KILL SWITCHES', 'RECONCILE BY HAND', 'EXPANSION CHECKLIST'])
+    t.match(text, new RegExp(`\\n\\.SH ${s}\\n`), `section ${s}`);
   t.match(text, /Live execution is not built yet/);
   for (const c of KILL_CONDITIONS) t.match(text, new RegExp(`\\n\\.B ${c}\\n`), `kill switch ${c}`);
-  for (const item of ['Data-source reliability review', 'Mapping coverage', 'Calibration plan', 'Execution plan', 'Failure-mode analysis']) t.match(text, item, `checklist: ${item}`);
+  for (const item of ['Data-source reliability review', 'Mapping coverage', 'Calibration plan', 'Execution plan', 'Failure-mode analysis'])
+    t.match(text, item, `checklist: ${item}`);
   const { spawnSync } = await import('node:child_process');
   const g = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-z', file], { encoding: 'utf8' });
   if (g.error) t.comment('groff not installed: roff warnings not checked');
@@ -81,24 +85,77 @@ t.test('chimera-runbook(7): hand-written, says live is not built, every kill swi
 
 t.test('every example that can be copied runs a command that exists (README, man pages); the PATH set-up is documented', async (t) => {
   // Programs an example may call besides ours: the shell's and the system's.
-  const system = new Set(['tee', 'head', 'tail', 'grep', 'sed', 'curl', 'diff', 'sort', 'cat', 'jq', 'node', 'npm', 'make', 'man', 'export', 'for', 'do', 'done', 'mkfifo', 'wc', 'crontab', 'kill', 'wait', 'cd', 'ls', 'echo', 'now=$(date', 'date', 'bin/chimera', 'chimera', 'timeout', 'xargs', 'openssl', 'env', 'while', 'sleep']);
+  const system = new Set([
+    'tee',
+    'head',
+    'tail',
+    'grep',
+    'sed',
+    'curl',
+    'diff',
+    'sort',
+    'cat',
+    'jq',
+    'node',
+    'npm',
+    'make',
+    'man',
+    'export',
+    'for',
+    'do',
+    'done',
+    'mkfifo',
+    'wc',
+    'crontab',
+    'kill',
+    'wait',
+    'cd',
+    'ls',
+    'echo',
+    'now=$(date',
+    'date',
+    'bin/chimera',
+    'chimera',
+    'timeout',
+    'xargs',
+    'openssl',
+    'env',
+    'while',
+    'sleep',
+  ]);
   const known = new Set<string>([...COMMAND_NAMES, ...system]);
-  const firstWords = (line: string): string[] => line.split(/\||;|&&|\$\(/).map((seg) => {
-    const words = seg.trim().split(/\s+/).filter((w) => !/^[A-Z_]+=/.test(w)); // VAR=value prefixes
-    return words[0] ?? '';
-  }).filter((w) => w !== '' && !w.startsWith('#') && !w.startsWith('"') && !w.startsWith('-') && !w.startsWith('{') && !w.startsWith(')'));
+  const firstWords = (line: string): string[] =>
+    line
+      .split(/\||;|&&|\$\(/)
+      .map((seg) => {
+        const words = seg
+          .trim()
+          .split(/\s+/)
+          .filter((w) => !/^[A-Z_]+=/.test(w)); // VAR=value prefixes
+        return words[0] ?? '';
+      })
+      .filter((w) => w !== '' && !w.startsWith('#') && !w.startsWith('"') && !w.startsWith('-') && !w.startsWith('{') && !w.startsWith(')'));
   const readme = readFileSync(`${ROOT}README.md`, 'utf8');
   const intent = 'feed-boltodds | arbitrate | devig --method shin | quote --shadow | ledger append fills.csv';
   const examples: Array<[string, string]> = [];
   let fenced = false;
   readme.split('\n').forEach((l, i) => {
     if (l.startsWith('```')) fenced = !fenced;
-    if (!fenced && /^ {4}\S/.test(l) && !/^ {4}(src|bin|man|test|examples)\/ /.test(l) && !/^ {4}(sportsbooks|\(WS|The Odds|\(REST|Kalshi|replay:)/.test(l) && l.trim() !== intent) examples.push([`README.md:${i + 1}`, l.trim()]);
+    if (
+      !fenced &&
+      /^ {4}\S/.test(l) &&
+      !/^ {4}(src|bin|man|test|examples)\/ /.test(l) &&
+      !/^ {4}(sportsbooks|\(WS|The Odds|\(REST|Kalshi|replay:)/.test(l) &&
+      l.trim() !== intent
+    )
+      examples.push([`README.md:${i + 1}`, l.trim()]);
   });
   for (const f of [...COMMAND_NAMES.map((n) => `${n}.1`), 'chimera.7', 'chimera-runbook.7']) {
-    readFileSync(`${ROOT}man/${f}`, 'utf8').split('\n').forEach((l, i) => {
-      if (l.startsWith('.B ') && !l.startsWith('.B \\-')) examples.push([`man/${f}:${i + 1}`, l.slice(3).replace(/^\$ /, '').replace(/\\-/g, '-')]);
-    });
+    readFileSync(`${ROOT}man/${f}`, 'utf8')
+      .split('\n')
+      .forEach((l, i) => {
+        if (l.startsWith('.B ') && !l.startsWith('.B \\-')) examples.push([`man/${f}:${i + 1}`, l.slice(3).replace(/^\$ /, '').replace(/\\-/g, '-')]);
+      });
   }
   t.ok(examples.length > 100, `${examples.length} example lines found`);
   // Commands of the roadmap that are not built yet: no example may call one.
@@ -121,7 +178,9 @@ t.test('every example that can be copied runs a command that exists (README, man
 
 t.test('the PATH set-up works: the shims run from anywhere by name once bin/ is on PATH', async (t) => {
   const { spawnSync } = await import('node:child_process');
-  const r = spawnSync('bash', ['-c', 'cd / && export PATH="$0/bin:$PATH" && ndcat --version && chimera devig --version', ROOT.replace(/\/$/, '')], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', 'cd / && export PATH="$0/bin:$PATH" && ndcat --version && chimera devig --version', ROOT.replace(/\/$/, '')], {
+    encoding: 'utf8',
+  });
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout, `ndcat ${pkg.version}\ndevig ${pkg.version}\n`);
 });

@@ -11,7 +11,15 @@ const tmp = mkdtempSync(`${tmpdir()}/chimera-compare-`);
 t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
 
 const quote = async (oracle: string): Promise<string> => {
-  const r = await run('quote', ['--shadow', '--replay', '--config', 'test/fixtures/quote/config.json', '--oracle', oracle, 'test/fixtures/quote/session.ndjson']);
+  const r = await run('quote', [
+    '--shadow',
+    '--replay',
+    '--config',
+    'test/fixtures/quote/config.json',
+    '--oracle',
+    oracle,
+    'test/fixtures/quote/session.ndjson',
+  ]);
   if (r.code !== 0) throw new Error(r.stderr);
   const file = `${tmp}/${oracle.replace('/', '-')}.ndjson`;
   writeFileSync(file, r.stdout);
@@ -34,7 +42,10 @@ t.test('control against experiment over the fixture session', async (t) => {
   for (const c of cmp) t.ok(validateRecord(c).ok, 'valid');
   const [game, total] = cmp as [Record<string, unknown>, Record<string, unknown>];
   t.match(game, {
-    game: 'nba-2026-01-25-den-mem', sport: 'nba', p_moments: 3, recording_mismatch: [],
+    game: 'nba-2026-01-25-den-mem',
+    sport: 'nba',
+    p_moments: 3,
+    recording_mismatch: [],
     runs: { control: { path: 'oddsapi/proportional', path_from: 'argv' }, experiment: { path: 'boltodds/shin', path_from: 'argv' } },
     leads: { control: 0, experiment: 0, tie: 1, unmatched_control: 0, unmatched_experiment: 1 },
     control: { probs: 2, orders: 8, fills: 1, contracts_filled: 10, pnl_usd: 5.45, settled_tickers: 1, skips: { 'no-book': 2, 'no-oracle': 2 } },

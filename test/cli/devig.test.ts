@@ -11,17 +11,39 @@ const dir = mkdtempSync(`${tmpdir()}/devig-test-`);
 
 function oddsLine(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    type: 'odds.line', ts: T0, recv_ts: T0 + 3, source: 'boltodds', book: 'pinnacle', sport: 'nba',
-    event: 'nba-2026-01-25-den-mem', home: 'Memphis Grizzlies', away: 'Denver Nuggets', commence_ts: T0 + 3_600_000,
-    home_odds: 2.24, away_odds: 1.6757, home_ts: T0 - 5000, away_ts: T0 - 2000, ...over,
+    type: 'odds.line',
+    ts: T0,
+    recv_ts: T0 + 3,
+    source: 'boltodds',
+    book: 'pinnacle',
+    sport: 'nba',
+    event: 'nba-2026-01-25-den-mem',
+    home: 'Memphis Grizzlies',
+    away: 'Denver Nuggets',
+    commence_ts: T0 + 3_600_000,
+    home_odds: 2.24,
+    away_odds: 1.6757,
+    home_ts: T0 - 5000,
+    away_ts: T0 - 2000,
+    ...over,
   };
 }
 
 const oracleLine = {
-  type: 'oracle.line', ts: T0 + 10, source: 'boltodds', sport: 'nba', event: 'nba-2026-01-25-den-mem',
-  home: 'Memphis Grizzlies', away: 'Denver Nuggets', commence_ts: T0 + 3_600_000,
-  policy: 'weighted-blend:pinnacle=0.7,draftkings=0.3', books: ['pinnacle', 'draftkings'],
-  weights: { pinnacle: 0.7, draftkings: 0.3 }, line_ts: T0 + 5, home_odds: 2.26, away_odds: 1.66,
+  type: 'oracle.line',
+  ts: T0 + 10,
+  source: 'boltodds',
+  sport: 'nba',
+  event: 'nba-2026-01-25-den-mem',
+  home: 'Memphis Grizzlies',
+  away: 'Denver Nuggets',
+  commence_ts: T0 + 3_600_000,
+  policy: 'weighted-blend:pinnacle=0.7,draftkings=0.3',
+  books: ['pinnacle', 'draftkings'],
+  weights: { pinnacle: 0.7, draftkings: 0.3 },
+  line_ts: T0 + 5,
+  home_odds: 2.26,
+  away_odds: 1.66,
 };
 
 function valid(t: Test, recs: Array<Record<string, unknown>>): void {
@@ -36,16 +58,34 @@ t.test('--method: every input passes through, each followed by its oracle.prob',
   const r = await run('devig', ['--method', 'shin'], { input: ndjson([oddsLine(), other, oracleLine]) });
   t.equal(r.code, 0, r.stderr);
   valid(t, r.records);
-  t.same(r.records.slice(1).map((x) => x.type), ['odds.line', 'oracle.prob', 'kalshi.trade', 'oracle.line', 'oracle.prob']);
+  t.same(
+    r.records.slice(1).map((x) => x.type),
+    ['odds.line', 'oracle.prob', 'kalshi.trade', 'oracle.line', 'oracle.prob'],
+  );
   t.same(r.records[1], oddsLine(), 'odds.line passes through unchanged');
   const [fromOdds, fromOracle] = ofType(r.records, 'oracle.prob');
   const want = devig([2.24, 1.6757], 'shin');
   if (!want.ok) throw new Error('unreachable');
-  t.same(fromOdds, {
-    type: 'oracle.prob', ts: T0, source: 'boltodds', sport: 'nba', event: 'nba-2026-01-25-den-mem',
-    home: 'Memphis Grizzlies', away: 'Denver Nuggets', commence_ts: T0 + 3_600_000, books: ['pinnacle'],
-    method: 'shin', p_home: want.p[0], p_away: want.p[1], overround: want.overround, param: want.param,
-  }, 'from an odds.line: books [book], no policy');
+  t.same(
+    fromOdds,
+    {
+      type: 'oracle.prob',
+      ts: T0,
+      source: 'boltodds',
+      sport: 'nba',
+      event: 'nba-2026-01-25-den-mem',
+      home: 'Memphis Grizzlies',
+      away: 'Denver Nuggets',
+      commence_ts: T0 + 3_600_000,
+      books: ['pinnacle'],
+      method: 'shin',
+      p_home: want.p[0],
+      p_away: want.p[1],
+      overround: want.overround,
+      param: want.param,
+    },
+    'from an odds.line: books [book], no policy',
+  );
   t.same(fromOracle!.policy, oracleLine.policy);
   t.same(fromOracle!.books, oracleLine.books);
   t.same(fromOracle!.weights, oracleLine.weights);
@@ -72,13 +112,22 @@ t.test('method per source from the config; default for the rest; unconfigured so
   const input = ndjson([oddsLine(), oddsLine({ source: 'oddsapi' }), oddsLine({ source: 'history' }), oddsLine({ source: 'history', ts: T0 + 1 })]);
   const r = await run('devig', ['--config', cfg], { input });
   t.equal(r.code, 0);
-  t.same(ofType(r.records, 'oracle.prob').map((p) => [p.source, p.method]), [['boltodds', 'shin'], ['oddsapi', 'proportional']]);
+  t.same(
+    ofType(r.records, 'oracle.prob').map((p) => [p.source, p.method]),
+    [
+      ['boltodds', 'shin'],
+      ['oddsapi', 'proportional'],
+    ],
+  );
   t.equal(ofType(r.records, 'odds.line').length, 4, 'every input still passes through');
   const s = summary(r.logs)!;
   t.same(s.rejected_by_reason, { 'no-method': 2 });
   t.same(s.sources_without_method, ['history']);
   t.equal(r.logs.filter((l) => l.msg?.toString().startsWith('source has no de-vig method')).length, 1, 'one warning per source');
-  t.ok(r.logs.some((l) => l.reason === 'no-method' && l.src === 'stdin:3'), 'each line named as source:line');
+  t.ok(
+    r.logs.some((l) => l.reason === 'no-method' && l.src === 'stdin:3'),
+    'each line named as source:line',
+  );
   const start = r.logs.find((l) => l.msg === 'devig method in force')!;
   t.same(start.method_by_source, { boltodds: 'shin', oddsapi: 'proportional' });
   t.equal(start.default, null);
@@ -86,11 +135,22 @@ t.test('method per source from the config; default for the rest; unconfigured so
   const cfg2 = `${dir}/default.json`;
   writeFileSync(cfg2, JSON.stringify({ devig: { method: { boltodds: 'shin' }, default: 'power' } }));
   const r2 = await run('devig', ['--config', cfg2], { input });
-  t.same(ofType(r2.records, 'oracle.prob').map((p) => [p.source, p.method]), [['boltodds', 'shin'], ['oddsapi', 'power'], ['history', 'power'], ['history', 'power']]);
+  t.same(
+    ofType(r2.records, 'oracle.prob').map((p) => [p.source, p.method]),
+    [
+      ['boltodds', 'shin'],
+      ['oddsapi', 'power'],
+      ['history', 'power'],
+      ['history', 'power'],
+    ],
+  );
 
   // --method overrides the map (and the manifest's fingerprint says so).
   const r3 = await run('devig', ['--config', cfg, '--method', 'additive'], { input });
-  t.same(ofType(r3.records, 'oracle.prob').map((p) => p.method), ['additive', 'additive', 'additive', 'additive']);
+  t.same(
+    ofType(r3.records, 'oracle.prob').map((p) => p.method),
+    ['additive', 'additive', 'additive', 'additive'],
+  );
   t.not(r3.records[0]!.config_fingerprint, r.records[0]!.config_fingerprint);
 });
 
@@ -109,16 +169,20 @@ t.test('no method anywhere: refuses to start (exit 2), never guesses one', async
 
 t.test('bad input: a diagnostic, a count by reason, no oracle.prob, no made-up number', async (t) => {
   const underRound = oddsLine({ home_odds: 2.1, away_odds: 2.1, event: 'nba-2026-01-26-bos-nyk' });
-  const input = ndjson([
-    oddsLine(),
-    underRound,
-    oddsLine({ home_odds: 1 }), // the schema refuses odds <= 1
-    oddsLine({ away_odds: undefined }), // a missing side
-  ]) + '{"type":"odds.line","home_odds":1e999}\n';
+  const input =
+    ndjson([
+      oddsLine(),
+      underRound,
+      oddsLine({ home_odds: 1 }), // the schema refuses odds <= 1
+      oddsLine({ away_odds: undefined }), // a missing side
+    ]) + '{"type":"odds.line","home_odds":1e999}\n';
   const rej = `${dir}/rejected.ndjson`;
   const r = await run('devig', ['--method', 'shin', '--reject', rej], { input });
   t.equal(r.code, 0);
-  t.same(ofType(r.records, 'oracle.prob').map((p) => p.event), ['nba-2026-01-25-den-mem']);
+  t.same(
+    ofType(r.records, 'oracle.prob').map((p) => p.event),
+    ['nba-2026-01-25-den-mem'],
+  );
   t.same(ofType(r.records, 'odds.line').length, 2, 'the unpriceable but valid line still passes through');
   const s = summary(r.logs)!;
   t.same(s.rejected_by_reason, { 'booksum-below-1': 1, schema: 3 });
@@ -130,7 +194,10 @@ t.test('bad input: a diagnostic, a count by reason, no oracle.prob, no made-up n
   t.equal(readFileSync(rej, 'utf8').split('\n').filter(Boolean).length, 4, '--reject keeps every refused line');
   // The same under-round line is fine for a method that extends to booksum < 1.
   const p = await run('devig', ['--method', 'power'], { input: ndjson([underRound]) });
-  t.same(ofType(p.records, 'oracle.prob').map((x) => [x.p_home, x.p_away]), [[0.5, 0.5]]);
+  t.same(
+    ofType(p.records, 'oracle.prob').map((x) => [x.p_home, x.p_away]),
+    [[0.5, 0.5]],
+  );
   // --strict stops at the first unusable line.
   const strict = await run('devig', ['--method', 'shin', '--strict'], { input: ndjson([underRound, oddsLine()]) });
   t.equal(strict.code, 1);
@@ -168,7 +235,7 @@ t.test('assumed times carry into oracle.prob and devig.compare (those of its fie
   t.equal(r.code, 0, r.stderr);
   valid(t, r.records);
   const probs = ofType(r.records, 'oracle.prob');
-  t.same(probs[0]!.time_assumed, ['ts', 'commence_ts'], 'the line\'s assumed ts and commence_ts are the probability\'s');
+  t.same(probs[0]!.time_assumed, ['ts', 'commence_ts'], "the line's assumed ts and commence_ts are the probability's");
   t.notOk('time_assumed' in probs[1]!, 'home_ts is not a field of oracle.prob: nothing to mark');
   t.notOk('time_assumed' in probs[2]!, 'observed times: no mark');
   const c = await run('devig', ['--compare'], { input: ndjson([hist]) });
@@ -177,16 +244,19 @@ t.test('assumed times carry into oracle.prob and devig.compare (those of its fie
 });
 
 t.test('meaningless lines are refused with a diagnostic naming the field or the bound, never priced (issue 14 section 3)', async (t) => {
-  const input = ndjson([
-    oddsLine(),
-    oddsLine({ home_odds: 1.0000001, away_odds: 1.0000001 }), // a 100 % margin
-    oddsLine({ home_odds: 9000, away_odds: 9500 }), // a -100 % margin
-    oddsLine({ home_odds: 1e300, away_odds: 1e300 }), // no book quotes this: the schema's bound
-    oddsLine({ event: 'nhl-2026-01-25-tor-nyr' }), // sport nba, an NHL game
-    oddsLine({ event: 'nba-2026-02-30-den-mem' }), // no such day
-    oddsLine({ event: 'nba-2026-01-25-den-xyz' }), // no such team
-    oddsLine({ home_odds: 1.3, away_odds: 3.9 }), // 2.56 %: a real line
-  ]) + JSON.stringify(oddsLine()).replace('"home_odds":2.24', '"home_odds":1.01,"home_odds":2.24') + '\n';
+  const input =
+    ndjson([
+      oddsLine(),
+      oddsLine({ home_odds: 1.0000001, away_odds: 1.0000001 }), // a 100 % margin
+      oddsLine({ home_odds: 9000, away_odds: 9500 }), // a -100 % margin
+      oddsLine({ home_odds: 1e300, away_odds: 1e300 }), // no book quotes this: the schema's bound
+      oddsLine({ event: 'nhl-2026-01-25-tor-nyr' }), // sport nba, an NHL game
+      oddsLine({ event: 'nba-2026-02-30-den-mem' }), // no such day
+      oddsLine({ event: 'nba-2026-01-25-den-xyz' }), // no such team
+      oddsLine({ home_odds: 1.3, away_odds: 3.9 }), // 2.56 %: a real line
+    ]) +
+    JSON.stringify(oddsLine()).replace('"home_odds":2.24', '"home_odds":1.01,"home_odds":2.24') +
+    '\n';
   for (const mode of [['--method', 'shin'], ['--compare']]) {
     const r = await run('devig', mode, { input });
     t.equal(r.code, 0, r.stderr);

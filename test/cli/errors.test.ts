@@ -31,7 +31,7 @@ t.test('a missing input file is a usage error: exit 2, nothing on stdout, no sta
 });
 
 t.test('a used or unwritable --run-dir is refused before any output (exit 2, no stack trace)', async (t) => {
-  const dir = t.testdir({ 'file': 'x' });
+  const dir = t.testdir({ file: 'x' });
   t.equal((await run('ndcat', ['--run-dir', `${dir}/run`], { input })).code, 0);
   const again = await run('ndcat', ['--run-dir', `${dir}/run`], { input });
   t.equal(again.code, 2);
@@ -62,8 +62,14 @@ t.test('--replay: log lines before the first record carry its time, not 0', asyn
   const dir = t.testdir({ 'in.ndjson': `not json\n${ndjson([{ ...VALID['metric'], ts: T }])}` });
   const r = await run('validate', ['--replay', `${dir}/in.ndjson`]);
   t.equal(r.code, 1);
-  t.match(r.logs.find((l) => l.msg === 'bad input line'), { src: /in\.ndjson:1$/, time: T });
-  t.notOk(r.logs.some((l) => l.time === 0), 'no line says 1970');
+  t.match(
+    r.logs.find((l) => l.msg === 'bad input line'),
+    { src: /in\.ndjson:1$/, time: T },
+  );
+  t.notOk(
+    r.logs.some((l) => l.time === 0),
+    'no line says 1970',
+  );
   t.equal(r.logs.at(-1)!.msg, 'summary');
   const empty = await run('validate', ['--replay'], { input: 'not json\n' });
   t.notOk(empty.logs.some((l) => l.time === 0) || empty.records.some((x) => x.ts === 0), 'a replay without a record says when it ran, not 1970');

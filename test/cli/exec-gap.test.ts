@@ -23,7 +23,10 @@ t.test('over a quote run: latency table, edge lost, CSV and a chart that renders
     t.equal(r.code, 0, r.stderr);
     t.equal(r.stdout, '', 'the report went to the file');
     t.match(summary(r.logs), { latency: nLatency, fills: 1, fills_scored: 1, fills_unscored: 0, rejected: 0 });
-    t.notOk(r.logs.some((l) => l.msg === 'chart warning'), 'no chart warnings');
+    t.notOk(
+      r.logs.some((l) => l.msg === 'chart warning'),
+      'no chart warnings',
+    );
     return ['md', 'csv', 'svg'].map((x) => readFileSync(`${tmp}/${tag}.${x}`, 'utf8'));
   };
   const [md, csv, svg] = (await outs('a')) as [string, string, string];
@@ -50,7 +53,9 @@ t.test('over a quote run: latency table, edge lost, CSV and a chart that renders
 
 t.test('a shadow and a live session side by side', async (t) => {
   const q = await run('quote', QUOTE);
-  const live = q.records.filter((r) => r.type === 'order' || r.type === 'fill').map((r) => ({ ...r, mode: 'live', ...(r.type === 'fill' ? { fair_p: 0.48 } : {}) }));
+  const live = q.records
+    .filter((r) => r.type === 'order' || r.type === 'fill')
+    .map((r) => ({ ...r, mode: 'live', ...(r.type === 'fill' ? { fair_p: 0.48 } : {}) }));
   const r = await run('exec-gap', ['-'], { input: q.stdout + ndjson(live) });
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /\| all \| shadow \| 10 \| 100 \| 10 \| 10\.0% \| 4\.50 \| 4\.50 \| 0\.00 \| \$0\.00 \| 100 \| 10 \| 10 \| 4\.50 \|/);
@@ -60,14 +65,35 @@ t.test('a shadow and a live session side by side', async (t) => {
 
 t.test('bad input: bad lines, repeated fills and fills without a decision are counted, never fatal', async (t) => {
   const f = {
-    type: 'fill', ts: 1769364001050, order_id: 'x', client_order_id: 'nobody', trade_id: 'tx', ticker: 'KXNBAGAME-26JAN25DENMEM-MEM', side: 'yes', action: 'buy',
-    price: 0.45, count: 10, fee: 0.05, liquidity: 'maker', mode: 'shadow', fair_p: 0.5, source: 'boltodds', method: 'shin', event: 'nba-2026-01-25-den-mem',
+    type: 'fill',
+    ts: 1769364001050,
+    order_id: 'x',
+    client_order_id: 'nobody',
+    trade_id: 'tx',
+    ticker: 'KXNBAGAME-26JAN25DENMEM-MEM',
+    side: 'yes',
+    action: 'buy',
+    price: 0.45,
+    count: 10,
+    fee: 0.05,
+    liquidity: 'maker',
+    mode: 'shadow',
+    fair_p: 0.5,
+    source: 'boltodds',
+    method: 'shin',
+    event: 'nba-2026-01-25-den-mem',
   };
-  const input = [ndjson([f, f]).trim(), 'not json', JSON.stringify({ ...f, trade_id: 'ty', price: 2 }), JSON.stringify({ type: 'latency', ts: 1, kind: 'cancel' })].join('\n') + '\n';
+  const input =
+    [ndjson([f, f]).trim(), 'not json', JSON.stringify({ ...f, trade_id: 'ty', price: 2 }), JSON.stringify({ type: 'latency', ts: 1, kind: 'cancel' })].join(
+      '\n',
+    ) + '\n';
   const r = await run('exec-gap', [], { input });
   t.equal(r.code, 0, r.stderr);
   t.match(summary(r.logs), { rejected: 4, rejected_by_reason: { 'duplicate-fill': 1, 'not-json': 1, schema: 2 }, fills: 1, fills_unscored: 1 });
-  t.ok(r.logs.some((l) => l.src === 'stdin:2' && l.reason === 'duplicate-fill'), 'source:line of the repeat');
+  t.ok(
+    r.logs.some((l) => l.src === 'stdin:2' && l.reason === 'duplicate-fill'),
+    'source:line of the repeat',
+  );
   t.match(r.stdout, /1 fills not scored[^\n]*\n\n- shadow trade tx \(order nobody\): no-decision/);
 });
 

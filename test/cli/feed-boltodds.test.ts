@@ -23,7 +23,10 @@ t.test('the demo scenario end to end, then the same records from --from-raw', as
   const sim = await startSim(['boltodds', '--scenario', scenarioFile, '--key', KEY, '--speed', '0.3', '--exit-when-done', '--linger-ms', '200']);
   let feedChild: import('node:child_process').ChildProcess | undefined;
   const feed = run('feed-boltodds', [...flags, '--url', sim.url, '--raw', `${dir}/raw.ndjson`], {
-    env: { BOLTODDS_API_KEY: KEY }, onSpawn: (c) => { feedChild = c; },
+    env: { BOLTODDS_API_KEY: KEY },
+    onSpawn: (c) => {
+      feedChild = c;
+    },
   });
   const s = await sim.done;
   t.equal(s.code, 0, 'the simulator played the scenario and exited');
@@ -39,7 +42,10 @@ t.test('the demo scenario end to end, then the same records from --from-raw', as
   const lines = ofType(r.records, 'odds.line');
   t.same([...new Set(lines.map((l) => l.event))].sort(), ['nba-2026-01-25-den-mem', 'nba-2026-01-25-lal-bos', 'nhl-2026-01-25-tor-nyr']);
   t.same([...new Set(lines.map((l) => l.book))].sort(), ['draftkings', 'fanduel', 'pinnacle']);
-  t.notOk(lines.some((l) => String(l.event).includes('team')), 'the unmapped All-Star game is not published');
+  t.notOk(
+    lines.some((l) => String(l.event).includes('team')),
+    'the unmapped All-Star game is not published',
+  );
   const sum = summary(r.logs)!;
   t.ok(sum, 'exit summary');
   const pl = sum.partial_lines as { full: number; waiting: number; expired: number; 'stale-leg': number };
@@ -47,9 +53,13 @@ t.test('the demo scenario end to end, then the same records from --from-raw', as
   t.same(sum.bad_frames, { 'not-json': 1, 'bad-odds': 1, 'odds-out-of-range': 1, shape: 1 }, 'bad frames counted by reason');
   t.same(sum.unknown_actions, { odds_summary: 1 });
   t.same(sum.unmapped, { 'unmapped-team': 1, 'no-commence-time': 1 });
-  const st = ofType(r.records, 'oracle.status').filter((x) => x.event === undefined && x.sport === 'nba').map((x) => `${x.state}${x.reason ? `:${x.reason}` : ''}`);
+  const st = ofType(r.records, 'oracle.status')
+    .filter((x) => x.event === undefined && x.sport === 'nba')
+    .map((x) => `${x.state}${x.reason ? `:${x.reason}` : ''}`);
   t.same(st.slice(0, 3), ['available', 'unavailable:disconnected', 'available'], 'availability changes around the disconnect');
-  const reasons = ofType(r.records, 'oracle.status').filter((x) => x.event !== undefined).map((x) => x.reason ?? 'available');
+  const reasons = ofType(r.records, 'oracle.status')
+    .filter((x) => x.event !== undefined)
+    .map((x) => x.reason ?? 'available');
   for (const want of ['stale', 'empty', 'parse', 'available']) t.ok(reasons.includes(want), `a per-game status: ${want}`);
   const raw = readFileSync(`${dir}/raw.ndjson`, 'utf8');
   for (const text of [r.stdout, r.stderr, raw]) t.notOk(text.includes(KEY), 'the key is in no output, log or recording');
@@ -60,7 +70,10 @@ t.test('the demo scenario end to end, then the same records from --from-raw', as
   const again = await run('feed-boltodds', [...flags, '--from-raw', `${dir}/raw.ndjson`]);
   t.equal(again.stdout, replay.stdout, 'two replays are byte-identical, manifest included');
   const other = await run('feed-boltodds', ['--config', config, '--partial-ttl-ms', '100000', '--from-raw', `${dir}/raw.ndjson`]);
-  t.ok(other.logs.some((l) => String(l.msg).startsWith('replaying with settings other than the recording')), 'a replay with other settings says so');
+  t.ok(
+    other.logs.some((l) => String(l.msg).startsWith('replaying with settings other than the recording')),
+    'a replay with other settings says so',
+  );
   t.not(strip(other).length, 0);
 });
 
@@ -79,10 +92,25 @@ t.test('usage and configuration errors exit 2', async (t) => {
 });
 
 t.test('bad lines in a raw recording are counted, not fatal', async (t) => {
-  writeFileSync(`${dir}/bad-raw.ndjson`, ['not json', '[1]', '{"kind":"frame","recv_ts":"x"}', '{"kind":"open","recv_ts":1769380000000,"conn":1}', '{"kind":"frame","recv_ts":1769380000001,"conn":1,"data":"{\\"action\\":\\"socket_connected\\"}"}'].join('\n') + '\n');
+  writeFileSync(
+    `${dir}/bad-raw.ndjson`,
+    [
+      'not json',
+      '[1]',
+      '{"kind":"frame","recv_ts":"x"}',
+      '{"kind":"open","recv_ts":1769380000000,"conn":1}',
+      '{"kind":"frame","recv_ts":1769380000001,"conn":1,"data":"{\\"action\\":\\"socket_connected\\"}"}',
+    ].join('\n') + '\n',
+  );
   const r = await run('feed-boltodds', ['--from-raw', `${dir}/bad-raw.ndjson`]);
   t.equal(r.code, 0);
   t.same(summary(r.logs)?.raw_rejected, { 'not-json': 1, 'not-object': 1, shape: 1 });
-  t.same(ofType(r.records, 'oracle.status').map((x) => x.state), ['available', 'available']);
-  t.ok(r.logs.some((l) => l.msg === 'bad line in the raw recording' && String(l.src).endsWith('bad-raw.ndjson:1')), 'named by source:line');
+  t.same(
+    ofType(r.records, 'oracle.status').map((x) => x.state),
+    ['available', 'available'],
+  );
+  t.ok(
+    r.logs.some((l) => l.msg === 'bad line in the raw recording' && String(l.src).endsWith('bad-raw.ndjson:1')),
+    'named by source:line',
+  );
 });

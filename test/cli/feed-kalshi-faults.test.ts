@@ -11,8 +11,8 @@ import type { Fault } from '../../src/sim/kalshi/faults.js';
 const keys = makeKeys();
 t.teardown(() => keys.cleanup());
 
-const allValid = (r: Rec): boolean => r.type === 'kalshi.status' && r.state === 'live'
-  && Object.values(r.tickers as Record<string, { valid: boolean }>).every((x) => x.valid);
+const allValid = (r: Rec): boolean =>
+  r.type === 'kalshi.status' && r.state === 'live' && Object.values(r.tickers as Record<string, { valid: boolean }>).every((x) => x.valid);
 
 async function harness(t: Test, simOpts: Omit<StartSim, 'keys'>, feedArgs: (urls: { ws: string; rest: string }) => string[]) {
   const sim = await startSim({ keys, markets: DEMO, rate: 300, pingEveryMs: 100, ...simOpts });
@@ -21,8 +21,26 @@ async function harness(t: Test, simOpts: Omit<StartSim, 'keys'>, feedArgs: (urls
   sim.sim.observe((o) => rec.add(o));
   const checker = new BookChecker(rec);
   const cfg = fastConfig(keys.dir);
-  const p = new Proc('feed-kalshi', [...feedArgs({ ws: sim.urls.wsUrl, rest: sim.urls.restUrl }), '--depth', '5', '--status-every', '200',
-    '--silence-timeout', '600', '--resync-timeout', '800', '--config', cfg, '--seed', '3'], feedEnv(keys), { onRecord: (r) => checker.onRecord(r) });
+  const p = new Proc(
+    'feed-kalshi',
+    [
+      ...feedArgs({ ws: sim.urls.wsUrl, rest: sim.urls.restUrl }),
+      '--depth',
+      '5',
+      '--status-every',
+      '200',
+      '--silence-timeout',
+      '600',
+      '--resync-timeout',
+      '800',
+      '--config',
+      cfg,
+      '--seed',
+      '3',
+    ],
+    feedEnv(keys),
+    { onRecord: (r) => checker.onRecord(r) },
+  );
   t.teardown(() => p.stop());
   await p.waitFor(allValid, 10_000, 'live');
   /** Inject, wait for the log line that shows the reaction, then for every book valid again. */
@@ -40,19 +58,32 @@ t.test('every fault recovered the preferred way; reconnects only for lost connec
   const { sim, p, checker, step } = await harness(t, {}, (u) => ['--url', u.ws, '--tickers', DEMO.join(','), '--no-rest']);
   const gap = await step({ kind: 'skip-seq' }, (l) => l.msg === 'resync' && l.method === 'get_snapshot', 'get_snapshot after a gap');
   t.equal(gap.trigger, 'gap');
-  t.ok(p.logs.some((l) => l.msg === 'gap' && typeof l.expected === 'number' && (l.got as number) === (l.expected as number) + 1), 'the gap names the seq it expected and got');
+  t.ok(
+    p.logs.some((l) => l.msg === 'gap' && typeof l.expected === 'number' && (l.got as number) === (l.expected as number) + 1),
+    'the gap names the seq it expected and got',
+  );
 
   const e25 = await step({ kind: 'error25' }, (l) => l.msg === 'resync' && l.method === 'resubscribe', 'resubscribe after error 25');
   t.match(e25, { channel: 'orderbook_delta', trigger: 'error-25' });
   for (const code of [10, 17]) {
-    const r = await step({ kind: 'error25', code }, (l) => l.msg === 'resync' && l.method === 'resubscribe' && l.trigger === `error-${code}`, `resubscribe after error ${code}`);
+    const r = await step(
+      { kind: 'error25', code },
+      (l) => l.msg === 'resync' && l.method === 'resubscribe' && l.trigger === `error-${code}`,
+      `resubscribe after error ${code}`,
+    );
     t.equal(r.channel, 'orderbook_delta', `error ${code} is terminal too`);
   }
   const nosid = p.logs.length;
   await step({ kind: 'error25-nosid' }, (l) => l.msg === 'subscribed' && l.channel === 'trade', 'everything resubscribed after an error 25 without sid');
-  t.ok(p.logs.slice(nosid).some((l) => l.msg === 'resync' && l.channel === 'market_lifecycle_v2'), 'a terminal error naming no sid: every subscription is redone');
+  t.ok(
+    p.logs.slice(nosid).some((l) => l.msg === 'resync' && l.channel === 'market_lifecycle_v2'),
+    'a terminal error naming no sid: every subscription is redone',
+  );
 
-  for (const [kind, reason] of [['malformed-garbage', 'not-json'], ['malformed-unknown-type', 'unknown-type']] as const) {
+  for (const [kind, reason] of [
+    ['malformed-garbage', 'not-json'],
+    ['malformed-unknown-type', 'unknown-type'],
+  ] as const) {
     sim.sim.inject({ kind });
     await p.waitForLog((l) => l.msg === 'bad message' && l.reason === reason, 5000, `${kind} reported`);
   }
@@ -68,11 +99,17 @@ t.test('every fault recovered the preferred way; reconnects only for lost connec
   t.ok(abrupt.cause === 'error' || (abrupt.cause === 'close' && abrupt.code === 1006), `abrupt close: ${String(abrupt.cause)} ${String(abrupt.code)}`);
   const fromLog = p.logs.length;
   await step([{ kind: 'refuse-auth', n: 1 }, { kind: 'close-clean' }], (l) => l.msg === 'connected', 'reconnected after a refused handshake');
-  t.ok(p.logs.slice(fromLog).some((l) => l.msg === 'connect failed' && l.cause === 'handshake-401'), 'the refused handshake is logged with its status');
+  t.ok(
+    p.logs.slice(fromLog).some((l) => l.msg === 'connect failed' && l.cause === 'handshake-401'),
+    'the refused handshake is logged with its status',
+  );
 
   const fromCrit = p.logs.length;
   await step([{ kind: 'refuse-auth', n: 3 }, { kind: 'close-clean' }], (l) => l.msg === 'connected', 'reconnected after three refused handshakes');
-  t.ok(p.logs.slice(fromCrit).some((l) => l.critical === true && l.level === 60 && /refusing our signature/.test(String(l.msg))), 'refused again and again: a critical line for the operator');
+  t.ok(
+    p.logs.slice(fromCrit).some((l) => l.critical === true && l.level === 60 && /refusing our signature/.test(String(l.msg))),
+    'refused again and again: a critical line for the operator',
+  );
 
   const st = p.ofType('kalshi.status').at(-1)!;
   t.match(st, { state: 'live', connects: 6, reconnects: 5, disconnects: 5, gaps: 1 });
@@ -83,9 +120,15 @@ t.test('every fault recovered the preferred way; reconnects only for lost connec
   t.same(sum.ws_errors, { 10: 1, 17: 1, 25: 2, 7: 1 }, 'the two terminal errors, and the error 7 for unsubscribing the dead sid after the one without a sid');
   t.equal(sum.failed_connects, 4);
   t.match(sum.resyncs, { get_snapshot: 3 });
-  t.ok(p.logs.every((l) => !(l.msg === 'disconnected' && /error-/.test(String(l.cause)))), 'terminal errors never cost a connection');
+  t.ok(
+    p.logs.every((l) => !(l.msg === 'disconnected' && /error-/.test(String(l.cause)))),
+    'terminal errors never cost a connection',
+  );
   t.ok(checker.compared > 50, `books checked against the truth (${checker.compared}), ${checker.afterSnapshot} of them first after a snapshot`);
-  t.same({ mismatches: checker.mismatches, whileInvalid: checker.whileInvalid, unmatched: checker.unmatched }, { mismatches: [], whileInvalid: [], unmatched: [] });
+  t.same(
+    { mismatches: checker.mismatches, whileInvalid: checker.whileInvalid, unmatched: checker.unmatched },
+    { mismatches: [], whileInvalid: [], unmatched: [] },
+  );
 });
 
 t.test('get_snapshot refused by an older server: resubscribe; seq on trades (unconfirmed variant) tolerated', async (t) => {
@@ -102,7 +145,11 @@ t.test('get_snapshot refused by an older server: resubscribe; seq on trades (unc
 
 t.test('a snapshot that does not come in time: the next rung (resubscribe)', async (t) => {
   const { p, checker, step } = await harness(t, {}, (u) => ['--url', u.ws, '--tickers', DEMO.join(','), '--no-rest']);
-  const r = await step([{ kind: 'delay-snapshot', ms: 2500 }, { kind: 'skip-seq' }], (l) => l.msg === 'resync' && l.method === 'resubscribe', 'resubscribe after a late snapshot');
+  const r = await step(
+    [{ kind: 'delay-snapshot', ms: 2500 }, { kind: 'skip-seq' }],
+    (l) => l.msg === 'resync' && l.method === 'resubscribe',
+    'resubscribe after a late snapshot',
+  );
   t.match(r.trigger, /^resync-timeout\(gap\)/);
   t.equal(p.ofType('kalshi.status').at(-1)!.reconnects, 0);
   t.equal((await p.stop()).code, 0);
@@ -110,7 +157,16 @@ t.test('a snapshot that does not come in time: the next rung (resubscribe)', asy
 });
 
 t.test('REST mode: off-grid prices against the market grid; pauses and maintenance are state', async (t) => {
-  const { sim, p, checker, step } = await harness(t, { sameChannel: 'allow' }, (u) => ['--url', u.ws, '--rest-url', u.rest, '--series', 'KXNBAGAME,KXNHLGAME', '--refresh-every', '1000']);
+  const { sim, p, checker, step } = await harness(t, { sameChannel: 'allow' }, (u) => [
+    '--url',
+    u.ws,
+    '--rest-url',
+    u.rest,
+    '--series',
+    'KXNBAGAME,KXNHLGAME',
+    '--refresh-every',
+    '1000',
+  ]);
   const og = await step({ kind: 'malformed-off-grid' }, (l) => l.msg === 'delta rejected' && l.fault === 'off-grid', 'a delta between two ticks');
   t.match(og, { detail: /not on the price_ranges grid/ });
 
@@ -121,20 +177,36 @@ t.test('REST mode: off-grid prices against the market grid; pauses and maintenan
   await p.waitFor((r) => r.type === 'kalshi.market' && r.status === 'active', 5000, 'reactivated markets', from);
   await p.waitFor((r) => r.type === 'kalshi.status' && r.trading_active === true, 5000, 'trading again', from);
   await p.waitFor(allValid, 5000, 'live after the pause', from);
-  t.notOk(p.records.slice(from).some((r) => r.type === 'kalshi.status' && r.state !== 'live'), 'a pause never takes the feed out of live');
+  t.notOk(
+    p.records.slice(from).some((r) => r.type === 'kalshi.status' && r.state !== 'live'),
+    'a pause never takes the feed out of live',
+  );
 
   const m = await step({ kind: 'maintenance', ms: 700 }, (l) => l.msg === 'connected', 'reconnected after maintenance');
   t.ok(m);
-  t.ok(p.logs.some((l) => l.msg === 'disconnected' && l.code === 1001), 'maintenance: the exchange closes with 1001');
-  t.ok(p.logs.some((l) => l.msg === 'connect failed' && l.cause === 'handshake-503'), 'and refuses handshakes while it lasts');
+  t.ok(
+    p.logs.some((l) => l.msg === 'disconnected' && l.code === 1001),
+    'maintenance: the exchange closes with 1001',
+  );
+  t.ok(
+    p.logs.some((l) => l.msg === 'connect failed' && l.cause === 'handshake-503'),
+    'and refuses handshakes while it lasts',
+  );
 
   // A new market with the simulator allowing a second trade sid: make-before-break.
   const fresh = 'KXNHLGAME-26JAN26BOSNJ-NJ';
   sim.engine.addMarket({ ticker: fresh });
   await p.waitForLog((l) => l.msg === 'subscribed' && l.channel === 'trade' && l.tickers === 7, 5000, 'a second trade sid');
-  t.notOk(p.logs.some((l) => l.msg === 'kalshi error' && l.code === 6), 'no error 6 when the server allows it');
+  t.notOk(
+    p.logs.some((l) => l.msg === 'kalshi error' && l.code === 6),
+    'no error 6 when the server allows it',
+  );
   // The link is written when the market is discovered, which need not come before the subscription log line.
-  await p.waitFor((l) => l.type === 'market.link' && l.ticker === fresh && l.event === 'nhl-2026-01-26-bos-njd' && l.side === 'home', 10_000, 'the new market linked to its game');
+  await p.waitFor(
+    (l) => l.type === 'market.link' && l.ticker === fresh && l.event === 'nhl-2026-01-26-bos-njd' && l.side === 'home',
+    10_000,
+    'the new market linked to its game',
+  );
   t.equal((await p.stop()).code, 0);
   t.same([checker.mismatches, checker.whileInvalid, checker.unmatched], [[], [], []]);
 });

@@ -45,7 +45,9 @@ t.test('books from snapshot + deltas equal the true books, in both use_yes_price
   // The second feeder connects once the first is live, so its session is the simulator's 2nd.
   const checkers = [new BookChecker(rec), new BookChecker(rec, 1)];
   const metricsFile = `${keys.dir}/metrics.ndjson`;
-  const yes = new Proc('feed-kalshi', [...args, '--metrics', metricsFile, '--metrics-every', '200'], feedEnv(keys), { onRecord: (r) => checkers[0]!.onRecord(r) });
+  const yes = new Proc('feed-kalshi', [...args, '--metrics', metricsFile, '--metrics-every', '200'], feedEnv(keys), {
+    onRecord: (r) => checkers[0]!.onRecord(r),
+  });
   await yes.waitFor(live, 10_000, 'live (yes)');
   const no = new Proc('feed-kalshi', [...args, '--no-use-yes-price'], feedEnv(keys), { onRecord: (r) => checkers[1]!.onRecord(r) });
   await no.waitFor(live, 10_000, 'live (no)');
@@ -58,10 +60,16 @@ t.test('books from snapshot + deltas equal the true books, in both use_yes_price
   sim.walk.stop();
   const settled = (p: Proc) => (): boolean => {
     const books = lastBooks(p.records);
-    return [...DEMO, unmapped].every((tk) => JSON.stringify({ bids: books.get(tk)?.bids, asks: books.get(tk)?.asks }) === JSON.stringify(truth(sim.engine, tk, 4)));
+    return [...DEMO, unmapped].every(
+      (tk) => JSON.stringify({ bids: books.get(tk)?.bids, asks: books.get(tk)?.asks }) === JSON.stringify(truth(sim.engine, tk, 4)),
+    );
   };
-  for (const p of [yes, no]) await p.waitFor(settled(p), 10_000, 'every last book equal to the true one', Math.max(0, p.records.length - 1)).catch(() => undefined);
-  for (const [name, p] of [['use_yes_price=true', yes], ['use_yes_price=false', no]] as const) {
+  for (const p of [yes, no])
+    await p.waitFor(settled(p), 10_000, 'every last book equal to the true one', Math.max(0, p.records.length - 1)).catch(() => undefined);
+  for (const [name, p] of [
+    ['use_yes_price=true', yes],
+    ['use_yes_price=false', no],
+  ] as const) {
     const books = lastBooks(p.records);
     for (const tk of [...DEMO, unmapped]) {
       const b = books.get(tk);
@@ -76,12 +84,19 @@ t.test('books from snapshot + deltas equal the true books, in both use_yes_price
   t.equal(no.ofType('kalshi.status').at(-1)!.use_yes_price, false);
   const links = yes.ofType('market.link');
   t.same(links.map((l) => [l.ticker, l.event, l.side]).sort(), [
-    ['KXNBAGAME-26JAN25DENMEM-DEN', 'nba-2026-01-25-den-mem', 'away'], ['KXNBAGAME-26JAN25DENMEM-MEM', 'nba-2026-01-25-den-mem', 'home'],
-    ['KXNBAGAME-26JAN25LALBOS-BOS', 'nba-2026-01-25-lal-bos', 'home'], ['KXNBAGAME-26JAN25LALBOS-LAL', 'nba-2026-01-25-lal-bos', 'away'],
-    ['KXNHLGAME-26JAN25TORNYR-NYR', 'nhl-2026-01-25-tor-nyr', 'home'], ['KXNHLGAME-26JAN25TORNYR-TOR', 'nhl-2026-01-25-tor-nyr', 'away'],
+    ['KXNBAGAME-26JAN25DENMEM-DEN', 'nba-2026-01-25-den-mem', 'away'],
+    ['KXNBAGAME-26JAN25DENMEM-MEM', 'nba-2026-01-25-den-mem', 'home'],
+    ['KXNBAGAME-26JAN25LALBOS-BOS', 'nba-2026-01-25-lal-bos', 'home'],
+    ['KXNBAGAME-26JAN25LALBOS-LAL', 'nba-2026-01-25-lal-bos', 'away'],
+    ['KXNHLGAME-26JAN25TORNYR-NYR', 'nhl-2026-01-25-tor-nyr', 'home'],
+    ['KXNHLGAME-26JAN25TORNYR-TOR', 'nhl-2026-01-25-tor-nyr', 'away'],
   ]);
   const skip = yes.ofType('skip');
-  t.same(skip.map((s) => [s.ticker, s.reason]), [[unmapped, 'unmapped']], 'the unmappable ticker is reported, not linked');
+  t.same(
+    skip.map((s) => [s.ticker, s.reason]),
+    [[unmapped, 'unmapped']],
+    'the unmappable ticker is reported, not linked',
+  );
   t.match(String(skip[0]?.detail), /unknown-team/);
   t.equal(yes.ofType('kalshi.market').length, 0, '--no-rest: no metadata records');
   t.ok(yes.ofType('kalshi.trade').length > 0, 'trades');
@@ -90,18 +105,31 @@ t.test('books from snapshot + deltas equal the true books, in both use_yes_price
     t.same([c.mismatches, c.whileInvalid, c.unmatched], [[], [], []]);
   }
   const stopped = await Promise.all([yes.stop(), no.stop()]);
-  t.same(stopped.map((s) => s.code), [0, 0], 'SIGTERM: exit 0');
+  t.same(
+    stopped.map((s) => s.code),
+    [0, 0],
+    'SIGTERM: exit 0',
+  );
   const last = yes.records.at(-1)!;
   t.match(last, { type: 'kalshi.status', state: 'down', cause: 'shutdown' }, 'a last status on the way out');
   const sum = summary(yes.logs);
   t.ok(sum && (sum.books as number) > 0 && sum.disconnects === 0 && sum.gaps === 0, 'summary counts');
   validateAll(t, yes.records);
-  const metrics = readFileSync(metricsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
+  const metrics = readFileSync(metricsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Rec);
   const names = new Set(metrics.map((m) => m.name));
   for (const n of ['messages_total', 'feed_message_rate', 'feed_freshness_ms', 'feed_state', 'kalshi_books_invalid']) t.ok(names.has(n), `metric ${n}`);
-  t.ok(metrics.some((m) => m.name === 'messages_total' && (m.labels as Rec).kind === 'orderbook_delta' && (m.value as number) > 0), 'message counts by kind');
+  t.ok(
+    metrics.some((m) => m.name === 'messages_total' && (m.labels as Rec).kind === 'orderbook_delta' && (m.value as number) > 0),
+    'message counts by kind',
+  );
   validateAll(t, no.records);
-  t.notOk(yes.logs.some((l) => JSON.stringify(l).includes(keys.keyId)), 'the key id never reaches a log line');
+  t.notOk(
+    yes.logs.some((l) => JSON.stringify(l).includes(keys.keyId)),
+    'the key id never reaches a log line',
+  );
 });
 
 t.test('REST discovery, lifecycle, pauses and 429s', async (t) => {
@@ -109,16 +137,32 @@ t.test('REST discovery, lifecycle, pauses and 429s', async (t) => {
   t.teardown(() => sim.stop());
   sim.sim.inject({ kind: 'rate-limit', n: 2 });
   const cfg = fastConfig(keys.dir);
-  const p = new Proc('feed-kalshi', ['--url', sim.urls.wsUrl, '--rest-url', sim.urls.restUrl, '--series', 'KXNBAGAME,KXNHLGAME', '--refresh-every', '1000', '--depth', '3', '--config', cfg], feedEnv(keys));
+  const p = new Proc(
+    'feed-kalshi',
+    ['--url', sim.urls.wsUrl, '--rest-url', sim.urls.restUrl, '--series', 'KXNBAGAME,KXNHLGAME', '--refresh-every', '1000', '--depth', '3', '--config', cfg],
+    feedEnv(keys),
+  );
   t.teardown(() => p.stop());
   await p.waitFor(live, 10_000, 'live');
-  t.ok(p.logs.some((l) => l.msg === 'REST request retried' && l.status === 429), 'a 429 is retried, not fatal');
+  t.ok(
+    p.logs.some((l) => l.msg === 'REST request retried' && l.status === 429),
+    'a 429 is retried, not fatal',
+  );
   const markets = p.ofType('kalshi.market');
   t.equal(new Set(markets.map((m) => m.ticker)).size, 6, 'a kalshi.market per open market');
-  t.match(markets.find((m) => m.ticker === 'KXNHLGAME-26JAN25TORNYR-NYR'), {
-    event_ticker: 'KXNHLGAME-26JAN25TORNYR', series: 'KXNHLGAME', sport: 'nhl', event: 'nhl-2026-01-25-tor-nyr', team: 'nyr',
-    status: 'active', price_ranges: [{ start: 0, end: 1, step: 0.01 }], fee_type: 'quadratic_with_maker_fees',
-  });
+  t.match(
+    markets.find((m) => m.ticker === 'KXNHLGAME-26JAN25TORNYR-NYR'),
+    {
+      event_ticker: 'KXNHLGAME-26JAN25TORNYR',
+      series: 'KXNHLGAME',
+      sport: 'nhl',
+      event: 'nhl-2026-01-25-tor-nyr',
+      team: 'nyr',
+      status: 'active',
+      price_ranges: [{ start: 0, end: 1, step: 0.01 }],
+      fee_type: 'quadratic_with_maker_fees',
+    },
+  );
   t.equal(p.ofType('market.link').length, 6);
 
   // A market opens: found at the next refresh, added to the live subscription.
@@ -134,7 +178,10 @@ t.test('REST discovery, lifecycle, pauses and 429s', async (t) => {
   // Its trades arrive too: the trade subscription was replaced (error 6 on a second trade
   // sid here, so unsubscribe-then-subscribe).
   await p.waitForLog((l) => l.msg === 'subscribed' && l.channel === 'trade' && l.tickers === 7, 5000, 'trade resubscribed with 7 markets');
-  t.ok(p.logs.some((l) => l.msg === 'kalshi error' && l.code === 6), 'the simulator refused a second trade sid (error 6)...');
+  t.ok(
+    p.logs.some((l) => l.msg === 'kalshi error' && l.code === 6),
+    'the simulator refused a second trade sid (error 6)...',
+  );
   sim.engine.place(TAKER, { ticker: fresh, side: 'bid', price: 4300, count: 200, tif: 'immediate_or_cancel', stp: 'taker_at_cross' });
   const tr = await p.waitFor((r) => r.type === 'kalshi.trade' && r.ticker === fresh, 5000, 'a trade on the new market');
   t.match(tr, { price: 0.43, count: 2, taker_side: 'yes' }, '...and the fallback works');
@@ -143,7 +190,11 @@ t.test('REST discovery, lifecycle, pauses and 429s', async (t) => {
   const tor = 'KXNHLGAME-26JAN25TORNYR-TOR';
   sim.engine.setStatus(tor, 'inactive');
   await p.waitFor((r) => r.type === 'kalshi.market' && r.ticker === tor && r.status === 'inactive', 5000, 'paused market');
-  const ps = await p.waitFor((r) => r.type === 'kalshi.status' && (r.tickers as Record<string, Rec>)[tor]?.market_status === 'inactive', 5000, 'status shows the pause');
+  const ps = await p.waitFor(
+    (r) => r.type === 'kalshi.status' && (r.tickers as Record<string, Rec>)[tor]?.market_status === 'inactive',
+    5000,
+    'status shows the pause',
+  );
   t.equal(ps.state, 'live', 'still live while a market is paused');
   sim.engine.setStatus(tor, 'active');
   await p.waitFor((r) => r.type === 'kalshi.market' && r.ticker === tor && r.status === 'active', 5000, 'reactivated');
@@ -168,15 +219,41 @@ t.test('--private: our own fills and order updates, from orders placed over REST
   const p = new Proc('feed-kalshi', ['--url', sim.urls.wsUrl, '--tickers', den, '--no-rest', '--private', '--config', cfg], feedEnv(keys));
   t.teardown(() => p.stop());
   await p.waitFor(live, 10_000, 'live');
-  const rest = new KalshiRest({ baseUrl: sim.urls.restUrl, signer: makeSigner(keys.keyId, readFileSync(keys.privPath, 'utf8')), clock: new SystemClock(), random: seededRandom(1), timeoutMs: 5000 });
+  const rest = new KalshiRest({
+    baseUrl: sim.urls.restUrl,
+    signer: makeSigner(keys.keyId, readFileSync(keys.privPath, 'utf8')),
+    clock: new SystemClock(),
+    random: seededRandom(1),
+    timeoutMs: 5000,
+  });
   const ask = sim.engine.market(den).asks.lowest!;
-  const r = (await rest.request('POST', '/portfolio/events/orders', {}, {
-    ticker: den, side: 'bid', count: '3.00', price: (ask / 10000).toFixed(4), time_in_force: 'immediate_or_cancel',
-    self_trade_prevention_type: 'taker_at_cross', client_order_id: 'q-1',
-  })) as Rec;
+  const r = (await rest.request(
+    'POST',
+    '/portfolio/events/orders',
+    {},
+    {
+      ticker: den,
+      side: 'bid',
+      count: '3.00',
+      price: (ask / 10000).toFixed(4),
+      time_in_force: 'immediate_or_cancel',
+      self_trade_prevention_type: 'taker_at_cross',
+      client_order_id: 'q-1',
+    },
+  )) as Rec;
   t.equal(r.fill_count, '3.00', 'filled at once');
   const fill = await p.waitFor((x) => x.type === 'kalshi.fill', 5000, 'kalshi.fill');
-  t.match(fill, { order_id: r.order_id, client_order_id: 'q-1', ticker: den, price: ask / 10000, count: 3, is_taker: true, outcome_side: 'yes', book_side: 'bid', post_position: 3 });
+  t.match(fill, {
+    order_id: r.order_id,
+    client_order_id: 'q-1',
+    ticker: den,
+    price: ask / 10000,
+    count: 3,
+    is_taker: true,
+    outcome_side: 'yes',
+    book_side: 'bid',
+    post_position: 3,
+  });
   const p35 = ask / 10000;
   // Reference §4, per order, to the cent: 0.07 x 3 x p x (1 - p) = 21 a (10000 - a) / 1e10 dollars.
   const num = 21 * ask * (10000 - ask);
@@ -184,9 +261,20 @@ t.test('--private: our own fills and order updates, from orders placed over REST
   t.equal(Math.round((fill.fee as number) * 100), cents, 'taker fee rounded up to the cent');
   const expected = orderFee(KALSHI_FEES, { price: p35, count: 3, liquidity: 'taker' });
   t.ok(expected.ok && expected.dollars === fill.fee, 'the fee src/core/fees.ts computes');
-  const rest2 = (await rest.request('POST', '/portfolio/events/orders', {}, {
-    ticker: den, side: 'bid', count: '5.00', price: '0.0500', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker', client_order_id: 'q-2',
-  })) as Rec;
+  const rest2 = (await rest.request(
+    'POST',
+    '/portfolio/events/orders',
+    {},
+    {
+      ticker: den,
+      side: 'bid',
+      count: '5.00',
+      price: '0.0500',
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'maker',
+      client_order_id: 'q-2',
+    },
+  )) as Rec;
   await p.waitFor((x) => x.type === 'kalshi.user_order' && x.order_id === rest2.order_id && x.status === 'resting', 5000, 'resting update');
   await rest.request('DELETE', `/portfolio/events/orders/${String(rest2.order_id)}`, {}, undefined);
   const canceled = await p.waitFor((x) => x.type === 'kalshi.user_order' && x.order_id === rest2.order_id && x.status === 'canceled', 5000, 'canceled update');
@@ -237,11 +325,17 @@ t.test('an exchange that is not there yet: refused connections are retried until
 
 t.test('--demo picks the demo hosts; --url and --rest-url win over it; the resolved config says so', async (t) => {
   const { spec } = await import('../../src/cli/feed-kalshi.js');
-  t.same(spec.overrides!({ demo: true } as never), { kalshi: { ws_url: 'wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2', rest_url: 'https://external-api.demo.kalshi.co/trade-api/v2' } });
+  t.same(spec.overrides!({ demo: true } as never), {
+    kalshi: { ws_url: 'wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2', rest_url: 'https://external-api.demo.kalshi.co/trade-api/v2' },
+  });
   t.same(spec.overrides!({} as never), {}, 'no flags: the config (production hosts by default)');
   // A run (never reaching a real exchange: the WebSocket is a closed local port, --no-rest).
   const dir = `${keys.dir}/run-demo`;
-  const p = new Proc('feed-kalshi', ['--tickers', DEMO[0]!, '--no-rest', '--run-dir', dir, '--demo', '--url', 'ws://127.0.0.1:9/trade-api/ws/v2'], feedEnv(keys));
+  const p = new Proc(
+    'feed-kalshi',
+    ['--tickers', DEMO[0]!, '--no-rest', '--run-dir', dir, '--demo', '--url', 'ws://127.0.0.1:9/trade-api/ws/v2'],
+    feedEnv(keys),
+  );
   await p.waitFor((r) => r.type === 'kalshi.status', 10_000, 'a first status');
   await p.stop();
   const cfg = JSON.parse(readFileSync(`${dir}/feed-kalshi.config.json`, 'utf8')) as { kalshi: { ws_url: string; rest_url: string } };
@@ -267,6 +361,10 @@ t.test('a market the exchange does not know (error 16) is dropped, the others go
   await rest.waitFor(live, 10_000, 'live');
   const m = await rest.waitFor((r) => r.type === 'kalshi.market', 10_000, 'metadata for the named market');
   t.match(m, { ticker: mem, status: 'active', event: 'nba-2026-01-25-den-mem', team: 'mem' });
-  t.same(rest.ofType('kalshi.market').map((r) => r.ticker), [mem], 'and no other market (no --series)');
+  t.same(
+    rest.ofType('kalshi.market').map((r) => r.ticker),
+    [mem],
+    'and no other market (no --series)',
+  );
   t.equal((await rest.stop()).code, 0);
 });

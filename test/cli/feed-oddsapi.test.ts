@@ -35,22 +35,31 @@ t.test('each failure through the command: unavailable + reason, one critical lin
     ['403', oddsScenario(undefined, [nba({ status: 403 })]), 'denied'],
     ['429 after retries', oddsScenario(undefined, [nba({ status: 429, error_code: 'EXCEEDED_FREQ_LIMIT' })]), 'quota'],
   ];
-  await Promise.all(cases.map(async ([name, scen, reason]) => {
-    const { url } = await sim(scen);
-    const r = await run('feed-oddsapi', ['--config', config, '--url', url, '--sport', 'nba', '--once'], { env: { ODDS_API_KEY: KEY } });
-    t.equal(r.code, 1, `${name}: exit 1`);
-    t.equal(ofType(r.records, 'odds.line').length + ofType(r.records, 'oracle.prob').length, 0, `${name}: no odds.line, no oracle.prob`);
-    t.same(ofType(r.records, 'oracle.status').map((x) => [x.source, x.sport, x.state, x.reason]), [['oddsapi', 'nba', 'unavailable', reason]], `${name}: ${reason}`);
-    t.equal(r.logs.filter((l) => l.critical === true).length, 1, `${name}: one critical line`);
-    t.notOk(r.stderr.includes(KEY) || r.stdout.includes(KEY), `${name}: the key is not in any output`);
-  }));
+  await Promise.all(
+    cases.map(async ([name, scen, reason]) => {
+      const { url } = await sim(scen);
+      const r = await run('feed-oddsapi', ['--config', config, '--url', url, '--sport', 'nba', '--once'], { env: { ODDS_API_KEY: KEY } });
+      t.equal(r.code, 1, `${name}: exit 1`);
+      t.equal(ofType(r.records, 'odds.line').length + ofType(r.records, 'oracle.prob').length, 0, `${name}: no odds.line, no oracle.prob`);
+      t.same(
+        ofType(r.records, 'oracle.status').map((x) => [x.source, x.sport, x.state, x.reason]),
+        [['oddsapi', 'nba', 'unavailable', reason]],
+        `${name}: ${reason}`,
+      );
+      t.equal(r.logs.filter((l) => l.critical === true).length, 1, `${name}: one critical line`);
+      t.notOk(r.stderr.includes(KEY) || r.stdout.includes(KEY), `${name}: the key is not in any output`);
+    }),
+  );
 });
 
 t.test('an empty payload: unavailable (empty), no odds, but exit 0 (no games is not an error)', async (t) => {
   const { url } = await sim(oddsScenario(undefined, [nba({ raw: '' })]));
   const r = await run('feed-oddsapi', ['--config', config, '--url', url, '--sport', 'nba', '--once'], { env: { ODDS_API_KEY: KEY } });
   t.equal(r.code, 0);
-  t.same(ofType(r.records, 'oracle.status').map((x) => x.reason), ['empty']);
+  t.same(
+    ofType(r.records, 'oracle.status').map((x) => x.reason),
+    ['empty'],
+  );
   t.equal(ofType(r.records, 'odds.line').length, 0);
   t.equal(r.logs.filter((l) => l.critical === true).length, 1);
 });
@@ -61,8 +70,14 @@ t.test('the demo scenario: both sports, a retried 503, scores, valid records', a
   t.equal(r.code, 0, r.stderr.slice(0, 400));
   for (const rec of r.records.slice(1)) t.ok(SCHEMAS[rec.type as 'odds.line'].safeParse(rec).success, `valid ${rec.type}`);
   t.equal(ofType(r.records, 'odds.line').length, 9, '3 games x 3 books (kalshi excluded)');
-  t.same(ofType(r.records, 'result').map((x) => `${x.event}:${x.winner}`), ['nba-2026-01-25-lal-bos:home', 'nba-2026-01-25-den-mem:home', 'nhl-2026-01-25-tor-nyr:away']);
-  t.same(ofType(r.records, 'oracle.status').map((x) => `${x.sport}:${x.state}`), ['nba:available', 'nhl:available']);
+  t.same(
+    ofType(r.records, 'result').map((x) => `${x.event}:${x.winner}`),
+    ['nba-2026-01-25-lal-bos:home', 'nba-2026-01-25-den-mem:home', 'nhl-2026-01-25-tor-nyr:away'],
+  );
+  t.same(
+    ofType(r.records, 'oracle.status').map((x) => `${x.sport}:${x.state}`),
+    ['nba:available', 'nhl:available'],
+  );
   t.same(summary(r.logs)?.failures, { SERVICE_UNAVAILABLE: 1 });
   const odds = s.requests.filter((q) => q.endpoint === 'odds');
   t.equal(odds.length, 3, 'one NBA call, the NHL call retried once');

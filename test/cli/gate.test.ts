@@ -32,20 +32,25 @@ function setup(t: Test, branch = 'release'): { dir: string; ev: string; checkout
   return { dir, ev, checkout, verdicts: join(dir, 'gate.ndjson') };
 }
 
-
 async function gate(s: { ev: string; checkout: string; verdicts: string }, extra: string[] = []) {
   return run('gate', ['--evidence', s.ev, '--config', CONFIG, '--checkout', s.checkout, '--verdict-file', s.verdicts, ...extra]);
 }
 
 function verdicts(file: string): Array<Record<string, unknown>> {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** The table rows: condition label -> [figure, verdict]. */
 function rows(md: string): Map<string, [string, string]> {
   const m = new Map<string, [string, string]>();
   for (const l of md.split('\n')) {
-    const cells = l.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const cells = l
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (cells.length === 4 && cells[0] !== 'condition' && !cells[0]!.startsWith('---')) m.set(cells[0]!, [cells[1]!, cells[3]!]);
   }
   return m;
@@ -74,11 +79,15 @@ t.test('complete evidence: exit 0, every row passes, one valid gate record namin
 /** Break one piece of the evidence; the gate must exit 3 with exactly that condition failed, named. */
 const CASES: Array<{ what: string; failed: string[]; figure: RegExp; mutate: (s: { ev: string; checkout: string }) => void }> = [
   {
-    what: 'no soak report', failed: ['soak'], figure: /missing: no feed-kalshi soak report/,
+    what: 'no soak report',
+    failed: ['soak'],
+    figure: /missing: no feed-kalshi soak report/,
     mutate: (s) => rmSync(join(s.ev, 'soak'), { recursive: true }),
   },
   {
-    what: 'a soak of 5 hours', failed: ['soak'], figure: /18000 s/,
+    what: 'a soak of 5 hours',
+    failed: ['soak'],
+    figure: /18000 s/,
     mutate: (s) => {
       const f = join(s.ev, 'soak', 'feed-kalshi.json');
       const j = JSON.parse(readFileSync(f, 'utf8')) as { started_ts: number; ended_ts: number };
@@ -86,39 +95,57 @@ const CASES: Array<{ what: string; failed: string[]; figure: RegExp; mutate: (s:
     },
   },
   {
-    what: 'a damaged soak report', failed: ['soak'], figure: /bad evidence: .*feed-kalshi\.json: not JSON/,
+    what: 'a damaged soak report',
+    failed: ['soak'],
+    figure: /bad evidence: .*feed-kalshi\.json: not JSON/,
     mutate: (s) => writeFileSync(join(s.ev, 'soak', 'feed-kalshi.json'), '{"type": "soak.rep'),
   },
   {
-    what: 'arbitration policy not logged', failed: ['arbitration'], figure: /policy not logged at startup/,
+    what: 'arbitration policy not logged',
+    failed: ['arbitration'],
+    figure: /policy not logged at startup/,
     mutate: (s) => rmSync(join(s.ev, 'runs', 'shadow-2026-12-01', 'arbitrate.log')),
   },
   {
-    what: 'side staleness over the bound', failed: ['partial-line-freshness'], figure: /side_staleness_ms 90000/,
-    mutate: (s) => writeFileSync(join(s.ev, 'runs', 'shadow-2026-12-01', 'feed-boltodds.config.json'), JSON.stringify({ boltodds: { side_staleness_ms: 90_000, partial_ttl_ms: 30_000 } })),
+    what: 'side staleness over the bound',
+    failed: ['partial-line-freshness'],
+    figure: /side_staleness_ms 90000/,
+    mutate: (s) =>
+      writeFileSync(
+        join(s.ev, 'runs', 'shadow-2026-12-01', 'feed-boltodds.config.json'),
+        JSON.stringify({ boltodds: { side_staleness_ms: 90_000, partial_ttl_ms: 30_000 } }),
+      ),
   },
   {
-    what: 'no feed-boltodds run', failed: ['partial-line-freshness'], figure: /missing: no feed-boltodds run/,
+    what: 'no feed-boltodds run',
+    failed: ['partial-line-freshness'],
+    figure: /missing: no feed-boltodds run/,
     mutate: (s) => {
       for (const f of ['config.json', 'manifest.json', 'log']) rmSync(join(s.ev, 'runs', 'shadow-2026-12-01', `feed-boltodds.${f}`));
     },
   },
   {
-    what: 'a failure-mode test failed', failed: ['failure-mode-tests'], figure: /not ok dist\/test\/core\/arbitrate\.test\.js/,
+    what: 'a failure-mode test failed',
+    failed: ['failure-mode-tests'],
+    figure: /not ok dist\/test\/core\/arbitrate\.test\.js/,
     mutate: (s) => {
       const f = join(s.ev, 'tests', 'failure-modes.tap');
       writeFileSync(f, readFileSync(f, 'utf8').replace('ok 4 - dist/test/core/arbitrate', 'not ok 4 - dist/test/core/arbitrate'));
     },
   },
   {
-    what: 'slow cancels', failed: ['cancel-latency'], figure: /p99 900 ms/,
+    what: 'slow cancels',
+    failed: ['cancel-latency'],
+    figure: /p99 900 ms/,
     mutate: (s) => {
       const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ type: 'latency', ts: 1796000000000 + i, kind: 'cancel', ms: 900 }));
       appendFileSync(join(s.ev, 'latency', 'session.ndjson'), lines.join('\n') + '\n');
     },
   },
   {
-    what: 'a damaged latency line', failed: ['quote-reaction', 'cancel-latency'], figure: /session\.ndjson:2: schema/,
+    what: 'a damaged latency line',
+    failed: ['quote-reaction', 'cancel-latency'],
+    figure: /session\.ndjson:2: schema/,
     mutate: (s) => {
       const f = join(s.ev, 'latency', 'session.ndjson');
       const lines = readFileSync(f, 'utf8').split('\n');
@@ -127,29 +154,53 @@ const CASES: Array<{ what: string; failed: string[]; figure: RegExp; mutate: (s:
     },
   },
   {
-    what: 'a cut line in the latency file', failed: ['quote-reaction', 'cancel-latency'], figure: /session\.ndjson:406: not JSON/,
+    what: 'a cut line in the latency file',
+    failed: ['quote-reaction', 'cancel-latency'],
+    figure: /session\.ndjson:406: not JSON/,
     mutate: (s) => appendFileSync(join(s.ev, 'latency', 'session.ndjson'), '{"type":"latency","ts":17960000\n'),
   },
   {
-    what: 'no latency records', failed: ['quote-reaction', 'cancel-latency'], figure: /missing: no (oracle-to-order|cancel) latency records/,
+    what: 'no latency records',
+    failed: ['quote-reaction', 'cancel-latency'],
+    figure: /missing: no (oracle-to-order|cancel) latency records/,
     mutate: (s) => rmSync(join(s.ev, 'latency'), { recursive: true }),
   },
   {
-    what: 'no sign-off for the NHL path', failed: ['calibration-signoff:boltodds/nhl/pregame/shin'], figure: /missing: no sign-off for boltodds\/nhl\/pregame\/shin/,
+    what: 'no sign-off for the NHL path',
+    failed: ['calibration-signoff:boltodds/nhl/pregame/shin'],
+    figure: /missing: no sign-off for boltodds\/nhl\/pregame\/shin/,
     mutate: (s) => {
       const f = join(s.ev, 'signoffs', 'signoff.ndjson');
-      writeFileSync(f, readFileSync(f, 'utf8').split('\n').filter((l) => !l.includes('"nhl"')).join('\n'));
+      writeFileSync(
+        f,
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .filter((l) => !l.includes('"nhl"'))
+          .join('\n'),
+      );
     },
   },
   {
-    what: 'CLV not positive', failed: ['clv'], figure: /not positive/,
+    what: 'CLV not positive',
+    failed: ['clv'],
+    figure: /not positive/,
     mutate: (s) => {
       const f = join(s.ev, 'clv', 'clv.ndjson');
-      writeFileSync(f, readFileSync(f, 'utf8').replace('"group":{},"reference":"boltodds/shin","n_fills":1400,"n_games":260,"n_unscored":4,"mean_clv":0.011,"ci_low":0.004', '"group":{},"reference":"boltodds/shin","n_fills":1400,"n_games":260,"n_unscored":4,"mean_clv":0.001,"ci_low":-0.003').replace(/"positive":true/g, '"positive":false'));
+      writeFileSync(
+        f,
+        readFileSync(f, 'utf8')
+          .replace(
+            '"group":{},"reference":"boltodds/shin","n_fills":1400,"n_games":260,"n_unscored":4,"mean_clv":0.011,"ci_low":0.004',
+            '"group":{},"reference":"boltodds/shin","n_fills":1400,"n_games":260,"n_unscored":4,"mean_clv":0.001,"ci_low":-0.003',
+          )
+          .replace(/"positive":true/g, '"positive":false'),
+      );
     },
   },
   {
-    what: 'a key written twice in a CLV line', failed: ['clv'], figure: /clv\.ndjson:2: duplicate key "positive"/,
+    what: 'a key written twice in a CLV line',
+    failed: ['clv'],
+    figure: /clv\.ndjson:2: duplicate key "positive"/,
     mutate: (s) => {
       const f = join(s.ev, 'clv', 'clv.ndjson');
       const lines = readFileSync(f, 'utf8').split('\n');
@@ -158,19 +209,27 @@ const CASES: Array<{ what: string; failed: string[]; figure: RegExp; mutate: (s:
     },
   },
   {
-    what: 'no CLV summary', failed: ['clv'], figure: /missing: no overall clv\.summary/,
+    what: 'no CLV summary',
+    failed: ['clv'],
+    figure: /missing: no overall clv\.summary/,
     mutate: (s) => rmSync(join(s.ev, 'clv'), { recursive: true }),
   },
   {
-    what: 'a dirty checkout', failed: ['release-checkout'], figure: /dirty/,
+    what: 'a dirty checkout',
+    failed: ['release-checkout'],
+    figure: /dirty/,
     mutate: (s) => appendFileSync(join(s.checkout, 'man', 'chimera-runbook.7'), '.\\" edited\n'),
   },
   {
-    what: 'not the release branch', failed: ['release-checkout'], figure: /branch hotfix/,
+    what: 'not the release branch',
+    failed: ['release-checkout'],
+    figure: /branch hotfix/,
     mutate: (s) => git(s.checkout, 'checkout', '-q', '-b', 'hotfix'),
   },
   {
-    what: 'no runbook', failed: ['runbook'], figure: /missing: .*man\/chimera-runbook\.7/,
+    what: 'no runbook',
+    failed: ['runbook'],
+    figure: /missing: .*man\/chimera-runbook\.7/,
     mutate: (s) => {
       git(s.checkout, 'rm', '-q', 'man/chimera-runbook.7');
       git(s.checkout, 'commit', '-qm', 'drop the runbook');
@@ -196,7 +255,10 @@ for (const c of CASES) {
     }
     const failedRows = [...rows(r.stdout).values()].filter(([, v]) => v === 'FAIL');
     t.equal(failedRows.length, c.failed.length, 'the table shows the same failures');
-    t.match(r.logs.find((l) => l.msg === 'live-capital gate: conditions fail'), { failed: c.failed });
+    t.match(
+      r.logs.find((l) => l.msg === 'live-capital gate: conditions fail'),
+      { failed: c.failed },
+    );
   });
 }
 

@@ -19,14 +19,29 @@ t.test('the bundled NBA file: every count, every diagnostic, valid sorted record
   t.equal(results.length, 23_117);
   const s = summary(r.logs)!;
   t.match(s, {
-    rows: 23_118, odds_lines: 19_819, results: 23_117, missing_moneyline: 3_298, under_round: 1,
-    rejected: 2, rejected_by_reason: { 'impossible-price': 1, 'tied-score': 1 }, exit: 0,
+    rows: 23_118,
+    odds_lines: 19_819,
+    results: 23_117,
+    missing_moneyline: 3_298,
+    under_round: 1,
+    rejected: 2,
+    rejected_by_reason: { 'impossible-price': 1, 'tied-score': 1 },
+    exit: 0,
   });
   const bad = r.logs.filter((l) => l.msg === 'bad input line');
-  t.same(bad.map((l) => [l.src, l.reason]), [[`${FILE}:6747`, 'tied-score'], [`${FILE}:7024`, 'impossible-price']]);
+  t.same(
+    bad.map((l) => [l.src, l.reason]),
+    [
+      [`${FILE}:6747`, 'tied-score'],
+      [`${FILE}:7024`, 'impossible-price'],
+    ],
+  );
   const under = r.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('lines whose implied'));
   t.match(under, { count: 1, lines: [{ src: `${FILE}:1098`, event: 'nba-2008-03-30-dal-gsw' }] });
-  t.match(r.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('rows without')), { count: 3_298 });
+  t.match(
+    r.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('rows without')),
+    { count: 3_298 },
+  );
   let prev = -Infinity;
   let invalid = 0;
   let unsorted = 0;
@@ -44,7 +59,10 @@ t.test('the bundled NBA file: every count, every diagnostic, valid sorted record
   t.equal(events.size, lines.length, 'one line per game');
   // Line and result of the first game, exactly.
   t.match(lines[0], { event: 'nba-2007-10-30-por-sas', home_odds: 1.0714285714285714, away_odds: 10, source: 'history', book: 'consensus' });
-  t.match(results.find((x) => x.event === 'nba-2007-10-30-por-sas'), { winner: 'home', home_score: 106, away_score: 97 });
+  t.match(
+    results.find((x) => x.event === 'nba-2007-10-30-por-sas'),
+    { winner: 'home', home_score: 106, away_score: 97 },
+  );
   // Games with a line and a result: 19,818 (the tie has a line and no result).
   const won = new Set(results.map((x) => x.event));
   t.equal(lines.filter((l) => won.has(l.event as string)).length, 19_818);
@@ -54,20 +72,31 @@ t.test('bad rows are reported by file:line and counted; good rows survive', asyn
   const dir = mkdtempSync(`${tmpdir()}/chimera-hist-`);
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const f = `${dir}/games.csv`;
-  writeFileSync(f, [
-    HEADER,
-    '2008,2007-10-30,True,False,por,sa,97,106,900,-1400',
-    '2008,2007-10-30,True,False,xyz,sa,97,106,900,-1400',
-    '2008,2007-13-30,True,False,por,sa,97,106,900,-1400',
-    '2008,2007-10-31,True,False,bos,ny,97,106,abc,-140',
-    '2008,2007-10-31,True,False,utah,gs,97,,120,-140',
-    '2008,2007-10-30,True,False,por,sa,97,106,900,-1400',
-    '',
-  ].join('\r\n'));
+  writeFileSync(
+    f,
+    [
+      HEADER,
+      '2008,2007-10-30,True,False,por,sa,97,106,900,-1400',
+      '2008,2007-10-30,True,False,xyz,sa,97,106,900,-1400',
+      '2008,2007-13-30,True,False,por,sa,97,106,900,-1400',
+      '2008,2007-10-31,True,False,bos,ny,97,106,abc,-140',
+      '2008,2007-10-31,True,False,utah,gs,97,,120,-140',
+      '2008,2007-10-30,True,False,por,sa,97,106,900,-1400',
+      '',
+    ].join('\r\n'),
+  );
   const r = await run('import-history', ['nba', f]);
   t.equal(r.code, 0);
-  t.match(summary(r.logs), { rows: 6, odds_lines: 2, results: 2, rejected_by_reason: { 'unknown-team': 1, 'bad-date': 1, 'bad-price': 1, 'bad-score': 1, 'duplicate-game': 1 } });
-  t.same(r.logs.filter((l) => l.msg === 'bad input line').map((l) => l.src), [3, 4, 5, 6, 7].map((n) => `${f}:${n}`));
+  t.match(summary(r.logs), {
+    rows: 6,
+    odds_lines: 2,
+    results: 2,
+    rejected_by_reason: { 'unknown-team': 1, 'bad-date': 1, 'bad-price': 1, 'bad-score': 1, 'duplicate-game': 1 },
+  });
+  t.same(
+    r.logs.filter((l) => l.msg === 'bad input line').map((l) => l.src),
+    [3, 4, 5, 6, 7].map((n) => `${f}:${n}`),
+  );
 });
 
 t.test('stdin, wrong sport, missing columns, missing file', async (t) => {

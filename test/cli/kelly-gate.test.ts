@@ -14,8 +14,18 @@ const tmp = mkdtempSync(`${tmpdir()}/chimera-gate-`);
 t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
 const PATH: OraclePath = { source: 'history', sport: 'nba', phase: 'pregame', method: 'proportional' };
 const signoff = (over: Record<string, unknown> = {}) => ({
-  type: 'calibration.signoff', ts: 5, group: { ...PATH }, n: 19818, brier: 0.2024, log_loss: 0.5893, ece: 0.0054,
-  mce: 0.018, tolerance: 0.02, within_tolerance: true, config_fingerprint: 'f'.repeat(64), ...over,
+  type: 'calibration.signoff',
+  ts: 5,
+  group: { ...PATH },
+  n: 19818,
+  brier: 0.2024,
+  log_loss: 0.5893,
+  ece: 0.0054,
+  mce: 0.018,
+  tolerance: 0.02,
+  within_tolerance: true,
+  config_fingerprint: 'f'.repeat(64),
+  ...over,
 });
 const file = (name: string, lines: unknown[]): string => {
   const f = `${tmp}/${name}`;
@@ -29,12 +39,32 @@ const kelly = (signoff_file: string | null): Pick<Config, 'kelly' | 'fees'> => (
 const q = (path: OraclePath) => ({ path, side: 'yes' as const, q: 0.6, price: 0.5, bankroll: 100, liquidity: 'taker' as const });
 
 t.test('the sign-off file is read whole or refused', async (t) => {
-  const good = file('good.ndjson', [{ type: 'run.manifest', ts: 1, cmd: 'calibrate', version: '0.1.0', branch: null, commit: null, dirty: null, profile: 'default', config_fingerprint: 'f'.repeat(64), argv: [], started_ts: 1 }, signoff()]);
+  const good = file('good.ndjson', [
+    {
+      type: 'run.manifest',
+      ts: 1,
+      cmd: 'calibrate',
+      version: '0.1.0',
+      branch: null,
+      commit: null,
+      dirty: null,
+      profile: 'default',
+      config_fingerprint: 'f'.repeat(64),
+      argv: [],
+      started_ts: 1,
+    },
+    signoff(),
+  ]);
   t.equal(loadSignoffs(good).length, 1);
   t.throws(() => loadSignoffs(`${tmp}/missing.ndjson`), RefusedError);
-  t.throws(() => loadSignoffs(file('broken.ndjson', [signoff(), '{"type":"calibration.signoff"'])), { name: 'RefusedError', message: /broken\.ndjson:2 is not JSON/ });
+  t.throws(() => loadSignoffs(file('broken.ndjson', [signoff(), '{"type":"calibration.signoff"'])), {
+    name: 'RefusedError',
+    message: /broken\.ndjson:2 is not JSON/,
+  });
   t.throws(() => loadSignoffs(file('bad.ndjson', [signoff({ within_tolerance: false })])), { name: 'RefusedError', message: /bad\.ndjson:1: schema/ });
-  t.throws(() => loadSignoffs(file('other.ndjson', [{ type: 'result', ts: 1, sport: 'nba', event: 'nba-2026-01-25-den-mem', winner: 'home' }])), { message: /not a calibration.signoff/ });
+  t.throws(() => loadSignoffs(file('other.ndjson', [{ type: 'result', ts: 1, sport: 'nba', event: 'nba-2026-01-25-den-mem', winner: 'home' }])), {
+    message: /not a calibration.signoff/,
+  });
   t.throws(() => KellySizer.load(kelly(null)), { name: 'RefusedError', message: /no sign-off file configured/ });
   const twice = JSON.stringify(signoff()).replace('"n":19818', '"n":50,"n":19818');
   t.throws(() => loadSignoffs(file('dup.ndjson', [twice])), { name: 'RefusedError', message: /dup\.ndjson:1: duplicate key "n"/ }, 'a key written twice');
@@ -50,9 +80,11 @@ t.test('sizing: a size on the signed path, RefusedError on any other', async (t)
   t.throws(() => sizer.size({ ...q(PATH), price: 2 }), { message: /bad-input/ });
 });
 
-t.test('the sizer applies the config\'s min_n and tolerance at their boundaries', async (t) => {
+t.test("the sizer applies the config's min_n and tolerance at their boundaries", async (t) => {
   const at = (min_n: number, tolerance: number) =>
-    new KellySizer({ ...kelly(null), kelly: { ...kelly(null).kelly, signoff_min_n: min_n, tolerance } }, [signoff({ n: 1000, ece: 0.0054 }) as unknown as CalibrationSignoff]);
+    new KellySizer({ ...kelly(null), kelly: { ...kelly(null).kelly, signoff_min_n: min_n, tolerance } }, [
+      signoff({ n: 1000, ece: 0.0054 }) as unknown as CalibrationSignoff,
+    ]);
   t.match(at(1000, 0.02).sizing(q(PATH)), { ok: true, contracts: 32 }, 'n == signoff_min_n: sized');
   t.match(at(1001, 0.02).sizing(q(PATH)), { ok: false, refused: true, reason: 'too-few-games' }, 'signoff_min_n one above n: refused');
   t.match(at(1000, 0.0054).sizing(q(PATH)), { ok: true }, 'ECE == tolerance: sized');

@@ -12,7 +12,8 @@ import { EXIT, execute, type CommandSpec } from '../../src/cli/kit.js';
 const tmp = mkdtempSync(join(tmpdir(), 'chimera-loop-'));
 t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
 
-const metric = (ts: number, tag: string, recv?: number) => JSON.stringify({ type: 'metric', ts, name: 'x', value: 1, labels: { tag }, ...(recv !== undefined ? { recv_ts: recv } : {}) });
+const metric = (ts: number, tag: string, recv?: number) =>
+  JSON.stringify({ type: 'metric', ts, name: 'x', value: 1, labels: { tag }, ...(recv !== undefined ? { recv_ts: recv } : {}) });
 const file = (name: string, lines: string[]): string => {
   const f = join(tmp, name);
   writeFileSync(f, lines.join('\n') + '\n');
@@ -31,19 +32,27 @@ function probe(events: string[]): CommandSpec {
     inputFiles: (_o, args) => args,
     async run(ctx) {
       const stale = new Deadlines<string>();
-      const timer = new DeadlineTimer(ctx.clock, () => stale.next(), (now) => {
-        for (const src of stale.popDue(now)) events.push(`stale ${src.replace(/.*\//, '')}@${now}`);
-      });
-      await ctx.readRecords(ctx.args, {
-        consume: new Set(),
-        onRecord() {},
-        onOther(d, where) {
-          const now = ctx.clock.now();
-          events.push(`${where.source.replace(/.*\//, '')}:${where.line}#${where.input}@${now}`);
-          stale.set(where.source, now + 50);
-          timer.schedule();
+      const timer = new DeadlineTimer(
+        ctx.clock,
+        () => stale.next(),
+        (now) => {
+          for (const src of stale.popDue(now)) events.push(`stale ${src.replace(/.*\//, '')}@${now}`);
         },
-      }, { order: ctx.replayClock ? 'time' : 'arrival' });
+      );
+      await ctx.readRecords(
+        ctx.args,
+        {
+          consume: new Set(),
+          onRecord() {},
+          onOther(d, where) {
+            const now = ctx.clock.now();
+            events.push(`${where.source.replace(/.*\//, '')}:${where.line}#${where.input}@${now}`);
+            stale.set(where.source, now + 50);
+            timer.schedule();
+          },
+        },
+        { order: ctx.replayClock ? 'time' : 'arrival' },
+      );
       timer.stop();
       return EXIT.OK;
     },
@@ -89,6 +98,12 @@ t.test('live: inputs in arrival order (files are read as they come), each in its
   const events: string[] = [];
   t.equal(await execute(probe(events), ['--log-level', 'silent', a, b]), EXIT.OK);
   const recs = events.filter((e) => !e.startsWith('stale'));
-  t.same(recs.filter((e) => e.startsWith('la')).map((e) => e.split('@')[0]), ['la.ndjson:1#0', 'la.ndjson:2#0']);
-  t.same(recs.filter((e) => e.startsWith('lb')).map((e) => e.split('@')[0]), ['lb.ndjson:1#1']);
+  t.same(
+    recs.filter((e) => e.startsWith('la')).map((e) => e.split('@')[0]),
+    ['la.ndjson:1#0', 'la.ndjson:2#0'],
+  );
+  t.same(
+    recs.filter((e) => e.startsWith('lb')).map((e) => e.split('@')[0]),
+    ['lb.ndjson:1#1'],
+  );
 });

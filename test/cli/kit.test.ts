@@ -23,7 +23,10 @@ t.test('usage and config errors exit 2 with a message', async (t) => {
   const dir = t.testdir({ 'bad.json': '{"log":{"levle":"info"}}' });
   const b = await run('ndcat', ['--config', `${dir}/bad.json`], { input });
   t.equal(b.code, 2);
-  t.match(b.logs.find((l) => l.level === 50), { msg: /log\.levle: unknown key/ });
+  t.match(
+    b.logs.find((l) => l.level === 50),
+    { msg: /log\.levle: unknown key/ },
+  );
   t.equal(b.stdout, '', 'nothing written on a config error');
   const c = await run('ndcat', ['--profile', 'live'], { input });
   t.equal(c.code, 2);
@@ -33,7 +36,10 @@ t.test('usage and config errors exit 2 with a message', async (t) => {
 t.test('--strict exits 1 at the first bad line, naming it', async (t) => {
   const r = await run('validate', ['--strict'], { input: `${input}not json\n${input}` });
   t.equal(r.code, 1);
-  t.match(r.logs.find((l) => l.level === 50), { msg: 'bad input line (--strict)', src: 'stdin:4', reason: 'not-json' });
+  t.match(
+    r.logs.find((l) => l.level === 50),
+    { msg: 'bad input line (--strict)', src: 'stdin:4', reason: 'not-json' },
+  );
 });
 
 t.test('--reject keeps bad lines verbatim; the summary counts them by reason', async (t) => {
@@ -49,7 +55,10 @@ t.test('--reject keeps bad lines verbatim; the summary counts them by reason', a
 t.test('EPIPE: | head ends the run with 0 and no error', async (t) => {
   const big = ndjson(Array.from({ length: 200_000 }, (_, i) => ({ ...VALID['metric'], ts: i })));
   const dir = t.testdir({ 'big.ndjson': big });
-  const out = spawnSync('bash', ['-c', `set -o pipefail; bin/ndcat ${dir}/big.ndjson | head -n 3; echo "status=\${PIPESTATUS[0]}" >&2`], { cwd: ROOT, encoding: 'utf8' });
+  const out = spawnSync('bash', ['-c', `set -o pipefail; bin/ndcat ${dir}/big.ndjson | head -n 3; echo "status=\${PIPESTATUS[0]}" >&2`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   t.equal(out.stdout.split('\n').filter(Boolean).length, 3);
   t.match(out.stderr, /status=0/);
   t.notMatch(out.stderr, /"level":50/);
@@ -99,9 +108,18 @@ t.test('--run-dir freezes the manifest and the resolved config; --metrics writes
   const m = JSON.parse(readFileSync(`${dir}/run/ndcat.manifest.json`, 'utf8'));
   t.same(m, r.records[0], 'the frozen manifest is the one on stdout');
   t.equal(statSync(`${dir}/run/ndcat.config.json`).mode & 0o777, 0o400);
-  const metrics = readFileSync(`${dir}/m.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  t.match(metrics.find((m) => m.name === 'records_in_total' && (m.labels as Record<string, string>).type === 'odds.line'), { type: 'metric', kind: 'counter', value: 1 });
-  t.match(metrics.find((m) => m.name === 'records_out_total' && (m.labels as Record<string, string>).type === 'run.manifest'), { value: 1 });
+  const metrics = readFileSync(`${dir}/m.ndjson`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.match(
+    metrics.find((m) => m.name === 'records_in_total' && (m.labels as Record<string, string>).type === 'odds.line'),
+    { type: 'metric', kind: 'counter', value: 1 },
+  );
+  t.match(
+    metrics.find((m) => m.name === 'records_out_total' && (m.labels as Record<string, string>).type === 'run.manifest'),
+    { value: 1 },
+  );
   const again = await run('ndcat', ['--run-dir', `${dir}/run`], { input });
   t.equal(again.code, 2, 'a run dir is not reused');
 });
@@ -115,13 +133,18 @@ t.test('--replay: two runs are byte-identical, logs included', async (t) => {
   t.equal(a.code, 1);
   t.equal(a.stdout, b.stdout);
   t.equal(a.stderr, b.stderr);
-  t.equal(a.records[0]!.started_ts, VALID['odds.line'].recv_ts, 'the manifest is stamped with the first record\'s replay time (recv_ts)');
+  t.equal(a.records[0]!.started_ts, VALID['odds.line'].recv_ts, "the manifest is stamped with the first record's replay time (recv_ts)");
   t.notMatch(a.stderr, /elapsed_ms/);
 });
 
-t.test('--replay with --run-dir for a text command: the manifest has the first record\'s time; a used run dir is refused before any work', async (t) => {
+t.test("--replay with --run-dir for a text command: the manifest has the first record's time; a used run dir is refused before any work", async (t) => {
   const T = 1769380000000;
-  const dir = t.testdir({ 'in.ndjson': ndjson([{ ...VALID['metric'], ts: T }, { ...VALID['metric'], ts: T + 5 }]) });
+  const dir = t.testdir({
+    'in.ndjson': ndjson([
+      { ...VALID['metric'], ts: T },
+      { ...VALID['metric'], ts: T + 5 },
+    ]),
+  });
   const r = await run('validate', ['--quiet', '--replay', '--run-dir', `${dir}/run`, `${dir}/in.ndjson`]);
   t.equal(r.code, 0, r.stderr);
   const m = JSON.parse(readFileSync(`${dir}/run/validate.manifest.json`, 'utf8')) as { ts: number; started_ts: number };

@@ -37,7 +37,11 @@ t.test('a recorded session: every input passes through; orders, fills and settle
   t.equal(r.code, 0, r.stderr);
   const input = readFileSync(SESSION, 'utf8').trim().split('\n');
   const out = r.stdout.trim().split('\n');
-  t.same(out.filter((l) => input.includes(l)), input, 'every input line, unchanged and in order');
+  t.same(
+    out.filter((l) => input.includes(l)),
+    input,
+    'every input line, unchanged and in order',
+  );
   for (const x of r.records) {
     const s = SCHEMAS[x.type as keyof typeof SCHEMAS];
     if (!s || !s.safeParse(x).success) t.fail(`invalid ${String(x.type)}: ${JSON.stringify(x)}`);
@@ -60,7 +64,10 @@ t.test('a recorded session: every input passes through; orders, fills and settle
   t.ok(settled.every((p) => typeof p.realized_pnl === 'number'));
   const last = new Map<string, unknown>();
   for (const o of orders) last.set(o.client_order_id as string, o.status);
-  t.ok([...last.values()].every((s) => ['filled', 'canceled', 'rejected'].includes(s as string)), 'every order ends final (pulled at the end of input)');
+  t.ok(
+    [...last.values()].every((s) => ['filled', 'canceled', 'rejected'].includes(s as string)),
+    'every order ends final (pulled at the end of input)',
+  );
 });
 
 t.test('--replay twice over the same recording: byte-identical output', async (t) => {
@@ -72,11 +79,26 @@ t.test('--replay twice over the same recording: byte-identical output', async (t
 });
 
 t.test('the other oracle path prices nothing of this process but passes through; queue model and latency flags apply', async (t) => {
-  const r = await run('quote', ['--config', CONFIG, '--shadow', '--replay', '--oracle', 'oddsapi/proportional', '--queue-model', 'prob', '--latency-ms', '5', SESSION]);
+  const r = await run('quote', [
+    '--config',
+    CONFIG,
+    '--shadow',
+    '--replay',
+    '--oracle',
+    'oddsapi/proportional',
+    '--queue-model',
+    'prob',
+    '--latency-ms',
+    '5',
+    SESSION,
+  ]);
   t.equal(r.code, 0, r.stderr);
   const orders = ofType(r.records, 'order');
   t.ok(orders.length > 0);
-  t.ok(orders.every((o) => o.fair_p === 0.52 || o.fair_p === 0.48 || o.fair_p === 0.58 || o.fair_p === 0.42), 'priced from oddsapi/proportional only');
+  t.ok(
+    orders.every((o) => o.fair_p === 0.52 || o.fair_p === 0.48 || o.fair_p === 0.58 || o.fair_p === 0.42),
+    'priced from oddsapi/proportional only',
+  );
   for (const f of ofType(r.records, 'fill')) t.equal(f.queue_model, 'prob');
 });
 
@@ -85,7 +107,7 @@ t.test('fills into a locked ledger', async (t) => {
   const l = await run('ledger', ['append', `${dir}/fills.csv`, '--type', 'fill'], { input: q.stdout });
   t.equal(l.code, 0, l.stderr);
   const passed = l.stdout.split('\n').filter((x) => x && !x.includes('"cmd":"ledger append"'));
-  t.same(passed, q.stdout.split('\n').filter(Boolean), 'every record passes on once its row is committed (after ledger\'s own manifest)');
+  t.same(passed, q.stdout.split('\n').filter(Boolean), "every record passes on once its row is committed (after ledger's own manifest)");
   const rows = readFileSync(`${dir}/fills.csv`, 'utf8').trim().split('\n');
   t.equal(rows.length, 1 + ofType(q.records, 'fill').length, 'a header and one row per fill');
 });
@@ -102,7 +124,13 @@ t.test('--replay over several inputs merges them by time as ndcat --merge does',
   const split = await run('quote', [...base, `${dir}/kalshi.ndjson`, `${dir}/oracle.ndjson`]);
   t.equal(split.code, 0, split.stderr);
   const merged = await run('ndcat', ['--merge', `${dir}/kalshi.ndjson`, `${dir}/oracle.ndjson`]);
-  const piped = await run('quote', [...base], { input: merged.stdout.split('\n').filter((l) => l && !l.includes('"run.manifest"')).join('\n') + '\n' });
+  const piped = await run('quote', [...base], {
+    input:
+      merged.stdout
+        .split('\n')
+        .filter((l) => l && !l.includes('"run.manifest"'))
+        .join('\n') + '\n',
+  });
   const body = (s: string) => s.split('\n').filter((l) => l && !l.includes('"run.manifest"'));
   t.same(body(split.stdout), body(piped.stdout), 'the same records in the same order');
   t.ok(ofType(split.records, 'fill').length > 0);

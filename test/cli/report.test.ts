@@ -7,24 +7,54 @@ import { run, summary } from '../helpers/run.js';
 const tmp = mkdtempSync(`${tmpdir()}/chimera-report-`);
 t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
 
-const FILES = ['clv-summary.csv', 'incidents.csv', 'index.html', 'latency.csv', 'latency.svg', 'manifests.csv', 'performance.csv', 'performance.svg', 'reconnects.csv', 'report.md', 'skips.csv', 'skips.svg'];
+const FILES = [
+  'clv-summary.csv',
+  'incidents.csv',
+  'index.html',
+  'latency.csv',
+  'latency.svg',
+  'manifests.csv',
+  'performance.csv',
+  'performance.svg',
+  'reconnects.csv',
+  'report.md',
+  'skips.csv',
+  'skips.svg',
+];
 
 let session = '';
 t.before(async () => {
   // The shadow session of the quote tests: one game, a maker fill, both tickers settled.
-  const q = await run('quote', ['--shadow', '--replay', '--config', 'test/fixtures/quote/config.json', '--oracle', 'boltodds/shin', 'test/fixtures/quote/session.ndjson']);
+  const q = await run('quote', [
+    '--shadow',
+    '--replay',
+    '--config',
+    'test/fixtures/quote/config.json',
+    '--oracle',
+    'boltodds/shin',
+    'test/fixtures/quote/session.ndjson',
+  ]);
   if (q.code !== 0) throw new Error(`quote failed: ${q.stderr}`);
   session = `${tmp}/session.ndjson`;
   writeFileSync(session, q.stdout);
 });
 
-const read = (dir: string): Map<string, string> => new Map(readdirSync(dir).sort().map((f) => [f, readFileSync(`${dir}/${f}`, 'utf8')]));
+const read = (dir: string): Map<string, string> =>
+  new Map(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, readFileSync(`${dir}/${f}`, 'utf8')]),
+  );
 
 t.test('report daily over the quote shadow session: every file, the numbers, valid SVG with its marks, same bytes on rerun', async (t) => {
   const r = await run('report', ['daily', '--date', '2026-01-25', '--out', `${tmp}/a`, session]);
   t.equal(r.code, 0, r.stderr);
   const dir = `${tmp}/a/2026-01-25`;
-  t.same(r.stdout.trim().split('\n'), FILES.map((f) => `${dir}/${f}`), 'stdout lists the files written');
+  t.same(
+    r.stdout.trim().split('\n'),
+    FILES.map((f) => `${dir}/${f}`),
+    'stdout lists the files written',
+  );
   t.same(readdirSync(dir).sort(), FILES);
   t.match(summary(r.logs), { date: '2026-01-25', fills: 1, realized_pnl: 5.45, incidents: 1, reconnects: 0, clv_summaries: 0, rejected: 0, exit: 0 });
 
@@ -105,11 +135,29 @@ t.test('the day defaults to yesterday in US Eastern time; another day is empty; 
 
 t.test('a clv.summary from clv-report in the inputs is the CLV section', async (t) => {
   const clv = `${tmp}/clv.ndjson`;
-  writeFileSync(clv, JSON.stringify({
-    type: 'clv.summary', ts: 1769364020000, group: { liquidity: 'maker' }, reference: 'boltodds/shin', n_fills: 1, n_games: 1, n_unscored: 0,
-    mean_clv: 0.15, ci_low: 0.15, ci_high: 0.15, p_value: 0.5, positive: false, confidence: 0.95, min_games: 200, bootstrap_resamples: 1000, seed: 7,
-    from_ts: 1769364001050, to_ts: 1769364001050,
-  }) + '\n');
+  writeFileSync(
+    clv,
+    JSON.stringify({
+      type: 'clv.summary',
+      ts: 1769364020000,
+      group: { liquidity: 'maker' },
+      reference: 'boltodds/shin',
+      n_fills: 1,
+      n_games: 1,
+      n_unscored: 0,
+      mean_clv: 0.15,
+      ci_low: 0.15,
+      ci_high: 0.15,
+      p_value: 0.5,
+      positive: false,
+      confidence: 0.95,
+      min_games: 200,
+      bootstrap_resamples: 1000,
+      seed: 7,
+      from_ts: 1769364001050,
+      to_ts: 1769364001050,
+    }) + '\n',
+  );
   const r = await run('report', ['daily', '--date', '2026-01-25', '--out', `${tmp}/i`, session, clv]);
   t.equal(r.code, 0, r.stderr);
   t.match(summary(r.logs), { clv_summaries: 1 });

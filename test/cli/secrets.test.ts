@@ -24,7 +24,13 @@ const URL_TOKENS = { oddsapi: 'uT+o/4Dd=Ks8-Ri3Ya', boltodds: 'uT+b/5Ee=Lt9-Sj4Z
 /** Every form of a secret a careless program or a server could write. */
 function formsOf(s: string): string[] {
   const uri = encodeURIComponent(s);
-  const forms = [s, uri, uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()), new URLSearchParams({ x: s }).toString().slice(2), JSON.stringify(s).slice(1, -1)];
+  const forms = [
+    s,
+    uri,
+    uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+    new URLSearchParams({ x: s }).toString().slice(2),
+    JSON.stringify(s).slice(1, -1),
+  ];
   return [...new Set(forms.flatMap((f) => [f, f.toLowerCase(), f.toUpperCase()]))];
 }
 
@@ -74,16 +80,27 @@ function spawnCmd(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
   let err = '';
   const waiters = new Set<() => void>();
   const done = run(cmd, args, {
-    env, timeoutMs: 90_000,
+    env,
+    timeoutMs: 90_000,
     onSpawn: (c) => {
       child = c;
-      c.stdout!.on('data', (b: Buffer) => { out += b.toString('utf8'); for (const w of [...waiters]) w(); });
-      c.stderr!.on('data', (b: Buffer) => { err += b.toString('utf8'); for (const w of [...waiters]) w(); });
+      c.stdout!.on('data', (b: Buffer) => {
+        out += b.toString('utf8');
+        for (const w of [...waiters]) w();
+      });
+      c.stderr!.on('data', (b: Buffer) => {
+        err += b.toString('utf8');
+        for (const w of [...waiters]) w();
+      });
     },
   });
-  void done.then(() => { for (const w of [...waiters]) w(); });
+  void done.then(() => {
+    for (const w of [...waiters]) w();
+  });
   let exited = false;
-  void done.then(() => { exited = true; });
+  void done.then(() => {
+    exited = true;
+  });
   return {
     done,
     /** Resolves once a record (stdout) or log line (stderr) matches. */
@@ -123,38 +140,68 @@ t.test('feed-oddsapi: the key (from ODDS_API_KEY_FILE) and a --url token echoed 
   writeFileSync(keyFile, `${ODDS_KEY}\n`, { mode: 0o600 });
   chmodSync(keyFile, 0o600);
   const scen = `${dir}/secret/oddsapi.scenario.ndjson`;
-  writeFileSync(scen, [
-    { sim: 'oddsapi' },
-    // A 500 whose code, message and headers quote the request (max_retries 0: reported at once).
-    {
-      sport: 'basketball_nba', endpoint: 'odds', status: 500, error_code: 'E_{{apiKey}}',
-      message: 'internal error: key {{apiKey}} ({{apiKey:url}}) on {{request}}',
-      headers: { 'x-debug-request': '{{request}}', 'x-api-key': '{{apiKey}}' },
-    },
-    // A payload that is not JSON and starts with the key: JSON.parse quotes a piece of it.
-    { sport: 'icehockey_nhl', endpoint: 'odds', raw: '{{apiKey}} {{request}}' },
-  ].map((x) => JSON.stringify(x)).join('\n') + '\n');
+  writeFileSync(
+    scen,
+    [
+      { sim: 'oddsapi' },
+      // A 500 whose code, message and headers quote the request (max_retries 0: reported at once).
+      {
+        sport: 'basketball_nba',
+        endpoint: 'odds',
+        status: 500,
+        error_code: 'E_{{apiKey}}',
+        message: 'internal error: key {{apiKey}} ({{apiKey:url}}) on {{request}}',
+        headers: { 'x-debug-request': '{{request}}', 'x-api-key': '{{apiKey}}' },
+      },
+      // A payload that is not JSON and starts with the key: JSON.parse quotes a piece of it.
+      { sport: 'icehockey_nhl', endpoint: 'odds', raw: '{{apiKey}} {{request}}' },
+    ]
+      .map((x) => JSON.stringify(x))
+      .join('\n') + '\n',
+  );
   const sim = await startSim(['oddsapi', '--scenario', scen, '--key', ODDS_KEY]);
   t.teardown(() => sim.stop());
   const config = `${dir}/secret/chimera.config.json`;
   writeFileSync(config, JSON.stringify({ oddsapi: { max_retries: 0, request_timeout_ms: 5000 } }));
   const url = `${sim.url}/?token=${encodeURIComponent(URL_TOKENS.oddsapi)}`;
   const out = `${dir}/out`;
-  const r = await run('feed-oddsapi', [
-    '--config', config, '--url', url, '--once', '--log-level', 'trace',
-    '--run-dir', `${out}/run`, '--metrics', `${out}/metrics.ndjson`, '--metrics-every', '100',
-  ], { env: { ODDS_API_KEY: '', ODDS_API_KEY_FILE: keyFile } });
+  const r = await run(
+    'feed-oddsapi',
+    [
+      '--config',
+      config,
+      '--url',
+      url,
+      '--once',
+      '--log-level',
+      'trace',
+      '--run-dir',
+      `${out}/run`,
+      '--metrics',
+      `${out}/metrics.ndjson`,
+      '--metrics-every',
+      '100',
+    ],
+    { env: { ODDS_API_KEY: '', ODDS_API_KEY_FILE: keyFile } },
+  );
   t.equal(r.code, 1, '--once: both sports ended unavailable');
 
   const status = ofType(r.records, 'oracle.status');
   const nba = status.find((s) => s.sport === 'nba')!;
   const nhl = status.find((s) => s.sport === 'nhl')!;
   t.match(nba, { state: 'unavailable', reason: 'disconnected' });
-  t.match(String(nba.detail), /^HTTP 500 E_\[REDACTED\]: internal error: key \[REDACTED\] \(\[REDACTED\]\) on \/v4\/sports\/basketball_nba\/odds\?.*token=\[REDACTED\].*apiKey=\[REDACTED\]/, 'the server\'s text is kept, every secret in it masked');
+  t.match(
+    String(nba.detail),
+    /^HTTP 500 E_\[REDACTED\]: internal error: key \[REDACTED\] \(\[REDACTED\]\) on \/v4\/sports\/basketball_nba\/odds\?.*token=\[REDACTED\].*apiKey=\[REDACTED\]/,
+    "the server's text is kept, every secret in it masked",
+  );
   t.match(nhl, { state: 'unavailable', reason: 'parse' });
   t.match(String(nhl.detail), /^response is not JSON: .*\[REDACTED\]/, 'JSON.parse quoted a piece of the key: masked');
-  t.match(r.records[0]!.argv, ['--config', config, '--url', `${sim.url}/?token=[REDACTED]`], 'the manifest\'s argv');
-  t.ok(r.logs.some((l) => l.msg === 'a URL carries a credential: it is a secret from here on, masked in every output; keys belong in the environment'), 'a key inside --url is warned about');
+  t.match(r.records[0]!.argv, ['--config', config, '--url', `${sim.url}/?token=[REDACTED]`], "the manifest's argv");
+  t.ok(
+    r.logs.some((l) => l.msg === 'a URL carries a credential: it is a secret from here on, masked in every output; keys belong in the environment'),
+    'a key inside --url is warned about',
+  );
   const metrics = readFileSync(`${out}/metrics.ndjson`, 'utf8');
   t.match(metrics, /"outcome":"e_\[REDACTED\]"/, 'the error code, lower-cased into a metric label, is masked');
   const frozen = assertFrozenConfig(t, `${out}/run/feed-oddsapi.config.json`);
@@ -163,43 +210,78 @@ t.test('feed-oddsapi: the key (from ODDS_API_KEY_FILE) and a --url token echoed 
   assertNoSecrets(t, outputsOf(r, out), [ODDS_KEY, URL_TOKENS.oddsapi]);
 
   // The fingerprint is of the config without secrets: another token, the same fingerprint.
-  const other = await run('feed-oddsapi', ['--config', config, '--url', `${sim.url}/?token=another-token-0000`, '--once', '--log-level', 'trace', '--metrics-every', '100'], { env: { ODDS_API_KEY: '', ODDS_API_KEY_FILE: keyFile } });
+  const other = await run(
+    'feed-oddsapi',
+    ['--config', config, '--url', `${sim.url}/?token=another-token-0000`, '--once', '--log-level', 'trace', '--metrics-every', '100'],
+    { env: { ODDS_API_KEY: '', ODDS_API_KEY_FILE: keyFile } },
+  );
   t.equal(other.records[0]!.config_fingerprint, r.records[0]!.config_fingerprint, 'a key inside a URL does not change the config fingerprint');
 });
 
 t.test('feed-boltodds: the key and a --url token echoed in an error frame, a bad frame and a close reason; --raw and --from-raw', async (t) => {
   const dir = t.testdir({ secret: {}, out: {} });
   const scen = `${dir}/secret/boltodds.scenario.ndjson`;
-  writeFileSync(scen, scenario(undefined, [
-    { send: burst(0) },
-    { after_ms: 20, send: { action: 'error', message: 'key {{key}} ({{key:url}}) is over its limit on {{request}}' } },
-    { after_ms: 20, text: '{{key}} is not JSON {{request}}' },
-    { after_ms: 20, disconnect: 4001, reason: 'key {{key}} revoked' },
-    { after_ms: 20, send: burst(3) },
-  ]));
+  writeFileSync(
+    scen,
+    scenario(undefined, [
+      { send: burst(0) },
+      { after_ms: 20, send: { action: 'error', message: 'key {{key}} ({{key:url}}) is over its limit on {{request}}' } },
+      { after_ms: 20, text: '{{key}} is not JSON {{request}}' },
+      { after_ms: 20, disconnect: 4001, reason: 'key {{key}} revoked' },
+      { after_ms: 20, send: burst(3) },
+    ]),
+  );
   const sim = await startSim(['boltodds', '--scenario', scen, '--key', BOLT_KEY, '--exit-when-done', '--linger-ms', '100']);
   t.teardown(() => sim.stop());
   const config = `${dir}/secret/chimera.config.json`;
   writeFileSync(config, JSON.stringify({ boltodds: { reconnect_min_ms: 50, reconnect_max_ms: 200 } }));
   const out = `${dir}/out`;
   const url = `${sim.url}?token=${encodeURIComponent(URL_TOKENS.boltodds)}`;
-  const feed = spawnCmd('feed-boltodds', [
-    '--config', config, '--url', url, '--log-level', 'trace', '--raw', `${out}/raw.ndjson`,
-    '--run-dir', `${out}/run`, '--metrics', `${out}/metrics.ndjson`, '--metrics-every', '100',
-  ], { BOLTODDS_API_KEY: BOLT_KEY });
+  const feed = spawnCmd(
+    'feed-boltodds',
+    [
+      '--config',
+      config,
+      '--url',
+      url,
+      '--log-level',
+      'trace',
+      '--raw',
+      `${out}/raw.ndjson`,
+      '--run-dir',
+      `${out}/run`,
+      '--metrics',
+      `${out}/metrics.ndjson`,
+      '--metrics-every',
+      '100',
+    ],
+    { BOLTODDS_API_KEY: BOLT_KEY },
+  );
   const s = await sim.done;
   t.equal(s.code, 0, 'the simulator played the scenario');
-  await feed.waitFor('stdout', (x) => x.type === 'odds.line' && x.home_odds === 2.13, 'the second burst\'s lines');
+  await feed.waitFor('stdout', (x) => x.type === 'odds.line' && x.home_odds === 2.13, "the second burst's lines");
   const r = await feed.stop();
   t.equal(r.code, 0);
 
   const closed = ofType(r.records, 'oracle.status').find((x) => x.reason === 'disconnected');
   t.match(closed, { detail: 'close: code 4001 key [REDACTED] revoked' }, 'the close reason in the record');
-  t.ok(r.logs.some((l) => l.msg === 'BoltOdds sent an error' && String(l.payload).includes('key [REDACTED] ([REDACTED])')), 'the error frame in the log');
-  t.ok(r.logs.some((l) => l.msg === 'bad frame' && String(l.excerpt).startsWith('[REDACTED] is not JSON')), 'the bad frame in the log');
+  t.ok(
+    r.logs.some((l) => l.msg === 'BoltOdds sent an error' && String(l.payload).includes('key [REDACTED] ([REDACTED])')),
+    'the error frame in the log',
+  );
+  t.ok(
+    r.logs.some((l) => l.msg === 'bad frame' && String(l.excerpt).startsWith('[REDACTED] is not JSON')),
+    'the bad frame in the log',
+  );
   const raw = parseLines(readFileSync(`${out}/raw.ndjson`, 'utf8'), true);
-  t.ok(raw.some((e) => e.kind === 'close' && e.detail === 'code 4001 key [REDACTED] revoked'), 'the close in the raw recording');
-  t.ok(raw.some((e) => e.kind === 'frame' && String(e.data).startsWith('[REDACTED] is not JSON')), 'the frame in the raw recording');
+  t.ok(
+    raw.some((e) => e.kind === 'close' && e.detail === 'code 4001 key [REDACTED] revoked'),
+    'the close in the raw recording',
+  );
+  t.ok(
+    raw.some((e) => e.kind === 'frame' && String(e.data).startsWith('[REDACTED] is not JSON')),
+    'the frame in the raw recording',
+  );
   const frozen = assertFrozenConfig(t, `${out}/run/feed-boltodds.config.json`);
   t.equal((frozen.boltodds as Record<string, unknown>).url, `${sim.url}?token=[REDACTED]`);
   assertNoSecrets(t, outputsOf(r, out), [BOLT_KEY, URL_TOKENS.boltodds]);
@@ -208,7 +290,7 @@ t.test('feed-boltodds: the key and a --url token echoed in an error frame, a bad
   const replay = await run('feed-boltodds', ['--config', config, '--from-raw', `${out}/raw.ndjson`, '--run-dir', `${dir}/replay-run`]);
   t.equal(replay.code, 0);
   const body = (x: RunResult): string[] => x.stdout.split('\n').filter((l) => l && !l.includes('"run.manifest"'));
-  t.same(body(replay), body(r), '--from-raw of the redacted recording gives the live run\'s records');
+  t.same(body(replay), body(r), "--from-raw of the redacted recording gives the live run's records");
   assertFrozenConfig(t, `${dir}/replay-run/feed-boltodds.config.json`);
 });
 
@@ -223,10 +305,32 @@ t.test('feed-kalshi: the key id echoed in an error frame, a close reason and RES
   const config = `${dir}/cfg/chimera.config.json`;
   writeFileSync(config, JSON.stringify({ kalshi: { backoff: { initial_ms: 50, max_ms: 400, stable_ms: 1000 } } }));
   const wsUrl = `${sim.urls.wsUrl}?token=${encodeURIComponent(URL_TOKENS.kalshi)}`;
-  const feed = spawnCmd('feed-kalshi', [
-    '--config', config, '--url', wsUrl, '--rest-url', sim.urls.restUrl, '--series', 'KXNBAGAME', '--refresh-every', '1000',
-    '--status-every', '300', '--log-level', 'trace', '--run-dir', `${out}/run`, '--metrics', `${out}/metrics.ndjson`, '--metrics-every', '100',
-  ], { KALSHI_API_KEY_ID: keys.keyId, KALSHI_PRIVATE_KEY_PATH: keys.privPath });
+  const feed = spawnCmd(
+    'feed-kalshi',
+    [
+      '--config',
+      config,
+      '--url',
+      wsUrl,
+      '--rest-url',
+      sim.urls.restUrl,
+      '--series',
+      'KXNBAGAME',
+      '--refresh-every',
+      '1000',
+      '--status-every',
+      '300',
+      '--log-level',
+      'trace',
+      '--run-dir',
+      `${out}/run`,
+      '--metrics',
+      `${out}/metrics.ndjson`,
+      '--metrics-every',
+      '100',
+    ],
+    { KALSHI_API_KEY_ID: keys.keyId, KALSHI_PRIVATE_KEY_PATH: keys.privPath },
+  );
   const live = (x: Record<string, unknown>): boolean => x.type === 'kalshi.status' && x.state === 'live';
   await feed.waitFor('stdout', live, 'live');
   sim.sim.inject({ kind: 'echo-secrets', n: 3 });
@@ -237,9 +341,18 @@ t.test('feed-kalshi: the key id echoed in an error frame, a close reason and RES
   t.equal(r.code, 0);
 
   // Kalshi's error text (its `msg`) is logged as error_text, redacted.
-  t.ok(r.logs.some((l) => l.msg === 'kalshi error' && l.code === 9 && /key \[REDACTED\] .* is not valid/.test(String(l.error_text))), 'the error frame and its text arrived');
-  t.ok(r.logs.some((l) => l.msg === 'disconnected' && l.reason === 'key [REDACTED] revoked'), 'the close reason in the log');
-  t.ok(r.logs.some((l) => JSON.stringify(l).includes('key [REDACTED] ([REDACTED]) is not valid for')), 'the REST error body in the log');
+  t.ok(
+    r.logs.some((l) => l.msg === 'kalshi error' && l.code === 9 && /key \[REDACTED\] .* is not valid/.test(String(l.error_text))),
+    'the error frame and its text arrived',
+  );
+  t.ok(
+    r.logs.some((l) => l.msg === 'disconnected' && l.reason === 'key [REDACTED] revoked'),
+    'the close reason in the log',
+  );
+  t.ok(
+    r.logs.some((l) => JSON.stringify(l).includes('key [REDACTED] ([REDACTED]) is not valid for')),
+    'the REST error body in the log',
+  );
   t.ok(ofType(r.records, 'kalshi.book').length > 0, 'books were written');
   const frozen = assertFrozenConfig(t, `${out}/run/feed-kalshi.config.json`);
   t.equal((frozen.kalshi as Record<string, unknown>).ws_url, `${sim.urls.wsUrl}?token=[REDACTED]`);
@@ -247,13 +360,19 @@ t.test('feed-kalshi: the key id echoed in an error frame, a close reason and RES
   const pemLines = pem.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----'));
   t.ok(pemLines.length > 10);
   assertNoSecrets(t, outputsOf(r, out), [KALSHI_KEY_ID, URL_TOKENS.kalshi, ...pemLines]);
-  t.same([...new Set(ofType(r.records, 'kalshi.book').map((b) => b.ticker))].sort(), [...DEMO].filter((x) => x.startsWith('KXNBAGAME')).sort(), 'the discovered markets were followed');
+  t.same(
+    [...new Set(ofType(r.records, 'kalshi.book').map((b) => b.ticker))].sort(),
+    [...DEMO].filter((x) => x.startsWith('KXNBAGAME')).sort(),
+    'the discovered markets were followed',
+  );
 });
 
 t.test('an uncaught error is logged through the redactor, not printed raw by Node', async (t) => {
   const dir = t.testdir({});
   const script = `${dir}/crash.mjs`;
-  writeFileSync(script, `import { runCommand } from ${JSON.stringify(new URL('../../src/cli/kit.js', import.meta.url).href)};
+  writeFileSync(
+    script,
+    `import { runCommand } from ${JSON.stringify(new URL('../../src/cli/kit.js', import.meta.url).href)};
 await runCommand({
   name: 'crash', summary: 'throws from a timer', description: 'x', examples: [], output: 'none', secrets: ['ODDS_API_KEY'],
   async run() {
@@ -261,11 +380,14 @@ await runCommand({
     await new Promise((r) => setTimeout(r, 60_000));
   },
 }, []);
-`);
+`,
+  );
   const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const c = spawn(process.execPath, [script], { env: { ...process.env, ODDS_API_KEY: ODDS_KEY }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    c.stderr!.on('data', (b: Buffer) => { err += b.toString('utf8'); });
+    c.stderr!.on('data', (b: Buffer) => {
+      err += b.toString('utf8');
+    });
     c.on('close', (code) => resolve({ code, stderr: err }));
   });
   t.equal(r.code, 1, 'exit 1, as Node would');

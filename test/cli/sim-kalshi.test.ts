@@ -15,8 +15,16 @@ t.test('prints its URLs, serves the demo markets, injects faults on demand and o
   const l = await p.waitFor((r) => r.type === 'sim.listening', 10_000, 'sim.listening');
   t.equal(p.records[0]!.type, 'run.manifest');
   t.equal(p.records[1], l, 'the URLs come right after the manifest');
-  t.match(l, { sim: 'kalshi', ws_url: /^ws:\/\/127\.0\.0\.1:\d+\/trade-api\/ws\/v2$/, rest_url: /^http:\/\/127\.0\.0\.1:\d+\/trade-api\/v2$/, admin_url: /\/_sim$/ });
-  t.ok(p.logs.some((x) => x.msg === 'listening' && x.ws_url === l.ws_url), 'and in the log');
+  t.match(l, {
+    sim: 'kalshi',
+    ws_url: /^ws:\/\/127\.0\.0\.1:\d+\/trade-api\/ws\/v2$/,
+    rest_url: /^http:\/\/127\.0\.0\.1:\d+\/trade-api\/v2$/,
+    admin_url: /\/_sim$/,
+  });
+  t.ok(
+    p.logs.some((x) => x.msg === 'listening' && x.ws_url === l.ws_url),
+    'and in the log',
+  );
   const markets = (await (await fetch(`${String(l.rest_url)}/markets?status=open`)).json()) as { markets: Rec[] };
   t.equal(markets.markets.length, 6, 'the six demo markets');
   const f = await fetch(`${String(l.admin_url)}/fault`, { method: 'POST', body: JSON.stringify({ kind: 'close-clean' }) });
@@ -26,7 +34,10 @@ t.test('prints its URLs, serves the demo markets, injects faults on demand and o
   await p.waitFor((r) => r.type === 'sim.fault' && r.kind === 'close-clean', 3000, 'the fault as a record');
   await p.waitFor((r) => r.type === 'sim.fault' && r.kind === 'malformed-garbage', 3000, 'a scheduled fault');
   const state = (await (await fetch(`${String(l.admin_url)}/state`)).json()) as { markets: Record<string, { bids: number[][] }> };
-  t.ok(Object.values(state.markets).every((m) => m.bids.length > 0), 'the random walk keeps books');
+  t.ok(
+    Object.values(state.markets).every((m) => m.bids.length > 0),
+    'the random walk keeps books',
+  );
   const s = await p.stop();
   t.equal(s.code, 0, 'SIGTERM: exit 0');
   const sum = p.logs.find((x) => x.msg === 'summary');
@@ -42,9 +53,12 @@ t.test('plays the bundled scenario to its results', async (t) => {
   await p.waitForLog((x) => x.msg === 'scenario finished', 10_000, 'the end of the scenario');
   const state = (await (await fetch(`${String(l.admin_url)}/state`)).json()) as { markets: Record<string, { status: string; result: string }> };
   t.same(Object.fromEntries(Object.entries(state.markets).map(([k, v]) => [k, v.result])), {
-    'KXNBAGAME-26JAN25DENMEM-DEN': 'no', 'KXNBAGAME-26JAN25DENMEM-MEM': 'yes',
-    'KXNBAGAME-26JAN25LALBOS-LAL': 'no', 'KXNBAGAME-26JAN25LALBOS-BOS': 'yes',
-    'KXNHLGAME-26JAN25TORNYR-TOR': 'yes', 'KXNHLGAME-26JAN25TORNYR-NYR': 'no',
+    'KXNBAGAME-26JAN25DENMEM-DEN': 'no',
+    'KXNBAGAME-26JAN25DENMEM-MEM': 'yes',
+    'KXNBAGAME-26JAN25LALBOS-LAL': 'no',
+    'KXNBAGAME-26JAN25LALBOS-BOS': 'yes',
+    'KXNHLGAME-26JAN25TORNYR-TOR': 'yes',
+    'KXNHLGAME-26JAN25TORNYR-NYR': 'no',
   });
   t.equal((await p.stop()).code, 0);
   const sum = p.logs.find((x) => x.msg === 'summary')!;
@@ -55,11 +69,44 @@ t.test('a file recorded by feed-kalshi plays as a scenario', async (t) => {
   const rec = `${keys.dir}/recorded.ndjson`;
   const lines = [
     { type: 'run.manifest', ts: 1, cmd: 'feed-kalshi' },
-    { type: 'kalshi.market', ts: 1769385600000, ticker: 'KXNBAGAME-26JAN25DENMEM-DEN', event_ticker: 'KXNBAGAME-26JAN25DENMEM', series: 'KXNBAGAME', sport: 'nba', status: 'active', price_ranges: [{ start: 0, end: 1, step: 0.01 }] },
+    {
+      type: 'kalshi.market',
+      ts: 1769385600000,
+      ticker: 'KXNBAGAME-26JAN25DENMEM-DEN',
+      event_ticker: 'KXNBAGAME-26JAN25DENMEM',
+      series: 'KXNBAGAME',
+      sport: 'nba',
+      status: 'active',
+      price_ranges: [{ start: 0, end: 1, step: 0.01 }],
+    },
     { type: 'market.link', ts: 1769385600000, event: 'nba-2026-01-25-den-mem', sport: 'nba', side: 'away', ticker: 'KXNBAGAME-26JAN25DENMEM-DEN' },
-    { type: 'kalshi.book', ts: 1769385600100, recv_ts: 1769385600100, ticker: 'KXNBAGAME-26JAN25DENMEM-DEN', seq: 1, sid: 1, bids: [[0.41, 120], [0.4, 300]], asks: [[0.44, 75.5]] },
+    {
+      type: 'kalshi.book',
+      ts: 1769385600100,
+      recv_ts: 1769385600100,
+      ticker: 'KXNBAGAME-26JAN25DENMEM-DEN',
+      seq: 1,
+      sid: 1,
+      bids: [
+        [0.41, 120],
+        [0.4, 300],
+      ],
+      asks: [[0.44, 75.5]],
+    },
     { type: 'kalshi.status', ts: 1769385600200, state: 'live' },
-    { type: 'kalshi.book', ts: 1769385600300, recv_ts: 1769385600300, ticker: 'KXNBAGAME-26JAN25DENMEM-DEN', seq: 2, sid: 1, bids: [[0.42, 10], [0.41, 120]], asks: [[0.44, 70]] },
+    {
+      type: 'kalshi.book',
+      ts: 1769385600300,
+      recv_ts: 1769385600300,
+      ticker: 'KXNBAGAME-26JAN25DENMEM-DEN',
+      seq: 2,
+      sid: 1,
+      bids: [
+        [0.42, 10],
+        [0.41, 120],
+      ],
+      asks: [[0.44, 70]],
+    },
   ];
   writeFileSync(rec, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   const p = new Proc('sim', ['kalshi', '--public-key', keys.pubPath, '--scenario', rec, '--speed', '0']);
@@ -67,9 +114,24 @@ t.test('a file recorded by feed-kalshi plays as a scenario', async (t) => {
   const l = await p.waitFor((r) => r.type === 'sim.listening', 10_000, 'sim.listening');
   await p.waitForLog((x) => x.msg === 'scenario finished', 10_000, 'the end of the scenario');
   const state = (await (await fetch(`${String(l.admin_url)}/state`)).json()) as { markets: Record<string, { bids: number[][]; asks: number[][] }> };
-  t.same(state.markets['KXNBAGAME-26JAN25DENMEM-DEN'], { status: 'active', result: '', bids: [[0.42, 10], [0.41, 120]], asks: [[0.44, 70]] }, 'the last recorded book is the book');
+  t.same(
+    state.markets['KXNBAGAME-26JAN25DENMEM-DEN'],
+    {
+      status: 'active',
+      result: '',
+      bids: [
+        [0.42, 10],
+        [0.41, 120],
+      ],
+      asks: [[0.44, 70]],
+    },
+    'the last recorded book is the book',
+  );
   t.equal((await p.stop()).code, 0);
-  t.match(p.logs.find((x) => x.msg === 'summary'), { scenario_applied: 3, scenario_ignored: 3, scenario_failed: 0 });
+  t.match(
+    p.logs.find((x) => x.msg === 'summary'),
+    { scenario_applied: 3, scenario_ignored: 3, scenario_failed: 0 },
+  );
 });
 
 t.test('usage errors exit 2', async (t) => {

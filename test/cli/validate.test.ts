@@ -28,7 +28,10 @@ t.test('files in order, - for stdin, and a missing file is an error', async (t) 
   const dir = t.testdir({ 'a.ndjson': ndjson([VALID['result']]) });
   const r = await run('validate', [`${dir}/a.ndjson`, '-'], { input: ndjson([VALID['metric']]) });
   t.equal(r.code, 0);
-  t.same(r.records.slice(1).map((x) => x.type), ['result', 'metric']);
+  t.same(
+    r.records.slice(1).map((x) => x.type),
+    ['result', 'metric'],
+  );
   const m = await run('validate', [`${dir}/missing.ndjson`]);
   t.equal(m.code, 2, 'a missing file is a usage error, before any output');
   t.equal(m.stdout, '');

@@ -83,7 +83,7 @@ t.test('system clock timers run and clear', async (t) => {
   const c = new SystemClock();
   let ran = 0;
   const h = c.setTimeout(() => ran++, 1);
-  const h2 = c.setTimeout(() => ran += 10, 1);
+  const h2 = c.setTimeout(() => (ran += 10), 1);
   c.clear(h2);
   await new Promise((r) => setTimeout(r, 20));
   t.equal(ran, 1);

@@ -9,10 +9,14 @@ function rig(start = 1000) {
   const d = new Deadlines<string>();
   const fired: string[] = [];
   let fires = 0;
-  const timer = new DeadlineTimer(clock, () => d.next(), (now) => {
-    fires++;
-    for (const k of d.popDue(now)) fired.push(`${k}@${now}`);
-  });
+  const timer = new DeadlineTimer(
+    clock,
+    () => d.next(),
+    (now) => {
+      fires++;
+      for (const k of d.popDue(now)) fired.push(`${k}@${now}`);
+    },
+  );
   return { clock, d, fired, timer, fires: () => fires };
 }
 
@@ -53,7 +57,10 @@ t.test('a steady stream of later deadlines costs one timer per window, not one p
   const { clock, d, timer } = rig(0);
   let created = 0;
   const setTimeout = clock.setTimeout.bind(clock);
-  clock.setTimeout = (fn, ms) => { created++; return setTimeout(fn, ms); };
+  clock.setTimeout = (fn, ms) => {
+    created++;
+    return setTimeout(fn, ms);
+  };
   for (let now = 0; now < 10_000; now += 10) {
     clock.advanceTo(now);
     d.set('feed', now + 1000);

@@ -56,39 +56,91 @@ t.test('profile overlays the base, flags override both, fingerprints differ', as
 });
 
 t.test('errors name the bad key, in the file or in any profile', async (t) => {
-  t.match(err(() => loadConfig({ file: cfg(t, { log: { levle: 'info' } }) })), /log\.levle: unknown key/);
-  t.match(err(() => loadConfig({ file: cfg(t, { log: { level: 'loud' } }) })), /log\.level: Invalid option/);
-  t.match(err(() => loadConfig({ file: cfg(t, { metrics: { every_ms: 5 } }) })), /metrics\.every_ms: Too small/);
-  t.match(err(() => loadConfig({ file: cfg(t, { nope: 1 }) })), /nope: unknown key/);
-  t.match(err(() => loadConfig({ file: cfg(t, { profiles: { live: { log: { level: 'x' } } } }) })), /profiles\.live: log\.level/);
-  t.match(err(() => loadConfig({ file: cfg(t, { profiles: { Live: {} } }) })), /profiles\.Live: profile names/);
-  t.match(err(() => loadConfig({ file: cfg(t, {}), profile: 'live' })), /profile "live" is not defined/);
-  t.match(err(() => loadConfig({ file: cfg(t, '{not json') })), /not valid JSON/);
-  t.match(err(() => loadConfig({ file: '/nonexistent/c.json' })), /config file not found/);
-  t.match(err(() => loadConfig({ file: cfg(t, { log: { level: 'info' } }), overrides: { log: { throttle_ms: 1 } } })), /flags: log\.throttle_ms/);
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { log: { levle: 'info' } }) })),
+    /log\.levle: unknown key/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { log: { level: 'loud' } }) })),
+    /log\.level: Invalid option/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { metrics: { every_ms: 5 } }) })),
+    /metrics\.every_ms: Too small/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { nope: 1 }) })),
+    /nope: unknown key/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { profiles: { live: { log: { level: 'x' } } } }) })),
+    /profiles\.live: log\.level/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { profiles: { Live: {} } }) })),
+    /profiles\.Live: profile names/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, {}), profile: 'live' })),
+    /profile "live" is not defined/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, '{not json') })),
+    /not valid JSON/,
+  );
+  t.match(
+    err(() => loadConfig({ file: '/nonexistent/c.json' })),
+    /config file not found/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { log: { level: 'info' } }), overrides: { log: { throttle_ms: 1 } } })),
+    /flags: log\.throttle_ms/,
+  );
 });
 
 t.test('a key written twice is refused, naming it (JSON.parse would keep the last silently)', async (t) => {
-  t.match(err(() => loadConfig({ file: cfg(t, '{"devig":{"method":"shin","method":"proportional"}}') })),
-    /c\.json: devig\.method: duplicate key "method"/);
-  t.match(err(() => loadConfig({ file: cfg(t, '{"log":{"level":"info"},"log":{"level":"debug"}}') })), /: log: duplicate key "log"/);
-  t.match(err(() => loadConfig({ file: cfg(t, '{"profiles":{"live":{"kelly":{"fraction":0.25,"fraction":1}}}}') })),
-    /profiles\.live\.kelly\.fraction: duplicate key "fraction"/);
+  t.match(
+    err(() => loadConfig({ file: cfg(t, '{"devig":{"method":"shin","method":"proportional"}}') })),
+    /c\.json: devig\.method: duplicate key "method"/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, '{"log":{"level":"info"},"log":{"level":"debug"}}') })),
+    /: log: duplicate key "log"/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, '{"profiles":{"live":{"kelly":{"fraction":0.25,"fraction":1}}}}') })),
+    /profiles\.live\.kelly\.fraction: duplicate key "fraction"/,
+  );
   const ok = loadConfig({ file: cfg(t, '{"//":"a comment","//":"another","log":{"//level":"x","//level":"y","level":"warn"}}') });
   t.equal(ok.config.log.level, 'warn', '"//" comment keys may repeat');
 });
 
 t.test('feed-kalshi follows NBA/NHL game-winner markets only (roadmap 16), naming the key', async (t) => {
-  t.match(err(() => loadConfig({ file: cfg(t, { kalshi: { series: ['KXNBAGAME', 'KXNFLGAME'] } }) })), /kalshi\.series\.1: a game-winner series we trade \(KXNBAGAME, KXNHLGAME\)/);
-  t.match(err(() => loadConfig({ file: cfg(t, { kalshi: { tickers: ['KXNFLGAME-26JAN25DENKC-KC'] } }) })), /kalshi\.tickers\.0: .*series KXNFLGAME is not a game-winner series/);
-  t.match(err(() => loadConfig({ file: cfg(t, { kalshi: { tickers: ['KXNBAGAME-26FEB30DENMEM-DEN'] } }) })), /kalshi\.tickers\.0: .*no date 26FEB30/);
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { kalshi: { series: ['KXNBAGAME', 'KXNFLGAME'] } }) })),
+    /kalshi\.series\.1: a game-winner series we trade \(KXNBAGAME, KXNHLGAME\)/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { kalshi: { tickers: ['KXNFLGAME-26JAN25DENKC-KC'] } }) })),
+    /kalshi\.tickers\.0: .*series KXNFLGAME is not a game-winner series/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { kalshi: { tickers: ['KXNBAGAME-26FEB30DENMEM-DEN'] } }) })),
+    /kalshi\.tickers\.0: .*no date 26FEB30/,
+  );
   const ok = loadConfig({ file: cfg(t, { kalshi: { series: ['KXNHLGAME'], tickers: ['KXNBAGAME-26JAN25DENMEM-DEN'] } }) });
   t.same(ok.config.kalshi.series, ['KXNHLGAME']);
 });
 
 t.test('secrets are refused in the config file, wherever they are', async (t) => {
-  t.match(err(() => loadConfig({ file: cfg(t, { api_key: 'x' }) })), /api_key: secrets do not belong in the config file/);
-  t.match(err(() => loadConfig({ file: cfg(t, { profiles: { live: { log: { password: 'x' } } } }) })), /profiles\.live\.log\.password: secrets/);
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { api_key: 'x' }) })),
+    /api_key: secrets do not belong in the config file/,
+  );
+  t.match(
+    err(() => loadConfig({ file: cfg(t, { profiles: { live: { log: { password: 'x' } } } }) })),
+    /profiles\.live\.log\.password: secrets/,
+  );
 });
 
 t.test('canonical JSON: sorted keys at every depth, undefined dropped; fingerprint is key-order independent', async (t) => {

@@ -9,7 +9,14 @@ import { validateRecord } from '../../src/schema/index.js';
 t.test('the manifest is a valid run.manifest naming what ran', async (t) => {
   const m = buildManifest({ cmd: 'devig', profile: 'shadow-control', fingerprint: 'f'.repeat(64), argv: ['--method', 'shin'], startedTs: 1_769_380_000_000 });
   t.ok(validateRecord(m).ok);
-  t.match(m, { type: 'run.manifest', cmd: 'devig', profile: 'shadow-control', argv: ['--method', 'shin'], started_ts: 1_769_380_000_000, ts: 1_769_380_000_000 });
+  t.match(m, {
+    type: 'run.manifest',
+    cmd: 'devig',
+    profile: 'shadow-control',
+    argv: ['--method', 'shin'],
+    started_ts: 1_769_380_000_000,
+    ts: 1_769_380_000_000,
+  });
   t.match(m.version, /^\d+\.\d+\.\d+/);
   t.ok(['git', 'buildinfo', 'none'].includes(String((m as Record<string, unknown>).provenance)));
 });
@@ -41,10 +48,21 @@ t.test('--run-dir: a secret inside a URL, or anywhere, is frozen as [REDACTED]',
   const r = new Redactor();
   r.add('env-key-0123456789');
   r.addFromUrl('ws://h/api?key=url%2Bkey%2F0123456789');
-  const m = buildManifest({ cmd: 'feed-boltodds', profile: 'default', fingerprint: 'a'.repeat(64), argv: ['--url', 'ws://h/api?key=[REDACTED]'], startedTs: 1 });
-  const { configFile, manifestFile } = writeRunDir(dir, m, {
-    boltodds: { url: 'ws://h/api?key=url%2Bkey%2F0123456789', note: 'echo url+key/0123456789 and env-key-0123456789' },
-  }, r);
+  const m = buildManifest({
+    cmd: 'feed-boltodds',
+    profile: 'default',
+    fingerprint: 'a'.repeat(64),
+    argv: ['--url', 'ws://h/api?key=[REDACTED]'],
+    startedTs: 1,
+  });
+  const { configFile, manifestFile } = writeRunDir(
+    dir,
+    m,
+    {
+      boltodds: { url: 'ws://h/api?key=url%2Bkey%2F0123456789', note: 'echo url+key/0123456789 and env-key-0123456789' },
+    },
+    r,
+  );
   const text = readFileSync(configFile, 'utf8') + readFileSync(manifestFile, 'utf8');
   for (const s of ['url+key/0123456789', 'url%2Bkey%2F0123456789', 'env-key-0123456789']) t.notOk(text.includes(s), `${s} is not frozen`);
   t.same(JSON.parse(readFileSync(configFile, 'utf8')).boltodds, { url: 'ws://h/api?key=[REDACTED]', note: 'echo [REDACTED] and [REDACTED]' });

@@ -10,9 +10,20 @@ const MAX_AGE = 60_000;
 
 function line(book: string, ts: number, home: number, away: number, over: Partial<OddsLine> = {}): OddsLine {
   return {
-    type: 'odds.line', ts, source: 'boltodds', book, sport: 'nba', event: 'nba-2026-01-25-den-mem',
-    home: 'Memphis Grizzlies', away: 'Denver Nuggets', commence_ts: T0 + 3_600_000,
-    home_odds: home, away_odds: away, home_ts: ts, away_ts: ts, ...over,
+    type: 'odds.line',
+    ts,
+    source: 'boltodds',
+    book,
+    sport: 'nba',
+    event: 'nba-2026-01-25-den-mem',
+    home: 'Memphis Grizzlies',
+    away: 'Denver Nuggets',
+    commence_ts: T0 + 3_600_000,
+    home_odds: home,
+    away_odds: away,
+    home_ts: ts,
+    away_ts: ts,
+    ...over,
   };
 }
 
@@ -40,7 +51,10 @@ t.test('primary-fallback: a DraftKings update never replaces a fresh Pinnacle li
   t.equal(a.label, 'primary-fallback:pinnacle>draftkings');
   let out = a.line(line('pinnacle', T0, 2.24, 1.6757), T0);
   valid(t, out);
-  t.same(lines(out).map((l) => [l.books, l.home_odds, l.away_odds, l.ts, l.line_ts]), [[['pinnacle'], 2.24, 1.6757, T0, T0]]);
+  t.same(
+    lines(out).map((l) => [l.books, l.home_odds, l.away_odds, l.ts, l.line_ts]),
+    [[['pinnacle'], 2.24, 1.6757, T0, T0]],
+  );
   t.equal(lines(out)[0]!.policy, 'primary-fallback:pinnacle>draftkings');
   t.equal(lines(out)[0]!.weights, undefined);
   out = a.line(line('draftkings', T0 + 1000, 2.3, 1.62), T0 + 1000);
@@ -51,13 +65,22 @@ t.test('primary-fallback: a DraftKings update never replaces a fresh Pinnacle li
   t.same(a.tick(T0 + MAX_AGE), [], 'still fresh at exactly MAX_AGE');
   out = a.tick(T0 + MAX_AGE + 1);
   valid(t, out);
-  t.same(lines(out).map((l) => [l.books, l.home_odds, l.ts, l.line_ts]), [[['draftkings'], 2.3, T0 + MAX_AGE + 1, T0 + 1000]]);
+  t.same(
+    lines(out).map((l) => [l.books, l.home_odds, l.ts, l.line_ts]),
+    [[['draftkings'], 2.3, T0 + MAX_AGE + 1, T0 + 1000]],
+  );
   // A fresh Pinnacle line takes over again.
   out = a.line(line('pinnacle', T0 + 70_000, 2.2, 1.7), T0 + 70_000);
-  t.same(lines(out).map((l) => l.books), [['pinnacle']]);
+  t.same(
+    lines(out).map((l) => l.books),
+    [['pinnacle']],
+  );
   // A new Pinnacle update is a new line in force, even at the same prices (it is fresher).
   out = a.line(line('pinnacle', T0 + 71_000, 2.2, 1.7), T0 + 71_000);
-  t.same(lines(out).map((l) => l.line_ts), [T0 + 71_000]);
+  t.same(
+    lines(out).map((l) => l.line_ts),
+    [T0 + 71_000],
+  );
 });
 
 t.test('freshness is judged on when the source last confirmed a line (recv_ts), not when its price last changed', async (t) => {
@@ -65,13 +88,21 @@ t.test('freshness is judged on when the source last confirmed a line (recv_ts), 
   const polled = (at: number): OddsLine => line('pinnacle', T0 - 3_600_000, 2.24, 1.6757, { source: 'oddsapi', recv_ts: at });
   const a = new Arbiter(policy());
   let out = a.line(polled(T0), T0);
-  t.same(lines(out).map((l) => [l.books, l.line_ts]), [[['pinnacle'], T0 - 3_600_000]], 'an old price just confirmed is fresh');
+  t.same(
+    lines(out).map((l) => [l.books, l.line_ts]),
+    [[['pinnacle'], T0 - 3_600_000]],
+    'an old price just confirmed is fresh',
+  );
   t.equal(a.nextDeadline(), T0 + MAX_AGE + 1, 'it goes stale MAX_AGE after the confirmation');
   out = a.line(polled(T0 + 50_000), T0 + 50_000);
   t.same(out, [], 'the next poll confirms the same line: nothing new to publish');
   t.same(a.tick(T0 + MAX_AGE + 1), [], 'the first deadline passes: the line was confirmed since');
   out = a.tick(T0 + 50_000 + MAX_AGE + 1);
-  t.same(statuses(out).map((s) => [s.state, s.reason]), [['unavailable', 'stale']], 'no confirmation for MAX_AGE: stale');
+  t.same(
+    statuses(out).map((s) => [s.state, s.reason]),
+    [['unavailable', 'stale']],
+    'no confirmation for MAX_AGE: stale',
+  );
 });
 
 t.test('primary-fallback: no book qualifies -> one unavailable status per transition, nothing published', async (t) => {
@@ -79,11 +110,17 @@ t.test('primary-fallback: no book qualifies -> one unavailable status per transi
   a.line(line('pinnacle', T0, 2.24, 1.6757), T0);
   a.line(line('draftkings', T0 + 5000, 2.3, 1.62), T0 + 5000);
   let out = a.tick(T0 + MAX_AGE + 1);
-  t.same(lines(out).map((l) => l.books), [['draftkings']]);
+  t.same(
+    lines(out).map((l) => l.books),
+    [['draftkings']],
+  );
   out = a.tick(T0 + 5000 + MAX_AGE + 1);
   valid(t, out);
   t.equal(lines(out).length, 0);
-  t.same(statuses(out).map((s) => [s.state, s.reason, s.event, s.ts]), [['unavailable', 'stale', 'nba-2026-01-25-den-mem', T0 + 5000 + MAX_AGE + 1]]);
+  t.same(
+    statuses(out).map((s) => [s.state, s.reason, s.event, s.ts]),
+    [['unavailable', 'stale', 'nba-2026-01-25-den-mem', T0 + 5000 + MAX_AGE + 1]],
+  );
   t.match(statuses(out)[0]!.detail, /pinnacle: stale \(age 65001 ms > 60000\); draftkings: stale/);
   t.equal(a.inForce('boltodds', 'nba-2026-01-25-den-mem'), undefined);
   t.equal(a.unavailableCount, 1);
@@ -92,7 +129,10 @@ t.test('primary-fallback: no book qualifies -> one unavailable status per transi
   t.same(out, []);
   // Back: an available status first, then the line.
   out = a.line(line('draftkings', T0 + 300_000, 2.5, 1.55), T0 + 300_000);
-  t.same(out.map((r) => r.type === 'oracle.status' ? `status:${r.state}` : `line:${(r as OracleLine).books.join()}`), ['status:available', 'line:draftkings']);
+  t.same(
+    out.map((r) => (r.type === 'oracle.status' ? `status:${r.state}` : `line:${(r as OracleLine).books.join()}`)),
+    ['status:available', 'line:draftkings'],
+  );
   t.equal(a.unavailableCount, 0);
 });
 
@@ -101,14 +141,23 @@ t.test('pinnacle-only: DraftKings alone is denied by policy; Pinnacle stale is s
   t.equal(a.label, 'pinnacle-only');
   let out = a.line(line('draftkings', T0, 2.3, 1.62), T0);
   valid(t, out);
-  t.same(statuses(out).map((s) => [s.state, s.reason]), [['unavailable', 'denied']]);
+  t.same(
+    statuses(out).map((s) => [s.state, s.reason]),
+    [['unavailable', 'denied']],
+  );
   t.match(statuses(out)[0]!.detail, /lines only from draftkings/);
   out = a.line(line('draftkings', T0 + 1000, 2.31, 1.61), T0 + 1000);
   t.same(out, [], 'once per transition');
   out = a.line(line('pinnacle', T0 + 2000, 2.24, 1.6757), T0 + 2000);
-  t.same(out.map((r) => r.type), ['oracle.status', 'oracle.line']);
+  t.same(
+    out.map((r) => r.type),
+    ['oracle.status', 'oracle.line'],
+  );
   out = a.tick(T0 + 2000 + MAX_AGE + 1);
-  t.same(statuses(out).map((s) => [s.state, s.reason]), [['unavailable', 'stale']]);
+  t.same(
+    statuses(out).map((s) => [s.state, s.reason]),
+    [['unavailable', 'stale']],
+  );
 });
 
 t.test('weighted-blend: blended in implied-probability space, weights renormalised over fresh books', async (t) => {
@@ -124,8 +173,10 @@ t.test('weighted-blend: blended in implied-probability space, weights renormalis
   const pa = 0.7 / 1.6757 + 0.3 / 1.62;
   t.ok(Math.abs(1 / l.home_odds - ph) < 1e-15 && Math.abs(1 / l.away_odds - pa) < 1e-15, 'odds = 1 / weighted mean of 1/odds');
   const booksum = (o: [number, number]): number => 1 / o[0] + 1 / o[1];
-  t.ok(Math.abs(booksum([l.home_odds, l.away_odds]) - (0.7 * booksum([2.24, 1.6757]) + 0.3 * booksum([2.3, 1.62]))) < 1e-15,
-    'the blend\'s booksum is the weighted mean of the books\' booksums');
+  t.ok(
+    Math.abs(booksum([l.home_odds, l.away_odds]) - (0.7 * booksum([2.24, 1.6757]) + 0.3 * booksum([2.3, 1.62]))) < 1e-15,
+    "the blend's booksum is the weighted mean of the books' booksums",
+  );
   t.equal(l.line_ts, T0 + 1000);
   // Pinnacle stale: DraftKings alone, weight 1.
   const later = lines(a.tick(T0 + MAX_AGE + 1))[0]!;
@@ -137,10 +188,16 @@ t.test('weighted-blend: blended in implied-probability space, weights renormalis
 t.test('weighted-blend with min_books 2: one fresh book is not enough', async (t) => {
   const a = new Arbiter(policy({ name: 'weighted-blend', weights: { pinnacle: 1, draftkings: 1 }, minBooks: 2 }));
   let out = a.line(line('pinnacle', T0, 2.24, 1.6757), T0);
-  t.same(statuses(out).map((s) => [s.state, s.reason]), [['unavailable', 'stale']]);
+  t.same(
+    statuses(out).map((s) => [s.state, s.reason]),
+    [['unavailable', 'stale']],
+  );
   t.match(statuses(out)[0]!.detail, /1 usable book\(s\), fewer than min_books 2; draftkings: no line/);
   out = a.line(line('draftkings', T0 + 10, 2.3, 1.62), T0 + 10);
-  t.same(out.map((r) => r.type), ['oracle.status', 'oracle.line']);
+  t.same(
+    out.map((r) => r.type),
+    ['oracle.status', 'oracle.line'],
+  );
   t.same(lines(out)[0]!.weights, { pinnacle: 0.5, draftkings: 0.5 });
 });
 
@@ -150,11 +207,17 @@ t.test('upstream oracle.status: a source held unavailable is not used until avai
   a.line(line('draftkings', T0 + 10, 2.3, 1.62), T0 + 10);
   // Only Pinnacle via this source is down: fall back to DraftKings.
   let out = a.status(status('unavailable', { book: 'pinnacle', reason: 'stale' }), T0 + 20);
-  t.same(lines(out).map((l) => l.books), [['draftkings']]);
+  t.same(
+    lines(out).map((l) => l.books),
+    [['draftkings']],
+  );
   // The whole source is down: nothing qualifies; the reason is upstream's.
   out = a.status(status('unavailable', { reason: 'auth', detail: 'HTTP 401' }), T0 + 30);
   valid(t, out);
-  t.same(statuses(out).map((s) => [s.state, s.reason]), [['unavailable', 'auth']]);
+  t.same(
+    statuses(out).map((s) => [s.state, s.reason]),
+    [['unavailable', 'auth']],
+  );
   t.match(statuses(out)[0]!.detail, /source unavailable \(auth: HTTP 401\)/);
   // A status for another source changes nothing here.
   t.same(a.status(status('available', { source: 'oddsapi' }), T0 + 40), []);
@@ -162,7 +225,10 @@ t.test('upstream oracle.status: a source held unavailable is not used until avai
   t.same(a.line(line('pinnacle', T0 + 50, 2.2, 1.7), T0 + 50), []);
   // The source is back (a source-wide available clears the book-level hold too).
   out = a.status(status('available'), T0 + 60);
-  t.same(out.map((r) => r.type === 'oracle.status' ? r.state : (r as OracleLine).books.join()), ['available', 'pinnacle']);
+  t.same(
+    out.map((r) => (r.type === 'oracle.status' ? r.state : (r as OracleLine).books.join())),
+    ['available', 'pinnacle'],
+  );
   t.equal(lines(out)[0]!.home_odds, 2.2);
   // A sport-scoped hold for NHL does not touch this NBA game.
   t.same(a.status(status('unavailable', { sport: 'nhl' }), T0 + 70), []);
@@ -174,12 +240,18 @@ t.test('an unavailable status withdraws the lines it covers: clearing it brings 
   a.line(line('draftkings', T0 + 10, 1.7, 2.2), T0 + 10);
   // BoltOdds pulls Pinnacle's home side: that pair is gone; fall back to DraftKings.
   let out = a.status(status('unavailable', { ts: T0 + 1000, sport: 'nba', event: 'nba-2026-01-25-den-mem', book: 'pinnacle', reason: 'empty' }), T0 + 1000);
-  t.same(lines(out).map((l) => l.books), [['draftkings']]);
+  t.same(
+    lines(out).map((l) => l.books),
+    [['draftkings']],
+  );
   t.equal(a.counts.withdrawn, 1);
   // The stream drops, then is acknowledged again (sport-wide available) before any snapshot.
   out = a.status(status('unavailable', { ts: T0 + 2000, sport: 'nba' }), T0 + 2000);
   valid(t, out);
-  t.same(statuses(out).map((s) => [s.state, s.reason]), [['unavailable', 'disconnected']]);
+  t.same(
+    statuses(out).map((s) => [s.state, s.reason]),
+    [['unavailable', 'disconnected']],
+  );
   t.equal(a.counts.withdrawn, 2, 'the DraftKings line goes with the disconnect');
   out = a.status(status('available', { ts: T0 + 8000, sport: 'nba' }), T0 + 8000);
   t.same(lines(out), [], 'the withdrawn Pinnacle line (home 1.667) is not republished');
@@ -187,11 +259,18 @@ t.test('an unavailable status withdraws the lines it covers: clearing it brings 
   t.equal(a.stateOf('boltodds', 'nba-2026-01-25-den-mem'), 'unavailable');
   // The fresh snapshot sends Pinnacle again: that line is published.
   out = a.line(line('pinnacle', T0 + 8100, 1.9, 1.95), T0 + 8100);
-  t.same(out.map((r) => r.type === 'oracle.status' ? r.state : (r as OracleLine).home_odds), ['available', 1.9]);
+  t.same(
+    out.map((r) => (r.type === 'oracle.status' ? r.state : (r as OracleLine).home_odds)),
+    ['available', 1.9],
+  );
   // A line received after the status that would withdraw its scope is kept (it was sent again).
   out = a.status(status('unavailable', { ts: T0 + 8050, sport: 'nba', event: 'nba-2026-01-25-den-mem', book: 'pinnacle', reason: 'empty' }), T0 + 8200);
   t.equal(a.counts.withdrawn, 2);
-  t.same(statuses(out).map((s) => [s.state, s.reason]), [['unavailable', 'empty']], 'held while the status holds');
+  t.same(
+    statuses(out).map((s) => [s.state, s.reason]),
+    [['unavailable', 'empty']],
+    'held while the status holds',
+  );
 });
 
 t.test('withdrawal does not depend on arrival order: a line from before the hold arriving after it is withdrawn too', async (t) => {
@@ -208,7 +287,12 @@ t.test('withdrawal does not depend on arrival order: a line from before the hold
     a.status(status('available', { ts: T0 + 2000, sport: 'nba', event: ev, book: 'pinnacle' }), T0 + 2000);
     return a.inForce('boltodds', ev)?.books.join();
   };
-  const orders: Array<Array<'hold' | 'early' | 'dk'>> = [['early', 'dk', 'hold'], ['hold', 'early', 'dk'], ['dk', 'hold', 'early'], ['hold', 'dk', 'early']];
+  const orders: Array<Array<'hold' | 'early' | 'dk'>> = [
+    ['early', 'dk', 'hold'],
+    ['hold', 'early', 'dk'],
+    ['dk', 'hold', 'early'],
+    ['hold', 'dk', 'early'],
+  ];
   for (const o of orders) t.equal(play(o), 'draftkings', o.join(' > '));
 });
 
@@ -231,23 +315,29 @@ t.test('a forgotten game takes its own holds with it; source-wide holds stay', a
   t.equal(a.holdCount, 2);
   a.tick(T0 + 3_700_000);
   t.equal(a.counts.forgotten, 1);
-  t.equal(a.holdCount, 1, 'the game\'s hold is gone; the source-wide one is not');
+  t.equal(a.holdCount, 1, "the game's hold is gone; the source-wide one is not");
 });
 
-t.test('a book\'s older line arriving late is superseded; an equal ts replaces (the book\'s own order)', async (t) => {
+t.test("a book's older line arriving late is superseded; an equal ts replaces (the book's own order)", async (t) => {
   const a = new Arbiter(policy());
   a.line(line('pinnacle', T0 + 100, 2.24, 1.6757), T0 + 100);
   t.same(a.line(line('pinnacle', T0 + 50, 3, 1.4), T0 + 100), []);
   t.equal(a.counts.superseded, 1);
   const out = a.line(line('pinnacle', T0 + 100, 2.25, 1.67), T0 + 100);
-  t.same(lines(out).map((l) => l.home_odds), [2.25]);
+  t.same(
+    lines(out).map((l) => l.home_odds),
+    [2.25],
+  );
 });
 
 t.test('each source is its own path; games are independent', async (t) => {
   const a = new Arbiter(policy());
   a.line(line('pinnacle', T0, 2.24, 1.6757), T0);
   const out = a.line(line('pinnacle', T0, 2.0, 1.8, { source: 'oddsapi' }), T0);
-  t.same(lines(out).map((l) => [l.source, l.home_odds]), [['oddsapi', 2.0]]);
+  t.same(
+    lines(out).map((l) => [l.source, l.home_odds]),
+    [['oddsapi', 2.0]],
+  );
   a.line(line('pinnacle', T0, 1.5, 2.6, { event: 'nba-2026-01-25-bos-nyk', home: 'New York Knicks', away: 'Boston Celtics' }), T0);
   t.equal(a.eventCount, 3);
   t.equal(a.inForce('boltodds', 'nba-2026-01-25-den-mem')?.home_odds, 2.24);
@@ -321,7 +411,10 @@ function sortedWithShuffledTies(perBook: OddsLine[][], rnd: () => number): OddsL
   const all = interleave(perBook, rnd);
   // A stable sort keeps each book's own order among equal ts; the random interleaving
   // decides the order across books.
-  return all.map((l, i) => ({ l, i })).sort((a, b) => a.l.ts - b.l.ts || a.i - b.i).map((x) => x.l);
+  return all
+    .map((l, i) => ({ l, i }))
+    .sort((a, b) => a.l.ts - b.l.ts || a.i - b.i)
+    .map((x) => x.l);
 }
 
 /** What matters of the line in force (ts is when it was published, which may differ). */

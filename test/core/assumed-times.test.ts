@@ -9,7 +9,7 @@ import type { OddsLine, OracleLine } from '../../src/schema/records.js';
 
 const ROW = { date: '2007-10-30', away: 'por', home: 'sa', score_away: '97', score_home: '106', moneyline_away: '900', moneyline_home: '-1400' };
 
-t.test('assumedTimesKept: the assumed times among the derived record\'s own time fields', async (t) => {
+t.test("assumedTimesKept: the assumed times among the derived record's own time fields", async (t) => {
   t.same(assumedTimesKept(['ts', 'commence_ts', 'home_ts', 'away_ts'], ['ts', 'commence_ts', 'line_ts']), ['ts', 'commence_ts']);
   t.equal(assumedTimesKept(['home_ts'], ['ts', 'commence_ts', 'line_ts']), undefined, 'none carries over: no mark');
   t.equal(assumedTimesKept(undefined, ['ts']), undefined);

@@ -12,11 +12,22 @@ t.test('doubles per attempt from min, capped at max', async (t) => {
 });
 
 t.test('jitter spreads the delay over [d/2, d]', async (t) => {
-  t.equal(jitteredBackoff(2, 100, 10_000, () => 0), 200, 'lowest: half');
-  t.equal(jitteredBackoff(2, 100, 10_000, () => 0.5), 300);
+  t.equal(
+    jitteredBackoff(2, 100, 10_000, () => 0),
+    200,
+    'lowest: half',
+  );
+  t.equal(
+    jitteredBackoff(2, 100, 10_000, () => 0.5),
+    300,
+  );
   for (let i = 0; i < 200; i++) {
     const d = jitteredBackoff(4, 50, 1_000_000, Math.random);
     t.ok(d >= 400 && d <= 800, `${d} within [400, 800]`);
   }
-  t.equal(jitteredBackoff(10, 100, Infinity, () => 0), 51_200, 'no cap');
+  t.equal(
+    jitteredBackoff(10, 100, Infinity, () => 0),
+    51_200,
+    'no cap',
+  );
 });

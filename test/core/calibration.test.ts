@@ -1,7 +1,17 @@
 import t from 'tap';
 import {
-  Calibrator, LOG_LOSS_EPS, binOf, brierScore, calibrationErrors, logLoss, metrics, pairedComparison,
-  quantileBuckets, reliability, splitSizes, uniformEdges,
+  Calibrator,
+  LOG_LOSS_EPS,
+  binOf,
+  brierScore,
+  calibrationErrors,
+  logLoss,
+  metrics,
+  pairedComparison,
+  quantileBuckets,
+  reliability,
+  splitSizes,
+  uniformEdges,
 } from '../../src/core/calibration.js';
 import type { OracleProb, Result } from '../../src/schema/records.js';
 
@@ -11,9 +21,18 @@ t.test("scikit-learn's published calibration_curve example", async (t) => {
   const y = [0, 0, 0, 0, 1, 1, 1, 1, 1];
   const p = [0.1, 0.2, 0.3, 0.4, 0.65, 0.7, 0.8, 0.9, 1];
   const b = reliability(y, p, 3);
-  t.same(b.map((x) => x.win_rate), [0, 0.5, 1]);
-  t.same(b.map((x) => x.mean_p), [0.20000000000000004, 0.525, 0.85]);
-  t.same(b.map((x) => x.n), [3, 2, 4]);
+  t.same(
+    b.map((x) => x.win_rate),
+    [0, 0.5, 1],
+  );
+  t.same(
+    b.map((x) => x.mean_p),
+    [0.20000000000000004, 0.525, 0.85],
+  );
+  t.same(
+    b.map((x) => x.n),
+    [3, 2, 4],
+  );
   // ECE by hand: 3/9 x |0 - .2| + 2/9 x |.5 - .525| + 4/9 x |1 - .85| = 0.0666.. + 0.0055.. + 0.0666.. = 0.138888...
   const { ece, mce } = calibrationErrors(b);
   t.ok(Math.abs(ece - 0.1388888888888889) < 1e-15);
@@ -27,11 +46,20 @@ t.test("bins: scikit-learn's float edges, right-closed", async (t) => {
   t.equal(e[10], 1);
   // numpy.searchsorted(edges[1:-1], p) for these p (checked against numpy):
   const ps = [0, 1e-9, 0.1, 0.10000000000000002, 0.3, 0.30000000000000004, 0.3000000000000001, 0.6, 0.7, 0.9999, 1];
-  t.same(ps.map((p) => binOf(p, e)), [0, 0, 0, 1, 2, 2, 3, 5, 6, 9, 9]);
+  t.same(
+    ps.map((p) => binOf(p, e)),
+    [0, 0, 0, 1, 2, 2, 3, 5, 6, 9, 9],
+  );
   t.equal(Math.floor(10 * 0.3), 3, 'a naive floor(10p) would put 0.3 in bin 3');
   // Empty bins are dropped.
   const b = reliability([1, 0], [0.05, 0.95], 10);
-  t.same(b.map((x) => [x.lo, x.hi, x.n]), [[0, 0.1, 1], [0.9, 1, 1]]);
+  t.same(
+    b.map((x) => [x.lo, x.hi, x.n]),
+    [
+      [0, 0.1, 1],
+      [0.9, 1, 1],
+    ],
+  );
 });
 
 t.test('Brier and log loss by hand; log loss clipped at float64 epsilon', async (t) => {
@@ -52,10 +80,22 @@ t.test('quantile deciles follow numpy.array_split after a stable sort', async (t
   const p = [0.5, 0.2, 0.5, 0.9, 0.1, 0.5, 0.3, 0.5, 0.7, 0.5, 0.2, 0.5, 0.8];
   const y = [1, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 1];
   const q = quantileBuckets(y, p, 10);
-  t.same(q.map((b) => b.n), [2, 2, 2, 1, 1, 1, 1, 1, 1, 1]);
-  t.same(q.map((b) => b.mean_p), [0.15000000000000002, 0.25, 0.5, 0.5, 0.5, 0.5, 0.5, 0.7, 0.8, 0.9]);
-  t.same(q.map((b) => b.win_rate), [0, 0, 0.5, 1, 0, 1, 0, 1, 1, 1]);
-  t.same(q.map((b) => [b.lo, b.hi]).slice(0, 2), [[0.1, 0.2], [0.2, 0.3]]);
+  t.same(
+    q.map((b) => b.n),
+    [2, 2, 2, 1, 1, 1, 1, 1, 1, 1],
+  );
+  t.same(
+    q.map((b) => b.mean_p),
+    [0.15000000000000002, 0.25, 0.5, 0.5, 0.5, 0.5, 0.5, 0.7, 0.8, 0.9],
+  );
+  t.same(
+    q.map((b) => b.win_rate),
+    [0, 0, 0.5, 1, 0, 1, 0, 1, 1, 1],
+  );
+  t.same(q.map((b) => [b.lo, b.hi]).slice(0, 2), [
+    [0.1, 0.2],
+    [0.2, 0.3],
+  ]);
   // Fewer games than deciles: empty groups dropped.
   t.equal(quantileBuckets([1, 0, 1], [0.2, 0.4, 0.6]).length, 3);
 });
@@ -65,7 +105,10 @@ t.test('metrics: deciles_fixed are the 10 uniform bins even with other --bins', 
   const p = [0.12, 0.55, 0.81, 0.33, 0.97];
   const m = metrics(y, p, 5);
   t.equal(m.buckets.length, 4, '5 bins: .12 | .33 | .55 | (.81 and .97 share (.8, 1])');
-  t.same(m.deciles_fixed.map((b) => b.n), [1, 1, 1, 1, 1]);
+  t.same(
+    m.deciles_fixed.map((b) => b.n),
+    [1, 1, 1, 1, 1],
+  );
   t.equal(m.base_rate, 0.6);
   t.throws(() => metrics([], []));
 });
@@ -75,14 +118,27 @@ t.test('metrics: deciles_fixed are the 10 uniform bins even with other --bins', 
 const COMMENCE = 1_769_385_600_000;
 function prob(event: string, ts: number, p: number, over: Partial<OracleProb> = {}): OracleProb {
   return {
-    type: 'oracle.prob', ts, source: 'boltodds', sport: 'nba', event, home: 'H', away: 'A', commence_ts: COMMENCE,
-    books: ['pinnacle'], method: 'shin', p_home: p, p_away: 1 - p, overround: 0.04, ...over,
+    type: 'oracle.prob',
+    ts,
+    source: 'boltodds',
+    sport: 'nba',
+    event,
+    home: 'H',
+    away: 'A',
+    commence_ts: COMMENCE,
+    books: ['pinnacle'],
+    method: 'shin',
+    p_home: p,
+    p_away: 1 - p,
+    overround: 0.04,
+    ...over,
   };
 }
 function result(event: string, winner: 'home' | 'away', ts = COMMENCE + 9e6): Result {
   return { type: 'result', ts, sport: 'nba', event, winner };
 }
-const ev = (i: number): string => `nba-2026-01-${String(10 + (i % 20)).padStart(2, '0')}-den-m${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26) % 26)}`;
+const ev = (i: number): string =>
+  `nba-2026-01-${String(10 + (i % 20)).padStart(2, '0')}-den-m${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + (Math.floor(i / 26) % 26))}`;
 
 t.test('at close: the last probability at or before commence_ts, per game and path', async (t) => {
   const c = new Calibrator('close');
@@ -109,9 +165,10 @@ t.test('at all: every probability, grouped by phase; methods and sources are sep
   c.addProb(prob('nba-2026-01-25-den-mem', COMMENCE - 60_000, 0.32, { source: 'oddsapi' }));
   c.addResult(result('nba-2026-01-25-den-mem', 'away'));
   const { groups } = c.finish();
-  t.same(groups.map((g) => `${g.group.source}/${g.group.phase}/${g.group.method}:${g.n}`), [
-    'boltodds/live/shin:1', 'boltodds/pregame/proportional:1', 'boltodds/pregame/shin:1', 'oddsapi/pregame/shin:1',
-  ]);
+  t.same(
+    groups.map((g) => `${g.group.source}/${g.group.phase}/${g.group.method}:${g.n}`),
+    ['boltodds/live/shin:1', 'boltodds/pregame/proportional:1', 'boltodds/pregame/shin:1', 'oddsapi/pregame/shin:1'],
+  );
 });
 
 t.test('results: repeats are fine, a conflict excludes the game, missing results are counted', async (t) => {
@@ -136,7 +193,7 @@ t.test('results: repeats are fine, a conflict excludes the game, missing results
 t.test('the output does not depend on the input order', async (t) => {
   const recs: Array<OracleProb | Result> = [];
   let seed = 7;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 400; i++) {
     const e = ev(i);
     for (const m of ['shin', 'proportional'] as const) {

@@ -6,8 +6,16 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import {
-  AmbiguousReferenceError, ClvCollector, clusteredBootstrap, decompose, quantile, scoreFills, summarize,
-  type Cluster, type ClvRow, type ClvSettings,
+  AmbiguousReferenceError,
+  ClvCollector,
+  clusteredBootstrap,
+  decompose,
+  quantile,
+  scoreFills,
+  summarize,
+  type Cluster,
+  type ClvRow,
+  type ClvSettings,
 } from '../../src/core/clv.js';
 import { seededRandom } from '../../src/core/prng.js';
 import { SCHEMAS, type AnyRecord } from '../../src/schema/records.js';
@@ -21,11 +29,14 @@ const C = T + 4 * 3600_000;
 /** The fixture's valid records with their line numbers (the one schema-bad line is left out, as the decoder does). */
 function fixture(): Array<{ rec: AnyRecord; line: number }> {
   const out: Array<{ rec: AnyRecord; line: number }> = [];
-  readFileSync(FIXTURE, 'utf8').trim().split('\n').forEach((l, i) => {
-    const raw = JSON.parse(l) as { type: keyof typeof SCHEMAS };
-    const r = SCHEMAS[raw.type].safeParse(raw);
-    if (r.success) out.push({ rec: r.data as AnyRecord, line: i + 1 });
-  });
+  readFileSync(FIXTURE, 'utf8')
+    .trim()
+    .split('\n')
+    .forEach((l, i) => {
+      const raw = JSON.parse(l) as { type: keyof typeof SCHEMAS };
+      const r = SCHEMAS[raw.type].safeParse(raw);
+      if (r.success) out.push({ rec: r.data as AnyRecord, line: i + 1 });
+    });
   return out;
 }
 
@@ -143,10 +154,20 @@ t.test('a ticker linked two ways: its fills are bad input, in either order', asy
   const recs = fixture();
   const link = recs.find((x) => x.rec.type === 'market.link' && x.rec.ticker === 'KXNBAGAME-26JAN25DENMEM-MEM')!;
   const other = { rec: { ...link.rec, side: 'away' } as AnyRecord, line: 60 };
-  for (const order of [[...recs, other], [other, ...recs]]) {
+  for (const order of [
+    [...recs, other],
+    [other, ...recs],
+  ]) {
     const res = collect(order).finish();
-    t.notOk(res.rows.some((r) => r.ticker === 'KXNBAGAME-26JAN25DENMEM-MEM'), 'no row for the ticker');
-    t.same(res.issues.filter((i) => i.reason === 'conflicting-link').length, 1 + 3, 'the link and the three fills on it (t1, t3, t8; the copy of t1 is a duplicate)');
+    t.notOk(
+      res.rows.some((r) => r.ticker === 'KXNBAGAME-26JAN25DENMEM-MEM'),
+      'no row for the ticker',
+    );
+    t.same(
+      res.issues.filter((i) => i.reason === 'conflicting-link').length,
+      1 + 3,
+      'the link and the three fills on it (t1, t3, t8; the copy of t1 is a duplicate)',
+    );
   }
 });
 
@@ -155,9 +176,19 @@ t.test('the input order does not matter', async (t) => {
   const a = collect(recs).finish();
   const b = collect([...recs].reverse()).finish();
   t.same(b.rows, a.rows, 'reversed input: the same rows');
-  t.same(scoreFills(recs.map((x) => x.rec), SETTINGS).rows, a.rows, 'scoreFills: the same rows in one call');
+  t.same(
+    scoreFills(
+      recs.map((x) => x.rec),
+      SETTINGS,
+    ).rows,
+    a.rows,
+    'scoreFills: the same rows in one call',
+  );
   const rand = seededRandom(5);
-  const shuffled = [...recs].map((r) => ({ r, k: rand() })).sort((x, y) => x.k - y.k).map((x) => x.r);
+  const shuffled = [...recs]
+    .map((r) => ({ r, k: rand() }))
+    .sort((x, y) => x.k - y.k)
+    .map((x) => x.r);
   t.same(collect(shuffled).finish().rows, a.rows, 'shuffled input: the same rows');
 });
 
@@ -168,11 +199,18 @@ t.test('reference: SOURCE alone resolves to its one method, refuses when it has 
   const extra = fixture().find((x) => x.rec.type === 'oracle.prob' && x.rec.source === 'boltodds')!;
   const two = collect([...recs, { rec: { ...extra.rec, method: 'power' } as AnyRecord, line: 99 }], { ...SETTINGS, reference: { source: 'boltodds' } });
   let err: unknown;
-  try { two.finish(); } catch (e) { err = e; }
+  try {
+    two.finish();
+  } catch (e) {
+    err = e;
+  }
   t.ok(err instanceof AmbiguousReferenceError, 'two methods of one source: refused');
   t.match((err as Error).message, /several methods \(power, shin\)/);
   const none = collect(recs, { ...SETTINGS, reference: { source: 'pinnacle', method: 'shin' } }).finish();
-  t.ok(none.rows.every((r) => r.unscored === 'no-reference'), 'an absent reference scores nothing');
+  t.ok(
+    none.rows.every((r) => r.unscored === 'no-reference'),
+    'an absent reference scores nothing',
+  );
 });
 
 t.test('decompose: the terms add up to the realized PnL on random fills (1e-9), buys and sells', async (t) => {
@@ -180,7 +218,15 @@ t.test('decompose: the terms add up to the realized PnL on random fills (1e-9), 
   let n = 0;
   for (let i = 0; i < 2000; i++) {
     const action = rand() < 0.5 ? 'buy' : 'sell';
-    const x = { action, price: 0.01 + 0.98 * rand(), fee: 0.02 * rand(), fair: rand(), ref: rand(), close: rand(), outcome: (rand() < 0.5 ? 0 : 1) as 0 | 1 } as const;
+    const x = {
+      action,
+      price: 0.01 + 0.98 * rand(),
+      fee: 0.02 * rand(),
+      fair: rand(),
+      ref: rand(),
+      close: rand(),
+      outcome: (rand() < 0.5 ? 0 : 1) as 0 | 1,
+    } as const;
     const d = decompose(x);
     const sum = d.edge_claimed! + d.execution_error! + d.fee_drag! + d.model_error! + d.outcome_noise!;
     const pnl = action === 'buy' ? x.outcome - x.price - x.fee : x.price - x.outcome - x.fee;
@@ -202,7 +248,10 @@ function exactDistribution(cs: readonly Cluster[]): number[] {
   for (;;) {
     let s = 0;
     let n = 0;
-    for (const i of idx) { s += cs[i]!.sum; n += cs[i]!.n; }
+    for (const i of idx) {
+      s += cs[i]!.sum;
+      n += cs[i]!.n;
+    }
     out.push(s / n);
     let k = 0;
     while (k < g && ++idx[k]! === g) idx[k++] = 0;
@@ -213,8 +262,11 @@ function exactDistribution(cs: readonly Cluster[]): number[] {
 
 t.test('cluster bootstrap against the exact distribution of 5 games (3125 draws)', async (t) => {
   const cs: Cluster[] = [
-    { event: 'a', sum: 0.09, n: 3 }, { event: 'b', sum: -0.02, n: 1 }, { event: 'c', sum: 0.05, n: 2 },
-    { event: 'd', sum: -0.06, n: 4 }, { event: 'e', sum: 0.04, n: 1 },
+    { event: 'a', sum: 0.09, n: 3 },
+    { event: 'b', sum: -0.02, n: 1 },
+    { event: 'c', sum: 0.05, n: 2 },
+    { event: 'd', sum: -0.06, n: 4 },
+    { event: 'e', sum: 0.04, n: 1 },
   ];
   const exact = exactDistribution(cs);
   t.equal(exact.length, 3125);
@@ -252,7 +304,7 @@ t.test('cluster bootstrap of 60 equal games against the normal approximation', a
   t.ok(Math.abs(b.p - phi(-mbar / se)) < 0.02, `p ${b.p} ~ ${phi(-mbar / se)}`);
 });
 
-t.test('quantile is numpy\'s linear interpolation', async (t) => {
+t.test("quantile is numpy's linear interpolation", async (t) => {
   const xs = [1, 2, 3, 4];
   t.equal(quantile(xs, 0), 1);
   t.equal(quantile(xs, 1), 4);
@@ -261,14 +313,22 @@ t.test('quantile is numpy\'s linear interpolation', async (t) => {
   t.equal(quantile([7], 0.3), 7);
 });
 
-t.test('summaries: groups, counts, verdict rules; a group\'s numbers do not depend on the others', async (t) => {
+t.test("summaries: groups, counts, verdict rules; a group's numbers do not depend on the others", async (t) => {
   const res = collect(fixture()).finish();
   const s = { confidence: 0.95, minGames: 2, resamples: 2000, seed: 1 };
   const sums = summarize(res.rows, res.reference, s);
-  t.same(sums.map((x) => JSON.stringify(x.group)), [
-    '{}', '{"sport":"nba"}', '{"sport":"nhl"}', '{"source":"boltodds","method":"shin"}',
-    '{"source":"oddsapi","method":"proportional"}', '{"liquidity":"maker"}', '{"liquidity":"taker"}',
-  ]);
+  t.same(
+    sums.map((x) => JSON.stringify(x.group)),
+    [
+      '{}',
+      '{"sport":"nba"}',
+      '{"sport":"nhl"}',
+      '{"source":"boltodds","method":"shin"}',
+      '{"source":"oddsapi","method":"proportional"}',
+      '{"liquidity":"maker"}',
+      '{"liquidity":"taker"}',
+    ],
+  );
   const all = sums[0]!;
   t.equal(all.n_fills, 4);
   t.equal(all.n_games, 2);
@@ -286,18 +346,26 @@ t.test('summaries: groups, counts, verdict rules; a group\'s numbers do not depe
   close(t, terms, all.mean_pnl, 'the mean terms add up to the mean pnl', 1e-12);
   close(t, all.mean_model_error, (0.08 + 0.05 + 0) / 3, 'mean model error');
   const nba = sums[1]!;
-  const alone = summarize(res.rows.filter((r) => r.sport === 'nba'), res.reference, s)[0]!;
+  const alone = summarize(
+    res.rows.filter((r) => r.sport === 'nba'),
+    res.reference,
+    s,
+  )[0]!;
   t.same({ ...alone, group: nba.group }, nba, 'the nba group equals the overall of nba fills alone');
   const empty = summarize([], 'boltodds/shin', s);
   t.equal(empty.length, 1, 'nothing to score: the overall summary alone');
-  t.same([empty[0]!.n_fills, empty[0]!.mean_clv, empty[0]!.ci_low, empty[0]!.p_value, empty[0]!.positive, empty[0]!.from_ts], [0, null, null, null, false, null]);
+  t.same(
+    [empty[0]!.n_fills, empty[0]!.mean_clv, empty[0]!.ci_low, empty[0]!.p_value, empty[0]!.positive, empty[0]!.from_ts],
+    [0, null, null, null, false, null],
+  );
 });
 
 t.test('a negative sample is not positive, with a large p', async (t) => {
   const rows: ClvRow[] = [];
   const res = collect(fixture()).finish();
   const proto = res.rows.find((r) => r.trade_id === 't1')!;
-  for (let i = 0; i < 80; i++) rows.push({ ...proto, trade_id: `x${i}`, event: `nba-2026-01-${String(1 + (i % 40)).padStart(2, '0')}-den-mem`, clv: -0.01 + 0.004 * Math.sin(i) });
+  for (let i = 0; i < 80; i++)
+    rows.push({ ...proto, trade_id: `x${i}`, event: `nba-2026-01-${String(1 + (i % 40)).padStart(2, '0')}-den-mem`, clv: -0.01 + 0.004 * Math.sin(i) });
   const all = summarize(rows, 'boltodds/shin', { confidence: 0.95, minGames: 10, resamples: 2000, seed: 3 })[0]!;
   t.equal(all.n_games, 40);
   t.ok(all.mean_clv! < 0 && all.ci_high! < 0);

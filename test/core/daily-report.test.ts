@@ -1,5 +1,15 @@
 import t from 'tap';
-import { chartSpecs, DailyReport, dailyMarkdown, easternDay, easternYesterday, indexHtml, quantile, tables, type DailyData } from '../../src/core/daily-report.js';
+import {
+  chartSpecs,
+  DailyReport,
+  dailyMarkdown,
+  easternDay,
+  easternYesterday,
+  indexHtml,
+  quantile,
+  tables,
+  type DailyData,
+} from '../../src/core/daily-report.js';
 import { validateRecord, type AnyRecord } from '../../src/schema/index.js';
 
 const H = 3_600_000;
@@ -20,15 +30,54 @@ const T2 = 'KXNHLGAME-26JAN25BOSNYR-NYR';
 
 function fill(ts: number, over: Record<string, unknown>): AnyRecord {
   return rec({
-    type: 'fill', ts, order_id: `o${ts}`, client_order_id: `c${ts}`, trade_id: `t${ts}`, ticker: T1, side: 'yes', action: 'buy',
-    price: 0.4, count: 10, fee: 0.07, liquidity: 'maker', mode: 'shadow', fair_p: 0.5, source: 'boltodds', method: 'shin', event: NBA, ...over,
+    type: 'fill',
+    ts,
+    order_id: `o${ts}`,
+    client_order_id: `c${ts}`,
+    trade_id: `t${ts}`,
+    ticker: T1,
+    side: 'yes',
+    action: 'buy',
+    price: 0.4,
+    count: 10,
+    fee: 0.07,
+    liquidity: 'maker',
+    mode: 'shadow',
+    fair_p: 0.5,
+    source: 'boltodds',
+    method: 'shin',
+    event: NBA,
+    ...over,
   });
 }
 function manifest(ts: number, profile: string): AnyRecord {
-  return rec({ type: 'run.manifest', ts, cmd: 'quote', version: '0.1.0', branch: 'main', commit: 'c0ffee', dirty: false, profile, config_fingerprint: FP, argv: [], started_ts: ts });
+  return rec({
+    type: 'run.manifest',
+    ts,
+    cmd: 'quote',
+    version: '0.1.0',
+    branch: 'main',
+    commit: 'c0ffee',
+    dirty: false,
+    profile,
+    config_fingerprint: FP,
+    argv: [],
+    started_ts: ts,
+  });
 }
 function kstatus(ts: number, state: string, reconnects: number, cause?: string): AnyRecord {
-  return rec({ type: 'kalshi.status', ts, state, connects: reconnects + 1, reconnects, disconnects: reconnects, gaps: 0, last_msg_ts: ts, tickers: {}, ...(cause ? { cause } : {}) });
+  return rec({
+    type: 'kalshi.status',
+    ts,
+    state,
+    connects: reconnects + 1,
+    reconnects,
+    disconnects: reconnects,
+    gaps: 0,
+    last_msg_ts: ts,
+    tickers: {},
+    ...(cause ? { cause } : {}),
+  });
 }
 
 /** The day, and every record fed to it as the command would (file A, then file B). */
@@ -41,15 +90,44 @@ function build(): DailyData {
     fill(T0, {}), // buy 10 YES @ .40, maker boltodds/shin: settles YES, +5.93
     fill(T0 + 1000, { action: 'sell', price: 0.55, count: 4, fee: 0.02, liquidity: 'taker', source: 'oddsapi', method: 'proportional' }), // -1.82
     fill(T0 + 2000, { ticker: T2, event: NHL, side: 'no', price: 0.3, count: 5, fee: 0.03, liquidity: 'taker', source: 'oddsapi', method: 'proportional' }), // NO @ .30, settles NO: +3.47
-    rec({ type: 'position', ts: T0 + 5 * H, mode: 'shadow', ticker: T1, event: NBA, position: 0, cost: 0, fees: 0.09, realized_pnl: 4.11, state: 'settled', result: 'yes' }),
+    rec({
+      type: 'position',
+      ts: T0 + 5 * H,
+      mode: 'shadow',
+      ticker: T1,
+      event: NBA,
+      position: 0,
+      cost: 0,
+      fees: 0.09,
+      realized_pnl: 4.11,
+      state: 'settled',
+      result: 'yes',
+    }),
     // T2 says 2.50: its fills in the input explain 2.46, the 0.04 left is "unattributed"
     rec({ type: 'position', ts: T0 + 6 * H, mode: 'shadow', ticker: T2, position: 0, cost: 0, fees: 0.04, realized_pnl: 2.5, state: 'settled', result: 'no' }),
     rec({ type: 'position', ts: T0 + 6 * H, mode: 'shadow', ticker: T2, position: 0, cost: 0, fees: 0.04, realized_pnl: 2.5, state: 'settled', result: 'no' }),
     rec({ type: 'skip', ts: T0, ticker: T1, reason: 'no-book' }),
-    ...(['submitted', 'resting'] as const).map((status) => rec({
-      type: 'order', ts: T0 - 500, mode: 'shadow', client_order_id: 'k1', ticker: T1, side: 'yes', action: 'sell', price: 0.55, count: 4,
-      tif: 'ioc', post_only: false, status, filled: 0, remaining: 4, reason: 'take', liquidity: 'taker', event: NBA,
-    })),
+    ...(['submitted', 'resting'] as const).map((status) =>
+      rec({
+        type: 'order',
+        ts: T0 - 500,
+        mode: 'shadow',
+        client_order_id: 'k1',
+        ticker: T1,
+        side: 'yes',
+        action: 'sell',
+        price: 0.55,
+        count: 4,
+        tif: 'ioc',
+        post_only: false,
+        status,
+        filled: 0,
+        remaining: 4,
+        reason: 'take',
+        liquidity: 'taker',
+        event: NBA,
+      }),
+    ),
     rec({ type: 'skip', ts: T0, ticker: T1, reason: 'stale-oracle' }),
     rec({ type: 'skip', ts: T0 + 1, ticker: T1, reason: 'stale-oracle' }),
     rec({ type: 'skip', ts: DAY.end, ticker: T1, reason: 'no-book' }), // tomorrow
@@ -68,12 +146,44 @@ function build(): DailyData {
     rec({ type: 'killswitch', ts: T0 + 3 * H + 45_000, state: 'cleared', condition: 'max-game-loss', scope: 'game', key: NBA }),
     rec({ type: 'killswitch', ts: T0 + 8 * H, state: 'tripped', condition: 'kalshi-feed-down', scope: 'global', key: '*' }), // never cleared
     rec({
-      type: 'clv.summary', ts: DAY.end + H, group: {}, reference: 'boltodds/shin', n_fills: 3, n_games: 2, n_unscored: 0, mean_clv: 0.012,
-      ci_low: -0.004, ci_high: 0.03, p_value: 0.11, positive: false, confidence: 0.95, min_games: 200, bootstrap_resamples: 2000, seed: 1, from_ts: T0, to_ts: T0 + 2000,
+      type: 'clv.summary',
+      ts: DAY.end + H,
+      group: {},
+      reference: 'boltodds/shin',
+      n_fills: 3,
+      n_games: 2,
+      n_unscored: 0,
+      mean_clv: 0.012,
+      ci_low: -0.004,
+      ci_high: 0.03,
+      p_value: 0.11,
+      positive: false,
+      confidence: 0.95,
+      min_games: 200,
+      bootstrap_resamples: 2000,
+      seed: 1,
+      from_ts: T0,
+      to_ts: T0 + 2000,
     }),
     rec({
-      type: 'clv.summary', ts: DAY.start - H, group: { sport: 'nba' }, reference: 'boltodds/shin', n_fills: 9, n_games: 4, n_unscored: 1, mean_clv: 0.02,
-      ci_low: 0.01, ci_high: 0.03, p_value: 0.01, positive: false, confidence: 0.95, min_games: 200, bootstrap_resamples: 2000, seed: 1, from_ts: DAY.start - 5 * H, to_ts: DAY.start - 2 * H,
+      type: 'clv.summary',
+      ts: DAY.start - H,
+      group: { sport: 'nba' },
+      reference: 'boltodds/shin',
+      n_fills: 9,
+      n_games: 4,
+      n_unscored: 1,
+      mean_clv: 0.02,
+      ci_low: 0.01,
+      ci_high: 0.03,
+      p_value: 0.01,
+      positive: false,
+      confidence: 0.95,
+      min_games: 200,
+      bootstrap_resamples: 2000,
+      seed: 1,
+      from_ts: DAY.start - 5 * H,
+      to_ts: DAY.start - 2 * H,
     }),
   ];
   // file B: another process, whose reconnect counter starts at 2 (a baseline, not an increase), and only yesterday's records
@@ -111,7 +221,11 @@ t.test('on the DST day, records at the edges fall on the right side', async (t) 
   r.add(skip(Date.UTC(2026, 2, 9, 3, 59, 59, 999), 'last'), 'x'); // 23:59:59.999 EDT
   r.add(skip(Date.UTC(2026, 2, 9, 4), 'next-day'), 'x'); // 00:00 EDT on the 9th
   const d = r.result();
-  t.same(d.skips, [['after-jump', 1], ['first', 1], ['last', 1]]);
+  t.same(d.skips, [
+    ['after-jump', 1],
+    ['first', 1],
+    ['last', 1],
+  ]);
   t.equal(d.in_day, 3);
   t.match(dailyMarkdown(d, { charts: [], csv: [], bad: [], inputs: [] }), /2026-03-08 00:00:00 -05:00 to 2026-03-09 00:00:00 -04:00 \(23 hours\)/);
 });
@@ -132,9 +246,20 @@ t.test('every section over hand-built records: exact numbers', async (t) => {
     const p = d.performance.find((x) => x.dimension === dim && x.value === v);
     return p && [p.fills, p.contracts, p.notional, p.fees, p.realized_pnl, p.settled];
   };
-  t.same(d.performance.map((p) => `${p.dimension}:${p.value}`), [
-    'sport:nba', 'sport:nhl', 'oracle:boltodds/shin', 'oracle:oddsapi/proportional', 'oracle:unattributed', 'liquidity:maker', 'liquidity:taker', 'liquidity:unattributed', 'profile:shadow-experiment',
-  ]);
+  t.same(
+    d.performance.map((p) => `${p.dimension}:${p.value}`),
+    [
+      'sport:nba',
+      'sport:nhl',
+      'oracle:boltodds/shin',
+      'oracle:oddsapi/proportional',
+      'oracle:unattributed',
+      'liquidity:maker',
+      'liquidity:taker',
+      'liquidity:unattributed',
+      'profile:shadow-experiment',
+    ],
+  );
   t.same(row('profile', 'shadow-experiment'), [3, 19, 7.7, 0.12, 6.61, 2]);
   t.same(row('sport', 'nba'), [2, 14, 6.2, 0.09, 4.11, 1]);
   t.same(row('sport', 'nhl'), [1, 5, 1.5, 0.03, 2.5, 1], 'the T2 position has no event: its sport comes from its fills');
@@ -154,30 +279,57 @@ t.test('every section over hand-built records: exact numbers', async (t) => {
   t.same(d.modes, [['shadow', 3]]);
   t.same(d.orders_sent, [['taker', 1]], 'an order counts once, when sent');
 
-  t.same(d.skips, [['stale-oracle', 2], ['no-book', 1]], 'by count, then name; tomorrow\'s skip left out');
+  t.same(
+    d.skips,
+    [
+      ['stale-oracle', 2],
+      ['no-book', 1],
+    ],
+    "by count, then name; tomorrow's skip left out",
+  );
   t.same(d.latency, [
     { kind: 'oracle-to-order', n: 1, mean: 7, p50: 7, p90: 7, p99: 7, max: 7 },
     { kind: 'cancel', n: 4, mean: 2.5, p50: 2.5, p90: 3.7, p99: 3.97, max: 4 },
   ]);
 
-  t.same(d.incidents.map((i) => [i.kind, i.scope, i.condition, i.start, i.end, i.source]), [
-    ['oracle', 'boltodds', 'disconnected', DAY.start - 30 * 60_000, DAY.start + 15 * 60_000, 'a.ndjson'],
-    ['kalshi', 'kalshi feed', 'down (heartbeat-timeout)', T0 + 60_000, T0 + 90_000, 'a.ndjson'],
-    ['killswitch', `game ${NBA}`, 'max-game-loss', T0 + 3 * H, T0 + 3 * H + 45_000, 'a.ndjson'],
-    ['killswitch', 'global', 'kalshi-feed-down', T0 + 8 * H, null, 'a.ndjson'],
-  ]);
-  t.same(d.reconnects.map((r) => [r.ts, r.increment, r.total, r.cause, r.source]), [
-    [T0 + 90_000, 1, 1, 'heartbeat-timeout', 'a.ndjson'],
-    [T0 + 200_000, 2, 3, 'close', 'a.ndjson'],
-  ], 'file B\'s first count is a baseline; file C\'s drop to 0 is a new process, not a reconnect');
+  t.same(
+    d.incidents.map((i) => [i.kind, i.scope, i.condition, i.start, i.end, i.source]),
+    [
+      ['oracle', 'boltodds', 'disconnected', DAY.start - 30 * 60_000, DAY.start + 15 * 60_000, 'a.ndjson'],
+      ['kalshi', 'kalshi feed', 'down (heartbeat-timeout)', T0 + 60_000, T0 + 90_000, 'a.ndjson'],
+      ['killswitch', `game ${NBA}`, 'max-game-loss', T0 + 3 * H, T0 + 3 * H + 45_000, 'a.ndjson'],
+      ['killswitch', 'global', 'kalshi-feed-down', T0 + 8 * H, null, 'a.ndjson'],
+    ],
+  );
+  t.same(
+    d.reconnects.map((r) => [r.ts, r.increment, r.total, r.cause, r.source]),
+    [
+      [T0 + 90_000, 1, 1, 'heartbeat-timeout', 'a.ndjson'],
+      [T0 + 200_000, 2, 3, 'close', 'a.ndjson'],
+    ],
+    "file B's first count is a baseline; file C's drop to 0 is a new process, not a reconnect",
+  );
 
-  t.same(d.clv_summaries.map((c) => c.group), [{}], 'the summary over today\'s fills, not yesterday\'s');
-  t.same(d.manifests.map((m) => [m.source, m.profile, m.branch, m.commit, m.fingerprint]), [['a.ndjson', 'shadow-experiment', 'main', 'c0ffee', FP]], 'file B has nothing in the day');
+  t.same(
+    d.clv_summaries.map((c) => c.group),
+    [{}],
+    "the summary over today's fills, not yesterday's",
+  );
+  t.same(
+    d.manifests.map((m) => [m.source, m.profile, m.branch, m.commit, m.fingerprint]),
+    [['a.ndjson', 'shadow-experiment', 'main', 'c0ffee', FP]],
+    'file B has nothing in the day',
+  );
 });
 
 t.test('Markdown, tables, charts and HTML: deterministic, and the CLV gap said plainly', async (t) => {
   const d = build();
-  const art = { charts: ['performance.svg', 'skips.svg', 'latency.svg'], csv: tables(d).map((x) => `${x.name}.csv`), bad: [['not-json', 2]] as Array<[string, number]>, inputs: ['a.ndjson'] };
+  const art = {
+    charts: ['performance.svg', 'skips.svg', 'latency.svg'],
+    csv: tables(d).map((x) => `${x.name}.csv`),
+    bad: [['not-json', 2]] as Array<[string, number]>,
+    inputs: ['a.ndjson'],
+  };
   const md = dailyMarkdown(d, art);
   t.equal(md, dailyMarkdown(build(), art), 'same input, same bytes');
   t.match(md, /# Daily report 2026-01-25/);
@@ -197,13 +349,16 @@ t.test('Markdown, tables, charts and HTML: deterministic, and the CLV gap said p
   t.match(html, /<td class="n">4\.11<\/td>/);
   t.equal(html, indexHtml(build(), art));
   const specs = chartSpecs(d);
-  t.same(specs.map(([n]) => n), ['performance', 'skips', 'latency']);
-  t.equal(((specs[1]![1].data as { values: unknown[] }).values).length, 2);
+  t.same(
+    specs.map(([n]) => n),
+    ['performance', 'skips', 'latency'],
+  );
+  t.equal((specs[1]![1].data as { values: unknown[] }).values.length, 2);
   const csv = tables(d).find((x) => x.name === 'performance')!;
   t.same(csv.rows[0], ['sport', 'nba', '2', '14', '6.2', '0.09', '4.11', '1']);
 });
 
-t.test('incidents at the day\'s edges: one over at midnight is yesterday\'s, one begun at midnight is today\'s', async (t) => {
+t.test("incidents at the day's edges: one over at midnight is yesterday's, one begun at midnight is today's", async (t) => {
   const r = new DailyReport(DAY);
   const ks = (ts: number, state: string, condition: string): AnyRecord => rec({ type: 'killswitch', ts, state, condition, scope: 'global', key: '*' });
   r.add(ks(DAY.start - 60_000, 'tripped', 'ended-at-midnight'), 'x');
@@ -212,5 +367,11 @@ t.test('incidents at the day\'s edges: one over at midnight is yesterday\'s, one
   r.add(ks(DAY.start, 'cleared', 'begun-at-midnight'), 'x');
   r.add(ks(DAY.end - 1, 'tripped', 'last-ms'), 'x');
   r.add(ks(DAY.end, 'tripped', 'tomorrow'), 'x');
-  t.same(r.result().incidents.map((i) => [i.condition, i.end === null ? 'open' : i.end - i.start]), [['begun-at-midnight', 0], ['last-ms', 'open']]);
+  t.same(
+    r.result().incidents.map((i) => [i.condition, i.end === null ? 'open' : i.end - i.start]),
+    [
+      ['begun-at-midnight', 0],
+      ['last-ms', 'open'],
+    ],
+  );
 });

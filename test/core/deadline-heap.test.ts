@@ -17,10 +17,25 @@ t.test('pops by due time; ties in the order pushed', async (t) => {
   const h = new DeadlineHeap<string>();
   t.equal(h.size, 0);
   t.equal(h.pop(), undefined, 'pop of an empty heap');
-  for (const [due, x] of [[5, 'a'], [3, 'b'], [5, 'c'], [1, 'd'], [3, 'e'], [5, 'f']] as const) h.push(due, x);
+  for (const [due, x] of [
+    [5, 'a'],
+    [3, 'b'],
+    [5, 'c'],
+    [1, 'd'],
+    [3, 'e'],
+    [5, 'f'],
+  ] as const)
+    h.push(due, x);
   t.equal(h.size, 6);
   t.equal(h.topDue(), 1);
-  t.same(drain(h), [[1, 'd'], [3, 'b'], [3, 'e'], [5, 'a'], [5, 'c'], [5, 'f']]);
+  t.same(drain(h), [
+    [1, 'd'],
+    [3, 'b'],
+    [3, 'e'],
+    [5, 'a'],
+    [5, 'c'],
+    [5, 'f'],
+  ]);
 });
 
 t.test('many equal deadlines keep insertion order through pushes and pops mixed', async (t) => {
@@ -30,7 +45,10 @@ t.test('many equal deadlines keep insertion order through pushes and pops mixed'
   for (let i = 100; i < 150; i++) h.push(7, i);
   h.push(6, -1);
   t.same(first, [0, 1, 2]);
-  t.same(drain(h).map(([, x]) => x), [-1, ...Array.from({ length: 147 }, (_, i) => i + 3)]);
+  t.same(
+    drain(h).map(([, x]) => x),
+    [-1, ...Array.from({ length: 147 }, (_, i) => i + 3)],
+  );
 });
 
 t.test('randomized against a sorted list: same order, ties by push order', async (t) => {
@@ -69,5 +87,8 @@ t.test('clear empties it', async (t) => {
   t.equal(h.size, 0);
   h.push(2, 'b');
   h.push(2, 'c');
-  t.same(drain(h), [[2, 'b'], [2, 'c']]);
+  t.same(drain(h), [
+    [2, 'b'],
+    [2, 'c'],
+  ]);
 });

@@ -35,7 +35,10 @@ t.test('popDue: every key due at or before now, by (deadline, order set); remove
   t.same(d.popDue(10), ['z', 'w', 'x']);
   t.same(d.popDue(10), [], 'popped keys are gone');
   t.equal(d.size, 2);
-  t.same(d.entries(), [['y', 20], ['late', 30]]);
+  t.same(d.entries(), [
+    ['y', 20],
+    ['late', 30],
+  ]);
   t.same(d.popDue(1000), ['y', 'late']);
   t.equal(d.next(), undefined);
 });
@@ -83,7 +86,10 @@ t.test('randomized against a naive model: next(), popDue() order and size agree'
         t.equal(d.get(key), model.get(key)?.at);
       } else {
         now += randomInt(rand, 0, 8);
-        const due = [...model].filter(([, e]) => e.at <= now).sort((a, b) => a[1].at - b[1].at || a[1].seq - b[1].seq).map(([k]) => k);
+        const due = [...model]
+          .filter(([, e]) => e.at <= now)
+          .sort((a, b) => a[1].at - b[1].at || a[1].seq - b[1].seq)
+          .map(([k]) => k);
         for (const k of due) model.delete(k);
         const got = d.popDue(now);
         if (JSON.stringify(got) !== JSON.stringify(due)) t.fail(`round ${round} op ${i}: popDue(${now}) ${JSON.stringify(got)} != ${JSON.stringify(due)}`);

@@ -102,10 +102,22 @@ t.test('6-way partial market with booksum 0.672 (pricing.md edge case)', async (
   const shin = devig(odds, 'shin');
   t.equal(shin.ok ? 'ok' : shin.reason, 'booksum-below-1');
   const power = solved(odds, 'power');
-  closeAll(t, power.p, [0.23242482018072064, 0.20500374853858905, 0.18387971527727343, 0.1598648762213809, 0.12382754098179426, 0.09499929880024173], TOL, 'power');
+  closeAll(
+    t,
+    power.p,
+    [0.23242482018072064, 0.20500374853858905, 0.18387971527727343, 0.1598648762213809, 0.12382754098179426, 0.09499929880024173],
+    TOL,
+    'power',
+  );
   t.ok(Math.abs(power.param! - 0.814388585837921) < TOL, 'k < 1');
   const or = solved(odds, 'odds-ratio');
-  closeAll(t, or.p, [0.24218112825795862, 0.21030631012597847, 0.18584606587448033, 0.158239377625719, 0.1175096673335101, 0.08591745078235348], TOL, 'odds-ratio');
+  closeAll(
+    t,
+    or.p,
+    [0.24218112825795862, 0.21030631012597847, 0.18584606587448033, 0.158239377625719, 0.1175096673335101, 0.08591745078235348],
+    TOL,
+    'odds-ratio',
+  );
   t.ok(Math.abs(or.param! - 0.6258281784325098) < TOL, 'c < 1');
   for (const m of ['proportional', 'additive'] as const) {
     const r = solved(odds, m);
@@ -151,7 +163,12 @@ t.test('margins beyond the sanity bound are refused by every method, never price
   // come out as a confident 50/50: the defect.
   t.match(devigTwoWay(1.0000001, 1.0000001, 'proportional'), { ok: true, pHome: 0.5 });
   t.match(devigTwoWay(1e300, 1e300, 'proportional'), { ok: true, pHome: 0.5 });
-  const absurd: Array<[number, number]> = [[1.0000001, 1.0000001], [1e300, 1e300], [1.2, 1.2], [50, 40]];
+  const absurd: Array<[number, number]> = [
+    [1.0000001, 1.0000001],
+    [1e300, 1e300],
+    [1.2, 1.2],
+    [50, 40],
+  ];
   for (const m of DEVIG_METHODS) {
     for (const [h, a] of absurd) {
       const r = devigTwoWay(h, a, m, 0.2);
@@ -161,7 +178,12 @@ t.test('margins beyond the sanity bound are refused by every method, never price
       t.equal(n.ok ? 'ok' : n.reason, 'margin-out-of-bounds', `${m} ${h}/${a} (n-way entry)`);
     }
     // Inside the bound, the same numbers as without one.
-    for (const [h, a] of [[2.24, 1.6757], [1.9, 1.9], [2.1, 2.1], [1.0001, 10000]] as Array<[number, number]>) {
+    for (const [h, a] of [
+      [2.24, 1.6757],
+      [1.9, 1.9],
+      [2.1, 2.1],
+      [1.0001, 10000],
+    ] as Array<[number, number]>) {
       const bounded = devigTwoWay(h, a, m, 0.2);
       t.same(bounded, devigTwoWay(h, a, m), `${m} ${h}/${a} unchanged`);
     }
@@ -171,7 +193,13 @@ t.test('margins beyond the sanity bound are refused by every method, never price
 });
 
 t.test('a fair book is returned unchanged, with z = 0, k = 1, c = 1', async (t) => {
-  for (const odds of [[2, 2], [4, 4, 2], [1.25, 5], [3, 3, 3], [4, 4, 4, 4]]) {
+  for (const odds of [
+    [2, 2],
+    [4, 4, 2],
+    [1.25, 5],
+    [3, 3, 3],
+    [4, 4, 4, 4],
+  ]) {
     const pi = odds.map((o) => 1 / o);
     for (const m of DEVIG_METHODS) {
       const r = solved(odds, m);
@@ -259,21 +287,30 @@ t.test('two outcomes: Shin equals additive; favourite-longshot ordering', async 
 });
 
 t.test('the solver: a bracket that does not bracket is an error, not a number', async (t) => {
-  const lin = (x: number, s: { f: number; d: number }): void => { s.f = 1 - x; s.d = -1; };
+  const lin = (x: number, s: { f: number; d: number }): void => {
+    s.f = 1 - x;
+    s.d = -1;
+  };
   t.notOk(solveDecreasing(lin, 2, 3, 2).ok, 'root below the bracket, start at the low end');
   t.notOk(solveDecreasing(lin, 2, 3, 3).ok, 'root below the bracket, start at the high end');
   t.notOk(solveDecreasing(lin, -5, 0, -5).ok, 'root above the bracket');
   t.notOk(solveDecreasing(lin, -5, 0, 0).ok, 'root above the bracket, start at the high end');
   const good = solveDecreasing(lin, 0, 3, 3);
   t.ok(good.ok && good.x === 1);
-  const flat = (x: number, s: { f: number; d: number }): void => { s.f = x < 0.3 ? 1 : -1; s.d = 0; };
+  const flat = (x: number, s: { f: number; d: number }): void => {
+    s.f = x < 0.3 ? 1 : -1;
+    s.d = 0;
+  };
   const step = solveDecreasing(flat, 0, 1, 0.5);
   t.ok(step.ok && Math.abs(step.x - 0.3) < 1e-15, 'a step function converges by bisection');
-  const nan = (x: number, s: { f: number; d: number }): void => { s.f = x > 0.5 ? NaN : 1; s.d = -1; };
+  const nan = (x: number, s: { f: number; d: number }): void => {
+    s.f = x > 0.5 ? NaN : 1;
+    s.d = -1;
+  };
   t.notOk(solveDecreasing(nan, 0, 1, 0).ok, 'NaN is refused');
 });
 
-t.test('devigTwoWay gives devig()\'s numbers bit for bit, and the n-way code agrees to 1e-12', async (t) => {
+t.test("devigTwoWay gives devig()'s numbers bit for bit, and the n-way code agrees to 1e-12", async (t) => {
   const rnd = seededRandom(11);
   let n = 0;
   let bad = 0;
@@ -284,7 +321,10 @@ t.test('devigTwoWay gives devig()\'s numbers bit for bit, and the n-way code agr
       const arr = devig([h, a], m);
       const nway = devig([h, a], m, { forceSolver: true });
       n++;
-      if (two.ok !== arr.ok || two.ok !== nway.ok) { bad++; continue; }
+      if (two.ok !== arr.ok || two.ok !== nway.ok) {
+        bad++;
+        continue;
+      }
       if (!two.ok || !arr.ok || !nway.ok) {
         if (!two.ok && !arr.ok && two.reason !== arr.reason) bad++;
         continue;
@@ -295,7 +335,12 @@ t.test('devigTwoWay gives devig()\'s numbers bit for bit, and the n-way code agr
     }
   }
   t.equal(bad, 0, `${n} two-way results compared`);
-  for (const [h, a, reason] of [[NaN, 2, 'non-finite'], [2, Infinity, 'non-finite'], [1, 2, 'odds-le-1'], [2, 0.5, 'odds-le-1']] as const) {
+  for (const [h, a, reason] of [
+    [NaN, 2, 'non-finite'],
+    [2, Infinity, 'non-finite'],
+    [1, 2, 'odds-le-1'],
+    [2, 0.5, 'odds-le-1'],
+  ] as const) {
     const r = devigTwoWay(h, a, 'shin');
     t.equal(r.ok ? 'ok' : r.reason, reason, `${h}/${a}`);
   }

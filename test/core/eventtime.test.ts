@@ -1,7 +1,5 @@
 import t, { type Test } from 'tap';
-import {
-  easternDate, gameLabelDate, parseBoltWhen, parseEasternWallTime, parseInstant, wallTimeInstants, EASTERN_ZONE,
-} from '../../src/core/eventtime.js';
+import { easternDate, gameLabelDate, parseBoltWhen, parseEasternWallTime, parseInstant, wallTimeInstants, EASTERN_ZONE } from '../../src/core/eventtime.js';
 
 const utc = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number => Date.UTC(y, mo - 1, d, h, mi, s, ms);
 
@@ -25,7 +23,10 @@ t.test('UTC strings: Z, offsets, microseconds, exactly to the ms (sub-ms digits 
 });
 
 t.test('UTC strings that are refused, with the reason', async (t) => {
-  const reason = (s: unknown): string | undefined => { const r = parseInstant(s); return r.ok ? undefined : r.reason; };
+  const reason = (s: unknown): string | undefined => {
+    const r = parseInstant(s);
+    return r.ok ? undefined : r.reason;
+  };
   t.equal(reason('2026-01-22T23:41:07'), 'no-offset', 'a naive time is never guessed');
   t.equal(reason('2026-01-22T23:41:07.118402'), 'no-offset');
   t.equal(reason('2026-02-30T00:00:00Z'), 'invalid-date');

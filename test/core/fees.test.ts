@@ -1,7 +1,13 @@
 import t from 'tap';
 import { KALSHI_FEES, OrderFeeLedger, exactFee, feePerContract, orderFee, toGrid, type FeeSchedule } from '../../src/core/fees.js';
 
-const fee = (price: number, count: number, liquidity: 'maker' | 'taker', s: FeeSchedule = KALSHI_FEES, fee_type?: 'quadratic' | 'quadratic_with_maker_fees' | 'quadratic_with_combo_maker_fees' | 'flat') => {
+const fee = (
+  price: number,
+  count: number,
+  liquidity: 'maker' | 'taker',
+  s: FeeSchedule = KALSHI_FEES,
+  fee_type?: 'quadratic' | 'quadratic_with_maker_fees' | 'quadratic_with_combo_maker_fees' | 'flat',
+) => {
   const r = orderFee(s, { price, count, liquidity, fee_type });
   if (!r.ok) throw new Error(r.detail);
   return r.dollars;
@@ -56,7 +62,14 @@ t.test('4-decimal prices and 2-decimal counts are exact; off-grid input is refus
   t.equal(fee(0.1234, 12.34, 'taker'), 0.1);
   const e = exactFee(KALSHI_FEES, { price: 0.1234, count: 12.34, liquidity: 'taker' });
   t.ok(e.ok && e.num === 70000n * 1234n * 1234n * 8766n * 10000n);
-  for (const [price, count, reason] of [[0.12345, 1, 'bad-price'], [0, 1, 'bad-price'], [1, 1, 'bad-price'], [0.5, 0.001, 'bad-count'], [0.5, 0, 'bad-count'], [0.5, -1, 'bad-count']] as const) {
+  for (const [price, count, reason] of [
+    [0.12345, 1, 'bad-price'],
+    [0, 1, 'bad-price'],
+    [1, 1, 'bad-price'],
+    [0.5, 0.001, 'bad-count'],
+    [0.5, 0, 'bad-count'],
+    [0.5, -1, 'bad-count'],
+  ] as const) {
     const r = orderFee(KALSHI_FEES, { price, count, liquidity: 'taker' });
     t.equal(!r.ok && r.reason, reason, `${count} @ ${price}`);
   }

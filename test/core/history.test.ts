@@ -3,8 +3,17 @@ import { HistoryImport, americanToDecimal, commenceOf, historyRow } from '../../
 import { validateRecord } from '../../src/schema/index.js';
 
 const row = (over: Record<string, string> = {}): Record<string, string> => ({
-  season: '2008', date: '2007-10-30', regular: 'True', playoffs: 'False', away: 'por', home: 'sa',
-  score_away: '97', score_home: '106', moneyline_away: '900', moneyline_home: '-1400', ...over,
+  season: '2008',
+  date: '2007-10-30',
+  regular: 'True',
+  playoffs: 'False',
+  away: 'por',
+  home: 'sa',
+  score_away: '97',
+  score_home: '106',
+  moneyline_away: '900',
+  moneyline_home: '-1400',
+  ...over,
 });
 
 t.test('American -> decimal odds, exactly', async (t) => {
@@ -41,14 +50,30 @@ t.test('a full row: one odds.line, one result, canonical codes, valid records', 
   t.same(o.issues, []);
   const c = Date.UTC(2007, 9, 30, 23, 0); // 19:00 EDT
   t.same(o.odds, {
-    type: 'odds.line', ts: c - 60_000, source: 'history', book: 'consensus', sport: 'nba', event: 'nba-2007-10-30-por-sas',
-    home: 'San Antonio Spurs', away: 'Portland Trail Blazers', commence_ts: c,
-    home_odds: 1.0714285714285714, away_odds: 10, home_ts: c - 60_000, away_ts: c - 60_000,
+    type: 'odds.line',
+    ts: c - 60_000,
+    source: 'history',
+    book: 'consensus',
+    sport: 'nba',
+    event: 'nba-2007-10-30-por-sas',
+    home: 'San Antonio Spurs',
+    away: 'Portland Trail Blazers',
+    commence_ts: c,
+    home_odds: 1.0714285714285714,
+    away_odds: 10,
+    home_ts: c - 60_000,
+    away_ts: c - 60_000,
     raw: { line: 2, moneyline_home: -1400, moneyline_away: 900 },
     time_assumed: ['ts', 'commence_ts', 'home_ts', 'away_ts'],
   });
   t.same(o.result, {
-    type: 'result', ts: c + 3 * 3_600_000, sport: 'nba', event: 'nba-2007-10-30-por-sas', winner: 'home', home_score: 106, away_score: 97,
+    type: 'result',
+    ts: c + 3 * 3_600_000,
+    sport: 'nba',
+    event: 'nba-2007-10-30-por-sas',
+    winner: 'home',
+    home_score: 106,
+    away_score: 97,
     time_assumed: ['ts'],
   });
   t.ok(validateRecord(o.odds).ok);
@@ -116,10 +141,13 @@ t.test('a whole import: counts, duplicates, records sorted by ts', async (t) => 
   const recs = imp.records();
   t.equal(recs.length, 6);
   for (let i = 1; i < recs.length; i++) t.ok(recs[i - 1]!.ts <= recs[i]!.ts, 'sorted by ts');
-  t.same(recs.slice(0, 2).map((r) => `${r.type} ${r.event}`), ['odds.line nba-2007-10-30-por-sas', 'result nba-2007-10-30-por-sas']);
+  t.same(
+    recs.slice(0, 2).map((r) => `${r.type} ${r.event}`),
+    ['odds.line nba-2007-10-30-por-sas', 'result nba-2007-10-30-por-sas'],
+  );
 });
 
-t.test('invented times are marked: every time of the line and the result\'s ts are named in time_assumed', async (t) => {
+t.test("invented times are marked: every time of the line and the result's ts are named in time_assumed", async (t) => {
   const o = historyRow('nba', row(), 2);
   // The file has the date only: start 19:00 ET, line 1 minute before, result 3 hours after.
   t.same(o.odds!.time_assumed, ['ts', 'commence_ts', 'home_ts', 'away_ts']);

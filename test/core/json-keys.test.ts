@@ -46,7 +46,10 @@ t.test('duplicates are found and named, at any depth', async (t) => {
 
 t.test('keys a caller allows to repeat (config comments)', async (t) => {
   const text = '{"//":"one","//":"two","a":{"//x":1,"//x":2}}';
-  t.equal(findDuplicateKey(text, (k) => k.startsWith('//')), undefined);
+  t.equal(
+    findDuplicateKey(text, (k) => k.startsWith('//')),
+    undefined,
+  );
   t.equal(findDuplicateKey(text)?.key, '//');
 });
 

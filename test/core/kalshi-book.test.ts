@@ -7,16 +7,52 @@ const yesNoBook = (useYesPrice: boolean, depth = 10): KalshiBook => new KalshiBo
 
 t.test('snapshot in NO prices (use_yes_price=false): YES ask = 1 - NO bid, best first', async (t) => {
   const b = yesNoBook(false);
-  const r = b.snapshot([['0.4000', '300.00'], ['0.4100', '120.00']], [['0.5500', '10.00'], ['0.5600', '75.50']]);
+  const r = b.snapshot(
+    [
+      ['0.4000', '300.00'],
+      ['0.4100', '120.00'],
+    ],
+    [
+      ['0.5500', '10.00'],
+      ['0.5600', '75.50'],
+    ],
+  );
   t.same(r, { ok: true, visible: true });
   t.ok(b.valid);
-  t.same(b.topNumbers(), { bids: [[0.41, 120], [0.4, 300]], asks: [[0.44, 75.5], [0.45, 10]] });
+  t.same(b.topNumbers(), {
+    bids: [
+      [0.41, 120],
+      [0.4, 300],
+    ],
+    asks: [
+      [0.44, 75.5],
+      [0.45, 10],
+    ],
+  });
 });
 
 t.test('snapshot in YES prices (use_yes_price=true): NO levels are already asks', async (t) => {
   const b = yesNoBook(true);
-  b.snapshot([['0.4000', '300.00'], ['0.4100', '120.00']], [['0.4400', '75.50'], ['0.4500', '10.00']]);
-  t.same(b.topNumbers(), { bids: [[0.41, 120], [0.4, 300]], asks: [[0.44, 75.5], [0.45, 10]] });
+  b.snapshot(
+    [
+      ['0.4000', '300.00'],
+      ['0.4100', '120.00'],
+    ],
+    [
+      ['0.4400', '75.50'],
+      ['0.4500', '10.00'],
+    ],
+  );
+  t.same(b.topNumbers(), {
+    bids: [
+      [0.41, 120],
+      [0.4, 300],
+    ],
+    asks: [
+      [0.44, 75.5],
+      [0.45, 10],
+    ],
+  });
 });
 
 t.test('both conventions give the same book from the same orders', async (t) => {
@@ -29,7 +65,13 @@ t.test('both conventions give the same book from the same orders', async (t) => 
   a.delta('yes', '0.3000', '-1.00');
   y.delta('yes', '0.3000', '-1.00');
   t.same(a.top(), y.top());
-  t.same(a.topNumbers(), { bids: [], asks: [[0.34, 5], [0.35, 2]] });
+  t.same(a.topNumbers(), {
+    bids: [],
+    asks: [
+      [0.34, 5],
+      [0.35, 2],
+    ],
+  });
 });
 
 t.test('absent sides are empty; signed deltas add, reduce and remove levels exactly', async (t) => {
@@ -78,7 +120,13 @@ t.test('a zero delta changes nothing and does not invalidate', async (t) => {
 
 t.test('bad snapshots: duplicate price, zero size, malformed level', async (t) => {
   for (const [name, yes] of [
-    ['duplicate', [['0.4000', '1.00'], ['0.4000', '2.00']]],
+    [
+      'duplicate',
+      [
+        ['0.4000', '1.00'],
+        ['0.4000', '2.00'],
+      ],
+    ],
     ['zero size', [['0.4000', '0.00']]],
     ['short level', [['0.4000']]],
     ['not an array', '0.40'],
@@ -92,7 +140,14 @@ t.test('bad snapshots: duplicate price, zero size, malformed level', async (t) =
 
 t.test('visibility: a change deeper than depth is applied but not visible', async (t) => {
   const b = yesNoBook(true, 2);
-  b.snapshot([['0.4000', '1.00'], ['0.4100', '1.00'], ['0.4200', '1.00']], [['0.4500', '1.00']]);
+  b.snapshot(
+    [
+      ['0.4000', '1.00'],
+      ['0.4100', '1.00'],
+      ['0.4200', '1.00'],
+    ],
+    [['0.4500', '1.00']],
+  );
   const deep = b.delta('yes', '0.4000', '1.00');
   t.same(deep, { ok: true, visible: false }, 'third bid level');
   const top = b.delta('yes', '0.4100', '1.00');
@@ -103,7 +158,16 @@ t.test('visibility: a change deeper than depth is applied but not visible', asyn
   t.same(removedDeep, { ok: true, visible: false }, 'removing the 4th level');
   const ask = b.delta('no', '0.5000', '1.00');
   t.same(ask, { ok: true, visible: true }, 'second ask level');
-  t.same(b.topNumbers(), { bids: [[0.43, 1], [0.42, 1]], asks: [[0.45, 1], [0.5, 1]] });
+  t.same(b.topNumbers(), {
+    bids: [
+      [0.43, 1],
+      [0.42, 1],
+    ],
+    asks: [
+      [0.45, 1],
+      [0.5, 1],
+    ],
+  });
 });
 
 t.test('random deltas against a plain model: identical books, both conventions', async (t) => {
@@ -136,12 +200,20 @@ t.test('crossed is reported by the book, not hidden', async (t) => {
   const b = yesNoBook(true);
   b.snapshot([['0.4500', '1.00']], [['0.4400', '1.00']]);
   t.ok(b.crossed);
-  t.ok(b.valid, 'crossing is the caller\'s call to report');
+  t.ok(b.valid, "crossing is the caller's call to report");
 });
 
 t.test('topJson is exactly JSON.stringify of topNumbers', async (t) => {
   const b = new KalshiBook('T', { useYesPrice: true, depth: 3 });
-  b.snapshot([['0.0001', '0.01'], ['0.4150', '120.50'], ['0.4200', '3.00'], ['0.4300', '1000000.00']], [['0.9999', '7.25']]);
+  b.snapshot(
+    [
+      ['0.0001', '0.01'],
+      ['0.4150', '120.50'],
+      ['0.4200', '3.00'],
+      ['0.4300', '1000000.00'],
+    ],
+    [['0.9999', '7.25']],
+  );
   const n = b.topNumbers();
   t.equal(`{${b.topJson()}}`, JSON.stringify({ bids: n.bids, asks: n.asks }));
   b.snapshot(undefined, undefined);

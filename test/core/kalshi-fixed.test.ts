@@ -1,7 +1,16 @@
 import t from 'tap';
 import {
-  LINEAR_CENT, UNIT_GRID, formatCount, formatPrice, onPriceGrid, parseCount, parseFixed, parsePrice, parsePriceRanges,
-  priceNumber, priceRangesWire,
+  LINEAR_CENT,
+  UNIT_GRID,
+  formatCount,
+  formatPrice,
+  onPriceGrid,
+  parseCount,
+  parseFixed,
+  parsePrice,
+  parsePriceRanges,
+  priceNumber,
+  priceRangesWire,
 } from '../../src/core/kalshi-fixed.js';
 
 t.test('prices and counts parse to exact integers', async (t) => {
@@ -18,7 +27,8 @@ t.test('prices and counts parse to exact integers', async (t) => {
 });
 
 t.test('anything that would need rounding, or is not a plain decimal string, is refused', async (t) => {
-  for (const bad of ['0.42001', '0.4200001', '', '.5', '1.', '+0.5', '0x10', '1e-2', ' 0.5', '0.5 ', 'NaN', '-0.42']) t.equal(parsePrice(bad), null, JSON.stringify(bad));
+  for (const bad of ['0.42001', '0.4200001', '', '.5', '1.', '+0.5', '0x10', '1e-2', ' 0.5', '0.5 ', 'NaN', '-0.42'])
+    t.equal(parsePrice(bad), null, JSON.stringify(bad));
   for (const bad of [0.42, null, undefined, true, ['0.42'], { p: 1 }]) t.equal(parsePrice(bad), null, `type ${typeof bad}`);
   t.equal(parseCount('1.234'), null, 'three significant decimals');
   t.equal(parseCount('-1.00'), null, 'unsigned by default');
@@ -72,15 +82,43 @@ t.test('the parser agrees with a reference reading on many strings', async (t) =
     if (!Number.isSafeInteger(v)) return null;
     return m[1] === '-' && v !== 0 ? -v : v;
   };
-  const samples = ['0', '1', '0.5', '0.42', '0.4200', '0.42001', '12.3456', '-3.2', '-0.00', '007.10', '1.', '.1', '', '-', '1e3', '1.2.3',
-    '999999999999999', '9999999999999999', '0.0000000', '12.34000001', ' 1', '1 ', '+1', '--1', '1,5', '٣'];
+  const samples = [
+    '0',
+    '1',
+    '0.5',
+    '0.42',
+    '0.4200',
+    '0.42001',
+    '12.3456',
+    '-3.2',
+    '-0.00',
+    '007.10',
+    '1.',
+    '.1',
+    '',
+    '-',
+    '1e3',
+    '1.2.3',
+    '999999999999999',
+    '9999999999999999',
+    '0.0000000',
+    '12.34000001',
+    ' 1',
+    '1 ',
+    '+1',
+    '--1',
+    '1,5',
+    '٣',
+  ];
   let bad = 0;
-  for (const s of samples) for (const dp of [2, 4]) for (const signed of [false, true]) {
-    if (parseFixed(s, dp, signed) !== ref(s, dp, signed)) {
-      bad++;
-      t.fail(`${JSON.stringify(s)} dp ${dp} signed ${signed}: ${parseFixed(s, dp, signed)} vs ${ref(s, dp, signed)}`);
-    }
-  }
+  for (const s of samples)
+    for (const dp of [2, 4])
+      for (const signed of [false, true]) {
+        if (parseFixed(s, dp, signed) !== ref(s, dp, signed)) {
+          bad++;
+          t.fail(`${JSON.stringify(s)} dp ${dp} signed ${signed}: ${parseFixed(s, dp, signed)} vs ${ref(s, dp, signed)}`);
+        }
+      }
   t.equal(bad, 0);
 });
 
@@ -97,7 +135,11 @@ t.test('walking a grid: floor, ceil, steps and tick counts, across sub-cent band
   t.equal(gridTicks(LINEAR_CENT, 4200, 4500), 3);
   t.equal(gridTicks(LINEAR_CENT, 4500, 4200), -3);
   // Sub-cent tails: 0.1 cent steps below 10 cents and above 90 cents, cents between.
-  const tails = parsePriceRanges([{ start: 0, end: 0.1, step: 0.001 }, { start: 0.1, end: 0.9, step: 0.01 }, { start: 0.9, end: 1, step: 0.001 }]);
+  const tails = parsePriceRanges([
+    { start: 0, end: 0.1, step: 0.001 },
+    { start: 0.1, end: 0.9, step: 0.01 },
+    { start: 0.9, end: 1, step: 0.001 },
+  ]);
   if (typeof tails === 'string') throw new Error(tails);
   t.equal(gridFloor(tails, 1005), 1000);
   t.equal(gridCeil(tails, 1001), 1100);

@@ -1,6 +1,12 @@
 import t from 'tap';
 import {
-  eventTickerProblem, marketTickerProblem, parseEventTicker, parseMarketTicker, parseMarketTickerMemo, seriesOf, type TeamLookup,
+  eventTickerProblem,
+  marketTickerProblem,
+  parseEventTicker,
+  parseMarketTicker,
+  parseMarketTickerMemo,
+  seriesOf,
+  type TeamLookup,
 } from '../../src/core/kalshi-ticker.js';
 import type { Team } from '../../src/core/teams.js';
 
@@ -65,7 +71,12 @@ t.test('unmappable tickers are reported with a reason, never guessed', async (t)
 t.test('an ambiguous split is reported unless the market suffix decides it', async (t) => {
   // No real NBA/NHL pair is ambiguous with today's table; a synthetic one shows the rule.
   const mk = (code: string): Team => ({ sport: 'nba', code, name: code, names: [], codes: [] });
-  const table = new Map([['ab', mk('ab')], ['cde', mk('cde')], ['abc', mk('abc')], ['de', mk('de')]]);
+  const table = new Map([
+    ['ab', mk('ab')],
+    ['cde', mk('cde')],
+    ['abc', mk('abc')],
+    ['de', mk('de')],
+  ]);
   const lookup: TeamLookup = (_s, c) => table.get(c.toLowerCase());
   const ev = parseEventTicker('KXNBAGAME-26JAN25ABCDE', undefined, lookup);
   t.equal(ev.ok ? 'ok' : ev.problem, 'ambiguous-teams');

@@ -6,8 +6,18 @@ import type { CalibrationSignoff } from '../../src/schema/records.js';
 const PATH: OraclePath = { source: 'boltodds', sport: 'nba', phase: 'pregame', method: 'shin' };
 const FP = 'a'.repeat(64);
 const signoff = (over: Partial<CalibrationSignoff> = {}): CalibrationSignoff => ({
-  type: 'calibration.signoff', ts: 1_000, group: { ...PATH }, n: 5000, brier: 0.2, log_loss: 0.59,
-  ece: 0.01, mce: 0.03, tolerance: 0.02, within_tolerance: true, config_fingerprint: FP, ...over,
+  type: 'calibration.signoff',
+  ts: 1_000,
+  group: { ...PATH },
+  n: 5000,
+  brier: 0.2,
+  log_loss: 0.59,
+  ece: 0.01,
+  mce: 0.03,
+  tolerance: 0.02,
+  within_tolerance: true,
+  config_fingerprint: FP,
+  ...over,
 });
 const GATE = { tolerance: 0.02, min_n: 1000 };
 
@@ -72,21 +82,25 @@ t.test('NO side and position cap', async (t) => {
   // Fair YES 0.40, NO @ 0.50: the mirror of YES q = 0.60 @ 0.50 -> 32 contracts on $100.
   const s = sizeContracts({ path: PATH, side: 'no', q: 0.4, price: 0.5, bankroll: 100, fraction: 1, liquidity: 'taker' }, KALSHI_FEES, signoff());
   t.ok(s.ok && s.contracts === 32);
-  const capped = sizeContracts({ path: PATH, side: 'no', q: 0.4, price: 0.5, bankroll: 100, fraction: 1, liquidity: 'taker', max_contracts: 10 }, KALSHI_FEES, signoff());
+  const capped = sizeContracts(
+    { path: PATH, side: 'no', q: 0.4, price: 0.5, bankroll: 100, fraction: 1, liquidity: 'taker', max_contracts: 10 },
+    KALSHI_FEES,
+    signoff(),
+  );
   t.ok(capped.ok && capped.contracts === 10);
 });
 
 t.test('the integer search equals a brute force over every count (random cases)', async (t) => {
   let seed = 42;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 300; i++) {
     const price = Math.round((0.03 + rnd() * 0.94) * 100) / 100;
-    const side = rnd() < 0.5 ? 'yes' as const : 'no' as const;
+    const side = rnd() < 0.5 ? ('yes' as const) : ('no' as const);
     const edge = rnd() * 0.15;
     const q = side === 'yes' ? Math.min(0.999, price + edge) : Math.max(0.001, 1 - price - edge);
     const bankroll = Math.round(10 + rnd() * 3000);
     const fraction = [1, 0.5, 0.25][i % 3]!;
-    const liquidity = rnd() < 0.5 ? 'taker' as const : 'maker' as const;
+    const liquidity = rnd() < 0.5 ? ('taker' as const) : ('maker' as const);
     const s = sizeContracts({ path: PATH, side, q, price, bankroll, fraction, liquidity }, KALSHI_FEES, signoff());
     if (!s.ok) throw new Error('sizing failed');
     const pWin = side === 'yes' ? q : 1 - q;
@@ -176,7 +190,10 @@ t.test('the gate at its boundaries: min_n exactly passes, one fewer refuses; tol
   const over = kellyGate(PATH, [signoff({ ece: 0.02 + Number.EPSILON * 0.02 })], GATE);
   t.ok(!over.ok && over.reason === 'outside-tolerance', 'one ulp over refuses');
   const claim = kellyGate(PATH, [signoff({ ece: 0.001, within_tolerance: false } as unknown as Partial<CalibrationSignoff>)], GATE);
-  t.ok(!claim.ok && claim.reason === 'outside-tolerance', 'a sign-off that says it is outside its band refuses (the schema refuses it too; the gate does not rely on that)');
+  t.ok(
+    !claim.ok && claim.reason === 'outside-tolerance',
+    'a sign-off that says it is outside its band refuses (the schema refuses it too; the gate does not rely on that)',
+  );
   // min_n = 1 (the smallest calibrate accepts): one game is enough, zero never.
   t.ok(kellyGate(PATH, [signoff({ n: 1 })], { tolerance: 0.02, min_n: 1 }).ok);
   t.notOk(kellyGate(PATH, [signoff({ n: 0 })], { tolerance: 0.02, min_n: 1 }).ok);

@@ -2,7 +2,10 @@ import t from 'tap';
 import { americanToDecimal, parseAmericanOdds, parseDecimalOdds } from '../../src/core/odds.js';
 
 t.test('American odds to decimal', async (t) => {
-  const dec = (v: unknown): number | string => { const r = parseAmericanOdds(v); return r.kind === 'price' ? r.decimal : r.kind; };
+  const dec = (v: unknown): number | string => {
+    const r = parseAmericanOdds(v);
+    return r.kind === 'price' ? r.decimal : r.kind;
+  };
   t.equal(dec('-148'), 1 + 100 / 148);
   t.equal(dec('+124'), 2.24);
   t.equal(dec('124'), 2.24);
@@ -19,7 +22,10 @@ t.test('suspension markers remove a side', async (t) => {
 });
 
 t.test('malformed and out-of-range odds are bad, never a price', async (t) => {
-  const reason = (v: unknown): string => { const r = parseAmericanOdds(v); return r.kind === 'bad' ? r.reason : r.kind; };
+  const reason = (v: unknown): string => {
+    const r = parseAmericanOdds(v);
+    return r.kind === 'bad' ? r.reason : r.kind;
+  };
   for (const v of ['EVEN', 'even', 'PK', '-', '+', 'abc', '1e3', '0x10', '--110', '+-110', 'NaN', 'Infinity', {}, [], true]) {
     t.equal(reason(v), 'bad-odds', JSON.stringify(v));
   }
@@ -30,7 +36,10 @@ t.test('malformed and out-of-range odds are bad, never a price', async (t) => {
 });
 
 t.test('decimal odds (The Odds API)', async (t) => {
-  const k = (v: unknown): string | number => { const r = parseDecimalOdds(v); return r.kind === 'price' ? r.decimal : r.kind === 'bad' ? r.reason : r.kind; };
+  const k = (v: unknown): string | number => {
+    const r = parseDecimalOdds(v);
+    return r.kind === 'price' ? r.decimal : r.kind === 'bad' ? r.reason : r.kind;
+  };
   t.equal(k(1.82), 1.82);
   t.equal(k(1001), 1001);
   t.equal(k(1), 'odds-out-of-range');

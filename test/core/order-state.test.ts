@@ -7,8 +7,16 @@ const run = (o: OrderState, evs: OrderEvent[]) => evs.map((e, i) => apply(o, e, 
 
 t.test('the happy path: new, submitted, resting, partial, filled', async (t) => {
   const o = mk();
-  const r = run(o, [{ kind: 'send' }, { kind: 'accept', orderId: 'x1' }, { kind: 'fill', tradeId: 'a', count: 400 }, { kind: 'fill', tradeId: 'b', count: 600 }]);
-  t.same(r.map((x) => x.ok && x.to), ['submitted', 'resting', 'partial', 'filled']);
+  const r = run(o, [
+    { kind: 'send' },
+    { kind: 'accept', orderId: 'x1' },
+    { kind: 'fill', tradeId: 'a', count: 400 },
+    { kind: 'fill', tradeId: 'b', count: 600 },
+  ]);
+  t.same(
+    r.map((x) => x.ok && x.to),
+    ['submitted', 'resting', 'partial', 'filled'],
+  );
   t.equal(o.orderId, 'x1');
   t.equal(o.filled, 1000);
   t.equal(o.restingSince, 2);
@@ -66,7 +74,7 @@ t.test('impossible transitions are reported, never thrown, and change nothing', 
     for (const kind of ['send', 'accept', 'reject', 'cancel-request', 'cancel-ack'] as const) {
       const o = mk();
       o.status = s;
-      const e: OrderEvent = kind === 'accept' ? { kind, orderId: 'x' } : { kind } as OrderEvent;
+      const e: OrderEvent = kind === 'accept' ? { kind, orderId: 'x' } : ({ kind } as OrderEvent);
       const r = apply(o, e, 1);
       t.equal(r.ok, allowed(s, kind), `${s} + ${kind}`);
       if (!r.ok) t.equal(o.status, s);
@@ -80,16 +88,30 @@ t.test('impossible transitions are reported, never thrown, and change nothing', 
 
 t.test('a ledger of order and fill records rebuilds the state', async (t) => {
   const rec = (status: string, filled: number, ts: number) => ({
-    type: 'order' as const, ts, client_order_id: 'c1', order_id: 'x', ticker: 'T', action: 'buy' as const, price: 0.42, count: 10,
-    tif: 'gtc' as const, status: status as OrderState['status'], filled,
+    type: 'order' as const,
+    ts,
+    client_order_id: 'c1',
+    order_id: 'x',
+    ticker: 'T',
+    action: 'buy' as const,
+    price: 0.42,
+    count: 10,
+    tif: 'gtc' as const,
+    status: status as OrderState['status'],
+    filled,
   });
   const units = { price: (x: number) => Math.round(x * 10000), count: (x: number) => Math.round(x * 100) };
-  const { orders, unmatched } = foldOrderRecords([
-    rec('submitted', 0, 1), rec('resting', 0, 2),
-    { type: 'fill', ts: 3, client_order_id: 'c1', trade_id: 'a', count: 4 }, rec('partial', 4, 3),
-    rec('pending-cancel', 4, 4),
-    { type: 'fill', ts: 5, client_order_id: 'nope', trade_id: 'b', count: 1 },
-  ], units);
+  const { orders, unmatched } = foldOrderRecords(
+    [
+      rec('submitted', 0, 1),
+      rec('resting', 0, 2),
+      { type: 'fill', ts: 3, client_order_id: 'c1', trade_id: 'a', count: 4 },
+      rec('partial', 4, 3),
+      rec('pending-cancel', 4, 4),
+      { type: 'fill', ts: 5, client_order_id: 'nope', trade_id: 'b', count: 1 },
+    ],
+    units,
+  );
   const o = orders.get('c1')!;
   t.equal(o.status, 'pending-cancel');
   t.equal(o.filled, 400);

@@ -79,7 +79,10 @@ t.test('partials expire on the clock, not only when a pair publishes', async (t)
   t.equal(e1[0]?.had, 'home');
   t.equal(pl.nextDeadline(), T + 35_000);
   const e2 = pl.expire(T + 100_000);
-  t.same(e2.map((x) => [x.pair.key, x.at, x.had]), [['b', T + 35_000, 'away']]);
+  t.same(
+    e2.map((x) => [x.pair.key, x.at, x.had]),
+    [['b', T + 35_000, 'away']],
+  );
   t.equal(pl.size, 1, 'only the full pair is left');
   const again = pl.apply('a', 'm', undefined, px(1.9, T + 100_001), false, T + 100_001);
   t.equal(again.outcome, 'waiting', 'an expired lone side is forgotten: the partner alone is a new partial');

@@ -25,7 +25,7 @@ t.test('fills, the view the manager writes, settlement once', async (t) => {
   t.equal(b.get(HOME), undefined);
 });
 
-t.test('check: the three limits through the manager\'s call', async (t) => {
+t.test("check: the three limits through the manager's call", async (t) => {
   const b = new PositionBook({ maxPositionContracts: 10, maxGameLossDollars: 4, maxDailyNotionalDollars: 10 });
   const c = { ticker: HOME, event: 'nba-2026-01-25-den-mem', side: 'bid' as const, price: 4000, count: 1000 };
   t.same(b.check(c, [], [HOME, AWAY], NOW), { ok: true });

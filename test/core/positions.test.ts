@@ -14,8 +14,18 @@ t.test('long YES settles YES: payout minus cost, fees apart', async (t) => {
   if (!s.ok) return;
   // 10 contracts pay $10; cost $4: +$6 before fees, $5.983 after.
   t.same(s.settlement, {
-    ticker: T, ts: 5_000, result: 'yes', position: 1000, costBasis: 40_000, payout: 100_000,
-    realizedPnl: 60_000, fees: 170, netPnl: 59_830, bought: 1000, sold: 0, fills: 1,
+    ticker: T,
+    ts: 5_000,
+    result: 'yes',
+    position: 1000,
+    costBasis: 40_000,
+    payout: 100_000,
+    realizedPnl: 60_000,
+    fees: 170,
+    netPnl: 59_830,
+    bought: 1000,
+    sold: 0,
+    fills: 1,
   });
   t.equal(p.get(T)!.position, 0);
   t.equal(p.get(T)!.settled, 'yes');
@@ -30,7 +40,10 @@ t.test('long YES settles NO: the cost is lost', async (t) => {
 
 t.test('an ask from flat is long NO at 1 - p: both outcomes match the NO holder', async (t) => {
   // Sell YES at 0.60 = buy NO at 0.40, 10 contracts.
-  for (const [result, nohold] of [['yes', -40_000], ['no', 60_000]] as const) {
+  for (const [result, nohold] of [
+    ['yes', -40_000],
+    ['no', 60_000],
+  ] as const) {
     const p = new Positions();
     p.onFill({ ticker: T, side: 'ask', price: 6000, count: 1000, fee: 0 });
     t.equal(p.get(T)!.position, -1000);
@@ -116,7 +129,10 @@ t.test('bad input, late fills, double settlement and forgetting', async (t) => {
   const late = p.onFill({ ticker: T, side: 'bid', price: 4000, count: 100, fee: 0 });
   t.notOk(late.ok);
   t.equal(p.get(T)!.realizedPnl, -4_000, 'unchanged by the refused fill');
-  t.same(p.all().map((x) => x.ticker), [T]);
+  t.same(
+    p.all().map((x) => x.ticker),
+    [T],
+  );
   t.ok(p.forget(T));
   t.equal(p.get(T), undefined);
   t.equal(p.size, 0);

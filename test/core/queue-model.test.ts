@@ -82,7 +82,15 @@ t.test('ahead is never negative, whatever the sequence', async (t) => {
     let q = queueOnArrival(2000);
     let level = 2000;
     const steps: Array<['trade' | 'level', number]> = [
-      ['trade', 300], ['level', 1500], ['level', 2500], ['trade', 50], ['level', 2100], ['trade', 5000], ['level', 100], ['level', 0], ['trade', 10],
+      ['trade', 300],
+      ['level', 1500],
+      ['level', 2500],
+      ['trade', 50],
+      ['level', 2100],
+      ['trade', 5000],
+      ['level', 100],
+      ['level', 0],
+      ['trade', 10],
     ];
     for (const [k, v] of steps) {
       if (k === 'trade') q = queueOnTrade(q, v).state;

@@ -59,7 +59,11 @@ t.test('edges: meets the threshold within float noise, never below it', async (t
 });
 
 t.test('taker: walks the displayed levels while each keeps the taker edge, up to the size', async (t) => {
-  const asks = [[5500, 500], [5600, 500], [5800, 1000]] as const;
+  const asks = [
+    [5500, 500],
+    [5600, 500],
+    [5800, 1000],
+  ] as const;
   const r = takerOrder({ fair: 0.6, side: 'bid', levels: asks, takerEdge: 0.02, maxCount: 2000, fee });
   // 0.55: 0.6 - 0.55 - 0.018 = 0.032; 0.56: 0.022; 0.58: 0.002 (stop).
   t.ok(r.ok);
@@ -70,7 +74,10 @@ t.test('taker: walks the displayed levels while each keeps the taker edge, up to
   }
   const capped = takerOrder({ fair: 0.6, side: 'bid', levels: asks, takerEdge: 0.02, maxCount: 300, fee });
   t.ok(capped.ok && capped.count === 300 && capped.price === 5500, 'the size caps it');
-  const bids = [[6600, 300], [6400, 300]] as const;
+  const bids = [
+    [6600, 300],
+    [6400, 300],
+  ] as const;
   const sell = takerOrder({ fair: 0.6, side: 'ask', levels: bids, takerEdge: 0.02, maxCount: 1000, fee });
   // 0.66 x 3: fee $0.05 (0.0167 a contract), edge 0.043; 0.64: edge 0.0233, still enough.
   t.ok(sell.ok && sell.price === 6400 && sell.count === 600, 'selling YES into the bids, best first');

@@ -55,13 +55,27 @@ t.test('a request larger than its bucket is inadmissible', async (t) => {
   t.match(rl.admissible('place', 100), { ok: false, reason: /leave 10 for cancels/ });
   t.match(rl.admissible('cancel', 101), { ok: false, reason: /more than the write bucket holds/ });
   t.match(rl.admissible('read', 401), { ok: false });
-  t.equal(new RateLimits({ read: { refillPerSec: 1, capacity: 8 }, write: { refillPerSec: 1, capacity: 8 } }, 0).cancelReserve, 4, 'the reserve is at most half the bucket');
+  t.equal(
+    new RateLimits({ read: { refillPerSec: 1, capacity: 8 }, write: { refillPerSec: 1, capacity: 8 } }, 0).cancelReserve,
+    4,
+    'the reserve is at most half the bucket',
+  );
 });
 
 t.test('GET /account/limits', async (t) => {
-  t.match(parseAccountLimits({ usage_tier: 'basic', read: { refill_rate: 200, bucket_capacity: 400 }, write: { refill_rate: 100, bucket_capacity: 100 }, grants: [] }),
-    { ok: true, tier: 'basic', read: { refillPerSec: 200, capacity: 400 }, write: { refillPerSec: 100, capacity: 100 } });
+  t.match(
+    parseAccountLimits({
+      usage_tier: 'basic',
+      read: { refill_rate: 200, bucket_capacity: 400 },
+      write: { refill_rate: 100, bucket_capacity: 100 },
+      grants: [],
+    }),
+    { ok: true, tier: 'basic', read: { refillPerSec: 200, capacity: 400 }, write: { refillPerSec: 100, capacity: 100 } },
+  );
   t.match(parseAccountLimits({ read: { refill_rate: 200, bucket_capacity: 400 } }), { ok: false, reason: /^write:/ });
-  t.match(parseAccountLimits({ read: { refill_rate: -1, bucket_capacity: 400 }, write: { refill_rate: 1, bucket_capacity: 1 } }), { ok: false, reason: /^read:/ });
+  t.match(parseAccountLimits({ read: { refill_rate: -1, bucket_capacity: 400 }, write: { refill_rate: 1, bucket_capacity: 1 } }), {
+    ok: false,
+    reason: /^read:/,
+  });
   t.match(parseAccountLimits('nope'), { ok: false });
 });

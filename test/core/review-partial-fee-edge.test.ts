@@ -25,12 +25,20 @@ t.test('review: a 10-contract maker bid keeps its edge when it fills in full, in
       const f = ledger.fill({ price: q.price / 10_000, count: n, liquidity: 'maker', action: 'buy' });
       if (f.ok) fee += f.net_micro / 1e6;
     }
-    t.ok(fair - q.price / 10_000 - fee / 10 >= 0.02 - 1e-9, `filled as ${pieces.join('+')}: edge ${(fair - q.price / 10_000 - fee / 10).toFixed(4)} per contract`);
+    t.ok(
+      fair - q.price / 10_000 - fee / 10 >= 0.02 - 1e-9,
+      `filled as ${pieces.join('+')}: edge ${(fair - q.price / 10_000 - fee / 10).toFixed(4)} per contract`,
+    );
   }
 });
 
 t.test('review: a partial fill then a cancel pays at most one cent more than the exact fee of what filled', async (t) => {
-  for (const [price, n] of [[0.12, 1], [0.5, 1], [0.5, 3], [0.97, 2]] as const) {
+  for (const [price, n] of [
+    [0.12, 1],
+    [0.5, 1],
+    [0.5, 3],
+    [0.97, 2],
+  ] as const) {
     const ledger = new OrderFeeLedger(KALSHI_FEES, { fee_type: 'quadratic_with_maker_fees' });
     const f = ledger.fill({ price, count: n, liquidity: 'maker', action: 'buy' });
     t.ok(f.ok);

@@ -1,8 +1,15 @@
 import t from 'tap';
 import { Positions } from '../../src/core/positions.js';
 import {
-  DailyNotional, checkOrder, limitsFromConfig, orderNotionalMicro, worstCaseLossMicro,
-  type Candidate, type CheckInput, type Limits, type OrderExposure,
+  DailyNotional,
+  checkOrder,
+  limitsFromConfig,
+  orderNotionalMicro,
+  worstCaseLossMicro,
+  type Candidate,
+  type CheckInput,
+  type Limits,
+  type OrderExposure,
 } from '../../src/core/risk-limits.js';
 
 // Prices 4000 = $0.40; counts 1000 = 10 contracts; money 10_000 = $1.
@@ -174,8 +181,10 @@ t.test('checks run in order: position first', async (t) => {
 });
 
 t.test('limits from contracts and dollars', async (t) => {
-  t.same(limitsFromConfig({ maxPositionContracts: 25, maxGameLossDollars: 50.5, maxDailyNotionalDollars: 0.1 }),
-    { ok: true, limits: { maxPositionContracts: 2500, maxGameLossDollars: 505_000, maxDailyNotionalDollars: 1000 } });
+  t.same(limitsFromConfig({ maxPositionContracts: 25, maxGameLossDollars: 50.5, maxDailyNotionalDollars: 0.1 }), {
+    ok: true,
+    limits: { maxPositionContracts: 2500, maxGameLossDollars: 505_000, maxDailyNotionalDollars: 1000 },
+  });
   t.notOk(limitsFromConfig({ maxPositionContracts: 1.005, maxGameLossDollars: 1, maxDailyNotionalDollars: 1 }).ok);
   t.notOk(limitsFromConfig({ maxPositionContracts: 1, maxGameLossDollars: 0.00001, maxDailyNotionalDollars: 1 }).ok);
   t.notOk(limitsFromConfig({ maxPositionContracts: 1, maxGameLossDollars: -1, maxDailyNotionalDollars: 1 }).ok);

@@ -9,11 +9,25 @@ import type { BookView, MarketInfo, OrderSpec, VenueReply, VenueRequest } from '
 const T = 'KXNBAGAME-26DEC07LALBOS-BOS';
 const L = 50;
 
-const info = (status = 'active', feeType: MarketInfo['feeType'] = 'quadratic_with_maker_fees', ticker = T): MarketInfo => ({ ticker, status, feeType, grid: LINEAR_CENT });
+const info = (status = 'active', feeType: MarketInfo['feeType'] = 'quadratic_with_maker_fees', ticker = T): MarketInfo => ({
+  ticker,
+  status,
+  feeType,
+  grid: LINEAR_CENT,
+});
 const book = (bids: Array<[number, number]>, asks: Array<[number, number]>, ticker = T): BookView => ({ ticker, bids, asks });
 const venue = (o: Partial<ShadowVenueOptions> = {}) => new ShadowVenue({ latencyMs: L, queueModel: 'risk-averse', fees: KALSHI_FEES, ...o });
-const place = (id: string, side: 'bid' | 'ask', price: number, count: number, tif: 'gtc' | 'ioc' = 'gtc', postOnly = tif === 'gtc', ticker = T): VenueRequest => ({
-  kind: 'place', order: { clientOrderId: id, ticker, side, price, count, tif, postOnly } satisfies OrderSpec,
+const place = (
+  id: string,
+  side: 'bid' | 'ask',
+  price: number,
+  count: number,
+  tif: 'gtc' | 'ioc' = 'gtc',
+  postOnly = tif === 'gtc',
+  ticker = T,
+): VenueRequest => ({
+  kind: 'place',
+  order: { clientOrderId: id, ticker, side, price, count, tif, postOnly } satisfies OrderSpec,
 });
 const cancel = (id: string, ticker = T): VenueRequest => ({ kind: 'cancel', clientOrderId: id, ticker });
 const tradeNo = (price: number, count: number, id = 'x') => ({ ticker: T, tradeId: id, price, count, takerSide: 'no' as const });
@@ -25,15 +39,21 @@ const oneOrderFee = (price: number, count: number, liquidity: 'maker' | 'taker')
   return r.micro / 100;
 };
 const fills = (rs: VenueReply[]) => rs.filter((r): r is Extract<VenueReply, { kind: 'fill' }> => r.kind === 'fill');
-const brief = (rs: VenueReply[]) => rs.map((r) => {
-  switch (r.kind) {
-    case 'fill': return `${r.ts} fill ${r.clientOrderId} ${r.side} ${r.count}@${r.price} rem ${r.remaining} ${r.liquidity} fee ${r.fee}`;
-    case 'accepted': return `${r.ts} accepted ${r.clientOrderId} rem ${r.remaining}`;
-    case 'canceled': return `${r.ts} canceled ${r.clientOrderId} ${r.cause}`;
-    case 'rejected': return `${r.ts} rejected ${r.clientOrderId} ${r.reason}`;
-    case 'cancel-rejected': return `${r.ts} cancel-rejected ${r.clientOrderId} ${r.reason}`;
-  }
-});
+const brief = (rs: VenueReply[]) =>
+  rs.map((r) => {
+    switch (r.kind) {
+      case 'fill':
+        return `${r.ts} fill ${r.clientOrderId} ${r.side} ${r.count}@${r.price} rem ${r.remaining} ${r.liquidity} fee ${r.fee}`;
+      case 'accepted':
+        return `${r.ts} accepted ${r.clientOrderId} rem ${r.remaining}`;
+      case 'canceled':
+        return `${r.ts} canceled ${r.clientOrderId} ${r.cause}`;
+      case 'rejected':
+        return `${r.ts} rejected ${r.clientOrderId} ${r.reason}`;
+      case 'cancel-rejected':
+        return `${r.ts} cancel-rejected ${r.clientOrderId} ${r.reason}`;
+    }
+  });
 
 /** A venue with the market open and a book: bids 45c x10, asks 47c x5. */
 function setup(o: Partial<ShadowVenueOptions> = {}) {
@@ -60,16 +80,37 @@ t.test('latency on both legs: arrival after latencyMs, every reply latencyMs aft
   t.equal(v.next(), 2050);
   t.same(v.replies(2049), []);
   const f1 = v.replies(2050);
-  t.same(f1, [{
-    kind: 'fill', ts: 2050, clientOrderId: 'a', orderId: 'shadow-1', ticker: T, tradeId: 'shadow-1-1', side: 'bid', price: 4500, count: 200,
-    remaining: 300, liquidity: 'maker', fee: 100, queueModel: 'risk-averse',
-  }], 'maker fee of 2 @ 0.45: 0.0175 x 2 x 0.2475 = 0.0087 -> $0.01');
+  t.same(
+    f1,
+    [
+      {
+        kind: 'fill',
+        ts: 2050,
+        clientOrderId: 'a',
+        orderId: 'shadow-1',
+        ticker: T,
+        tradeId: 'shadow-1-1',
+        side: 'bid',
+        price: 4500,
+        count: 200,
+        remaining: 300,
+        liquidity: 'maker',
+        fee: 100,
+        queueModel: 'risk-averse',
+      },
+    ],
+    'maker fee of 2 @ 0.45: 0.0175 x 2 x 0.2475 = 0.0087 -> $0.01',
+  );
   v.onTrade(tradeNo(4500, 400), 2100);
   const f2 = fills(v.replies(2150));
   t.equal(f2.length, 1);
   t.match(f2[0], { tradeId: 'shadow-1-2', count: 300, remaining: 0, fee: 200 });
   t.equal(200 + 300, 500, 'partial fills sum to the order');
-  t.equal(f1[0]!.kind === 'fill' ? f1[0]!.fee + f2[0]!.fee : -1, oneOrderFee(4500, 500, 'maker'), 'fees of the fills sum to the fee of one order (rounded per order)');
+  t.equal(
+    f1[0]!.kind === 'fill' ? f1[0]!.fee + f2[0]!.fee : -1,
+    oneOrderFee(4500, 500, 'maker'),
+    'fees of the fills sum to the fee of one order (rounded per order)',
+  );
   t.equal(v.order('a')?.status, 'filled');
 });
 
@@ -119,16 +160,54 @@ t.test('the book crossing a resting order fills up to the crossed size, once', a
   v.submit(place('a', 'bid', 4500, 500), 0);
   v.replies(100);
   // Asks at 44c x2 and 45c x1 appear: 3 crossed our bid at 45c. A maker fill at our price.
-  v.onBook(book([[4300, 1000]], [[4400, 200], [4500, 100], [4600, 1000]]), 200);
+  v.onBook(
+    book(
+      [[4300, 1000]],
+      [
+        [4400, 200],
+        [4500, 100],
+        [4600, 1000],
+      ],
+    ),
+    200,
+  );
   t.same(brief(v.replies(250)), ['250 fill a bid 300@4500 rem 200 maker fee 200']);
-  v.onBook(book([[4300, 1000]], [[4400, 200], [4500, 100], [4600, 1000]]), 300);
+  v.onBook(
+    book(
+      [[4300, 1000]],
+      [
+        [4400, 200],
+        [4500, 100],
+        [4600, 1000],
+      ],
+    ),
+    300,
+  );
   t.same(v.replies(350), [], 'the same crossing liquidity does not fill twice');
   // A taker lifts the 45c ask we already matched: its trade is on the ask side, not ours.
   v.onTrade(tradeYes(4500, 100), 400);
   t.same(v.replies(450), [], 'the trade of the crossed ask is not counted again');
-  v.onBook(book([[4300, 1000]], [[4400, 50], [4600, 1000]]), 500);
+  v.onBook(
+    book(
+      [[4300, 1000]],
+      [
+        [4400, 50],
+        [4600, 1000],
+      ],
+    ),
+    500,
+  );
   t.same(v.replies(550), [], '44c shrank to 0.5 below what we took; 45c gone');
-  v.onBook(book([[4300, 1000]], [[4400, 600], [4600, 1000]]), 600);
+  v.onBook(
+    book(
+      [[4300, 1000]],
+      [
+        [4400, 600],
+        [4600, 1000],
+      ],
+    ),
+    600,
+  );
   t.same(brief(v.replies(650)), ['650 fill a bid 200@4500 rem 0 maker fee 100'], '44c grew to 6: 5.5 new, 2 fill us');
 });
 
@@ -138,9 +217,7 @@ t.test('post-only orders that would cross the displayed book are rejected, bid a
   v.submit(place('a', 'ask', 4500, 100), 0);
   v.submit(place('ok1', 'bid', 4600, 100), 0);
   v.submit(place('ok2', 'ask', 4600, 100), 0);
-  t.same(brief(v.replies(100)), [
-    '100 rejected b post-only-cross', '100 rejected a post-only-cross', '100 accepted ok1 rem 100', '100 accepted ok2 rem 100',
-  ]);
+  t.same(brief(v.replies(100)), ['100 rejected b post-only-cross', '100 rejected a post-only-cross', '100 accepted ok1 rem 100', '100 accepted ok2 rem 100']);
   t.equal(v.order('ok1')?.ahead, 0, 'an empty level: first in the queue');
 });
 
@@ -184,32 +261,81 @@ t.test('ask side: a YES ask at p queues with the NO bids at 1 - p', async (t) =>
 t.test('ioc: walks the displayed levels up to the limit, never more than displayed; remainder canceled', async (t) => {
   const v = venue();
   v.onMarket(info(), 0);
-  v.onBook(book([[4500, 1000], [4400, 200]], [[4700, 500], [4800, 300], [5000, 1000]]), 0);
+  v.onBook(
+    book(
+      [
+        [4500, 1000],
+        [4400, 200],
+      ],
+      [
+        [4700, 500],
+        [4800, 300],
+        [5000, 1000],
+      ],
+    ),
+    0,
+  );
   v.submit(place('i', 'bid', 4800, 1000, 'ioc'), 0);
   const r = v.replies(100);
-  t.same(brief(r), [
-    '100 accepted i rem 1000',
-    '100 fill i bid 500@4700 rem 500 taker fee 900',
-    '100 fill i bid 300@4800 rem 200 taker fee 500',
-    '100 canceled i ioc-remainder',
-  ], 'taker 5 @ .47 = 0.0872 -> 9c; with 3 @ .48 the order owes 0.1396 -> 14c, 5c more');
-  t.same(fills(r).map((f) => f.tradeId), ['shadow-1-1', 'shadow-1-2']);
+  t.same(
+    brief(r),
+    [
+      '100 accepted i rem 1000',
+      '100 fill i bid 500@4700 rem 500 taker fee 900',
+      '100 fill i bid 300@4800 rem 200 taker fee 500',
+      '100 canceled i ioc-remainder',
+    ],
+    'taker 5 @ .47 = 0.0872 -> 9c; with 3 @ .48 the order owes 0.1396 -> 14c, 5c more',
+  );
+  t.same(
+    fills(r).map((f) => f.tradeId),
+    ['shadow-1-1', 'shadow-1-2'],
+  );
   t.match(r[3], { kind: 'canceled', remaining: 0 });
   t.equal(900 + 500, oneOrderFee(4700, 500, 'taker') + 500, 'first level alone rounds as one order');
   // The liquidity we took stays taken while the book still shows it.
   v.submit(place('j', 'bid', 4800, 1000, 'ioc'), 200);
   t.same(brief(v.replies(300)), ['300 accepted j rem 1000', '300 canceled j ioc-remainder']);
-  v.onBook(book([[4500, 1000], [4400, 200]], [[4700, 500], [4800, 300], [5000, 1000]]), 400);
+  v.onBook(
+    book(
+      [
+        [4500, 1000],
+        [4400, 200],
+      ],
+      [
+        [4700, 500],
+        [4800, 300],
+        [5000, 1000],
+      ],
+    ),
+    400,
+  );
   v.submit(place('k', 'bid', 4800, 1000, 'ioc'), 400);
   t.same(brief(v.replies(500)), ['500 accepted k rem 1000', '500 canceled k ioc-remainder'], 'an unchanged book does not give it back');
   // 47c grows to 9: 4 new contracts.
-  v.onBook(book([[4500, 1000], [4400, 200]], [[4700, 900], [4800, 300], [5000, 1000]]), 600);
+  v.onBook(
+    book(
+      [
+        [4500, 1000],
+        [4400, 200],
+      ],
+      [
+        [4700, 900],
+        [4800, 300],
+        [5000, 1000],
+      ],
+    ),
+    600,
+  );
   v.submit(place('l', 'bid', 4700, 1000, 'ioc'), 600);
   t.same(brief(v.replies(700)), ['700 accepted l rem 1000', '700 fill l bid 400@4700 rem 600 taker fee 700', '700 canceled l ioc-remainder']);
   // Selling: walks the bids down to the limit.
   v.submit(place('s', 'ask', 4400, 1500, 'ioc'), 800);
   t.same(brief(v.replies(900)), [
-    '900 accepted s rem 1500', '900 fill s ask 1000@4500 rem 500 taker fee 1800', '900 fill s ask 200@4400 rem 300 taker fee 300', '900 canceled s ioc-remainder',
+    '900 accepted s rem 1500',
+    '900 fill s ask 1000@4500 rem 500 taker fee 1800',
+    '900 fill s ask 200@4400 rem 300 taker fee 300',
+    '900 canceled s ioc-remainder',
   ]);
 });
 
@@ -233,9 +359,11 @@ t.test('one trade is shared among our orders in price-time priority', async (t) 
   v.submit(place('c', 'bid', 4500, 300), 0);
   v.replies(100);
   v.onTrade(tradeNo(4500, 600), 200);
-  t.same(brief(v.replies(250)), [
-    '250 fill b bid 200@4600 rem 0 maker fee 100', '250 fill a bid 300@4500 rem 0 maker fee 200', '250 fill c bid 100@4500 rem 200 maker fee 100',
-  ], '6 traded: 2 to the better price, then 3 and 1 in arrival order');
+  t.same(
+    brief(v.replies(250)),
+    ['250 fill b bid 200@4600 rem 0 maker fee 100', '250 fill a bid 300@4500 rem 0 maker fee 200', '250 fill c bid 100@4500 rem 200 maker fee 100'],
+    '6 traded: 2 to the better price, then 3 and 1 in arrival order',
+  );
 });
 
 t.test('cancel/fill race: a fill lands while the cancel is in flight', async (t) => {
@@ -352,9 +480,27 @@ t.test('determinism: the same inputs give the same replies', async (t) => {
     v.submit(place('b', 'ask', 4700, 400), 10);
     v.submit(place('c', 'bid', 4700, 300, 'ioc'), 20);
     out.push(...v.replies(100));
-    v.onBook(book([[4500, 1500], [4400, 300]], [[4700, 900]]), 150);
+    v.onBook(
+      book(
+        [
+          [4500, 1500],
+          [4400, 300],
+        ],
+        [[4700, 900]],
+      ),
+      150,
+    );
     v.onTrade(tradeNo(4500, 700), 160);
-    v.onBook(book([[4500, 600], [4400, 300]], [[4700, 900]]), 170);
+    v.onBook(
+      book(
+        [
+          [4500, 600],
+          [4400, 300],
+        ],
+        [[4700, 900]],
+      ),
+      170,
+    );
     v.submit(cancel('a'), 180);
     v.onTrade(tradeNo(4500, 900), 200);
     v.onTrade(tradeYes(4700, 1200), 210);
@@ -370,7 +516,11 @@ t.test('determinism: the same inputs give the same replies', async (t) => {
     t.equal(JSON.stringify(a), JSON.stringify(b), m);
     t.ok(fills(a).every((f) => f.queueModel === m && /^sh-\d+-\d+$/.test(f.tradeId)));
     const ts = a.map((r) => r.ts);
-    t.same(ts, [...ts].sort((x, y) => x - y), 'replies in time order');
+    t.same(
+      ts,
+      [...ts].sort((x, y) => x - y),
+      'replies in time order',
+    );
   }
 });
 
@@ -388,7 +538,24 @@ t.test('time never goes backwards; next() is the earliest pending arrival or rep
 t.test('market data it cannot use is counted, never a crash; unsorted levels are sorted', async (t) => {
   const v = venue();
   v.onMarket(info(), 0);
-  v.onBook(book([[4400, 200], [4500, 100], [4500, 700], [4550.5, 100], [4300, -1], [4200, 0]], [[4800, 300], [4700, 100], [10_000, 5]]), 0);
+  v.onBook(
+    book(
+      [
+        [4400, 200],
+        [4500, 100],
+        [4500, 700],
+        [4550.5, 100],
+        [4300, -1],
+        [4200, 0],
+      ],
+      [
+        [4800, 300],
+        [4700, 100],
+        [10_000, 5],
+      ],
+    ),
+    0,
+  );
   t.same(v.faults(), { 'duplicate-book-level': 1, 'bad-book-level': 3 });
   v.onTrade({ ticker: T, tradeId: 'q', price: 4500, count: 1.5, takerSide: 'no' }, 0);
   v.onTrade({ ticker: T, tradeId: 'q', price: 4500, count: 100, takerSide: 'maybe' as never }, 0);
@@ -399,7 +566,10 @@ t.test('market data it cannot use is counted, never a crash; unsorted levels are
   v.submit(place('i', 'bid', 4800, 200, 'ioc'), 0);
   v.submit(place('b', 'bid', 4500, 100), 0);
   t.same(brief(v.replies(100)), [
-    '100 accepted i rem 200', '100 fill i bid 100@4700 rem 100 taker fee 200', '100 fill i bid 100@4800 rem 0 taker fee 200', '100 accepted b rem 100',
+    '100 accepted i rem 200',
+    '100 fill i bid 100@4700 rem 100 taker fee 200',
+    '100 fill i bid 100@4800 rem 0 taker fee 200',
+    '100 accepted b rem 100',
   ]);
   t.equal(v.order('b')?.ahead, 100, 'the first size of a duplicated level is kept');
 });
@@ -425,12 +595,27 @@ t.test('a settled market: its open orders end market-closed and its state goes',
   const v = new ShadowVenue({ latencyMs: 10, queueModel: 'risk-averse', fees: KALSHI_FEES });
   v.onMarket({ ticker: 'KXNBAGAME-26JAN25DENMEM-MEM', status: 'active', feeType: 'quadratic_with_maker_fees', grid: LINEAR_CENT }, 0);
   v.onBook({ ticker: 'KXNBAGAME-26JAN25DENMEM-MEM', bids: [[4500, 1000]], asks: [[5500, 1000]] }, 0);
-  v.submit({ kind: 'place', order: { clientOrderId: 'c1', ticker: 'KXNBAGAME-26JAN25DENMEM-MEM', side: 'bid', price: 4500, count: 100, tif: 'gtc', postOnly: true } }, 0);
-  t.same(v.replies(20).map((r) => r.kind), ['accepted']);
+  v.submit(
+    { kind: 'place', order: { clientOrderId: 'c1', ticker: 'KXNBAGAME-26JAN25DENMEM-MEM', side: 'bid', price: 4500, count: 100, tif: 'gtc', postOnly: true } },
+    0,
+  );
+  t.same(
+    v.replies(20).map((r) => r.kind),
+    ['accepted'],
+  );
   v.onResult('KXNBAGAME-26JAN25DENMEM-MEM', 30);
   t.equal(v.marketCount, 0);
   const r = v.replies(40);
-  t.same(r.map((x) => [x.kind, x.kind === 'canceled' ? x.cause : '']), [['canceled', 'market-closed']]);
-  v.submit({ kind: 'place', order: { clientOrderId: 'c2', ticker: 'KXNBAGAME-26JAN25DENMEM-MEM', side: 'bid', price: 4500, count: 100, tif: 'gtc', postOnly: true } }, 50);
-  t.same(v.replies(80).map((x) => (x.kind === 'rejected' ? x.reason : x.kind)), ['market-unknown']);
+  t.same(
+    r.map((x) => [x.kind, x.kind === 'canceled' ? x.cause : '']),
+    [['canceled', 'market-closed']],
+  );
+  v.submit(
+    { kind: 'place', order: { clientOrderId: 'c2', ticker: 'KXNBAGAME-26JAN25DENMEM-MEM', side: 'bid', price: 4500, count: 100, tif: 'gtc', postOnly: true } },
+    50,
+  );
+  t.same(
+    v.replies(80).map((x) => (x.kind === 'rejected' ? x.reason : x.kind)),
+    ['market-unknown'],
+  );
 });

@@ -20,18 +20,27 @@ function harness(over: Partial<EngineSettings> = {}) {
   let flushes = 0;
   const sink = new MemorySink();
   const engine = new KalshiEngine({
-    settings, log: new Logger({ cmd: 't', clock: new ReplayClock(0), sink, level: 'debug' }), metrics: new Metrics(),
-    emit: (r) => records.push(r), emitLine: (l) => records.push(JSON.parse(l) as Rec),
+    settings,
+    log: new Logger({ cmd: 't', clock: new ReplayClock(0), sink, level: 'debug' }),
+    metrics: new Metrics(),
+    emit: (r) => records.push(r),
+    emitLine: (l) => records.push(JSON.parse(l) as Rec),
   });
   engine.io = {
     send: (conn, text) => sent.push({ conn, msg: JSON.parse(text) as Rec }),
     drop: (conn, cause) => drops.push({ conn, cause }),
-    flushSoon: () => { flushes++; },
+    flushSoon: () => {
+      flushes++;
+    },
   };
   const frame = (now: number, m: Rec): void => engine.frame(1, JSON.stringify(m), now);
-  const snapshot = (now: number, seq: number, bid: string): void => frame(now, {
-    type: 'orderbook_snapshot', sid: 1, seq, msg: { market_ticker: DEN, yes_dollars_fp: [[bid, '10.00']], no_dollars_fp: [['0.6000', '5.00']] }, // YES scale (use_yes_price)
-  });
+  const snapshot = (now: number, seq: number, bid: string): void =>
+    frame(now, {
+      type: 'orderbook_snapshot',
+      sid: 1,
+      seq,
+      msg: { market_ticker: DEN, yes_dollars_fp: [[bid, '10.00']], no_dollars_fp: [['0.6000', '5.00']] }, // YES scale (use_yes_price)
+    });
   const lastCmd = (): Rec => sent.at(-1)!.msg;
   return { engine, records, sent, drops, frame, snapshot, lastCmd, flushes: () => flushes, logs: () => sink.records() };
 }
@@ -43,12 +52,22 @@ t.test('connect, subscribe, snapshot: the commands sent and the book published',
   h.engine.connecting(1, 1001);
   t.equal(h.sent.length, 0, 'nothing sent before the socket is open');
   h.engine.opened(1, 1002);
-  t.same(h.sent.map((s) => [s.conn, s.msg.id, s.msg.cmd, (s.msg.params as Rec).channels]), [
-    [1, 1, 'subscribe', ['orderbook_delta']], [1, 2, 'subscribe', ['trade']], [1, 3, 'subscribe', ['market_lifecycle_v2']],
-  ]);
+  t.same(
+    h.sent.map((s) => [s.conn, s.msg.id, s.msg.cmd, (s.msg.params as Rec).channels]),
+    [
+      [1, 1, 'subscribe', ['orderbook_delta']],
+      [1, 2, 'subscribe', ['trade']],
+      [1, 3, 'subscribe', ['market_lifecycle_v2']],
+    ],
+  );
   t.match(h.sent[0]!.msg.params, { market_tickers: [DEN], use_yes_price: true });
   t.match(h.records.at(-1), { type: 'kalshi.status', state: 'connecting', connects: 1, ts: 1002 });
-  for (const [id, ch, sid] of [[1, 'orderbook_delta', 1], [2, 'trade', 2], [3, 'market_lifecycle_v2', 3]] as const) h.frame(1003, { id, type: 'subscribed', msg: { channel: ch, sid } });
+  for (const [id, ch, sid] of [
+    [1, 'orderbook_delta', 1],
+    [2, 'trade', 2],
+    [3, 'market_lifecycle_v2', 3],
+  ] as const)
+    h.frame(1003, { id, type: 'subscribed', msg: { channel: ch, sid } });
   h.snapshot(1004, 1, '0.5000');
   t.match(h.records.at(-1), { type: 'kalshi.book', ts: 1004, recv_ts: 1004, ticker: DEN, seq: 1, sid: 1, bids: [[0.5, 10]], asks: [[0.6, 5]] });
   t.ok(h.flushes() > 0, 'a status is asked for');
@@ -63,7 +82,12 @@ t.test('the resync ladder: get_snapshot, resubscribe after the timeout, then the
   h.engine.start(0);
   h.engine.connecting(1, 0);
   h.engine.opened(1, 10);
-  for (const [id, ch, sid] of [[1, 'orderbook_delta', 1], [2, 'trade', 2], [3, 'market_lifecycle_v2', 3]] as const) h.frame(20, { id, type: 'subscribed', msg: { channel: ch, sid } });
+  for (const [id, ch, sid] of [
+    [1, 'orderbook_delta', 1],
+    [2, 'trade', 2],
+    [3, 'market_lifecycle_v2', 3],
+  ] as const)
+    h.frame(20, { id, type: 'subscribed', msg: { channel: ch, sid } });
   h.snapshot(30, 1, '0.5000');
   h.frame(40, { type: 'orderbook_delta', sid: 1, seq: 3, msg: { market_ticker: DEN, price_dollars: '0.5000', delta_fp: '1.00', side: 'yes' } });
   t.match(h.lastCmd(), { cmd: 'update_subscription', params: { sids: [1], market_tickers: [DEN], action: 'get_snapshot' } }, 'a gap asks for a snapshot');
@@ -71,7 +95,14 @@ t.test('the resync ladder: get_snapshot, resubscribe after the timeout, then the
   h.engine.tick(500);
   t.equal(h.sent.filter((s) => s.msg.cmd === 'subscribe').length, 3, 'within the timeout: no escalation');
   h.engine.tick(1100);
-  t.match(h.sent.slice(-2).map((s) => [s.msg.cmd, s.msg.params]), [['unsubscribe', { sids: [1] }], ['subscribe', { channels: ['orderbook_delta'] }]], 'past it: resubscribe');
+  t.match(
+    h.sent.slice(-2).map((s) => [s.msg.cmd, s.msg.params]),
+    [
+      ['unsubscribe', { sids: [1] }],
+      ['subscribe', { channels: ['orderbook_delta'] }],
+    ],
+    'past it: resubscribe',
+  );
   const id = h.lastCmd().id as number;
   h.frame(1110, { id, type: 'subscribed', msg: { channel: 'orderbook_delta', sid: 4 } });
   h.engine.tick(2200);
@@ -94,7 +125,7 @@ t.test('an exchange error is logged with its text and the command it answers', a
   h.engine.opened(1, 10);
   h.frame(20, { id: 1, type: 'error', msg: { code: 8, msg: 'Unknown channel name' } });
   const l = h.logs().find((x) => x.msg === 'kalshi error');
-  t.match(l, { code: 8, error_text: 'Unknown channel name', command: 'subscribe', id: 1 }, 'Kalshi\'s text and our command kept, under names of their own');
+  t.match(l, { code: 8, error_text: 'Unknown channel name', command: 'subscribe', id: 1 }, "Kalshi's text and our command kept, under names of their own");
   t.same(h.drops, [{ conn: 1, cause: 'subscribe-error-8' }], 'a refused subscription costs the connection');
 });
 
@@ -103,5 +134,8 @@ t.test('record ts never goes backwards; bookLine is JSON.stringify of the same r
   t.same([ts.at(5), ts.at(3), ts.at(7)], [5, 5, 7]);
   const line = bookLine(10, 9, JSON.stringify(DEN), 4, 2, '"bids":[[0.5,10]],"asks":[]', 8);
   t.equal(line, JSON.stringify({ type: 'kalshi.book', ts: 10, recv_ts: 9, ticker: DEN, seq: 4, sid: 2, bids: [[0.5, 10]], asks: [], exch_ts: 8 }));
-  t.equal(bookLine(10, 9, JSON.stringify(DEN), null, null, '"bids":[],"asks":[]', undefined), JSON.stringify({ type: 'kalshi.book', ts: 10, recv_ts: 9, ticker: DEN, seq: 0, bids: [], asks: [] }));
+  t.equal(
+    bookLine(10, 9, JSON.stringify(DEN), null, null, '"bids":[],"asks":[]', undefined),
+    JSON.stringify({ type: 'kalshi.book', ts: 10, recv_ts: 9, ticker: DEN, seq: 0, bids: [], asks: [] }),
+  );
 });

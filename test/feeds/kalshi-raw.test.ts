@@ -8,16 +8,29 @@ const p = (e: Record<string, unknown>): KalshiInput | string => parseKalshiInput
 
 t.test('every input kind round-trips through JSON', async (t) => {
   const inputs: KalshiInput[] = [
-    { kind: 'start', recv_ts: 1 }, { kind: 'connect', recv_ts: 2, conn: 1 }, { kind: 'open', recv_ts: 3, conn: 1 },
+    { kind: 'start', recv_ts: 1 },
+    { kind: 'connect', recv_ts: 2, conn: 1 },
+    { kind: 'open', recv_ts: 3, conn: 1 },
     { kind: 'frame', recv_ts: 4, conn: 1, data: '{"type":"fill"}' },
     { kind: 'close', recv_ts: 5, conn: 1, cause: 'close', detail: { code: 1000, reason: 'bye' } },
     { kind: 'close', recv_ts: 5, conn: 2, cause: 'error', detail: { error: 'ECONNREFUSED' } },
-    { kind: 'rest', recv_ts: 6, answer: { fee_types: { KXNBAGAME: 'quadratic' }, markets: [{ ticker: 'T', status: 'active' }], not_found: ['U'], exchange: { trading_active: true } } },
+    {
+      kind: 'rest',
+      recv_ts: 6,
+      answer: { fee_types: { KXNBAGAME: 'quadratic' }, markets: [{ ticker: 'T', status: 'active' }], not_found: ['U'], exchange: { trading_active: true } },
+    },
     { kind: 'rest', recv_ts: 6, answer: { fee_types: {}, markets: [], not_found: [], error: 'timeout' } },
-    { kind: 'tick', recv_ts: 7 }, { kind: 'status', recv_ts: 8 }, { kind: 'flush', recv_ts: 9 }, { kind: 'stop', recv_ts: 10 },
+    { kind: 'tick', recv_ts: 7 },
+    { kind: 'status', recv_ts: 8 },
+    { kind: 'flush', recv_ts: 9 },
+    { kind: 'stop', recv_ts: 10 },
   ];
   for (const e of inputs) t.same(p(JSON.parse(JSON.stringify(e)) as Record<string, unknown>), e, e.kind);
-  t.same(p({ kind: 'close', recv_ts: 1, conn: 1, cause: 'close' }), { kind: 'close', recv_ts: 1, conn: 1, cause: 'close', detail: {} }, 'a close without detail');
+  t.same(
+    p({ kind: 'close', recv_ts: 1, conn: 1, cause: 'close' }),
+    { kind: 'close', recv_ts: 1, conn: 1, cause: 'close', detail: {} },
+    'a close without detail',
+  );
 });
 
 t.test('refused with a reason', async (t) => {
@@ -31,7 +44,8 @@ t.test('refused with a reason', async (t) => {
     [{ kind: 'rest', recv_ts: 1, answer: { fee_types: {}, markets: [{}], not_found: [] } }, /tickers/],
     [{ kind: 'rest', recv_ts: 1, answer: { fee_types: {}, markets: [], not_found: [1] } }, /not_found/],
     [{ kind: 'teleport', recv_ts: 1 }, /unknown kind/],
-  ] as const) t.match(p(e), why, JSON.stringify(e));
+  ] as const)
+    t.match(p(e), why, JSON.stringify(e));
 });
 
 t.test('recorded settings: read when whole, undefined otherwise', async (t) => {

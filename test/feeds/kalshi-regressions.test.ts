@@ -33,7 +33,13 @@ async function replay(name: string, override: Partial<EngineSettings> = {}): Pro
   const lines: string[] = [];
   const engine = new KalshiEngine({ settings, log, metrics: new Metrics(), emit: (r) => lines.push(JSON.stringify(r)), emitLine: (l) => lines.push(l) });
   const rejected = await replayRaw<KalshiInput>(file, {
-    source: KALSHI_RAW_SOURCE, version: KALSHI_RAW_VERSION, settings, clock, log, parse: parseKalshiInput, apply: (e) => applyInput(engine, e),
+    source: KALSHI_RAW_SOURCE,
+    version: KALSHI_RAW_VERSION,
+    settings,
+    clock,
+    log,
+    parse: parseKalshiInput,
+    apply: (e) => applyInput(engine, e),
   });
   return { records: lines.map((l) => JSON.parse(l) as Rec), lines, logs: sink.records(), summary: engine.summary, rejected };
 }
@@ -45,8 +51,20 @@ const allValid = (s: Rec): boolean => Object.values(s.tickers as Record<string, 
 const lastLive = (r: Replayed): Rec => statuses(r).at(-2)!;
 
 t.test('the library has every case, and each replays cleanly and deterministically', async (t) => {
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.ndjson')).map((f) => f.replace(/\.ndjson$/, '')).sort();
-  t.same(files, ['crossed-book', 'error-25', 'lost-delta', 'maintenance-window', 'market-paused', 'private-fill', 'reconnect-during-snapshot', 'resync-timeout']);
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith('.ndjson'))
+    .map((f) => f.replace(/\.ndjson$/, ''))
+    .sort();
+  t.same(files, [
+    'crossed-book',
+    'error-25',
+    'lost-delta',
+    'maintenance-window',
+    'market-paused',
+    'private-fill',
+    'reconnect-during-snapshot',
+    'resync-timeout',
+  ]);
   for (const f of files) {
     const a = await replay(f);
     t.same(a.rejected, {}, `${f}: every line is an input`);
@@ -61,8 +79,14 @@ t.test('a lost delta: the gap is seen, get_snapshot repairs it, no book from the
   t.match(r.summary, { gaps: 1, resyncs: { get_snapshot: 1 }, reconnects: 0, disconnects: 0 });
   const gap = r.logs.find((l) => l.msg === 'gap')!;
   t.ok(gap && (gap.got as number) > (gap.expected as number), 'the gap names what it expected and got');
-  t.notOk(books(r).some((b) => b.seq === gap.got), 'the delta that revealed the gap is not applied');
-  t.ok(statuses(r).some((s) => !allValid(s)), 'the books were reported invalid meanwhile');
+  t.notOk(
+    books(r).some((b) => b.seq === gap.got),
+    'the delta that revealed the gap is not applied',
+  );
+  t.ok(
+    statuses(r).some((s) => !allValid(s)),
+    'the books were reported invalid meanwhile',
+  );
   const after = books(r).filter((b) => (b.seq as number) > (gap.got as number));
   t.ok(after.length >= 2, 'both books published again from the snapshots');
   t.match(lastLive(r), { state: 'live', gaps: 1, reconnects: 0 });
@@ -98,7 +122,11 @@ t.test('a reconnect during a snapshot: the old request dies with the connection,
   const down = recs.findIndex((x) => x.type === 'kalshi.status' && x.state === 'down' && x.cause === 'close');
   const back = recs.findIndex((x, i) => i > down && x.type === 'kalshi.status' && x.connects === 2);
   t.ok(down > 0 && back > down, 'down, then the second connection');
-  t.same(recs.slice(down, back).filter((x) => x.type === 'kalshi.book'), [], 'no book while the connection is down');
+  t.same(
+    recs.slice(down, back).filter((x) => x.type === 'kalshi.book'),
+    [],
+    'no book while the connection is down',
+  );
   t.match(lastLive(r), { state: 'live', connects: 2 });
   t.ok(allValid(lastLive(r)));
 });
@@ -110,10 +138,18 @@ t.test('a market paused and reactivated: state on the market and the exchange, n
     const seq = mk.filter((x) => x.startsWith(side));
     t.same(seq.slice(-3), [`${side}:active`, `${side}:inactive`, `${side}:active`].slice(3 - Math.min(3, seq.length)), `${side}: active, paused, active`);
   }
-  t.ok(statuses(r).some((s) => s.trading_active === false), 'the exchange-wide pause is in kalshi.status');
+  t.ok(
+    statuses(r).some((s) => s.trading_active === false),
+    'the exchange-wide pause is in kalshi.status',
+  );
   t.equal(lastLive(r).trading_active, true, 'and its end');
   const firstLive = statuses(r).findIndex((s) => s.state === 'live');
-  t.ok(statuses(r).slice(firstLive, -1).every((s) => s.state === 'live'), 'a pause never takes the feed out of live');
+  t.ok(
+    statuses(r)
+      .slice(firstLive, -1)
+      .every((s) => s.state === 'live'),
+    'a pause never takes the feed out of live',
+  );
   t.same(r.summary.resyncs, {});
   t.equal(r.summary.disconnects, 0);
 });
@@ -121,26 +157,41 @@ t.test('a market paused and reactivated: state on the market and the exchange, n
 t.test('a crossed book: reported and counted, published as the exchange said, no resync', async (t) => {
   const r = await replay('crossed-book');
   t.ok((r.summary.bad_messages.crossed ?? 0) >= 1, 'counted as crossed');
-  t.ok(r.logs.some((l) => l.msg === 'crossed book' && l.level === 40), 'a warning names the market');
-  t.ok(books(r).some((b) => {
-    const bid = (b.bids as number[][])[0]?.[0];
-    const ask = (b.asks as number[][])[0]?.[0];
-    return bid !== undefined && ask !== undefined && bid >= ask;
-  }), 'the crossed top is visible to readers (not repaired by guessing)');
+  t.ok(
+    r.logs.some((l) => l.msg === 'crossed book' && l.level === 40),
+    'a warning names the market',
+  );
+  t.ok(
+    books(r).some((b) => {
+      const bid = (b.bids as number[][])[0]?.[0];
+      const ask = (b.asks as number[][])[0]?.[0];
+      return bid !== undefined && ask !== undefined && bid >= ask;
+    }),
+    'the crossed top is visible to readers (not repaired by guessing)',
+  );
   t.same(r.summary.resyncs, {});
   t.equal(r.summary.disconnects, 0);
 });
 
 t.test('the Thursday maintenance window: state, not errors', async (t) => {
   const r = await replay('maintenance-window');
-  t.ok(statuses(r).every((s) => s.maintenance === true), 'every status says maintenance');
+  t.ok(
+    statuses(r).every((s) => s.maintenance === true),
+    'every status says maintenance',
+  );
   const disc = r.logs.filter((l) => l.msg === 'disconnected');
   t.equal(disc.length, 1);
   t.match(disc[0], { level: 30, code: 1001, maintenance: true }, 'the 1001 close logged at info');
   const failed = r.logs.filter((l) => l.msg === 'connect failed');
   t.ok(failed.length >= 1 && failed.every((l) => l.level === 30 && l.cause === 'handshake-503'), 'refused handshakes logged at info');
-  t.notOk(r.logs.some((l) => (l.level as number) >= 50), 'no error or critical line');
-  t.ok(statuses(r).some((s) => s.exchange_active === false), 'the exchange said it was inactive');
+  t.notOk(
+    r.logs.some((l) => (l.level as number) >= 50),
+    'no error or critical line',
+  );
+  t.ok(
+    statuses(r).some((s) => s.exchange_active === false),
+    'the exchange said it was inactive',
+  );
   t.match(lastLive(r), { state: 'live', reconnects: 1 });
 });
 

@@ -27,13 +27,26 @@ class SkewedClock extends SystemClock {
 
 function client(base: string, o: { timeoutMs?: number; clock?: SystemClock; retries?: string[] } = {}): KalshiRest {
   return new KalshiRest({
-    baseUrl: base, signer, clock: o.clock ?? new SystemClock(), random: seededRandom(3), timeoutMs: o.timeoutMs ?? 5000, attempts: 4, retryMs: 20,
+    baseUrl: base,
+    signer,
+    clock: o.clock ?? new SystemClock(),
+    random: seededRandom(3),
+    timeoutMs: o.timeoutMs ?? 5000,
+    attempts: 4,
+    retryMs: 20,
     onRetry: (x) => o.retries?.push(x.error),
   });
 }
 
 const order = (cid: string, price = '0.0300'): CreateOrderBody => ({
-  ticker: DEN, side: 'bid', count: '2.00', price, time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker', client_order_id: cid, post_only: true,
+  ticker: DEN,
+  side: 'bid',
+  count: '2.00',
+  price,
+  time_in_force: 'good_till_canceled',
+  self_trade_prevention_type: 'maker',
+  client_order_id: cid,
+  post_only: true,
 });
 
 const mine = (sim: { engine: { orders: Map<string, { owner: string; clientOrderId: string | undefined }> } }, cid: string): number =>
@@ -55,7 +68,11 @@ t.test('a create answered 500 after it was applied: not resent blindly; createOr
   const retries: string[] = [];
   const r = client(sim.urls.restUrl, { retries });
   sim.sim.inject({ kind: 'order-5xx', n: 1 });
-  await t.rejects(r.request('POST', '/portfolio/events/orders', {}, order('c-1')), { status: 500, code: OUTCOME_UNKNOWN }, 'a plain request of a create is not retried');
+  await t.rejects(
+    r.request('POST', '/portfolio/events/orders', {}, order('c-1')),
+    { status: 500, code: OUTCOME_UNKNOWN },
+    'a plain request of a create is not retried',
+  );
   t.equal(mine(sim, 'c-1'), 1, 'the exchange has it once');
   t.same(retries, []);
   sim.sim.inject({ kind: 'order-5xx', n: 1 });
@@ -142,7 +159,13 @@ t.test('an expired request timestamp is clock skew: a distinct error, not retrie
   t.equal(mine(sim, 'sk-1'), 0);
   const other = makeKeys('other-key');
   t.teardown(() => other.cleanup());
-  const wrong = new KalshiRest({ baseUrl: sim.urls.restUrl, signer: makeSigner(keys.keyId, readFileSync(other.privPath, 'utf8')), clock: new SystemClock(), random: seededRandom(1), timeoutMs: 5000 });
+  const wrong = new KalshiRest({
+    baseUrl: sim.urls.restUrl,
+    signer: makeSigner(keys.keyId, readFileSync(other.privPath, 'utf8')),
+    clock: new SystemClock(),
+    random: seededRandom(1),
+    timeoutMs: 5000,
+  });
   const bad = await wrong.get('/portfolio/orders').catch((x: unknown) => x);
   t.ok(bad instanceof RestError && !(bad instanceof ClockSkewError), 'a bad signature is not clock skew');
   t.match(bad, { status: 401, code: 'authentication_error' });

@@ -20,18 +20,39 @@ t.test('limits read from GET /account/limits; a burst paced, a cancel ahead of q
   t.teardown(() => sim.stop());
   const clock = new SystemClock();
   const retries: Array<number | null> = [];
-  const r = new KalshiRest({ baseUrl: sim.urls.restUrl, signer, clock, random: seededRandom(5), timeoutMs: 5000, attempts: 4, retryMs: 20, onRetry: (x) => retries.push(x.status) });
+  const r = new KalshiRest({
+    baseUrl: sim.urls.restUrl,
+    signer,
+    clock,
+    random: seededRandom(5),
+    timeoutMs: 5000,
+    attempts: 4,
+    retryMs: 20,
+    onRetry: (x) => retries.push(x.status),
+  });
   const { throttle, tier } = await loadThrottle(r, clock);
   t.teardown(() => throttle.close());
   t.equal(tier, 'basic');
   t.match(throttle.limits.level('write', clock.now()), 100, 'Basic write: 100 tokens, 1 s of budget');
   const body = (cid: string): Parameters<KalshiRest['createOrder']>[0] => ({
-    ticker: DEN, side: 'bid', count: '1.00', price: '0.0200', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker', client_order_id: cid,
+    ticker: DEN,
+    side: 'bid',
+    count: '1.00',
+    price: '0.0200',
+    time_in_force: 'good_till_canceled',
+    self_trade_prevention_type: 'maker',
+    client_order_id: cid,
   });
   const first = await r.createOrder(body('b-0'));
   const done: string[] = [];
-  const creates = Array.from({ length: 14 }, (_, i) => r.createOrder(body(`b-${i + 1}`)).then(() => { done.push(`create ${i + 1}`); }));
-  const cancel = r.request('DELETE', `/portfolio/events/orders/${first.order_id}`, {}, undefined).then(() => { done.push('cancel'); });
+  const creates = Array.from({ length: 14 }, (_, i) =>
+    r.createOrder(body(`b-${i + 1}`)).then(() => {
+      done.push(`create ${i + 1}`);
+    }),
+  );
+  const cancel = r.request('DELETE', `/portfolio/events/orders/${first.order_id}`, {}, undefined).then(() => {
+    done.push('cancel');
+  });
   await Promise.all([...creates, cancel]);
   // Paced, the exchange refuses nothing; on a loaded machine a request delayed in transit can
   // meet a bucket the client thought refilled, which is then one 429 retried, not a storm.

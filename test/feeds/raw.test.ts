@@ -38,31 +38,66 @@ t.test('recorded through the redactor, then replayed in order on the clock', asy
   replayClock.setTimeout(() => fired.push(replayClock.now()), 3); // due between the two frames, once anchored
   const r = logger(replayClock);
   const bad = await replayRaw<{ data: string }>(file, {
-    source: 'test', version: 1, settings: { depth: 2 }, clock: replayClock, log: r.log,
+    source: 'test',
+    version: 1,
+    settings: { depth: 2 },
+    clock: replayClock,
+    log: r.log,
     parse: (e) => (typeof e.data === 'string' ? { data: e.data } : 'no data'),
     apply: (e) => seen.push([replayClock.now(), e.data]),
   });
   t.same(bad, {});
-  t.same(seen, [[1001, 'hello'], [1005, 'bad key [REDACTED]']], 'each entry at its recv_ts');
+  t.same(
+    seen,
+    [
+      [1001, 'hello'],
+      [1005, 'bad key [REDACTED]'],
+    ],
+    'each entry at its recv_ts',
+  );
   t.same(fired, [1004], 'timers fire between entries, at their due time');
-  t.ok(r.sink.records().some((l) => /settings other than the recording/.test(String(l.msg)) && JSON.stringify(l.differences) === '{"depth":{"recorded":3,"now":2}}'), 'a settings difference is warned about');
+  t.ok(
+    r.sink
+      .records()
+      .some((l) => /settings other than the recording/.test(String(l.msg)) && JSON.stringify(l.differences) === '{"depth":{"recorded":3,"now":2}}'),
+    'a settings difference is warned about',
+  );
 });
 
 t.test('bad lines: reported with file:line, counted, skipped', async (t) => {
   const file = `${dir}/bad.ndjson`;
-  writeFileSync(file, ['{"kind":"header","source":"other","version":9,"settings":{}}', 'nope', '"str"', '{"kind":"x"}', '{"kind":"x","recv_ts":-1}', '{"kind":"x","recv_ts":5}', '{"kind":"y","recv_ts":6}', ''].join('\n'));
+  writeFileSync(
+    file,
+    [
+      '{"kind":"header","source":"other","version":9,"settings":{}}',
+      'nope',
+      '"str"',
+      '{"kind":"x"}',
+      '{"kind":"x","recv_ts":-1}',
+      '{"kind":"x","recv_ts":5}',
+      '{"kind":"y","recv_ts":6}',
+      '',
+    ].join('\n'),
+  );
   const clock = new ReplayClock();
   const { log, sink } = logger(clock);
   const applied: string[] = [];
   const bad = await replayRaw<{ k: string }>(file, {
-    source: 'test', version: 1, settings: {}, clock, log,
+    source: 'test',
+    version: 1,
+    settings: {},
+    clock,
+    log,
     parse: (e) => (e.kind === 'y' ? { k: 'y' } : 'not a y'),
     apply: (e) => applied.push(e.k),
   });
   t.same(bad, { 'not-json': 1, 'not-object': 1, shape: 3 });
   t.same(applied, ['y']);
   const logs = sink.records();
-  t.ok(logs.some((l) => l.msg === 'bad line in the raw recording' && /bad\.ndjson:2$/.test(String(l.src))), 'source:line');
+  t.ok(
+    logs.some((l) => l.msg === 'bad line in the raw recording' && /bad\.ndjson:2$/.test(String(l.src))),
+    'source:line',
+  );
   t.ok(logs.some((l) => l.msg === 'raw recording of another source'));
   t.ok(logs.some((l) => l.msg === 'raw recording of another version'));
   t.equal(await readRawHeader(`${dir}/bad.ndjson`).then((h) => h?.source), 'other');

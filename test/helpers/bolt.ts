@@ -1,10 +1,34 @@
 // BoltOdds frames for tests and benches: the three demo games in the real message shape.
-export interface Game { sport: 'NBA' | 'NHL'; home: string; away: string; label: string; when: string }
+export interface Game {
+  sport: 'NBA' | 'NHL';
+  home: string;
+  away: string;
+  label: string;
+  when: string;
+}
 
 export const GAMES: Record<'denmem' | 'lalbos' | 'tornyr', Game> = {
-  denmem: { sport: 'NBA', home: 'Memphis Grizzlies', away: 'Denver Nuggets', label: 'Memphis Grizzlies vs Denver Nuggets, 2026-01-25, 08', when: '2026-01-25, 08:00 PM' },
-  lalbos: { sport: 'NBA', home: 'Boston Celtics', away: 'Los Angeles Lakers', label: 'Boston Celtics vs Los Angeles Lakers, 2026-01-25, 07', when: '2026-01-25, 07:30 PM' },
-  tornyr: { sport: 'NHL', home: 'New York Rangers', away: 'Toronto Maple Leafs', label: 'New York Rangers vs Toronto Maple Leafs, 2026-01-25, 07', when: '2026-01-25, 07:00 PM' },
+  denmem: {
+    sport: 'NBA',
+    home: 'Memphis Grizzlies',
+    away: 'Denver Nuggets',
+    label: 'Memphis Grizzlies vs Denver Nuggets, 2026-01-25, 08',
+    when: '2026-01-25, 08:00 PM',
+  },
+  lalbos: {
+    sport: 'NBA',
+    home: 'Boston Celtics',
+    away: 'Los Angeles Lakers',
+    label: 'Boston Celtics vs Los Angeles Lakers, 2026-01-25, 07',
+    when: '2026-01-25, 07:30 PM',
+  },
+  tornyr: {
+    sport: 'NHL',
+    home: 'New York Rangers',
+    away: 'Toronto Maple Leafs',
+    label: 'New York Rangers vs Toronto Maple Leafs, 2026-01-25, 07',
+    when: '2026-01-25, 07:00 PM',
+  },
 };
 export const BOOKS = ['pinnacle', 'draftkings', 'fanduel'] as const;
 

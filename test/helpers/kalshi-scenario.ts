@@ -42,21 +42,36 @@ export const SCENARIO_T0 = Date.UTC(2026, 0, 26, 0, 0, 0);
 export function makeScenario(seed = 2026, seconds = 120): string[] {
   const rand = seededRandom(seed);
   const out: string[] = [];
-  const put = (r: Record<string, unknown>): void => { out.push(JSON.stringify(r)); };
+  const put = (r: Record<string, unknown>): void => {
+    out.push(JSON.stringify(r));
+  };
   const ranges = [{ start: 0, end: 1, step: 0.01 }];
-  put({ sim: 'kalshi', epoch: SCENARIO_EPOCH, comment: 'Demo: the three games of 2026-01-25 (NBA DEN@MEM 8:00 PM ET, LAL@BOS 7:30 PM ET; NHL TOR@NYR 7:00 PM ET); the sim.game records give their starts, so --shift-to can re-date the tickers.' });
+  put({
+    sim: 'kalshi',
+    epoch: SCENARIO_EPOCH,
+    comment:
+      'Demo: the three games of 2026-01-25 (NBA DEN@MEM 8:00 PM ET, LAL@BOS 7:30 PM ET; NHL TOR@NYR 7:00 PM ET); the sim.game records give their starts, so --shift-to can re-date the tickers.',
+  });
   for (const g of SCENARIO_GAMES) {
     for (const team of [g.away, g.home]) {
       put({
-        type: 'kalshi.market', ts: SCENARIO_T0, ticker: `${g.event}-${team}`, event_ticker: g.event, series: g.series,
-        sport: g.series === 'KXNBAGAME' ? 'nba' : 'nhl', status: 'active', close_ts: SCENARIO_T0 + 14 * 86_400_000,
-        price_ranges: ranges, fee_type: 'quadratic_with_maker_fees', yes_sub_title: team,
+        type: 'kalshi.market',
+        ts: SCENARIO_T0,
+        ticker: `${g.event}-${team}`,
+        event_ticker: g.event,
+        series: g.series,
+        sport: g.series === 'KXNBAGAME' ? 'nba' : 'nhl',
+        status: 'active',
+        close_ts: SCENARIO_T0 + 14 * 86_400_000,
+        price_ranges: ranges,
+        fee_type: 'quadratic_with_maker_fees',
+        yes_sub_title: team,
       });
     }
   }
   for (const g of SCENARIO_GAMES) put({ type: 'sim.game', ts: SCENARIO_T0, event_ticker: g.event, start_ts: g.start });
   const fv = SCENARIO_GAMES.map((g) => g.awayCents);
-  const size = (): number => (5 + Math.floor(rand() * 400)) + (rand() < 0.15 ? 0.5 : 0);
+  const size = (): number => 5 + Math.floor(rand() * 400) + (rand() < 0.15 ? 0.5 : 0);
   const book = (cents: number): { bids: number[][]; asks: number[][] } => {
     const spread = rand() < 0.7 ? 1 : 2;
     const bid = cents - (spread > 1 ? 1 : 0);
@@ -95,7 +110,14 @@ export function makeScenario(seed = 2026, seconds = 120): string[] {
     put({ type: 'kalshi.book', ts, ticker, ...b });
     if (rand() < 0.25 && b.asks.length && b.bids.length) {
       const yes = rand() < 0.5;
-      put({ type: 'kalshi.trade', ts: ts + 1, ticker, price: yes ? b.asks[0]![0] : b.bids[0]![0], count: 1 + Math.floor(rand() * 50), taker_side: yes ? 'yes' : 'no' });
+      put({
+        type: 'kalshi.trade',
+        ts: ts + 1,
+        ticker,
+        price: yes ? b.asks[0]![0] : b.bids[0]![0],
+        count: 1 + Math.floor(rand() * 50),
+        taker_side: yes ? 'yes' : 'no',
+      });
     }
   }
   const end = SCENARIO_T0 + seconds * 1000;

@@ -61,4 +61,3 @@ export function connect(url: string, headers: Record<string, string>): Promise<C
     ws.once('error', reject);
   });
 }
-

@@ -15,9 +15,12 @@ import { KalshiSim, type KalshiSimOptions, type SimUrls } from '../../src/sim/ka
 import { BIN } from './run.js';
 
 export const DEMO = [
-  'KXNBAGAME-26JAN25DENMEM-DEN', 'KXNBAGAME-26JAN25DENMEM-MEM',
-  'KXNBAGAME-26JAN25LALBOS-LAL', 'KXNBAGAME-26JAN25LALBOS-BOS',
-  'KXNHLGAME-26JAN25TORNYR-TOR', 'KXNHLGAME-26JAN25TORNYR-NYR',
+  'KXNBAGAME-26JAN25DENMEM-DEN',
+  'KXNBAGAME-26JAN25DENMEM-MEM',
+  'KXNBAGAME-26JAN25LALBOS-LAL',
+  'KXNBAGAME-26JAN25LALBOS-BOS',
+  'KXNHLGAME-26JAN25TORNYR-TOR',
+  'KXNHLGAME-26JAN25TORNYR-NYR',
 ];
 
 export interface Keys {
@@ -33,7 +36,9 @@ export interface Keys {
 export function makeKeys(keyId = 'test-key-id'): Keys {
   const dir = mkdtempSync(`${tmpdir()}/chimera-kalshi-`);
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
   const privPath = `${dir}/kalshi.key.pem`;
   writeFileSync(privPath, privateKey, { mode: 0o600 });
@@ -79,7 +84,11 @@ export async function startSim(o: StartSim): Promise<SimHandle> {
   walk.seedBooks();
   if ((rate ?? 0) > 0) walk.start();
   return {
-    sim, engine, urls, walk, logs,
+    sim,
+    engine,
+    urls,
+    walk,
+    logs,
     async stop() {
       walk.stop();
       await sim.stop();
@@ -111,7 +120,12 @@ export class Proc {
    * `keep: false` keeps nothing in memory (long runs): records and logs go to the
    * callbacks only.
    */
-  constructor(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, private readonly opts: { keep?: boolean; onRecord?: (r: Rec) => void; onLog?: (r: Rec) => void } = {}) {
+  constructor(
+    cmd: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+    private readonly opts: { keep?: boolean; onRecord?: (r: Rec) => void; onLog?: (r: Rec) => void } = {},
+  ) {
     this.child = spawn(process.execPath, [`${BIN}/${cmd}`, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (b: Buffer) => {
       this.outBuf += b.toString('utf8');
@@ -143,11 +157,13 @@ export class Proc {
       }
       this.wake();
     });
-    this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => {
-      this.closed = true;
-      this.wake();
-      resolve({ code, signal });
-    }));
+    this.exited = new Promise((resolve) =>
+      this.child.on('close', (code, signal) => {
+        this.closed = true;
+        this.wake();
+        resolve({ code, signal });
+      }),
+    );
   }
 
   ofType(type: string): Rec[] {

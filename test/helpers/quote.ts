@@ -4,7 +4,16 @@
 // says otherwise.
 import { KALSHI_FEES } from '../../src/core/fees.js';
 import { LINEAR_CENT } from '../../src/core/kalshi-fixed.js';
-import { QuoteManager, type Exposure, type KillPolicy, type KillTransition, type ManagerOptions, type ManagerSink, type PositionView, type Sizer } from '../../src/core/quote-manager.js';
+import {
+  QuoteManager,
+  type Exposure,
+  type KillPolicy,
+  type KillTransition,
+  type ManagerOptions,
+  type ManagerSink,
+  type PositionView,
+  type Sizer,
+} from '../../src/core/quote-manager.js';
 import type { OrderState } from '../../src/core/order-state.js';
 import type { BookView, VenueReply, VenueRequest } from '../../src/core/trading.js';
 import type { KalshiStatus, OracleProb, OracleStatus } from '../../src/schema/records.js';
@@ -17,10 +26,25 @@ export const AWAY = 'KXNBAGAME-26JAN25DENMEM-DEN';
 export const COMMENCE = T0 + 4 * 3_600_000;
 
 export const DEFAULTS: ManagerOptions = {
-  mode: 'shadow', source: 'boltodds', method: 'shin', edge: 0.02, takerEdge: undefined, improveTicks: 0,
-  refreshToleranceTicks: 1, minRestMs: 0, maxOrderAgeMs: 0, pullBeforeStartMs: 300_000, inPlay: false,
-  cancelRetryMs: 5_000, cancelRetryMax: 3, keepFinishedMs: 600_000, forgetAfterMs: 3_600_000, bookIncludesOwn: false,
-  fees: KALSHI_FEES, queueModel: undefined, clientOrderIdPrefix: 'c',
+  mode: 'shadow',
+  source: 'boltodds',
+  method: 'shin',
+  edge: 0.02,
+  takerEdge: undefined,
+  improveTicks: 0,
+  refreshToleranceTicks: 1,
+  minRestMs: 0,
+  maxOrderAgeMs: 0,
+  pullBeforeStartMs: 300_000,
+  inPlay: false,
+  cancelRetryMs: 5_000,
+  cancelRetryMax: 3,
+  keepFinishedMs: 600_000,
+  forgetAfterMs: 3_600_000,
+  bookIncludesOwn: false,
+  fees: KALSHI_FEES,
+  queueModel: undefined,
+  clientOrderIdPrefix: 'c',
 };
 
 /** A venue whose answers the test writes: requests are collected, replies delivered on demand. */
@@ -46,8 +70,18 @@ export class ScriptedVenue {
   fill(coid: string, ts: number, count: number, remaining: number, tradeId = `t${++this.nextId}`): VenueReply {
     const p = this.requests.find((r) => r.kind === 'place' && r.order.clientOrderId === coid) as Extract<VenueRequest, { kind: 'place' }>;
     return {
-      kind: 'fill', ts, clientOrderId: coid, orderId: this.orderIdOf(coid), ticker: p.order.ticker, tradeId, side: p.order.side,
-      price: p.order.price, count, remaining, liquidity: p.order.tif === 'gtc' ? 'maker' : 'taker', fee: 0,
+      kind: 'fill',
+      ts,
+      clientOrderId: coid,
+      orderId: this.orderIdOf(coid),
+      ticker: p.order.ticker,
+      tradeId,
+      side: p.order.side,
+      price: p.order.price,
+      count,
+      remaining,
+      liquidity: p.order.tif === 'gtc' ? 'maker' : 'taker',
+      fee: 0,
     };
   }
   cancelRejected(coid: string, ts: number, reason: 'unknown-order' | 'already-filled' | 'already-canceled'): VenueReply {
@@ -64,9 +98,17 @@ export class ScriptedVenue {
 
 /** A kill policy that never trips (for tests whose subject is not the kill switches). */
 export const NO_KILLS: KillPolicy = {
-  onOracleStatus: () => [], onOracleProb: () => [], onKalshiStatus: () => [], onBook: () => [], onLink: () => [],
-  onCommence: () => [], tick: () => [], next: () => undefined, blocked: () => undefined,
-  forgetTicker: () => [], forgetGame: () => [],
+  onOracleStatus: () => [],
+  onOracleProb: () => [],
+  onKalshiStatus: () => [],
+  onBook: () => [],
+  onLink: () => [],
+  onCommence: () => [],
+  tick: () => [],
+  next: () => undefined,
+  blocked: () => undefined,
+  forgetTicker: () => [],
+  forgetGame: () => [],
 };
 
 /** Positions without limits (for tests whose subject is not the limits). */
@@ -77,7 +119,7 @@ export function unlimited(): Exposure {
       const p = pos.get(f.ticker) ?? { ticker: f.ticker, position: 0, cost: 0, fees: 0, realized: 0, settled: false };
       const sign = f.side === 'bid' ? 1 : -1;
       p.position += sign * f.count;
-      p.cost += sign * (f.price * f.count) / 100;
+      p.cost += (sign * (f.price * f.count)) / 100;
       p.fees += f.fee;
       pos.set(f.ticker, p);
       return { ...p };
@@ -85,7 +127,9 @@ export function unlimited(): Exposure {
     settle: (ticker) => pos.get(ticker),
     check: () => ({ ok: true }),
     placed: () => undefined,
-    forget: (ticker) => { pos.delete(ticker); },
+    forget: (ticker) => {
+      pos.delete(ticker);
+    },
   };
 }
 
@@ -125,18 +169,47 @@ export function session(over: Partial<ManagerOptions> = {}, parts: { kill?: Kill
   return { m, venue, w, count, working };
 }
 
-export const prob = (pHome: number, ts: number, over: Partial<OracleProb> = {}): OracleProb => ({
-  type: 'oracle.prob', ts, source: 'boltodds', sport: 'nba', event: EVENT, home: 'MEM', away: 'DEN', commence_ts: COMMENCE,
-  books: ['pinnacle'], method: 'shin', p_home: pHome, p_away: 1 - pHome, overround: 0.04, ...over,
-} as OracleProb);
+export const prob = (pHome: number, ts: number, over: Partial<OracleProb> = {}): OracleProb =>
+  ({
+    type: 'oracle.prob',
+    ts,
+    source: 'boltodds',
+    sport: 'nba',
+    event: EVENT,
+    home: 'MEM',
+    away: 'DEN',
+    commence_ts: COMMENCE,
+    books: ['pinnacle'],
+    method: 'shin',
+    p_home: pHome,
+    p_away: 1 - pHome,
+    overround: 0.04,
+    ...over,
+  }) as OracleProb;
 
-export const oracleStatus = (state: 'available' | 'unavailable', ts: number, over: Partial<OracleStatus> = {}): OracleStatus => ({
-  type: 'oracle.status', ts, source: 'boltodds', state, ...(state === 'unavailable' ? { reason: 'disconnected' } : {}), ...over,
-} as OracleStatus);
+export const oracleStatus = (state: 'available' | 'unavailable', ts: number, over: Partial<OracleStatus> = {}): OracleStatus =>
+  ({
+    type: 'oracle.status',
+    ts,
+    source: 'boltodds',
+    state,
+    ...(state === 'unavailable' ? { reason: 'disconnected' } : {}),
+    ...over,
+  }) as OracleStatus;
 
-export const kalshiStatus = (state: 'live' | 'resyncing' | 'down' | 'connecting', ts: number, over: Partial<KalshiStatus> = {}): KalshiStatus => ({
-  type: 'kalshi.status', ts, state, connects: 1, reconnects: 0, disconnects: 0, gaps: 0, last_msg_ts: ts, tickers: {}, ...over,
-} as KalshiStatus);
+export const kalshiStatus = (state: 'live' | 'resyncing' | 'down' | 'connecting', ts: number, over: Partial<KalshiStatus> = {}): KalshiStatus =>
+  ({
+    type: 'kalshi.status',
+    ts,
+    state,
+    connects: 1,
+    reconnects: 0,
+    disconnects: 0,
+    gaps: 0,
+    last_msg_ts: ts,
+    tickers: {},
+    ...over,
+  }) as KalshiStatus;
 
 export const book = (ticker: string, bids: Array<[number, number]>, asks: Array<[number, number]>): BookView => ({ ticker, bids, asks });
 

@@ -59,14 +59,17 @@ export function run(cmd: string, args: string[] = [], opts: RunOptions = {}): Pr
 }
 
 export function parseLines(text: string, strict: boolean): Array<Record<string, unknown>> {
-  return text.split('\n').filter((l) => l.length > 0).map((l) => {
-    try {
-      return JSON.parse(l) as Record<string, unknown>;
-    } catch (e) {
-      if (strict) throw new Error(`stdout line is not JSON: ${l.slice(0, 200)}`, { cause: e });
-      return { raw: l };
-    }
-  });
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch (e) {
+        if (strict) throw new Error(`stdout line is not JSON: ${l.slice(0, 200)}`, { cause: e });
+        return { raw: l };
+      }
+    });
 }
 
 /** Records of one type, manifest and others left out. */

@@ -15,7 +15,10 @@ export async function startSim(args: string[], timeoutMs = 30_000): Promise<Star
   let child: ChildProcess | undefined;
   let resolveUrl: (u: string) => void = () => undefined;
   let rejectUrl: (e: Error) => void = () => undefined;
-  const urlP = new Promise<string>((res, rej) => { resolveUrl = res; rejectUrl = rej; });
+  const urlP = new Promise<string>((res, rej) => {
+    resolveUrl = res;
+    rejectUrl = rej;
+  });
   let buf = '';
   const done = run('sim', args, {
     timeoutMs,
@@ -35,7 +38,9 @@ export async function startSim(args: string[], timeoutMs = 30_000): Promise<Star
   void done.then((r) => rejectUrl(new Error(`sim exited ${r.code}: ${r.stderr.slice(0, 500)}`)));
   const url = await urlP;
   return {
-    url, child: child!, done,
+    url,
+    child: child!,
+    done,
     stop: async () => {
       if (child!.exitCode === null) child!.kill('SIGTERM');
       return done;

@@ -8,10 +8,22 @@ import { fill, ledger, ndjson, readCsv, records, summaryOf, tmp, T0 } from './li
 
 const FILL_COLUMNS = fieldsOf('fill');
 
-t.test('ledgers the first record\'s type; every record passes through, in order, after the manifest', async (t) => {
+t.test("ledgers the first record's type; every record passes through, in order, after the manifest", async (t) => {
   const dir = tmp();
   const input = [
-    { type: 'run.manifest', ts: T0, cmd: 'quote', version: '0.1.0', branch: null, commit: null, dirty: null, profile: 'default', config_fingerprint: 'a'.repeat(64), argv: [], started_ts: T0 },
+    {
+      type: 'run.manifest',
+      ts: T0,
+      cmd: 'quote',
+      version: '0.1.0',
+      branch: null,
+      commit: null,
+      dirty: null,
+      profile: 'default',
+      config_fingerprint: 'a'.repeat(64),
+      argv: [],
+      started_ts: T0,
+    },
     { type: 'metric', ts: T0, name: 'x', value: 1 },
     fill(0, 1),
     { type: 'odds.line', ts: T0 + 5, something: 'not validated: passes through' },
@@ -28,7 +40,10 @@ t.test('ledgers the first record\'s type; every record passes through, in order,
   const { header, rows } = readCsv(`${dir}/fills.csv`);
   t.same(header, FILL_COLUMNS, 'columns: the schema field order');
   t.equal(rows.length, 2);
-  t.same(rows.map((row) => row[header.indexOf('trade_id')]), ['t-0-1', 't-0-2']);
+  t.same(
+    rows.map((row) => row[header.indexOf('trade_id')]),
+    ['t-0-1', 't-0-2'],
+  );
   const chose = r.logs.find((l) => l.msg === 'ledgering');
   t.match(chose, { level: 30, type: 'fill', chosen_by: 'first record' });
   const s = summaryOf(r);
@@ -37,10 +52,7 @@ t.test('ledgers the first record\'s type; every record passes through, in order,
 
 t.test('--columns: cells encoded; fields outside the columns logged once; records still pass whole', async (t) => {
   const dir = tmp();
-  const recs = [
-    fill(1, 1, { note: 'a, "quoted"\nsecond line', tags: ['x', 'y'], flag: true }),
-    fill(1, 2, { note: null, flag: false, extra2: 1 }),
-  ];
+  const recs = [fill(1, 1, { note: 'a, "quoted"\nsecond line', tags: ['x', 'y'], flag: true }), fill(1, 2, { note: null, flag: false, extra2: 1 })];
   const r = await ledger(['append', `${dir}/f.csv`, '--type', 'fill', '--columns', 'ts,trade_id,price,note,tags,flag,recv_ts'], { input: ndjson(recs) });
   t.equal(r.code, 0, r.stderr);
   const { header, rows } = readCsv(`${dir}/f.csv`);
@@ -50,7 +62,23 @@ t.test('--columns: cells encoded; fields outside the columns logged once; record
     [String(T0 + 20), 't-1-2', '0.42', '', '', 'false', ''],
   ]);
   t.equal(r.logs.filter((l) => /outside the columns/.test(String(l.msg))).length, 1, 'logged once');
-  t.same(summaryOf(r).fields_not_in_columns, ['type', 'order_id', 'client_order_id', 'ticker', 'side', 'action', 'count', 'fee', 'liquidity', 'mode', 'fair_p', 'source', 'method', 'event', 'extra2']);
+  t.same(summaryOf(r).fields_not_in_columns, [
+    'type',
+    'order_id',
+    'client_order_id',
+    'ticker',
+    'side',
+    'action',
+    'count',
+    'fee',
+    'liquidity',
+    'mode',
+    'fair_p',
+    'source',
+    'method',
+    'event',
+    'extra2',
+  ]);
   t.same(records(r).slice(1), recs, 'records pass through whole');
 });
 
@@ -60,18 +88,33 @@ t.test('--type: other types get no row; invalid records of the type are rejected
   const input = ndjson([{ type: 'order', ts: T0 }, fill(2, 1), bad, fill(2, 3)]);
   const r = await ledger(['append', `${dir}/f.csv`, '--type', 'fill'], { input });
   t.equal(r.code, 0);
-  t.same(readCsv(`${dir}/f.csv`).rows.map((row) => row[5]), ['t-2-1', 't-2-3']);
+  t.same(
+    readCsv(`${dir}/f.csv`).rows.map((row) => row[5]),
+    ['t-2-1', 't-2-3'],
+  );
   t.match(summaryOf(r), { rows: 2, rejected: 1, rejected_by_reason: { schema: 1 }, not_ledgered_by_type: { order: 1 } });
   t.notOk(r.stdout.includes('"t-2-2"'), 'a rejected record is not passed on');
 });
 
 t.test('the record that chooses the type is validated too', async (t) => {
   const dir = tmp();
-  const r = await ledger(['append', `${dir}/f.csv`], { input: ndjson([{ ...fill(3, 1), side: 'maybe' }, fill(3, 2), { ...fill(3, 3), count: -1 }, fill(3, 4)]) });
+  const r = await ledger(['append', `${dir}/f.csv`], {
+    input: ndjson([{ ...fill(3, 1), side: 'maybe' }, fill(3, 2), { ...fill(3, 3), count: -1 }, fill(3, 4)]),
+  });
   t.equal(r.code, 0);
-  t.same(readCsv(`${dir}/f.csv`).rows.map((row) => row[5]), ['t-3-2', 't-3-4'], 'and so are the later ones');
+  t.same(
+    readCsv(`${dir}/f.csv`).rows.map((row) => row[5]),
+    ['t-3-2', 't-3-4'],
+    'and so are the later ones',
+  );
   t.match(summaryOf(r), { rows: 2, rejected_by_reason: { schema: 2 } });
-  t.same(records(r).slice(1).map((x) => x.trade_id), ['t-3-2', 't-3-4'], 'rejected records are not passed on');
+  t.same(
+    records(r)
+      .slice(1)
+      .map((x) => x.trade_id),
+    ['t-3-2', 't-3-4'],
+    'rejected records are not passed on',
+  );
 });
 
 t.test('a first record of a type without a schema: exit 2 (give --type)', async (t) => {
@@ -101,7 +144,11 @@ t.test('header: written once; appending again keeps one header; a different head
   t.equal(r.code, 2);
   t.match(r.stderr, /has header \\"type,ts,recv_ts,order_id/);
   t.match(r.stderr, /this run writes \\"ts,trade_id\\"/);
-  t.match(r.stderr, /or --columns type,ts,recv_ts,order_id,[a-z_,]* to write rows under the file's header/, 'the way out names the file\'s columns, not this run\'s');
+  t.match(
+    r.stderr,
+    /or --columns type,ts,recv_ts,order_id,[a-z_,]* to write rows under the file's header/,
+    "the way out names the file's columns, not this run's",
+  );
   t.equal(r.stdout.split('\n').filter(Boolean).length, 1, 'only the manifest: nothing was committed');
   t.equal(readFileSync(f, 'utf8'), before, 'file untouched');
 });
@@ -149,11 +196,18 @@ t.test('a stale lock (its holder died) is taken over; a live one is waited for',
   t.equal(r.code, 0, r.stderr);
   t.match(summaryOf(r), { rows: 1, stale_locks_taken_over: 1 });
   t.notOk(existsSync(`${f}.lock`), 'released');
-  t.same(readdirSync(dir).filter((n) => n.includes('.stale.')), [], 'the stale directory was removed');
+  t.same(
+    readdirSync(dir).filter((n) => n.includes('.stale.')),
+    [],
+    'the stale directory was removed',
+  );
 
   // A live holder (refreshing its lock) for longer than the wait budget: exit 1, no write.
   mkdirSync(`${f}.lock`);
-  const keep = setInterval(() => { const now = new Date(); utimesSync(`${f}.lock`, now, now); }, 200);
+  const keep = setInterval(() => {
+    const now = new Date();
+    utimesSync(`${f}.lock`, now, now);
+  }, 200);
   const cfg = `${dir}/c.json`;
   writeFileSync(cfg, JSON.stringify({ ledger: { lock_wait_ms: 1000 } }));
   const before = readFileSync(f, 'utf8');
@@ -170,7 +224,9 @@ t.test('--per-process writes FILE.<host>.<pid>.csv without a lock', async (t) =>
   t.equal(r.code, 0);
   const files = readdirSync(dir);
   t.equal(files.length, 1);
-  const host = hostname().split('.')[0]!.replace(/[^A-Za-z0-9_-]/g, '-');
+  const host = hostname()
+    .split('.')[0]!
+    .replace(/[^A-Za-z0-9_-]/g, '-');
   t.match(files[0], new RegExp(`^fills\\.${host}\\.\\d+\\.csv$`));
   t.equal(readCsv(`${dir}/${files[0]}`).rows.length, 7);
   t.match(summaryOf(r), { rows: 7, batches: 3 });
@@ -183,7 +239,12 @@ t.test('a chunk larger than --batch-rows is committed in several batches, record
   const r = await ledger(['append', `${dir}/f.csv`, '--batch-rows', '10'], { input: ndjson(recs) });
   t.equal(r.code, 0);
   t.match(summaryOf(r), { rows: 25, batches: 3 });
-  t.same(records(r).slice(1).map((x) => x.trade_id), recs.map((x) => x.trade_id));
+  t.same(
+    records(r)
+      .slice(1)
+      .map((x) => x.trade_id),
+    recs.map((x) => x.trade_id),
+  );
 });
 
 t.test('SIGTERM mid-stream: what was read is committed, then exit 0; stdout lists exactly the rows', async (t) => {

@@ -96,7 +96,11 @@ t.test('the same with one writer SIGKILLed mid-run', async (t) => {
   t.equal(v!.signal, 'SIGKILL', 'the victim was killed');
   for (const r of rest) t.equal(r.code, 0, r.stderr.slice(0, 500));
 
-  const committed = killedOut.split('\n').slice(0, -1).filter((l) => l.includes('"type":"fill"')).map((l) => String((JSON.parse(l) as { trade_id: string }).trade_id));
+  const committed = killedOut
+    .split('\n')
+    .slice(0, -1)
+    .filter((l) => l.includes('"type":"fill"'))
+    .map((l) => String((JSON.parse(l) as { trade_id: string }).trade_id));
   t.ok(committed.length >= 1000 && committed.length < ROWS, `victim committed ${committed.length} rows before it died`);
 
   const repair = await ledger(['verify', '--repair', file]);

@@ -3,7 +3,16 @@
 import t from 'tap';
 import { parse } from 'csv-parse/sync';
 import {
-  BoundaryScanner, CellError, RecordSplitter, encodeCell, headerLine, looksTorn, parseRecord, parseRecords, rowOf, stringifyRows,
+  BoundaryScanner,
+  CellError,
+  RecordSplitter,
+  encodeCell,
+  headerLine,
+  looksTorn,
+  parseRecord,
+  parseRecords,
+  rowOf,
+  stringifyRows,
   type SplitRecord,
 } from '../../src/ledger/csv.js';
 
@@ -47,7 +56,14 @@ t.test('a row of one empty cell is written as "" (a bare newline would read as a
   const text = stringifyRows([['labels'], [''], ['{"a":"1"}'], ['']]);
   t.equal(text, 'labels\n""\n"{""a"":""1""}"\n""\n');
   t.same(parse(text, { record_delimiter: '\n' }), [['labels'], [''], ['{"a":"1"}'], ['']]);
-  t.equal(stringifyRows([['a', ''], ['', '']]), 'a,\n,\n', 'rows of several cells are unchanged');
+  t.equal(
+    stringifyRows([
+      ['a', ''],
+      ['', ''],
+    ]),
+    'a,\n,\n',
+    'rows of several cells are unchanged',
+  );
   const { writeFileSync, mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { readLedger } = await import('../../src/ledger/read.js');
@@ -79,7 +95,17 @@ t.test('splitter: rows cut at newlines outside quotes, with start lines, for any
   const buf = Buffer.from(text);
   for (const chunk of [1, 2, 3, 7, 1000]) {
     const { recs, tail } = splitAll(buf, chunk);
-    t.same(recs.map((r) => [r.text, r.line]), [['h1,h2', 1], ['1,"a\nb"', 2], ['2,"x,""y"""', 4], ['', 5], ['3,z', 6]], `chunk ${chunk}`);
+    t.same(
+      recs.map((r) => [r.text, r.line]),
+      [
+        ['h1,h2', 1],
+        ['1,"a\nb"', 2],
+        ['2,"x,""y"""', 4],
+        ['', 5],
+        ['3,z', 6],
+      ],
+      `chunk ${chunk}`,
+    );
     t.equal(tail, undefined, `chunk ${chunk}: no tail`);
     for (const r of recs) t.equal(buf.subarray(r.start, r.end).toString(), r.text);
   }
@@ -87,7 +113,10 @@ t.test('splitter: rows cut at newlines outside quotes, with start lines, for any
 
 t.test('splitter: an unfinished final row is the tail, with its line and byte offset', async (t) => {
   const a = splitAll(Buffer.from('h\n1\n2,abc'), 3);
-  t.same(a.recs.map((r) => r.text), ['h', '1']);
+  t.same(
+    a.recs.map((r) => r.text),
+    ['h', '1'],
+  );
   t.match(a.tail, { start: 4, bytes: 5, line: 3, text: '2,abc', inQuote: false });
   const b = splitAll(Buffer.from('h\n1\n2,"ab\nc'), 2);
   t.match(b.tail, { start: 4, line: 3, text: '2,"ab\nc', inQuote: true }, 'a tail inside a quoted field spans lines');
@@ -103,14 +132,7 @@ t.test('boundary scanner: incremental over any chunking, equals a byte-by-byte p
     }
     return { lastBoundary: last, inQuote: q };
   };
-  const texts = [
-    'h\n"a\nb",1\n"q""",2\nx,"un\nfin',
-    'h\n1,2\n3,4\n',
-    'a,"b\nc"\n',
-    '"""",x\n"\n\n"\n\n,"',
-    '',
-    'no newline at all',
-  ];
+  const texts = ['h\n"a\nb",1\n"q""",2\nx,"un\nfin', 'h\n1,2\n3,4\n', 'a,"b\nc"\n', '"""",x\n"\n\n"\n\n,"', '', 'no newline at all'];
   for (const text of texts) {
     const buf = Buffer.from(text);
     const want = reference(buf);

@@ -33,7 +33,7 @@ t.test('a live lock is waited for, then the wait gives up with ETIMEOUT', async 
   mkdirSync(`${file}.lock`);
   const lock = new LedgerLock(file, { staleMs: 5000, waitMs: 300 });
   await t.rejects(lock.acquire(), { code: 'ETIMEOUT' });
-  t.ok(existsSync(`${file}.lock`), 'the other holder\'s lock is left alone');
+  t.ok(existsSync(`${file}.lock`), "the other holder's lock is left alone");
 });
 
 t.test('the wait covers waitMs: retries of the backoff', async (t) => {
@@ -53,18 +53,24 @@ t.test('of many takers of one stale lock at once, one takes it over and they hol
   const locks = Array.from({ length: 6 }, () => new LedgerLock(file, { staleMs: 2000, waitMs: 10_000 }));
   let holders = 0;
   let most = 0;
-  await Promise.all(locks.map(async (l) => {
-    await l.acquire();
-    holders++;
-    most = Math.max(most, holders);
-    l.holdOrThrow();
-    await new Promise((r) => setTimeout(r, 20));
-    l.holdOrThrow();
-    holders--;
-    await l.unlock();
-  }));
+  await Promise.all(
+    locks.map(async (l) => {
+      await l.acquire();
+      holders++;
+      most = Math.max(most, holders);
+      l.holdOrThrow();
+      await new Promise((r) => setTimeout(r, 20));
+      l.holdOrThrow();
+      holders--;
+      await l.unlock();
+    }),
+  );
   t.equal(most, 1, 'never two holders');
-  t.equal(locks.reduce((n, l) => n + l.takenOver, 0), 1, 'one takeover');
+  t.equal(
+    locks.reduce((n, l) => n + l.takenOver, 0),
+    1,
+    'one takeover',
+  );
   t.notOk(existsSync(`${file}.lock`));
 });
 
@@ -92,7 +98,11 @@ t.test('a stale lock is taken over; while the taker holds it, others wait', asyn
   const a = new LedgerLock(file, { staleMs: 2000, waitMs: 5000 });
   await a.acquire();
   t.equal(a.takenOver, 1);
-  t.same(readdirSync(dir).filter((n) => n.includes('.stale.')), [], 'the stale directory is gone');
+  t.same(
+    readdirSync(dir).filter((n) => n.includes('.stale.')),
+    [],
+    'the stale directory is gone',
+  );
   // While a holds it (fresh), a second taker must wait, not take it over.
   const b = new LedgerLock(`${file}`, { staleMs: 2000, waitMs: 200 });
   await t.rejects(b.acquire(), { code: 'ETIMEOUT' });
@@ -108,7 +118,7 @@ t.test('a lock replaced under us (taken over) stops the writer; release leaves t
   mkdirSync(`${file}.lock`); // someone else's now (the inode number may well be reused)
   t.throws(() => lock.holdOrThrow(), { code: 'ECOMPROMISED', message: /taken over/ });
   await lock.unlock();
-  t.ok(existsSync(`${file}.lock`), 'release did not remove another holder\'s lock');
+  t.ok(existsSync(`${file}.lock`), "release did not remove another holder's lock");
   rmdirSync(`${file}.lock`);
 });
 
@@ -127,7 +137,9 @@ t.test('a lock vanished, or not refreshed for too long (stalled event loop): no 
   await b.unlock();
   await b.acquire();
   const until = Date.now() + 1600; // block the event loop past stale - margin: no refresh can run
-  while (Date.now() < until) { /* stall */ }
+  while (Date.now() < until) {
+    /* stall */
+  }
   t.throws(() => b.holdOrThrow(), { code: 'ECOMPROMISED', message: /not refreshed/ });
   await b.unlock();
 });

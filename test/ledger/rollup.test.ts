@@ -21,7 +21,10 @@ t.test('per-process files + rollup: one header, ordered by (ts, file, row), same
   ];
   const runs = await Promise.all(inputs.map((recs) => ledger(['append', `${dir}/fills.csv`, '--per-process'], { input: ndjson(recs) })));
   for (const r of runs) t.equal(r.code, 0, r.stderr);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.csv')).map((f) => `${dir}/${f}`).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.csv'))
+    .map((f) => `${dir}/${f}`)
+    .sort();
   t.equal(files.length, 3);
   const orders = permutations(files).filter((_, i) => i % 2 === 0); // 3 of the 6 orders, each file first once
   const outs = await Promise.all(orders.map((p) => ledger(['rollup', ...p])));
@@ -34,13 +37,28 @@ t.test('per-process files + rollup: one header, ordered by (ts, file, row), same
   const { header, rows } = readCsv(merged);
   t.equal(header[1], 'ts');
   t.equal(rows.length, 10);
-  const fileOf = new Map(files.map((f) => [readCsv(f).rows.map((r) => r[5]).join(), f]));
+  const fileOf = new Map(
+    files.map((f) => [
+      readCsv(f)
+        .rows.map((r) => r[5])
+        .join(),
+      f,
+    ]),
+  );
   t.equal(fileOf.size, 3);
   // Expected order computed independently: sort (ts, file, row index) over the inputs.
-  const expected = files.flatMap((f) => readCsv(f).rows.map((r, i) => ({ ts: Number(r[1]), f, i, id: r[5] })))
-    .sort((x, y) => x.ts - y.ts || (x.f < y.f ? -1 : x.f > y.f ? 1 : 0) || x.i - y.i).map((x) => x.id);
-  t.same(rows.map((r) => r[5]), expected);
-  t.same(rows.slice(0, 3).map((r) => r[5]), ['t-c-0', expected[1], expected[2]]);
+  const expected = files
+    .flatMap((f) => readCsv(f).rows.map((r, i) => ({ ts: Number(r[1]), f, i, id: r[5] })))
+    .sort((x, y) => x.ts - y.ts || (x.f < y.f ? -1 : x.f > y.f ? 1 : 0) || x.i - y.i)
+    .map((x) => x.id);
+  t.same(
+    rows.map((r) => r[5]),
+    expected,
+  );
+  t.same(
+    rows.slice(0, 3).map((r) => r[5]),
+    ['t-c-0', expected[1], expected[2]],
+  );
   t.equal((await ledger(['verify', merged])).code, 0, 'the rollup verifies');
   t.match(summaryOf(outs[0]!), { inputs: 3, rows: 10, torn_left_out: 0 });
 });
@@ -48,7 +66,10 @@ t.test('per-process files + rollup: one header, ordered by (ts, file, row), same
 t.test('compareRows: ts, then file name, then row; rows without a numeric ts last', async (t) => {
   const r = (ts: number, file: string, line: number) => ({ ts, file, line, fields: [] });
   const rows = [r(NaN, 'a', 2), r(5, 'b', 3), r(5, 'a', 9), r(1, 'z', 1), r(5, 'a', 4), r(NaN, 'a', 1)];
-  t.same(rows.sort(compareRows).map((x) => `${x.ts}/${x.file}/${x.line}`), ['1/z/1', '5/a/4', '5/a/9', '5/b/3', 'NaN/a/1', 'NaN/a/2']);
+  t.same(
+    rows.sort(compareRows).map((x) => `${x.ts}/${x.file}/${x.line}`),
+    ['1/z/1', '5/a/4', '5/a/9', '5/b/3', 'NaN/a/1', 'NaN/a/2'],
+  );
 });
 
 t.test('headers must match: exit 2 naming both; no ts column: exit 2', async (t) => {
@@ -75,7 +96,10 @@ t.test('a torn final row is reported and left out; other problems reported, good
   const r = await ledger(['rollup', `${dir}/a.csv`, `${dir}/b.csv`]);
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, 'ts,x\n1,a1\n2,b2\n3,a3\n');
-  t.match(r.logs.find((l) => /torn final row left out/.test(String(l.msg))), { level: 40, src: `${dir}/a.csv:4` });
+  t.match(
+    r.logs.find((l) => /torn final row left out/.test(String(l.msg))),
+    { level: 40, src: `${dir}/a.csv:4` },
+  );
   t.match(summaryOf(r), { torn_left_out: 1, rows: 3 });
 
   writeFileSync(`${dir}/c.csv`, 'ts,x\nsoon,c1\n0,c0\n1,2,3\n');

@@ -23,7 +23,16 @@ t.test('a clean ledger, quoted cells with commas, quotes and newlines included',
 
 t.test('rows are reported by the line they start on', async (t) => {
   const c = await check(`${H}1,a,"two\nlines"\n2,b\n3,c,d,e\n\nts,trade_id,note\n4,d,"x"y\n5,e,f\n`);
-  t.same(c.problems.map((p) => [p.line, p.kind]), [[4, 'row'], [5, 'row'], [6, 'row'], [7, 'row'], [8, 'row']]);
+  t.same(
+    c.problems.map((p) => [p.line, p.kind]),
+    [
+      [4, 'row'],
+      [5, 'row'],
+      [6, 'row'],
+      [7, 'row'],
+      [8, 'row'],
+    ],
+  );
   t.match(c.problems[0]!.reason, /2 columns, the header has 3/);
   t.match(c.problems[1]!.reason, /4 columns/);
   t.match(c.problems[2]!.reason, /empty line/);
@@ -34,20 +43,33 @@ t.test('rows are reported by the line they start on', async (t) => {
 
 t.test('torn tails: no final newline, or cut inside a quoted field', async (t) => {
   const a = await check(`${H}1,a,b\n2,b,hal`);
-  t.same(a.problems.map((p) => [p.line, p.kind]), [[3, 'torn']]);
+  t.same(
+    a.problems.map((p) => [p.line, p.kind]),
+    [[3, 'torn']],
+  );
   t.match(a.tail, { start: H.length + 6, bytes: 7, torn: true, inQuote: false });
   const b = await check(`${H}1,a,b\n2,b,"multi\nline cut`);
-  t.same(b.problems.map((p) => [p.line, p.kind]), [[3, 'torn']]);
+  t.same(
+    b.problems.map((p) => [p.line, p.kind]),
+    [[3, 'torn']],
+  );
   t.match(b.problems[0]!.reason, /inside a quoted field/);
   t.match(b.tail, { torn: true, inQuote: true, line: 3 });
 });
 
 t.test('an unfinished end that is not a prefix of one row is damage, not a torn row', async (t) => {
   const c = await check(`${H}1,a,b"c\n2,b,c\n`); // a stray quote swallows the rest
-  t.same(c.problems.map((p) => p.kind), ['damage']);
+  t.same(
+    c.problems.map((p) => p.kind),
+    ['damage'],
+  );
   t.equal(c.tail?.torn, false);
   const d = await check(`${H}1,a,b\n2,b,c,d,e`);
-  t.same(d.problems.map((p) => p.kind), ['damage'], 'more fields than the header');
+  t.same(
+    d.problems.map((p) => p.kind),
+    ['damage'],
+    'more fields than the header',
+  );
 });
 
 t.test('header problems: empty file, empty first line, duplicate column, not the expected columns', async (t) => {
@@ -63,7 +85,10 @@ t.test('many rows: parsed in batches; one bad row among thousands is named', asy
   for (let i = 0; i < 5000; i++) lines.push(i === 3210 ? `${i},x,"bad"quote` : `${i},t${i},"n, ${i}"`);
   const c = await check(lines.join('\n') + '\n');
   t.equal(c.rows, 4999);
-  t.same(c.problems.map((p) => p.line), [3212]);
+  t.same(
+    c.problems.map((p) => p.line),
+    [3212],
+  );
 });
 
 t.test('verify command: FILE:LINE lines, exit 1; --repair moves a torn tail aside, then exit 0', async (t) => {
@@ -132,6 +157,9 @@ t.test('reader: a stray quote in a middle row with whole rows after it is damage
 
 t.test('a torn row cut inside a multi-byte character is still a torn row', async (t) => {
   const c = await check(Buffer.concat([Buffer.from(`${H}1,a,b\n2,b,caf`), Buffer.from('é').subarray(0, 1)]));
-  t.same(c.problems.map((p) => [p.line, p.kind]), [[3, 'torn']]);
+  t.same(
+    c.problems.map((p) => [p.line, p.kind]),
+    [[3, 'torn']],
+  );
   t.match(c.tail, { torn: true, bytes: 8 });
 });

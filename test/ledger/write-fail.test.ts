@@ -71,7 +71,12 @@ t.test('ENOSPC after part of a batch: cut back to where the batch began; the ret
   fs.room = 20; // the next batch gets one row and a bit of the second on disk, then ENOSPC
   const e = await failure(w.commit(rows(4, 5), 5));
   t.equal(e.code, 'ENOSPC');
-  t.match(e.message, new RegExp(`^${file}: writing a batch of 5 rows failed \\(ENOSPC: no space left on device\\); truncated back to byte ${committed.length}, where the batch began: its rows were not committed and not passed on$`));
+  t.match(
+    e.message,
+    new RegExp(
+      `^${file}: writing a batch of 5 rows failed \\(ENOSPC: no space left on device\\); truncated back to byte ${committed.length}, where the batch began: its rows were not committed and not passed on$`,
+    ),
+  );
   t.equal(readFileSync(file, 'utf8'), committed, 'exactly the committed rows: nothing of the failed batch');
   t.match(w, { rows: 3, batches: 1 }, 'the failed batch is not counted');
   t.notOk(existsSync(`${file}.lock`), 'lock released');
@@ -104,7 +109,10 @@ t.test('fsync fails after the whole batch was written: cut back too (it may not 
   // The cut's own fsync failing too is said; the file is still cut.
   fs.fsyncFails = 2;
   const e2 = await failure(w.commit(rows(3, 2), 2));
-  t.match(e2.message, /truncated back to byte \d+, where the batch began \(but the fsync of that failed too: EIO: i\/o error; after a crash, run ledger verify\)/);
+  t.match(
+    e2.message,
+    /truncated back to byte \d+, where the batch began \(but the fsync of that failed too: EIO: i\/o error; after a crash, run ledger verify\)/,
+  );
   t.equal(readFileSync(file, 'utf8'), committed);
 });
 
@@ -118,7 +126,10 @@ t.test('ftruncate fails too: the error names the bytes left and how to remove th
   const e = await failure(w.commit(rows(3, 4), 4));
   const size = statSync(file).size;
   t.equal(size, start + 15, 'the part written is still there: the message must say so');
-  t.match(e.message, `cutting the file back to byte ${start}, where the batch began, failed too (EIO: i/o error): bytes ${start} to ${size} are rows never reported as committed; remove them (truncate -s ${start} ${file}) before appending again`);
+  t.match(
+    e.message,
+    `cutting the file back to byte ${start}, where the batch began, failed too (EIO: i/o error): bytes ${start} to ${size} are rows never reported as committed; remove them (truncate -s ${start} ${file}) before appending again`,
+  );
   truncateSync(file, start); // what the message says to do
   fs.room = Infinity;
   fs.truncateFails = false;
@@ -192,12 +203,18 @@ t.test('a full disk in mid-batch (64 KiB tmpfs): truncated back, exit 1, a retry
   const err = r.logs.find((l) => l.level === 50);
   t.match(err, { msg: /ENOSPC.*truncated back to byte \d+.*not committed/, reason: 'write', code: 'ENOSPC' }, 'one clear error');
   t.notMatch(r.stderr, /"stack"|\n\s+at /, 'no stack trace');
-  const reported = records(r).slice(1).map((x) => String(x.trade_id));
+  const reported = records(r)
+    .slice(1)
+    .map((x) => String(x.trade_id));
   t.ok(reported.length > 0 && reported.length < recs.length, `some batches committed (${reported.length}) before the disk filled`);
   t.match(summaryOf(r), { rows: reported.length, exit: 1 });
   const text = readFileSync(f, 'utf8');
   t.ok(text.endsWith('\n'), 'no partial row');
-  t.same(readCsv(f).rows.map((row) => row[5]), reported, 'the file holds exactly the rows reported as committed');
+  t.same(
+    readCsv(f).rows.map((row) => row[5]),
+    reported,
+    'the file holds exactly the rows reported as committed',
+  );
 
   // Room again: the rest, retried, lands once.
   t.equal(spawnSync('mount', ['-o', 'remount,size=1m', dir]).status, 0, 'tmpfs grown');
@@ -205,7 +222,11 @@ t.test('a full disk in mid-batch (64 KiB tmpfs): truncated back, exit 1, a retry
   const again = await ledger(['append', f, '--batch-rows', '100'], { input: ndjson(rest) });
   t.equal(again.code, 0, again.stderr.slice(-2000));
   const ids = readCsv(f).rows.map((row) => row[5]);
-  t.same(ids, recs.map((x) => x.trade_id), 'every fill exactly once, in order');
+  t.same(
+    ids,
+    recs.map((x) => x.trade_id),
+    'every fill exactly once, in order',
+  );
   t.equal((await ledger(['verify', f])).code, 0);
 });
 
@@ -228,7 +249,10 @@ t.test('verify --repair on a full disk (tmpfs): the torn row stays, one clear er
   }
   const r = await ledger(['verify', '--repair', f]);
   t.equal(r.code, 1);
-  t.match(r.logs.find((l) => l.level === 50), { msg: /could not save its torn final row .*ENOSPC.*not repaired/, reason: 'write', code: 'ENOSPC' });
+  t.match(
+    r.logs.find((l) => l.level === 50),
+    { msg: /could not save its torn final row .*ENOSPC.*not repaired/, reason: 'write', code: 'ENOSPC' },
+  );
   t.notMatch(r.stderr, /"stack"|\n\s+at /, 'no stack trace');
   t.match(r.stdout, /f\.csv:3: torn final row/);
   t.equal(readFileSync(f, 'utf8'), text, 'ledger untouched');

@@ -27,7 +27,10 @@ t.test('levels below the threshold cost nothing and write nothing; critical is 6
   log.info('no');
   log.warn('yes');
   log.critical('source down', { source: 'oddsapi' });
-  t.same(sink.records().map((r) => r.level), [40, 60]);
+  t.same(
+    sink.records().map((r) => r.level),
+    [40, 60],
+  );
   t.equal(sink.records()[1]!.critical, true);
   t.notOk(log.enabled('info'));
   log.setLevel('silent');
@@ -39,7 +42,8 @@ t.test('secrets: by key name, by registered value anywhere, and in URL query str
   const { sink, log } = mk();
   log.redactor.add('sk-live-123456');
   log.info('connecting to wss://spro.agency/api?key=sk-live-123456&x=1', {
-    apiKey: 'whatever', headers: { 'KALSHI-ACCESS-SIGNATURE': 'abc==', accept: 'json' },
+    apiKey: 'whatever',
+    headers: { 'KALSHI-ACCESS-SIGNATURE': 'abc==', accept: 'json' },
     nested: [{ token: 't0k3n' }, 'prefix sk-live-123456 suffix'],
     url: 'https://api.the-odds-api.com/v4/sports?apiKey=unregistered99&regions=us',
     err: new Error('auth failed for sk-live-123456'),
@@ -96,10 +100,13 @@ t.test('child loggers carry their bindings and throttle separately', async (t) =
   a.limited('warn', 'k', 'x');
   b.limited('warn', 'k', 'x');
   a.limited('warn', 'k', 'x');
-  t.same(sink.records().map((r) => r.component), ['ws', 'rest']);
+  t.same(
+    sink.records().map((r) => r.component),
+    ['ws', 'rest'],
+  );
 });
 
-t.test('caller fields named like the line\'s own (msg, cmd, time, level) are kept as field_<name>, never dropped', async (t) => {
+t.test("caller fields named like the line's own (msg, cmd, time, level) are kept as field_<name>, never dropped", async (t) => {
   const { sink, log, clock } = mk();
   clock.advanceTo(7_000);
   // The Kalshi feeder logs the exchange's error text as `msg` and the failed command as `cmd`.

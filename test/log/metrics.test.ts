@@ -10,11 +10,14 @@ t.test('counters and gauges by labels; snapshots are valid metric records in a s
   m.gauge('feed_freshness_ms', { source: 'kalshi', ticker: 'T' }).set(180);
   m.gauge('feed_freshness_ms', { ticker: 'T', source: 'kalshi' }).set(200);
   const snap = m.snapshot(42);
-  t.same(snap.map((r) => [r.name, r.labels, r.value]), [
-    ['feed_freshness_ms', { source: 'kalshi', ticker: 'T' }, 200],
-    ['skips_total', { reason: 'no-oracle' }, 1],
-    ['skips_total', { reason: 'stale-oracle' }, 3],
-  ]);
+  t.same(
+    snap.map((r) => [r.name, r.labels, r.value]),
+    [
+      ['feed_freshness_ms', { source: 'kalshi', ticker: 'T' }, 200],
+      ['skips_total', { reason: 'no-oracle' }, 1],
+      ['skips_total', { reason: 'stale-oracle' }, 3],
+    ],
+  );
   for (const r of snap) t.ok(validateRecord(r).ok);
   t.equal(m.value('skips_total', { reason: 'stale-oracle' }), 3);
 });

@@ -74,7 +74,11 @@ t.test('the sampled guard never misses a secret (randomized, against includes())
 });
 
 t.test('a private key: the whole PEM, its body and each line, in a JSON line too', async (t) => {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 1024,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const r = new Redactor();
   r.add(privateKey);
   const body = privateKey.split('\n').filter((l) => l && !l.startsWith('-----'));
@@ -90,9 +94,18 @@ t.test('line(): a line without a secret is returned as is; with one, every strin
   r.add('4242'); // a short secret that also occurs inside numbers
   const clean = '{"type":"odds.line","ts":1769370000123,"home_odds":2.24}';
   t.equal(r.line(clean), clean);
-  const dirty = JSON.stringify({ type: 'oracle.status', ts: 1769370004242, detail: 'HTTP 401: bad key SeCr3t-0123456789 (SeCr3t-0123456789)', labels: { 'SeCr3t-0123456789': 1, code: 'x4242y' } });
+  const dirty = JSON.stringify({
+    type: 'oracle.status',
+    ts: 1769370004242,
+    detail: 'HTTP 401: bad key SeCr3t-0123456789 (SeCr3t-0123456789)',
+    labels: { 'SeCr3t-0123456789': 1, code: 'x4242y' },
+  });
   const out = r.line(dirty);
-  t.same(JSON.parse(out), { type: 'oracle.status', ts: 1769370004242, detail: `HTTP 401: bad key ${REDACTED} (${REDACTED})`, labels: { [REDACTED]: 1, code: `x${REDACTED}y` } }, 'numbers are data, not text: left alone');
+  t.same(
+    JSON.parse(out),
+    { type: 'oracle.status', ts: 1769370004242, detail: `HTTP 401: bad key ${REDACTED} (${REDACTED})`, labels: { [REDACTED]: 1, code: `x${REDACTED}y` } },
+    'numbers are data, not text: left alone',
+  );
   t.equal(r.line('not json SeCr3t-0123456789'), `not json ${REDACTED}`, 'a line that is not JSON is masked as text');
   const quoted = 'q"uote\\d-secret';
   r.add(quoted);
@@ -109,7 +122,11 @@ t.test('addFromUrl registers URL credentials by value, decoded, and names them',
   for (const s of ['ab+cd/0123', 'ab%2Bcd%2F0123', 'ab%2bcd%2f0123', 'Plus Space0123', 'Plus+Space0123', 'pa@ss-0123', 'pa%40ss-0123']) {
     t.ok(r.has(`server said: ${s}.`), `registered: ${s}`);
   }
-  t.equal(r.string('GET /v4?apiKey=unregistered99&x=1 from wss://u:pw123@h/'), `GET /v4?apiKey=${REDACTED}&x=1 from wss://u:${REDACTED}@h/`, 'unregistered URL credentials are masked in log text');
+  t.equal(
+    r.string('GET /v4?apiKey=unregistered99&x=1 from wss://u:pw123@h/'),
+    `GET /v4?apiKey=${REDACTED}&x=1 from wss://u:${REDACTED}@h/`,
+    'unregistered URL credentials are masked in log text',
+  );
 });
 
 t.test('formsOf: a plain key has itself and its case-changed forms only', async (t) => {

@@ -21,7 +21,10 @@ t.test('a fill between the cancel and its ack: counted, and the replacement wait
   t.equal(s.working().find((o) => o.clientOrderId === bid)!.status, 'pending-cancel');
   t.equal(bidPlaces(s), 1, 'no second bid while the cancel is unanswered');
   s.m.onReply(s.venue.canceled(bid, T0 + 300, 0), T0 + 300);
-  t.same(s.w.fills.map((f) => f.count), [400]);
+  t.same(
+    s.w.fills.map((f) => f.count),
+    [400],
+  );
   t.equal(s.w.positions.at(-1)!.position, 400);
   t.equal(s.w.orders.filter((o) => o.o.clientOrderId === bid).at(-1)!.status, 'canceled');
   t.equal(bidPlaces(s), 2, 'then the bid is placed again at the new price');
@@ -43,7 +46,10 @@ t.test('the fill reported before the refusal of the cancel: no anomaly, filled o
   const { s, bid } = bidResting();
   s.m.onReply(s.venue.fill(bid, T0 + 290, 1000, 0), T0 + 290);
   s.m.onReply(s.venue.cancelRejected(bid, T0 + 300, 'already-filled'), T0 + 300);
-  t.same(s.w.fills.map((f) => f.count), [1000]);
+  t.same(
+    s.w.fills.map((f) => f.count),
+    [1000],
+  );
   t.same(s.w.anomalies, []);
   t.equal(bidPlaces(s), 2, 'one replacement, not two');
 });
@@ -53,7 +59,10 @@ t.test('a fill reported after the cancel ack still maps to its order and counts'
   s.m.onReply(s.venue.canceled(bid, T0 + 300, 700), T0 + 300);
   const tradeId = 'late-1';
   s.m.onReply(s.venue.fill(bid, T0 + 320, 300, 0, tradeId), T0 + 320);
-  t.same(s.w.fills.map((f) => [f.tradeId, f.count]), [[tradeId, 300]]);
+  t.same(
+    s.w.fills.map((f) => [f.tradeId, f.count]),
+    [[tradeId, 300]],
+  );
   t.equal(s.w.positions.at(-1)!.position, 300);
   t.same(s.w.anomalies, []);
   s.m.onReply(s.venue.fill(bid, T0 + 330, 300, 0, tradeId), T0 + 330);

@@ -12,7 +12,20 @@ t.test('our own resting quote in the book is not a price to improve on', async (
   s.m.onReply(s.venue.accepted(bid.order.clientOrderId, T0 + 100), T0 + 100);
   s.m.onReply(s.venue.accepted(ask.order.clientOrderId, T0 + 100), T0 + 100);
   // The book now shows us at 0.46 and 0.54.
-  s.m.onBook(book(HOME, [[4600, 1000], [4500, 5000]], [[5400, 1000], [5500, 5000]]), T0 + 150);
+  s.m.onBook(
+    book(
+      HOME,
+      [
+        [4600, 1000],
+        [4500, 5000],
+      ],
+      [
+        [5400, 1000],
+        [5500, 5000],
+      ],
+    ),
+    T0 + 150,
+  );
   t.equal(s.venue.cancels().length, 0, 'no reprice: the others still bid 0.45');
   t.equal(s.venue.requests.length, 2);
 });
@@ -24,13 +37,44 @@ t.test('after a reprice, the old level still in the book is not joined (the echo
   s.m.onReply(s.venue.accepted(bid.order.clientOrderId, T0 + 100), T0 + 100);
   s.m.onReply(s.venue.accepted(s.venue.place(1).order.clientOrderId, T0 + 100), T0 + 100);
   // The others' 0.45 bid goes: the best other bid is now 0.44, so we move down to 0.45.
-  s.m.onBook(book(HOME, [[4600, 1000], [4400, 5000]], [[5400, 1000], [5500, 5000]]), T0 + 200);
-  t.same(s.venue.cancels().map((c) => c.clientOrderId), [bid.order.clientOrderId], 'reprice down');
+  s.m.onBook(
+    book(
+      HOME,
+      [
+        [4600, 1000],
+        [4400, 5000],
+      ],
+      [
+        [5400, 1000],
+        [5500, 5000],
+      ],
+    ),
+    T0 + 200,
+  );
+  t.same(
+    s.venue.cancels().map((c) => c.clientOrderId),
+    [bid.order.clientOrderId],
+    'reprice down',
+  );
   s.m.onReply(s.venue.canceled(bid.order.clientOrderId, T0 + 300), T0 + 300);
   t.equal(s.venue.place().order.price, 4500, 'placed at 0.45, one tick above the others');
   // The delta removing our old 0.46 has not arrived: the book still shows it.
   s.m.onReply(s.venue.accepted(s.venue.place().order.clientOrderId, T0 + 350), T0 + 350);
-  s.m.onBook(book(HOME, [[4600, 1000], [4500, 1000], [4400, 5000]], [[5400, 1000], [5500, 5000]]), T0 + 360);
+  s.m.onBook(
+    book(
+      HOME,
+      [
+        [4600, 1000],
+        [4500, 1000],
+        [4400, 5000],
+      ],
+      [
+        [5400, 1000],
+        [5500, 5000],
+      ],
+    ),
+    T0 + 360,
+  );
   t.equal(s.venue.cancels().length, 1, 'the old level is our echo: no chase back up to 0.47');
   t.equal(s.venue.requests.filter((r) => r.kind === 'place').length, 3);
 });
@@ -39,6 +83,16 @@ t.test('in shadow the paper book never shows our orders: the book is taken as it
   const s = session({ bookIncludesOwn: false, improveTicks: 1 });
   standardOpen(s);
   s.m.onReply(s.venue.accepted(s.venue.place(0).order.clientOrderId, T0 + 100), T0 + 100);
-  s.m.onBook(book(HOME, [[4600, 1000], [4500, 5000]], [[5500, 5000]]), T0 + 150);
+  s.m.onBook(
+    book(
+      HOME,
+      [
+        [4600, 1000],
+        [4500, 5000],
+      ],
+      [[5500, 5000]],
+    ),
+    T0 + 150,
+  );
   t.equal(s.venue.cancels().length, 1, 'someone else at 0.46: we improve to 0.47 (our limit)');
 });

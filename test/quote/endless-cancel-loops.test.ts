@@ -57,7 +57,8 @@ t.test('an oracle flapping around the threshold: min_rest_ms bounds the reprices
     now += 100;
     s.m.tick(now);
     for (const r of s.venue.requests.slice(-2)) {
-      if (r.kind === 'place' && s.working().some((o) => o.clientOrderId === r.order.clientOrderId && o.status === 'submitted')) s.m.onReply(s.venue.accepted(r.order.clientOrderId, now), now);
+      if (r.kind === 'place' && s.working().some((o) => o.clientOrderId === r.order.clientOrderId && o.status === 'submitted'))
+        s.m.onReply(s.venue.accepted(r.order.clientOrderId, now), now);
       if (r.kind === 'cancel' && s.working().some((o) => o.clientOrderId === r.clientOrderId)) s.m.onReply(s.venue.canceled(r.clientOrderId, now), now);
     }
     // Others' best bid flaps between 0.44 and 0.45 (a non-adverse move for our bid).

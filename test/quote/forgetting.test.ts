@@ -6,8 +6,19 @@ import { PositionBook } from '../../src/core/position-book.js';
 import { HOME, T0, kalshiStatus, session, standardOpen } from '../helpers/quote.js';
 
 t.test('a settled market leaves nothing behind once forget_after_ms and keep_finished_ms have passed', async (t) => {
-  const kill = new KillSwitches({ oracleSource: 'boltodds', oracleStaleMs: 600_000, bookStaleMs: 600_000, resumeAfterMs: 0, reconnectMax: 5, reconnectWindowMs: 60_000, commenceGraceMs: 600_000 });
-  const s = session({ forgetAfterMs: 60_000, keepFinishedMs: 30_000 }, { kill, exposure: new PositionBook({ maxPositionContracts: 100, maxGameLossDollars: 100, maxDailyNotionalDollars: 1000 }) });
+  const kill = new KillSwitches({
+    oracleSource: 'boltodds',
+    oracleStaleMs: 600_000,
+    bookStaleMs: 600_000,
+    resumeAfterMs: 0,
+    reconnectMax: 5,
+    reconnectWindowMs: 60_000,
+    commenceGraceMs: 600_000,
+  });
+  const s = session(
+    { forgetAfterMs: 60_000, keepFinishedMs: 30_000 },
+    { kill, exposure: new PositionBook({ maxPositionContracts: 100, maxGameLossDollars: 100, maxDailyNotionalDollars: 1000 }) },
+  );
   s.m.onKalshiStatus(kalshiStatus('live', T0), T0);
   standardOpen(s);
   for (const r of s.venue.requests) if (r.kind === 'place') s.m.onReply(s.venue.accepted(r.order.clientOrderId, T0 + 10), T0 + 10);
@@ -18,7 +29,11 @@ t.test('a settled market leaves nothing behind once forget_after_ms and keep_fin
   for (const o of s.working()) if (o.status === 'submitted') s.m.onReply(s.venue.accepted(o.clientOrderId, T0 + 120), T0 + 120);
   for (const c of s.venue.cancels()) s.m.onReply(s.venue.canceled(c.clientOrderId, T0 + 150), T0 + 150);
   t.same(s.working(), [], 'every order final');
-  t.same(s.w.positions.at(-1), { ticker: HOME, position: 0, cost: 0, fees: 0, realized: 55_000, settled: true, result: 'yes' }, 'settled: +$0.55 a contract on 10 ($5.50)');
+  t.same(
+    s.w.positions.at(-1),
+    { ticker: HOME, position: 0, cost: 0, fees: 0, realized: 55_000, settled: true, result: 'yes' },
+    'settled: +$0.55 a contract on 10 ($5.50)',
+  );
   t.ok(s.m.counts.tickers > 0);
   for (let i = 0; i < 50; i++) {
     const n = s.m.next();

@@ -9,7 +9,15 @@ import { AWAY, EVENT, HOME, T0, book, kalshiStatus, oracleStatus, prob, session 
 
 const RESUME = 1_000;
 function kills(bookStaleMs = 30_000): KillSwitches {
-  return new KillSwitches({ oracleSource: 'boltodds', oracleStaleMs: 60_000, bookStaleMs, resumeAfterMs: RESUME, reconnectMax: 3, reconnectWindowMs: 60_000, commenceGraceMs: 60_000 });
+  return new KillSwitches({
+    oracleSource: 'boltodds',
+    oracleStaleMs: 60_000,
+    bookStaleMs,
+    resumeAfterMs: RESUME,
+    reconnectMax: 3,
+    reconnectWindowMs: 60_000,
+    commenceGraceMs: 60_000,
+  });
 }
 
 /** Both tickers of the game quoting (after the start-up trip has cleared), every order accepted. */
@@ -17,7 +25,10 @@ function quoting(bookStaleMs?: number) {
   const s = session({}, { kill: kills(bookStaleMs) });
   const at = T0;
   s.m.onKalshiStatus(kalshiStatus('live', at), at);
-  for (const [tk, side] of [[HOME, 'home'], [AWAY, 'away']] as const) {
+  for (const [tk, side] of [
+    [HOME, 'home'],
+    [AWAY, 'away'],
+  ] as const) {
     s.m.onLink({ ticker: tk, event: EVENT, sport: 'nba', side }, at);
     s.m.onMarket({ ticker: tk, status: 'active', feeType: 'quadratic_with_maker_fees', grid: LINEAR_CENT }, at);
   }
@@ -31,13 +42,21 @@ function quoting(bookStaleMs?: number) {
 }
 function acceptAll(s: ReturnType<typeof session>, at: number): void {
   for (const o of s.working()) if (o.status === 'submitted') s.m.onReply(s.venue.accepted(o.clientOrderId, at), at);
-  for (const c of s.venue.cancels()) if (s.working().some((o) => o.clientOrderId === c.clientOrderId && o.status === 'pending-cancel')) s.m.onReply(s.venue.canceled(c.clientOrderId, at), at);
+  for (const c of s.venue.cancels())
+    if (s.working().some((o) => o.clientOrderId === c.clientOrderId && o.status === 'pending-cancel')) s.m.onReply(s.venue.canceled(c.clientOrderId, at), at);
 }
-const pulled = (s: ReturnType<typeof session>, since: number) => s.w.orders.filter((o) => o.status === 'pending-cancel' && o.at >= since).map((o) => `${o.o.ticker === HOME ? 'home' : 'away'}:${o.o.side}:${o.reason}`).sort();
+const pulled = (s: ReturnType<typeof session>, since: number) =>
+  s.w.orders
+    .filter((o) => o.status === 'pending-cancel' && o.at >= since)
+    .map((o) => `${o.o.ticker === HOME ? 'home' : 'away'}:${o.o.side}:${o.reason}`)
+    .sort();
 
 t.test('kalshi-feed-down: tripped at start, cleared resume_after_ms after the first live status; a later outage pulls everything', async (t) => {
   const s = quoting();
-  t.same(s.w.kills.map((k) => `${k.condition}:${k.state}`), ['kalshi-feed-down:tripped', 'kalshi-feed-down:cleared']);
+  t.same(
+    s.w.kills.map((k) => `${k.condition}:${k.state}`),
+    ['kalshi-feed-down:tripped', 'kalshi-feed-down:cleared'],
+  );
   t.equal(s.working().length, 4);
   const at = T0 + 5_000;
   s.m.onKalshiStatus(kalshiStatus('resyncing', at), at);
@@ -80,7 +99,10 @@ t.test('no oracle.prob for oracle_stale_ms: the game is pulled at that deadline,
 t.test('a ticker the feed marks invalid: only that ticker is pulled', async (t) => {
   const s = quoting();
   const at = T0 + 5_000;
-  s.m.onKalshiStatus(kalshiStatus('live', at, { tickers: { [HOME]: { valid: false, age_ms: null, seq: null }, [AWAY]: { valid: true, age_ms: 0, seq: 3 } } }), at);
+  s.m.onKalshiStatus(
+    kalshiStatus('live', at, { tickers: { [HOME]: { valid: false, age_ms: null, seq: null }, [AWAY]: { valid: true, age_ms: 0, seq: 3 } } }),
+    at,
+  );
   t.same(pulled(s, at), ['home:ask:stale-feed', 'home:bid:stale-feed']);
   t.ok(s.w.kills.some((k) => k.condition === 'ticker-stale' && k.scope === 'ticker' && k.key === HOME));
 });

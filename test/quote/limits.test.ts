@@ -7,7 +7,10 @@ import { AWAY, EVENT, HOME, T0, book, prob, session } from '../helpers/quote.js'
 
 function open(limits: { maxPositionContracts: number; maxGameLossDollars: number; maxDailyNotionalDollars: number }) {
   const s = session({}, { exposure: new PositionBook(limits) });
-  for (const [tk, side] of [[HOME, 'home'], [AWAY, 'away']] as const) {
+  for (const [tk, side] of [
+    [HOME, 'home'],
+    [AWAY, 'away'],
+  ] as const) {
     s.m.onLink({ ticker: tk, event: EVENT, sport: 'nba', side }, T0);
     s.m.onMarket({ ticker: tk, status: 'active', feeType: 'quadratic_with_maker_fees', grid: LINEAR_CENT }, T0);
   }
@@ -24,7 +27,10 @@ t.test('position per ticker: the bid that would take it past the limit is a skip
   s.m.onReply(s.venue.fill(bid, T0 + 2, 1000, 0), T0 + 2); // long 10: another 10 would be 20 > 15
   t.same(skips(s), ['limit-position']);
   t.equal(s.venue.requests.filter((r) => r.kind === 'place' && r.order.side === 'bid').length, 1, 'no second bid');
-  t.ok(s.working().some((o) => o.side === 'ask'), 'the ask (which reduces the position) still quotes');
+  t.ok(
+    s.working().some((o) => o.side === 'ask'),
+    'the ask (which reduces the position) still quotes',
+  );
 });
 
 t.test('worst-case game loss counts YES on one team and NO on the other as one bet', async (t) => {

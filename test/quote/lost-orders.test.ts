@@ -9,7 +9,23 @@ import { LINEAR_CENT } from '../../src/core/kalshi-fixed.js';
 t.test('an answer for an order we never sent is reported and counted', async (t) => {
   const s = session();
   standardOpen(s);
-  s.m.onReply({ kind: 'fill', ts: T0 + 5, clientOrderId: 'nope', orderId: 'x', ticker: HOME, tradeId: 't', side: 'bid', price: 4500, count: 100, remaining: 0, liquidity: 'maker', fee: 0 }, T0 + 5);
+  s.m.onReply(
+    {
+      kind: 'fill',
+      ts: T0 + 5,
+      clientOrderId: 'nope',
+      orderId: 'x',
+      ticker: HOME,
+      tradeId: 't',
+      side: 'bid',
+      price: 4500,
+      count: 100,
+      remaining: 0,
+      liquidity: 'maker',
+      fee: 0,
+    },
+    T0 + 5,
+  );
   s.m.onReply({ kind: 'accepted', ts: T0 + 6, clientOrderId: 'nope2', orderId: 'y', ticker: HOME, remaining: 100 }, T0 + 6);
   t.equal(s.count('order_anomalies_total'), 2);
   t.equal(s.w.fills.length, 0);

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { HOME, T0, book, session, standardOpen } from '../helpers/quote.js';
 
-t.test('review: both sides waiting out min_rest_ms: the bid reprices at its own deadline, not at the ask\'s', async (t) => {
+t.test("review: both sides waiting out min_rest_ms: the bid reprices at its own deadline, not at the ask's", async (t) => {
   const s = session({ minRestMs: 5_000 });
   standardOpen(s); // bid 0.45, ask 0.55 sent at T0
   const bid = s.venue.place(0).order;
@@ -16,5 +16,9 @@ t.test('review: both sides waiting out min_rest_ms: the bid reprices at its own 
   t.equal(s.venue.cancels().length, 0, 'too soon for either');
   t.equal(s.m.next(), T0 + 5_100, 'next deadline: the bid has rested 5 s at T0+5100');
   s.m.tick(T0 + 5_100);
-  t.same(s.venue.cancels().map((c) => c.clientOrderId), [bid.clientOrderId], 'the bid is repriced at T0+5100');
+  t.same(
+    s.venue.cancels().map((c) => c.clientOrderId),
+    [bid.clientOrderId],
+    'the bid is repriced at T0+5100',
+  );
 });

@@ -16,9 +16,20 @@ function rig(over: Partial<ManagerOptions> = {}, maxDailyNotionalDollars = 100_0
   const venue = new ShadowVenue({ latencyMs: 50, queueModel: 'risk-averse', fees: KALSHI_FEES });
   const out: Array<Record<string, unknown> & { type: string }> = [];
   const warns: string[] = [];
-  const loop = new QuoteLoop(clock, venue, { mode: 'shadow', source: 'boltodds', method: 'shin', defaultFeeType: 'quadratic_with_maker_fees', queueModel: 'risk-averse' }, {
-    record: (r) => { out.push(r); }, warn: (m) => { warns.push(m); }, count: () => undefined,
-  });
+  const loop = new QuoteLoop(
+    clock,
+    venue,
+    { mode: 'shadow', source: 'boltodds', method: 'shin', defaultFeeType: 'quadratic_with_maker_fees', queueModel: 'risk-averse' },
+    {
+      record: (r) => {
+        out.push(r);
+      },
+      warn: (m) => {
+        warns.push(m);
+      },
+      count: () => undefined,
+    },
+  );
   const exposure = new PositionBook({ maxPositionContracts: 1000, maxGameLossDollars: 1000, maxDailyNotionalDollars });
   loop.manager = new QuoteManager({ ...DEFAULTS, ...over }, NO_KILLS, exposure, () => ({ ok: true, count: 1000 }), loop.sink());
   const feed = (r: Record<string, unknown>) => {
@@ -28,9 +39,36 @@ function rig(over: Partial<ManagerOptions> = {}, maxDailyNotionalDollars = 100_0
     loop.onRecord(v.record as AnyRecord);
   };
   const open = (pHome: number, asks: Array<[number, number]>) => {
-    feed({ type: 'kalshi.market', ts: T0, ticker: HOME, event_ticker: 'KXNBAGAME-26JAN25DENMEM', series: 'KXNBAGAME', sport: 'nba', event: EVENT, team: 'mem', status: 'active', close_ts: COMMENCE + 6 * 3_600_000, price_ranges: [{ start: 0, end: 1, step: 0.01 }], fee_type: 'quadratic_with_maker_fees' });
+    feed({
+      type: 'kalshi.market',
+      ts: T0,
+      ticker: HOME,
+      event_ticker: 'KXNBAGAME-26JAN25DENMEM',
+      series: 'KXNBAGAME',
+      sport: 'nba',
+      event: EVENT,
+      team: 'mem',
+      status: 'active',
+      close_ts: COMMENCE + 6 * 3_600_000,
+      price_ranges: [{ start: 0, end: 1, step: 0.01 }],
+      fee_type: 'quadratic_with_maker_fees',
+    });
     feed({ type: 'market.link', ts: T0, event: EVENT, sport: 'nba', side: 'home', ticker: HOME });
-    feed({ type: 'oracle.prob', ts: T0, source: 'boltodds', sport: 'nba', event: EVENT, home: 'Memphis Grizzlies', away: 'Denver Nuggets', commence_ts: COMMENCE, books: ['pinnacle'], method: 'shin', p_home: pHome, p_away: Math.round((1 - pHome) * 1e6) / 1e6, overround: 0.04 });
+    feed({
+      type: 'oracle.prob',
+      ts: T0,
+      source: 'boltodds',
+      sport: 'nba',
+      event: EVENT,
+      home: 'Memphis Grizzlies',
+      away: 'Denver Nuggets',
+      commence_ts: COMMENCE,
+      books: ['pinnacle'],
+      method: 'shin',
+      p_home: pHome,
+      p_away: Math.round((1 - pHome) * 1e6) / 1e6,
+      overround: 0.04,
+    });
     feed({ type: 'kalshi.book', ts: T0, recv_ts: T0, ticker: HOME, seq: 1, bids: [[0.45, 50]], asks });
   };
   return { clock, venue, loop, out, warns, feed, open };
@@ -50,7 +88,10 @@ t.test('review (loop): a shadow fill still in flight when kalshi.result arrives 
   const last = positions.at(-1);
   t.equal(last?.state, 'settled', `the last position of a settled market is settled (records: ${JSON.stringify(positions.map((p) => p.state))})`);
   t.equal(last?.position, 0);
-  t.ok(typeof last?.realized_pnl === 'number' && (last.realized_pnl as number) > 5, `bought 10 at 0.45, YES: about +$5.50 less the fee (got ${String(last?.realized_pnl)})`);
+  t.ok(
+    typeof last?.realized_pnl === 'number' && (last.realized_pnl as number) > 5,
+    `bought 10 at 0.45, YES: about +$5.50 less the fee (got ${String(last?.realized_pnl)})`,
+  );
 });
 
 t.test('review (loop): taker IOCs on a book that does not change are bounded (not one per round trip)', async (t) => {
@@ -63,10 +104,14 @@ t.test('review (loop): taker IOCs on a book that does not change are bounded (no
   t.ok(iocs.length <= 2, `IOCs sent in 10 s on one book: ${iocs.length}`);
 });
 
-t.test('review (loop): IOCs that cannot fill do not use up the day\'s notional and stop all quoting', async (t) => {
+t.test("review (loop): IOCs that cannot fill do not use up the day's notional and stop all quoting", async (t) => {
   const r = rig({ takerEdge: 0.01 }, 1000); // the default quote.max_daily_notional
   r.open(0.6, [[0.55, 5]]);
   r.clock.advanceTo(T0 + 300_000); // five quiet minutes on one book
   const notionalSkips = r.out.filter((x) => x.type === 'skip' && x.reason === 'limit-daily-notional');
-  t.same(notionalSkips.map((x) => x.detail), [], 'with $2.75 taken and two $4.50 quotes resting, the $1,000 daily notional is not reached');
+  t.same(
+    notionalSkips.map((x) => x.detail),
+    [],
+    'with $2.75 taken and two $4.50 quotes resting, the $1,000 daily notional is not reached',
+  );
 });

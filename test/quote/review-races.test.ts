@@ -15,7 +15,11 @@ t.test('review: a fill made before the result, reported after it, on a ticker wi
   // (latency) at T0+120. The contracts were bought: the settlement must include them.
   s.m.onResult({ ticker: HOME, result: 'yes' }, T0 + 100);
   s.m.onReply(s.venue.fill(bid, T0 + 90, 1000, 0), T0 + 120);
-  t.same(s.w.anomalies.filter((a) => /not booked/.test(a)), [], 'the fill is booked');
+  t.same(
+    s.w.anomalies.filter((a) => /not booked/.test(a)),
+    [],
+    'the fill is booked',
+  );
   t.notOk(s.w.positions.at(-1)?.settled, 'not settled while the ask (pulled at the result) may still fill');
   for (const c of s.venue.cancels()) s.m.onReply(s.venue.canceled(c.clientOrderId, T0 + 130), T0 + 130);
   const last = s.w.positions.at(-1);
@@ -32,7 +36,11 @@ t.test('review: a fill made before the result, reported after it, on a ticker al
   s.m.onReply(s.venue.fill(ask, T0 + 50, 500, 500), T0 + 50); // sold 5 YES at 0.55
   s.m.onResult({ ticker: HOME, result: 'yes' }, T0 + 100);
   s.m.onReply(s.venue.fill(bid, T0 + 90, 1000, 0), T0 + 120); // bought 10 YES at 0.45 before the result
-  t.same(s.w.anomalies.filter((a) => /not booked/.test(a)), [], 'the fill is booked');
+  t.same(
+    s.w.anomalies.filter((a) => /not booked/.test(a)),
+    [],
+    'the fill is booked',
+  );
   for (const c of s.venue.cancels()) s.m.onReply(s.venue.canceled(c.clientOrderId, T0 + 130, 500), T0 + 130);
   const last = s.w.positions.at(-1);
   t.equal(last?.settled, true);
@@ -52,7 +60,10 @@ t.test('review: a cancel refused as already-canceled ends the order (no phantom 
     if (last.clientOrderId !== bid) break;
     s.m.onReply(s.venue.cancelRejected(bid, T0 + 300 + i, 'already-canceled'), T0 + 300 + i);
   }
-  t.notOk(s.working().some((o) => o.clientOrderId === bid), 'the order is no longer believed working');
+  t.notOk(
+    s.working().some((o) => o.clientOrderId === bid),
+    'the order is no longer believed working',
+  );
   t.equal(s.venue.cancels().filter((c) => c.clientOrderId === bid).length, 1, 'one cancel, not one per refusal');
   t.equal(s.venue.requests.filter((r) => r.kind === 'place' && r.order.side === 'bid').length, 2, 'the side quotes again');
 });

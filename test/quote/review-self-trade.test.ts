@@ -15,5 +15,9 @@ t.test('review: with the book showing our own ask, an IOC bid does not lift it',
   // The oracle jumps to 0.62: our ask is through (cancelled); the only ask shown is ours.
   s.m.onOracleProb(prob(0.62, T0 + 300), T0 + 300);
   const iocs = s.venue.requests.filter((r) => r.kind === 'place' && r.order.tif === 'ioc');
-  t.same(iocs.map((r) => r.kind === 'place' ? `${r.order.side} ${r.order.count}@${r.order.price}` : ''), [], 'no IOC against our own ask');
+  t.same(
+    iocs.map((r) => (r.kind === 'place' ? `${r.order.side} ${r.order.count}@${r.order.price}` : '')),
+    [],
+    'no IOC against our own ask',
+  );
 });

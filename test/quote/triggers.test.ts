@@ -17,9 +17,17 @@ const cancelReasons = (s: ReturnType<typeof session>) => s.w.orders.filter((o) =
 t.test('quotes at the best price with edge, joined to the book', async (t) => {
   const s = resting();
   const places = s.venue.requests.filter((r) => r.kind === 'place');
-  t.same(places.map((p) => p.kind === 'place' && [p.order.side, p.order.price, p.order.count, p.order.tif, p.order.postOnly]),
-    [['bid', 4500, 1000, 'gtc', true], ['ask', 5500, 1000, 'gtc', true]]);
-  t.same(s.working().map((o) => o.status), ['resting', 'resting']);
+  t.same(
+    places.map((p) => p.kind === 'place' && [p.order.side, p.order.price, p.order.count, p.order.tif, p.order.postOnly]),
+    [
+      ['bid', 4500, 1000, 'gtc', true],
+      ['ask', 5500, 1000, 'gtc', true],
+    ],
+  );
+  t.same(
+    s.working().map((o) => o.status),
+    ['resting', 'resting'],
+  );
 });
 
 t.test('oracle-moved-through: the fair price crosses the resting bid', async (t) => {
@@ -76,7 +84,10 @@ t.test('pregame-cutoff: every quote is pulled pull_before_start_ms before the st
   s.m.tick(COMMENCE - 300_000);
   t.same(cancelReasons(s).sort(), ['ask:pregame-cutoff', 'bid:pregame-cutoff']);
   const late = () => s.w.skips.filter((k) => k.at >= COMMENCE - 300_000);
-  t.same(late().map((k) => k.reason), ['pregame-cutoff']);
+  t.same(
+    late().map((k) => k.reason),
+    ['pregame-cutoff'],
+  );
   for (const c of s.venue.cancels()) s.m.onReply(s.venue.canceled(c.clientOrderId, COMMENCE - 299_000), COMMENCE - 299_000);
   s.m.onBook(book(HOME, [[4400, 5000]], [[5500, 5000]]), COMMENCE - 200_000);
   t.equal(s.venue.requests.filter((r) => r.kind === 'place').length, 2, 'nothing new after the cutoff');
@@ -115,7 +126,10 @@ t.test('stale-feed and kill-switch: a tripped condition pulls with its reason', 
   blocked = { condition: 'reconnect-storm', scope: 'global', key: '*' };
   s2.m.onBook(book(HOME, [[4400, 4000]], [[5500, 5000]]), T0 + 200);
   t.same(cancelReasons(s2).sort(), ['ask:kill-switch', 'bid:kill-switch']);
-  t.same(s2.w.skips.filter((k) => k.at === T0 + 200).map((k) => k.reason), ['kill-switch']);
+  t.same(
+    s2.w.skips.filter((k) => k.at === T0 + 200).map((k) => k.reason),
+    ['kill-switch'],
+  );
 });
 
 t.test('no link, no fair price, no book: no quote, one skip per (ticker, reason) change', async (t) => {
@@ -124,14 +138,28 @@ t.test('no link, no fair price, no book: no quote, one skip per (ticker, reason)
   s.m.onBook(book(HOME, [[4500, 5000]], [[5500, 5000]]), T0 + 1);
   s.m.onLink({ ticker: HOME, event: EVENT, sport: 'nba', side: 'home' }, T0 + 2);
   s.m.onBook(book(HOME, [[4500, 5000]], [[5500, 5000]]), T0 + 3);
-  t.same(s.w.skips.map((k) => k.reason), ['unmapped', 'no-oracle']);
+  t.same(
+    s.w.skips.map((k) => k.reason),
+    ['unmapped', 'no-oracle'],
+  );
   t.equal(s.venue.requests.length, 0);
 });
 
 t.test('a book whose best prices did not move changes no decision and sends nothing', async (t) => {
   const s = resting();
   const before = s.venue.requests.length;
-  for (let i = 0; i < 50; i++) s.m.onBook(book(HOME, [[4500, 100 + i], [4400, 7]], [[5500, 900 - i]]), T0 + 200 + i);
+  for (let i = 0; i < 50; i++)
+    s.m.onBook(
+      book(
+        HOME,
+        [
+          [4500, 100 + i],
+          [4400, 7],
+        ],
+        [[5500, 900 - i]],
+      ),
+      T0 + 200 + i,
+    );
   t.equal(s.venue.requests.length, before);
   s.m.onBook(book(HOME, [[4600, 100]], [[5500, 900]]), T0 + 300);
   t.equal(s.venue.cancels().length, 1, 'a new best bid does: the quote joins it');

@@ -47,17 +47,93 @@ t.test('meaningful edge cases stay valid', async (t) => {
     const r = validateRecord(rec);
     t.ok(r.ok, `${type}: ${what}${r.ok ? '' : `: ${r.detail}`}`);
   };
-  ok('odds.line', (r) => { r.event = 'nba-2028-02-29-den-mem'; }, 'a leap day');
-  ok('odds.line', (r) => { r.sport = 'nhl'; r.event = 'nhl-2026-01-25-uta-vgk'; }, 'an NHL game');
-  ok('odds.line', (r) => { r.home_odds = 10000; r.away_odds = 1.0001; }, 'odds at the bound');
-  ok('oracle.prob', (r) => { r.p_home = 0.43861234; r.p_away = 0.5613877; }, 'a sum 1e-7 from 1 (rounded by a producer)');
-  ok('result', (r) => { delete r.home_score; delete r.away_score; }, 'no score at all');
-  ok('result', (r) => { r.winner = 'away'; r.home_score = 3; r.away_score = 4; }, 'an away win');
-  ok('kalshi.book', (r) => { r.ticker = 'KXNBAGAME-26JAN25DENXYZ-DEN'; }, 'an unmapped ticker of our series (feed-kalshi reports it, the book is real)');
-  ok('kalshi.book', (r) => { r.ticker = 'KXNHLGAME-26JAN251930TORNYR-NYR'; }, 'a ticker with a start time');
-  ok('skip', (r) => { r.ticker = 'KXNBAGAME-26JAN25DENXYZ-DEN'; r.reason = 'unmapped'; r.event = 'nba-2026-01-25-den-mem'; }, 'an unmapped ticker with an event');
-  ok('kalshi.market', (r) => { delete r.event; delete r.team; }, 'a market not (yet) mapped');
-  ok('market.link', (r) => { r.side = 'home'; r.ticker = 'KXNBAGAME-26JAN25DENMEM-MEM'; }, 'the home side');
+  ok(
+    'odds.line',
+    (r) => {
+      r.event = 'nba-2028-02-29-den-mem';
+    },
+    'a leap day',
+  );
+  ok(
+    'odds.line',
+    (r) => {
+      r.sport = 'nhl';
+      r.event = 'nhl-2026-01-25-uta-vgk';
+    },
+    'an NHL game',
+  );
+  ok(
+    'odds.line',
+    (r) => {
+      r.home_odds = 10000;
+      r.away_odds = 1.0001;
+    },
+    'odds at the bound',
+  );
+  ok(
+    'oracle.prob',
+    (r) => {
+      r.p_home = 0.43861234;
+      r.p_away = 0.5613877;
+    },
+    'a sum 1e-7 from 1 (rounded by a producer)',
+  );
+  ok(
+    'result',
+    (r) => {
+      delete r.home_score;
+      delete r.away_score;
+    },
+    'no score at all',
+  );
+  ok(
+    'result',
+    (r) => {
+      r.winner = 'away';
+      r.home_score = 3;
+      r.away_score = 4;
+    },
+    'an away win',
+  );
+  ok(
+    'kalshi.book',
+    (r) => {
+      r.ticker = 'KXNBAGAME-26JAN25DENXYZ-DEN';
+    },
+    'an unmapped ticker of our series (feed-kalshi reports it, the book is real)',
+  );
+  ok(
+    'kalshi.book',
+    (r) => {
+      r.ticker = 'KXNHLGAME-26JAN251930TORNYR-NYR';
+    },
+    'a ticker with a start time',
+  );
+  ok(
+    'skip',
+    (r) => {
+      r.ticker = 'KXNBAGAME-26JAN25DENXYZ-DEN';
+      r.reason = 'unmapped';
+      r.event = 'nba-2026-01-25-den-mem';
+    },
+    'an unmapped ticker with an event',
+  );
+  ok(
+    'kalshi.market',
+    (r) => {
+      delete r.event;
+      delete r.team;
+    },
+    'a market not (yet) mapped',
+  );
+  ok(
+    'market.link',
+    (r) => {
+      r.side = 'home';
+      r.ticker = 'KXNBAGAME-26JAN25DENMEM-MEM';
+    },
+    'the home side',
+  );
 });
 
 t.test('shape errors before the schema', async (t) => {

@@ -31,8 +31,10 @@ function setup(feeType: 'quadratic' | 'quadratic_with_maker_fees' = 'quadratic_w
   const gtc = { tif: 'good_till_canceled' as const, stp: 'taker_at_cross' as const };
   const consistent = (): boolean => {
     const l = e.levels(M);
-    return JSON.stringify(l.bids) === JSON.stringify([...shadow.bid].sort((a, b) => a[0] - b[0]))
-      && JSON.stringify(l.asks) === JSON.stringify([...shadow.ask].sort((a, b) => a[0] - b[0]));
+    return (
+      JSON.stringify(l.bids) === JSON.stringify([...shadow.bid].sort((a, b) => a[0] - b[0])) &&
+      JSON.stringify(l.asks) === JSON.stringify([...shadow.ask].sort((a, b) => a[0] - b[0]))
+    );
   };
   return { e, clock, trades, fills, gtc, consistent };
 }
@@ -43,8 +45,19 @@ t.test('price-time priority: better price first, then first come; the maker pric
   const a2 = e.place('bob', { ticker: M, side: 'ask', price: 4400, count: 300, ...gtc });
   const a3 = e.place('carol', { ticker: M, side: 'ask', price: 4400, count: 300, ...gtc });
   const buy = e.place('dave', { ticker: M, side: 'bid', price: 4500, count: 1000, ...gtc });
-  t.same(trades.map((x) => [x.price, x.count]), [[4400, 300], [4400, 300], [4500, 400]]);
-  t.same(fills.filter((f) => !f.isTaker).map((f) => f.owner), ['bob', 'carol', 'alice'], 'bob before carol: time priority');
+  t.same(
+    trades.map((x) => [x.price, x.count]),
+    [
+      [4400, 300],
+      [4400, 300],
+      [4500, 400],
+    ],
+  );
+  t.same(
+    fills.filter((f) => !f.isTaker).map((f) => f.owner),
+    ['bob', 'carol', 'alice'],
+    'bob before carol: time priority',
+  );
   t.equal(buy.status, 'executed');
   t.equal(a2.status, 'executed');
   t.equal(a1.remaining, 100);
@@ -62,18 +75,32 @@ t.test('fees: taker 0.07 C P(1-P) and maker 0.0175 where the series has maker fe
   e.place('taker', { ticker: M, side: 'bid', price: 3500, count: 10000, ...gtc });
   // 100 @ $0.35: taker 0.07 x 100 x 0.35 x 0.65 = $1.5925 -> $1.60; maker a quarter of it,
   // $0.398125 -> $0.40 (src/core/fees.ts, the published per-order cent rounding).
-  t.same(fills.map((f) => [f.owner, f.isTaker, f.fee]), [['maker', false, 4000], ['taker', true, 16000]]);
+  t.same(
+    fills.map((f) => [f.owner, f.isTaker, f.fee]),
+    [
+      ['maker', false, 4000],
+      ['taker', true, 16000],
+    ],
+  );
   const p = setup('quadratic');
   p.e.place('maker', { ticker: M, side: 'ask', price: 3500, count: 10000, ...gtc });
   p.e.place('taker', { ticker: M, side: 'bid', price: 3500, count: 10000, ...gtc });
-  t.same(p.fills.map((f) => f.fee), [0, 16000], 'no maker fee on a plain quadratic series');
+  t.same(
+    p.fills.map((f) => f.fee),
+    [0, 16000],
+    'no maker fee on a plain quadratic series',
+  );
   // An order filled in pieces pays what one fill would: the running total is rounded.
   const q = setup('quadratic');
   for (let i = 0; i < 4; i++) q.e.place(`maker${i}`, { ticker: M, side: 'ask', price: 3500, count: 2500, ...gtc });
   q.e.place('taker', { ticker: M, side: 'bid', price: 3500, count: 10000, ...gtc });
   const taker = q.fills.filter((f) => f.owner === 'taker').map((f) => f.fee);
   t.equal(taker.length, 4);
-  t.equal(taker.reduce((a, b) => a + b, 0), 16000, 'four fills of 25 cost $1.60 in all, as one of 100');
+  t.equal(
+    taker.reduce((a, b) => a + b, 0),
+    16000,
+    'four fills of 25 cost $1.60 in all, as one of 100',
+  );
 });
 
 t.test('IOC cancels the rest, FOK fills whole or not at all, post-only never takes', async (t) => {
@@ -133,7 +160,9 @@ t.test('validation: grid, status, duplicates; cancels after the fact', async (t)
   t.throws(() => e.place('a', { ticker: 'NOPE', side: 'bid', price: 4100, count: 100, ...gtc }), { code: 'market_not_found' });
   e.place('a', { ticker: M, side: 'bid', price: 4100, count: 100, clientOrderId: 'c1', ...gtc });
   t.throws(() => e.place('a', { ticker: M, side: 'bid', price: 4100, count: 100, clientOrderId: 'c1', ...gtc }), { code: 'conflict' });
-  t.throws(() => e.place('a', { ticker: M, side: 'bid', price: 4100, count: 100, tif: 'immediate_or_cancel', stp: 'maker', expirationMs: 5 }), { code: 'invalid_parameters' });
+  t.throws(() => e.place('a', { ticker: M, side: 'bid', price: 4100, count: 100, tif: 'immediate_or_cancel', stp: 'maker', expirationMs: 5 }), {
+    code: 'invalid_parameters',
+  });
   const o = e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, ...gtc });
   t.equal(e.cancel('a', o.id).reducedBy, 100);
   t.equal(e.cancel('a', o.id).reducedBy, 0, 'a second cancel reduces nothing');
@@ -150,10 +179,38 @@ t.test('validation: grid, status, duplicates; cancels after the fact', async (t)
 
 t.test('scenario books and the random walk stay consistent and never cross', async (t) => {
   const { e, clock, consistent } = setup();
-  setBook(e, M, [[4100, 1000], [4000, 500]], [[4400, 700]]);
-  t.same(e.top(M, 5), { bids: [[4100, 1000], [4000, 500]], asks: [[4400, 700]] });
-  setBook(e, M, [[4300, 200]], [[4500, 100], [4600, 50]]);
-  t.same(e.top(M, 5), { bids: [[4300, 200]], asks: [[4500, 100], [4600, 50]] });
+  setBook(
+    e,
+    M,
+    [
+      [4100, 1000],
+      [4000, 500],
+    ],
+    [[4400, 700]],
+  );
+  t.same(e.top(M, 5), {
+    bids: [
+      [4100, 1000],
+      [4000, 500],
+    ],
+    asks: [[4400, 700]],
+  });
+  setBook(
+    e,
+    M,
+    [[4300, 200]],
+    [
+      [4500, 100],
+      [4600, 50],
+    ],
+  );
+  t.same(e.top(M, 5), {
+    bids: [[4300, 200]],
+    asks: [
+      [4500, 100],
+      [4600, 50],
+    ],
+  });
   const walk = new RandomWalk({ engine: e, clock, random: seededRandom(9), rate: 0, levels: 6 });
   for (let i = 0; i < 5000; i++) {
     walk.step();
@@ -164,15 +221,23 @@ t.test('scenario books and the random walk stay consistent and never cross', asy
   t.ok(e.orders.size < 200, `finished background orders are forgotten (${e.orders.size} kept)`);
 });
 
-t.test('client_order_id is unique over all of an owner\'s orders, finished ones included; amend cannot reuse one', async (t) => {
+t.test("client_order_id is unique over all of an owner's orders, finished ones included; amend cannot reuse one", async (t) => {
   const { e, gtc } = setup();
   const ask = e.market(M).asks.lowest;
   const first = e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k1', ...gtc });
   e.cancel('a', first.id);
-  t.throws(() => e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k1', ...gtc }), { code: 'conflict', status: 409 }, 'a cancelled order keeps its id');
+  t.throws(
+    () => e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k1', ...gtc }),
+    { code: 'conflict', status: 409 },
+    'a cancelled order keeps its id',
+  );
   const ioc = e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k2', tif: 'immediate_or_cancel', stp: 'maker' });
   t.equal(ioc.status, 'canceled');
-  t.throws(() => e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k2', ...gtc }), { code: 'conflict' }, 'so does an IOC that ended at once');
+  t.throws(
+    () => e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k2', ...gtc }),
+    { code: 'conflict' },
+    'so does an IOC that ended at once',
+  );
   t.equal(e.byClientId('a', 'k2')?.id, ioc.id, 'found by client id');
   t.equal(e.byClientId('b', 'k2'), undefined, 'ids are per owner');
   t.equal(e.place('b', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k2', ...gtc }).status, 'resting', 'another owner may use it');
@@ -180,7 +245,11 @@ t.test('client_order_id is unique over all of an owner\'s orders, finished ones 
   t.throws(() => e.amend('a', o.id, { ticker: M, side: 'bid', price: 4000, count: 100, updatedClientOrderId: 'k1' }), { code: 'conflict' });
   e.amend('a', o.id, { ticker: M, side: 'bid', price: 4000, count: 100, updatedClientOrderId: 'k4' });
   t.equal(e.byClientId('a', 'k4')?.id, o.id);
-  t.throws(() => e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k3', ...gtc }), { code: 'conflict' }, 'the id an amend replaced stays used');
+  t.throws(
+    () => e.place('a', { ticker: M, side: 'bid', price: 4000, count: 100, clientOrderId: 'k3', ...gtc }),
+    { code: 'conflict' },
+    'the id an amend replaced stays used',
+  );
   t.ok(ask === undefined || ask > 4000);
 });
 
@@ -190,16 +259,31 @@ t.test('cancel reasons are set before the user_order goes out: self-trade, marke
   e.listen({ order: (o) => seen.push([o.id, o.status, o.lastUpdateReason]) });
   const mine = e.place('me', { ticker: M, side: 'ask', price: 4400, count: 100, ...gtc });
   e.place('me', { ticker: M, side: 'bid', price: 4400, count: 100, tif: 'good_till_canceled', stp: 'maker' });
-  t.same(seen.find(([id, s]) => id === mine.id && s === 'canceled'), [mine.id, 'canceled', 'SelfTradePrevention'], 'the STP-cancelled maker, reported with its reason');
+  t.same(
+    seen.find(([id, s]) => id === mine.id && s === 'canceled'),
+    [mine.id, 'canceled', 'SelfTradePrevention'],
+    'the STP-cancelled maker, reported with its reason',
+  );
   const exp = e.place('me', { ticker: M, side: 'bid', price: 4000, count: 100, ...gtc, expirationMs: clock.now() + 5000 });
-  t.throws(() => e.place('me', { ticker: M, side: 'bid', price: 4000, count: 100, ...gtc, expirationMs: clock.now() - 1 }), { code: 'invalid_parameters' }, 'an expiry in the past');
+  t.throws(
+    () => e.place('me', { ticker: M, side: 'bid', price: 4000, count: 100, ...gtc, expirationMs: clock.now() - 1 }),
+    { code: 'invalid_parameters' },
+    'an expiry in the past',
+  );
   clock.advanceTo(clock.now() + 4999);
   t.equal(exp.status, 'resting');
   clock.advanceTo(clock.now() + 1);
   t.equal(exp.status, 'canceled', 'expired at expiration_time');
   t.same(seen.at(-1), [exp.id, 'canceled', 'Expired']);
-  t.notOk(e.levels(M).bids.some(([p]) => p === 4000), 'off the book');
+  t.notOk(
+    e.levels(M).bids.some(([p]) => p === 4000),
+    'off the book',
+  );
   const rest = e.place('me', { ticker: M, side: 'bid', price: 3900, count: 100, ...gtc });
   e.setStatus(M, 'closed');
-  t.same(seen.find(([id, s]) => id === rest.id && s === 'canceled'), [rest.id, 'canceled', 'MarketClosed'], 'a market-closed cancel says so on its first report');
+  t.same(
+    seen.find(([id, s]) => id === rest.id && s === 'canceled'),
+    [rest.id, 'canceled', 'MarketClosed'],
+    'a market-closed cancel says so on its first report',
+  );
 });

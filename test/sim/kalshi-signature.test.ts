@@ -7,9 +7,12 @@ import t from 'tap';
 import { makeSigner } from '../../src/feeds/kalshi-auth.js';
 import { checkSignature, simPublicKey } from '../../src/sim/kalshi/signature.js';
 
-const pair = (): { privateKey: string; publicKey: string } => generateKeyPairSync('rsa', {
-  modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-});
+const pair = (): { privateKey: string; publicKey: string } =>
+  generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
 const mine = pair();
 const other = pair();
 const pub = simPublicKey(mine.publicKey);
@@ -19,12 +22,14 @@ const PATH = '/trade-api/ws/v2';
 /** Headers as node hands them to a server (lower-case names), signed by hand. */
 function signed(ts: number, message: string, o: { key?: string; saltLength?: number; padding?: number; keyId?: string } = {}): Record<string, string> {
   const sig = sign('sha256', Buffer.from(message), {
-    key: o.key ?? mine.privateKey, padding: o.padding ?? constants.RSA_PKCS1_PSS_PADDING, saltLength: o.saltLength ?? 32,
+    key: o.key ?? mine.privateKey,
+    padding: o.padding ?? constants.RSA_PKCS1_PSS_PADDING,
+    saltLength: o.saltLength ?? 32,
   });
   return { 'kalshi-access-key': o.keyId ?? 'key-1', 'kalshi-access-timestamp': String(ts), 'kalshi-access-signature': sig.toString('base64') };
 }
 
-t.test('accepts a request signed as the reference says, and the client signer\'s', async (t) => {
+t.test("accepts a request signed as the reference says, and the client signer's", async (t) => {
   t.same(checkSignature(signed(now, `${now}GET${PATH}`), 'GET', PATH, pub, now), { ok: true, keyId: 'key-1', tsMs: now });
   t.ok(checkSignature(signed(now, `${now}GET/trade-api/v2/markets`), 'GET', '/trade-api/v2/markets?limit=5', pub, now).ok, 'the query is not signed');
   const client = makeSigner('key-1', mine.privateKey).headers(now, 'GET', PATH);
@@ -50,6 +55,10 @@ t.test('refuses a wrongly signed request', async (t) => {
 });
 
 t.test('a non-RSA public key is refused at load', async (t) => {
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const ec = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   t.throws(() => simPublicKey(ec.publicKey), /RSA/);
 });

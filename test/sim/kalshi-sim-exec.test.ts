@@ -17,7 +17,10 @@ t.teardown(() => keys.cleanup());
 const signer = makeSigner(keys.keyId, readFileSync(keys.privPath, 'utf8'));
 const DEN = 'KXNBAGAME-26JAN25DENMEM-DEN';
 
-async function setup(t: Test, channels: string[] = ['user_orders', 'fill']): Promise<{ sim: SimHandle; r: KalshiRest; c: Client; place: (cid: string, extra?: Rec) => Promise<string> }> {
+async function setup(
+  t: Test,
+  channels: string[] = ['user_orders', 'fill'],
+): Promise<{ sim: SimHandle; r: KalshiRest; c: Client; place: (cid: string, extra?: Rec) => Promise<string> }> {
   const sim = await startSim({ keys, markets: [DEN], rate: 0 });
   t.teardown(() => sim.stop());
   const r = new KalshiRest({ baseUrl: sim.urls.restUrl, signer, clock: new SystemClock(), random: seededRandom(1), timeoutMs: 5000, attempts: 1, retryMs: 20 });
@@ -26,7 +29,16 @@ async function setup(t: Test, channels: string[] = ['user_orders', 'fill']): Pro
   c.send('subscribe', { channels });
   for (const ch of channels) await c.wait((x) => x.type === 'subscribed' && (x.msg as Rec).channel === ch, `subscribed ${ch}`);
   const place = async (cid: string, extra: Rec = {}): Promise<string> => {
-    const o = await r.createOrder({ ticker: DEN, side: 'bid', count: '4.00', price: '0.0300', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker', client_order_id: cid, ...extra });
+    const o = await r.createOrder({
+      ticker: DEN,
+      side: 'bid',
+      count: '4.00',
+      price: '0.0300',
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'maker',
+      client_order_id: cid,
+      ...extra,
+    });
     return o.order_id;
   };
   return { sim, r, c, place };
@@ -40,7 +52,7 @@ t.test('user_order acknowledgements: dropped, duplicated, delayed past a later o
   const a = await place('a');
   const b = await place('b');
   await c.wait((m) => m.type === 'user_order' && (m.msg as Rec).order_id === b, 'b acknowledged');
-  t.equal(acks(c, a).length, 0, 'a\'s acknowledgement never came (b\'s, sent after it, did)');
+  t.equal(acks(c, a).length, 0, "a's acknowledgement never came (b's, sent after it, did)");
   t.equal(sim.engine.order(keys.keyId, a).status, 'resting', 'though a rests');
   sim.sim.inject({ kind: 'ack-dup', n: 1 });
   const d = await place('d');
@@ -88,7 +100,13 @@ t.test('queue positions: contracts ahead at the price, one order and all', async
   t.same(await r.get(`/portfolio/orders/${first}/queue_position`), { queue_position_fp: '3.50' });
   t.same(await r.get(`/portfolio/orders/${second}/queue_position`), { queue_position_fp: '7.50' }, 'behind the other owner and our first');
   const all = (await r.get('/portfolio/orders/queue_positions', { market_tickers: DEN })) as { queue_positions: Rec[] };
-  t.same(all.queue_positions.map((q) => [q.order_id, q.queue_position_fp]).sort(), [[first, '3.50'], [second, '7.50']].sort());
+  t.same(
+    all.queue_positions.map((q) => [q.order_id, q.queue_position_fp]).sort(),
+    [
+      [first, '3.50'],
+      [second, '7.50'],
+    ].sort(),
+  );
   await r.request('DELETE', `/portfolio/events/orders/${first}`, {}, undefined);
   t.same(await r.get(`/portfolio/orders/${second}/queue_position`), { queue_position_fp: '3.50' }, 'moves up when one ahead leaves');
 });
@@ -96,15 +114,39 @@ t.test('queue positions: contracts ahead at the price, one order and all', async
 t.test('cancel reasons on the first user_order: self-trade prevention, market closed', async (t) => {
   const { sim, r, c, place } = await setup(t);
   setBook(sim.engine, DEN, [], []); // nobody else in the book: the bid meets our own ask first
-  const ask = (await r.createOrder({ ticker: DEN, side: 'ask', count: '1.00', price: '0.9500', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker', client_order_id: 'stp-ask' })).order_id;
-  await r.createOrder({ ticker: DEN, side: 'bid', count: '1.00', price: '0.9500', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker', client_order_id: 'stp-bid' });
+  const ask = (
+    await r.createOrder({
+      ticker: DEN,
+      side: 'ask',
+      count: '1.00',
+      price: '0.9500',
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'maker',
+      client_order_id: 'stp-ask',
+    })
+  ).order_id;
+  await r.createOrder({
+    ticker: DEN,
+    side: 'bid',
+    count: '1.00',
+    price: '0.9500',
+    time_in_force: 'good_till_canceled',
+    self_trade_prevention_type: 'maker',
+    client_order_id: 'stp-bid',
+  });
   const u = await c.wait((m) => m.type === 'user_order' && (m.msg as Rec).order_id === ask && (m.msg as Rec).status === 'canceled', 'stp cancel');
   t.equal((u.msg as Rec).last_update_reason, 'SelfTradePrevention');
   const rest = await place('closing');
   sim.engine.setStatus(DEN, 'closed');
   const closed = acks(c, rest).filter((m) => (m.msg as Rec).status === 'canceled');
   await c.wait((m) => m.type === 'user_order' && (m.msg as Rec).order_id === rest && (m.msg as Rec).status === 'canceled', 'closed cancel');
-  t.same(acks(c, rest).filter((m) => (m.msg as Rec).status === 'canceled').map((m) => (m.msg as Rec).last_update_reason), ['MarketClosed'], 'one report, with its reason');
+  t.same(
+    acks(c, rest)
+      .filter((m) => (m.msg as Rec).status === 'canceled')
+      .map((m) => (m.msg as Rec).last_update_reason),
+    ['MarketClosed'],
+    'one report, with its reason',
+  );
   t.equal(closed.length, 0);
 });
 
@@ -127,7 +169,12 @@ t.test('order groups: contracts_limit over the rolling window triggers, cancels 
   }
   t.equal(sim.engine.order(keys.keyId, outside).status, 'resting', 'orders outside the group stay');
   t.match(await place('g-c', { order_group_id: g.order_group_id }).catch((x: unknown) => x), { status: 400, code: 'order_group_triggered' });
-  t.match(await r.get(`/portfolio/order_groups/${g.order_group_id}`), { triggered: true, contracts_limit_fp: '3.00', filled_in_window_fp: '3.00', orders: [a, b] });
+  t.match(await r.get(`/portfolio/order_groups/${g.order_group_id}`), {
+    triggered: true,
+    contracts_limit_fp: '3.00',
+    filled_in_window_fp: '3.00',
+    orders: [a, b],
+  });
   await r.request('PUT', `/portfolio/order_groups/${g.order_group_id}/reset`, {}, undefined);
   await c.wait((m) => m.type === 'order_group_updates' && (m.msg as Rec).event_type === 'reset', 'reset');
   t.equal(sim.engine.order(keys.keyId, await place('g-d', { order_group_id: g.order_group_id })).status, 'resting', 'accepted after the reset');

@@ -13,7 +13,8 @@ const keys = makeKeys();
 t.teardown(() => keys.cleanup());
 const signer = makeSigner(keys.keyId, readFileSync(keys.privPath, 'utf8'));
 const DEN = DEMO[0]!;
-const client = (base: string, attempts = 1): KalshiRest => new KalshiRest({ baseUrl: base, signer, clock: new SystemClock(), random: seededRandom(1), timeoutMs: 5000, attempts, retryMs: 20 });
+const client = (base: string, attempts = 1): KalshiRest =>
+  new KalshiRest({ baseUrl: base, signer, clock: new SystemClock(), random: seededRandom(1), timeoutMs: 5000, attempts, retryMs: 20 });
 
 t.test('markets: series and status filters, cursor pagination, one market, its book, the series, the exchange', async (t) => {
   const many = Array.from({ length: 7 }, (_, i) => `KXNBAGAME-26FEB0${i + 1}DENMEM-DEN`);
@@ -26,12 +27,25 @@ t.test('markets: series and status filters, cursor pagination, one market, its b
   const page = (await r.get('/markets', { series_ticker: 'KXNBAGAME', status: 'open', limit: 5 })) as { markets: Rec[]; cursor: string };
   t.equal(page.markets.length, 5);
   t.not(page.cursor, '', 'a cursor to the next page');
-  const page3 = (await r.get('/markets', { series_ticker: 'KXNBAGAME', status: 'open', limit: 5, cursor: Buffer.from('10').toString('base64url') })) as { markets: Rec[]; cursor: string };
+  const page3 = (await r.get('/markets', { series_ticker: 'KXNBAGAME', status: 'open', limit: 5, cursor: Buffer.from('10').toString('base64url') })) as {
+    markets: Rec[];
+    cursor: string;
+  };
   t.equal(page3.markets.length, 1);
   t.equal(page3.cursor, '', 'the last page has an empty cursor');
-  t.same((await r.listMarkets('KXNHLGAME', 'paused')).map((m) => m.ticker), [DEMO[5]]);
+  t.same(
+    (await r.listMarkets('KXNHLGAME', 'paused')).map((m) => m.ticker),
+    [DEMO[5]],
+  );
   const m = await r.getMarket(DEN);
-  t.match(m, { ticker: DEN, event_ticker: 'KXNBAGAME-26JAN25DENMEM', market_type: 'binary', status: 'active', price_ranges: [{ start: '0.0000', end: '1.0000', step: '0.0100' }], notional_value_dollars: '1.0000' });
+  t.match(m, {
+    ticker: DEN,
+    event_ticker: 'KXNBAGAME-26JAN25DENMEM',
+    market_type: 'binary',
+    status: 'active',
+    price_ranges: [{ start: '0.0000', end: '1.0000', step: '0.0100' }],
+    notional_value_dollars: '1.0000',
+  });
   t.match(m.yes_bid_dollars, /^0\.\d{4}$/);
   const book = (await r.get(`/markets/${DEN}/orderbook`, { depth: 2 })) as { orderbook_fp: { yes_dollars: string[][]; no_dollars: string[][] } };
   const top = sim.engine.top(DEN, 1);
@@ -51,27 +65,58 @@ t.test('V2 orders: create, amend, decrease, cancel, batches; fills, positions, o
   const ask = sim.engine.market(DEN).asks.lowest!;
   const post = (path: string, body: unknown): Promise<Rec> => r.request('POST', path, {}, body) as Promise<Rec>;
   const del = (path: string, body?: unknown): Promise<Rec> => r.request('DELETE', path, {}, body) as Promise<Rec>;
-  const take = await post('/portfolio/events/orders', { ticker: DEN, side: 'bid', count: '2.50', price: (ask / 10000).toFixed(4), time_in_force: 'fill_or_kill', self_trade_prevention_type: 'taker_at_cross', client_order_id: 'a1' });
+  const take = await post('/portfolio/events/orders', {
+    ticker: DEN,
+    side: 'bid',
+    count: '2.50',
+    price: (ask / 10000).toFixed(4),
+    time_in_force: 'fill_or_kill',
+    self_trade_prevention_type: 'taker_at_cross',
+    client_order_id: 'a1',
+  });
   t.match(take, { client_order_id: 'a1', fill_count: '2.50', remaining_count: '0.00', average_fill_price: (ask / 10000).toFixed(4) });
   t.match(take.average_fee_paid, /^0\.\d{4}$/);
-  const rest = await post('/portfolio/events/orders', { ticker: DEN, side: 'bid', count: '10.00', price: '0.0300', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker', client_order_id: 'a2' });
+  const rest = await post('/portfolio/events/orders', {
+    ticker: DEN,
+    side: 'bid',
+    count: '10.00',
+    price: '0.0300',
+    time_in_force: 'good_till_canceled',
+    self_trade_prevention_type: 'maker',
+    client_order_id: 'a2',
+  });
   t.match(rest, { fill_count: '0.00', remaining_count: '10.00' });
   t.notOk('status' in rest || 'ticker' in rest, 'V2 create returns no full Order');
-  const am = await post(`/portfolio/events/orders/${String(rest.order_id)}/amend`, { ticker: DEN, side: 'bid', price: '0.0400', count: '8.00', updated_client_order_id: 'a2b' });
+  const am = await post(`/portfolio/events/orders/${String(rest.order_id)}/amend`, {
+    ticker: DEN,
+    side: 'bid',
+    price: '0.0400',
+    count: '8.00',
+    updated_client_order_id: 'a2b',
+  });
   t.match(am, { client_order_id: 'a2b', remaining_count: '8.00', fill_count: '0.00' });
   const dec = await post(`/portfolio/events/orders/${String(rest.order_id)}/decrease`, { reduce_by: '3.00' });
   t.equal(dec.remaining_count, '5.00');
-  await t.rejects(post(`/portfolio/events/orders/${String(rest.order_id)}/decrease`, { reduce_by: '1.00', reduce_to: '1.00' }), { name: 'RestError', status: 400 });
+  await t.rejects(post(`/portfolio/events/orders/${String(rest.order_id)}/decrease`, { reduce_by: '1.00', reduce_to: '1.00' }), {
+    name: 'RestError',
+    status: 400,
+  });
   const one = (await r.get(`/portfolio/orders/${String(rest.order_id)}`)) as { order: Rec };
   t.match(one.order, { status: 'resting', yes_price_dollars: '0.0400', remaining_count_fp: '5.00', book_side: 'bid', outcome_side: 'yes' });
   const can = await del(`/portfolio/events/orders/${String(rest.order_id)}`);
   t.match(can, { order_id: rest.order_id, reduced_by: '5.00' });
   t.type(can.ts_ms, 'number');
-  await t.rejects(del(`/portfolio/events/orders/${String(rest.order_id)}`), { name: 'RestError', status: 404 }, 'cancelling a cancelled order: 404 (this simulator\'s default)');
-  const batch = await post('/portfolio/events/orders/batched', { orders: [
-    { ticker: DEN, side: 'bid', count: '1.00', price: '0.0200', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' },
-    { ticker: DEN, side: 'bid', count: '1.00', price: '0.0250', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' },
-  ] });
+  await t.rejects(
+    del(`/portfolio/events/orders/${String(rest.order_id)}`),
+    { name: 'RestError', status: 404 },
+    "cancelling a cancelled order: 404 (this simulator's default)",
+  );
+  const batch = await post('/portfolio/events/orders/batched', {
+    orders: [
+      { ticker: DEN, side: 'bid', count: '1.00', price: '0.0200', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' },
+      { ticker: DEN, side: 'bid', count: '1.00', price: '0.0250', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' },
+    ],
+  });
   const items = batch.orders as Rec[];
   t.ok(items[0]!.order_id && !items[0]!.error, 'a good item');
   t.match(items[1], { error: { code: 'invalid_parameters' } }, 'an off-grid item fails alone');
@@ -83,11 +128,30 @@ t.test('V2 orders: create, amend, decrease, cancel, batches; fills, positions, o
   t.match(pos.market_positions, [{ ticker: DEN, position_fp: '2.50' }]);
   const orders = (await r.get('/portfolio/orders', { status: 'canceled' })) as { orders: Rec[] };
   t.equal(orders.orders.length, 2);
-  for (const price of ['0.0100', '0.0200']) await post('/portfolio/events/orders', { ticker: DEN, side: 'bid', count: '1.00', price, time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' });
+  for (const price of ['0.0100', '0.0200'])
+    await post('/portfolio/events/orders', {
+      ticker: DEN,
+      side: 'bid',
+      count: '1.00',
+      price,
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'maker',
+    });
   const all = await del('/portfolio/events/orders');
   t.equal((all.orders as Rec[]).length, 2, 'cancel-all (an unconfirmed endpoint, served) cancels every resting order of ours');
-  t.same((await r.get('/portfolio/orders', { status: 'resting' }) as { orders: Rec[] }).orders, []);
-  await t.rejects(post('/portfolio/events/orders', { ticker: DEN, side: 'yes', count: '1', price: '0.5', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' }), { name: 'RestError', status: 400 }, 'V1 sides are refused');
+  t.same(((await r.get('/portfolio/orders', { status: 'resting' })) as { orders: Rec[] }).orders, []);
+  await t.rejects(
+    post('/portfolio/events/orders', {
+      ticker: DEN,
+      side: 'yes',
+      count: '1',
+      price: '0.5',
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'maker',
+    }),
+    { name: 'RestError', status: 400 },
+    'V1 sides are refused',
+  );
 });
 
 t.test('signing, tiers and the 429 fault; the cancel variant', async (t) => {
@@ -98,7 +162,12 @@ t.test('signing, tiers and the 429 fault; the cancel variant', async (t) => {
   const pub = await fetch(`${sim.urls.restUrl}/markets/${DEN}`);
   t.equal(pub.status, 200, 'market data does not');
   const r = client(sim.urls.restUrl);
-  const o = (await r.request('POST', '/portfolio/events/orders', {}, { ticker: DEN, side: 'bid', count: '1.00', price: '0.0300', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' })) as Rec;
+  const o = (await r.request(
+    'POST',
+    '/portfolio/events/orders',
+    {},
+    { ticker: DEN, side: 'bid', count: '1.00', price: '0.0300', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' },
+  )) as Rec;
   await r.request('DELETE', `/portfolio/events/orders/${String(o.order_id)}`, {}, undefined);
   const again = (await r.request('DELETE', `/portfolio/events/orders/${String(o.order_id)}`, {}, undefined)) as Rec;
   t.equal(again.reduced_by, '0.00', 'cancelDone=zero: a second cancel reduces nothing');
@@ -111,7 +180,12 @@ t.test('signing, tiers and the 429 fault; the cancel variant', async (t) => {
   let refused = 0;
   for (let i = 0; i < 12; i++) {
     try {
-      await r.request('POST', '/portfolio/events/orders', {}, { ticker: DEN, side: 'bid', count: '1.00', price: '0.0100', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' });
+      await r.request(
+        'POST',
+        '/portfolio/events/orders',
+        {},
+        { ticker: DEN, side: 'bid', count: '1.00', price: '0.0100', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'maker' },
+      );
     } catch (x) {
       if (x instanceof RestError && x.status === 429) refused++;
     }
@@ -121,14 +195,25 @@ t.test('signing, tiers and the 429 fault; the cancel variant', async (t) => {
 
 t.test('a REST call with no answer times out on the injected clock, then is retried and reported', async (t) => {
   const { createServer } = await import('node:http');
-  const hanging = createServer(() => { /* never answers */ });
+  const hanging = createServer(() => {
+    /* never answers */
+  });
   await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', () => r()));
-  t.teardown(() => { hanging.closeAllConnections(); hanging.close(); });
+  t.teardown(() => {
+    hanging.closeAllConnections();
+    hanging.close();
+  });
   const port = (hanging.address() as { port: number }).port;
   const retries: string[] = [];
   const r = new KalshiRest({
-    baseUrl: `http://127.0.0.1:${port}/trade-api/v2`, signer, clock: new SystemClock(), random: seededRandom(1),
-    timeoutMs: 150, attempts: 2, retryMs: 10, onRetry: (x) => retries.push(x.error),
+    baseUrl: `http://127.0.0.1:${port}/trade-api/v2`,
+    signer,
+    clock: new SystemClock(),
+    random: seededRandom(1),
+    timeoutMs: 150,
+    attempts: 2,
+    retryMs: 10,
+    onRetry: (x) => retries.push(x.error),
   });
   await t.rejects(r.get('/markets'), new RestError(0, 'unavailable', 'no answer within 150 ms', '/trade-api/v2/markets'));
   t.same(retries, ['no answer within 150 ms']);

@@ -58,7 +58,7 @@ t.test('commands: documented responses and error codes', async (t) => {
   const sub = c.send('subscribe', { channels: ['orderbook_delta'], market_tickers: [DEN], use_yes_price: true });
   const ok = await c.wait((x) => x.id === sub && x.type === 'subscribed', 'subscribed');
   t.same(ok.msg, { channel: 'orderbook_delta', sid: 1 });
-  await err(c.send('subscribe', { channels: ['orderbook_delta'], market_tickers: [MEM] }), 6, 'one subscription per channel (this simulator\'s default)');
+  await err(c.send('subscribe', { channels: ['orderbook_delta'], market_tickers: [MEM] }), 6, "one subscription per channel (this simulator's default)");
   await err(c.send('update_subscription', { sids: [1, 2], market_tickers: [MEM], action: 'add_markets' }), 12, 'two sids');
   await err(c.send('update_subscription', { sids: [1], market_tickers: [MEM] }), 15, 'no action');
   await err(c.send('update_subscription', { sids: [1], market_tickers: [MEM], action: 'dance' }), 13, 'unknown action');
@@ -70,10 +70,13 @@ t.test('commands: documented responses and error codes', async (t) => {
   const add = c.send('update_subscription', { sid: 1, market_tickers: [MEM], action: 'add_markets' });
   const addOk = await c.wait((x) => x.id === add, 'add ok');
   t.match(addOk, { type: 'ok', sid: 1, msg: { market_tickers: [DEN, MEM] } });
-  t.type(addOk.seq, 'number', 'an ok carries its sid\'s seq');
+  t.type(addOk.seq, 'number', "an ok carries its sid's seq");
   const list = c.send('list_subscriptions');
   const l = await c.wait((x) => x.id === list, 'list');
-  t.same(l.msg, [{ channel: 'orderbook_delta', sid: 1 }, { channel: 'trade', sid: 2 }]);
+  t.same(l.msg, [
+    { channel: 'orderbook_delta', sid: 1 },
+    { channel: 'trade', sid: 2 },
+  ]);
   const un = c.send('unsubscribe', { sids: [2] });
   const u = await c.wait((x) => x.id === un, 'unsubscribed');
   t.match(u, { type: 'unsubscribed', sid: 2 });
@@ -98,13 +101,23 @@ t.test('snapshot then deltas, seq per sid, both price conventions, get_snapshot,
   t.equal(no.at(-1)![0], ((10000 - top.asks[0]![0]) / 10000).toFixed(4), 'no levels at NO prices: 1 - YES ask');
   e.place(LIQUIDITY, { ticker: DEN, side: 'ask', price: top.asks[0]![0] + 100 * 5, count: 1234, tif: 'good_till_canceled', stp: 'maker' });
   const d1 = await c.wait((x) => x.type === 'orderbook_delta', 'delta');
-  t.match(d1, { seq: 2, sid: 1, msg: { market_ticker: DEN, side: 'no', price_dollars: ((10000 - top.asks[0]![0] - 500) / 10000).toFixed(4), delta_fp: '12.34' } });
+  t.match(d1, {
+    seq: 2,
+    sid: 1,
+    msg: { market_ticker: DEN, side: 'no', price_dollars: ((10000 - top.asks[0]![0] - 500) / 10000).toFixed(4), delta_fp: '12.34' },
+  });
   t.type((d1.msg as Rec).ts_ms, 'number');
   e.place(TAKER, { ticker: DEN, side: 'bid', price: top.asks[0]![0], count: 100, tif: 'immediate_or_cancel', stp: 'taker_at_cross' });
   const tr = await c.wait((x) => x.type === 'trade', 'trade');
-  t.match(tr.msg, { market_ticker: DEN, yes_price_dollars: (top.asks[0]![0] / 10000).toFixed(4), count_fp: '1.00', taker_outcome_side: 'yes', taker_book_side: 'bid' });
+  t.match(tr.msg, {
+    market_ticker: DEN,
+    yes_price_dollars: (top.asks[0]![0] / 10000).toFixed(4),
+    count_fp: '1.00',
+    taker_outcome_side: 'yes',
+    taker_book_side: 'bid',
+  });
   t.notOk('seq' in tr, 'trades carry no seq');
-  const d2 = await c.wait((x) => x.type === 'orderbook_delta' && x.seq === 3, 'the trade\'s delta');
+  const d2 = await c.wait((x) => x.type === 'orderbook_delta' && x.seq === 3, "the trade's delta");
   t.equal((d2.msg as Rec).delta_fp, '-1.00');
   const from = c.msgs.length;
   c.send('update_subscription', { sids: [1], market_tickers: [DEN], action: 'get_snapshot' }, 77);
@@ -117,7 +130,11 @@ t.test('snapshot then deltas, seq per sid, both price conventions, get_snapshot,
   t.teardown(() => c2.ws.close());
   c2.send('subscribe', { channels: ['orderbook_delta'], market_tickers: [DEN], use_yes_price: true });
   const s3 = await c2.wait((x) => x.type === 'orderbook_snapshot', 'snapshot (yes prices)');
-  t.equal(((s3.msg as Rec).no_dollars_fp as string[][])[0]![0], (e.top(DEN, 1).asks[0]![0] / 10000).toFixed(4), 'no levels on the YES scale, ascending: the best ask first');
+  t.equal(
+    ((s3.msg as Rec).no_dollars_fp as string[][])[0]![0],
+    (e.top(DEN, 1).asks[0]![0] / 10000).toFixed(4),
+    'no levels on the YES scale, ascending: the best ask first',
+  );
   await c.waitPings(2);
   t.ok(c.pings >= 2, `pings arrive (${c.pings})`);
 });
@@ -133,9 +150,18 @@ t.test('private channels: fills and order updates for orders placed by this key 
   sim.engine.place('someone-else', { ticker: DEN, side: 'bid', price: ask, count: 100, tif: 'immediate_or_cancel', stp: 'maker' });
   const o = sim.engine.place(keys.keyId, { ticker: DEN, side: 'bid', price: ask, count: 200, tif: 'immediate_or_cancel', stp: 'maker', clientOrderId: 'c-9' });
   const f = await c.wait((x) => x.type === 'fill', 'fill');
-  t.match(f.msg, { order_id: o.id, market_ticker: DEN, is_taker: true, outcome_side: 'yes', book_side: 'bid', client_order_id: 'c-9', count_fp: '2.00', post_position_fp: '2.00' });
+  t.match(f.msg, {
+    order_id: o.id,
+    market_ticker: DEN,
+    is_taker: true,
+    outcome_side: 'yes',
+    book_side: 'bid',
+    client_order_id: 'c-9',
+    count_fp: '2.00',
+    post_position_fp: '2.00',
+  });
   t.match((f.msg as Rec).fee_cost, /^0\.\d{4}$/);
   const u = await c.wait((x) => x.type === 'user_order' && (x.msg as Rec).status === 'executed', 'executed');
   t.match(u.msg, { order_id: o.id, fill_count_fp: '2.00', remaining_count_fp: '0.00', client_order_id: 'c-9' });
-  t.equal(c.msgs.filter((x) => x.type === 'fill').length, 1, 'nobody else\'s fills');
+  t.equal(c.msgs.filter((x) => x.type === 'fill').length, 1, "nobody else's fills");
 });

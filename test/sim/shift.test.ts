@@ -35,32 +35,43 @@ t.test('instants keep their shape; info.when and labels follow the game across E
   const summer = 160 * DAY;
   const w = parseBoltWhen(shiftBoltWhen('2026-01-25, 08:00 PM', summer));
   t.equal(w.ok && w.ms, (parseBoltWhen('2026-01-25, 08:00 PM') as { ms: number }).ms + summer, 'exactly the offset');
-  t.equal(shiftBoltLabel('Memphis Grizzlies vs Denver Nuggets, 2026-01-25, 08', Date.parse('2026-01-26T05:30:00Z')), 'Memphis Grizzlies vs Denver Nuggets, 2026-01-26, 12');
+  t.equal(
+    shiftBoltLabel('Memphis Grizzlies vs Denver Nuggets, 2026-01-25, 08', Date.parse('2026-01-26T05:30:00Z')),
+    'Memphis Grizzlies vs Denver Nuggets, 2026-01-26, 12',
+  );
   t.equal(shiftBoltLabel('no date here', 0), 'no date here');
 });
 
-t.test('Kalshi event tickers are re-dated from the game\'s start; without a start nothing is guessed', async (t) => {
+t.test("Kalshi event tickers are re-dated from the game's start; without a start nothing is guessed", async (t) => {
   const start = Date.parse('2026-01-26T01:00:00Z'); // 8:00 PM ET on the 25th
-  const m = redateEventTickers(['KXNBAGAME-26JAN25DENMEM', 'KXNBAGAME-26JAN251930LALBOS', 'NOTDATED'], new Map([
-    ['KXNBAGAME-26JAN25DENMEM', start], ['KXNBAGAME-26JAN251930LALBOS', start - 30 * MIN],
-  ]), 300 * DAY + 4 * 3_600_000);
-  t.same([...m], [
-    ['KXNBAGAME-26JAN25DENMEM', 'KXNBAGAME-26NOV22DENMEM'], // 2026-11-21 20:00 EST + 4 h: 00:00 on the 22nd
-    ['KXNBAGAME-26JAN251930LALBOS', 'KXNBAGAME-26NOV212330LALBOS'],
-  ]);
+  const m = redateEventTickers(
+    ['KXNBAGAME-26JAN25DENMEM', 'KXNBAGAME-26JAN251930LALBOS', 'NOTDATED'],
+    new Map([
+      ['KXNBAGAME-26JAN25DENMEM', start],
+      ['KXNBAGAME-26JAN251930LALBOS', start - 30 * MIN],
+    ]),
+    300 * DAY + 4 * 3_600_000,
+  );
+  t.same(
+    [...m],
+    [
+      ['KXNBAGAME-26JAN25DENMEM', 'KXNBAGAME-26NOV22DENMEM'], // 2026-11-21 20:00 EST + 4 h: 00:00 on the 22nd
+      ['KXNBAGAME-26JAN251930LALBOS', 'KXNBAGAME-26NOV212330LALBOS'],
+    ],
+  );
   let err: unknown;
   try {
     redateEventTickers(['KXNHLGAME-26JAN25TORNYR'], new Map(), DAY);
   } catch (e) {
     err = e;
   }
-  t.ok(err instanceof ShiftError, 'a dated ticker without its game\'s start is refused');
+  t.ok(err instanceof ShiftError, "a dated ticker without its game's start is refused");
   t.match((err as Error).message, /no sim.game record/);
 });
 
 const log = (): Logger => new Logger({ cmd: 'test', clock: new SystemClock(), sink: new MemorySink() });
 
-t.test('the three demo scenarios, shifted to any target, agree on every game\'s Eastern date', async (t) => {
+t.test("the three demo scenarios, shifted to any target, agree on every game's Eastern date", async (t) => {
   const bolt = parseBoltScenario(readFileSync(`${ROOT}examples/feeds/boltodds.scenario.ndjson`, 'utf8'), 'b');
   const odds = parseOddsScenario(readFileSync(`${ROOT}examples/feeds/oddsapi.scenario.ndjson`, 'utf8'), 'o');
   const kalshi = readScenario(`${ROOT}examples/kalshi/scenario.ndjson`, log());
@@ -75,7 +86,9 @@ t.test('the three demo scenarios, shifted to any target, agree on every game\'s 
     const k = shiftKalshiScenario(kalshi, off);
     t.equal(o.epoch, EPOCH + off);
     const dates = new Map<string, Set<string>>(); // home team code -> Eastern dates seen
-    const see = (home: string, date: string): void => { (dates.get(home) ?? dates.set(home, new Set()).get(home)!).add(date); };
+    const see = (home: string, date: string): void => {
+      (dates.get(home) ?? dates.set(home, new Set()).get(home)!).add(date);
+    };
     const TEAM: Record<string, string> = { 'Memphis Grizzlies': 'MEM', 'Boston Celtics': 'BOS', 'New York Rangers': 'NYR' };
     for (const e of o.entries) {
       for (const ev of (e.body as Array<{ home_team: string; commence_time: string; bookmakers?: Array<{ last_update: string }> }> | undefined) ?? []) {
@@ -106,13 +119,25 @@ t.test('the three demo scenarios, shifted to any target, agree on every game\'s 
   }
 });
 
-t.test('sim oddsapi and sim kalshi --shift-to: the served times and tickers are the target\'s, not January\'s', async (t) => {
+t.test("sim oddsapi and sim kalshi --shift-to: the served times and tickers are the target's, not January's", async (t) => {
   const target = '2026-12-08T04:15:00Z'; // 23:15 ET on Dec 7: the 7 PM game starts at 23:30 ET, the 7:30 and 8 PM games at 00:00 and 00:30 ET on the 8th
   const s = await startSim(['oddsapi', '--scenario', 'examples/feeds/oddsapi.scenario.ndjson', '--shift-to', target]);
-  const body = await (await fetch(`${s.url}/v4/sports/basketball_nba/odds?regions=us&apiKey=k`)).json() as Array<{ home_team: string; commence_time: string }>;
-  t.same(body.map((e) => [e.home_team, e.commence_time]), [['Boston Celtics', '2026-12-08T05:00:00Z'], ['Memphis Grizzlies', '2026-12-08T05:30:00Z']]);
+  const body = (await (await fetch(`${s.url}/v4/sports/basketball_nba/odds?regions=us&apiKey=k`)).json()) as Array<{
+    home_team: string;
+    commence_time: string;
+  }>;
+  t.same(
+    body.map((e) => [e.home_team, e.commence_time]),
+    [
+      ['Boston Celtics', '2026-12-08T05:00:00Z'],
+      ['Memphis Grizzlies', '2026-12-08T05:30:00Z'],
+    ],
+  );
   const so = await s.stop();
-  t.match(so.logs.find((l) => l.msg === 'scenario shifted'), { to: '2026-12-08T04:15:00.000Z' });
+  t.match(
+    so.logs.find((l) => l.msg === 'scenario shifted'),
+    { to: '2026-12-08T04:15:00.000Z' },
+  );
 
   const keys = makeKeys();
   t.teardown(() => keys.cleanup());
@@ -120,10 +145,18 @@ t.test('sim oddsapi and sim kalshi --shift-to: the served times and tickers are 
   t.teardown(() => p.stop());
   const l = await p.waitFor((r) => r.type === 'sim.listening', 20_000, 'sim.listening');
   const state = (await (await fetch(`${String(l.admin_url)}/state`)).json()) as { markets: Record<string, unknown> };
-  t.same(Object.keys(state.markets).sort(), [
-    'KXNBAGAME-26DEC08DENMEM-DEN', 'KXNBAGAME-26DEC08DENMEM-MEM', 'KXNBAGAME-26DEC08LALBOS-BOS', 'KXNBAGAME-26DEC08LALBOS-LAL',
-    'KXNHLGAME-26DEC07TORNYR-NYR', 'KXNHLGAME-26DEC07TORNYR-TOR',
-  ], 'each ticker carries its game\'s shifted Eastern date (the NHL game on the 7th, the NBA games after midnight)');
+  t.same(
+    Object.keys(state.markets).sort(),
+    [
+      'KXNBAGAME-26DEC08DENMEM-DEN',
+      'KXNBAGAME-26DEC08DENMEM-MEM',
+      'KXNBAGAME-26DEC08LALBOS-BOS',
+      'KXNBAGAME-26DEC08LALBOS-LAL',
+      'KXNHLGAME-26DEC07TORNYR-NYR',
+      'KXNHLGAME-26DEC07TORNYR-TOR',
+    ],
+    "each ticker carries its game's shifted Eastern date (the NHL game on the 7th, the NBA games after midnight)",
+  );
   t.equal((await p.stop()).code, 0);
 
   const both = await run('sim', ['oddsapi', '--scenario', 'examples/feeds/oddsapi.scenario.ndjson', '--shift-to-now', '--shift-to', target]);

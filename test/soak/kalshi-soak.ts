@@ -56,7 +56,11 @@ export class TruthRecorder {
   private readonly fifo: string[] = [];
   private head = 0;
 
-  constructor(private readonly engine: Engine, private readonly depth: number, private readonly keepMs = 60_000) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly depth: number,
+    private readonly keepMs = 60_000,
+  ) {}
 
   add(o: Observation): void {
     const now = Date.now();
@@ -94,7 +98,10 @@ export class BookChecker {
   schemaErrors: string[] = [];
 
   /** `sessionOffset`: simulator sessions opened by others before this feeder's first. */
-  constructor(private readonly truth: TruthRecorder, private readonly sessionOffset = 0) {}
+  constructor(
+    private readonly truth: TruthRecorder,
+    private readonly sessionOffset = 0,
+  ) {}
 
   onRecord(r: Rec): void {
     if (r.type === 'kalshi.status') {
@@ -158,8 +165,20 @@ export interface SoakResult {
 
 /** Fault kinds the soak cycles through (every kind of the simulator except the slow ones). */
 export const SOAK_FAULTS: FaultKind[] = [
-  'close-clean', 'skip-seq', 'close-abrupt', 'malformed-bad-field', 'stall', 'error25', 'malformed-garbage',
-  'delay-snapshot', 'refuse-auth', 'malformed-negative', 'error25-nosid', 'malformed-unknown-type', 'rate-limit', 'malformed-off-grid',
+  'close-clean',
+  'skip-seq',
+  'close-abrupt',
+  'malformed-bad-field',
+  'stall',
+  'error25',
+  'malformed-garbage',
+  'delay-snapshot',
+  'refuse-auth',
+  'malformed-negative',
+  'error25-nosid',
+  'malformed-unknown-type',
+  'rate-limit',
+  'malformed-off-grid',
 ];
 
 export async function runSoak(o: SoakOptions): Promise<SoakResult> {
@@ -177,18 +196,44 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const disconnects: Rec[] = [];
   let feederSummary: Rec | undefined;
   const cfg = fastConfig(keys.dir, { backoff: { initial_ms: 100, max_ms: 1000, stable_ms: 1500 } });
-  const feed = new Proc('feed-kalshi', [
-    '--url', sim.urls.wsUrl, '--rest-url', sim.urls.restUrl, '--series', 'KXNBAGAME,KXNHLGAME', '--depth', String(depth),
-    '--status-every', '1000', '--silence-timeout', String(silenceMs), '--resync-timeout', '1500', '--refresh-every', '2000',
-    '--seed', '1', '--config', cfg, '--log-level', 'info', '--raw', `${keys.dir}/soak.raw.ndjson`,
-  ], feedEnv(keys), {
-    keep: false,
-    onRecord: (r) => checker.onRecord(r),
-    onLog: (l) => {
-      if (l.msg === 'disconnected') disconnects.push(l);
-      if (l.msg === 'summary') feederSummary = l;
+  const feed = new Proc(
+    'feed-kalshi',
+    [
+      '--url',
+      sim.urls.wsUrl,
+      '--rest-url',
+      sim.urls.restUrl,
+      '--series',
+      'KXNBAGAME,KXNHLGAME',
+      '--depth',
+      String(depth),
+      '--status-every',
+      '1000',
+      '--silence-timeout',
+      String(silenceMs),
+      '--resync-timeout',
+      '1500',
+      '--refresh-every',
+      '2000',
+      '--seed',
+      '1',
+      '--config',
+      cfg,
+      '--log-level',
+      'info',
+      '--raw',
+      `${keys.dir}/soak.raw.ndjson`,
+    ],
+    feedEnv(keys),
+    {
+      keep: false,
+      onRecord: (r) => checker.onRecord(r),
+      onLog: (l) => {
+        if (l.msg === 'disconnected') disconnects.push(l);
+        if (l.msg === 'summary') feederSummary = l;
+      },
     },
-  });
+  );
   const liveOut = createWriteStream(`${keys.dir}/soak.live.ndjson`);
   feed.child.stdout!.pipe(liveOut);
   const pid = feed.child.pid!;
@@ -212,7 +257,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     await sleep(100);
     const now = Date.now() - t0;
     if (now >= next) {
-      log(`soak: ${Math.round(now / 1000)} s, injected ${JSON.stringify(sim.sim.injected)}, books compared ${checker.compared}, rss ${rss[rss.length - 1]?.kb ?? '?'} kB`);
+      log(
+        `soak: ${Math.round(now / 1000)} s, injected ${JSON.stringify(sim.sim.injected)}, books compared ${checker.compared}, rss ${rss[rss.length - 1]?.kb ?? '?'} kB`,
+      );
       next += 60_000;
     }
     if (now < due || checker.lastStatus?.state !== 'live' || sim.sim.sessions.size !== 1) continue;
@@ -269,25 +316,52 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     row('wrong-type deltas counted (bad-size)', n('malformed-bad-field'), bad['bad-size'] ?? 0),
     row('negative-size deltas counted', n('malformed-negative'), bad['negative-size'] ?? 0),
     row('off-grid deltas counted', n('malformed-off-grid'), bad['off-grid'] ?? 0),
-    { check: 'REST 429s retried (rate-limit x2 each)', expected: `>= ${n('rate-limit') * 2 > 0 ? 1 : 0}`, observed: String(bad['rest-429'] ?? 0), ok: (bad['rest-429'] ?? 0) >= (n('rate-limit') > 0 ? 1 : 0) },
+    {
+      check: 'REST 429s retried (rate-limit x2 each)',
+      expected: `>= ${n('rate-limit') * 2 > 0 ? 1 : 0}`,
+      observed: String(bad['rest-429'] ?? 0),
+      ok: (bad['rest-429'] ?? 0) >= (n('rate-limit') > 0 ? 1 : 0),
+    },
     { check: 'books compared with the true book', expected: '> 0', observed: String(checker.compared), ok: checker.compared > 0 },
-    { check: '  of which first book after a (re)snapshot', expected: `>= ${disconnects.length}`, observed: String(checker.afterSnapshot), ok: checker.afterSnapshot >= disconnects.length },
+    {
+      check: '  of which first book after a (re)snapshot',
+      expected: `>= ${disconnects.length}`,
+      observed: String(checker.afterSnapshot),
+      ok: checker.afterSnapshot >= disconnects.length,
+    },
     row('books different from the true book', 0, checker.mismatches.length),
     row('books published while invalid', 0, checker.whileInvalid.length),
     row('books with no matching message (bad sid/seq)', 0, checker.unmatched.length + checker.schemaErrors.length),
-    { check: 'final state live, every book valid', expected: 'live', observed: `${String(finalStatus?.state)}${allValid(finalStatus) ? '' : ' (invalid books)'}`, ok: finalStatus?.state === 'live' && allValid(finalStatus) },
+    {
+      check: 'final state live, every book valid',
+      expected: 'live',
+      observed: `${String(finalStatus?.state)}${allValid(finalStatus) ? '' : ' (invalid books)'}`,
+      ok: finalStatus?.state === 'live' && allValid(finalStatus),
+    },
     // A leak shows as growth; memory handed back (a fall) is no failure, but is shown.
-    { check: 'RSS at end vs after warm-up (growth)', expected: '<= +10 %', observed: `${warm} -> ${end} kB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %)`, ok: Number.isFinite(growth) && growth <= 0.1 },
+    {
+      check: 'RSS at end vs after warm-up (growth)',
+      expected: '<= +10 %',
+      observed: `${warm} -> ${end} kB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %)`,
+      ok: Number.isFinite(growth) && growth <= 0.1,
+    },
     row('exit status after SIGTERM', 0, stopped.code ?? -1),
     {
-      check: '--from-raw replay = live records (sha256)', expected: `${live.lines} lines ${live.hash.slice(0, 12)}`,
-      observed: `${replayed.lines} lines ${replayed.hash.slice(0, 12)}`, ok: live.lines > 0 && live.hash === replayed.hash && live.lines === replayed.lines,
+      check: '--from-raw replay = live records (sha256)',
+      expected: `${live.lines} lines ${live.hash.slice(0, 12)}`,
+      observed: `${replayed.lines} lines ${replayed.hash.slice(0, 12)}`,
+      ok: live.lines > 0 && live.hash === replayed.hash && live.lines === replayed.lines,
     },
   ];
   const ok = rows.every((r) => r.ok);
   const table = formatTable(rows, o.seconds, inj);
   for (const m of [...checker.mismatches, ...checker.whileInvalid, ...checker.unmatched, ...checker.schemaErrors].slice(0, 10)) log(`soak: detail: ${m}`);
-  log(`soak: rss kB by 5 s: ${rss.filter((x, i) => i % 5 === 0).map((x) => `${Math.round(x.t / 1000)}s ${x.kb}`).join(', ')}`);
+  log(
+    `soak: rss kB by 5 s: ${rss
+      .filter((x, i) => i % 5 === 0)
+      .map((x) => `${Math.round(x.t / 1000)}s ${x.kb}`)
+      .join(', ')}`,
+  );
   return { ok, rows, table, injected: { ...inj }, causes, rss: { warm, end, samples: rss.length }, feederSummary, exit: stopped.code };
 }
 
@@ -314,11 +388,16 @@ async function replayDigest(raw: string, out: string): Promise<{ hash: string; l
 
 function faultOf(kind: FaultKind, silenceMs: number): Fault {
   switch (kind) {
-    case 'stall': return { kind, ms: silenceMs + 1000 };
-    case 'delay-snapshot': return { kind, ms: 400 };
-    case 'refuse-auth': return { kind, n: 1 };
-    case 'rate-limit': return { kind, n: 2 };
-    default: return { kind };
+    case 'stall':
+      return { kind, ms: silenceMs + 1000 };
+    case 'delay-snapshot':
+      return { kind, ms: 400 };
+    case 'refuse-auth':
+      return { kind, n: 1 };
+    case 'rate-limit':
+      return { kind, n: 2 };
+    default:
+      return { kind };
   }
 }
 
@@ -350,7 +429,11 @@ export function formatTable(rows: SoakRow[], seconds: number, injected: Record<s
   const w = Math.max(...rows.map((r) => r.check.length));
   const we = Math.max(8, ...rows.map((r) => r.expected.length));
   const lines = [
-    `Kalshi feeder soak: ${seconds} s; injected ${FAULT_KINDS.filter((k) => injected[k]).map((k) => `${k} ${injected[k]}`).join(', ') || 'nothing'}`,
+    `Kalshi feeder soak: ${seconds} s; injected ${
+      FAULT_KINDS.filter((k) => injected[k])
+        .map((k) => `${k} ${injected[k]}`)
+        .join(', ') || 'nothing'
+    }`,
     '',
     `${'check'.padEnd(w)}  ${'expected'.padEnd(we)}  observed`,
     `${'-'.repeat(w)}  ${'-'.repeat(we)}  ${'-'.repeat(20)}`,
@@ -367,10 +450,18 @@ export function formatTable(rows: SoakRow[], seconds: number, injected: Record<s
  */
 export function soakReportOf(r: SoakResult, o: SoakOptions, startedTs: number, endedTs: number, git: GitInfo): SoakReport {
   return {
-    type: 'soak.report', component: 'feed-kalshi', started_ts: startedTs, ended_ts: endedTs,
-    seconds: o.seconds, fault_every_ms: o.faultEveryMs, ok: r.ok,
+    type: 'soak.report',
+    component: 'feed-kalshi',
+    started_ts: startedTs,
+    ended_ts: endedTs,
+    seconds: o.seconds,
+    fault_every_ms: o.faultEveryMs,
+    ok: r.ok,
     checks: r.rows.map((x) => ({ check: x.check.trim(), expected: x.expected, observed: x.observed, ok: x.ok })),
-    injected: { ...r.injected }, branch: git.branch, commit: git.commit, dirty: git.dirty,
+    injected: { ...r.injected },
+    branch: git.branch,
+    commit: git.commit,
+    dirty: git.dirty,
   };
 }
 

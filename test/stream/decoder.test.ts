@@ -9,7 +9,10 @@ function setup(consume: 'all' | Set<string>, extra: { strict?: boolean; burst?: 
   const log = new Logger({ cmd: 'test', clock: new ReplayClock(1000), sink });
   const rejected: string[] = [];
   const d = new Decoder({
-    log, consume, strict: extra.strict, rejectSink: { reject: (raw) => rejected.push(raw) },
+    log,
+    consume,
+    strict: extra.strict,
+    rejectSink: { reject: (raw) => rejected.push(raw) },
     ...(extra.burst !== undefined ? { diagnosticsBurst: extra.burst } : {}),
   });
   return { d, sink, rejected };
@@ -48,7 +51,10 @@ t.test('each kind of bad line: a diagnostic with source:line, reason, excerpt; c
   ] as const;
   bad.forEach(([raw], i) => t.equal(d.decode(raw, 'in.ndjson', i + 1), undefined));
   t.same(Object.fromEntries(d.counts.rejected), { 'not-json': 1, 'not-object': 1, 'no-type': 1, 'unknown-type': 1, schema: 1 });
-  t.same(rejected, bad.map(([raw]) => raw));
+  t.same(
+    rejected,
+    bad.map(([raw]) => raw),
+  );
   const logs = sink.records();
   t.equal(logs.length, 5);
   t.match(logs[4], { level: 40, msg: 'bad input line', src: 'in.ndjson:5', reason: 'schema', detail: /home_odds/ });

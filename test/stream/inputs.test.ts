@@ -32,7 +32,8 @@ function setup(opts: { strict?: boolean } = {}) {
     },
   };
   /** Resolves once the record tagged `tag` has been handled. */
-  const handled = (tag: string): Promise<void> => (seen.some((s) => s.tag === tag) ? Promise.resolve() : new Promise((resolve) => waiters.push({ tag, resolve })));
+  const handled = (tag: string): Promise<void> =>
+    seen.some((s) => s.tag === tag) ? Promise.resolve() : new Promise((resolve) => waiters.push({ tag, resolve }));
   const read = (inputs: Input[], o: Omit<InputOptions, 'decoder'>) => readInputs(inputs, sink, { decoder, ...o });
   return { logs, decoder, seen, sink, handled, read, tags: () => seen.map((s) => s.tag) };
 }
@@ -41,7 +42,13 @@ t.test('arrival: a quiet input never holds back another (PassThrough inputs)', a
   const s = setup();
   const quiet = new PassThrough();
   const busy = new PassThrough();
-  const done = s.read([{ name: 'oracle', stream: quiet }, { name: 'kalshi', stream: busy }], { order: 'arrival' });
+  const done = s.read(
+    [
+      { name: 'oracle', stream: quiet },
+      { name: 'kalshi', stream: busy },
+    ],
+    { order: 'arrival' },
+  );
   busy.write(`${metric(1, 'k1')}\n${metric(2, 'k2')}\n`);
   await s.handled('k2'); // the oracle has said nothing: kalshi's records are handled anyway
   t.same(s.tags(), ['k1', 'k2']);
@@ -53,7 +60,10 @@ t.test('arrival: a quiet input never holds back another (PassThrough inputs)', a
   busy.end('\n');
   await done;
   t.same(s.tags(), ['k1', 'k2', 'o1', 'o2', 'k3'], 'handled in arrival order, each input in its own line order');
-  t.same(s.seen.map((x) => `${x.where.source}:${x.where.line}#${x.where.input}`), ['kalshi:1#1', 'kalshi:2#1', 'oracle:1#0', 'oracle:2#0', 'kalshi:3#1']);
+  t.same(
+    s.seen.map((x) => `${x.where.source}:${x.where.line}#${x.where.input}`),
+    ['kalshi:1#1', 'kalshi:2#1', 'oracle:1#0', 'oracle:2#0', 'kalshi:3#1'],
+  );
 });
 
 t.test('arrival: named pipes (FIFOs), one quiet, read through the event loop', { skip: process.platform === 'win32' }, async (t) => {
@@ -78,7 +88,7 @@ t.test('arrival: named pipes (FIFOs), one quiet, read through the event loop', {
   t.equal(s.seen[0]!.where.source, names[5]);
 });
 
-t.test('arrival: a chunk\'s end is awaited before any input is read on (backpressure holds for all)', async (t) => {
+t.test("arrival: a chunk's end is awaited before any input is read on (backpressure holds for all)", async (t) => {
   const a = new PassThrough();
   const b = new PassThrough();
   const order: string[] = [];
@@ -86,24 +96,38 @@ t.test('arrival: a chunk\'s end is awaited before any input is read on (backpres
   let inChunkEnd: (() => void) | undefined;
   const logs = new MemorySink();
   const decoder = new Decoder({ log: new Logger({ cmd: 'test', clock: new ReplayClock(0), sink: logs }), consume: new Set() });
-  const done = readInputs([{ name: 'a', stream: a }, { name: 'b', stream: b }], {
-    record(d) { order.push((JSON.parse(d.raw) as { labels: { tag: string } }).labels.tag); },
-    async chunkEnd() {
-      if (release === undefined && order.length > 0) {
-        order.push('chunkEnd-waits');
-        await new Promise<void>((r) => { release = r; inChunkEnd?.(); });
-        order.push('chunkEnd-done');
-      }
+  const done = readInputs(
+    [
+      { name: 'a', stream: a },
+      { name: 'b', stream: b },
+    ],
+    {
+      record(d) {
+        order.push((JSON.parse(d.raw) as { labels: { tag: string } }).labels.tag);
+      },
+      async chunkEnd() {
+        if (release === undefined && order.length > 0) {
+          order.push('chunkEnd-waits');
+          await new Promise<void>((r) => {
+            release = r;
+            inChunkEnd?.();
+          });
+          order.push('chunkEnd-done');
+        }
+      },
     },
-  }, { order: 'arrival', decoder });
-  const waiting = new Promise<void>((r) => { inChunkEnd = r; });
+    { order: 'arrival', decoder },
+  );
+  const waiting = new Promise<void>((r) => {
+    inChunkEnd = r;
+  });
   a.write(`${metric(1, 'a1')}\n`);
   await waiting; // a's chunk end is pending (stdout backpressured, a batch committing)
   b.write(`${metric(2, 'b1')}\n`);
   // Let b's chunk reach the reader: it must wait for a's chunk end to finish.
   await new Promise((r) => setImmediate(r));
   await new Promise((r) => setImmediate(r));
-  t.same(order, ['a1', 'chunkEnd-waits'], 'b not handled while a\'s chunk end is pending');
+  t.same(order, ['a1', 'chunkEnd-waits'], "b not handled while a's chunk end is pending");
   release!();
   a.end();
   b.end();
@@ -115,18 +139,33 @@ t.test('arrival: bad lines are diagnosed with source:line; --strict stops every 
   const s = setup();
   const a = new PassThrough();
   const b = new PassThrough();
-  const done = s.read([{ name: 'a', stream: a }, { name: 'b', stream: b }], { order: 'arrival' });
+  const done = s.read(
+    [
+      { name: 'a', stream: a },
+      { name: 'b', stream: b },
+    ],
+    { order: 'arrival' },
+  );
   b.write(`${metric(1, 'b1')}\nnot json\n`);
   a.end(`${metric(1, 'a1')}\n`);
   b.end();
   await done;
   t.same(s.tags().sort(), ['a1', 'b1']);
-  t.match(s.logs.records().find((l) => l.msg === 'bad input line'), { src: 'b:2', reason: 'not-json' });
+  t.match(
+    s.logs.records().find((l) => l.msg === 'bad input line'),
+    { src: 'b:2', reason: 'not-json' },
+  );
 
   const strict = setup({ strict: true });
   const quiet = new PassThrough(); // never ends on its own: the failure must stop it
   const bad = new PassThrough();
-  const p = strict.read([{ name: 'quiet', stream: quiet }, { name: 'bad', stream: bad }], { order: 'arrival' });
+  const p = strict.read(
+    [
+      { name: 'quiet', stream: quiet },
+      { name: 'bad', stream: bad },
+    ],
+    { order: 'arrival' },
+  );
   bad.end('garbage\n');
   await t.rejects(p, StrictModeError);
   t.ok(quiet.destroyed, 'the other input was stopped');
@@ -139,7 +178,13 @@ t.test('arrival under --replay: the clock follows each record; going back is cou
   const b = new PassThrough();
   const fired: number[] = [];
   clock.setTimeout(() => fired.push(clock.now()), 5);
-  const done = s.read([{ name: 'a', stream: a }, { name: 'b', stream: b }], { order: 'arrival', replayClock: clock });
+  const done = s.read(
+    [
+      { name: 'a', stream: a },
+      { name: 'b', stream: b },
+    ],
+    { order: 'arrival', replayClock: clock },
+  );
   a.write(`${metric(100, 'a1')}\n`);
   await s.handled('a1');
   t.equal(clock.now(), 100, 'anchored at the first record');
@@ -180,14 +225,23 @@ t.test('time: an input out of order is an UnsortedInputError naming it; a slack 
     'b.ndjson': [metric(20, 'b1'), metric(19, 'b2'), metric(40, 'b3')],
   });
   const s = setup();
-  const e = await s.read(paths, { order: 'time' }).then(() => undefined, (x: unknown) => x);
+  const e = await s.read(paths, { order: 'time' }).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   t.ok(e instanceof UnsortedInputError);
   t.match(e, { source: paths[1], line: 2, ts: 19, prevTs: 20 });
   const slack = setup();
   await slack.read(paths, { order: 'time', slackMs: 1 });
   t.same(slack.tags(), ['a1', 'b2', 'b1', 'a2', 'b3']);
   const tight = setup();
-  await t.rejects(tight.read(['a.ndjson', 'b.ndjson'].map((f) => join(paths[0]!, '..', f)), { order: 'time', slackMs: 0 }), UnsortedInputError);
+  await t.rejects(
+    tight.read(
+      ['a.ndjson', 'b.ndjson'].map((f) => join(paths[0]!, '..', f)),
+      { order: 'time', slackMs: 0 },
+    ),
+    UnsortedInputError,
+  );
 });
 
 t.test('time: a record with no time, or not integer epoch ms, is a bad line', async (t) => {
@@ -198,7 +252,7 @@ t.test('time: a record with no time, or not integer epoch ms, is a bad line', as
   t.same(Object.fromEntries(s.decoder.counts.rejected), { 'no-ts': 1, 'bad-ts': 1 });
 });
 
-t.test('time under --replay: the clock reaches each record\'s time first, timers before same-time data; headers wait for the first time', async (t) => {
+t.test("time under --replay: the clock reaches each record's time first, timers before same-time data; headers wait for the first time", async (t) => {
   const paths = files(t, {
     'a.ndjson': [JSON.stringify({ type: 'run.manifest', ts: 1, cmd: 'x' }), metric(100, 'a1'), metric(120, 'a2')],
     'b.ndjson': [metric(110, 'b1')],
@@ -209,12 +263,16 @@ t.test('time under --replay: the clock reaches each record\'s time first, timers
   clock.setInterval(() => events.push(`tick@${clock.now()}`), 10);
   const logs = new MemorySink();
   const decoder = new Decoder({ log: new Logger({ cmd: 'test', clock, sink: logs }), consume: new Set() });
-  await readInputs(paths, {
-    record(d) {
-      const r = JSON.parse(d.raw) as { type: string; labels?: { tag: string } };
-      events.push(`${r.labels?.tag ?? r.type}@${clock.now()}`);
+  await readInputs(
+    paths,
+    {
+      record(d) {
+        const r = JSON.parse(d.raw) as { type: string; labels?: { tag: string } };
+        events.push(`${r.labels?.tag ?? r.type}@${clock.now()}`);
+      },
     },
-  }, { order: 'time', decoder, replayClock: clock, onAnchor: () => anchored++ });
+    { order: 'time', decoder, replayClock: clock, onAnchor: () => anchored++ },
+  );
   t.same(events, ['run.manifest@100', 'a1@100', 'tick@110', 'b1@110', 'tick@120', 'a2@120']);
   t.equal(anchored, 1);
 });
@@ -243,7 +301,10 @@ t.test('the kit: ndcat --merge of a FIFO and a file', { skip: process.platform =
   writeFileSync(fifo, `${metric(1, 'a1')}\n${metric(3, 'a2')}\n`);
   const r = await p;
   t.equal(r.code, 0);
-  t.same(r.records.slice(1).map((x) => (x.labels as { tag: string }).tag), ['a1', 'b1', 'a2']);
+  t.same(
+    r.records.slice(1).map((x) => (x.labels as { tag: string }).tag),
+    ['a1', 'b1', 'a2'],
+  );
 });
 
 t.test('arrival: a stop (SIGINT, EPIPE) ends the read of quiet inputs, pipes included', { skip: process.platform === 'win32' }, async (t) => {

@@ -7,10 +7,15 @@ function collect() {
   const lines: Array<[string, number]> = [];
   const tooLong: Array<[number, number]> = [];
   return {
-    lines, tooLong,
+    lines,
+    tooLong,
     sink: {
-      line: (text: string, _s: string, n: number) => { lines.push([text, n]); },
-      tooLong: (_e: string, bytes: number, _s: string, n: number) => { tooLong.push([bytes, n]); },
+      line: (text: string, _s: string, n: number) => {
+        lines.push([text, n]);
+      },
+      tooLong: (_e: string, bytes: number, _s: string, n: number) => {
+        tooLong.push([bytes, n]);
+      },
     },
   };
 }
@@ -23,7 +28,12 @@ t.test('CRLF, BOM on the first line only, final line without newline', async (t)
   const c = collect();
   const n = await readStreamLines(streamOf(['\ufeffa\r\nb\r\n\ufeffc', '\nlast']), 'x', c.sink);
   t.equal(n, 4);
-  t.same(c.lines, [['a', 1], ['b', 2], ['\ufeffc', 3], ['last', 4]]);
+  t.same(c.lines, [
+    ['a', 1],
+    ['b', 2],
+    ['\ufeffc', 3],
+    ['last', 4],
+  ]);
 });
 
 t.test('lines split across many chunks, and multi-byte characters split mid-sequence', async (t) => {
@@ -31,7 +41,10 @@ t.test('lines split across many chunks, and multi-byte characters split mid-sequ
   const chunks = [...text].map((b) => Buffer.from([b])); // one byte per chunk
   const c = collect();
   await readStreamLines(Readable.from(chunks), 'x', c.sink);
-  t.same(c.lines.map((l) => l[0]), ['{"k":"é€😀"}', '{"k":2}']);
+  t.same(
+    c.lines.map((l) => l[0]),
+    ['{"k":"é€😀"}', '{"k":2}'],
+  );
 });
 
 t.test('a line of several MB comes through whole', async (t) => {
@@ -46,8 +59,14 @@ t.test('a line of several MB comes through whole', async (t) => {
 t.test('a line over the limit is reported as too long and skipped; the next line still counts', async (t) => {
   const c = collect();
   await readStreamLines(streamOf(['ok\n', 'y'.repeat(3000), 'y'.repeat(3000), '\nafter\n', 'z'.repeat(9000)]), 'x', c.sink, { maxLineBytes: 4096 });
-  t.same(c.lines, [['ok', 1], ['after', 3]]);
-  t.same(c.tooLong, [[6000, 2], [9000, 4]]);
+  t.same(c.lines, [
+    ['ok', 1],
+    ['after', 3],
+  ]);
+  t.same(c.tooLong, [
+    [6000, 2],
+    [9000, 4],
+  ]);
 });
 
 t.test('the limit holds for a line inside one chunk too: the result never depends on how the input was split', async (t) => {
@@ -55,7 +74,14 @@ t.test('the limit holds for a line inside one chunk too: the result never depend
   for (const pieces of [[`ok\n${line}\nafter\n`], [`ok\n${line.slice(0, 1000)}`, `${line.slice(1000)}\nafter\n`]]) {
     const c = collect();
     await readStreamLines(streamOf(pieces), 'x', c.sink, { maxLineBytes: 1024 });
-    t.same(c.lines, [['ok', 1], ['after', 3]], `${pieces.length} chunk(s)`);
+    t.same(
+      c.lines,
+      [
+        ['ok', 1],
+        ['after', 3],
+      ],
+      `${pieces.length} chunk(s)`,
+    );
     t.same(c.tooLong, [[2030, 2]], `${pieces.length} chunk(s)`);
   }
 });
@@ -84,11 +110,21 @@ t.test('abort stops reading', async (t) => {
   const ac = new AbortController();
   const c = collect();
   let chunks = 0;
-  await readStreamLines(streamOf(['a\n', 'b\n', 'c\n', 'd\n']), 'x', {
-    ...c.sink,
-    chunkEnd: () => { if (++chunks === 2) ac.abort(); },
-  }, { signal: ac.signal });
-  t.same(c.lines.map((l) => l[0]), ['a', 'b']);
+  await readStreamLines(
+    streamOf(['a\n', 'b\n', 'c\n', 'd\n']),
+    'x',
+    {
+      ...c.sink,
+      chunkEnd: () => {
+        if (++chunks === 2) ac.abort();
+      },
+    },
+    { signal: ac.signal },
+  );
+  t.same(
+    c.lines.map((l) => l[0]),
+    ['a', 'b'],
+  );
 });
 
 t.test('rejecting a line over the limit copies none of it (only its 120-byte excerpt)', async (t) => {

@@ -45,7 +45,9 @@ t.test('backpressure: ready() waits for drain', async (t) => {
   w.writeLine('x'.repeat(64));
   t.ok(w.backpressured);
   let resolved = false;
-  const p = w.ready().then(() => { resolved = true; });
+  const p = w.ready().then(() => {
+    resolved = true;
+  });
   await new Promise((r) => setImmediate(r));
   t.notOk(resolved, 'still waiting while the pipe is full');
   s.release();
@@ -55,7 +57,12 @@ t.test('backpressure: ready() waits for drain', async (t) => {
 
 t.test('EPIPE closes the writer quietly, once, and later lines are dropped', async (t) => {
   let closed = 0;
-  const s = new Writable({ write(_c, _e, cb) { const e = Object.assign(new Error('EPIPE'), { code: 'EPIPE' }); cb(e); } });
+  const s = new Writable({
+    write(_c, _e, cb) {
+      const e = Object.assign(new Error('EPIPE'), { code: 'EPIPE' });
+      cb(e);
+    },
+  });
   const w = new LineWriter(s, { onClosed: () => closed++ });
   w.writeLine('a');
   w.flush();
@@ -72,7 +79,9 @@ t.test('close() resolves after every byte was handed over', async (t) => {
   const w = new LineWriter(s);
   w.writeLine('last');
   let done = false;
-  const p = w.close().then(() => { done = true; });
+  const p = w.close().then(() => {
+    done = true;
+  });
   await new Promise((r) => setImmediate(r));
   t.notOk(done, 'the write is still in flight');
   await s.drainAll();

@@ -220,7 +220,8 @@ export function shiftKalshiScenario(s: KalshiScenario, offset: number): KalshiSc
   for (const { rec } of s.lines) {
     if (rec.type === 'sim.game' && typeof rec.event_ticker === 'string' && typeof rec.start_ts === 'number') starts.set(rec.event_ticker, rec.start_ts);
     if (typeof rec.event_ticker === 'string') events.add(rec.event_ticker);
-    else if (typeof rec.ticker === 'string' && rec.ticker.includes('-', rec.ticker.indexOf('-') + 1)) events.add(rec.ticker.slice(0, rec.ticker.lastIndexOf('-')));
+    else if (typeof rec.ticker === 'string' && rec.ticker.includes('-', rec.ticker.indexOf('-') + 1))
+      events.add(rec.ticker.slice(0, rec.ticker.lastIndexOf('-')));
   }
   const renamed = redateEventTickers(events, starts, offset);
   const lines = s.lines.map((l) => {
@@ -254,7 +255,10 @@ export class ScenarioPlayer {
   /** Lines that could not be applied (reported in the log). */
   failed = 0;
 
-  constructor(private readonly lines: ScenarioLine[], private readonly opts: PlayerOptions) {}
+  constructor(
+    private readonly lines: ScenarioLine[],
+    private readonly opts: PlayerOptions,
+  ) {}
 
   /** Apply the market definitions at ts 0 at once (so clients can subscribe), then play. */
   start(): void {
@@ -264,7 +268,8 @@ export class ScenarioPlayer {
     }
     this.t0 = this.lines[0]!.ts;
     this.start0 = this.opts.clock.now();
-    while (this.i < this.lines.length && this.lines[this.i]!.ts === this.t0 && this.lines[this.i]!.rec.type === 'kalshi.market') this.apply(this.lines[this.i++]!);
+    while (this.i < this.lines.length && this.lines[this.i]!.ts === this.t0 && this.lines[this.i]!.rec.type === 'kalshi.market')
+      this.apply(this.lines[this.i++]!);
     this.schedule();
   }
 
@@ -280,17 +285,20 @@ export class ScenarioPlayer {
     }
     const next = this.lines[this.i]!;
     const due = this.opts.speed > 0 ? this.start0 + (next.ts - this.t0) / this.opts.speed : this.opts.clock.now();
-    this.timer = this.opts.clock.setTimeout(() => {
-      const now = this.opts.clock.now();
-      while (this.i < this.lines.length) {
-        const l = this.lines[this.i]!;
-        if (this.opts.speed > 0 && this.start0 + (l.ts - this.t0) / this.opts.speed > now) break;
-        this.i++;
-        this.apply(l);
-        if (this.opts.speed === 0) break;
-      }
-      this.schedule();
-    }, Math.max(0, due - this.opts.clock.now()));
+    this.timer = this.opts.clock.setTimeout(
+      () => {
+        const now = this.opts.clock.now();
+        while (this.i < this.lines.length) {
+          const l = this.lines[this.i]!;
+          if (this.opts.speed > 0 && this.start0 + (l.ts - this.t0) / this.opts.speed > now) break;
+          this.i++;
+          this.apply(l);
+          if (this.opts.speed === 0) break;
+        }
+        this.schedule();
+      },
+      Math.max(0, due - this.opts.clock.now()),
+    );
   }
 
   private apply(l: ScenarioLine): void {
@@ -302,10 +310,12 @@ export class ScenarioPlayer {
           const grid = r.price_ranges === undefined ? undefined : parsePriceRanges(r.price_ranges);
           if (typeof grid === 'string') throw new SimError(400, 'bad_scenario', grid);
           e.addMarket({
-            ticker: str(r.ticker), ...(typeof r.event_ticker === 'string' ? { eventTicker: r.event_ticker } : {}),
+            ticker: str(r.ticker),
+            ...(typeof r.event_ticker === 'string' ? { eventTicker: r.event_ticker } : {}),
             ...(typeof r.series === 'string' ? { series: r.series } : {}),
             status: (typeof r.status === 'string' ? r.status : 'active') as MarketStatus,
-            ...(grid ? { grid } : {}), ...(typeof r.close_ts === 'number' ? { closeTs: r.close_ts } : {}),
+            ...(grid ? { grid } : {}),
+            ...(typeof r.close_ts === 'number' ? { closeTs: r.close_ts } : {}),
             ...(typeof r.fee_type === 'string' ? { feeType: r.fee_type as FeeType } : {}),
             ...(typeof r.yes_sub_title === 'string' ? { yesSubTitle: r.yes_sub_title } : {}),
           });
@@ -334,8 +344,12 @@ export class ScenarioPlayer {
           break; // when the game starts: read by a shift, nothing to play
         case 'sim.order':
           e.place(TAKER, {
-            ticker: str(r.ticker), side: r.side === 'ask' ? 'ask' : 'bid', price: unitsOfDollars(num(r.price)), count: unitsOfCount(num(r.count)),
-            tif: r.tif === 'good_till_canceled' ? 'good_till_canceled' : 'immediate_or_cancel', stp: 'taker_at_cross',
+            ticker: str(r.ticker),
+            side: r.side === 'ask' ? 'ask' : 'bid',
+            price: unitsOfDollars(num(r.price)),
+            count: unitsOfCount(num(r.count)),
+            tif: r.tif === 'good_till_canceled' ? 'good_till_canceled' : 'immediate_or_cancel',
+            stp: 'taker_at_cross',
           });
           break;
         default:

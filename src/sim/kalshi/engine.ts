@@ -31,7 +31,11 @@ export function isBackground(owner: string): boolean {
 }
 
 export class SimError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'SimError';
   }
@@ -289,12 +293,23 @@ export class Engine {
     const i = spec.ticker.lastIndexOf('-');
     const eventTicker = spec.eventTicker ?? (i > 0 ? spec.ticker.slice(0, i) : spec.ticker);
     const m: SimMarket = {
-      ticker: spec.ticker, eventTicker, series: spec.series ?? eventTicker.split('-')[0]!,
-      status: spec.status ?? 'active', grid: spec.grid ?? LINEAR_CENT,
-      openTs: spec.openTs ?? now - 3_600_000, closeTs: spec.closeTs ?? now + 14 * 86_400_000,
-      yesSubTitle: spec.yesSubTitle ?? spec.ticker.slice(i + 1), feeType: spec.feeType ?? 'quadratic_with_maker_fees',
-      feeMultiplier: spec.feeMultiplier ?? 10_000, result: '', settlementTs: undefined,
-      bids: new Ladder(), asks: new Ladder(), lastPrice: undefined, volume: 0, openInterest: 0,
+      ticker: spec.ticker,
+      eventTicker,
+      series: spec.series ?? eventTicker.split('-')[0]!,
+      status: spec.status ?? 'active',
+      grid: spec.grid ?? LINEAR_CENT,
+      openTs: spec.openTs ?? now - 3_600_000,
+      closeTs: spec.closeTs ?? now + 14 * 86_400_000,
+      yesSubTitle: spec.yesSubTitle ?? spec.ticker.slice(i + 1),
+      feeType: spec.feeType ?? 'quadratic_with_maker_fees',
+      feeMultiplier: spec.feeMultiplier ?? 10_000,
+      result: '',
+      settlementTs: undefined,
+      bids: new Ladder(),
+      asks: new Ladder(),
+      lastPrice: undefined,
+      volume: 0,
+      openInterest: 0,
     };
     this.markets.set(m.ticker, m);
     this.emitLifecycle(m, 'created', { open_ts: Math.floor(m.openTs / 1000), close_ts: Math.floor(m.closeTs / 1000) });
@@ -335,7 +350,10 @@ export class Engine {
     const m = this.market(ticker);
     m.grid = grid;
     // Resting orders are preserved (reference §6).
-    this.emitLifecycle(m, 'price_level_structure_updated', { price_level_structure: grid.source, price_ranges: grid.bands.map((b) => ({ start: fmt4(b.start), end: fmt4(b.end), step: fmt4(b.step) })) });
+    this.emitLifecycle(m, 'price_level_structure_updated', {
+      price_level_structure: grid.source,
+      price_ranges: grid.bands.map((b) => ({ start: fmt4(b.start), end: fmt4(b.end), step: fmt4(b.step) })),
+    });
   }
 
   /** The game ended: resting orders are cancelled, the market is determined (then settled). */
@@ -344,7 +362,11 @@ export class Engine {
     this.cancelAll(m, 'MarketDetermined');
     m.status = 'determined';
     m.result = result;
-    this.emitLifecycle(m, 'determined', { result, determination_ts: Math.floor(this.clock.now() / 1000), settlement_value: result === 'yes' ? '1.0000' : '0.0000' });
+    this.emitLifecycle(m, 'determined', {
+      result,
+      determination_ts: Math.floor(this.clock.now() / 1000),
+      settlement_value: result === 'yes' ? '1.0000' : '0.0000',
+    });
   }
 
   settle(ticker: string): void {
@@ -362,7 +384,8 @@ export class Engine {
     if (!this.tradingActive || !this.exchangeActive) throw new SimError(400, 'TRADING_PAUSED', 'trading is paused');
     if (!onPriceGrid(m.grid, r.price)) throw new SimError(400, 'invalid_parameters', `price ${fmt4(r.price)} is not on the market's price grid`);
     if (!Number.isInteger(r.count) || r.count <= 0) throw new SimError(400, 'invalid_parameters', 'count must be at least 0.01');
-    if (r.expirationMs !== undefined && r.tif !== 'good_till_canceled') throw new SimError(400, 'invalid_parameters', 'expiration_time is only allowed with good_till_canceled');
+    if (r.expirationMs !== undefined && r.tif !== 'good_till_canceled')
+      throw new SimError(400, 'invalid_parameters', 'expiration_time is only allowed with good_till_canceled');
     if (r.orderGroupId !== undefined) {
       const g = this.group(owner, r.orderGroupId);
       // UNCERTAIN code: the reference names no error for an order into a triggered group.
@@ -372,7 +395,11 @@ export class Engine {
     // client_order_id is the idempotency key: unique over ALL of an owner's orders, resting
     // or finished, so that a retried create can never place a second order.
     if (r.clientOrderId !== undefined && this.clientIds.has(clientKey(owner, r.clientOrderId))) {
-      throw new SimError(409, 'conflict', `client_order_id ${r.clientOrderId} was already used by order ${this.clientIds.get(clientKey(owner, r.clientOrderId))!}`);
+      throw new SimError(
+        409,
+        'conflict',
+        `client_order_id ${r.clientOrderId} was already used by order ${this.clientIds.get(clientKey(owner, r.clientOrderId))!}`,
+      );
     }
     let count = r.count;
     if (r.reduceOnly) {
@@ -383,10 +410,29 @@ export class Engine {
     }
     const now = this.clock.now();
     const o: SimOrder = {
-      id: uuid(this.nextOrder++, 0xa), clientOrderId: r.clientOrderId, owner, ticker: r.ticker, side: r.side, price: r.price,
-      initial: count, remaining: count, filled: 0, status: 'resting', tif: r.tif, postOnly: r.postOnly === true, stp: r.stp,
-      createdMs: now, updatedMs: now, expirationMs: r.expirationMs, takerCost: 0, makerCost: 0, takerFees: 0, makerFees: 0,
-      fillNotional: 0, lastUpdateReason: undefined, ...(r.orderGroupId !== undefined ? { orderGroupId: r.orderGroupId } : {}),
+      id: uuid(this.nextOrder++, 0xa),
+      clientOrderId: r.clientOrderId,
+      owner,
+      ticker: r.ticker,
+      side: r.side,
+      price: r.price,
+      initial: count,
+      remaining: count,
+      filled: 0,
+      status: 'resting',
+      tif: r.tif,
+      postOnly: r.postOnly === true,
+      stp: r.stp,
+      createdMs: now,
+      updatedMs: now,
+      expirationMs: r.expirationMs,
+      takerCost: 0,
+      makerCost: 0,
+      takerFees: 0,
+      makerFees: 0,
+      fillNotional: 0,
+      lastUpdateReason: undefined,
+      ...(r.orderGroupId !== undefined ? { orderGroupId: r.orderGroupId } : {}),
     };
     this.orders.set(o.id, o);
     if (o.postOnly && this.wouldCross(m, o)) {
@@ -414,10 +460,13 @@ export class Engine {
     this.restOnBook(m, o);
     if (o.status === 'resting' && o.expirationMs !== undefined) {
       const id = o.id;
-      this.expiries.set(id, this.clock.setTimeout(() => {
-        this.expiries.delete(id);
-        this.cancel(owner, id, 'Expired');
-      }, o.expirationMs - this.clock.now()));
+      this.expiries.set(
+        id,
+        this.clock.setTimeout(() => {
+          this.expiries.delete(id);
+          this.cancel(owner, id, 'Expired');
+        }, o.expirationMs - this.clock.now()),
+      );
     }
     return o;
   }
@@ -425,7 +474,8 @@ export class Engine {
   // ------------------------------------------------------------ order groups
 
   createGroup(owner: string, limit: number): SimOrderGroup {
-    if (!Number.isInteger(limit) || limit < 100 || limit > 100_000_000) throw new SimError(400, 'invalid_parameters', 'contracts_limit must be 1 to 1,000,000 contracts');
+    if (!Number.isInteger(limit) || limit < 100 || limit > 100_000_000)
+      throw new SimError(400, 'invalid_parameters', 'contracts_limit must be 1 to 1,000,000 contracts');
     const g: SimOrderGroup = { id: uuid(this.nextGroup++, 0xc), owner, limit, triggered: false, window: [] };
     this.groups.set(g.id, g);
     this.emitGroup(g, 'created');
@@ -455,7 +505,8 @@ export class Engine {
 
   setGroupLimit(owner: string, id: string, limit: number): void {
     const g = this.group(owner, id);
-    if (!Number.isInteger(limit) || limit < 100 || limit > 100_000_000) throw new SimError(400, 'invalid_parameters', 'contracts_limit must be 1 to 1,000,000 contracts');
+    if (!Number.isInteger(limit) || limit < 100 || limit > 100_000_000)
+      throw new SimError(400, 'invalid_parameters', 'contracts_limit must be 1 to 1,000,000 contracts');
     g.limit = limit;
     this.emitGroup(g, 'limit_updated');
   }
@@ -510,7 +561,8 @@ export class Engine {
     const o = this.ownOrder(owner, orderId);
     if (o.status !== 'resting') throw new SimError(400, 'invalid_parameters', `order ${orderId} is ${o.status}`);
     const target = to !== undefined ? to : o.remaining - (by ?? 0);
-    if (!Number.isInteger(target) || target < 0 || target >= o.remaining) throw new SimError(400, 'invalid_parameters', 'decrease must reduce the remaining count');
+    if (!Number.isInteger(target) || target < 0 || target >= o.remaining)
+      throw new SimError(400, 'invalid_parameters', 'decrease must reduce the remaining count');
     this.shrink(o, o.remaining - target);
     return o;
   }
@@ -529,7 +581,8 @@ export class Engine {
     if (!Number.isInteger(r.count) || r.count < o.filled) throw new SimError(400, 'invalid_parameters', 'count is below the filled quantity');
     if (r.updatedClientOrderId !== undefined && r.updatedClientOrderId !== o.clientOrderId) {
       const k = clientKey(owner, r.updatedClientOrderId);
-      if (this.clientIds.has(k)) throw new SimError(409, 'conflict', `client_order_id ${r.updatedClientOrderId} was already used by order ${this.clientIds.get(k)!}`);
+      if (this.clientIds.has(k))
+        throw new SimError(409, 'conflict', `client_order_id ${r.updatedClientOrderId} was already used by order ${this.clientIds.get(k)!}`);
       this.clientIds.set(k, o.id);
       o.clientOrderId = r.updatedClientOrderId;
     }
@@ -563,9 +616,28 @@ export class Engine {
     const q = Math.min(qty, o.remaining);
     const now = this.clock.now();
     const taker: SimOrder = {
-      id: uuid(this.nextOrder++, 0xa), clientOrderId: undefined, owner: TAKER, ticker: o.ticker, side: o.side === 'bid' ? 'ask' : 'bid',
-      price: o.price, initial: q, remaining: q, filled: 0, status: 'resting', tif: 'immediate_or_cancel', postOnly: false, stp: 'taker_at_cross',
-      createdMs: now, updatedMs: now, expirationMs: undefined, takerCost: 0, makerCost: 0, takerFees: 0, makerFees: 0, fillNotional: 0, lastUpdateReason: undefined,
+      id: uuid(this.nextOrder++, 0xa),
+      clientOrderId: undefined,
+      owner: TAKER,
+      ticker: o.ticker,
+      side: o.side === 'bid' ? 'ask' : 'bid',
+      price: o.price,
+      initial: q,
+      remaining: q,
+      filled: 0,
+      status: 'resting',
+      tif: 'immediate_or_cancel',
+      postOnly: false,
+      stp: 'taker_at_cross',
+      createdMs: now,
+      updatedMs: now,
+      expirationMs: undefined,
+      takerCost: 0,
+      makerCost: 0,
+      takerFees: 0,
+      makerFees: 0,
+      fillNotional: 0,
+      lastUpdateReason: undefined,
     };
     this.execute(m, o, taker, o.price, q, o.side);
     if (taker.remaining === 0) taker.status = 'executed';
@@ -760,8 +832,18 @@ export class Engine {
     pos.lastUpdatedMs = now;
     if (isBackground(o.owner)) return;
     const f: SimFill = {
-      tradeId, orderId: o.id, clientOrderId: o.clientOrderId, owner: o.owner, ticker: m.ticker, price, count: qty,
-      isTaker, fee, side: o.side, postPosition: pos.position, ts: now,
+      tradeId,
+      orderId: o.id,
+      clientOrderId: o.clientOrderId,
+      owner: o.owner,
+      ticker: m.ticker,
+      price,
+      count: qty,
+      isTaker,
+      fee,
+      side: o.side,
+      postPosition: pos.position,
+      ts: now,
     };
     this.fills.push(f);
     for (const l of this.listeners) l.fill?.(f);

@@ -3,11 +3,30 @@
 import type { Clock, TimerHandle } from '../../clock/clock.js';
 
 export const FAULT_KINDS = [
-  'close-clean', 'close-abrupt', 'stall', 'skip-seq', 'error25', 'error25-nosid',
-  'malformed-garbage', 'malformed-unknown-type', 'malformed-bad-field', 'malformed-negative', 'malformed-off-grid', 'crossed',
-  'delay-snapshot', 'refuse-auth', 'rate-limit', 'pause', 'maintenance', 'echo-secrets',
+  'close-clean',
+  'close-abrupt',
+  'stall',
+  'skip-seq',
+  'error25',
+  'error25-nosid',
+  'malformed-garbage',
+  'malformed-unknown-type',
+  'malformed-bad-field',
+  'malformed-negative',
+  'malformed-off-grid',
+  'crossed',
+  'delay-snapshot',
+  'refuse-auth',
+  'rate-limit',
+  'pause',
+  'maintenance',
+  'echo-secrets',
   // The order path (execution testing): not in the default soak rotation.
-  'order-5xx', 'fill-before-cancel', 'ack-drop', 'ack-dup', 'ack-delay',
+  'order-5xx',
+  'fill-before-cancel',
+  'ack-drop',
+  'ack-dup',
+  'ack-delay',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -62,14 +81,22 @@ export function scheduleFaults(o: ScheduleOptions): { stop(): void } {
 
 function faultOf(kind: FaultKind, o: ScheduleOptions): Fault {
   switch (kind) {
-    case 'stall': return { kind, ms: o.stallMs };
-    case 'delay-snapshot': return { kind, ms: o.delayMs };
+    case 'stall':
+      return { kind, ms: o.stallMs };
+    case 'delay-snapshot':
+      return { kind, ms: o.delayMs };
     case 'pause':
-    case 'maintenance': return { kind, ms: o.pauseMs };
-    case 'refuse-auth': return { kind, n: 1 };
-    case 'rate-limit': return { kind, n: 2 };
-    case 'echo-secrets': return { kind, n: 1 };
-    case 'ack-delay': return { kind, n: 1, ms: o.delayMs };
-    default: return { kind };
+    case 'maintenance':
+      return { kind, ms: o.pauseMs };
+    case 'refuse-auth':
+      return { kind, n: 1 };
+    case 'rate-limit':
+      return { kind, n: 2 };
+    case 'echo-secrets':
+      return { kind, n: 1 };
+    case 'ack-delay':
+      return { kind, n: 1, ms: o.delayMs };
+    default:
+      return { kind };
   }
 }

@@ -43,7 +43,10 @@ export class RateLimiter {
   forced = 0;
   private readonly buckets: Record<'read' | 'write', { tokens: number; rate: number; cap: number; at: number }> | undefined;
 
-  constructor(private readonly tier: Tier, private readonly clock: Clock) {
+  constructor(
+    private readonly tier: Tier,
+    private readonly clock: Clock,
+  ) {
     if (tier === 'none') return;
     const t = TIERS[tier];
     const now = clock.now();
@@ -65,8 +68,10 @@ export class RateLimiter {
     }
     const b = this.buckets;
     return {
-      usage_tier: this.tier, read: { refill_rate: b.read.rate, bucket_capacity: b.read.cap },
-      write: { refill_rate: b.write.rate, bucket_capacity: b.write.cap }, grants: [],
+      usage_tier: this.tier,
+      read: { refill_rate: b.read.rate, bucket_capacity: b.read.cap },
+      write: { refill_rate: b.write.rate, bucket_capacity: b.write.cap },
+      grants: [],
     };
   }
 
@@ -88,7 +93,12 @@ export class RateLimiter {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details = '') {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details = '',
+  ) {
     super(message);
   }
 }
@@ -173,7 +183,15 @@ function route(sim: KalshiSim, method: string, path: string, q: URLSearchParams,
     if ((m = /^\/markets\/([^/]+)$/.exec(path))) return [200, { market: marketWire(e.market(decodeURIComponent(m[1]!)), sim.clock.now()) }];
     if ((m = /^\/markets\/([^/]+)\/orderbook$/.exec(path))) return [200, orderbookWire(sim, decodeURIComponent(m[1]!), q)];
     if ((m = /^\/series\/([^/]+)$/.exec(path))) return [200, seriesWire(sim, decodeURIComponent(m[1]!))];
-    if (path === '/exchange/status') return [200, { exchange_active: e.exchangeActive, trading_active: e.tradingActive, exchange_index_statuses: [{ exchange_index: 0, exchange_active: e.exchangeActive, trading_active: e.tradingActive }] }];
+    if (path === '/exchange/status')
+      return [
+        200,
+        {
+          exchange_active: e.exchangeActive,
+          trading_active: e.tradingActive,
+          exchange_index_statuses: [{ exchange_index: 0, exchange_active: e.exchangeActive, trading_active: e.tradingActive }],
+        },
+      ];
     if (path === '/portfolio/orders') return [200, listOrders(sim, owner!, q)];
     if (path === '/account/limits') {
       if (owner === undefined) throw new HttpError(401, 'authentication_error', 'account endpoints need a signature');
@@ -193,32 +211,38 @@ function route(sim: KalshiSim, method: string, path: string, q: URLSearchParams,
   if (path === '/portfolio/events/orders/batched' && method === 'POST') {
     const orders = body?.orders;
     if (!Array.isArray(orders) || orders.length === 0) throw new HttpError(400, 'invalid_parameters', 'orders must be a non-empty array');
-    return [201, {
-      orders: orders.map((o) => {
-        try {
-          return create(sim, owner!, o as Json);
-        } catch (err) {
-          const x = toError(err);
-          return { client_order_id: (o as Json)?.client_order_id ?? null, error: { code: x.code, message: x.message, details: x.details } };
-        }
-      }),
-    }];
+    return [
+      201,
+      {
+        orders: orders.map((o) => {
+          try {
+            return create(sim, owner!, o as Json);
+          } catch (err) {
+            const x = toError(err);
+            return { client_order_id: (o as Json)?.client_order_id ?? null, error: { code: x.code, message: x.message, details: x.details } };
+          }
+        }),
+      },
+    ];
   }
   if (path === '/portfolio/events/orders/batched' && method === 'DELETE') {
     const orders = body?.orders;
     if (!Array.isArray(orders) || orders.length === 0) throw new HttpError(400, 'invalid_parameters', 'orders must be a non-empty array');
-    return [200, {
-      orders: orders.map((o) => {
-        const id = (o as Json)?.order_id;
-        try {
-          if (typeof id !== 'string') throw new HttpError(400, 'invalid_parameters', 'order_id required');
-          return cancelOne(sim, owner!, id);
-        } catch (err) {
-          const x = toError(err);
-          return { order_id: id ?? null, client_order_id: null, reduced_by: '0.00', error: { code: x.code, message: x.message, details: x.details } };
-        }
-      }),
-    }];
+    return [
+      200,
+      {
+        orders: orders.map((o) => {
+          const id = (o as Json)?.order_id;
+          try {
+            if (typeof id !== 'string') throw new HttpError(400, 'invalid_parameters', 'order_id required');
+            return cancelOne(sim, owner!, id);
+          } catch (err) {
+            const x = toError(err);
+            return { order_id: id ?? null, client_order_id: null, reduced_by: '0.00', error: { code: x.code, message: x.message, details: x.details } };
+          }
+        }),
+      },
+    ];
   }
   if (path === '/portfolio/events/orders' && method === 'DELETE') {
     // Cancel-all: reported in a community changelog (2026-08-27), not in the docs copy
@@ -230,7 +254,8 @@ function route(sim: KalshiSim, method: string, path: string, q: URLSearchParams,
   }
   if ((m = /^\/portfolio\/events\/orders\/([^/]+)$/.exec(path)) && method === 'DELETE') return [200, cancelOne(sim, owner!, decodeURIComponent(m[1]!))];
   if ((m = /^\/portfolio\/events\/orders\/([^/]+)\/amend$/.exec(path)) && method === 'POST') return [200, amend(sim, owner!, decodeURIComponent(m[1]!), body)];
-  if ((m = /^\/portfolio\/events\/orders\/([^/]+)\/decrease$/.exec(path)) && method === 'POST') return [200, decrease(sim, owner!, decodeURIComponent(m[1]!), body)];
+  if ((m = /^\/portfolio\/events\/orders\/([^/]+)\/decrease$/.exec(path)) && method === 'POST')
+    return [200, decrease(sim, owner!, decodeURIComponent(m[1]!), body)];
   throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
 }
 
@@ -244,7 +269,8 @@ function toError(e: unknown): HttpError {
 
 function priceField(v: unknown, what: string): number {
   const p = parsePrice(v);
-  if (p === null || p <= 0 || p >= PRICE_ONE) throw new HttpError(400, 'invalid_parameters', `${what} must be a dollar string in (0, 1) with at most 4 decimals`);
+  if (p === null || p <= 0 || p >= PRICE_ONE)
+    throw new HttpError(400, 'invalid_parameters', `${what} must be a dollar string in (0, 1) with at most 4 decimals`);
   return p;
 }
 
@@ -259,22 +285,34 @@ function create(sim: KalshiSim, owner: string, b: Json | undefined): Json {
   const side = b.side;
   if (side !== 'bid' && side !== 'ask') throw new HttpError(400, 'invalid_parameters', 'side must be bid or ask (V2: YES book)');
   const tif = b.time_in_force;
-  if (tif !== 'good_till_canceled' && tif !== 'immediate_or_cancel' && tif !== 'fill_or_kill') throw new HttpError(400, 'invalid_parameters', 'time_in_force required');
+  if (tif !== 'good_till_canceled' && tif !== 'immediate_or_cancel' && tif !== 'fill_or_kill')
+    throw new HttpError(400, 'invalid_parameters', 'time_in_force required');
   const stp = b.self_trade_prevention_type;
   if (stp !== 'taker_at_cross' && stp !== 'maker') throw new HttpError(400, 'invalid_parameters', 'self_trade_prevention_type required');
   if (typeof b.ticker !== 'string') throw new HttpError(400, 'invalid_parameters', 'ticker required');
   const exp = b.expiration_time;
-  if (exp !== undefined && (typeof exp !== 'number' || !Number.isInteger(exp))) throw new HttpError(400, 'invalid_parameters', 'expiration_time is unix seconds');
+  if (exp !== undefined && (typeof exp !== 'number' || !Number.isInteger(exp)))
+    throw new HttpError(400, 'invalid_parameters', 'expiration_time is unix seconds');
   const o = sim.engine.place(owner, {
-    ticker: b.ticker, side: side as BookSide, price: priceField(b.price, 'price'), count: countField(b.count, 'count'),
-    tif: tif as Tif, stp: stp as Stp, postOnly: b.post_only === true, reduceOnly: b.reduce_only === true,
+    ticker: b.ticker,
+    side: side as BookSide,
+    price: priceField(b.price, 'price'),
+    count: countField(b.count, 'count'),
+    tif: tif as Tif,
+    stp: stp as Stp,
+    postOnly: b.post_only === true,
+    reduceOnly: b.reduce_only === true,
     ...(typeof b.client_order_id === 'string' ? { clientOrderId: b.client_order_id } : {}),
     ...(typeof exp === 'number' ? { expirationMs: exp * 1000 } : {}),
     ...(typeof b.order_group_id === 'string' ? { orderGroupId: b.order_group_id } : {}),
   });
   return {
-    order_id: o.id, client_order_id: o.clientOrderId ?? null, fill_count: formatCount(o.filled), remaining_count: formatCount(o.remaining),
-    ...fillAverages(o), ts_ms: sim.clock.now(),
+    order_id: o.id,
+    client_order_id: o.clientOrderId ?? null,
+    fill_count: formatCount(o.filled),
+    remaining_count: formatCount(o.remaining),
+    ...fillAverages(o),
+    ts_ms: sim.clock.now(),
   };
 }
 
@@ -304,10 +342,20 @@ function amend(sim: KalshiSim, owner: string, id: string, b: Json | undefined): 
   if (side !== 'bid' && side !== 'ask') throw new HttpError(400, 'invalid_parameters', 'side must be bid or ask');
   if (typeof b.ticker !== 'string') throw new HttpError(400, 'invalid_parameters', 'ticker required');
   const o = sim.engine.amend(owner, id, {
-    ticker: b.ticker, side, price: priceField(b.price, 'price'), count: countField(b.count, 'count'),
+    ticker: b.ticker,
+    side,
+    price: priceField(b.price, 'price'),
+    count: countField(b.count, 'count'),
     ...(typeof b.updated_client_order_id === 'string' ? { updatedClientOrderId: b.updated_client_order_id } : {}),
   });
-  return { order_id: o.id, client_order_id: o.clientOrderId ?? null, remaining_count: formatCount(o.remaining), fill_count: formatCount(o.filled), ...fillAverages(o), ts_ms: sim.clock.now() };
+  return {
+    order_id: o.id,
+    client_order_id: o.clientOrderId ?? null,
+    remaining_count: formatCount(o.remaining),
+    fill_count: formatCount(o.filled),
+    ...fillAverages(o),
+    ts_ms: sim.clock.now(),
+  };
 }
 
 function decrease(sim: KalshiSim, owner: string, id: string, b: Json | undefined): Json {
@@ -338,7 +386,10 @@ function groupLimit(b: Json | undefined): number {
 function orderGroups(sim: KalshiSim, method: string, path: string, body: Json | undefined, owner: string): [number, unknown] {
   const e = sim.engine;
   const wire = (g: { id: string; limit: number; triggered: boolean }): Json => ({
-    order_group_id: g.id, contracts_limit: Math.floor(g.limit / 100), contracts_limit_fp: formatCount(g.limit), triggered: g.triggered,
+    order_group_id: g.id,
+    contracts_limit: Math.floor(g.limit / 100),
+    contracts_limit_fp: formatCount(g.limit),
+    triggered: g.triggered,
   });
   if (path === '/portfolio/order_groups/create' && method === 'POST') return [201, { order_group_id: e.createGroup(owner, groupLimit(body)).id }];
   if (path === '/portfolio/order_groups' && method === 'GET') return [200, { order_groups: [...e.groups.values()].filter((g) => g.owner === owner).map(wire) }];
@@ -406,8 +457,10 @@ function listMarkets(sim: KalshiSim, q: URLSearchParams): Json {
     filter = STATUS_FILTER[status];
     if (!filter) throw new HttpError(400, 'invalid_parameters', `status must be one of ${Object.keys(STATUS_FILTER).join(', ')}`);
   }
-  const all = [...sim.engine.markets.values()].filter((m) =>
-    (!series || m.series === series) && (!event || m.eventTicker === event) && (!filter || filter.has(m.status)) && (!tickers || tickers.includes(m.ticker)));
+  const all = [...sim.engine.markets.values()].filter(
+    (m) =>
+      (!series || m.series === series) && (!event || m.eventTicker === event) && (!filter || filter.has(m.status)) && (!tickers || tickers.includes(m.ticker)),
+  );
   const now = sim.clock.now();
   const p = page(all, q);
   return { markets: p.items.map((m) => marketWire(m, now)), cursor: p.cursor };
@@ -417,15 +470,31 @@ export function marketWire(m: SimMarket, _now: number): Json {
   const bb = m.bids.highest;
   const ba = m.asks.lowest;
   return {
-    ticker: m.ticker, event_ticker: m.eventTicker, market_type: 'binary', yes_sub_title: m.yesSubTitle, no_sub_title: m.yesSubTitle,
-    status: m.status, result: m.result, can_close_early: true,
-    open_time: new Date(m.openTs).toISOString(), close_time: new Date(m.closeTs).toISOString(),
-    expected_expiration_time: new Date(m.closeTs).toISOString(), latest_expiration_time: new Date(m.closeTs).toISOString(),
-    yes_bid_dollars: formatPrice(bb ?? 0), yes_ask_dollars: formatPrice(ba ?? PRICE_ONE),
-    no_bid_dollars: formatPrice(ba === undefined ? 0 : PRICE_ONE - ba), no_ask_dollars: formatPrice(bb === undefined ? PRICE_ONE : PRICE_ONE - bb),
-    yes_bid_size_fp: formatCount(bb === undefined ? 0 : m.bids.get(bb)!.total), yes_ask_size_fp: formatCount(ba === undefined ? 0 : m.asks.get(ba)!.total),
-    last_price_dollars: formatPrice(m.lastPrice ?? 0), volume_fp: formatCount(m.volume), open_interest_fp: formatCount(m.openInterest),
-    notional_value_dollars: '1.0000', price_level_structure: m.grid.source, price_ranges: priceRangesWire(m.grid), exchange_index: 0,
+    ticker: m.ticker,
+    event_ticker: m.eventTicker,
+    market_type: 'binary',
+    yes_sub_title: m.yesSubTitle,
+    no_sub_title: m.yesSubTitle,
+    status: m.status,
+    result: m.result,
+    can_close_early: true,
+    open_time: new Date(m.openTs).toISOString(),
+    close_time: new Date(m.closeTs).toISOString(),
+    expected_expiration_time: new Date(m.closeTs).toISOString(),
+    latest_expiration_time: new Date(m.closeTs).toISOString(),
+    yes_bid_dollars: formatPrice(bb ?? 0),
+    yes_ask_dollars: formatPrice(ba ?? PRICE_ONE),
+    no_bid_dollars: formatPrice(ba === undefined ? 0 : PRICE_ONE - ba),
+    no_ask_dollars: formatPrice(bb === undefined ? PRICE_ONE : PRICE_ONE - bb),
+    yes_bid_size_fp: formatCount(bb === undefined ? 0 : m.bids.get(bb)!.total),
+    yes_ask_size_fp: formatCount(ba === undefined ? 0 : m.asks.get(ba)!.total),
+    last_price_dollars: formatPrice(m.lastPrice ?? 0),
+    volume_fp: formatCount(m.volume),
+    open_interest_fp: formatCount(m.openInterest),
+    notional_value_dollars: '1.0000',
+    price_level_structure: m.grid.source,
+    price_ranges: priceRangesWire(m.grid),
+    exchange_index: 0,
     ...(m.result ? { settlement_value_dollars: m.result === 'yes' ? '1.0000' : '0.0000' } : {}),
     rules_primary: `If ${m.yesSubTitle} wins the game, the market resolves to Yes.`,
   };
@@ -452,8 +521,12 @@ function seriesWire(sim: KalshiSim, ticker: string): Json {
   const m = markets[0]!;
   return {
     series: {
-      ticker, title: ticker.includes('NHL') ? 'NHL game winner' : ticker.includes('NBA') ? 'NBA game winner' : ticker,
-      category: 'Sports', frequency: 'custom', fee_type: m.feeType, fee_multiplier: m.feeMultiplier / 10_000,
+      ticker,
+      title: ticker.includes('NHL') ? 'NHL game winner' : ticker.includes('NBA') ? 'NBA game winner' : ticker,
+      category: 'Sports',
+      frequency: 'custom',
+      fee_type: m.feeType,
+      fee_multiplier: m.feeMultiplier / 10_000,
     },
   };
 }
@@ -461,16 +534,32 @@ function seriesWire(sim: KalshiSim, ticker: string): Json {
 export function orderWire(o: SimOrder): Json {
   const outcome = o.side === 'bid' ? 'yes' : 'no';
   return {
-    order_id: o.id, user_id: o.owner, client_order_id: o.clientOrderId ?? null, ticker: o.ticker, outcome_side: outcome, book_side: o.side,
-    side: outcome, action: o.side === 'bid' ? 'buy' : 'sell', type: 'limit', status: o.status,
-    yes_price_dollars: formatPrice(o.price), no_price_dollars: formatPrice(PRICE_ONE - o.price),
-    fill_count_fp: formatCount(o.filled), remaining_count_fp: formatCount(o.remaining), initial_count_fp: formatCount(o.initial),
-    taker_fill_cost_dollars: formatPrice(o.takerCost), maker_fill_cost_dollars: formatPrice(o.makerCost),
-    taker_fees_dollars: formatPrice(o.takerFees), maker_fees_dollars: formatPrice(o.makerFees),
-    created_time: new Date(o.createdMs).toISOString(), last_update_time: new Date(o.updatedMs).toISOString(),
+    order_id: o.id,
+    user_id: o.owner,
+    client_order_id: o.clientOrderId ?? null,
+    ticker: o.ticker,
+    outcome_side: outcome,
+    book_side: o.side,
+    side: outcome,
+    action: o.side === 'bid' ? 'buy' : 'sell',
+    type: 'limit',
+    status: o.status,
+    yes_price_dollars: formatPrice(o.price),
+    no_price_dollars: formatPrice(PRICE_ONE - o.price),
+    fill_count_fp: formatCount(o.filled),
+    remaining_count_fp: formatCount(o.remaining),
+    initial_count_fp: formatCount(o.initial),
+    taker_fill_cost_dollars: formatPrice(o.takerCost),
+    maker_fill_cost_dollars: formatPrice(o.makerCost),
+    taker_fees_dollars: formatPrice(o.takerFees),
+    maker_fees_dollars: formatPrice(o.makerFees),
+    created_time: new Date(o.createdMs).toISOString(),
+    last_update_time: new Date(o.updatedMs).toISOString(),
     ...(o.expirationMs !== undefined ? { expiration_time: new Date(o.expirationMs).toISOString() } : {}),
     ...(o.lastUpdateReason !== undefined ? { last_update_reason: o.lastUpdateReason } : {}),
-    self_trade_prevention_type: o.stp, subaccount_number: 0, exchange_index: 0,
+    self_trade_prevention_type: o.stp,
+    subaccount_number: 0,
+    exchange_index: 0,
     ...(o.orderGroupId !== undefined ? { order_group_id: o.orderGroupId } : {}),
   };
 }
@@ -481,8 +570,14 @@ function listOrders(sim: KalshiSim, owner: string, q: URLSearchParams): Json {
   // min_ts / max_ts: unix seconds of creation (as for fills).
   const minTs = q.get('min_ts') === null ? undefined : Number(q.get('min_ts'));
   const maxTs = q.get('max_ts') === null ? undefined : Number(q.get('max_ts'));
-  const all = [...sim.engine.orders.values()].filter((o) => o.owner === owner && (!ticker || o.ticker === ticker) && (!status || o.status === status)
-    && (minTs === undefined || o.createdMs / 1000 >= minTs) && (maxTs === undefined || o.createdMs / 1000 <= maxTs));
+  const all = [...sim.engine.orders.values()].filter(
+    (o) =>
+      o.owner === owner &&
+      (!ticker || o.ticker === ticker) &&
+      (!status || o.status === status) &&
+      (minTs === undefined || o.createdMs / 1000 >= minTs) &&
+      (maxTs === undefined || o.createdMs / 1000 <= maxTs),
+  );
   const p = page(all, q);
   return { orders: p.items.map(orderWire), cursor: p.cursor };
 }
@@ -510,17 +605,34 @@ function listFills(sim: KalshiSim, owner: string, q: URLSearchParams): Json {
   const orderId = q.get('order_id');
   const minTs = q.get('min_ts') === null ? undefined : Number(q.get('min_ts'));
   const maxTs = q.get('max_ts') === null ? undefined : Number(q.get('max_ts'));
-  const all = sim.engine.fills.filter((f) => f.owner === owner && (!ticker || f.ticker === ticker) && (!orderId || f.orderId === orderId)
-    && (minTs === undefined || f.ts / 1000 >= minTs) && (maxTs === undefined || f.ts / 1000 <= maxTs));
+  const all = sim.engine.fills.filter(
+    (f) =>
+      f.owner === owner &&
+      (!ticker || f.ticker === ticker) &&
+      (!orderId || f.orderId === orderId) &&
+      (minTs === undefined || f.ts / 1000 >= minTs) &&
+      (maxTs === undefined || f.ts / 1000 <= maxTs),
+  );
   const p = page(all, q);
   return {
     fills: p.items.map((f) => {
       const outcome = f.side === 'bid' ? 'yes' : 'no';
       return {
-        fill_id: f.tradeId, trade_id: f.tradeId, order_id: f.orderId, ticker: f.ticker, outcome_side: outcome, book_side: f.side,
-        count_fp: formatCount(f.count), yes_price_dollars: formatPrice(f.price), no_price_dollars: formatPrice(PRICE_ONE - f.price),
-        is_taker: f.isTaker, fee_cost: formatPrice(f.fee), created_time: new Date(f.ts).toISOString(), ts: Math.floor(f.ts / 1000),
-        exchange_index: 0, subaccount_number: 0,
+        fill_id: f.tradeId,
+        trade_id: f.tradeId,
+        order_id: f.orderId,
+        ticker: f.ticker,
+        outcome_side: outcome,
+        book_side: f.side,
+        count_fp: formatCount(f.count),
+        yes_price_dollars: formatPrice(f.price),
+        no_price_dollars: formatPrice(PRICE_ONE - f.price),
+        is_taker: f.isTaker,
+        fee_cost: formatPrice(f.fee),
+        created_time: new Date(f.ts).toISOString(),
+        ts: Math.floor(f.ts / 1000),
+        exchange_index: 0,
+        subaccount_number: 0,
       };
     }),
     cursor: p.cursor,
@@ -534,8 +646,12 @@ function listPositions(sim: KalshiSim, owner: string, q: URLSearchParams): Json 
     const [o, t] = k.split('\u0000') as [string, string];
     if (o !== owner || (ticker && t !== ticker)) continue;
     rows.push({
-      ticker: t, position_fp: formatCount(p.position), fees_paid_dollars: formatPrice(p.feesPaid),
-      total_traded_dollars: formatPrice(p.traded), last_updated_ts: new Date(p.lastUpdatedMs).toISOString(), exchange_index: 0,
+      ticker: t,
+      position_fp: formatCount(p.position),
+      fees_paid_dollars: formatPrice(p.feesPaid),
+      total_traded_dollars: formatPrice(p.traded),
+      last_updated_ts: new Date(p.lastUpdatedMs).toISOString(),
+      exchange_index: 0,
     });
   }
   const pg = page(rows, q);
@@ -548,8 +664,14 @@ function admin(sim: KalshiSim, method: string, url: URL, body: string): unknown 
   const path = url.pathname;
   if (path === '/_sim/fault' && method === 'POST') {
     const f = parseJson(body) as Partial<Fault>;
-    if (typeof f.kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(f.kind)) throw new HttpError(400, 'invalid_parameters', `kind must be one of ${FAULT_KINDS.join(', ')}`);
-    sim.inject({ kind: f.kind, ...(typeof f.ms === 'number' ? { ms: f.ms } : {}), ...(typeof f.n === 'number' ? { n: f.n } : {}), ...(typeof f.code === 'number' ? { code: f.code } : {}) });
+    if (typeof f.kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(f.kind))
+      throw new HttpError(400, 'invalid_parameters', `kind must be one of ${FAULT_KINDS.join(', ')}`);
+    sim.inject({
+      kind: f.kind,
+      ...(typeof f.ms === 'number' ? { ms: f.ms } : {}),
+      ...(typeof f.n === 'number' ? { n: f.n } : {}),
+      ...(typeof f.code === 'number' ? { code: f.code } : {}),
+    });
     return { ok: true, injected: sim.injected };
   }
   if (path === '/_sim/state' && method === 'GET') {
@@ -557,8 +679,10 @@ function admin(sim: KalshiSim, method: string, url: URL, body: string): unknown 
     for (const m of sim.engine.markets.values()) {
       const top = sim.engine.top(m.ticker, 1000);
       markets[m.ticker] = {
-        status: m.status, result: m.result,
-        bids: top.bids.map(([p, s]) => [p / PRICE_ONE, s / 100]), asks: top.asks.map(([p, s]) => [p / PRICE_ONE, s / 100]),
+        status: m.status,
+        result: m.result,
+        bids: top.bids.map(([p, s]) => [p / PRICE_ONE, s / 100]),
+        asks: top.asks.map(([p, s]) => [p / PRICE_ONE, s / 100]),
       };
     }
     return { sessions: sim.sessions.size, injected: sim.injected, refused: sim.refused, markets };
@@ -572,11 +696,20 @@ function admin(sim: KalshiSim, method: string, url: URL, body: string): unknown 
         if (b.result !== 'yes' && b.result !== 'no') throw new HttpError(400, 'invalid_parameters', 'result yes|no');
         sim.engine.determine(t, b.result);
         break;
-      case 'settle': sim.engine.settle(t); break;
-      case 'pause': sim.engine.setStatus(t, 'inactive'); break;
-      case 'activate': sim.engine.setStatus(t, 'active'); break;
-      case 'close': sim.engine.setStatus(t, 'closed'); break;
-      default: throw new HttpError(400, 'invalid_parameters', 'action: determine, settle, pause, activate or close');
+      case 'settle':
+        sim.engine.settle(t);
+        break;
+      case 'pause':
+        sim.engine.setStatus(t, 'inactive');
+        break;
+      case 'activate':
+        sim.engine.setStatus(t, 'active');
+        break;
+      case 'close':
+        sim.engine.setStatus(t, 'closed');
+        break;
+      default:
+        throw new HttpError(400, 'invalid_parameters', 'action: determine, settle, pause, activate or close');
     }
     return { ok: true };
   }

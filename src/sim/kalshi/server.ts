@@ -82,7 +82,12 @@ export class Session {
   pingTimer: TimerHandle | undefined;
   stallTimer: TimerHandle | undefined;
   private corked = false;
-  constructor(readonly n: number, readonly keyId: string, readonly ws: WebSocket, private readonly socket: Socket) {}
+  constructor(
+    readonly n: number,
+    readonly keyId: string,
+    readonly ws: WebSocket,
+    private readonly socket: Socket,
+  ) {}
 
   send(text: string): void {
     if (this.closed) return;
@@ -212,7 +217,13 @@ export class KalshiSim {
 
   inject(f: Fault): void {
     this.injected[f.kind] = (this.injected[f.kind] ?? 0) + 1;
-    this.log.info('fault', { kind: f.kind, ...(f.ms !== undefined ? { ms: f.ms } : {}), ...(f.n !== undefined ? { n: f.n } : {}), ...(f.code !== undefined ? { code: f.code } : {}), sessions: this.sessions.size });
+    this.log.info('fault', {
+      kind: f.kind,
+      ...(f.ms !== undefined ? { ms: f.ms } : {}),
+      ...(f.n !== undefined ? { n: f.n } : {}),
+      ...(f.code !== undefined ? { code: f.code } : {}),
+      sessions: this.sessions.size,
+    });
     const live = [...this.sessions].filter((s) => !s.closed);
     switch (f.kind) {
       case 'close-clean':
@@ -265,7 +276,13 @@ export class KalshiSim {
         // in an error frame and the close reason, and in the next n REST error bodies.
         this.echoRest += f.n ?? 1;
         for (const s of live) {
-          s.send(JSON.stringify({ id: 0, type: 'error', msg: { code: 9, msg: `${WS_ERROR_TEXT[9]}: key ${s.keyId} (${encodeURIComponent(s.keyId)}) is not valid` } }));
+          s.send(
+            JSON.stringify({
+              id: 0,
+              type: 'error',
+              msg: { code: 9, msg: `${WS_ERROR_TEXT[9]}: key ${s.keyId} (${encodeURIComponent(s.keyId)}) is not valid` },
+            }),
+          );
           s.ws.close(4001, utf8Prefix(`key ${s.keyId} revoked`, 123));
         }
         return;
@@ -288,7 +305,11 @@ export class KalshiSim {
       case 'pause': {
         this.engine.tradingActive = false;
         const paused: string[] = [];
-        for (const m of this.engine.markets.values()) if (m.status === 'active') { this.engine.setStatus(m.ticker, 'inactive'); paused.push(m.ticker); }
+        for (const m of this.engine.markets.values())
+          if (m.status === 'active') {
+            this.engine.setStatus(m.ticker, 'inactive');
+            paused.push(m.ticker);
+          }
         this.after(f.ms ?? 5000, () => {
           this.engine.tradingActive = true;
           for (const t of paused) if (this.engine.markets.get(t)?.status === 'inactive') this.engine.setStatus(t, 'active');
@@ -366,7 +387,14 @@ export class KalshiSim {
       }
       sub.seq++;
       sub.tainted.add(ticker);
-      s.send(JSON.stringify({ type: 'orderbook_delta', sid: sub.sid, seq: sub.seq, msg: { market_ticker: ticker, price_dollars: price, delta_fp: delta, side, ts_ms: this.clock.now() } }));
+      s.send(
+        JSON.stringify({
+          type: 'orderbook_delta',
+          sid: sub.sid,
+          seq: sub.seq,
+          msg: { market_ticker: ticker, price_dollars: price, delta_fp: delta, side, ts_ms: this.clock.now() },
+        }),
+      );
       this.emitObs({ session: s.n, sid: sub.sid, seq: sub.seq, ticker, kind: 'bogus', tainted: true });
     }
   }
@@ -388,7 +416,8 @@ export class KalshiSim {
   /** Check a REST request's signature: the key id, or a reason it was refused. */
   verify(req: IncomingMessage, path: string): { ok: true; keyId: string } | { ok: false; reason: string } {
     return checkSignature(req.headers, req.method ?? 'GET', path, this.publicKey, this.clock.now(), {
-      ...(this.opts.keyId !== undefined ? { keyId: this.opts.keyId } : {}), maxSkewMs: this.opts.maxSkewMs ?? 60_000,
+      ...(this.opts.keyId !== undefined ? { keyId: this.opts.keyId } : {}),
+      maxSkewMs: this.opts.maxSkewMs ?? 60_000,
     });
   }
 
@@ -398,7 +427,9 @@ export class KalshiSim {
       this.refused[reason] = (this.refused[reason] ?? 0) + 1;
       this.log.info('handshake refused', { status, reason });
       const body = JSON.stringify({ code: reason, message: text });
-      socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
     };
     if (path !== WS_PATH) return refuse(404, 'Not Found', 'not_found');
     if (this.clock.now() < this.maintenanceUntil) return refuse(503, 'Service Unavailable', 'maintenance');
@@ -408,7 +439,8 @@ export class KalshiSim {
     }
     const v = this.verify(req, WS_PATH);
     // An expired timestamp has the same code as over REST (header_timestamp_expired).
-    if (!v.ok) return refuse(401, 'Unauthorized', v.reason === 'timestamp outside the allowed skew' ? 'header_timestamp_expired' : v.reason.replace(/\W+/g, '_'));
+    if (!v.ok)
+      return refuse(401, 'Unauthorized', v.reason === 'timestamp outside the allowed skew' ? 'header_timestamp_expired' : v.reason.replace(/\W+/g, '_'));
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onSession(ws, v.keyId, socket));
   }
 
@@ -452,9 +484,12 @@ export class KalshiSim {
     const params = c.params;
     const p = params && typeof params === 'object' && !Array.isArray(params) ? (params as Record<string, unknown>) : undefined;
     switch (c.cmd) {
-      case 'subscribe': return this.cmdSubscribe(s, id, p);
-      case 'unsubscribe': return this.cmdUnsubscribe(s, id, p);
-      case 'update_subscription': return this.cmdUpdate(s, id, p);
+      case 'subscribe':
+        return this.cmdSubscribe(s, id, p);
+      case 'unsubscribe':
+        return this.cmdUnsubscribe(s, id, p);
+      case 'update_subscription':
+        return this.cmdUpdate(s, id, p);
       case 'list_subscriptions':
         s.send(JSON.stringify({ id, type: 'ok', msg: [...s.subs.values()].map((x) => ({ channel: x.channel, sid: x.sid })) }));
         return;
@@ -495,8 +530,14 @@ export class KalshiSim {
     }
     for (const ch of channels as string[]) {
       const sub: SSub = {
-        sid: s.nextSid++, channel: ch, tickers: ch === 'market_lifecycle_v2' ? null : tickers ? new Set(tickers) : null,
-        useYesPrice: p.use_yes_price === true, seq: 0, pendingSnapshot: new Set(), tainted: new Set(), skipNext: false,
+        sid: s.nextSid++,
+        channel: ch,
+        tickers: ch === 'market_lifecycle_v2' ? null : tickers ? new Set(tickers) : null,
+        useYesPrice: p.use_yes_price === true,
+        seq: 0,
+        pendingSnapshot: new Set(),
+        tainted: new Set(),
+        skipNext: false,
       };
       s.subs.set(sub.sid, sub);
       s.send(JSON.stringify({ id, type: 'subscribed', msg: { channel: ch, sid: sub.sid } }));
@@ -533,7 +574,8 @@ export class KalshiSim {
     if (action !== 'add_markets' && action !== 'delete_markets' && action !== 'get_snapshot') return this.error(s, id, 13);
     const sub = typeof sid === 'number' ? s.subs.get(sid) : undefined;
     if (!sub) return this.error(s, id, 7);
-    if (!UPDATABLE.has(sub.channel) || (action === 'get_snapshot' && (sub.channel !== 'orderbook_delta' || this.opts.getSnapshot === false))) return this.error(s, id, 13);
+    if (!UPDATABLE.has(sub.channel) || (action === 'get_snapshot' && (sub.channel !== 'orderbook_delta' || this.opts.getSnapshot === false)))
+      return this.error(s, id, 13);
     const tickers = this.tickersParam(p);
     if (typeof tickers === 'number') return this.error(s, id, tickers);
     if (!tickers) return this.error(s, id, 14);
@@ -541,7 +583,12 @@ export class KalshiSim {
     const seqd = (): Record<string, number> => (sub.channel === 'orderbook_delta' ? { seq: ++sub.seq } : {});
     if (action === 'get_snapshot') {
       s.send(JSON.stringify({ id, sid: sub.sid, ...seqd(), type: 'ok', msg: { market_tickers: [...(sub.tickers ?? [])] } }));
-      this.sendSnapshots(s, sub, [...tickers].filter((t) => sub.tickers?.has(t)), false);
+      this.sendSnapshots(
+        s,
+        sub,
+        [...tickers].filter((t) => sub.tickers?.has(t)),
+        false,
+      );
       return;
     }
     sub.tickers ??= new Set();
@@ -610,7 +657,9 @@ export class KalshiSim {
           continue;
         }
         const wire = side === 'bid' ? price : sub.useYesPrice ? price : PRICE_ONE - price;
-        s.send(`{"type":"orderbook_delta","sid":${sub.sid},"seq":${sub.seq},"msg":{"market_ticker":${tq},"market_id":"${marketId(ticker)}","price_dollars":"${formatPrice(wire)}","delta_fp":"${deltaFp}","side":"${side === 'bid' ? 'yes' : 'no'}","ts_ms":${now}}}`);
+        s.send(
+          `{"type":"orderbook_delta","sid":${sub.sid},"seq":${sub.seq},"msg":{"market_ticker":${tq},"market_id":"${marketId(ticker)}","price_dollars":"${formatPrice(wire)}","delta_fp":"${deltaFp}","side":"${side === 'bid' ? 'yes' : 'no'}","ts_ms":${now}}}`,
+        );
         if (this.observers.length) this.emitObs({ session: s.n, sid: sub.sid, seq: sub.seq, ticker, kind: 'delta', tainted: sub.tainted.has(ticker) });
       }
     }
@@ -620,9 +669,17 @@ export class KalshiSim {
     if (this.sessions.size === 0) return;
     const taker = t.takerBookSide === 'bid' ? 'yes' : 'no';
     const msg = {
-      trade_id: t.tradeId, market_ticker: t.ticker, yes_price_dollars: formatPrice(t.price), no_price_dollars: formatPrice(PRICE_ONE - t.price),
-      count_fp: formatCount(t.count), taker_side: taker, taker_outcome_side: taker, taker_book_side: t.takerBookSide,
-      is_block_trade: false, ts: Math.floor(t.ts / 1000), ts_ms: t.ts,
+      trade_id: t.tradeId,
+      market_ticker: t.ticker,
+      yes_price_dollars: formatPrice(t.price),
+      no_price_dollars: formatPrice(PRICE_ONE - t.price),
+      count_fp: formatCount(t.count),
+      taker_side: taker,
+      taker_outcome_side: taker,
+      taker_book_side: t.takerBookSide,
+      is_block_trade: false,
+      ts: Math.floor(t.ts / 1000),
+      ts_ms: t.ts,
     };
     for (const s of this.sessions) {
       for (const sub of s.subs.values()) {
@@ -636,11 +693,24 @@ export class KalshiSim {
   private onFill(f: SimFill): void {
     const outcome = f.side === 'bid' ? 'yes' : 'no';
     const msg = {
-      trade_id: f.tradeId, order_id: f.orderId, market_ticker: f.ticker, exchange_index: 0, is_taker: f.isTaker,
-      yes_price_dollars: formatPrice(f.price), count_fp: formatCount(f.count), fee_cost: formatPrice(f.fee),
-      outcome_side: outcome, book_side: f.side, side: 'yes', action: f.side === 'bid' ? 'buy' : 'sell', purchased_side: outcome,
-      post_position_fp: formatCount(f.postPosition), ...(f.clientOrderId !== undefined ? { client_order_id: f.clientOrderId } : {}),
-      ts: Math.floor(f.ts / 1000), ts_ms: f.ts, subaccount: 0,
+      trade_id: f.tradeId,
+      order_id: f.orderId,
+      market_ticker: f.ticker,
+      exchange_index: 0,
+      is_taker: f.isTaker,
+      yes_price_dollars: formatPrice(f.price),
+      count_fp: formatCount(f.count),
+      fee_cost: formatPrice(f.fee),
+      outcome_side: outcome,
+      book_side: f.side,
+      side: 'yes',
+      action: f.side === 'bid' ? 'buy' : 'sell',
+      purchased_side: outcome,
+      post_position_fp: formatCount(f.postPosition),
+      ...(f.clientOrderId !== undefined ? { client_order_id: f.clientOrderId } : {}),
+      ts: Math.floor(f.ts / 1000),
+      ts_ms: f.ts,
+      subaccount: 0,
     };
     for (const s of this.sessions) {
       if (s.keyId !== f.owner) continue;
@@ -704,13 +774,27 @@ export class KalshiSim {
 export function userOrderWire(o: SimOrder): Record<string, unknown> {
   const outcome = o.side === 'bid' ? 'yes' : 'no';
   return {
-    order_id: o.id, user_id: o.owner, ticker: o.ticker, status: o.status, outcome_side: outcome, book_side: o.side,
-    side: outcome, is_yes: o.side === 'bid', yes_price_dollars: formatPrice(o.price), no_price_dollars: formatPrice(PRICE_ONE - o.price),
-    fill_count_fp: formatCount(o.filled), remaining_count_fp: formatCount(o.remaining), initial_count_fp: formatCount(o.initial),
-    taker_fill_cost_dollars: formatPrice(o.takerCost), maker_fill_cost_dollars: formatPrice(o.makerCost),
-    taker_fees_dollars: formatPrice(o.takerFees), maker_fees_dollars: formatPrice(o.makerFees),
+    order_id: o.id,
+    user_id: o.owner,
+    ticker: o.ticker,
+    status: o.status,
+    outcome_side: outcome,
+    book_side: o.side,
+    side: outcome,
+    is_yes: o.side === 'bid',
+    yes_price_dollars: formatPrice(o.price),
+    no_price_dollars: formatPrice(PRICE_ONE - o.price),
+    fill_count_fp: formatCount(o.filled),
+    remaining_count_fp: formatCount(o.remaining),
+    initial_count_fp: formatCount(o.initial),
+    taker_fill_cost_dollars: formatPrice(o.takerCost),
+    maker_fill_cost_dollars: formatPrice(o.makerCost),
+    taker_fees_dollars: formatPrice(o.takerFees),
+    maker_fees_dollars: formatPrice(o.makerFees),
     ...(o.clientOrderId !== undefined ? { client_order_id: o.clientOrderId } : {}),
-    self_trade_prevention_type: o.stp, created_ts_ms: o.createdMs, last_updated_ts_ms: o.updatedMs,
+    self_trade_prevention_type: o.stp,
+    created_ts_ms: o.createdMs,
+    last_updated_ts_ms: o.updatedMs,
     ...(o.expirationMs !== undefined ? { expiration_ts_ms: o.expirationMs } : {}),
     ...(o.orderGroupId !== undefined ? { order_group_id: o.orderGroupId } : {}),
     ...(o.lastUpdateReason !== undefined ? { last_update_reason: o.lastUpdateReason } : {}),

@@ -27,8 +27,12 @@ export function simPublicKey(pem: string): KeyObject {
  * now, the signature valid for exactly timestamp + METHOD + path.
  */
 export function checkSignature(
-  headers: Record<string, string | string[] | undefined>, method: string, pathAndQuery: string,
-  publicKey: KeyObject, nowMs: number, opts: { keyId?: string; maxSkewMs?: number } = {},
+  headers: Record<string, string | string[] | undefined>,
+  method: string,
+  pathAndQuery: string,
+  publicKey: KeyObject,
+  nowMs: number,
+  opts: { keyId?: string; maxSkewMs?: number } = {},
 ): SignatureCheck {
   const header = (name: string): string | undefined => {
     const v = headers[name];
