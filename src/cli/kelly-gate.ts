@@ -3,40 +3,15 @@
 // turns core's refusal value into RefusedError, so the command exits 3 instead of sizing
 // a path nobody signed off. A missing, unreadable or damaged sign-off file is a refusal
 // too: the gate never half-opens.
-import { readFileSync } from 'node:fs';
 import { sizeKelly, type Size, type SizeQuery, type Sizing } from '../core/kelly.js';
 import type { Config } from '../config/schema.js';
-import { validateRecord, type CalibrationSignoff } from '../schema/index.js';
+import type { CalibrationSignoff } from '../schema/index.js';
 import { RefusedError } from './kit.js';
-import { describeDuplicate, duplicateKeyOf } from '../core/json-keys.js';
+import { readSafetyFile } from './safety-file.js';
 
 /** Every calibration.signoff of FILE (the run manifest line is allowed; any other or bad line refuses). */
 export function loadSignoffs(file: string): CalibrationSignoff[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new RefusedError(`Kelly refused: cannot read the sign-off file ${file}: ${(e as Error).message}`);
-  }
-  const out: CalibrationSignoff[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.trim();
-    if (raw === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      throw new RefusedError(`Kelly refused: ${file}:${i + 1} is not JSON`);
-    }
-    const dup = duplicateKeyOf(raw, value);
-    if (dup !== undefined) throw new RefusedError(`Kelly refused: ${file}:${i + 1}: ${describeDuplicate(dup)}`);
-    const v = validateRecord(value);
-    if (!v.ok) throw new RefusedError(`Kelly refused: ${file}:${i + 1}: ${v.reason}: ${v.detail}`);
-    if (v.type === 'calibration.signoff') out.push(v.record as CalibrationSignoff);
-    else if (v.type !== 'run.manifest') throw new RefusedError(`Kelly refused: ${file}:${i + 1} is a ${v.type} record, not a calibration.signoff`);
-  }
-  return out;
+  return readSafetyFile(file, 'calibration.signoff', 'Kelly refused', 'the sign-off file', 'a calibration.signoff') as CalibrationSignoff[];
 }
 
 /** Kelly sizing for a command: the config's fraction, tolerance, minimum games, fees and sign-offs. */
