@@ -262,9 +262,10 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     bookIncludesOwn: false,
     fees,
     queueModel: q.queue_model,
-    // With the time of the first order (base 36) after it: unique across runs, and
-    // deterministic under replay, where the clock follows the data.
-    clientOrderIdPrefix: 'chs-',
+    // The config's fingerprint tells apart processes quoting side by side (control and
+    // experiment); the time of the first order (base 36), appended by the manager, tells
+    // apart runs. Deterministic under replay, where the clock follows the data.
+    clientOrderIdPrefix: `chs-${ctx.fingerprint.slice(0, 8)}-`,
   };
   const kill = new KillSwitches({
     oracleSource: oracle.source,

@@ -159,3 +159,12 @@ t.test('live: inputs are read in arrival order, so a quiet oracle FIFO does not 
   t.ok(sawBook, 'books came through while the oracle FIFO was open and silent');
   t.equal(r.code, 0, r.stderr);
 });
+
+t.test('two processes quoting side by side (control and experiment) never share a client order id', async (t) => {
+  const a = await run('quote', [...base, SESSION]);
+  const b = await run('quote', ['--config', CONFIG, '--shadow', '--replay', '--oracle', 'oddsapi/proportional', SESSION]);
+  const ids = (r: typeof a) => new Set(ofType(r.records, 'order').map((o) => o.client_order_id as string));
+  const shared = [...ids(a)].filter((id) => ids(b).has(id));
+  t.ok(ids(a).size > 0 && ids(b).size > 0);
+  t.same(shared, [], 'the config fingerprint is part of every id');
+});
