@@ -345,7 +345,10 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   gauges(clock.now());
   const left = loop.manager.workingOrders();
   if (left.length > 0) ctx.log.error('orders still working at exit: their final state is unknown', { orders: left.map((o) => o.clientOrderId) });
-  ctx.summary.quote = { ...loop.manager.counts, working_at_exit: left.length };
+  // Book levels and trades the paper venue could not use (counted there, never silently dropped).
+  const venueFaults = venue.faults();
+  if (Object.keys(venueFaults).length > 0) ctx.log.warn('market data the shadow venue could not use', { faults: venueFaults });
+  ctx.summary.quote = { ...loop.manager.counts, working_at_exit: left.length, venue_faults: venueFaults };
   return left.length > 0 ? EXIT.RUNTIME : EXIT.OK;
 }
 
