@@ -15,6 +15,7 @@ import { QUEUE_MODELS, type QueueModelName } from '../core/trading.js';
 import { DEVIG_METHODS, type DevigMethod, type RecordType } from '../schema/records.js';
 import { SOURCE_RE } from '../schema/common.js';
 import type { MetricName } from '../log/metrics.js';
+import { requireGateVerdict } from './gate-verdict.js';
 import { KellySizer } from './kelly-gate.js';
 import { EXIT, RefusedError, UsageError, enumOption, intOption, numberOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
 import { QuoteLoop } from './quote-loop.js';
@@ -91,8 +92,9 @@ after its condition has been clear for quote.resume_after_ms.
 --shadow trades against a paper venue fed by the real Kalshi book: orders and cancels
 take --latency-ms to arrive and as long to be answered, resting orders queue behind the
 displayed size at their price (--queue-model), and fills carry the exchange's fees.
-Under --replay, a recording replays to the byte. --live refuses with exit 3 until live
-execution exists. At the end of input every quote is pulled and the answers awaited.`,
+Under --replay, a recording replays to the byte. --live first asks the live-capital
+gate (the latest verdict of gate --evidence, config gate.verdict_file, passed and younger
+than gate.max_verdict_age_ms), then refuses with exit 3 until live execution exists. At the end of input every quote is pulled and the answers awaited.`,
   examples: [
     {
       cmd: 'feed-boltodds | arbitrate | devig --method shin | ndcat --merge - kalshi.ndjson | quote --shadow --oracle boltodds/shin',
@@ -178,8 +180,11 @@ function feeSchedule(ctx: Ctx<Opts>): FeeSchedule {
 }
 
 async function runQuote(ctx: Ctx<Opts>): Promise<number> {
-  if (ctx.opts.live)
+  if (ctx.opts.live) {
+    // The live-capital gate first: its latest verdict must have passed and be young enough.
+    requireGateVerdict(ctx.config, ctx.clock.now());
     throw new RefusedError('quote --live is not available yet: live execution (Kalshi V2 orders behind the live-capital gate) is not built; use --shadow');
+  }
   if (!ctx.opts.shadow) throw new UsageError('choose a venue: --shadow (paper orders against the simulated venue)');
   const q = ctx.config.quote;
   if (ctx.opts.slack !== undefined && !ctx.replayClock) throw new UsageError('--slack applies to --replay only (live inputs are read in arrival order)');

@@ -14,8 +14,27 @@ const base = ['--config', CONFIG, '--shadow', '--replay', '--oracle', 'boltodds/
 t.test('refusals: --live exits 3, a missing venue or oracle is a usage error, Kelly without a sign-off exits 3', async (t) => {
   const live = await run('quote', ['--live', '--oracle', 'boltodds/shin', SESSION]);
   t.equal(live.code, 3, live.stderr);
-  t.match(live.stderr, /--live is not available yet/);
+  t.match(live.stderr, /live refused: no gate verdict file configured/, 'the live-capital gate is asked first');
   t.equal(ofType(live.records, 'order').length, 0, 'not one order');
+  // A passing, fresh verdict: still refused, because live execution is not built yet.
+  const verdict = {
+    type: 'gate',
+    ts: Date.now(),
+    pass: true,
+    evidence: 'ev',
+    branch: 'release',
+    commit: 'a'.repeat(40),
+    dirty: false,
+    config_fingerprint: 'f'.repeat(64),
+    conditions: [{ id: 'soak', figure: '21631 s', bound: '>= 21600 s', pass: true }],
+    failed: [],
+  };
+  writeFileSync(`${dir}/verdicts.ndjson`, JSON.stringify(verdict) + '\n');
+  writeFileSync(`${dir}/live.json`, JSON.stringify({ gate: { verdict_file: `${dir}/verdicts.ndjson` } }));
+  const gated = await run('quote', ['--config', `${dir}/live.json`, '--live', '--oracle', 'boltodds/shin', SESSION]);
+  t.equal(gated.code, 3, gated.stderr);
+  t.match(gated.stderr, /--live is not available yet/);
+  t.equal(ofType(gated.records, 'order').length, 0);
   const none = await run('quote', ['--oracle', 'boltodds/shin', SESSION]);
   t.equal(none.code, 2);
   t.match(none.stderr, /--shadow/);
