@@ -9,31 +9,9 @@ import { PRICE_ONE } from './kalshi-fixed.js';
 import { Positions, type PositionSnapshot } from './positions.js';
 import { DailyNotional, checkOrder, limitsFromConfig, type Limits, type ReplacedOrder } from './risk-limits.js';
 import type { BookSide } from './trading.js';
+import type { Exposure, LimitCheck, PositionView } from './quote-manager.js';
 
-/** A ticker's position as the manager writes it (`position` record), money net of fees where said. */
-export interface PositionBookView {
-  ticker: string;
-  /** Net YES contracts, COUNT_ONE units (negative: long NO). */
-  position: number;
-  /** YES-terms cost of the open position, PRICE_ONE units (negative: received). */
-  cost: number;
-  /** Fees paid, PRICE_ONE units. */
-  fees: number;
-  /** Realized PnL after fees, PRICE_ONE units (final once settled). */
-  realized: number;
-  settled: boolean;
-  result?: 'yes' | 'no';
-  /** Set when the fill given was refused (malformed, or after settlement): nothing changed. */
-  refused?: string;
-}
-
-export interface PositionBookCheck {
-  ok: boolean;
-  reason?: string;
-  detail?: string;
-}
-
-function view(p: PositionSnapshot | undefined, ticker: string): PositionBookView {
+function view(p: PositionSnapshot | undefined, ticker: string): PositionView {
   if (!p) return { ticker, position: 0, cost: 0, fees: 0, realized: 0, settled: false };
   return {
     ticker,
@@ -46,7 +24,7 @@ function view(p: PositionSnapshot | undefined, ticker: string): PositionBookView
   };
 }
 
-export class PositionBook {
+export class PositionBook implements Exposure {
   readonly limits: Limits;
   readonly positions = new Positions();
   readonly notional = new DailyNotional();
@@ -60,14 +38,14 @@ export class PositionBook {
   }
 
   /** Book a fill; the ticker's position after it (with `refused` when it was not booked). */
-  onFill(f: { ticker: string; side: BookSide; price: number; count: number; fee: number }, _now: number): PositionBookView {
+  onFill(f: { ticker: string; side: BookSide; price: number; count: number; fee: number }, _now: number): PositionView {
     const r = this.positions.onFill(f);
     if (r.ok) return view(r.position, f.ticker);
     return { ...view(this.positions.get(f.ticker), f.ticker), refused: r.detail };
   }
 
   /** Settle a ticker; undefined when we never traded it or it was settled already (no second record). */
-  settle(ticker: string, result: 'yes' | 'no', now: number): PositionBookView | undefined {
+  settle(ticker: string, result: 'yes' | 'no', now: number): PositionView | undefined {
     const r = this.positions.settle(ticker, result, now);
     return r.ok ? view(this.positions.get(ticker), ticker) : undefined;
   }
@@ -78,7 +56,7 @@ export class PositionBook {
     working: ReadonlyArray<{ ticker: string; side: BookSide; price: number; count: number }>,
     gameTickers: readonly string[],
     now: number,
-  ): PositionBookCheck {
+  ): LimitCheck {
     const { event: _event, ...c } = candidate;
     return checkOrder({ candidate: c, positions: this.positions, working, gameTickers, notional: this.notional, now }, this.limits);
   }
@@ -103,7 +81,7 @@ export class PositionBook {
     this.positions.forget(ticker);
   }
 
-  get(ticker: string): PositionBookView | undefined {
+  get(ticker: string): PositionView | undefined {
     const p = this.positions.get(ticker);
     return p ? view(p, ticker) : undefined;
   }
