@@ -34,12 +34,30 @@ export interface OrderSpec {
 /** What the manager asks a venue to do. */
 export type VenueRequest = { kind: 'place'; order: OrderSpec } | { kind: 'cancel'; clientOrderId: string; ticker: string };
 
-/** Why a venue refused an order. */
-export type RejectReason = 'post-only-cross' | 'market-closed' | 'market-unknown' | 'off-grid' | 'duplicate-client-order-id' | 'invalid';
+/**
+ * Why a venue refused an order. Live only: `rate-limited` (429s outlasted the retries),
+ * `venue-error` (the exchange failed, or a create whose outcome was unknown never landed),
+ * `venue-halted` (our order group was triggered: nothing is placed until it is reset).
+ */
+export type RejectReason =
+  | 'post-only-cross'
+  | 'market-closed'
+  | 'market-unknown'
+  | 'off-grid'
+  | 'duplicate-client-order-id'
+  | 'invalid'
+  | 'rate-limited'
+  | 'venue-error'
+  | 'venue-halted';
 /** Why a venue refused a cancel. */
 export type CancelRejectReason = 'unknown-order' | 'already-filled' | 'already-canceled';
-/** Why an order ended without filling in full. */
-export type CancelCause = 'requested' | 'ioc-remainder' | 'market-closed';
+/**
+ * Why an order ended without filling in full. Live only, from Kalshi's last_update_reason:
+ * `expired`, `group-triggered` (the order group's contracts limit), `self-trade`, `paused`
+ * (cancel_order_on_pause), `exchange` (any other reason the exchange gave), and `lost`
+ * (the exchange no longer knows an order we thought working: see the reconcile record).
+ */
+export type CancelCause = 'requested' | 'ioc-remainder' | 'market-closed' | 'expired' | 'group-triggered' | 'self-trade' | 'paused' | 'exchange' | 'lost';
 
 /**
  * What a venue tells the manager, each stamped with the time it reaches us (`ts`).

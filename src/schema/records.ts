@@ -333,6 +333,41 @@ export const kalshiFill = z.looseObject({
   exch_ts: epochMs.optional(),
 });
 
+/**
+ * What the exchange told `quote --live` (reference §1.3, §2): one record per REST answer
+ * (create, cancel, order reads, reconciliation lists) and per private WebSocket message
+ * (user_order, fill, order_group), with `body` exactly as received. The live venue's core
+ * (src/core/exec-venue.ts) reads nothing else, so a recorded live session replays through
+ * `quote --live --replay` to the same decisions.
+ */
+export const EXEC_OPS = ['create', 'cancel', 'order', 'lookup', 'orders', 'fills', 'positions', 'group', 'user_order', 'fill', 'order_group', 'feed', 'cancel-all'] as const;
+export const kalshiExec = z.looseObject({
+  type: z.literal('kalshi.exec'),
+  ...base,
+  op: z.enum(EXEC_OPS),
+  client_order_id: z.string().optional(),
+  order_id: z.string().optional(),
+  ok: z.boolean().optional(),
+  status: z.number().int().nonnegative().optional(),
+  code: z.string().optional(),
+  error: z.string().optional(),
+  body: z.record(z.string(), z.unknown()).optional(),
+  conn: z.number().int().nonnegative().optional(),
+});
+
+export const RECONCILE_KINDS = ['orphan', 'lost', 'missed-fill', 'group-triggered', 'group-reset', 'startup', 'shutdown'] as const;
+/** What reconciling with the exchange found: orders we did not know, orders it did not know, fills we had missed. */
+export const reconcile = z.looseObject({
+  type: z.literal('reconcile'),
+  ...base,
+  kind: z.enum(RECONCILE_KINDS),
+  client_order_id: z.string().optional(),
+  order_id: z.string().optional(),
+  ticker: z.string().optional(),
+  trade_id: z.string().optional(),
+  detail: z.string().optional(),
+});
+
 // ---------------------------------------------------------------- mapping, orders, fills
 
 export const marketLink = z
@@ -798,6 +833,8 @@ export const SCHEMAS = {
   'kalshi.result': kalshiResult,
   'kalshi.user_order': kalshiUserOrder,
   'kalshi.fill': kalshiFill,
+  'kalshi.exec': kalshiExec,
+  reconcile: reconcile,
   'market.link': marketLink,
   order: order,
   fill: fill,
@@ -832,6 +869,7 @@ export type KalshiStatus = RecordOf<'kalshi.status'>;
 export type KalshiResult = RecordOf<'kalshi.result'>;
 export type KalshiUserOrder = RecordOf<'kalshi.user_order'>;
 export type KalshiFill = RecordOf<'kalshi.fill'>;
+export type KalshiExec = RecordOf<'kalshi.exec'>;
 export type MarketLink = RecordOf<'market.link'>;
 export type Order = RecordOf<'order'>;
 export type Fill = RecordOf<'fill'>;

@@ -1,0 +1,631 @@
+// The live venue's pure core: what the exchange told us (REST answers, private WebSocket
+// messages, reconciliation snapshots, each one `kalshi.exec` record) turned into the
+// quote manager's VenueReplies, and the manager's requests turned into the REST calls to
+// make (actions). No sockets and no clock: time comes in as `now`, so a recorded live
+// session (its kalshi.exec records) replays through this same code to the same replies.
+//
+// Truth, in order of trust (reference kalshi.md §3): `fill` messages (deduplicated by
+// trade_id) for fills; `user_order` updates and REST order reads for status; REST write
+// answers only for what they say about the order we sent (a cancel or create body naming
+// another order, the documented V2 bug, is counted and ignored: the order is read again).
+// Every order that owes us an event (a cancel answered but not yet confirmed over the
+// WebSocket, a create whose outcome is unknown, an execution whose fills have not all
+// arrived) has a deadline; when it passes, the order is read again over REST (a
+// `verify` action), so a dropped acknowledgement never leaves an order unknown to us.
+import { formatCount, formatPrice, parseCount, parsePrice } from './kalshi-fixed.js';
+import { Deadlines } from './deadlines.js';
+import type { EXEC_OPS } from '../schema/records.js';
+import type { CancelCause, OrderSpec, RejectReason, VenueReply, VenueRequest } from './trading.js';
+
+/** One exchange answer or message, as the kalshi.exec record carries it (src/schema/records.ts). */
+export interface ExecEvent {
+  op: ExecOp;
+  client_order_id?: string;
+  order_id?: string;
+  /** The REST call succeeded (2xx with a usable body). */
+  ok?: boolean;
+  /** HTTP status of a failed call (0: no answer). */
+  status?: number;
+  /** Kalshi's error code, or ours: `outcome-unknown`, `rate-limited`, `unavailable`, `clock-skew`. */
+  code?: string;
+  error?: string;
+  /** The body (REST) or `msg` (WebSocket), as received. */
+  body?: Record<string, unknown>;
+  /** Private WebSocket connection number. */
+  conn?: number;
+}
+
+export type ExecOp = (typeof EXEC_OPS)[number];
+
+/** What the network shell is asked to do. */
+export type ExecAction =
+  | { op: 'create'; clientOrderId: string; body: Record<string, unknown> }
+  | { op: 'cancel'; clientOrderId: string; orderId: string; ticker: string }
+  /** Read one order again (by id, or by client id when the exchange id is unknown). */
+  | { op: 'verify'; clientOrderId: string; orderId?: string; ticker: string; why: string }
+  /** Read every resting order and the fills since `sinceMs` (after a reconnect). */
+  | { op: 'reconcile'; sinceMs: number; why: string };
+
+/** Side records and signals of the core (the shell writes them; replay writes the same). */
+export interface ExecOut {
+  action(a: ExecAction): void;
+  /** `reconcile` records (lost, orphan, missed-fill, ...) and `latency` records of fills. */
+  record(r: Record<string, unknown> & { type: string }): void;
+  warn(msg: string, fields: Record<string, unknown>): void;
+  count(metric: string, labels?: Record<string, string>): void;
+}
+
+export interface ExecOptions {
+  /** Our client order ids start with this: orders that do not are another process's and left alone. */
+  prefix: string;
+  orderGroupId: string | undefined;
+  /** A canceled or executed order not confirmed over the WebSocket this long after the REST answer is read again. */
+  ackTimeoutMs: number;
+  /** Fills are fetched from this long before the last one we saw (reconnects). */
+  overlapMs: number;
+  /** Finished orders are kept this long so late fills and duplicate messages still map. */
+  keepFinishedMs: number;
+}
+
+type Phase = 'creating' | 'unknown' | 'open' | 'final';
+
+interface LiveOrder {
+  spec: OrderSpec;
+  orderId: string | undefined;
+  phase: Phase;
+  accepted: boolean;
+  /** A cancel was asked for before the exchange id was known. */
+  cancelWanted: boolean;
+  cancelSent: boolean;
+  filled: number;
+  /** The exchange's fill count when it said the order was finished (fills still to arrive). */
+  exchangeFilled: number;
+  finalAt: number | undefined;
+  /** How it ended, once the exchange said so (a cancel or an execution), for late fills. */
+  verifyCount: number;
+}
+
+const MAX_VERIFY = 8;
+
+export class ExecCore {
+  private readonly orders = new Map<string, LiveOrder>();
+  private readonly byOrderId = new Map<string, string>();
+  private readonly seenTrades = new Map<string, number>();
+  private readonly deadlines = new Deadlines<string>();
+  private queue: VenueReply[] = [];
+  /** The order group was triggered (its contracts limit hit): no orders until it is reset. */
+  halted: string | undefined;
+  /** Exchange time of the latest fill seen (reconnect windows start before it). */
+  lastFillMs: number | undefined;
+  private lastFeedConn = 0;
+  private feedLive = false;
+  readonly counts = { creates: 0, cancels: 0, verifies: 0, reconciles: 0, orphans: 0, lost: 0, missed_fills: 0, duplicate_fills: 0, mismatched_bodies: 0 };
+
+  constructor(
+    private readonly opt: ExecOptions,
+    private readonly out: ExecOut,
+  ) {}
+
+  // ------------------------------------------------------------ the Venue interface
+
+  submit(req: VenueRequest, now: number): void {
+    if (req.kind === 'place') return this.place(req.order, now);
+    const o = this.orders.get(req.clientOrderId);
+    if (!o) return this.reply({ kind: 'cancel-rejected', ts: now, clientOrderId: req.clientOrderId, ticker: req.ticker, reason: 'unknown-order' });
+    if (o.phase === 'final') {
+      const reason = o.filled >= o.spec.count ? 'already-filled' : 'already-canceled';
+      return this.reply({ kind: 'cancel-rejected', ts: now, clientOrderId: req.clientOrderId, ticker: req.ticker, reason });
+    }
+    if (o.orderId === undefined) {
+      o.cancelWanted = true;
+      return;
+    }
+    this.sendCancel(o, now);
+  }
+
+  replies(_now: number): VenueReply[] {
+    if (this.queue.length === 0) return [];
+    const q = this.queue;
+    this.queue = [];
+    return q;
+  }
+
+  next(): number | undefined {
+    return this.deadlines.next();
+  }
+
+  /** Deadlines due by now: orders that owe us an event are read again. */
+  tick(now: number): void {
+    for (const key of this.deadlines.popDue(now)) {
+      const i = key.indexOf(':');
+      const kind = key.slice(0, i);
+      const coid = key.slice(i + 1);
+      if (kind === 'forget') {
+        this.forget(coid);
+        continue;
+      }
+      const o = this.orders.get(coid);
+      if (!o || (o.phase === 'final' && o.filled >= o.exchangeFilled)) continue;
+      this.verify(o, kind, now);
+    }
+  }
+
+  /** Orders we believe may still rest or fill (for shutdown and gauges). */
+  open(): Array<{ clientOrderId: string; orderId: string | undefined; ticker: string }> {
+    const r: Array<{ clientOrderId: string; orderId: string | undefined; ticker: string }> = [];
+    for (const o of this.orders.values()) if (o.phase !== 'final') r.push({ clientOrderId: o.spec.clientOrderId, orderId: o.orderId, ticker: o.spec.ticker });
+    return r;
+  }
+
+  /** The feeder reconnected (a kalshi.status with more connects): reconcile once over REST. */
+  onFeederReconnect(now: number): void {
+    this.reconcile('feeder-reconnect', now);
+  }
+
+  // ------------------------------------------------------------ what the exchange said
+
+  onExec(e: ExecEvent, now: number): void {
+    switch (e.op) {
+      case 'create':
+        return this.onCreate(e, now);
+      case 'cancel':
+        return this.onCancel(e, now);
+      case 'user_order':
+      case 'order':
+      case 'lookup':
+        return this.onOrderRead(e, now);
+      case 'orders':
+        for (const x of arrayOf(e.body?.orders)) this.onOrderState(x, 'orders', now);
+        return;
+      case 'fills':
+        for (const f of arrayOf(e.body?.fills)) this.onFill(f, 'rest', now);
+        return;
+      case 'fill':
+        if (e.body) this.onFill(e.body, 'ws', now);
+        return;
+      case 'order_group':
+        return this.onGroup(e.body ?? {}, now);
+      case 'feed':
+        return this.onFeed(e, now);
+      case 'positions':
+      case 'group':
+      case 'cancel-all':
+        return; // read by the command (positions seed the exposure; the group id; shutdown)
+    }
+  }
+
+  // ------------------------------------------------------------ requests
+
+  private place(spec: OrderSpec, now: number): void {
+    if (this.orders.has(spec.clientOrderId)) {
+      return this.reply({ kind: 'rejected', ts: now, clientOrderId: spec.clientOrderId, ticker: spec.ticker, reason: 'duplicate-client-order-id' });
+    }
+    if (this.halted !== undefined) {
+      return this.reply({ kind: 'rejected', ts: now, clientOrderId: spec.clientOrderId, ticker: spec.ticker, reason: 'venue-halted', detail: this.halted });
+    }
+    const o: LiveOrder = {
+      spec,
+      orderId: undefined,
+      phase: 'creating',
+      accepted: false,
+      cancelWanted: false,
+      cancelSent: false,
+      filled: 0,
+      exchangeFilled: 0,
+      finalAt: undefined,
+      verifyCount: 0,
+    };
+    this.orders.set(spec.clientOrderId, o);
+    this.counts.creates++;
+    this.out.action({ op: 'create', clientOrderId: spec.clientOrderId, body: createBody(spec, this.opt.orderGroupId) });
+  }
+
+  private sendCancel(o: LiveOrder, now: number): void {
+    o.cancelWanted = false;
+    o.cancelSent = true;
+    this.counts.cancels++;
+    this.out.action({ op: 'cancel', clientOrderId: o.spec.clientOrderId, orderId: o.orderId!, ticker: o.spec.ticker });
+    // Confirmed over the WebSocket (user_order canceled) or read again.
+    this.deadlines.set(`ack:${o.spec.clientOrderId}`, now + this.opt.ackTimeoutMs);
+  }
+
+  private verify(o: LiveOrder, why: string, now: number): void {
+    if (o.verifyCount >= MAX_VERIFY) {
+      this.out.warn('order still unconfirmed after repeated reads: left for reconciliation by hand', { client_order_id: o.spec.clientOrderId, why });
+      this.out.count('exec_unconfirmed_total');
+      return;
+    }
+    o.verifyCount++;
+    this.counts.verifies++;
+    this.out.action({
+      op: 'verify',
+      clientOrderId: o.spec.clientOrderId,
+      ...(o.orderId !== undefined ? { orderId: o.orderId } : {}),
+      ticker: o.spec.ticker,
+      why,
+    });
+    // Still nothing after this long: read it again (backing off).
+    this.deadlines.set(`${why}:${o.spec.clientOrderId}`, now + this.opt.ackTimeoutMs * 2 ** Math.min(o.verifyCount, 5));
+  }
+
+  private reconcile(why: string, now: number): void {
+    this.counts.reconciles++;
+    const since = (this.lastFillMs ?? now) - this.opt.overlapMs;
+    this.out.action({ op: 'reconcile', sinceMs: since, why });
+    for (const o of this.orders.values()) if (o.phase !== 'final') this.verify(o, 'reconcile', now);
+  }
+
+  // ------------------------------------------------------------ answers
+
+  private onCreate(e: ExecEvent, now: number): void {
+    const o = e.client_order_id !== undefined ? this.orders.get(e.client_order_id) : undefined;
+    if (!o) return this.anomaly('create answer for an order we did not send', e, now);
+    if (e.ok) {
+      const b = e.body ?? {};
+      if (b.client_order_id !== undefined && b.client_order_id !== null && b.client_order_id !== o.spec.clientOrderId) {
+        this.counts.mismatched_bodies++;
+        this.anomaly('create answer describes another order: not trusted, the order is read again', e, now);
+        return this.verify(o, 'mismatch', now);
+      }
+      const id = typeof b.order_id === 'string' ? b.order_id : undefined;
+      if (id === undefined) return this.verify(o, 'no-order-id', now);
+      this.learnId(o, id);
+      const fill = parseCount(b.fill_count) ?? 0;
+      const remaining = parseCount(b.remaining_count);
+      if (o.phase === 'final') return;
+      if (remaining === 0 && fill === 0 && o.spec.postOnly) {
+        // A post-only order that would have crossed is canceled at once (reference §3):
+        // a reprice signal, not an error.
+        return this.finalReject(o, 'post-only-cross', 'post-only order would have crossed', now);
+      }
+      o.phase = 'open';
+      this.accept(o, remaining ?? o.spec.count - o.filled, now);
+      // An order that can no longer rest (IOC done, or filled at once) owes us its end.
+      if (remaining === 0) this.deadlines.set(`end:${o.spec.clientOrderId}`, now + this.opt.ackTimeoutMs);
+      if (o.cancelWanted) this.sendCancel(o, now);
+      return;
+    }
+    if (o.phase === 'final') return;
+    if (e.code === 'outcome-unknown' || e.code === 'bad-json') {
+      // The order may exist: never placed again; read by client id until we know.
+      o.phase = 'unknown';
+      this.out.count('exec_create_unknown_total');
+      return this.verify(o, 'unknown', now);
+    }
+    const reason = rejectReason(e);
+    this.finalReject(o, reason, `${e.status ?? ''} ${e.code ?? ''}: ${e.error ?? ''}`.trim(), now);
+  }
+
+  private onCancel(e: ExecEvent, now: number): void {
+    const o = e.client_order_id !== undefined ? this.orders.get(e.client_order_id) : undefined;
+    if (!o) return this.anomaly('cancel answer for an order we did not send', e, now);
+    if (e.ok) {
+      const b = e.body ?? {};
+      if (b.order_id !== undefined && b.order_id !== o.orderId) {
+        this.counts.mismatched_bodies++;
+        this.anomaly('cancel answer describes another order: not trusted, the order is read again', e, now);
+        return this.verify(o, 'mismatch', now);
+      }
+      // reduced_by 0: there was nothing resting (filled or canceled already): read it.
+      if (parseCount(b.reduced_by) === 0 && o.phase !== 'final') this.verify(o, 'nothing-reduced', now);
+      return; // otherwise the user_order update (or the ack deadline) says how it ended
+    }
+    o.cancelSent = false;
+    if (e.status === 404 || e.code === 'MARKET_INACTIVE' || e.code === 'market_closed') {
+      // Not resting any more: how it ended is read over REST (fills may still be on their way).
+      if (o.phase !== 'final') this.verify(o, 'cancel-refused', now);
+      return;
+    }
+    // Rate limited or unavailable after the client's retries: the manager sends it again.
+    this.out.warn('cancel failed: the quote manager will send it again', { client_order_id: o.spec.clientOrderId, status: e.status, code: e.code, error: e.error });
+    this.out.count('exec_cancel_failures_total', { code: e.code ?? String(e.status ?? 0) });
+  }
+
+  private onOrderRead(e: ExecEvent, now: number): void {
+    const b = e.op === 'user_order' ? e.body : (e.body?.order as Record<string, unknown> | undefined);
+    if (e.op !== 'user_order' && !e.ok) {
+      const o = e.client_order_id !== undefined ? this.orders.get(e.client_order_id) : undefined;
+      if (!o || o.phase === 'final') return;
+      if (e.status === 404) return this.lostOrder(o, now);
+      return; // the read failed: its deadline reads it again
+    }
+    if (!b) {
+      const o = e.client_order_id !== undefined ? this.orders.get(e.client_order_id) : undefined;
+      if (e.op === 'lookup' && o && o.phase !== 'final') return this.lostOrder(o, now);
+      return;
+    }
+    this.onOrderState(b, e.op, now);
+  }
+
+  /** A create whose outcome was unknown is not found, or an order we thought working is gone. */
+  private lostOrder(o: LiveOrder, now: number): void {
+    this.counts.lost++;
+    this.out.record({
+      type: 'reconcile',
+      ts: now,
+      kind: 'lost',
+      client_order_id: o.spec.clientOrderId,
+      ...(o.orderId !== undefined ? { order_id: o.orderId } : {}),
+      ticker: o.spec.ticker,
+      detail: o.orderId === undefined ? 'create outcome unknown and no such order exists' : 'the exchange does not know this order',
+    });
+    if (o.orderId === undefined) return this.finalReject(o, 'venue-error', 'create did not land', now);
+    this.end(o, 'lost', now);
+  }
+
+  /** An Order (user_order message, or a REST read) for any of our orders. */
+  private onOrderState(b: Record<string, unknown>, via: string, now: number): void {
+    const id = typeof b.order_id === 'string' ? b.order_id : undefined;
+    const coid = typeof b.client_order_id === 'string' ? b.client_order_id : undefined;
+    const key = (id !== undefined ? this.byOrderId.get(id) : undefined) ?? coid;
+    const o = key !== undefined ? this.orders.get(key) : undefined;
+    const status = b.status;
+    if (!o) {
+      if (coid === undefined || !coid.startsWith(this.opt.prefix)) return; // another process's order
+      if (status === 'resting' && id !== undefined) {
+        // Ours by prefix, unknown to this process (an earlier run's): cancel it.
+        this.counts.orphans++;
+        this.out.record({ type: 'reconcile', ts: now, kind: 'orphan', client_order_id: coid, order_id: id, ticker: String(b.ticker ?? ''), detail: `seen via ${via}: canceled` });
+        this.out.action({ op: 'cancel', clientOrderId: coid, orderId: id, ticker: String(b.ticker ?? '') });
+      }
+      return;
+    }
+    if (id !== undefined) this.learnId(o, id);
+    const filled = parseCount(b.fill_count_fp ?? b.fill_count) ?? 0;
+    const remaining = parseCount(b.remaining_count_fp ?? b.remaining_count);
+    if (status === 'resting') {
+      if (o.phase === 'final') return;
+      if (o.phase !== 'open') o.phase = 'open';
+      this.accept(o, remaining ?? o.spec.count - o.filled, now);
+      if (o.cancelWanted) this.sendCancel(o, now);
+      return;
+    }
+    if (status !== 'canceled' && status !== 'executed') return;
+    o.exchangeFilled = Math.max(o.exchangeFilled, filled);
+    if (o.phase === 'final') return this.awaitFills(o, now);
+    const reason = typeof b.last_update_reason === 'string' ? b.last_update_reason : undefined;
+    if (status === 'canceled' && reason === 'PostOnlyCrossCancel' && !o.accepted) {
+      return this.finalReject(o, 'post-only-cross', 'post-only order would have crossed', now);
+    }
+    if (!o.accepted) this.accept(o, remaining ?? 0, now);
+    if (status === 'executed') {
+      // Its fills say so (they may still be on their way); the manager finishes it on them.
+      o.phase = 'final';
+      o.finalAt = now;
+      this.deadlines.clear(`ack:${o.spec.clientOrderId}`);
+      this.deadlines.set(`forget:${o.spec.clientOrderId}`, now + this.opt.keepFinishedMs);
+      return this.awaitFills(o, now);
+    }
+    this.end(o, cancelCause(o, reason), now);
+    this.awaitFills(o, now);
+  }
+
+  private onFill(f: Record<string, unknown>, via: 'ws' | 'rest', now: number): void {
+    const tradeId = typeof f.trade_id === 'string' ? f.trade_id : typeof f.fill_id === 'string' ? f.fill_id : undefined;
+    const id = typeof f.order_id === 'string' ? f.order_id : undefined;
+    const price = parsePrice(f.yes_price_dollars);
+    const count = parseCount(f.count_fp);
+    const fee = parsePrice(f.fee_cost) ?? (f.fee_cost === '0' || f.fee_cost === 0 ? 0 : null);
+    if (tradeId === undefined || id === undefined || price === null || count === null || count <= 0 || fee === null) {
+      this.out.warn('fill message unreadable: not applied', { via, trade_id: tradeId, order_id: id });
+      this.out.count('exec_bad_messages_total', { op: 'fill' });
+      return;
+    }
+    const exMs = typeof f.ts_ms === 'number' ? f.ts_ms : typeof f.ts === 'number' ? f.ts * 1000 : undefined;
+    const key = this.byOrderId.get(id) ?? (typeof f.client_order_id === 'string' ? f.client_order_id : undefined);
+    const o = key !== undefined ? this.orders.get(key) : undefined;
+    if (this.seenTrades.has(tradeId)) {
+      if (via === 'ws') this.counts.duplicate_fills++;
+      return;
+    }
+    if (!o) {
+      // Not an order of this process: an earlier run's (its position is read at start), or another process's.
+      return;
+    }
+    this.seenTrades.set(tradeId, now);
+    if (exMs !== undefined) this.lastFillMs = Math.max(this.lastFillMs ?? 0, exMs);
+    this.learnId(o, id);
+    if (via === 'rest') {
+      this.counts.missed_fills++;
+      this.out.record({
+        type: 'reconcile',
+        ts: now,
+        kind: 'missed-fill',
+        client_order_id: o.spec.clientOrderId,
+        order_id: id,
+        ticker: o.spec.ticker,
+        trade_id: tradeId,
+        detail: 'fill not heard over the WebSocket: applied from GET /portfolio/fills',
+      });
+    }
+    const side = f.book_side === 'bid' || f.book_side === 'ask' ? f.book_side : undefined;
+    if (side !== undefined && side !== o.spec.side) {
+      this.out.warn('fill on the other side than our order: applied on our side', { client_order_id: o.spec.clientOrderId, trade_id: tradeId, book_side: side });
+      this.out.count('order_anomalies_total', { kind: 'fill-side' });
+    }
+    o.filled += count;
+    if (!o.accepted && o.phase !== 'final') {
+      // Fills can outrun the create's answer: the order exists.
+      o.phase = 'open';
+    }
+    this.reply({
+      kind: 'fill',
+      ts: now,
+      clientOrderId: o.spec.clientOrderId,
+      orderId: id,
+      ticker: o.spec.ticker,
+      tradeId,
+      side: o.spec.side,
+      price,
+      count,
+      remaining: Math.max(0, o.spec.count - o.filled),
+      liquidity: f.is_taker === true ? 'taker' : 'maker',
+      fee,
+    });
+    if (exMs !== undefined && via === 'ws') {
+      this.out.record({ type: 'latency', ts: now, kind: 'fill', ms: Math.max(0, now - exMs), ticker: o.spec.ticker, client_order_id: o.spec.clientOrderId });
+    }
+    if (o.filled >= o.spec.count && o.phase !== 'final') {
+      o.phase = 'final';
+      o.finalAt = now;
+      this.deadlines.clear(`ack:${o.spec.clientOrderId}`);
+      this.deadlines.set(`forget:${o.spec.clientOrderId}`, now + this.opt.keepFinishedMs);
+    }
+    if (o.phase === 'final' && o.filled >= o.exchangeFilled) this.deadlines.clear(`fills:${o.spec.clientOrderId}`);
+  }
+
+  private onGroup(m: Record<string, unknown>, now: number): void {
+    const ev = m.event_type;
+    const gid = m.order_group_id;
+    if (this.opt.orderGroupId !== undefined && gid !== this.opt.orderGroupId) return;
+    if (ev === 'triggered') {
+      this.halted = `order group ${String(gid)} triggered (contracts limit ${String(m.contracts_limit_fp ?? '?')} reached): its orders are canceled and new ones refused until it is reset`;
+      this.out.warn('order group triggered: the exchange-side circuit breaker canceled our resting orders', { order_group_id: gid });
+      this.out.count('exec_group_triggered_total');
+      this.out.record({ type: 'reconcile', ts: now, kind: 'group-triggered', detail: this.halted });
+    } else if (ev === 'reset' && this.halted !== undefined) {
+      this.halted = undefined;
+      this.out.record({ type: 'reconcile', ts: now, kind: 'group-reset', detail: `order group ${String(gid)} reset: orders allowed again` });
+    } else if (ev === 'deleted') {
+      this.halted = `order group ${String(gid)} deleted`;
+      this.out.record({ type: 'reconcile', ts: now, kind: 'group-triggered', detail: this.halted });
+    }
+  }
+
+  private onFeed(e: ExecEvent, now: number): void {
+    const state = e.body?.state;
+    const conn = e.conn ?? 0;
+    if (state === 'live') {
+      // A new private connection after an earlier one: what happened in the gap is read over REST.
+      if (this.lastFeedConn > 0 && conn !== this.lastFeedConn) this.reconcile('private-reconnect', now);
+      this.lastFeedConn = conn;
+      this.feedLive = true;
+    } else if (state === 'down') this.feedLive = false;
+  }
+
+  /** Whether the private WebSocket is up (orders need it: their state comes from it). */
+  get privateLive(): boolean {
+    return this.feedLive;
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  private accept(o: LiveOrder, remaining: number, now: number): void {
+    if (o.accepted) return;
+    o.accepted = true;
+    this.deadlines.clear(`unknown:${o.spec.clientOrderId}`);
+    this.deadlines.clear(`no-order-id:${o.spec.clientOrderId}`);
+    this.deadlines.clear(`mismatch:${o.spec.clientOrderId}`);
+    this.reply({ kind: 'accepted', ts: now, clientOrderId: o.spec.clientOrderId, orderId: o.orderId ?? '', ticker: o.spec.ticker, remaining: Math.max(0, remaining) });
+  }
+
+  private end(o: LiveOrder, cause: CancelCause, now: number): void {
+    o.phase = 'final';
+    o.finalAt = now;
+    this.deadlines.clear(`ack:${o.spec.clientOrderId}`);
+    this.deadlines.clear(`end:${o.spec.clientOrderId}`);
+    this.deadlines.set(`forget:${o.spec.clientOrderId}`, now + this.opt.keepFinishedMs);
+    this.reply({
+      kind: 'canceled',
+      ts: now,
+      clientOrderId: o.spec.clientOrderId,
+      orderId: o.orderId ?? '',
+      ticker: o.spec.ticker,
+      remaining: Math.max(0, o.spec.count - Math.max(o.filled, o.exchangeFilled)),
+      cause,
+    });
+  }
+
+  private finalReject(o: LiveOrder, reason: RejectReason, detail: string, now: number): void {
+    o.phase = 'final';
+    o.finalAt = now;
+    this.deadlines.set(`forget:${o.spec.clientOrderId}`, now + this.opt.keepFinishedMs);
+    this.reply({ kind: 'rejected', ts: now, clientOrderId: o.spec.clientOrderId, ticker: o.spec.ticker, reason, detail });
+  }
+
+  /** The exchange counted more fills than we have heard: they are read if they do not come. */
+  private awaitFills(o: LiveOrder, now: number): void {
+    if (o.exchangeFilled > o.filled) this.deadlines.set(`fills:${o.spec.clientOrderId}`, now + this.opt.ackTimeoutMs);
+  }
+
+  private learnId(o: LiveOrder, id: string): void {
+    if (o.orderId === id) return;
+    if (o.orderId !== undefined) this.byOrderId.delete(o.orderId);
+    o.orderId = id;
+    this.byOrderId.set(id, o.spec.clientOrderId);
+  }
+
+  private forget(coid: string): void {
+    const o = this.orders.get(coid);
+    if (!o || o.phase !== 'final') return;
+    this.orders.delete(coid);
+    if (o.orderId !== undefined) this.byOrderId.delete(o.orderId);
+    for (const [t, at] of this.seenTrades) if (o.finalAt !== undefined && at <= o.finalAt) this.seenTrades.delete(t);
+    for (const k of ['ack', 'end', 'fills', 'unknown', 'verify', 'reconcile', 'mismatch', 'no-order-id', 'cancel-refused', 'nothing-reduced'])
+      this.deadlines.clear(`${k}:${coid}`);
+  }
+
+  private reply(r: VenueReply): void {
+    this.queue.push(r);
+  }
+
+  private anomaly(what: string, e: ExecEvent, now: number): void {
+    this.out.warn(what, { op: e.op, client_order_id: e.client_order_id, order_id: e.order_id, now });
+    this.out.count('order_anomalies_total', { kind: `exec-${e.op}` });
+  }
+}
+
+/** The V2 create body of one of our orders (reference §2.1). */
+export function createBody(spec: OrderSpec, orderGroupId: string | undefined): Record<string, unknown> {
+  const gtc = spec.tif === 'gtc';
+  return {
+    ticker: spec.ticker,
+    client_order_id: spec.clientOrderId,
+    side: spec.side,
+    count: formatCount(spec.count),
+    price: formatPrice(spec.price),
+    time_in_force: gtc ? 'good_till_canceled' : 'immediate_or_cancel',
+    // Our taker never fills against our own quote: the incoming order is canceled instead.
+    self_trade_prevention_type: 'taker_at_cross',
+    post_only: gtc && spec.postOnly,
+    cancel_order_on_pause: true,
+    ...(orderGroupId !== undefined ? { order_group_id: orderGroupId } : {}),
+  };
+}
+
+function rejectReason(e: ExecEvent): RejectReason {
+  const code = (e.code ?? '').toLowerCase();
+  if (e.status === 409) return 'duplicate-client-order-id';
+  if (code === 'market_inactive' || code === 'market_closed' || code.includes('closed') || code.includes('paused')) return 'market-closed';
+  if (e.status === 404 || code.includes('market_not_found')) return 'market-unknown';
+  if (code.includes('post_only') || /post.only/i.test(e.error ?? '')) return 'post-only-cross';
+  if (/grid|tick/i.test(e.error ?? '')) return 'off-grid';
+  if (code === 'rate-limited') return 'rate-limited';
+  if (code === 'unavailable' || code === 'over-budget' || code === 'clock-skew' || (e.status ?? 0) >= 500 || e.status === 0) return 'venue-error';
+  return 'invalid';
+}
+
+/** Why an order we did not finish ourselves ended (Kalshi's last_update_reason). */
+function cancelCause(o: LiveOrder, reason: string | undefined): CancelCause {
+  if (o.spec.tif === 'ioc') return 'ioc-remainder';
+  switch (reason) {
+    case 'MarketClosed':
+      return 'market-closed';
+    case 'Expired':
+      return 'expired';
+    case 'OrderGroupTriggered':
+    case 'OrderGroupDeleted':
+      return 'group-triggered';
+    case 'SelfTradePrevention':
+      return 'self-trade';
+    case 'MarketPaused':
+    case 'Paused':
+      return 'paused';
+    default:
+      return o.cancelSent ? 'requested' : 'exchange';
+  }
+}
+
+function arrayOf(v: unknown): Array<Record<string, unknown>> {
+  return Array.isArray(v) ? (v.filter((x) => x !== null && typeof x === 'object') as Array<Record<string, unknown>>) : [];
+}
