@@ -208,6 +208,8 @@ export interface ReadRecordsOptions {
   order?: InputOrder;
   /** 'time': each input may run late by up to this many ms, put back in order in a bounded buffer. */
   slackMs?: number;
+  /** Stop reading when this aborts too (the command's own reason to stop, e.g. a fatal venue error). */
+  signal?: AbortSignal;
 }
 
 export interface RecordHandler {
@@ -618,7 +620,7 @@ async function runLeaf(spec: CommandSpec<any>, cmd: Command, full: string, argv:
           {
             order,
             decoder,
-            signal: controller.signal,
+            signal: ro?.signal ? AbortSignal.any([controller.signal, ro.signal]) : controller.signal,
             maxLineBytes: config.stream.max_line_bytes,
             onAnchor: announceRun,
             ...(replayClock ? { replayClock } : {}),

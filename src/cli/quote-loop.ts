@@ -13,7 +13,7 @@ import { QuoteManager, type KillTransition, type OrderContext, type PositionView
 import type { OrderState } from '../core/order-state.js';
 import type { BookView, Venue, VenueReply } from '../core/trading.js';
 import type { AnyRecord } from '../schema/index.js';
-import type { KalshiBook, KalshiMarket } from '../schema/records.js';
+import type { KalshiBook, KalshiExec, KalshiMarket, KalshiStatus } from '../schema/records.js';
 
 /** Where the loop writes (the command turns these into records, log lines and metrics). */
 export interface LoopOut {
@@ -28,6 +28,9 @@ export interface MarketVenue extends Venue {
   onBook?(b: BookView, now: number): void;
   onTrade?(t: { ticker: string; tradeId: string; price: number; count: number; takerSide: 'yes' | 'no' }, now: number): void;
   onResult?(ticker: string, now: number): void;
+  /** Live: what the exchange said (kalshi.exec), and the market-data feeder's status (reconnects). */
+  onExec?(e: KalshiExec, now: number): void;
+  onFeederStatus?(s: KalshiStatus, now: number): void;
 }
 
 export interface LoopOptions {
@@ -36,6 +39,8 @@ export interface LoopOptions {
   method: string;
   defaultFeeType: FeeType;
   queueModel: string | undefined;
+  /** Live: the account's positions read at start (kalshi.exec op positions) seed the limits. */
+  onPositions?(body: Record<string, unknown>, now: number): void;
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
@@ -126,7 +131,14 @@ export class QuoteLoop {
         m.onLink(rec, now);
         break;
       case 'kalshi.status':
+        this.venue.onFeederStatus?.(rec, now);
+        this.deliver(now);
         m.onKalshiStatus(rec, now);
+        break;
+      case 'kalshi.exec':
+        if (rec.op === 'positions') this.opt.onPositions?.(rec.body ?? {}, now);
+        this.venue.onExec?.(rec, now);
+        this.deliver(now);
         break;
       case 'kalshi.market': {
         const info = this.marketInfo(rec);

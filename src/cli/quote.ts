@@ -18,7 +18,10 @@ import type { MetricName } from '../log/metrics.js';
 import { requireGateVerdict } from './gate-verdict.js';
 import { KellySizer } from './kelly-gate.js';
 import { EXIT, RefusedError, UsageError, enumOption, intOption, numberOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
-import { QuoteLoop } from './quote-loop.js';
+import { QuoteLoop, type MarketVenue } from './quote-loop.js';
+import { seedPositions, startLive, type LiveSession } from './quote-live.js';
+import { ExecCore } from '../core/exec-venue.js';
+import type { KalshiLiveEdge } from '../feeds/kalshi-live.js';
 
 interface Opts {
   shadow?: boolean;
@@ -50,6 +53,11 @@ const CONSUME: ReadonlySet<RecordType> = new Set<RecordType>([
   'kalshi.result',
   'market.link',
 ]);
+
+/** Live: also what the exchange said (kalshi.exec), recorded by a live session and read again by its replay. */
+const CONSUME_LIVE: ReadonlySet<RecordType> = new Set<RecordType>([...CONSUME, 'kalshi.exec']);
+/** What quote writes: a replay of a live session writes them afresh instead of passing the old ones through. */
+const PRODUCED: ReadonlySet<string> = new Set(['order', 'fill', 'position', 'skip', 'latency', 'killswitch', 'reconcile', 'run.manifest']);
 
 function parseOracle(v: string): { source: string; method: DevigMethod } {
   const [source, method, extra] = v.split('/');
@@ -180,76 +188,77 @@ function feeSchedule(ctx: Ctx<Opts>): FeeSchedule {
 }
 
 async function runQuote(ctx: Ctx<Opts>): Promise<number> {
-  if (ctx.opts.live) {
-    // The live-capital gate first: its latest verdict must have passed and be young enough.
-    requireGateVerdict(ctx.config, ctx.clock.now());
-    throw new RefusedError('quote --live is not available yet: live execution (Kalshi V2 orders behind the live-capital gate) is not built; use --shadow');
-  }
-  if (!ctx.opts.shadow) throw new UsageError('choose a venue: --shadow (paper orders against the simulated venue)');
+  const live = ctx.opts.live === true;
+  if (live && ctx.opts.shadow) throw new UsageError('choose one venue: --shadow or --live');
+  if (!live && !ctx.opts.shadow) throw new UsageError('choose a venue: --shadow (paper orders against the simulated venue) or --live');
+  // The live-capital gate first: its latest verdict must have passed and be young enough.
+  // A replay of a recorded live session (--live --replay) sends nothing and needs no gate.
+  if (live && !ctx.replayClock) requireGateVerdict(ctx.config, ctx.clock.now());
   const q = ctx.config.quote;
   if (ctx.opts.slack !== undefined && !ctx.replayClock) throw new UsageError('--slack applies to --replay only (live inputs are read in arrival order)');
+  if (ctx.opts.slack !== undefined && live) throw new UsageError('--slack does not apply to --live --replay (a live session replays in the order it was handled)');
   if (!q.oracle) throw new UsageError('no oracle path: give --oracle SOURCE/METHOD (e.g. boltodds/shin) or set config quote.oracle');
   const oracle = q.oracle;
   const fees = feeSchedule(ctx);
-
-  // Sizing: a fixed size, or Kelly behind the sign-off of this exact path (checked now,
-  // for every sport quoted: a missing sign-off refuses the run, never a single order).
-  let sizer: Sizer;
-  if (q.kelly) {
-    const k = KellySizer.load(ctx.config);
-    for (const sport of ['nba', 'nhl'] as const) {
-      const path = { source: oracle.source, sport, phase: 'pregame' as const, method: oracle.method };
-      const g = kellyGate(path, k.signoffs, { tolerance: ctx.config.kelly.tolerance, min_n: ctx.config.kelly.signoff_min_n });
-      if (!g.ok) throw new RefusedError(`Kelly refused for ${pathLabel(path)} (${g.reason}): ${g.detail}`);
-    }
-    sizer = (s) => {
-      const sport = s.event.slice(0, 3);
-      const buyYes = s.side === 'bid';
-      const r = k.sizing({
-        path: { source: oracle.source, sport, phase: 'pregame' as const, method: oracle.method },
-        side: buyYes ? 'yes' : 'no',
-        q: s.fair,
-        price: (buyYes ? s.price : PRICE_ONE - s.price) / PRICE_ONE,
-        bankroll: q.bankroll,
-        liquidity: s.liquidity,
-        fee_type: s.feeType,
-        max_contracts: q.max_position,
-      });
-      if (!r.ok) return { ok: false, reason: r.refused ? 'kelly-refused' : 'kelly-bad-input', detail: r.detail };
-      if (r.contracts <= 0) return { ok: false, reason: 'kelly-zero', detail: `Kelly sizes 0 contracts at ${s.price / PRICE_ONE}` };
-      return { ok: true, count: r.contracts * COUNT_ONE };
-    };
-  } else {
-    const count = q.size * COUNT_ONE;
-    sizer = () => ({ ok: true, count });
-  }
+  const sizer = makeSizer(ctx, oracle);
+  const mode = live ? 'live' : 'shadow';
+  // Shadow: the config's fingerprint tells apart processes quoting side by side (control and
+  // experiment). Live: the oracle path (or quote.live.client_prefix), stable across config
+  // changes, so a restarted process finds and cancels its predecessor's orders. The time of
+  // the first order (base 36), appended by the manager, tells apart runs. Deterministic
+  // under replay, where the clock follows the data.
+  const prefix = live ? (q.live.client_prefix ?? `chl-${oracle.source}-${oracle.method}`) + '-' : `chs-${ctx.fingerprint.slice(0, 8)}-`;
 
   const clock = ctx.clock;
-  const venue = new ShadowVenue({ latencyMs: q.latency_ms, queueModel: q.queue_model, fees, orderIdPrefix: 'shadow' });
   const counters = new Map<string, ReturnType<typeof ctx.metrics.counter>>();
+  const count = (m: string, labels?: Record<string, string>): void => {
+    const key = labels ? `${m}${JSON.stringify(labels)}` : m;
+    let c = counters.get(key);
+    if (!c) counters.set(key, (c = ctx.metrics.counter(m as MetricName, labels)));
+    c.inc();
+  };
+  const exposure = new PositionBook({
+    maxPositionContracts: q.max_position,
+    maxGameLossDollars: q.max_game_loss,
+    maxDailyNotionalDollars: q.max_daily_notional,
+  });
+
+  // The venue: the paper venue, or the live core (whose actions the network edge carries
+  // out; under --replay nothing is sent and the answers come from the recording).
+  let edge: KalshiLiveEdge | undefined;
+  let core: ExecCore | undefined;
+  let shadow: ShadowVenue | undefined;
+  let venue: MarketVenue;
+  if (live) {
+    core = new ExecCore(
+      { prefix, orderGroupId: undefined, ackTimeoutMs: q.live.ack_timeout_ms, overlapMs: q.live.reconcile_overlap_ms, keepFinishedMs: q.keep_finished_ms },
+      {
+        action: (a) => edge?.execute(a),
+        record: (r) => ctx.out.record(r),
+        warn: (msg, fields) => ctx.log.warn(msg, fields),
+        count,
+      },
+    );
+    venue = core;
+  } else {
+    shadow = new ShadowVenue({ latencyMs: q.latency_ms, queueModel: q.queue_model, fees, orderIdPrefix: 'shadow' });
+    venue = shadow;
+  }
   const loop = new QuoteLoop(
     clock,
     venue,
     {
-      mode: 'shadow',
+      mode,
       source: oracle.source,
       method: oracle.method,
       defaultFeeType: fees.default_fee_type,
-      queueModel: q.queue_model,
+      queueModel: live ? undefined : q.queue_model,
+      onPositions: (body, now) => seedPositions(body, exposure, now, (r) => ctx.out.record(r), ctx.log),
     },
-    {
-      record: (r) => ctx.out.record(r),
-      warn: (msg, fields) => ctx.log.warn(msg, fields),
-      count: (m, labels) => {
-        const key = labels ? `${m}${JSON.stringify(labels)}` : m;
-        let c = counters.get(key);
-        if (!c) counters.set(key, (c = ctx.metrics.counter(m as MetricName, labels)));
-        c.inc();
-      },
-    },
+    { record: (r) => ctx.out.record(r), warn: (msg, fields) => ctx.log.warn(msg, fields), count },
   );
   const mopt: ManagerOptions = {
-    mode: 'shadow',
+    mode,
     source: oracle.source,
     method: oracle.method,
     edge: q.edge,
@@ -264,13 +273,11 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     cancelRetryMax: q.cancel_retry_max,
     keepFinishedMs: q.keep_finished_ms,
     forgetAfterMs: q.forget_after_ms,
-    bookIncludesOwn: false,
+    // Live books show our own resting orders: prices are judged against the others' only.
+    bookIncludesOwn: live,
     fees,
-    queueModel: q.queue_model,
-    // The config's fingerprint tells apart processes quoting side by side (control and
-    // experiment); the time of the first order (base 36), appended by the manager, tells
-    // apart runs. Deterministic under replay, where the clock follows the data.
-    clientOrderIdPrefix: `chs-${ctx.fingerprint.slice(0, 8)}-`,
+    queueModel: live ? undefined : q.queue_model,
+    clientOrderIdPrefix: prefix,
   };
   const kill = new KillSwitches({
     oracleSource: oracle.source,
@@ -283,22 +290,27 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     // missing its commence time: it has until the oracle is due to be stale.
     commenceGraceMs: q.oracle_stale_ms,
   });
-  const exposure = new PositionBook({
-    maxPositionContracts: q.max_position,
-    maxGameLossDollars: q.max_game_loss,
-    maxDailyNotionalDollars: q.max_daily_notional,
-  });
   loop.manager = new QuoteManager(mopt, kill, exposure, sizer, loop.sink());
   ctx.log.info('quote', {
-    mode: 'shadow',
+    mode,
     oracle: `${oracle.source}/${oracle.method}`,
     edge: q.edge,
     taker_edge: q.taker_edge,
     sizing: q.kelly ? 'kelly' : `${q.size} contracts`,
-    queue_model: q.queue_model,
-    latency_ms: q.latency_ms,
+    ...(live ? { client_prefix: prefix } : { queue_model: q.queue_model, latency_ms: q.latency_ms }),
     clock: ctx.replayClock ? 'replay' : 'system',
   });
+
+  // Live (not a replay): connect, clean up what an earlier run left, then quote.
+  const fatal = new AbortController();
+  let session: LiveSession | undefined;
+  if (live && !ctx.replayClock) {
+    session = await startLive(ctx, prefix, loop, count, (e) => {
+      ctx.log.error('live venue: fatal, stopping', { error: e.message });
+      if (!fatal.signal.aborted) fatal.abort(e);
+    });
+    edge = session.edge;
+  }
 
   // Gauges, at most once a second of clock time: orders believed working, and resting
   // quotes past max_order_age_ms (0 unless cancels are not getting through).
@@ -313,48 +325,110 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     staleGauge.set(q.max_order_age_ms > 0 ? working.filter((o) => o.restingSince !== undefined && now - o.restingSince > q.max_order_age_ms).length : 0);
   };
 
-  await ctx.readRecords(
-    ctx.args,
-    {
-      consume: CONSUME,
-      onRecord(rec, where) {
-        ctx.out.passThrough(where.raw, rec.type);
-        loop.onRecord(rec);
-        gauges(clock.now());
+  // A replay of a live session reads the session's own output: what quote wrote then is
+  // written afresh now (never passed through twice).
+  const replayingLive = live && ctx.replayClock !== undefined;
+  try {
+    await ctx.readRecords(
+      ctx.args,
+      {
+        consume: live ? CONSUME_LIVE : CONSUME,
+        onRecord(rec, where) {
+          if (replayingLive && PRODUCED.has(rec.type)) return;
+          ctx.out.passThrough(where.raw, rec.type);
+          loop.onRecord(rec);
+          gauges(clock.now());
+        },
+        ...(replayingLive
+          ? {
+              onOther(d, where) {
+                if (!PRODUCED.has(d.type as RecordType)) ctx.out.passThrough(where.raw, d.type);
+              },
+            }
+          : {}),
       },
-    },
-    {
-      // Live: every input at once, each record as it arrives (a quiet oracle never holds back
-      // the books). Replay: merged by time exactly as ndcat --merge does.
-      order: ctx.replayClock ? 'time' : 'arrival',
-      ...(ctx.opts.slack !== undefined ? { slackMs: ctx.opts.slack } : {}),
-    },
-  );
+      {
+        // Live: every input at once, each record as it arrives (a quiet oracle never holds back
+        // the books). Replay: merged by time exactly as ndcat --merge does; a recorded live
+        // session in the order it was handled.
+        order: ctx.replayClock && !live ? 'time' : 'arrival',
+        ...(ctx.opts.slack !== undefined ? { slackMs: ctx.opts.slack } : {}),
+        signal: fatal.signal,
+      },
+    );
+  } catch (e) {
+    if (session) await session.close();
+    throw e;
+  }
 
-  // End of input: pull every quote and wait (on the clock) for the answers, so the
-  // output says how every order ended.
+  // End of input (or a signal): pull every quote and wait (on the clock) for the answers,
+  // so the output says how every order ended.
   loop.pullAll('shutdown');
-  const drainMs = ctx.opts.drainMs ?? 10 * q.latency_ms + 1000;
+  const drainMs = ctx.opts.drainMs ?? (live ? q.live.shutdown_timeout_ms : 10 * q.latency_ms + 1000);
   const until = clock.now() + drainMs;
   if (ctx.replayClock) {
     for (let due = loop.next(); due !== undefined && due <= until && loop.manager.workingOrders().length > 0; due = loop.next()) {
       ctx.replayClock.advanceTo(Math.max(due, clock.now()));
     }
   } else {
-    while (loop.manager.workingOrders().length > 0 && clock.now() < until && !ctx.signal.aborted) {
+    while (loop.manager.workingOrders().length > 0 && clock.now() < until) {
       await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(50, Math.max(1, until - clock.now()))));
     }
   }
+  // Live: whatever the manager believes, nothing of ours may be left resting: cancel all
+  // of it and verify over REST.
+  let leftOnExchange: string[] = [];
+  if (session) leftOnExchange = await session.shutdown();
   loop.stop();
   gaugedAt = -Infinity;
   gauges(clock.now());
   const left = loop.manager.workingOrders();
   if (left.length > 0) ctx.log.error('orders still working at exit: their final state is unknown', { orders: left.map((o) => o.clientOrderId) });
-  // Book levels and trades the paper venue could not use (counted there, never silently dropped).
-  const venueFaults = venue.faults();
-  if (Object.keys(venueFaults).length > 0) ctx.log.warn('market data the shadow venue could not use', { faults: venueFaults });
-  ctx.summary.quote = { ...loop.manager.counts, working_at_exit: left.length, venue_faults: venueFaults };
-  return left.length > 0 ? EXIT.RUNTIME : EXIT.OK;
+  if (leftOnExchange.length > 0) ctx.log.error('orders of ours still resting on the exchange at exit: cancel them by hand (man chimera-runbook)', { orders: leftOnExchange });
+  const summary: Record<string, unknown> = { ...loop.manager.counts, working_at_exit: left.length };
+  if (shadow) {
+    // Book levels and trades the paper venue could not use (counted there, never silently dropped).
+    const venueFaults = shadow.faults();
+    if (Object.keys(venueFaults).length > 0) ctx.log.warn('market data the shadow venue could not use', { faults: venueFaults });
+    summary.venue_faults = venueFaults;
+  }
+  if (core) summary.exec = { ...core.counts, resting_at_exit: leftOnExchange.length };
+  ctx.summary.quote = summary;
+  if (fatal.signal.aborted) return EXIT.REFUSED;
+  return left.length > 0 || leftOnExchange.length > 0 ? EXIT.RUNTIME : EXIT.OK;
+}
+
+/** Fixed size, or Kelly behind the sign-off of this exact path (checked now, for every sport quoted). */
+function makeSizer(ctx: Ctx<Opts>, oracle: { source: string; method: DevigMethod }): Sizer {
+  const q = ctx.config.quote;
+  if (!q.kelly) {
+    const count = q.size * COUNT_ONE;
+    return () => ({ ok: true, count });
+  }
+  // A missing sign-off refuses the run, never a single order.
+  const k = KellySizer.load(ctx.config);
+  for (const sport of ['nba', 'nhl'] as const) {
+    const path = { source: oracle.source, sport, phase: 'pregame' as const, method: oracle.method };
+    const g = kellyGate(path, k.signoffs, { tolerance: ctx.config.kelly.tolerance, min_n: ctx.config.kelly.signoff_min_n });
+    if (!g.ok) throw new RefusedError(`Kelly refused for ${pathLabel(path)} (${g.reason}): ${g.detail}`);
+  }
+  return (s) => {
+    const sport = s.event.slice(0, 3);
+    const buyYes = s.side === 'bid';
+    const r = k.sizing({
+      path: { source: oracle.source, sport, phase: 'pregame' as const, method: oracle.method },
+      side: buyYes ? 'yes' : 'no',
+      q: s.fair,
+      price: (buyYes ? s.price : PRICE_ONE - s.price) / PRICE_ONE,
+      bankroll: q.bankroll,
+      liquidity: s.liquidity,
+      fee_type: s.feeType,
+      max_contracts: q.max_position,
+    });
+    if (!r.ok) return { ok: false, reason: r.refused ? 'kelly-refused' : 'kelly-bad-input', detail: r.detail };
+    if (r.contracts <= 0) return { ok: false, reason: 'kelly-zero', detail: `Kelly sizes 0 contracts at ${s.price / PRICE_ONE}` };
+    return { ok: true, count: r.contracts * COUNT_ONE };
+  };
 }
 
 export const main = (argv: string[]): Promise<never> => runCommand(spec, argv);

@@ -98,6 +98,9 @@ export class ExecCore {
   /** Exchange time of the latest fill seen (reconnect windows start before it). */
   lastFillMs: number | undefined;
   private lastFeedConn = 0;
+  private feederConnects = 0;
+  /** Orders of ours this process did not place (an earlier run's), canceled when seen. */
+  private readonly orphans = new Set<string>();
   private feedLive = false;
   readonly counts = { creates: 0, cancels: 0, verifies: 0, reconciles: 0, orphans: 0, lost: 0, missed_fills: 0, duplicate_fills: 0, mismatched_bodies: 0 };
 
@@ -123,7 +126,8 @@ export class ExecCore {
     this.sendCancel(o, now);
   }
 
-  replies(_now: number): VenueReply[] {
+  replies(now: number): VenueReply[] {
+    this.tick(now);
     if (this.queue.length === 0) return [];
     const q = this.queue;
     this.queue = [];
@@ -157,9 +161,11 @@ export class ExecCore {
     return r;
   }
 
-  /** The feeder reconnected (a kalshi.status with more connects): reconcile once over REST. */
-  onFeederReconnect(now: number): void {
-    this.reconcile('feeder-reconnect', now);
+  /** The market-data feeder's status: after it reconnects (more connects than before), reconcile once over REST. */
+  onFeederStatus(s: { connects: number }, now: number): void {
+    const before = this.feederConnects;
+    this.feederConnects = Math.max(before, s.connects);
+    if (before > 0 && s.connects > before) this.reconcile('feeder-reconnect', now);
   }
 
   // ------------------------------------------------------------ what the exchange said
@@ -298,7 +304,10 @@ export class ExecCore {
 
   private onCancel(e: ExecEvent, now: number): void {
     const o = e.client_order_id !== undefined ? this.orders.get(e.client_order_id) : undefined;
-    if (!o) return this.anomaly('cancel answer for an order we did not send', e, now);
+    if (!o) {
+      if (e.client_order_id !== undefined && this.orphans.has(e.client_order_id)) return; // its end comes as a user_order
+      return this.anomaly('cancel answer for an order we did not send', e, now);
+    }
     if (e.ok) {
       const b = e.body ?? {};
       if (b.order_id !== undefined && b.order_id !== o.orderId) {
@@ -362,8 +371,9 @@ export class ExecCore {
     const status = b.status;
     if (!o) {
       if (coid === undefined || !coid.startsWith(this.opt.prefix)) return; // another process's order
-      if (status === 'resting' && id !== undefined) {
+      if (status === 'resting' && id !== undefined && !this.orphans.has(coid)) {
         // Ours by prefix, unknown to this process (an earlier run's): cancel it.
+        this.orphans.add(coid);
         this.counts.orphans++;
         this.out.record({ type: 'reconcile', ts: now, kind: 'orphan', client_order_id: coid, order_id: id, ticker: String(b.ticker ?? ''), detail: `seen via ${via}: canceled` });
         this.out.action({ op: 'cancel', clientOrderId: coid, orderId: id, ticker: String(b.ticker ?? '') });

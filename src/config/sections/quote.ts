@@ -56,5 +56,30 @@ export const quoteSection = z
     /** Shadow venue: queue model and one-way latency (order entry, and the answer back, each). */
     queue_model: z.enum(['risk-averse', 'prob']).default('risk-averse'),
     latency_ms: ms.default(50),
+    /** quote --live: the Kalshi order path (connection settings come from section kalshi). */
+    live: z
+      .strictObject({
+        /**
+         * Client order ids start with this; at start and at stop every resting order with it
+         * is canceled. null: `chl-SOURCE-METHOD-` of the oracle path (stable across config
+         * changes, distinct for control and experiment processes on one account).
+         */
+        client_prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9-]{3,24}$/, '3-24 letters, digits or dashes')
+          .nullable()
+          .default(null),
+        /** The order group's contracts_limit: the exchange cancels our orders when fills pass it in a rolling 15 s. */
+        group_contracts_limit: z.number().int().min(1).max(1_000_000).default(200),
+        /** A cancel or an order's end not confirmed over the WebSocket this long after REST answered is read again, ms. */
+        ack_timeout_ms: z.number().int().min(10).default(2_000),
+        /** After a reconnect, fills are read from this long before the last one seen, ms. */
+        reconcile_overlap_ms: z.number().int().min(0).default(60_000),
+        /** The private channels must be live and our old orders canceled within this, or the run refuses, ms. */
+        startup_timeout_ms: z.number().int().min(100).default(15_000),
+        /** At stop, how long cancels may take before the run exits 1 naming what is left, ms. */
+        shutdown_timeout_ms: z.number().int().min(100).default(15_000),
+      })
+      .prefault({}),
   })
   .prefault({});
