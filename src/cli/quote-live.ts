@@ -156,7 +156,13 @@ export function seedPositions(
     const n = Math.abs(pos);
     const avg = Math.round((cost * 100) / n);
     const view = exposure.onFill({ ticker, side: pos > 0 ? 'bid' : 'ask', price: pos > 0 ? avg : PRICE_ONE - avg, count: n, fee: fees }, now);
-    record({ type: 'reconcile', ts: now, kind: 'startup', ticker, detail: `position ${pos / 100} at an average cost of ${avg / PRICE_ONE} booked from GET /portfolio/positions` });
+    record({
+      type: 'reconcile',
+      ts: now,
+      kind: 'startup',
+      ticker,
+      detail: `position ${pos / 100} at an average cost of ${avg / PRICE_ONE} booked from GET /portfolio/positions`,
+    });
     record(positionRecord('live', view, undefined, now));
   }
 }

@@ -196,7 +196,8 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   if (live && !ctx.replayClock) requireGateVerdict(ctx.config, ctx.clock.now());
   const q = ctx.config.quote;
   if (ctx.opts.slack !== undefined && !ctx.replayClock) throw new UsageError('--slack applies to --replay only (live inputs are read in arrival order)');
-  if (ctx.opts.slack !== undefined && live) throw new UsageError('--slack does not apply to --live --replay (a live session replays in the order it was handled)');
+  if (ctx.opts.slack !== undefined && live)
+    throw new UsageError('--slack does not apply to --live --replay (a live session replays in the order it was handled)');
   if (!q.oracle) throw new UsageError('no oracle path: give --oracle SOURCE/METHOD (e.g. boltodds/shin) or set config quote.oracle');
   const oracle = q.oracle;
   const fees = feeSchedule(ctx);
@@ -384,7 +385,8 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   gauges(clock.now());
   const left = loop.manager.workingOrders();
   if (left.length > 0) ctx.log.error('orders still working at exit: their final state is unknown', { orders: left.map((o) => o.clientOrderId) });
-  if (leftOnExchange.length > 0) ctx.log.error('orders of ours still resting on the exchange at exit: cancel them by hand (man chimera-runbook)', { orders: leftOnExchange });
+  if (leftOnExchange.length > 0)
+    ctx.log.error('orders of ours still resting on the exchange at exit: cancel them by hand (man chimera-runbook)', { orders: leftOnExchange });
   const summary: Record<string, unknown> = { ...loop.manager.counts, working_at_exit: left.length };
   if (shadow) {
     // Book levels and trades the paper venue could not use (counted there, never silently dropped).

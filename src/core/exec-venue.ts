@@ -326,7 +326,12 @@ export class ExecCore {
       return;
     }
     // Rate limited or unavailable after the client's retries: the manager sends it again.
-    this.out.warn('cancel failed: the quote manager will send it again', { client_order_id: o.spec.clientOrderId, status: e.status, code: e.code, error: e.error });
+    this.out.warn('cancel failed: the quote manager will send it again', {
+      client_order_id: o.spec.clientOrderId,
+      status: e.status,
+      code: e.code,
+      error: e.error,
+    });
     this.out.count('exec_cancel_failures_total', { code: e.code ?? String(e.status ?? 0) });
   }
 
@@ -375,7 +380,15 @@ export class ExecCore {
         // Ours by prefix, unknown to this process (an earlier run's): cancel it.
         this.orphans.add(coid);
         this.counts.orphans++;
-        this.out.record({ type: 'reconcile', ts: now, kind: 'orphan', client_order_id: coid, order_id: id, ticker: String(b.ticker ?? ''), detail: `seen via ${via}: canceled` });
+        this.out.record({
+          type: 'reconcile',
+          ts: now,
+          kind: 'orphan',
+          client_order_id: coid,
+          order_id: id,
+          ticker: String(b.ticker ?? ''),
+          detail: `seen via ${via}: canceled`,
+        });
         this.out.action({ op: 'cancel', clientOrderId: coid, orderId: id, ticker: String(b.ticker ?? '') });
       }
       return;
@@ -450,7 +463,11 @@ export class ExecCore {
     }
     const side = f.book_side === 'bid' || f.book_side === 'ask' ? f.book_side : undefined;
     if (side !== undefined && side !== o.spec.side) {
-      this.out.warn('fill on the other side than our order: applied on our side', { client_order_id: o.spec.clientOrderId, trade_id: tradeId, book_side: side });
+      this.out.warn('fill on the other side than our order: applied on our side', {
+        client_order_id: o.spec.clientOrderId,
+        trade_id: tradeId,
+        book_side: side,
+      });
       this.out.count('order_anomalies_total', { kind: 'fill-side' });
     }
     o.filled += count;
@@ -526,7 +543,14 @@ export class ExecCore {
     this.deadlines.clear(`unknown:${o.spec.clientOrderId}`);
     this.deadlines.clear(`no-order-id:${o.spec.clientOrderId}`);
     this.deadlines.clear(`mismatch:${o.spec.clientOrderId}`);
-    this.reply({ kind: 'accepted', ts: now, clientOrderId: o.spec.clientOrderId, orderId: o.orderId ?? '', ticker: o.spec.ticker, remaining: Math.max(0, remaining) });
+    this.reply({
+      kind: 'accepted',
+      ts: now,
+      clientOrderId: o.spec.clientOrderId,
+      orderId: o.orderId ?? '',
+      ticker: o.spec.ticker,
+      remaining: Math.max(0, remaining),
+    });
   }
 
   private end(o: LiveOrder, cause: CancelCause, now: number): void {

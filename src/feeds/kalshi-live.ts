@@ -129,7 +129,8 @@ export class KalshiLiveEdge {
     const positions = await this.pages('/portfolio/positions', {}, 'market_positions');
     this.o.emit({ type: 'kalshi.exec', op: 'positions', ok: true, body: { market_positions: positions } });
     const g = (await this.o.rest.request('POST', '/portfolio/order_groups/create', {}, { contracts_limit: groupLimit })) as { order_group_id?: unknown };
-    if (typeof g.order_group_id !== 'string') throw new RestError(200, 'bad-shape', 'order group create without order_group_id', '/portfolio/order_groups/create');
+    if (typeof g.order_group_id !== 'string')
+      throw new RestError(200, 'bad-shape', 'order group create without order_group_id', '/portfolio/order_groups/create');
     this.o.emit({ type: 'kalshi.exec', op: 'group', ok: true, body: { order_group_id: g.order_group_id, contracts_limit: groupLimit } });
     return { orphans: ours.length, groupId: g.order_group_id };
   }
@@ -184,7 +185,11 @@ export class KalshiLiveEdge {
     } catch (e) {
       // A read that failed: the core's deadline reads again. Never thrown into the loop.
       if (e instanceof ClockSkewError) this.o.onFatal(e);
-      this.o.log.warn('exchange request failed', { op: a.op, client_order_id: 'clientOrderId' in a ? a.clientOrderId : undefined, error: (e as Error).message });
+      this.o.log.warn('exchange request failed', {
+        op: a.op,
+        client_order_id: 'clientOrderId' in a ? a.clientOrderId : undefined,
+        error: (e as Error).message,
+      });
       this.o.count('exec_request_failures_total', { op: a.op });
     }
   }
@@ -198,7 +203,14 @@ export class KalshiLiveEdge {
         client_order_id: coid,
         order_id: r.order_id,
         ok: true,
-        body: { order_id: r.order_id, client_order_id: r.client_order_id, fill_count: r.fill_count, remaining_count: r.remaining_count, recovered: r.recovered, attempts: r.attempts },
+        body: {
+          order_id: r.order_id,
+          client_order_id: r.client_order_id,
+          fill_count: r.fill_count,
+          remaining_count: r.remaining_count,
+          recovered: r.recovered,
+          attempts: r.attempts,
+        },
       });
     } catch (e) {
       this.o.emit({ type: 'kalshi.exec', op: 'create', client_order_id: coid, ...errorFields(e) });
@@ -208,10 +220,12 @@ export class KalshiLiveEdge {
 
   private async cancel(coid: string, orderId: string, ticker: string): Promise<void> {
     try {
-      const r = (await this.o.rest.request('DELETE', `/portfolio/events/orders/${encodeURIComponent(orderId)}`, { market_ticker: ticker }, undefined)) as Record<
-        string,
-        unknown
-      >;
+      const r = (await this.o.rest.request(
+        'DELETE',
+        `/portfolio/events/orders/${encodeURIComponent(orderId)}`,
+        { market_ticker: ticker },
+        undefined,
+      )) as Record<string, unknown>;
       this.o.emit({ type: 'kalshi.exec', op: 'cancel', client_order_id: coid, order_id: orderId, ok: true, body: r });
     } catch (e) {
       this.o.emit({ type: 'kalshi.exec', op: 'cancel', client_order_id: coid, order_id: orderId, ...errorFields(e) });

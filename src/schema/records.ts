@@ -340,7 +340,21 @@ export const kalshiFill = z.looseObject({
  * (src/core/exec-venue.ts) reads nothing else, so a recorded live session replays through
  * `quote --live --replay` to the same decisions.
  */
-export const EXEC_OPS = ['create', 'cancel', 'order', 'lookup', 'orders', 'fills', 'positions', 'group', 'user_order', 'fill', 'order_group', 'feed', 'cancel-all'] as const;
+export const EXEC_OPS = [
+  'create',
+  'cancel',
+  'order',
+  'lookup',
+  'orders',
+  'fills',
+  'positions',
+  'group',
+  'user_order',
+  'fill',
+  'order_group',
+  'feed',
+  'cancel-all',
+] as const;
 export const kalshiExec = z.looseObject({
   type: z.literal('kalshi.exec'),
   ...base,

@@ -11,12 +11,12 @@ const CONFIG = `${FIX}/config.json`;
 const dir = mkdtempSync(`${tmpdir()}/quote-test-`);
 const base = ['--config', CONFIG, '--shadow', '--replay', '--oracle', 'boltodds/shin'];
 
-t.test('refusals: --live exits 3, a missing venue or oracle is a usage error, Kelly without a sign-off exits 3', async (t) => {
+t.test('refusals: --live without a passing gate verdict exits 3, a missing venue or oracle is a usage error, Kelly without a sign-off exits 3', async (t) => {
   const live = await run('quote', ['--live', '--oracle', 'boltodds/shin', SESSION]);
   t.equal(live.code, 3, live.stderr);
   t.match(live.stderr, /live refused: no gate verdict file configured/, 'the live-capital gate is asked first');
   t.equal(ofType(live.records, 'order').length, 0, 'not one order');
-  // A passing, fresh verdict: still refused, because live execution is not built yet.
+  // A passing, fresh verdict: past the gate, the Kalshi key is required (from the environment only).
   const verdict = {
     type: 'gate',
     ts: Date.now(),
@@ -31,9 +31,11 @@ t.test('refusals: --live exits 3, a missing venue or oracle is a usage error, Ke
   };
   writeFileSync(`${dir}/verdicts.ndjson`, JSON.stringify(verdict) + '\n');
   writeFileSync(`${dir}/live.json`, JSON.stringify({ gate: { verdict_file: `${dir}/verdicts.ndjson` } }));
-  const gated = await run('quote', ['--config', `${dir}/live.json`, '--live', '--oracle', 'boltodds/shin', SESSION]);
-  t.equal(gated.code, 3, gated.stderr);
-  t.match(gated.stderr, /--live is not available yet/);
+  const gated = await run('quote', ['--config', `${dir}/live.json`, '--live', '--oracle', 'boltodds/shin', SESSION], {
+    env: { KALSHI_API_KEY_ID: '', KALSHI_PRIVATE_KEY_PATH: '' },
+  });
+  t.equal(gated.code, 2, gated.stderr);
+  t.match(gated.stderr, /KALSHI_API_KEY_ID is not set/);
   t.equal(ofType(gated.records, 'order').length, 0);
   const none = await run('quote', ['--oracle', 'boltodds/shin', SESSION]);
   t.equal(none.code, 2);

@@ -1,0 +1,62 @@
+// quote --live end to end: feed-kalshi's market data and the test's oracle into quote
+// --live, against the Kalshi simulator over real sockets. Quotes rest in the simulator's
+// book; an oracle move through a quote cancels it, confirmed over the WebSocket; SIGTERM
+// leaves nothing resting.
+import t from 'tap';
+import { LivePipe, PREFIX, Rig } from '../helpers/live.js';
+import type { Rec } from '../helpers/kalshi.js';
+
+const orders = (p: LivePipe): Rec[] => p.ofType('order');
+
+t.test('quotes rest in the simulator; an oracle move cancels them (confirmed over the WebSocket); SIGTERM leaves nothing resting', async (t) => {
+  const rig = await Rig.start();
+  t.teardown(() => rig.stop());
+  const p = new LivePipe(rig);
+  t.teardown(() => p.kill());
+  await p.waitForLog((l) => l.msg === 'live venue ready', 15_000, 'the live venue ready');
+  p.links();
+  p.oracle(0.5);
+  await p.until(() => rig.resting().length >= 4, 15_000, 'four quotes (both sides of both tickers) resting in the simulator');
+  const rest = rig.resting();
+  t.ok(
+    rest.every((o) => o.clientOrderId?.startsWith(PREFIX)),
+    'client order ids carry the prefix',
+  );
+  t.ok(
+    rest.every((o) => o.postOnly),
+    'post-only',
+  );
+  const first = rest.map((o) => o.clientOrderId!);
+  await p.until(() => first.every((id) => orders(p).some((o) => o.client_order_id === id && o.status === 'resting')), 5_000, 'order records saying resting');
+  const resting = orders(p).filter((o) => o.status === 'resting');
+  t.ok(
+    resting.every((o) => o.mode === 'live'),
+    'mode live',
+  );
+
+  // The oracle moves through the MEM ask and the DEN bid: those are canceled (confirmed
+  // over the WebSocket) and placed again at the new prices.
+  p.oracle(0.8);
+  const canceled = (): Rec[] => orders(p).filter((o) => first.includes(o.client_order_id as string) && o.status === 'canceled');
+  await p.until(() => canceled().length >= 2, 10_000, 'the quotes the oracle moved through canceled');
+  for (const c of canceled()) {
+    t.match(c.reason, /^(oracle-moved-through|reprice)$/, `${c.client_order_id as string} canceled to follow the oracle`);
+    t.equal([...rig.sim.engine.orders.values()].find((o) => o.clientOrderId === c.client_order_id)?.status, 'canceled', 'canceled in the simulator');
+  }
+  const lat = p.ofType('latency').filter((l) => l.kind === 'cancel');
+  t.ok(lat.length >= 2, 'cancel latency recorded (request to WebSocket confirmation)');
+  await p.until(() => p.ofType('latency').some((l) => l.kind === 'reprice'), 10_000, 'a reprice resting');
+
+  const r = await p.stop('SIGTERM');
+  t.equal(r.code, 0, JSON.stringify(p.logs.filter((l) => l.level === 'error' || l.level === 'warn').slice(-5)));
+  t.equal(rig.resting().length, 0, 'nothing of ours resting after SIGTERM');
+  t.ok(
+    p.ofType('kalshi.exec').some((e) => e.op === 'cancel-all' && (e.body as Rec).resting === 0),
+    'the stop verified over REST that nothing is left',
+  );
+  const ex = p.ofType('kalshi.exec');
+  t.ok(
+    ex.some((e) => e.op === 'user_order'),
+    'private messages recorded',
+  );
+});

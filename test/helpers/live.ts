@@ -1,0 +1,272 @@
+// The live pipeline under test: the Kalshi simulator in this process, feed-kalshi as a
+// child (the market data), and quote --live as a child whose stdin gets feed-kalshi's
+// records line by line plus the test's oracle and link records (the test is the merge,
+// so it decides what quote sees and when). Everything goes over real sockets.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import type { SimOrder } from '../../src/sim/kalshi/engine.js';
+import { feedEnv, makeKeys, startSim, type Keys, type Rec, type SimHandle } from './kalshi.js';
+import { BIN } from './run.js';
+
+export const AWAY = 'KXNBAGAME-26JAN25DENMEM-DEN';
+export const HOME = 'KXNBAGAME-26JAN25DENMEM-MEM';
+export const EVENT = 'nba-2026-01-25-den-mem';
+export const PREFIX = 'chl-boltodds-shin-';
+
+export interface RigOptions {
+  /** Extra config merged into section quote (and quote.live). */
+  quote?: Record<string, unknown>;
+  live?: Record<string, unknown>;
+  sim?: Partial<Parameters<typeof startSim>[0]>;
+  /** Start feed-kalshi (default true). */
+  feed?: boolean;
+}
+
+/** A passing gate verdict, fresh now. */
+export function verdict(now: number): Rec {
+  return {
+    type: 'gate',
+    ts: now,
+    pass: true,
+    evidence: 'test-evidence',
+    branch: 'release',
+    commit: 'a'.repeat(40),
+    dirty: false,
+    config_fingerprint: 'f'.repeat(64),
+    conditions: [{ id: 'soak', figure: '21631 s', bound: '>= 21600 s', pass: true }],
+    failed: [],
+  };
+}
+
+export class Rig {
+  readonly dir = mkdtempSync(`${tmpdir()}/chimera-live-`);
+  keys!: Keys;
+  sim!: SimHandle;
+  config!: string;
+
+  static async start(o: RigOptions = {}): Promise<Rig> {
+    const r = new Rig();
+    r.keys = makeKeys('live-test-key');
+    r.sim = await startSim({ keys: r.keys, markets: [AWAY, HOME], rate: 0, ...o.sim });
+    writeFileSync(`${r.dir}/verdicts.ndjson`, JSON.stringify(verdict(Date.now())) + '\n');
+    r.config = `${r.dir}/chimera.config.json`;
+    writeFileSync(
+      r.config,
+      JSON.stringify({
+        kalshi: {
+          ws_url: r.sim.urls.wsUrl,
+          rest_url: r.sim.urls.restUrl,
+          tickers: [AWAY, HOME],
+          status_every_ms: 500,
+          rest_timeout_ms: 2000,
+          backoff: { initial_ms: 50, max_ms: 400, stable_ms: 1000 },
+        },
+        quote: {
+          oracle: { source: 'boltodds', method: 'shin' },
+          edge: 0.01,
+          size: 5,
+          min_rest_ms: 0,
+          max_order_age_ms: 0,
+          pull_before_start_ms: 0,
+          in_play: true,
+          resume_after_ms: 0,
+          ...o.quote,
+          live: { ack_timeout_ms: 300, startup_timeout_ms: 5000, shutdown_timeout_ms: 5000, ...o.live },
+        },
+        gate: { verdict_file: `${r.dir}/verdicts.ndjson` },
+      }),
+    );
+    return r;
+  }
+
+  /** Our orders resting in the simulator's book. */
+  resting(): SimOrder[] {
+    return [...this.sim.engine.orders.values()].filter((x) => x.owner === this.keys.keyId && x.status === 'resting');
+  }
+
+  async stop(): Promise<void> {
+    await this.sim.stop();
+    this.keys.cleanup();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** quote --live fed by feed-kalshi and the test (line by line), records and logs collected. */
+export class LivePipe {
+  readonly records: Rec[] = [];
+  readonly logs: Rec[] = [];
+  readonly quote: ChildProcess;
+  readonly feed: ChildProcess | undefined;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private waiters: Array<() => void> = [];
+  private closed = false;
+  stdout = '';
+
+  constructor(
+    readonly rig: Rig,
+    args: string[] = [],
+    opts: { feed?: boolean; env?: NodeJS.ProcessEnv } = {},
+  ) {
+    const env = { ...process.env, ...feedEnv(rig.keys), ...opts.env };
+    this.quote = spawn(process.execPath, [`${BIN}/quote`, '--live', '--config', rig.config, '--log-level', 'info', ...args, '-'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.quote.stdin!.on('error', () => undefined);
+    let out = '';
+    this.quote.stdout!.on('data', (b: Buffer) => {
+      const s = b.toString('utf8');
+      this.stdout += s;
+      out += s;
+      let i;
+      while ((i = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, i);
+        out = out.slice(i + 1);
+        if (line) this.records.push(JSON.parse(line) as Rec);
+      }
+      this.wake();
+    });
+    let err = '';
+    this.quote.stderr!.on('data', (b: Buffer) => {
+      err += b.toString('utf8');
+      let i;
+      while ((i = err.indexOf('\n')) >= 0) {
+        const line = err.slice(0, i);
+        err = err.slice(i + 1);
+        try {
+          this.logs.push(JSON.parse(line) as Rec);
+        } catch {
+          this.logs.push({ raw: line });
+        }
+      }
+      this.wake();
+    });
+    this.exited = new Promise((resolve) =>
+      this.quote.on('close', (code, signal) => {
+        this.closed = true;
+        this.wake();
+        resolve({ code, signal });
+      }),
+    );
+    if (opts.feed !== false) {
+      this.feed = spawn(process.execPath, [`${BIN}/feed-kalshi`, '--config', rig.config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let buf = '';
+      this.feed.stdout!.on('data', (b: Buffer) => {
+        buf += b.toString('utf8');
+        const i = buf.lastIndexOf('\n');
+        if (i < 0) return;
+        this.write(buf.slice(0, i + 1));
+        buf = buf.slice(i + 1);
+      });
+      this.feed.stderr!.resume();
+    }
+  }
+
+  write(lines: string): void {
+    if (!this.quote.stdin!.destroyed) this.quote.stdin!.write(lines);
+  }
+
+  send(...recs: Rec[]): void {
+    this.write(recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  }
+
+  /** The game's links and a fresh oracle price (p_home for MEM, away for DEN). */
+  oracle(pHome: number): void {
+    const now = Date.now();
+    this.send({
+      type: 'oracle.prob',
+      ts: now,
+      source: 'boltodds',
+      sport: 'nba',
+      event: EVENT,
+      home: 'Memphis Grizzlies',
+      away: 'Denver Nuggets',
+      commence_ts: now + 4 * 3_600_000,
+      policy: 'primary-fallback',
+      books: ['pinnacle'],
+      method: 'shin',
+      p_home: pHome,
+      p_away: Math.round((1 - pHome) * 1e6) / 1e6,
+      overround: 0.04,
+      param: 0.02,
+    });
+  }
+
+  links(): void {
+    const now = Date.now();
+    this.send(
+      { type: 'market.link', ts: now, event: EVENT, sport: 'nba', side: 'away', ticker: AWAY },
+      { type: 'market.link', ts: now, event: EVENT, sport: 'nba', side: 'home', ticker: HOME },
+    );
+  }
+
+  ofType(type: string): Rec[] {
+    return this.records.filter((r) => r.type === type);
+  }
+
+  waitFor(pred: (r: Rec) => boolean, timeoutMs: number, what: string): Promise<Rec> {
+    return this.waitIn(this.records, pred, timeoutMs, what);
+  }
+
+  waitForLog(pred: (r: Rec) => boolean, timeoutMs: number, what: string): Promise<Rec> {
+    return this.waitIn(this.logs, pred, timeoutMs, what);
+  }
+
+  /** Wait until cond() holds (polled), or fail naming what. */
+  async until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!cond()) {
+      if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last logs: ${JSON.stringify(this.logs.slice(-6))}`);
+      if (this.closed) throw new Error(`quote exited while waiting for ${what}; last logs: ${JSON.stringify(this.logs.slice(-6))}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Stop: end of input (or a signal), then wait for quote to exit. */
+  async stop(how: 'eof' | NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.feed?.kill('SIGTERM');
+    if (how === 'eof') this.quote.stdin!.end();
+    else this.quote.kill(how);
+    const t = setTimeout(() => this.quote.kill('SIGKILL'), 20_000);
+    const r = await this.exited;
+    clearTimeout(t);
+    return r;
+  }
+
+  kill(): void {
+    this.feed?.kill('SIGKILL');
+    this.quote.kill('SIGKILL');
+  }
+
+  private waitIn(list: Rec[], pred: (r: Rec) => boolean, timeoutMs: number, what: string): Promise<Rec> {
+    return new Promise((resolve, reject) => {
+      let i = 0;
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== check);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last logs: ${JSON.stringify(this.logs.slice(-6))}`));
+      }, timeoutMs);
+      const check = (): void => {
+        for (; i < list.length; i++) {
+          if (pred(list[i]!)) {
+            clearTimeout(timer);
+            this.waiters = this.waiters.filter((w) => w !== check);
+            resolve(list[i]!);
+            return;
+          }
+        }
+        if (this.closed) {
+          clearTimeout(timer);
+          this.waiters = this.waiters.filter((w) => w !== check);
+          reject(new Error(`quote exited while waiting for ${what}; last logs: ${JSON.stringify(this.logs.slice(-6))}`));
+        }
+      };
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
