@@ -137,6 +137,10 @@ export class QuoteLoop {
         break;
       case 'kalshi.exec':
         if (rec.op === 'positions') this.opt.onPositions?.(rec.body ?? {}, now);
+        // The session's start names its client order ids, and its stop pulls every quote
+        // (recorded, so a replay does both at the same point of the session).
+        if (rec.op === 'group') m.startRun(now);
+        if (rec.op === 'session' && rec.body?.event === 'stop') m.pullAll('shutdown', now);
         this.venue.onExec?.(rec, now);
         this.deliver(now);
         break;

@@ -363,7 +363,9 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   }
 
   // End of input (or a signal): pull every quote and wait (on the clock) for the answers,
-  // so the output says how every order ended.
+  // so the output says how every order ended. Live, the stop is a recorded event (a
+  // replay of the session pulls its quotes at the same point).
+  if (session) session.edge.mark({ event: 'stop', reason: fatal.signal.aborted ? 'fatal' : ctx.signal.aborted ? String(ctx.signal.reason) : 'end-of-input' });
   loop.pullAll('shutdown');
   const drainMs = ctx.opts.drainMs ?? (live ? q.live.shutdown_timeout_ms : 10 * q.latency_ms + 1000);
   const until = clock.now() + drainMs;

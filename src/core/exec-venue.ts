@@ -196,6 +196,7 @@ export class ExecCore {
       case 'positions':
       case 'group':
       case 'cancel-all':
+      case 'session':
         return; // read by the command (positions seed the exposure; the group id; shutdown)
     }
   }

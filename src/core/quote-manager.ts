@@ -451,6 +451,15 @@ export class QuoteManager {
     return Math.min(a, b);
   }
 
+  /**
+   * Name this run's client order ids after `now` instead of the first order's time. Live:
+   * the session's start (a recorded kalshi.exec time), so a replay of the session names
+   * its orders exactly alike.
+   */
+  startRun(now: number): void {
+    this.idBase ??= `${this.opt.clientOrderIdPrefix}${now.toString(36)}-`;
+  }
+
   /** Orders we believe may still fill (for the summary and tests). */
   workingOrders(): OrderState[] {
     return [...this.orders.values()].filter((w) => !FINAL.has(w.o.status)).map((w) => w.o);

@@ -82,6 +82,11 @@ export class KalshiLiveEdge {
     };
   }
 
+  /** A mark of the session itself (its stop), recorded like the exchange's answers. */
+  mark(body: Record<string, unknown>): void {
+    this.o.emit({ type: 'kalshi.exec', op: 'session', body });
+  }
+
   attachFeed(feed: KalshiPrivateFeed): void {
     this.feed = feed;
   }

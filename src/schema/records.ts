@@ -336,7 +336,8 @@ export const kalshiFill = z.looseObject({
 /**
  * What the exchange told `quote --live` (reference §1.3, §2): one record per REST answer
  * (create, cancel, order reads, reconciliation lists) and per private WebSocket message
- * (user_order, fill, order_group), with `body` exactly as received. The live venue's core
+ * (user_order, fill, order_group), with `body` exactly as received; and `session`, the
+ * session's own stop (body {event: 'stop', reason}), the moment every quote was pulled. The live venue's core
  * (src/core/exec-venue.ts) reads nothing else, so a recorded live session replays through
  * `quote --live --replay` to the same decisions.
  */
@@ -354,6 +355,7 @@ export const EXEC_OPS = [
   'order_group',
   'feed',
   'cancel-all',
+  'session',
 ] as const;
 export const kalshiExec = z.looseObject({
   type: z.literal('kalshi.exec'),
