@@ -81,16 +81,21 @@ interface LiveOrder {
   /** The exchange's fill count when it said the order was finished (fills still to arrive). */
   exchangeFilled: number;
   finalAt: number | undefined;
-  /** How it ended, once the exchange said so (a cancel or an execution), for late fills. */
+  /** Times the order was read again (bounded: MAX_VERIFY). */
   verifyCount: number;
+  /** Its trade ids (forgotten with it). */
+  trades: string[];
 }
 
 const MAX_VERIFY = 8;
+/** The deadlines at which an order is read again, by why. */
+const READS = ['ack', 'end', 'fills', 'unknown', 'reconcile', 'mismatch', 'no-order-id', 'cancel-refused', 'nothing-reduced'] as const;
 
 export class ExecCore {
   private readonly orders = new Map<string, LiveOrder>();
   private readonly byOrderId = new Map<string, string>();
-  private readonly seenTrades = new Map<string, number>();
+  /** Trade ids applied (fills are deduplicated by them), until their order is forgotten. */
+  private readonly seenTrades = new Set<string>();
   private readonly deadlines = new Deadlines<string>();
   private queue: VenueReply[] = [];
   /** The order group was triggered (its contracts limit hit): no orders until it is reset. */
@@ -221,6 +226,7 @@ export class ExecCore {
       exchangeFilled: 0,
       finalAt: undefined,
       verifyCount: 0,
+      trades: [],
     };
     this.orders.set(spec.clientOrderId, o);
     this.counts.creates++;
@@ -244,6 +250,9 @@ export class ExecCore {
     }
     o.verifyCount++;
     this.counts.verifies++;
+    // One read answers every question about the order (its fills, then its state): the
+    // other reads it owed are dropped, this one's deadline set below.
+    this.clearReads(o.spec.clientOrderId);
     this.out.action({
       op: 'verify',
       clientOrderId: o.spec.clientOrderId,
@@ -446,7 +455,8 @@ export class ExecCore {
       // Not an order of this process: an earlier run's (its position is read at start), or another process's.
       return;
     }
-    this.seenTrades.set(tradeId, now);
+    this.seenTrades.add(tradeId);
+    o.trades.push(tradeId);
     if (exMs !== undefined) this.lastFillMs = Math.max(this.lastFillMs ?? 0, exMs);
     this.learnId(o, id);
     if (via === 'rest') {
@@ -595,9 +605,12 @@ export class ExecCore {
     if (!o || o.phase !== 'final') return;
     this.orders.delete(coid);
     if (o.orderId !== undefined) this.byOrderId.delete(o.orderId);
-    for (const [t, at] of this.seenTrades) if (o.finalAt !== undefined && at <= o.finalAt) this.seenTrades.delete(t);
-    for (const k of ['ack', 'end', 'fills', 'unknown', 'verify', 'reconcile', 'mismatch', 'no-order-id', 'cancel-refused', 'nothing-reduced'])
-      this.deadlines.clear(`${k}:${coid}`);
+    for (const tr of o.trades) this.seenTrades.delete(tr);
+    this.clearReads(coid);
+  }
+
+  private clearReads(coid: string): void {
+    for (const k of READS) this.deadlines.clear(`${k}:${coid}`);
   }
 
   private reply(r: VenueReply): void {

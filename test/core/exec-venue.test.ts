@@ -1,0 +1,292 @@
+// The live venue's core, alone: exchange answers and private messages in, the manager's
+// replies and the REST actions out. Every race here is one live Kalshi bots ran into
+// (reference execution.md §3, kalshi.md §2-3): fills outrunning the create's answer, a
+// dropped acknowledgement, a cancel answered for another order, a create whose outcome
+// is unknown, a fill heard twice (WebSocket and REST).
+import t from 'tap';
+import { ExecCore, createBody, type ExecAction, type ExecEvent } from '../../src/core/exec-venue.js';
+import type { OrderSpec, VenueReply } from '../../src/core/trading.js';
+
+const TK = 'KXNBAGAME-26JAN25DENMEM-DEN';
+
+function rig(o: { ackTimeoutMs?: number } = {}) {
+  const actions: ExecAction[] = [];
+  const records: Array<Record<string, unknown>> = [];
+  const warns: string[] = [];
+  const counts: Record<string, number> = {};
+  const core = new ExecCore(
+    { prefix: 'chl-x-', orderGroupId: 'og-1', ackTimeoutMs: o.ackTimeoutMs ?? 1000, overlapMs: 60_000, keepFinishedMs: 600_000 },
+    {
+      action: (a) => actions.push(a),
+      record: (r) => records.push(r),
+      warn: (m) => warns.push(m),
+      count: (m) => (counts[m] = (counts[m] ?? 0) + 1),
+    },
+  );
+  const replies = (now: number): VenueReply[] => core.replies(now);
+  const ev = (e: ExecEvent, now: number): VenueReply[] => {
+    core.onExec(e, now);
+    return replies(now);
+  };
+  return { core, actions, records, warns, counts, replies, ev };
+}
+
+const spec = (n: number, over: Partial<OrderSpec> = {}): OrderSpec => ({
+  clientOrderId: `chl-x-run-${n}`,
+  ticker: TK,
+  side: 'bid',
+  price: 4800,
+  count: 500,
+  tif: 'gtc',
+  postOnly: true,
+  ...over,
+});
+const userOrder = (n: number, status: string, extra: Record<string, unknown> = {}) => ({
+  order_id: `o${n}`,
+  client_order_id: `chl-x-run-${n}`,
+  ticker: TK,
+  status,
+  fill_count_fp: '0.00',
+  remaining_count_fp: status === 'resting' ? '5.00' : '0.00',
+  ...extra,
+});
+const fill = (n: number, trade: string, count = '5.00', extra: Record<string, unknown> = {}) => ({
+  trade_id: trade,
+  order_id: `o${n}`,
+  market_ticker: TK,
+  is_taker: false,
+  yes_price_dollars: '0.4800',
+  count_fp: count,
+  fee_cost: '0.0200',
+  book_side: 'bid',
+  ts_ms: 1_000,
+  ...extra,
+});
+
+t.test('a quote: create body, accepted from REST, canceled when the WebSocket says so', async (t) => {
+  const r = rig();
+  r.core.submit({ kind: 'place', order: spec(1) }, 0);
+  t.match(r.actions[0], { op: 'create', clientOrderId: 'chl-x-run-1' });
+  t.same((r.actions[0] as { body: unknown }).body, createBody(spec(1), 'og-1'));
+  t.match(createBody(spec(1), 'og-1'), {
+    side: 'bid',
+    price: '0.4800',
+    count: '5.00',
+    time_in_force: 'good_till_canceled',
+    post_only: true,
+    cancel_order_on_pause: true,
+    self_trade_prevention_type: 'taker_at_cross',
+    order_group_id: 'og-1',
+  });
+  t.match(createBody(spec(2, { tif: 'ioc', postOnly: false }), undefined), { time_in_force: 'immediate_or_cancel', post_only: false });
+  const acc = r.ev(
+    {
+      op: 'create',
+      client_order_id: 'chl-x-run-1',
+      ok: true,
+      body: { order_id: 'o1', client_order_id: 'chl-x-run-1', fill_count: '0.00', remaining_count: '5.00' },
+    },
+    10,
+  );
+  t.same(acc, [{ kind: 'accepted', ts: 10, clientOrderId: 'chl-x-run-1', orderId: 'o1', ticker: TK, remaining: 500 }]);
+  t.same(r.ev({ op: 'user_order', body: userOrder(1, 'resting') }, 11), [], 'the user_order echo accepts nothing twice');
+  r.core.submit({ kind: 'cancel', clientOrderId: 'chl-x-run-1', ticker: TK }, 20);
+  t.match(r.actions[1], { op: 'cancel', orderId: 'o1' });
+  t.same(r.ev({ op: 'cancel', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o1', reduced_by: '5.00' } }, 25), [], 'REST alone does not end it');
+  const end = r.ev({ op: 'user_order', body: userOrder(1, 'canceled', { remaining_count_fp: '0.00', last_update_reason: 'Canceled' }) }, 30);
+  t.match(end, [{ kind: 'canceled', cause: 'requested', remaining: 500 }]);
+  t.equal(r.core.next(), 600_030, 'only its forgetting is due');
+  t.equal(r.core.open().length, 0);
+});
+
+t.test('post-only cross: by the create answer (remaining 0) or by the user_order first; a reprice signal, once', async (t) => {
+  const a = rig();
+  a.core.submit({ kind: 'place', order: spec(1) }, 0);
+  t.match(a.ev({ op: 'create', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o1', fill_count: '0.00', remaining_count: '0.00' } }, 5), [
+    { kind: 'rejected', reason: 'post-only-cross' },
+  ]);
+  t.same(a.ev({ op: 'user_order', body: userOrder(1, 'canceled', { last_update_reason: 'PostOnlyCrossCancel' }) }, 6), []);
+  const b = rig();
+  b.core.submit({ kind: 'place', order: spec(1) }, 0);
+  t.match(b.ev({ op: 'user_order', body: userOrder(1, 'canceled', { last_update_reason: 'PostOnlyCrossCancel' }) }, 3), [
+    { kind: 'rejected', reason: 'post-only-cross' },
+  ]);
+  t.same(b.ev({ op: 'create', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o1', fill_count: '0.00', remaining_count: '0.00' } }, 5), []);
+});
+
+t.test('refusals map to reasons; a 409 is a duplicate id; a halted group refuses locally', async (t) => {
+  const r = rig();
+  const cases: Array<[Partial<ExecEvent>, string]> = [
+    [{ status: 409, code: 'conflict' }, 'duplicate-client-order-id'],
+    [{ status: 400, code: 'MARKET_INACTIVE' }, 'market-closed'],
+    [{ status: 0, code: 'rate-limited' }, 'rate-limited'],
+    [{ status: 503, code: 'unavailable' }, 'venue-error'],
+    [{ status: 400, code: 'invalid_parameters', error: 'price must lie on the tick grid' }, 'off-grid'],
+    [{ status: 400, code: 'invalid_parameters', error: 'count' }, 'invalid'],
+  ];
+  cases.forEach(([e, reason], i) => {
+    r.core.submit({ kind: 'place', order: spec(i) }, 0);
+    t.match(r.ev({ op: 'create', client_order_id: `chl-x-run-${i}`, ok: false, ...e }, 1), [{ kind: 'rejected', reason }], reason);
+  });
+  r.core.submit({ kind: 'place', order: spec(0) }, 2);
+  t.match(r.replies(2), [{ kind: 'rejected', reason: 'duplicate-client-order-id' }], 'an id this process used is never sent again');
+  r.ev({ op: 'order_group', body: { event_type: 'triggered', order_group_id: 'og-1', contracts_limit_fp: '200.00' } }, 3);
+  t.ok(r.core.halted);
+  t.match(r.records.at(-1), { type: 'reconcile', kind: 'group-triggered' });
+  const creates = r.actions.length;
+  r.core.submit({ kind: 'place', order: spec(50) }, 4);
+  t.match(r.replies(4), [{ kind: 'rejected', reason: 'venue-halted' }]);
+  t.equal(r.actions.length, creates, 'nothing sent while halted');
+  r.ev({ op: 'order_group', body: { event_type: 'triggered', order_group_id: 'og-OTHER' } }, 5);
+  r.ev({ op: 'order_group', body: { event_type: 'reset', order_group_id: 'og-1' } }, 6);
+  t.equal(r.core.halted, undefined, 'reset: orders allowed again');
+});
+
+t.test('a create whose outcome is unknown is never placed again: it is looked up until known', async (t) => {
+  const r = rig();
+  r.core.submit({ kind: 'place', order: spec(1) }, 0);
+  t.same(r.ev({ op: 'create', client_order_id: 'chl-x-run-1', ok: false, status: 0, code: 'outcome-unknown', error: 'timeout' }, 5), [], 'still pending');
+  t.match(r.actions.at(-1), { op: 'verify', clientOrderId: 'chl-x-run-1', why: 'unknown' });
+  t.notOk('orderId' in (r.actions.at(-1) as object), 'by client id: the exchange id is unknown');
+  t.match(r.ev({ op: 'lookup', client_order_id: 'chl-x-run-1', ok: true, body: { order: userOrder(1, 'resting') } }, 50), [
+    { kind: 'accepted', orderId: 'o1', remaining: 500 },
+  ]);
+  t.equal(r.actions.filter((a) => a.op === 'create').length, 1, 'one create, ever');
+
+  const lost = rig();
+  lost.core.submit({ kind: 'place', order: spec(2) }, 0);
+  lost.ev({ op: 'create', client_order_id: 'chl-x-run-2', ok: false, status: 502, code: 'outcome-unknown' }, 5);
+  t.match(lost.ev({ op: 'lookup', client_order_id: 'chl-x-run-2', ok: true, body: { order: null } }, 60), [{ kind: 'rejected', reason: 'venue-error' }]);
+  t.match(lost.records, [{ type: 'reconcile', kind: 'lost', client_order_id: 'chl-x-run-2' }]);
+});
+
+t.test('a cancel asked for before the exchange id is known waits for it', async (t) => {
+  const r = rig();
+  r.core.submit({ kind: 'place', order: spec(1) }, 0);
+  r.core.submit({ kind: 'cancel', clientOrderId: 'chl-x-run-1', ticker: TK }, 1);
+  t.equal(r.actions.filter((a) => a.op === 'cancel').length, 0);
+  r.ev({ op: 'create', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o1', fill_count: '0.00', remaining_count: '5.00' } }, 5);
+  t.match(r.actions.at(-1), { op: 'cancel', orderId: 'o1' });
+  t.match(r.core.submit({ kind: 'cancel', clientOrderId: 'nope', ticker: TK }, 6) ?? r.replies(6), [{ kind: 'cancel-rejected', reason: 'unknown-order' }]);
+});
+
+t.test('fills: outrunning the create answer, heard twice (WebSocket and REST) applied once, fill latency from the exchange time', async (t) => {
+  const r = rig();
+  r.core.submit({ kind: 'place', order: spec(1, { tif: 'ioc', postOnly: false }) }, 0);
+  const f1 = r.ev({ op: 'fill', body: fill(1, 'tr-1', '2.00', { client_order_id: 'chl-x-run-1', is_taker: true, ts_ms: 3 }) }, 8);
+  t.match(f1, [{ kind: 'fill', tradeId: 'tr-1', count: 200, remaining: 300, price: 4800, fee: 200, liquidity: 'taker' }]);
+  t.match(r.records, [{ type: 'latency', kind: 'fill', ms: 5 }]);
+  t.match(r.ev({ op: 'create', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o1', fill_count: '2.00', remaining_count: '0.00' } }, 9), [
+    { kind: 'accepted', remaining: 0 },
+  ]);
+  t.same(r.ev({ op: 'fill', body: fill(1, 'tr-1', '2.00') }, 10), [], 'the same trade again: nothing');
+  t.same(r.ev({ op: 'fills', ok: true, body: { fills: [fill(1, 'tr-1', '2.00')] } }, 11), [], 'and from REST: nothing');
+  t.equal(r.core.counts.duplicate_fills, 1);
+  t.match(r.ev({ op: 'user_order', body: userOrder(1, 'canceled', { fill_count_fp: '2.00', last_update_reason: 'ImmediateOrCancel' }) }, 12), [
+    { kind: 'canceled', cause: 'ioc-remainder', remaining: 300 },
+  ]);
+});
+
+t.test('an order executed whose fill messages were lost: read again over REST, each fill applied once with a missed-fill record', async (t) => {
+  const r = rig({ ackTimeoutMs: 100 });
+  r.core.submit({ kind: 'place', order: spec(1) }, 0);
+  r.ev({ op: 'create', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o1', fill_count: '0.00', remaining_count: '5.00' } }, 5);
+  t.same(r.ev({ op: 'user_order', body: userOrder(1, 'executed', { fill_count_fp: '5.00' }) }, 10), [], 'executed: the fills tell the manager');
+  t.equal(r.core.next(), 110, 'its fills are owed');
+  r.replies(110);
+  t.match(r.actions.at(-1), { op: 'verify', orderId: 'o1', why: 'fills' });
+  const got = r.ev({ op: 'fills', ok: true, body: { fills: [fill(1, 'tr-9')] } }, 120);
+  t.match(got, [{ kind: 'fill', tradeId: 'tr-9', count: 500, remaining: 0 }]);
+  t.match(r.records, [{ type: 'reconcile', kind: 'missed-fill', trade_id: 'tr-9' }]);
+  t.same(r.ev({ op: 'fill', body: fill(1, 'tr-9') }, 130), [], 'the late WebSocket copy: nothing');
+  t.equal(r.core.next(), 600_010, 'nothing owed any more');
+});
+
+t.test('a dropped cancel acknowledgement: the ack deadline reads the order again; 404 and reduced 0 read it at once', async (t) => {
+  const r = rig({ ackTimeoutMs: 100 });
+  for (const n of [1, 2, 3]) {
+    r.core.submit({ kind: 'place', order: spec(n) }, 0);
+    r.ev({ op: 'create', client_order_id: `chl-x-run-${n}`, ok: true, body: { order_id: `o${n}`, fill_count: '0.00', remaining_count: '5.00' } }, 1);
+    r.core.submit({ kind: 'cancel', clientOrderId: `chl-x-run-${n}`, ticker: TK }, 2);
+  }
+  r.ev({ op: 'cancel', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o1', reduced_by: '5.00' } }, 5);
+  r.ev({ op: 'cancel', client_order_id: 'chl-x-run-2', ok: true, body: { order_id: 'o2', reduced_by: '0.00' } }, 5);
+  r.ev({ op: 'cancel', client_order_id: 'chl-x-run-3', ok: false, status: 404, code: 'not_found' }, 5);
+  const verifies = (): string[] => r.actions.filter((a) => a.op === 'verify').map((a) => (a as { clientOrderId: string }).clientOrderId);
+  t.same(verifies(), ['chl-x-run-2', 'chl-x-run-3'], 'nothing reduced / not found: read now');
+  r.replies(102);
+  t.same(verifies(), ['chl-x-run-2', 'chl-x-run-3', 'chl-x-run-1'], 'no confirmation within the ack timeout: read');
+  t.match(r.ev({ op: 'order', client_order_id: 'chl-x-run-1', ok: true, body: { order: userOrder(1, 'canceled') } }, 110), [
+    { kind: 'canceled', cause: 'requested' },
+  ]);
+  // o3 had filled before the cancel: its fills come, then its state.
+  t.match(r.ev({ op: 'fills', ok: true, body: { fills: [fill(3, 'tr-3')] } }, 111), [{ kind: 'fill', clientOrderId: 'chl-x-run-3', remaining: 0 }]);
+  t.same(r.ev({ op: 'order', client_order_id: 'chl-x-run-3', ok: true, body: { order: userOrder(3, 'executed', { fill_count_fp: '5.00' }) } }, 112), []);
+  // o2 is gone from the exchange altogether.
+  t.match(r.ev({ op: 'order', client_order_id: 'chl-x-run-2', order_id: 'o2', ok: false, status: 404 }, 113), [{ kind: 'canceled', cause: 'lost' }]);
+  t.match(r.records.at(-1), { type: 'reconcile', kind: 'lost', order_id: 'o2' });
+});
+
+t.test('the V2 bug: a cancel or create answer describing another order never corrupts state', async (t) => {
+  const r = rig();
+  for (const n of [1, 2]) {
+    r.core.submit({ kind: 'place', order: spec(n) }, 0);
+    r.ev({ op: 'create', client_order_id: `chl-x-run-${n}`, ok: true, body: { order_id: `o${n}`, fill_count: '0.00', remaining_count: '5.00' } }, 1);
+  }
+  r.core.submit({ kind: 'cancel', clientOrderId: 'chl-x-run-1', ticker: TK }, 2);
+  t.same(r.ev({ op: 'cancel', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o2', reduced_by: '5.00' } }, 3), []);
+  t.equal(r.core.counts.mismatched_bodies, 1);
+  t.match(r.actions.at(-1), { op: 'verify', orderId: 'o1', why: 'mismatch' });
+  t.equal(r.core.open().length, 2, 'both still open: o2 was not touched');
+  r.core.submit({ kind: 'place', order: spec(3) }, 4);
+  t.same(r.ev({ op: 'create', client_order_id: 'chl-x-run-3', ok: true, body: { order_id: 'o9', client_order_id: 'chl-x-run-1' } }, 5), []);
+  t.match(r.actions.at(-1), { op: 'verify', clientOrderId: 'chl-x-run-3', why: 'mismatch' });
+});
+
+t.test('orphans (ours by prefix, not from this run) are canceled once; other processes are left alone', async (t) => {
+  const r = rig();
+  const old = { order_id: 'z1', client_order_id: 'chl-x-old-7', ticker: TK, status: 'resting', remaining_count_fp: '5.00' };
+  const foreign = { order_id: 'z2', client_order_id: 'chs-other-1', ticker: TK, status: 'resting', remaining_count_fp: '5.00' };
+  r.ev({ op: 'orders', ok: true, body: { orders: [old, foreign], scope: 'startup' } }, 0);
+  r.ev({ op: 'user_order', body: old }, 1);
+  t.same(
+    r.actions.map((a) => [a.op, (a as { orderId?: string }).orderId]),
+    [['cancel', 'z1']],
+    'one cancel, for ours',
+  );
+  t.match(r.records, [{ type: 'reconcile', kind: 'orphan', client_order_id: 'chl-x-old-7' }]);
+  r.ev({ op: 'cancel', client_order_id: 'chl-x-old-7', ok: true, body: { order_id: 'z1', reduced_by: '5.00' } }, 2);
+  t.same(r.warns, [], 'its answer is expected');
+});
+
+t.test('reconnects: the private feed live again, or the feeder reconnecting, reconcile from before the last fill', async (t) => {
+  const r = rig();
+  r.ev({ op: 'feed', conn: 1, body: { state: 'live' } }, 0);
+  t.equal(r.actions.length, 0, 'the first connection needs nothing');
+  r.core.submit({ kind: 'place', order: spec(1) }, 1);
+  r.ev({ op: 'create', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o1', fill_count: '0.00', remaining_count: '5.00' } }, 2);
+  r.ev({ op: 'fill', body: fill(1, 'tr-1', '1.00', { ts_ms: 90_000 }) }, 3);
+  r.ev({ op: 'feed', conn: 1, body: { state: 'down', cause: 'connection-lost' } }, 4);
+  r.ev({ op: 'feed', conn: 2, body: { state: 'live' } }, 5);
+  t.match(
+    r.actions.filter((a) => a.op === 'reconcile'),
+    [{ op: 'reconcile', sinceMs: 30_000, why: 'private-reconnect' }],
+  );
+  t.match(r.actions.at(-1), { op: 'verify', orderId: 'o1', why: 'reconcile' }, 'and every open order is read');
+  r.core.onFeederStatus({ connects: 1 }, 6);
+  r.core.onFeederStatus({ connects: 1 }, 7);
+  t.equal(r.actions.filter((a) => a.op === 'reconcile').length, 1);
+  r.core.onFeederStatus({ connects: 2 }, 8);
+  t.match(r.actions.filter((a) => a.op === 'reconcile').at(-1), { why: 'feeder-reconnect' });
+});
+
+t.test('unreadable messages are counted, never applied, never thrown', async (t) => {
+  const r = rig();
+  r.core.submit({ kind: 'place', order: spec(1) }, 0);
+  r.ev({ op: 'create', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o1', fill_count: '0.00', remaining_count: '5.00' } }, 1);
+  t.same(r.ev({ op: 'fill', body: { order_id: 'o1', trade_id: 't', count_fp: 'lots' } }, 2), []);
+  t.same(r.ev({ op: 'fill', body: fill(1, 'tr-2', '-1.00') }, 3), []);
+  t.same(r.ev({ op: 'orders', ok: true, body: { orders: 'nope' } }, 4), []);
+  t.same(r.ev({ op: 'user_order' }, 5), []);
+  t.equal(r.counts.exec_bad_messages_total, 2);
+});
