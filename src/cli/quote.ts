@@ -1,8 +1,8 @@
 // quote: the quote manager. Reads oracle and Kalshi records (live in arrival order, or
 // --replay merged by time), passes every input record through, and writes order, fill,
 // skip, latency, killswitch, position and metric records. --shadow trades against the
-// paper venue (src/core/shadow-venue.ts) on the injected clock; --live refuses (exit 3)
-// until the live adapter exists.
+// paper venue (src/core/shadow-venue.ts) on the injected clock; --live against Kalshi
+// (src/core/exec-venue.ts behind src/cli/quote-live.ts), after the live-capital gate.
 import { InvalidArgumentError } from 'commander';
 import { KALSHI_FEES, type FeeSchedule } from '../core/fees.js';
 import { COUNT_ONE, PRICE_ONE } from '../core/kalshi-fixed.js';
@@ -100,9 +100,26 @@ after its condition has been clear for quote.resume_after_ms.
 --shadow trades against a paper venue fed by the real Kalshi book: orders and cancels
 take --latency-ms to arrive and as long to be answered, resting orders queue behind the
 displayed size at their price (--queue-model), and fills carry the exchange's fees.
-Under --replay, a recording replays to the byte. --live first asks the live-capital
-gate (the latest verdict of gate --evidence, config gate.verdict_file, passed and younger
-than gate.max_verdict_age_ms), then refuses with exit 3 until live execution exists. At the end of input every quote is pulled and the answers awaited.`,
+Under --replay, a recording replays to the byte.
+
+--live trades on Kalshi, after the live-capital gate (the latest verdict of gate
+--evidence, config gate.verdict_file, passed and younger than gate.max_verdict_age_ms;
+exit 3 otherwise). Keys from KALSHI_API_KEY_ID and KALSHI_PRIVATE_KEY_PATH; endpoints,
+timeouts and backoff from config section kalshi. At start: rate limits from
+/account/limits, the private channels (user_orders, fill, order_group_updates) live,
+every resting order with this process's client id prefix (chl-SOURCE-METHOD-, or
+quote.live.client_prefix) canceled and verified gone (exit 3 if not), positions booked into
+the limits, one order group with quote.live.group_contracts_limit. Quotes are post-only,
+self-trade-protected, canceled on pause, idempotent by client_order_id; a create is never
+resent blindly. Order state comes from the private channels; anything not confirmed in
+quote.live.ack_timeout_ms is read again over REST. After a reconnect (ours, or the
+feeder's) fills and orders are reconciled once over REST (reconcile records). SIGTERM,
+SIGINT or end of input: quotes pulled, everything of ours canceled and verified over REST
+(exit 0; 1 naming what is left); a second signal exits at once. Everything the exchange
+says is written as kalshi.exec records, so --live --replay SESSION replays a recorded
+live session offline, sending nothing, to the same decisions.
+
+At the end of input every quote is pulled and the answers awaited.`,
   examples: [
     {
       cmd: 'feed-boltodds | arbitrate | devig --method shin | ndcat --merge - kalshi.ndjson | quote --shadow --oracle boltodds/shin',
@@ -117,6 +134,14 @@ than gate.max_verdict_age_ms), then refuses with exit 3 until live execution exi
       what: 'Paper fills into a locked ledger; every record goes on to quoted.ndjson.',
     },
     {
+      cmd: 'quote --live --profile live fair.fifo kalshi.fifo | ledger append fills.csv --type fill > live-session.ndjson',
+      what: 'Live quoting on Kalshi (after gate --evidence passed); every exchange answer is recorded.',
+    },
+    {
+      cmd: 'quote --live --replay live-session.ndjson > replayed.ndjson',
+      what: 'Replay a recorded live session offline: nothing is sent, the same decisions come out.',
+    },
+    {
       cmd: 'quote --shadow --replay --queue-model prob --latency-ms 150 session.ndjson',
       what: 'The same session under the probabilistic queue model and a slower link.',
     },
@@ -125,8 +150,8 @@ than gate.max_verdict_age_ms), then refuses with exit 3 until live execution exi
   input: true,
   inputFiles: (_o, args) => args.filter((a) => a !== '-'),
   options(cmd) {
-    cmd.option('--shadow', 'paper trading against the simulated venue (required until --live exists)');
-    cmd.option('--live', 'live trading: refuses (exit 3) until live execution is built');
+    cmd.option('--shadow', 'paper trading against the simulated venue fed by the real book');
+    cmd.option('--live', 'trade on Kalshi behind the live-capital gate; with --replay: replay a recorded live session, sending nothing');
     cmd.option('--oracle <source/method>', 'the oracle path that prices this process (config quote.oracle), e.g. boltodds/shin', parseOracle);
     cmd.option('--edge <p>', 'minimum maker edge after fees, probability (config quote.edge)', numberOption(0, 0.5));
     cmd.option(

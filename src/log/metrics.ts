@@ -50,6 +50,14 @@ export const METRIC_CATALOG = {
   working_orders: { kind: 'gauge', help: 'orders quote believes may still fill' },
   order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },
   stale_quotes: { kind: 'gauge', help: 'resting quotes older than the max quote age' },
+  // quote --live: the exchange edge (issue 11)
+  exec_retries_total: { kind: 'counter', help: 'Kalshi REST requests sent again (429, or a read/idempotent write after 5xx/timeout), by status' },
+  exec_request_failures_total: { kind: 'counter', help: 'Kalshi REST reads that failed after their retries (read again at the next deadline), by op' },
+  exec_cancel_failures_total: { kind: 'counter', help: 'cancels that failed after their retries (the quote manager sends them again), by code' },
+  exec_create_unknown_total: { kind: 'counter', help: 'creates with no usable answer: looked up by client id until known, never resent blindly' },
+  exec_unconfirmed_total: { kind: 'counter', help: 'orders still unconfirmed after repeated reads: left for a human (their side stays blocked)' },
+  exec_group_triggered_total: { kind: 'counter', help: "the order group's contracts limit tripped: Kalshi canceled our orders" },
+  exec_bad_messages_total: { kind: 'counter', help: 'exchange answers or private messages that could not be read (never applied), by op' },
   ledger_rows_total: { kind: 'counter', help: 'rows committed to a ledger' },
 } as const;
 
