@@ -31,6 +31,8 @@ export interface MarketVenue extends Venue {
   /** Live: what the exchange said (kalshi.exec), and the market-data feeder's status (reconnects). */
   onExec?(e: KalshiExec, now: number): void;
   onFeederStatus?(s: KalshiStatus, now: number): void;
+  /** Live: changes of the venue's health since the last call (private channels, order group). */
+  takeHealth?(): Array<{ cause: string; up: boolean; detail: string }>;
 }
 
 export interface LoopOptions {
@@ -143,6 +145,8 @@ export class QuoteLoop {
         if (rec.op === 'session' && rec.body?.event === 'stop') m.pullAll('shutdown', now);
         this.venue.onExec?.(rec, now);
         this.deliver(now);
+        // Live: orders need the private channels and an untriggered order group (venue-down).
+        for (const h of this.venue.takeHealth?.() ?? []) m.onVenueStatus(h.cause, h.up, h.detail, now);
         break;
       case 'kalshi.market': {
         const info = this.marketInfo(rec);

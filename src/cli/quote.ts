@@ -148,6 +148,7 @@ At the end of input every quote is pulled and the answers awaited.`,
   ],
   output: 'ndjson',
   input: true,
+  secrets: ['KALSHI_API_KEY_ID', 'KALSHI_PRIVATE_KEY_PATH'],
   inputFiles: (_o, args) => args.filter((a) => a !== '-'),
   options(cmd) {
     cmd.option('--shadow', 'paper trading against the simulated venue fed by the real book');

@@ -104,6 +104,9 @@ export class ExecCore {
   lastFillMs: number | undefined;
   private lastFeedConn = 0;
   private feederConnects = 0;
+  /** The order group our orders go in: configured, or learned from the session's `group` record. */
+  private groupId: string | undefined;
+  private health: Array<{ cause: string; up: boolean; detail: string }> = [];
   /** Orders of ours this process did not place (an earlier run's), canceled when seen. */
   private readonly orphans = new Set<string>();
   private feedLive = false;
@@ -112,7 +115,16 @@ export class ExecCore {
   constructor(
     private readonly opt: ExecOptions,
     private readonly out: ExecOut,
-  ) {}
+  ) {
+    this.groupId = opt.orderGroupId;
+  }
+
+  /** Health changes since the last call: `private-feed` and `order-group`, up or down (the loop trips venue-down). */
+  takeHealth(): Array<{ cause: string; up: boolean; detail: string }> {
+    const h = this.health;
+    this.health = [];
+    return h;
+  }
 
   // ------------------------------------------------------------ the Venue interface
 
@@ -198,8 +210,10 @@ export class ExecCore {
         return this.onGroup(e.body ?? {}, now);
       case 'feed':
         return this.onFeed(e, now);
-      case 'positions':
       case 'group':
+        if (e.ok && typeof e.body?.order_group_id === 'string') this.groupId = e.body.order_group_id;
+        return;
+      case 'positions':
       case 'cancel-all':
       case 'session':
         return; // read by the command (positions seed the exposure; the group id; shutdown)
@@ -230,7 +244,7 @@ export class ExecCore {
     };
     this.orders.set(spec.clientOrderId, o);
     this.counts.creates++;
-    this.out.action({ op: 'create', clientOrderId: spec.clientOrderId, body: createBody(spec, this.opt.orderGroupId) });
+    this.out.action({ op: 'create', clientOrderId: spec.clientOrderId, body: createBody(spec, this.groupId) });
   }
 
   private sendCancel(o: LiveOrder, now: number): void {
@@ -515,18 +529,21 @@ export class ExecCore {
   private onGroup(m: Record<string, unknown>, now: number): void {
     const ev = m.event_type;
     const gid = m.order_group_id;
-    if (this.opt.orderGroupId !== undefined && gid !== this.opt.orderGroupId) return;
+    if (this.groupId !== undefined && gid !== this.groupId) return;
     if (ev === 'triggered') {
       this.halted = `order group ${String(gid)} triggered (contracts limit ${String(m.contracts_limit_fp ?? '?')} reached): its orders are canceled and new ones refused until it is reset`;
       this.out.warn('order group triggered: the exchange-side circuit breaker canceled our resting orders', { order_group_id: gid });
       this.out.count('exec_group_triggered_total');
       this.out.record({ type: 'reconcile', ts: now, kind: 'group-triggered', detail: this.halted });
+      this.health.push({ cause: 'order-group', up: false, detail: this.halted });
     } else if (ev === 'reset' && this.halted !== undefined) {
       this.halted = undefined;
+      this.health.push({ cause: 'order-group', up: true, detail: `order group ${String(gid)} reset` });
       this.out.record({ type: 'reconcile', ts: now, kind: 'group-reset', detail: `order group ${String(gid)} reset: orders allowed again` });
     } else if (ev === 'deleted') {
       this.halted = `order group ${String(gid)} deleted`;
       this.out.record({ type: 'reconcile', ts: now, kind: 'group-triggered', detail: this.halted });
+      this.health.push({ cause: 'order-group', up: false, detail: this.halted });
     }
   }
 
@@ -537,8 +554,12 @@ export class ExecCore {
       // A new private connection after an earlier one: what happened in the gap is read over REST.
       if (this.lastFeedConn > 0 && conn !== this.lastFeedConn) this.reconcile('private-reconnect', now);
       this.lastFeedConn = conn;
+      if (!this.feedLive) this.health.push({ cause: 'private-feed', up: true, detail: 'private channels live' });
       this.feedLive = true;
-    } else if (state === 'down') this.feedLive = false;
+    } else if (state === 'down') {
+      if (this.feedLive) this.health.push({ cause: 'private-feed', up: false, detail: `private channels down (${String(e.body?.cause ?? 'unknown')})` });
+      this.feedLive = false;
+    }
   }
 
   /** Whether the private WebSocket is up (orders need it: their state comes from it). */

@@ -24,6 +24,10 @@
 //                                      (default 0: at once).
 //   ticker-stale            ticker     kalshi.status says a linked ticker's book is invalid, or
 //                                      no book for it for bookStaleMs.
+//   venue-down              global     live only: the venue cannot be trusted with orders: its
+//                                      private channels are down (fills and cancels would go
+//                                      unheard), or the exchange's order group was triggered.
+//                                      One cause each (`private-feed`, `order-group`).
 //
 // Details the brief left open, decided here:
 // - Statuses that name a `book` concern one sportsbook, not the oracle: arbitrate decides
@@ -57,7 +61,8 @@
 // that is used.
 import type { KalshiStatus, OracleStatus } from '../schema/records.js';
 
-export type KillCondition = 'kalshi-feed-down' | 'reconnect-storm' | 'oracle-stale' | 'arbitration-unresolved' | 'missing-commence' | 'ticker-stale';
+export type KillCondition =
+  'kalshi-feed-down' | 'reconnect-storm' | 'oracle-stale' | 'arbitration-unresolved' | 'missing-commence' | 'ticker-stale' | 'venue-down';
 export type KillScope = 'global' | 'sport' | 'game' | 'ticker';
 
 /** Conditions in the order blocked() reports them (scope first, then this order). */
@@ -68,6 +73,7 @@ export const KILL_CONDITIONS: readonly KillCondition[] = [
   'arbitration-unresolved',
   'missing-commence',
   'ticker-stale',
+  'venue-down',
 ];
 export const KILL_SCOPES: readonly KillScope[] = ['global', 'sport', 'game', 'ticker'];
 /** The key of the global scope. */
@@ -383,6 +389,16 @@ export class KillSwitches {
       if (this.timers.get(`prob|${event}`) === undefined) this.timers.set(`prob|${event}`, now + this.o.oracleStaleMs);
     } else this.touchEvent(event, now);
     this.deactivate(switchId('oracle-stale', 'game', event), 'no-prob', now);
+    this.runDue(now, out);
+    return out;
+  }
+
+  /** Live: the venue's health by cause (`private-feed`, `order-group`): down trips venue-down, up clears that cause. */
+  onVenue(cause: string, up: boolean, detail: string, now: number): KillTransition[] {
+    const out = this.begin(now);
+    this.runDue(now, out);
+    if (up) this.deactivate(switchId('venue-down', 'global', GLOBAL_KEY), cause, now);
+    else this.activate('venue-down', 'global', GLOBAL_KEY, cause, detail, now, out);
     this.runDue(now, out);
     return out;
   }

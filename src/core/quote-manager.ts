@@ -32,6 +32,8 @@ export interface KillPolicy {
   onOracleStatus(rec: OracleStatus, now: number): KillTransition[];
   onOracleProb(event: string, sport: string, now: number): KillTransition[];
   onKalshiStatus(rec: KalshiStatus, now: number): KillTransition[];
+  /** Live venues only: the venue's health by cause (private channels, order group). */
+  onVenue?(cause: string, up: boolean, detail: string, now: number): KillTransition[];
   onBook(ticker: string, now: number): KillTransition[];
   onLink(ticker: string, event: string, sport: string, now: number): KillTransition[];
   onCommence(event: string, commenceTs: number | undefined, now: number): KillTransition[];
@@ -280,6 +282,11 @@ export class QuoteManager {
 
   onKalshiStatus(r: KalshiStatus, now: number): void {
     this.kills(this.kill.onKalshiStatus(r, now), now);
+  }
+
+  /** Live: the venue up or down for one cause (its private channels, its order group): venue-down. */
+  onVenueStatus(cause: string, up: boolean, detail: string, now: number): void {
+    if (this.kill.onVenue) this.kills(this.kill.onVenue(cause, up, detail, now), now);
   }
 
   onBook(b: BookView, now: number): void {

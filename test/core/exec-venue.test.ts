@@ -290,3 +290,31 @@ t.test('unreadable messages are counted, never applied, never thrown', async (t)
   t.same(r.ev({ op: 'user_order' }, 5), []);
   t.equal(r.counts.exec_bad_messages_total, 2);
 });
+
+t.test('health: the private channels and the order group trip and clear venue-down; the group id comes from the session', async (t) => {
+  const actions: ExecAction[] = [];
+  const core = new ExecCore(
+    { prefix: 'chl-x-', orderGroupId: undefined, ackTimeoutMs: 1000, overlapMs: 0, keepFinishedMs: 1000 },
+    { action: (a) => actions.push(a), record: () => undefined, warn: () => undefined, count: () => undefined },
+  );
+  core.onExec({ op: 'feed', conn: 1, body: { state: 'live' } }, 0);
+  t.same(core.takeHealth(), [{ cause: 'private-feed', up: true, detail: 'private channels live' }]);
+  t.same(core.takeHealth(), [], 'each change once');
+  core.onExec({ op: 'group', ok: true, body: { order_group_id: 'og-7', contracts_limit: 200 } }, 1);
+  core.submit({ kind: 'place', order: spec(1) }, 2);
+  t.match(actions.at(-1), { op: 'create', body: { order_group_id: 'og-7' } }, 'orders go in the session group');
+  core.onExec({ op: 'order_group', body: { event_type: 'triggered', order_group_id: 'og-other' } }, 3);
+  t.same(core.takeHealth(), [], "another group's trigger is not ours");
+  core.onExec({ op: 'feed', conn: 1, body: { state: 'down', cause: 'connection-lost' } }, 4);
+  core.onExec({ op: 'order_group', body: { event_type: 'triggered', order_group_id: 'og-7' } }, 5);
+  t.match(core.takeHealth(), [
+    { cause: 'private-feed', up: false, detail: /connection-lost/ },
+    { cause: 'order-group', up: false },
+  ]);
+  core.onExec({ op: 'order_group', body: { event_type: 'reset', order_group_id: 'og-7' } }, 6);
+  core.onExec({ op: 'feed', conn: 2, body: { state: 'live' } }, 7);
+  t.match(core.takeHealth(), [
+    { cause: 'order-group', up: true },
+    { cause: 'private-feed', up: true },
+  ]);
+});
