@@ -28,6 +28,11 @@ t.test('quotes rest in the simulator; an oracle move cancels them (confirmed ove
     rest.every((o) => o.postOnly),
     'post-only',
   );
+  const group = p.ofType('kalshi.exec').find((e) => e.op === 'group')!.body as Rec;
+  t.ok(
+    rest.every((o) => o.orderGroupId === group.order_group_id),
+    'every quote in the session order group',
+  );
   const first = rest.map((o) => o.clientOrderId!);
   await p.until(() => first.every((id) => orders(p).some((o) => o.client_order_id === id && o.status === 'resting')), 5_000, 'order records saying resting');
   const resting = orders(p).filter((o) => o.status === 'resting');
