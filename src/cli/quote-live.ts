@@ -5,7 +5,8 @@
 // ours canceled and verified over REST. Everything the exchange says becomes a
 // kalshi.exec record, written and then handled by the quote loop in that one order.
 import { randomInt } from 'node:crypto';
-import { PRICE_ONE, parseCount } from '../core/kalshi-fixed.js';
+import { easternDate } from '../core/eventtime.js';
+import { COUNT_ONE, PRICE_ONE, parseCount, parsePrice } from '../core/kalshi-fixed.js';
 import type { PositionBook } from '../core/position-book.js';
 import { makeSigner } from '../feeds/kalshi-auth.js';
 import { KalshiLiveEdge } from '../feeds/kalshi-live.js';
@@ -165,6 +166,46 @@ export function seedPositions(
     });
     record(positionRecord('live', view, undefined, now));
   }
+}
+
+/**
+ * Today's orders of ours placed before this process started (an earlier run's) count
+ * toward the daily notional limit, each at its full initial size: a chain of reprices is
+ * counted more than once, never less (the limit errs on the safe side after a restart).
+ */
+export function seedDailyNotional(
+  body: Record<string, unknown>,
+  exposure: PositionBook,
+  now: number,
+  record: (r: Record<string, unknown> & { type: string }) => void,
+  log: Logger,
+): void {
+  const list = Array.isArray(body.orders) ? (body.orders as Array<Record<string, unknown>>) : [];
+  const today = easternDate(now);
+  let n = 0;
+  let micro = 0;
+  for (const o of list) {
+    const created = typeof o.created_time === 'string' ? Date.parse(o.created_time) : typeof o.created_ts_ms === 'number' ? o.created_ts_ms : NaN;
+    const side = o.book_side;
+    const price = parsePrice(o.yes_price_dollars);
+    const count = parseCount(o.initial_count_fp);
+    const ticker = typeof o.ticker === 'string' ? o.ticker : undefined;
+    if (!Number.isFinite(created) || (side !== 'bid' && side !== 'ask') || price === null || count === null || ticker === undefined) {
+      log.warn('an earlier order unreadable: not counted toward the daily notional', { client_order_id: o.client_order_id });
+      continue;
+    }
+    if (easternDate(created) !== today) continue;
+    exposure.placed({ ticker, side, price, count }, now);
+    micro += (side === 'bid' ? price : PRICE_ONE - price) * count;
+    n++;
+  }
+  if (n > 0)
+    record({
+      type: 'reconcile',
+      ts: now,
+      kind: 'startup',
+      detail: `${n} order(s) of ours placed earlier today count toward the daily notional: $${(micro / COUNT_ONE / PRICE_ONE).toFixed(2)}`,
+    });
 }
 
 /** A dollars string of any precision, in PRICE_ONE units (undefined when unreadable). */

@@ -43,6 +43,8 @@ export interface LoopOptions {
   queueModel: string | undefined;
   /** Live: the account's positions read at start (kalshi.exec op positions) seed the limits. */
   onPositions?(body: Record<string, unknown>, now: number): void;
+  /** Live: today's orders of ours read at start (an earlier run's) count toward the daily notional limit. */
+  onTodayOrders?(body: Record<string, unknown>, now: number): void;
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
@@ -139,6 +141,7 @@ export class QuoteLoop {
         break;
       case 'kalshi.exec':
         if (rec.op === 'positions') this.opt.onPositions?.(rec.body ?? {}, now);
+        if (rec.op === 'orders' && rec.body?.scope === 'today') this.opt.onTodayOrders?.(rec.body, now);
         // The session's start names its client order ids, and its stop pulls every quote
         // (recorded, so a replay does both at the same point of the session).
         if (rec.op === 'group') m.startRun(now);

@@ -19,7 +19,7 @@ import { requireGateVerdict } from './gate-verdict.js';
 import { KellySizer } from './kelly-gate.js';
 import { EXIT, RefusedError, UsageError, enumOption, intOption, numberOption, runCommand, type CommandSpec, type Ctx } from './kit.js';
 import { QuoteLoop, type MarketVenue } from './quote-loop.js';
-import { seedPositions, startLive, type LiveSession } from './quote-live.js';
+import { seedDailyNotional, seedPositions, startLive, type LiveSession } from './quote-live.js';
 import { ExecCore } from '../core/exec-venue.js';
 import type { KalshiLiveEdge } from '../feeds/kalshi-live.js';
 
@@ -281,6 +281,7 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
       defaultFeeType: fees.default_fee_type,
       queueModel: live ? undefined : q.queue_model,
       onPositions: (body, now) => seedPositions(body, exposure, now, (r) => ctx.out.record(r), ctx.log),
+      onTodayOrders: (body, now) => seedDailyNotional(body, exposure, now, (r) => ctx.out.record(r), ctx.log),
     },
     { record: (r) => ctx.out.record(r), warn: (msg, fields) => ctx.log.warn(msg, fields), count },
   );

@@ -198,6 +198,8 @@ export class ExecCore {
       case 'lookup':
         return this.onOrderRead(e, now);
       case 'orders':
+        // `today`: the day's orders, read at start for the daily notional limit (the command's).
+        if (e.body?.scope === 'today') return;
         for (const x of arrayOf(e.body?.orders)) this.onOrderState(x, 'orders', now);
         return;
       case 'fills':

@@ -131,6 +131,10 @@ export class KalshiLiveEdge {
         '/portfolio/orders',
       );
     }
+    // Today's orders of ours (an earlier run's included) count toward the daily notional
+    // limit: read back the last 36 h, the command keeps those of today's Eastern date.
+    const recent = await this.listOrders({ min_ts: String(Math.floor((this.o.clock.now() - 36 * 3_600_000) / 1000)) });
+    this.o.emit({ type: 'kalshi.exec', op: 'orders', ok: true, body: { orders: recent.filter((x) => isPrefixed(x, this.o.prefix)), scope: 'today' } });
     const positions = await this.pages('/portfolio/positions', {}, 'market_positions');
     this.o.emit({ type: 'kalshi.exec', op: 'positions', ok: true, body: { market_positions: positions } });
     const g = (await this.o.rest.request('POST', '/portfolio/order_groups/create', {}, { contracts_limit: groupLimit })) as { order_group_id?: unknown };
@@ -295,8 +299,9 @@ export class KalshiLiveEdge {
     throw new RestError(200, 'pagination', `more than ${MAX_PAGES} pages of ${key}`, path);
   }
 
+  /** A resting order of ours (with something left to cancel). */
   private isOurs(x: Record<string, unknown>): boolean {
-    return typeof x.client_order_id === 'string' && x.client_order_id.startsWith(this.o.prefix) && (parseCount(x.remaining_count_fp) ?? 1) > 0;
+    return isPrefixed(x, this.o.prefix) && (parseCount(x.remaining_count_fp) ?? 1) > 0;
   }
 
   private track(p: Promise<void>): void {
@@ -310,6 +315,10 @@ export class KalshiLiveEdge {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.o.clock.setTimeout(resolve, ms));
   }
+}
+
+function isPrefixed(x: Record<string, unknown>, prefix: string): boolean {
+  return typeof x.client_order_id === 'string' && x.client_order_id.startsWith(prefix);
 }
 
 /** The kalshi.exec fields of a failed request (never a secret: RestError messages carry Kalshi's text). */
