@@ -8,6 +8,7 @@ import { KALSHI_FEES, type FeeSchedule } from '../core/fees.js';
 import { COUNT_ONE, PRICE_ONE } from '../core/kalshi-fixed.js';
 import { kellyGate, pathLabel } from '../core/kelly.js';
 import { QuoteManager, type ManagerOptions, type Sizer } from '../core/quote-manager.js';
+import { quantileNearestRank } from '../core/quantile.js';
 import { ShadowVenue } from '../core/shadow-venue.js';
 import { KillSwitches } from '../core/killswitch.js';
 import { PositionBook } from '../core/position-book.js';
@@ -244,6 +245,8 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     if (!c) counters.set(key, (c = ctx.metrics.counter(m as MetricName, labels)));
     c.inc();
   };
+  // The last CANCEL_WINDOW cancel latencies (request to confirmation), for the quantile gauges.
+  const cancelMs = new LatencyWindow(CANCEL_WINDOW);
   const exposure = new PositionBook({
     maxPositionContracts: q.max_position,
     maxGameLossDollars: q.max_game_loss,
@@ -283,7 +286,14 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
       onPositions: (body, now) => seedPositions(body, exposure, now, (r) => ctx.out.record(r), ctx.log),
       onTodayOrders: (body, now) => seedDailyNotional(body, exposure, now, (r) => ctx.out.record(r), ctx.log),
     },
-    { record: (r) => ctx.out.record(r), warn: (msg, fields) => ctx.log.warn(msg, fields), count },
+    {
+      record: (r) => {
+        if (r.type === 'latency' && r.kind === 'cancel') cancelMs.push(r.ms as number);
+        ctx.out.record(r);
+      },
+      warn: (msg, fields) => ctx.log.warn(msg, fields),
+      count,
+    },
   );
   const mopt: ManagerOptions = {
     mode,
@@ -344,6 +354,8 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   // quotes past max_order_age_ms (0 unless cancels are not getting through).
   const workingGauge = ctx.metrics.gauge('working_orders');
   const staleGauge = ctx.metrics.gauge('stale_quotes');
+  const cancelP50 = ctx.metrics.gauge('cancel_latency_ms', { q: '0.5' });
+  const cancelP99 = ctx.metrics.gauge('cancel_latency_ms', { q: '0.99' });
   let gaugedAt = -Infinity;
   const gauges = (now: number): void => {
     if (now - gaugedAt < 1000) return;
@@ -351,6 +363,10 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     const working = loop.manager.workingOrders();
     workingGauge.set(working.length);
     staleGauge.set(q.max_order_age_ms > 0 ? working.filter((o) => o.restingSince !== undefined && now - o.restingSince > q.max_order_age_ms).length : 0);
+    if (cancelMs.size > 0) {
+      cancelP50.set(cancelMs.quantile(0.5));
+      cancelP99.set(cancelMs.quantile(0.99));
+    }
   };
 
   // A replay of a live session reads the session's own output: what quote wrote then is
@@ -427,6 +443,25 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   ctx.summary.quote = summary;
   if (fatal.signal.aborted) return EXIT.REFUSED;
   return left.length > 0 || leftOnExchange.length > 0 ? EXIT.RUNTIME : EXIT.OK;
+}
+
+const CANCEL_WINDOW = 1000;
+
+/** The last `cap` values, for quantile gauges (nearest rank: a value that was observed). */
+class LatencyWindow {
+  private readonly buf: number[] = [];
+  private i = 0;
+  constructor(private readonly cap: number) {}
+  push(v: number): void {
+    if (this.buf.length < this.cap) this.buf.push(v);
+    else this.buf[this.i++ % this.cap] = v;
+  }
+  get size(): number {
+    return this.buf.length;
+  }
+  quantile(q: number): number {
+    return quantileNearestRank(this.buf, q);
+  }
 }
 
 /** Fixed size, or Kelly behind the sign-off of this exact path (checked now, for every sport quoted). */

@@ -50,6 +50,10 @@ export const METRIC_CATALOG = {
   working_orders: { kind: 'gauge', help: 'orders quote believes may still fill' },
   order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },
   stale_quotes: { kind: 'gauge', help: 'resting quotes older than the max quote age' },
+  cancel_latency_ms: {
+    kind: 'gauge',
+    help: 'cancel latency (request to confirmation; live: over the WebSocket) over the last 1000 cancels, by quantile q (0.5, 0.99)',
+  },
   // quote --live: the exchange edge (issue 11)
   exec_retries_total: { kind: 'counter', help: 'Kalshi REST requests sent again (429, or a read/idempotent write after 5xx/timeout), by status' },
   exec_request_failures_total: { kind: 'counter', help: 'Kalshi REST reads that failed after their retries (read again at the next deadline), by op' },
