@@ -140,11 +140,7 @@ than gate.max_verdict_age_ms), then refuses with exit 3 until live execution exi
     cmd.option('--size <n>', 'contracts per quote (config quote.size)', intOption(1));
     cmd.option('--kelly', 'size by fractional Kelly behind the calibration sign-off of this path (exit 3 without one)');
     cmd.option('--queue-model <model>', `shadow queue model: ${QUEUE_MODELS.join(', ')} (config quote.queue_model)`, enumOption(QUEUE_MODELS));
-    cmd.option(
-      '--reprice <how>',
-      `how a resting quote moves to a new price: ${REPRICE_BY.join(', ')} (config quote.reprice)`,
-      enumOption(REPRICE_BY),
-    );
+    cmd.option('--reprice <how>', `how a resting quote moves to a new price: ${REPRICE_BY.join(', ')} (config quote.reprice)`, enumOption(REPRICE_BY));
     cmd.option('--latency-ms <n>', 'shadow one-way latency: order entry, and the answer back, each (config quote.latency_ms)', intOption(0));
     cmd.option('--max-order-age-ms <n>', 'cancel and replace a quote older than this; 0: no limit (config quote.max_order_age_ms)', intOption(0));
     cmd.option('--oracle-stale-ms <n>', 'no probability for a game this long trips oracle-stale (config quote.oracle_stale_ms)', intOption(1));

@@ -153,7 +153,8 @@ export function apply(o: OrderState, e: OrderEvent, now: number): Transition {
   else if (rule === 'by-reason') {
     const reason = e.kind === 'amend-reject' ? e.reason : 'invalid';
     if (reason === 'invalid') to = o.beforeAmend ?? 'resting';
-    else if (reason === 'already-filled') to = from; // the fill that says so is on its way
+    else if (reason === 'already-filled')
+      to = from; // the fill that says so is on its way
     else to = 'canceled';
   } else if (rule === 'by-remaining') {
     to = remaining(o) === 0 ? 'filled' : from === 'pending-cancel' || from === 'pending-amend' ? from : 'partial';

@@ -561,7 +561,11 @@ export class QuoteManager {
     apply(o, { kind: 'accept', orderId: rep.orderId }, now);
     const orphan: Working = { o, slot: w.slot, ctx: am.ctx, cancelRetries: 0 };
     this.orders.set(o.clientOrderId, orphan);
-    this.out.anomaly('amend took effect on an order taken as finished: the new version is canceled', { client_order_id: o.clientOrderId, was: w.o.clientOrderId }, now);
+    this.out.anomaly(
+      'amend took effect on an order taken as finished: the new version is canceled',
+      { client_order_id: o.clientOrderId, was: w.o.clientOrderId },
+      now,
+    );
     this.out.count('order_anomalies_total', { kind: 'amend-after-final' });
     this.out.order(o, am.ctx.reason, now, am.ctx);
     this.cancel(orphan, 'amend-after-final', now);
@@ -579,7 +583,11 @@ export class QuoteManager {
   private priorReply(w: Working, rep: VenueReply, now: number): void {
     const p = w.prior?.get(rep.clientOrderId);
     if (!p) {
-      this.out.anomaly('reply for a version of an order we do not know', { kind: rep.kind, client_order_id: rep.clientOrderId, current: w.o.clientOrderId }, now);
+      this.out.anomaly(
+        'reply for a version of an order we do not know',
+        { kind: rep.kind, client_order_id: rep.clientOrderId, current: w.o.clientOrderId },
+        now,
+      );
       this.out.count('order_anomalies_total', { kind: 'unknown-order' });
       return;
     }
@@ -644,8 +652,7 @@ export class QuoteManager {
         const w = this.orders.get(id);
         if (w && w.o.clientOrderId !== id) w.prior?.delete(id); // an earlier version of an amended order
         this.orders.delete(id);
-      }
-      else if (kind === 'forget') this.forget(id, now);
+      } else if (kind === 'forget') this.forget(id, now);
       else if (kind === 'unlinked' && !this.gameTickers.get(id)?.size) {
         this.fairs.delete(id);
         this.gameTickers.delete(id);
@@ -666,9 +673,7 @@ export class QuoteManager {
   /** Orders we believe may still fill (for the summary and tests). */
   workingOrders(): OrderState[] {
     // An amended order is known by each of its client ids: listed once, as its current version.
-    return [...this.orders]
-      .filter(([id, w]) => id === w.o.clientOrderId && !FINAL.has(w.o.status))
-      .map(([, w]) => w.o);
+    return [...this.orders].filter(([id, w]) => id === w.o.clientOrderId && !FINAL.has(w.o.status)).map(([, w]) => w.o);
   }
 
   get counts(): { tickers: number; orders: number; deadlines: number; games: number } {
@@ -778,7 +783,8 @@ export class QuoteManager {
       const o = w.o;
       if (IN_FLIGHT.has(o.status)) {
         // Answered first; what to do then is decided then. A pull decided meanwhile is kept.
-        if ((o.status === 'submitted' || o.status === 'pending-amend') && !q.ok) w.cancelWanted ??= q.reason === 'no-edge' ? 'edge-below-threshold' : 'would-cross';
+        if ((o.status === 'submitted' || o.status === 'pending-amend') && !q.ok)
+          w.cancelWanted ??= q.reason === 'no-edge' ? 'edge-below-threshold' : 'would-cross';
         return undefined;
       }
       // Resting (or partial): is it still worth its place?

@@ -353,7 +353,18 @@ export const marketLink = z
   });
 
 /** Appended, never reordered: `pending-amend` (an amend on its way) and `amended` (final: superseded by its amendment, a new client id on the same order_id). */
-export const ORDER_STATUSES = ['new', 'submitted', 'resting', 'partial', 'filled', 'pending-cancel', 'canceled', 'rejected', 'pending-amend', 'amended'] as const;
+export const ORDER_STATUSES = [
+  'new',
+  'submitted',
+  'resting',
+  'partial',
+  'filled',
+  'pending-cancel',
+  'canceled',
+  'rejected',
+  'pending-amend',
+  'amended',
+] as const;
 export const order = z
   .looseObject({
     type: z.literal('order'),
