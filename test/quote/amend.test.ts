@@ -664,3 +664,53 @@ t.test('quote: amend is the default; the same session reprices by amend, every r
   const again = await run('quote', ['--config', `${FIX}/config.json`, '--shadow', '--replay', '--oracle', 'boltodds/shin', `${FIX}/session.ndjson`]);
   t.equal(again.stdout, r.stdout, 'byte-identical on a second replay');
 });
+
+t.test('loop: random books, trades and oracle moves, repriced by amend: never two bids or asks at the venue, no anomaly, all final at the end', async (t) => {
+  const { seededRandom } = await import('../../src/core/prng.js');
+  for (let run = 0; run < 12; run++) {
+    const rnd = seededRandom(20260607 + run);
+    const r = rig({ repriceBy: 'amend', improveTicks: 2 });
+    r.open(0.5);
+    let now = T0;
+    let seq = 1;
+    let worst = 0;
+    for (let step = 0; step < 400; step++) {
+      now += 1 + Math.floor(rnd() * 40);
+      const x = rnd();
+      if (x < 0.3) r.oracle(now, Math.round((0.45 + rnd() * 0.1) * 1e4) / 1e4);
+      else if (x < 0.6) {
+        const bb = 40 + Math.floor(rnd() * 8);
+        r.kbook(now, [[bb / 100, 1 + Math.floor(rnd() * 30)]], [[(bb + 3 + Math.floor(rnd() * 5)) / 100, 1 + Math.floor(rnd() * 30)]], ++seq);
+      } else if (x < 0.85) {
+        const p = (40 + Math.floor(rnd() * 20)) / 100;
+        r.feed({
+          type: 'kalshi.trade',
+          ts: now,
+          ticker: HOME,
+          trade_id: `t${step}`,
+          price: p,
+          count: 1 + Math.floor(rnd() * 8),
+          taker_side: rnd() < 0.5 ? 'yes' : 'no',
+        });
+      } else r.clock.advanceTo(now);
+      const o = r.openBySide();
+      worst = Math.max(worst, o.bid, o.ask);
+    }
+    r.loop.pullAll('shutdown');
+    r.clock.advanceTo(now + 5_000);
+    t.ok(worst <= 1, `run ${run}: at most one order per side at the venue (saw ${worst})`);
+    t.same(r.warns, [], `run ${run}: no anomaly`);
+    t.same(r.loop.manager.workingOrders(), [], `run ${run}: every order final after the shutdown`);
+    const amendedN = r.out.filter((y) => y.type === 'order' && y.status === 'amended').length;
+    t.ok(amendedN > 0, `run ${run}: it amended (${amendedN})`);
+    for (const y of r.out) {
+      const v = validateRecord(y);
+      if (!v.ok) t.fail(`run ${run}: invalid ${y.type}: ${v.detail}`);
+    }
+    // Fills are booked once: the position equals the signed sum of the fills.
+    const fills = r.out.filter((y) => y.type === 'fill');
+    const net = fills.reduce((a, f) => a + (f.action === 'buy' ? 1 : -1) * (f.count as number), 0);
+    const pos = r.out.filter((y) => y.type === 'position').at(-1);
+    t.equal(pos ? pos.position : 0, Math.round(net * 100) / 100, `run ${run}: position = fills`);
+  }
+});
