@@ -541,6 +541,9 @@ export class QuoteManager {
     if (this.opt.bookIncludesOwn && remaining(old) > 0 && old.price !== next.price) this.ghost(old, now);
     this.out.order(old, 'amended', now, oldCtx);
     this.out.order(next, am.ctx.reason, now, am.ctx);
+    // Latencies name a version that has order records: the amend's oracle-to-order (oracle
+    // stamp to amend sent) is written once the version exists, never for an amend that failed.
+    this.out.latency('oracle-to-order', Math.max(0, next.createdTs - am.ctx.oracleTs), next.ticker, next.clientOrderId, now);
     this.out.latency('quote-to-action', now - next.createdTs, next.ticker, next.clientOrderId, now);
     this.out.latency('reprice', now - am.repriceFrom, next.ticker, next.clientOrderId, now);
   }
@@ -897,7 +900,6 @@ export class QuoteManager {
     this.orders.set(coid, w);
     this.exposure.placed(cand, now);
     this.out.order(o, 'reprice', now, w.ctx);
-    this.out.latency('oracle-to-order', Math.max(0, now - oracleTs), ticker, coid, now);
     // Kalshi's count is the order's new total: everything it filled (every version) plus what should rest.
     const total = (w.priorFilled ?? 0) + o.filled + count;
     this.out.request({ kind: 'amend', clientOrderId: o.clientOrderId, ticker, price: q.price, count: total, newClientOrderId: coid }, now);
