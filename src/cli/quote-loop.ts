@@ -5,6 +5,13 @@
 // so under --replay they fire in time order before same-time data, and two replays of a
 // recording are byte-identical. The manager and the venue are pure: this file only turns
 // records into their inputs and their outputs into records.
+//
+// Amends need nothing of their own here: an amend is a venue request like a place, its
+// answers (`amended`, `amend-rejected`) are venue replies, and its state changes are
+// `order` records of the versions involved: the old client id goes `pending-amend`
+// (reason `reprice`) then `amended` (reason `amended`), the new client id starts `resting`
+// (reason `amend`) on the same `order_id`; refusals read `amend-rejected:<reason>`.
+// Fills name the version they hit, so `quote_fair_p` and `quote_ts` are that version's.
 import type { Clock } from '../clock/clock.js';
 import { DeadlineTimer } from '../clock/deadline.js';
 import { FEE_TYPES, type FeeType } from '../core/fees.js';

@@ -34,6 +34,7 @@ interface Opts {
   kelly?: boolean;
   queueModel?: QueueModelName;
   latencyMs?: number;
+  reprice?: RepriceBy;
   maxOrderAgeMs?: number;
   oracleStaleMs?: number;
   bookStaleMs?: number;
@@ -43,6 +44,9 @@ interface Opts {
   drainMs?: number;
   slack?: number;
 }
+
+type RepriceBy = 'amend' | 'cancel-replace';
+const REPRICE_BY: readonly RepriceBy[] = ['amend', 'cancel-replace'];
 
 const CONSUME: ReadonlySet<RecordType> = new Set<RecordType>([
   'oracle.prob',
@@ -90,8 +94,15 @@ is a skip record, not an error.
 Protection: resting quotes are cancelled, event-driven, when the oracle moves through
 them, their edge falls below --edge, they are older than --max-order-age-ms, a feed goes
 stale, a kill switch trips, the game is --pull-before-start-ms from its start, or the
-market pauses or closes. A reprice waits for the cancel's acknowledgement before the new
-quote is placed: at most one order per ticker side is ever working or in flight.
+market pauses or closes. At most one order per ticker side is ever working or in flight.
+
+Reprice (--reprice): a resting quote whose price should move is amended in place by
+default (amend: one round trip; the order is never absent nor doubled; each version gets
+a new client order id on the same order id, the old one ends "amended"). A price change
+loses queue priority either way; only a smaller size at the same price keeps it. An amend
+refused as post-only-cross leaves the side empty until the next book; one refused as
+invalid falls back to cancel-replace. With cancel-replace, the quote is cancelled and the
+new one placed only after the cancel's acknowledgement.
 
 Kill switches (one policy, shadow and live): stale oracle, Kalshi feed not live, stale or
 invalid ticker, repeated reconnects, missing commence time, unresolved arbitration. Each
@@ -164,6 +175,7 @@ At the end of input every quote is pulled and the answers awaited.`,
     cmd.option('--size <n>', 'contracts per quote (config quote.size)', intOption(1));
     cmd.option('--kelly', 'size by fractional Kelly behind the calibration sign-off of this path (exit 3 without one)');
     cmd.option('--queue-model <model>', `shadow queue model: ${QUEUE_MODELS.join(', ')} (config quote.queue_model)`, enumOption(QUEUE_MODELS));
+    cmd.option('--reprice <how>', `how a resting quote moves to a new price: ${REPRICE_BY.join(', ')} (config quote.reprice)`, enumOption(REPRICE_BY));
     cmd.option('--latency-ms <n>', 'shadow one-way latency: order entry, and the answer back, each (config quote.latency_ms)', intOption(0));
     cmd.option('--max-order-age-ms <n>', 'cancel and replace a quote older than this; 0: no limit (config quote.max_order_age_ms)', intOption(0));
     cmd.option('--oracle-stale-ms <n>', 'no probability for a game this long trips oracle-stale (config quote.oracle_stale_ms)', intOption(1));
@@ -187,6 +199,7 @@ At the end of input every quote is pulled and the answers awaited.`,
     if (o.kelly) q.kelly = true;
     if (o.queueModel) q.queue_model = o.queueModel;
     if (o.latencyMs !== undefined) q.latency_ms = o.latencyMs;
+    if (o.reprice) q.reprice = o.reprice;
     if (o.maxOrderAgeMs !== undefined) q.max_order_age_ms = o.maxOrderAgeMs;
     if (o.oracleStaleMs !== undefined) q.oracle_stale_ms = o.oracleStaleMs;
     if (o.bookStaleMs !== undefined) q.book_stale_ms = o.bookStaleMs;
@@ -316,6 +329,7 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     fees,
     queueModel: live ? undefined : q.queue_model,
     clientOrderIdPrefix: prefix,
+    repriceBy: q.reprice,
   };
   const kill = new KillSwitches({
     oracleSource: oracle.source,
@@ -335,6 +349,7 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     edge: q.edge,
     taker_edge: q.taker_edge,
     sizing: q.kelly ? 'kelly' : `${q.size} contracts`,
+    reprice: q.reprice,
     ...(live ? { client_prefix: prefix } : { queue_model: q.queue_model, latency_ms: q.latency_ms }),
     clock: ctx.replayClock ? 'replay' : 'system',
   });

@@ -5,8 +5,23 @@
 // (the exchange filled it first), a repeated cancel ack, a cancel refused because the
 // order had already filled. Anything else is an impossible transition: the caller logs
 // and counts it; it never throws.
+//
+// Amend (a reprice in place, src/core/trading.ts): one state per quote VERSION (client
+// order id). The resting version goes `pending-amend` while the amend is on its way; when
+// the venue confirms, it ends `amended` (final: superseded by the next version, which
+// shares its exchange order id and starts resting under the new client id). The races:
+//   - a fill while the amend is on its way counts against this (old) version: it stays
+//     `pending-amend` (or ends `filled` when nothing remains); the venue's answer says what
+//     is left under the new version (its `remaining`, after every fill it made first);
+//   - a fill reported after `amended` (the exchange made it before the amend) still counts
+//     against this version;
+//   - the venue canceled the order first (market closed): `cancel-ack` ends it `canceled`;
+//   - the amend refused: `invalid` leaves the order as it was (back to resting/partial);
+//     `already-filled` keeps it `pending-amend` until the fill that says so (as a refused
+//     cancel does); `post-only-cross`, `already-canceled` and `unknown-order` mean nothing
+//     of it rests any more: `canceled`.
 import type { ORDER_STATUSES } from '../schema/records.js';
-import type { BookSide, Tif } from './trading.js';
+import type { AmendRejectReason, BookSide, Tif } from './trading.js';
 
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
@@ -17,24 +32,28 @@ export type OrderEvent =
   | { kind: 'fill'; tradeId: string; count: number }
   | { kind: 'cancel-request' }
   | { kind: 'cancel-ack' }
-  | { kind: 'cancel-reject'; alreadyFilled: boolean };
+  | { kind: 'cancel-reject'; alreadyFilled: boolean }
+  | { kind: 'amend-request' }
+  /** The venue confirmed the amend: this version is superseded by the next. */
+  | { kind: 'amend-ack' }
+  | { kind: 'amend-reject'; reason: AmendRejectReason };
 
 export type EventKind = OrderEvent['kind'];
 
 /** Statuses from which nothing more is expected but late fills. */
-export const FINAL: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected']);
-/** A place or cancel is on its way: nothing new on this ticker side until it is answered. */
-export const IN_FLIGHT: ReadonlySet<OrderStatus> = new Set(['new', 'submitted', 'pending-cancel']);
+export const FINAL: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected', 'amended']);
+/** A place, cancel or amend is on its way: nothing new on this ticker side until it is answered. */
+export const IN_FLIGHT: ReadonlySet<OrderStatus> = new Set(['new', 'submitted', 'pending-cancel', 'pending-amend']);
 
 /**
  * The table. For `fill` the target is decided by what remains (partial or filled), and an
  * order already canceled stays canceled (the fill happened before the cancel took effect).
  */
-const TABLE: Record<OrderStatus, Partial<Record<EventKind, OrderStatus | 'by-remaining' | 'same' | 'back'>>> = {
+const TABLE: Record<OrderStatus, Partial<Record<EventKind, OrderStatus | 'by-remaining' | 'same' | 'back' | 'by-reason'>>> = {
   new: { send: 'submitted' },
   submitted: { accept: 'resting', reject: 'rejected', fill: 'by-remaining', 'cancel-ack': 'canceled' },
-  resting: { fill: 'by-remaining', 'cancel-request': 'pending-cancel', 'cancel-ack': 'canceled' },
-  partial: { fill: 'by-remaining', 'cancel-request': 'pending-cancel', 'cancel-ack': 'canceled', accept: 'same' },
+  resting: { fill: 'by-remaining', 'cancel-request': 'pending-cancel', 'cancel-ack': 'canceled', 'amend-request': 'pending-amend' },
+  partial: { fill: 'by-remaining', 'cancel-request': 'pending-cancel', 'cancel-ack': 'canceled', accept: 'same', 'amend-request': 'pending-amend' },
   // A cancel on its way: the order can still fill; a refusal sends it back (or, already
   // filled, leaves it waiting for the fill that says so).
   'pending-cancel': { fill: 'by-remaining', 'cancel-ack': 'canceled', 'cancel-reject': 'back', accept: 'same' },
@@ -42,9 +61,16 @@ const TABLE: Record<OrderStatus, Partial<Record<EventKind, OrderStatus | 'by-rem
   // a second ack of the same cancel; a refusal of a cancel that crossed a fill.
   // The create's answer can come after the fills it caused (live: the fill channel is faster
   // than the REST reply), so a late accept only records the exchange's order id.
-  filled: { 'cancel-reject': 'same', 'cancel-ack': 'same', accept: 'same' },
-  canceled: { fill: 'same', 'cancel-ack': 'same', 'cancel-reject': 'same', accept: 'same' },
+  filled: { 'cancel-reject': 'same', 'cancel-ack': 'same', accept: 'same', 'amend-reject': 'same' },
+  canceled: { fill: 'same', 'cancel-ack': 'same', 'cancel-reject': 'same', accept: 'same', 'amend-reject': 'same' },
   rejected: {},
+  // An amend on its way: the old version can still fill (by-remaining keeps it pending, or
+  // ends it filled); the venue can cancel it first; the refusal is decided by its reason.
+  // Nothing else is sent for it meanwhile (a pull waits for the answer: cancelWanted).
+  'pending-amend': { fill: 'by-remaining', 'amend-ack': 'amended', 'amend-reject': 'by-reason', 'cancel-ack': 'canceled', accept: 'same' },
+  // Superseded by its amendment: late fills (made before the amend took effect) still count;
+  // a repeated answer changes nothing.
+  amended: { fill: 'same', 'amend-ack': 'same', 'amend-reject': 'same', 'cancel-ack': 'same', 'cancel-reject': 'same', accept: 'same' },
 };
 
 export interface OrderState {
@@ -61,12 +87,15 @@ export interface OrderState {
   status: OrderStatus;
   /** Status before the pending cancel, to go back to when the cancel is refused. */
   beforeCancel: OrderStatus | undefined;
+  /** Status before the pending amend, to go back to when the amend is refused as invalid. */
+  beforeAmend: OrderStatus | undefined;
   /** Trade ids already applied: a repeated fill report is not counted twice. */
   trades: Set<string>;
   createdTs: number;
   /** When the order was accepted (rests from then on). */
   restingSince: number | undefined;
   cancelSentTs: number | undefined;
+  amendSentTs: number | undefined;
 }
 
 export type Transition =
@@ -87,10 +116,12 @@ export function newOrder(o: { clientOrderId: string; ticker: string; side: BookS
     tif: o.tif,
     status: 'new',
     beforeCancel: undefined,
+    beforeAmend: undefined,
     trades: new Set(),
     createdTs: o.now,
     restingSince: undefined,
     cancelSentTs: undefined,
+    amendSentTs: undefined,
   };
 }
 
@@ -119,9 +150,16 @@ export function apply(o: OrderState, e: OrderEvent, now: number): Transition {
   let to: OrderStatus;
   if (rule === 'same') to = from;
   else if (rule === 'back') to = e.kind === 'cancel-reject' && e.alreadyFilled ? from : (o.beforeCancel ?? 'resting');
-  else if (rule === 'by-remaining') {
-    to = remaining(o) === 0 ? 'filled' : from === 'pending-cancel' ? 'pending-cancel' : 'partial';
+  else if (rule === 'by-reason') {
+    const reason = e.kind === 'amend-reject' ? e.reason : 'invalid';
+    if (reason === 'invalid') to = o.beforeAmend ?? 'resting';
+    else if (reason === 'already-filled')
+      to = from; // the fill that says so is on its way
+    else to = 'canceled';
+  } else if (rule === 'by-remaining') {
+    to = remaining(o) === 0 ? 'filled' : from === 'pending-cancel' || from === 'pending-amend' ? from : 'partial';
     if (to === 'pending-cancel') o.beforeCancel = 'partial'; // a refused cancel now leaves it partial
+    if (to === 'pending-amend') o.beforeAmend = 'partial'; // a refused amend now leaves it partial
   } else to = rule;
   if (e.kind === 'accept') {
     o.orderId ??= e.orderId;
@@ -132,7 +170,12 @@ export function apply(o: OrderState, e: OrderEvent, now: number): Transition {
     o.beforeCancel = from;
     o.cancelSentTs = now;
   }
+  if (e.kind === 'amend-request') {
+    o.beforeAmend = from;
+    o.amendSentTs = now;
+  }
   if (to !== 'pending-cancel') o.cancelSentTs = to === from ? o.cancelSentTs : undefined;
+  if (to !== 'pending-amend') o.amendSentTs = to === from ? o.amendSentTs : undefined;
   o.status = to;
   return { ok: true, from, to };
 }
@@ -196,6 +239,10 @@ export function foldOrderRecords(
       if (r.status === 'pending-cancel' && o.status !== 'pending-cancel') {
         o.beforeCancel = o.status;
         o.cancelSentTs = r.ts;
+      }
+      if (r.status === 'pending-amend' && o.status !== 'pending-amend') {
+        o.beforeAmend = o.status;
+        o.amendSentTs = r.ts;
       }
       o.status = r.status;
       o.filled = units.count(r.filled);

@@ -3,10 +3,12 @@
 // Events are records (oracle, market, book, status, result), venue replies and timer
 // deadlines; outputs go to a sink the caller turns into venue requests and records.
 // Quoting is a diff of desired quotes against the orders we believe live, gated by the
-// order state table: on a ticker side, nothing new while a place or cancel is in flight,
-// and a replacement only after the cancel of the old quote is acknowledged (hummingbot's
-// rule against orders piling up). Every decision is event-driven; deadlines (max order
-// age, min rest, pregame cutoff, cancel retry, kill-switch resume) come back as tick().
+// order state table: on a ticker side, nothing new while a place, cancel or amend is in
+// flight. A reprice either amends the resting quote in place (repriceBy 'amend': one
+// request, the order is never absent nor doubled) or cancels it and places the
+// replacement only after the cancel is acknowledged ('cancel-replace', hummingbot's rule
+// against orders piling up). Every decision is event-driven; deadlines (max order age,
+// min rest, pregame cutoff, cancel retry, kill-switch resume) come back as tick().
 import type { KalshiStatus, OracleProb, OracleStatus } from '../schema/records.js';
 import { Deadlines } from './deadlines.js';
 import { easternDate, isoUtc } from './eventtime.js';
@@ -130,6 +132,17 @@ export interface ManagerOptions {
   queueModel: QueueModelName | undefined;
   /** Client order ids are this, the time of this process's first order (base 36), '-', a sequence number. */
   clientOrderIdPrefix: string;
+  /**
+   * How a resting quote moves to a new price: `amend` it in place (Kalshi V2 amend: one
+   * round trip, never a moment with no quote or two), or `cancel-replace` (cancel, wait for
+   * the acknowledgement, place the new quote). An amend is used only for a resting maker
+   * quote moving on its own ticker side; an amend the venue refuses as invalid falls back
+   * to cancel-replace for that order, and one refused as post-only-cross leaves the side
+   * empty until the next book (as a refused place does). Absent: `cancel-replace`, the
+   * manager's behaviour before amends existed (the quote command always sets it, from
+   * config quote.reprice).
+   */
+  repriceBy?: 'amend' | 'cancel-replace';
 }
 
 // ---------------------------------------------------------------- what it says
@@ -190,6 +203,17 @@ interface Working {
   cancelRetries: number;
   /** A reprice: when the decision to move was taken (for the reprice latency). */
   repriceFrom?: number;
+  /**
+   * An amend on its way: the next version of the order (a new client id, not live until
+   * the venue says so), why it was made, and when the reprice was decided.
+   */
+  amend?: { next: OrderState; ctx: OrderContext; repriceFrom: number };
+  /** Earlier versions of this exchange order (superseded by amends), until late fills can no longer come. */
+  prior?: Map<string, { o: OrderState; ctx: OrderContext }>;
+  /** What earlier versions filled: with o.filled, the exchange order's fills (an amend's total counts them). */
+  priorFilled?: number;
+  /** The venue refused an amend of this order as invalid: it is repriced by cancel from now on (no refusal loop). */
+  noAmend?: boolean;
 }
 interface TickerState {
   link?: Link;
@@ -337,6 +361,19 @@ export class QuoteManager {
       this.out.count('order_anomalies_total', { kind: 'unknown-order' });
       return;
     }
+    if (rep.clientOrderId !== w.o.clientOrderId) {
+      // Another version of the order: the next one of an amend on its way, or an earlier one.
+      const am = w.amend;
+      if (am && rep.clientOrderId === am.next.clientOrderId && w.o.status === 'pending-amend') {
+        // The new version speaks before the amend's own answer (live: the fill channel is
+        // faster than the REST reply): the amend took effect. A fill says what rested then.
+        this.promote(w, rep.kind === 'fill' ? rep.remaining + rep.count : am.next.count, 'orderId' in rep ? rep.orderId : w.o.orderId, now);
+      } else {
+        this.priorReply(w, rep, now);
+        this.evaluate(w.o.ticker, now);
+        return;
+      }
+    }
     const o = w.o;
     switch (rep.kind) {
       case 'accepted': {
@@ -420,9 +457,191 @@ export class QuoteManager {
         if (o.status !== 'pending-cancel' && !FINAL.has(o.status)) this.out.order(o, `cancel-rejected:${rep.reason}`, now, w.ctx);
         break;
       }
+      case 'amended': {
+        const am = w.amend;
+        if (!am || am.next.clientOrderId !== rep.newClientOrderId) {
+          this.out.anomaly('amend answer with no such amend on its way', { client_order_id: o.clientOrderId, new_client_order_id: rep.newClientOrderId }, now);
+          this.out.count('order_anomalies_total', { kind: 'amend-unexpected' });
+          return;
+        }
+        if (o.status !== 'pending-amend') {
+          // We took the order as finished (filled, or canceled by the venue) before the venue
+          // said the amend took effect. Whatever rests now is not ours to keep: cancel it.
+          this.dropAmend(w);
+          if (rep.remaining > 0) this.orphan(w, am, rep, now);
+          this.evaluate(o.ticker, now);
+          return;
+        }
+        if (rep.remaining <= 0) {
+          // The fills made while the amend was on its way reached its new total: nothing rests.
+          this.dropAmend(w);
+          if (!this.step(w, { kind: 'cancel-ack' }, now)) return;
+          this.out.order(o, 'amend-nothing-left', now, w.ctx);
+          break;
+        }
+        this.promote(w, rep.remaining, rep.orderId, now, rep.price);
+        this.cancelIfWanted(w, now);
+        break;
+      }
+      case 'amend-rejected': {
+        if (!w.amend) {
+          this.out.anomaly('amend refusal with no amend on its way', { client_order_id: o.clientOrderId, reason: rep.reason }, now);
+          this.out.count('order_anomalies_total', { kind: 'amend-unexpected' });
+          return;
+        }
+        this.dropAmend(w);
+        const before = o.status;
+        if (!this.step(w, { kind: 'amend-reject', reason: rep.reason }, now)) return;
+        if (FINAL.has(before)) {
+          // Finished first (the fill or the venue's cancel came before this answer): nothing to change.
+          this.out.count('order_rejects_total', { reason: rep.reason, request: 'amend' });
+          this.evaluate(o.ticker, now);
+          return;
+        }
+        this.out.count('order_rejects_total', { reason: rep.reason, request: 'amend' });
+        if (rep.reason === 'unknown-order') {
+          this.out.anomaly('amend refused: the venue does not know the order; taken as canceled', { client_order_id: o.clientOrderId, status: before }, now);
+          this.out.count('order_anomalies_total', { kind: 'amend-unknown-order' });
+        }
+        if (rep.reason === 'invalid') w.noAmend = true; // repriced by cancel from now on: no refusal loop
+        // A post-only amend that would have crossed: the order is gone; like a refused place,
+        // the side waits for the next book (a reprice signal, never a loop).
+        if (rep.reason === 'post-only-cross') this.tickers.get(o.ticker)?.held.add(w.slot);
+        if (o.status !== before) this.out.order(o, rep.reason === 'unknown-order' ? 'unknown-to-venue' : `amend-rejected:${rep.reason}`, now, w.ctx);
+        this.cancelIfWanted(w, now);
+        break;
+      }
     }
-    if (FINAL.has(o.status)) this.finish(w, now);
+    if (o === w.o && FINAL.has(o.status)) this.finish(w, now);
     this.evaluate(o.ticker, now);
+  }
+
+  /**
+   * The amend took effect: the old version ends `amended`, the next one rests with what the
+   * venue says rested right after the amend (`remainingAtAmend`; fills the exchange made
+   * before it belong to the old version, whenever they are reported).
+   */
+  private promote(w: Working, remainingAtAmend: number, orderId: string | undefined, now: number, price?: number): void {
+    const old = w.o;
+    const oldCtx = w.ctx;
+    const am = w.amend!;
+    const next = am.next;
+    if (!this.step(w, { kind: 'amend-ack' }, now)) return;
+    w.amend = undefined;
+    (w.prior ??= new Map()).set(old.clientOrderId, { o: old, ctx: oldCtx });
+    w.priorFilled = (w.priorFilled ?? 0) + old.filled;
+    next.count = remainingAtAmend;
+    if (price !== undefined) next.price = price;
+    apply(next, { kind: 'send' }, now);
+    apply(next, { kind: 'accept', orderId: orderId ?? old.orderId ?? '' }, now);
+    w.o = next;
+    w.ctx = am.ctx;
+    this.exposureVersion++;
+    const t = this.tickers.get(next.ticker);
+    if (t && t.slots[w.slot] === old.clientOrderId) t.slots[w.slot] = next.clientOrderId;
+    if (t) delete t.repriceAt[next.side];
+    this.deadlines.clear(`age:${old.clientOrderId}`);
+    this.deadlines.clear(`retry:${old.clientOrderId}`);
+    this.deadlines.set(`done:${old.clientOrderId}`, now + this.opt.keepFinishedMs);
+    if (this.opt.maxOrderAgeMs > 0) this.deadlines.set(`age:${next.clientOrderId}`, now + this.opt.maxOrderAgeMs);
+    // A live book may still show the old level for a while (the echo race, as after a cancel).
+    if (this.opt.bookIncludesOwn && remaining(old) > 0 && old.price !== next.price) this.ghost(old, now);
+    this.out.order(old, 'amended', now, oldCtx);
+    this.out.order(next, am.ctx.reason, now, am.ctx);
+    // Latencies name a version that has order records: the amend's oracle-to-order (oracle
+    // stamp to amend sent) is written once the version exists, never for an amend that failed.
+    this.out.latency('oracle-to-order', Math.max(0, next.createdTs - am.ctx.oracleTs), next.ticker, next.clientOrderId, now);
+    this.out.latency('quote-to-action', now - next.createdTs, next.ticker, next.clientOrderId, now);
+    this.out.latency('reprice', now - am.repriceFrom, next.ticker, next.clientOrderId, now);
+  }
+
+  /** The amend on its way is over without a next version (refused, or nothing left): its id is forgotten. */
+  private dropAmend(w: Working): void {
+    if (!w.amend) return;
+    this.orders.delete(w.amend.next.clientOrderId);
+    w.amend = undefined;
+  }
+
+  /** An amended version the venue keeps although we took the order as finished: tracked, and canceled. */
+  private orphan(w: Working, am: NonNullable<Working['amend']>, rep: Extract<VenueReply, { kind: 'amended' }>, now: number): void {
+    const o = am.next;
+    o.count = rep.remaining;
+    o.price = rep.price;
+    apply(o, { kind: 'send' }, now);
+    apply(o, { kind: 'accept', orderId: rep.orderId }, now);
+    const orphan: Working = { o, slot: w.slot, ctx: am.ctx, cancelRetries: 0 };
+    this.orders.set(o.clientOrderId, orphan);
+    this.out.anomaly(
+      'amend took effect on an order taken as finished: the new version is canceled',
+      { client_order_id: o.clientOrderId, was: w.o.clientOrderId },
+      now,
+    );
+    this.out.count('order_anomalies_total', { kind: 'amend-after-final' });
+    this.out.order(o, am.ctx.reason, now, am.ctx);
+    this.cancel(orphan, 'amend-after-final', now);
+  }
+
+  /** A pull decided while the amend was on its way goes out once the order rests again. */
+  private cancelIfWanted(w: Working, now: number): void {
+    if (w.cancelWanted === undefined || (w.o.status !== 'resting' && w.o.status !== 'partial')) return;
+    const why = w.cancelWanted;
+    w.cancelWanted = undefined;
+    this.cancel(w, why, now);
+  }
+
+  /** A reply about an earlier version of an amended order: late fills count; repeats change nothing. */
+  private priorReply(w: Working, rep: VenueReply, now: number): void {
+    const p = w.prior?.get(rep.clientOrderId);
+    if (!p) {
+      this.out.anomaly(
+        'reply for a version of an order we do not know',
+        { kind: rep.kind, client_order_id: rep.clientOrderId, current: w.o.clientOrderId },
+        now,
+      );
+      this.out.count('order_anomalies_total', { kind: 'unknown-order' });
+      return;
+    }
+    const o = p.o;
+    if (rep.kind === 'amended') return; // the amend's own answer after its new version already spoke
+    if (rep.kind !== 'fill') {
+      const e: OrderEvent | undefined =
+        rep.kind === 'accepted'
+          ? { kind: 'accept', orderId: rep.orderId }
+          : rep.kind === 'canceled'
+            ? { kind: 'cancel-ack' }
+            : rep.kind === 'amend-rejected'
+              ? { kind: 'amend-reject', reason: rep.reason }
+              : rep.kind === 'cancel-rejected'
+                ? { kind: 'cancel-reject', alreadyFilled: rep.reason === 'already-filled' }
+                : undefined;
+      const tr = e ? apply(o, e, now) : undefined;
+      if (!tr?.ok) {
+        this.out.anomaly('impossible order transition', { client_order_id: o.clientOrderId, from: o.status, event: rep.kind }, now);
+        this.out.count('order_anomalies_total', { kind: 'impossible-transition' });
+      }
+      return;
+    }
+    const tr = apply(o, { kind: 'fill', tradeId: rep.tradeId, count: rep.count }, now);
+    if (!tr.ok) {
+      this.out.anomaly('impossible order transition', { client_order_id: o.clientOrderId, from: tr.from, event: tr.event, detail: tr.detail }, now);
+      this.out.count('order_anomalies_total', { kind: 'impossible-transition' });
+      return;
+    }
+    if (tr.duplicate) {
+      this.out.count('fill_duplicates_total');
+      return;
+    }
+    // Made before the amend took effect: the old version's fill (the venue's remaining after
+    // the amend already left it out, so the current version does not change).
+    w.priorFilled = (w.priorFilled ?? 0) + rep.count;
+    const t = this.tickers.get(o.ticker);
+    this.out.fill(rep, o, p.ctx, t?.link ? this.fairOf(t.link) : undefined, now);
+    this.exposureVersion++;
+    const pos = this.exposure.onFill({ ticker: o.ticker, side: o.side, price: rep.price, count: rep.count, fee: rep.fee }, now);
+    if (pos.refused !== undefined) {
+      this.out.anomaly('fill not booked in the position', { client_order_id: o.clientOrderId, trade_id: rep.tradeId, detail: pos.refused }, now);
+      this.out.count('order_anomalies_total', { kind: 'fill-not-booked' });
+    } else this.out.position(pos, p.ctx.event, now);
   }
 
   /** Deadlines due at now. */
@@ -439,8 +658,11 @@ export class QuoteManager {
         else this.evaluate(w.o.ticker, now);
       } else if (kind === 'rest-bid' || kind === 'rest-ask') this.evaluate(id, now);
       else if (kind === 'pregame') for (const tk of this.gameTickers.get(id) ?? []) this.evaluate(tk, now);
-      else if (kind === 'done') this.orders.delete(id);
-      else if (kind === 'forget') this.forget(id, now);
+      else if (kind === 'done') {
+        const w = this.orders.get(id);
+        if (w && w.o.clientOrderId !== id) w.prior?.delete(id); // an earlier version of an amended order
+        this.orders.delete(id);
+      } else if (kind === 'forget') this.forget(id, now);
       else if (kind === 'unlinked' && !this.gameTickers.get(id)?.size) {
         this.fairs.delete(id);
         this.gameTickers.delete(id);
@@ -469,7 +691,8 @@ export class QuoteManager {
 
   /** Orders we believe may still fill (for the summary and tests). */
   workingOrders(): OrderState[] {
-    return [...this.orders.values()].filter((w) => !FINAL.has(w.o.status)).map((w) => w.o);
+    // An amended order is known by each of its client ids: listed once, as its current version.
+    return [...this.orders].filter(([id, w]) => id === w.o.clientOrderId && !FINAL.has(w.o.status)).map(([, w]) => w.o);
   }
 
   get counts(): { tickers: number; orders: number; deadlines: number; games: number } {
@@ -570,25 +793,17 @@ export class QuoteManager {
     let count = w ? remaining(w.o) : (t.lastSize[side] ?? COUNT_ONE);
     let q = quoteAt(count);
     if (!w && q.ok) {
-      for (let i = 0; i < 2; i++) {
-        const sized = this.size(ticker, t, side, fair, q.price, market, 'maker');
-        if (!sized.ok) return { reason: sized.reason, detail: sized.detail };
-        if (sized.count === count) break;
-        count = sized.count;
-        const again = quoteAt(count);
-        if (!again.ok || again.price === q.price) {
-          q = again;
-          break;
-        }
-        q = again; // the fee of the new size moved the price a tick: ask once more at it
-      }
+      const sized = this.sizedQuote(ticker, t, side, fair, quoteAt, count, q);
+      if (!sized.ok) return { reason: sized.reason, detail: sized.detail };
+      ({ q, count } = sized);
       t.lastSize[side] = count;
     }
     if (w) {
       const o = w.o;
       if (IN_FLIGHT.has(o.status)) {
         // Answered first; what to do then is decided then. A pull decided meanwhile is kept.
-        if (o.status === 'submitted' && !q.ok) w.cancelWanted ??= q.reason === 'no-edge' ? 'edge-below-threshold' : 'would-cross';
+        if ((o.status === 'submitted' || o.status === 'pending-amend') && !q.ok)
+          w.cancelWanted ??= q.reason === 'no-edge' ? 'edge-below-threshold' : 'would-cross';
         return undefined;
       }
       // Resting (or partial): is it still worth its place?
@@ -604,6 +819,7 @@ export class QuoteManager {
       }
       if (this.moved(market.grid, o.price, q.price)) {
         if (rested >= this.opt.minRestMs) {
+          if (this.opt.repriceBy === 'amend' && !w.noAmend && this.amend(ticker, t, side, w, fair, oracleTs, quoteAt, now)) return undefined;
           w.repriceFrom = now;
           return (this.cancel(w, 'reprice', now), undefined);
         }
@@ -623,6 +839,110 @@ export class QuoteManager {
     );
     if (!r) delete t.repriceAt[side];
     return r;
+  }
+
+  /**
+   * A new quote's size: the sizer is asked at the price found for `count`; when the size
+   * it gives moves the price (the fee of the new size), it is asked once more at that price.
+   */
+  private sizedQuote(
+    ticker: string,
+    t: TickerState,
+    side: 'bid' | 'ask',
+    fair: number,
+    quoteAt: (count: number) => ReturnType<typeof makerQuote>,
+    count: number,
+    q: Extract<ReturnType<typeof makerQuote>, { ok: true }>,
+  ): { ok: true; q: ReturnType<typeof makerQuote>; count: number } | { ok: false; reason: string; detail: string } {
+    let cur = q;
+    for (let i = 0; i < 2; i++) {
+      const sized = this.size(ticker, t, side, fair, cur.price, t.market!, 'maker');
+      if (!sized.ok) return sized;
+      if (sized.count === count) break;
+      count = sized.count;
+      const again = quoteAt(count);
+      if (!again.ok || again.price === cur.price) return { ok: true, q: again, count };
+      cur = again; // the fee of the new size moved the price a tick: ask once more at it
+    }
+    return { ok: true, q: cur, count };
+  }
+
+  /**
+   * Reprice a resting quote by amending it in place: sized as a new quote would be, checked
+   * against the limits as the replacement of what it still has. Returns false when it
+   * cannot be amended (no quote at the new size, the sizer or the limits refuse): the
+   * caller then cancels it, as cancel-replace would, and the new quote is decided after.
+   */
+  private amend(
+    ticker: string,
+    t: TickerState,
+    side: 'bid' | 'ask',
+    w: Working,
+    fair: number,
+    oracleTs: number,
+    quoteAt: (count: number) => ReturnType<typeof makerQuote>,
+    now: number,
+  ): boolean {
+    const o = w.o;
+    if (o.tif !== 'gtc' || (o.status !== 'resting' && o.status !== 'partial')) return false;
+    const start = t.lastSize[side] ?? COUNT_ONE;
+    const q0 = quoteAt(start);
+    if (!q0.ok) return false;
+    const sized = this.sizedQuote(ticker, t, side, fair, quoteAt, start, q0);
+    if (!sized.ok || !sized.q.ok) return false;
+    const { q, count } = sized;
+    if (q.price === o.price && count === remaining(o)) return true; // already what we want
+    const link = t.link!;
+    const cand: Candidate = {
+      ticker,
+      event: link.event,
+      side,
+      price: q.price,
+      count,
+      replaces: { side, price: o.price, remaining: remaining(o), placedTs: o.createdTs },
+    };
+    const game = this.gameTickers.get(link.event) ?? new Set([ticker]);
+    if (!this.exposure.check(cand, this.working(game, w), [...game], now).ok) return false;
+    if (!this.step(w, { kind: 'amend-request' }, now)) return false;
+    t.lastSize[side] = count;
+    // Should the old version end before the amend takes effect (filled meanwhile, refused as
+    // post-only-cross), the quote placed next on this side is this reprice's replacement.
+    t.repriceAt[side] = { at: now };
+    this.exposureVersion++;
+    const coid = this.nextClientOrderId(now);
+    const next = newOrder({ clientOrderId: coid, ticker, side, price: q.price, count, tif: 'gtc', now });
+    const ctx: OrderContext = { event: link.event, fair, edge: q.edge, oracleTs, reason: 'amend', liquidity: 'maker' };
+    w.amend = { next, ctx, repriceFrom: now };
+    this.orders.set(coid, w);
+    this.exposure.placed(cand, now);
+    this.out.order(o, 'reprice', now, w.ctx);
+    // Kalshi's count is the order's new total: everything it filled (every version) plus what should rest.
+    const total = (w.priorFilled ?? 0) + o.filled + count;
+    this.out.request({ kind: 'amend', clientOrderId: o.clientOrderId, ticker, price: q.price, count: total, newClientOrderId: coid }, now);
+    this.out.count('order_reprices_total', { by: 'amend' });
+    return true;
+  }
+
+  /** The orders of a game that may still fill (an amend on its way counts at both versions), `except` one. */
+  private working(game: Iterable<string>, except?: Working): Array<{ ticker: string; side: BookSide; price: number; count: number }> {
+    const working: Array<{ ticker: string; side: BookSide; price: number; count: number }> = [];
+    for (const tk of game) {
+      const slots = this.tickers.get(tk)?.slots;
+      if (!slots) continue;
+      for (const coid of Object.values(slots)) {
+        const w = this.orders.get(coid!);
+        if (!w || w === except) continue;
+        const o = w.o;
+        if (!FINAL.has(o.status)) working.push({ ticker: o.ticker, side: o.side, price: o.price, count: remaining(o) });
+        if (w.amend) working.push({ ticker: o.ticker, side: o.side, price: w.amend.next.price, count: w.amend.next.count });
+      }
+    }
+    return working;
+  }
+
+  private nextClientOrderId(now: number): string {
+    this.idBase ??= `${this.opt.clientOrderIdPrefix}${now.toString(36)}-`;
+    return `${this.idBase}${(++this.seq).toString(36)}`;
   }
 
   private taker(
@@ -686,15 +1006,7 @@ export class QuoteManager {
     if (prev && prev.version === this.exposureVersion && prev.key === key) return { reason: prev.reason, detail: prev.detail };
     // The limits look at this game only: the orders that may still fill on its tickers.
     const game = this.gameTickers.get(link.event) ?? new Set([ticker]);
-    const working: Array<{ ticker: string; side: BookSide; price: number; count: number }> = [];
-    for (const tk of game) {
-      const slots = this.tickers.get(tk)?.slots;
-      if (!slots) continue;
-      for (const coid of Object.values(slots)) {
-        const o = this.orders.get(coid!)?.o;
-        if (o && !FINAL.has(o.status)) working.push({ ticker: o.ticker, side: o.side, price: o.price, count: remaining(o) });
-      }
-    }
+    const working = this.working(game);
     const cand: Candidate = { ticker, event: link.event, side, price: d.price, count: d.count, ...(reprice?.replaced ? { replaces: reprice.replaced } : {}) };
     const lim = this.exposure.check(cand, working, [...game], now);
     if (!lim.ok) {
@@ -704,8 +1016,7 @@ export class QuoteManager {
     }
     delete t.refusedAt[slot];
     this.exposureVersion++;
-    this.idBase ??= `${this.opt.clientOrderIdPrefix}${now.toString(36)}-`;
-    const coid = `${this.idBase}${(++this.seq).toString(36)}`;
+    const coid = this.nextClientOrderId(now);
     const o = newOrder({ clientOrderId: coid, ticker, side, price: d.price, count: d.count, tif: d.tif, now });
     const ctx: OrderContext = { event: link.event, fair: d.fair, edge: d.edge, oracleTs: d.oracleTs, reason: d.reason, liquidity: d.liquidity };
     const w: Working = { o, slot, ctx, cancelRetries: 0, ...(repriceFrom !== undefined ? { repriceFrom } : {}) };
@@ -730,7 +1041,7 @@ export class QuoteManager {
     if (coid === undefined) return;
     const w = this.orders.get(coid);
     if (!w) return;
-    if (w.o.status === 'submitted' || w.o.status === 'new') w.cancelWanted ??= reason;
+    if (w.o.status === 'submitted' || w.o.status === 'new' || w.o.status === 'pending-amend') w.cancelWanted ??= reason;
     else if (!FINAL.has(w.o.status) && w.o.status !== 'pending-cancel' && w.o.tif === 'gtc') this.cancel(w, reason, now);
   }
 
@@ -796,11 +1107,16 @@ export class QuoteManager {
     this.deadlines.clear(`age:${w.o.clientOrderId}`);
     this.deadlines.clear(`retry:${w.o.clientOrderId}`);
     this.deadlines.set(`done:${w.o.clientOrderId}`, now + this.opt.keepFinishedMs);
-    if (this.opt.bookIncludesOwn && w.o.status === 'canceled' && remaining(w.o) > 0) {
-      let g = this.ghosts.get(w.o.ticker);
-      if (!g) this.ghosts.set(w.o.ticker, (g = []));
-      g.push({ side: w.o.side, price: w.o.price, count: remaining(w.o), until: now + this.opt.keepFinishedMs });
-    }
+    if (this.opt.bookIncludesOwn && w.o.status === 'canceled' && remaining(w.o) > 0) this.ghost(w.o, now);
+    // An amend still on its way for a finished order: its answer can still come, then its id goes.
+    if (w.amend) this.deadlines.set(`done:${w.amend.next.clientOrderId}`, now + this.opt.keepFinishedMs);
+  }
+
+  /** A level of ours a live book may still show for a while after it left (the echo race). */
+  private ghost(o: OrderState, now: number): void {
+    let g = this.ghosts.get(o.ticker);
+    if (!g) this.ghosts.set(o.ticker, (g = []));
+    g.push({ side: o.side, price: o.price, count: remaining(o), until: now + this.opt.keepFinishedMs });
   }
 
   /**

@@ -28,10 +28,23 @@
 // - Liquidity our orders take (taker or cross) is remembered per (side, price) level as
 //   `consumed` and is not available again: on every book update it becomes
 //   min(consumed, displayed size), and it is forgotten when the level empties.
+// - Amend (Kalshi V2 semantics, src/core/trading.ts): takes effect when it arrives, like a
+//   cancel, so fills can land in between. `count` is the new total: what rests after it is
+//   count - filled. The order keeps its order id and gets the new client id (the old one
+//   still names it). Same price and a smaller remaining keeps the queue position; a price
+//   change, a larger size or an unchanged one goes to the back (a fresh arrival on its
+//   level, behind our other orders too). Refusals: unknown-order, already-filled,
+//   already-canceled, invalid (off-grid price, bad count, a client id in use: the order
+//   rests unchanged). A post-only order amended to a price that would cross is CANCELED
+//   (Kalshi's PostOnlyCrossCancel, reference section 3) and the amend answered
+//   post-only-cross. Fills that reached the new total before the amend arrived end the
+//   order: `amended` with remaining 0, nothing rests (the amend's total is a cap; the
+//   order never keeps working beyond what we last asked for).
 import { OrderFeeLedger, feeRate, type FeeSchedule, type FeeType } from './fees.js';
 import { COUNT_ONE, PRICE_ONE, onPriceGrid } from './kalshi-fixed.js';
 import { queueOnArrival, queueOnLevelChange, queueOnTrade, type QueueState } from './queue-model.js';
 import type {
+  AmendRejectReason,
   BookSide,
   BookView,
   CancelCause,
@@ -74,7 +87,10 @@ export interface ShadowOrderView {
 }
 
 interface ShadowOrder {
+  /** The current version (an amend changes its client id, price and total count). */
   spec: OrderSpec;
+  /** Every client id the order has had (each still names it until it is forgotten). */
+  ids: string[];
   orderId: string;
   /** Arrival sequence at the engine (time priority among our orders). */
   seq: number;
@@ -136,6 +152,8 @@ export class ShadowVenue implements Venue {
   private readonly outbox: Outgoing[] = [];
   private seq = 0;
   private orderSeq = 0;
+  /** Arrival order at the engine (places, and amends that lose their priority). */
+  private arrivalSeq = 0;
   /** The latest time seen (engine time never goes backwards). */
   private clock = Number.NEGATIVE_INFINITY;
 
@@ -286,7 +304,7 @@ export class ShadowVenue implements Venue {
     const o = this.orders.get(clientOrderId);
     if (!o) return undefined;
     return {
-      clientOrderId,
+      clientOrderId: o.spec.clientOrderId,
       orderId: o.orderId,
       ticker: o.spec.ticker,
       side: o.spec.side,
@@ -307,6 +325,7 @@ export class ShadowVenue implements Venue {
     while (this.events.length > 0 && this.events[0]!.at <= t) {
       const e = this.events.shift()!;
       if (e.req.kind === 'place') this.arrivePlace(e.req.order, e.at);
+      else if (e.req.kind === 'amend') this.arriveAmend(e.req, e.at);
       else this.arriveCancel(e.req.clientOrderId, e.req.ticker, e.at);
     }
     this.prune(t);
@@ -328,8 +347,9 @@ export class ShadowVenue implements Venue {
 
     const o: ShadowOrder = {
       spec,
+      ids: [spec.clientOrderId],
       orderId: `${this.prefix}-${++this.orderSeq}`,
-      seq: this.orderSeq,
+      seq: ++this.arrivalSeq,
       remaining: spec.count,
       status: 'open',
       queue: queueOnArrival((spec.side === 'bid' ? m.bidSize : m.askSize).get(spec.price) ?? 0),
@@ -350,6 +370,65 @@ export class ShadowVenue implements Venue {
     if (o.status === 'filled') return this.send(t, { kind: 'cancel-rejected', ts: 0, clientOrderId, ticker, reason: 'already-filled' });
     if (o.status === 'canceled') return this.send(t, { kind: 'cancel-rejected', ts: 0, clientOrderId, ticker, reason: 'already-canceled' });
     this.finish(o, 'requested', t);
+  }
+
+  private arriveAmend(req: Extract<VenueRequest, { kind: 'amend' }>, t: number): void {
+    const { clientOrderId, ticker } = req;
+    const refuse = (reason: AmendRejectReason, detail?: string): void => {
+      const r: VenueReply = { kind: 'amend-rejected', ts: 0, clientOrderId, ticker, reason };
+      if (detail !== undefined) r.detail = detail;
+      this.send(t, r);
+    };
+    const o = this.orders.get(clientOrderId);
+    if (!o || o.spec.ticker !== ticker) return refuse('unknown-order');
+    if (o.status === 'filled') return refuse('already-filled');
+    if (o.status === 'canceled') return refuse('already-canceled');
+    const m = this.markets.get(ticker);
+    if (!m || !m.info) return refuse('unknown-order'); // unreachable: an open order's market is known
+    const bad = invalidAmend(req);
+    if (bad) return refuse('invalid', bad);
+    if (this.orders.has(req.newClientOrderId)) return refuse('invalid', `client order id ${req.newClientOrderId} is already in use`);
+    if (!onPriceGrid(m.info.grid, req.price)) return refuse('invalid', `price ${req.price} is not on the ${m.info.grid.source} grid`);
+    const filled = o.spec.count - o.remaining;
+    const left = req.count - filled;
+    const crosses = left > 0 && this.crossable(m, o.spec.side, req.price) > 0;
+    if (crosses && o.spec.postOnly) {
+      // Kalshi cancels a post-only order that would cross: nothing of it rests any more.
+      o.status = 'canceled';
+      this.retire(m, o, t);
+      return refuse('post-only-cross', `price ${req.price} would take liquidity`);
+    }
+    // Same price and a smaller remaining keeps the queue position; anything else is a new arrival.
+    const keep = req.price === o.spec.price && left < o.remaining;
+    o.spec = { ...o.spec, clientOrderId: req.newClientOrderId, price: req.price, count: req.count };
+    o.ids.push(req.newClientOrderId);
+    this.orders.set(req.newClientOrderId, o);
+    o.remaining = Math.max(0, left);
+    if (!keep && left > 0) {
+      o.queue = queueOnArrival((o.spec.side === 'bid' ? m.bidSize : m.askSize).get(req.price) ?? 0);
+      o.seq = ++this.arrivalSeq;
+      const i = m.open.indexOf(o);
+      if (i >= 0) m.open.splice(i, 1);
+      m.open.push(o);
+    }
+    this.send(t, {
+      kind: 'amended',
+      ts: 0,
+      clientOrderId,
+      newClientOrderId: req.newClientOrderId,
+      orderId: o.orderId,
+      ticker,
+      price: req.price,
+      count: req.count,
+      remaining: o.remaining,
+    });
+    if (left <= 0) {
+      // The fills made while the amend was on its way reached its total: the order ends.
+      o.status = 'canceled';
+      this.retire(m, o, t);
+      return;
+    }
+    if (crosses) this.take(m, o, t); // not post-only: the crossing part takes, the rest rests
   }
 
   /** A fee type the order could be charged under that fees.ts cannot compute, named. */
@@ -444,7 +523,8 @@ export class ShadowVenue implements Venue {
 
   private prune(t: number): void {
     while (this.finishedHead < this.finished.length && this.finished[this.finishedHead]!.at + this.retainMs <= t) {
-      this.orders.delete(this.finished[this.finishedHead]!.clientOrderId);
+      const id = this.finished[this.finishedHead]!.clientOrderId;
+      for (const alias of this.orders.get(id)?.ids ?? [id]) this.orders.delete(alias);
       this.finishedHead++;
     }
     if (this.finishedHead > 1024 && this.finishedHead * 2 > this.finished.length) {
@@ -548,6 +628,14 @@ function updateConsumed(consumed: Map<number, number>, sizes: ReadonlyMap<number
     if (s <= 0) consumed.delete(p);
     else if (c > s) consumed.set(p, s);
   }
+}
+
+/** Why an amend cannot be applied at all, or undefined. */
+function invalidAmend(r: Extract<VenueRequest, { kind: 'amend' }>): string | undefined {
+  if (typeof r.newClientOrderId !== 'string' || r.newClientOrderId === '') return 'newClientOrderId is empty';
+  if (!Number.isSafeInteger(r.price) || r.price <= 0 || r.price >= PRICE_ONE) return `price ${r.price} is not an integer in (0, ${PRICE_ONE})`;
+  if (!Number.isSafeInteger(r.count) || r.count <= 0) return `count ${r.count} is not a positive integer`;
+  return undefined;
 }
 
 /** Why an order spec cannot be placed at all, or undefined. */

@@ -31,8 +31,28 @@ export interface OrderSpec {
   postOnly: boolean;
 }
 
-/** What the manager asks a venue to do. */
-export type VenueRequest = { kind: 'place'; order: OrderSpec } | { kind: 'cancel'; clientOrderId: string; ticker: string };
+/**
+ * What the manager asks a venue to do.
+ *
+ * `amend` replaces a resting order in place (Kalshi V2 `POST .../orders/{id}/amend`): its
+ * price and its size change, the order keeps its exchange order id, and at no moment is
+ * there no quote or two quotes. `count` is the new TOTAL of the order, COUNT_ONE units:
+ * what already filled (across every earlier version of the order) plus the desired
+ * remaining, as Kalshi defines it. Queue priority is kept only when the amend reduces the
+ * size at the same price; a price change or a size increase goes to the back of the queue.
+ *
+ * Client ids: every amend gives the order a new client order id (`newClientOrderId`,
+ * Kalshi's `updated_client_order_id`). One client id is one quote version, one decision:
+ * its price and size never change, so every `order` record of that id states the same
+ * price and count (foldOrderRecords rebuilds it from its first record), and every fill is
+ * attributed to the decision (fair, edge, oracle time) that made the version it hit. The
+ * versions of one exchange order share its `order_id`. Fills the exchange made before the
+ * amend took effect carry the old id; fills after it, the new one.
+ */
+export type VenueRequest =
+  | { kind: 'place'; order: OrderSpec }
+  | { kind: 'cancel'; clientOrderId: string; ticker: string }
+  | { kind: 'amend'; clientOrderId: string; ticker: string; price: number; count: number; newClientOrderId: string };
 
 /**
  * Why a venue refused an order. Live only: `rate-limited` (429s outlasted the retries),
@@ -51,6 +71,20 @@ export type RejectReason =
   | 'venue-halted';
 /** Why a venue refused a cancel. */
 export type CancelRejectReason = 'unknown-order' | 'already-filled' | 'already-canceled';
+/**
+ * Why a venue refused an amend, and what became of the order:
+ * - `unknown-order`: the venue has no such order: it is not working (taken as canceled).
+ * - `already-filled`: the order filled in full first; the fills are on their way.
+ * - `already-canceled`: the order was canceled first (by us, the market, an IOC remainder).
+ * - `post-only-cross`: the amended price would take liquidity, so the post-only order was
+ *   CANCELED (Kalshi cancels a post-only order that would cross, PostOnlyCrossCancel,
+ *   reference section 3): nothing of it rests any more; its earlier fills stand.
+ * - `invalid`: the amend was refused before it touched the order (off-grid price, bad
+ *   count, duplicate new client id, ...): the order rests unchanged, at its old price,
+ *   under its old client id. A live adapter that cannot tell whether the order survived
+ *   must not answer `post-only-cross` or `invalid` before the order's state is known.
+ */
+export type AmendRejectReason = 'unknown-order' | 'already-filled' | 'already-canceled' | 'post-only-cross' | 'invalid';
 /**
  * Why an order ended without filling in full. Live only, from Kalshi's last_update_reason:
  * `expired`, `group-triggered` (the order group's contracts limit), `self-trade`, `paused`
@@ -84,7 +118,26 @@ export type VenueReply =
       queueModel?: QueueModelName;
     }
   | { kind: 'canceled'; ts: number; clientOrderId: string; orderId: string; ticker: string; remaining: number; cause: CancelCause }
-  | { kind: 'cancel-rejected'; ts: number; clientOrderId: string; ticker: string; reason: CancelRejectReason };
+  | { kind: 'cancel-rejected'; ts: number; clientOrderId: string; ticker: string; reason: CancelRejectReason }
+  /**
+   * The amend took effect: the order now has `newClientOrderId`, `price` and the total
+   * `count`; `remaining` is what rests right after the amend (fills the exchange made
+   * before it already taken off: the new total minus everything filled). `remaining` 0:
+   * the fills made while the amend was on its way reached the new total, so nothing of the
+   * order rests any more (the venue ended it; it is not resting at the old price either).
+   */
+  | {
+      kind: 'amended';
+      ts: number;
+      clientOrderId: string;
+      newClientOrderId: string;
+      orderId: string;
+      ticker: string;
+      price: number;
+      count: number;
+      remaining: number;
+    }
+  | { kind: 'amend-rejected'; ts: number; clientOrderId: string; ticker: string; reason: AmendRejectReason; detail?: string };
 
 /** A venue behind the one small interface the quote loop drives (pure: time comes in as `now`). */
 export interface Venue {

@@ -403,7 +403,19 @@ export const marketLink = z
     }
   });
 
-export const ORDER_STATUSES = ['new', 'submitted', 'resting', 'partial', 'filled', 'pending-cancel', 'canceled', 'rejected'] as const;
+/** Appended, never reordered: `pending-amend` (an amend on its way) and `amended` (final: superseded by its amendment, a new client id on the same order_id). */
+export const ORDER_STATUSES = [
+  'new',
+  'submitted',
+  'resting',
+  'partial',
+  'filled',
+  'pending-cancel',
+  'canceled',
+  'rejected',
+  'pending-amend',
+  'amended',
+] as const;
 export const order = z
   .looseObject({
     type: z.literal('order'),

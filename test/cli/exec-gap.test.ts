@@ -31,12 +31,14 @@ t.test('over a quote run: latency table, edge lost, CSV and a chart that renders
   };
   const [md, csv, svg] = (await outs('a')) as [string, string, string];
   t.match(md, /\| all \| shadow \| quote-to-action \| 10 \| 100 \| 100 \| 100 \| 100 \|/);
-  t.match(md, /\| all \| shadow \| oracle-to-order \| 10 \| 100 \| 644\.7 \| 1006\.8 \| 1047 \|/);
+  // The session reprices one quote by amend (quote.reprice, default amend): its new version's
+  // oracle-to-order is 500 ms (amend sent at once), where cancel-replace placed it at 600.
+  t.match(md, /\| all \| shadow \| oracle-to-order \| 10 \| 100 \| 554\.7 \| 997\.8 \| 1047 \|/);
   t.match(md, /\| 2026-01-25 \| shadow \| 1 \| 10 \| \$0\.45 \| \$0\.45 \| \$0\.00 \|/, 'the fill: decided and filled at fair 0.50, nothing lost');
   t.match(md, /!\[execution gap\]\(a\.svg\)/, 'the chart is linked relative to the report');
   t.match(md, /No day has both shadow and live orders/);
   t.match(csv, /^table,day,mode,kind,n,/);
-  t.match(csv, /\nlatency,all,shadow,oracle-to-order,10,100,644\.7,1006\.77,1047,/);
+  t.match(csv, /\nlatency,all,shadow,oracle-to-order,10,100,554\.7,997\.77,1047,/);
   t.match(csv, /\nedge,2026-01-25,shadow,,,,,,,1,10,0\.45,0\.45,0,0,0,0\n/);
   t.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   t.match(svg, /<\/svg>$/);

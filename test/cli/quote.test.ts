@@ -86,7 +86,8 @@ t.test('a recorded session: every input passes through; orders, fills and settle
   const last = new Map<string, unknown>();
   for (const o of orders) last.set(o.client_order_id as string, o.status);
   t.ok(
-    [...last.values()].every((s) => ['filled', 'canceled', 'rejected'].includes(s as string)),
+    // `amended` is final too: that client id was replaced in place by the next version (quote.reprice amend, the default).
+    [...last.values()].every((s) => ['filled', 'canceled', 'rejected', 'amended'].includes(s as string)),
     'every order ends final (pulled at the end of input)',
   );
 });

@@ -60,7 +60,9 @@ t.test('report daily over the quote shadow session: every file, the numbers, val
 
   const md = readFileSync(`${dir}/report.md`, 'utf8');
   t.match(md, /# Daily report 2026-01-25/);
-  t.match(md, /10 orders sent \(maker 10\); 1 fill \(shadow 1\), 10 contracts, notional \$4\.50, fees \$0\.05; realized PnL \$5\.45 over 1 ticker settled/);
+  // 9, not 10: one reprice of the session is an amend (quote.reprice, default amend), which
+  // sends no new order (its order records go pending-amend, amended; no `submitted`).
+  t.match(md, /9 orders sent \(maker 9\); 1 fill \(shadow 1\), 10 contracts, notional \$4\.50, fees \$0\.05; realized PnL \$5\.45 over 1 ticker settled/);
   t.match(md, /\| sport \| nba \| 1 \| 10 \| 4\.5 \| 0\.05 \| 5\.45 \| 1 \|/);
   t.match(md, /\| oracle \| boltodds\/shin \| 1 \| 10 \| 4\.5 \| 0\.05 \| 5\.45 \| 1 \|/);
   t.match(md, /\| liquidity \| maker \| 1 \| 10 \| 4\.5 \| 0\.05 \| 5\.45 \| 1 \|/);

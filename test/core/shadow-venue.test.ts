@@ -52,6 +52,10 @@ const brief = (rs: VenueReply[]) =>
         return `${r.ts} rejected ${r.clientOrderId} ${r.reason}`;
       case 'cancel-rejected':
         return `${r.ts} cancel-rejected ${r.clientOrderId} ${r.reason}`;
+      case 'amended':
+        return `${r.ts} amended ${r.clientOrderId} -> ${r.newClientOrderId} ${r.count}@${r.price} rem ${r.remaining}`;
+      case 'amend-rejected':
+        return `${r.ts} amend-rejected ${r.clientOrderId} ${r.reason}`;
     }
   });
 

@@ -22,6 +22,13 @@ export const quoteSection = z
     bankroll: z.number().positive().default(1000),
     /** How far the quote may improve on the best price of its side, in grid ticks (0: join). */
     improve_ticks: z.number().int().min(0).default(0),
+    /**
+     * How a resting quote moves to a new price: `amend` (Kalshi V2 amend in place: one round
+     * trip, never a moment with no quote or two) or `cancel-replace` (cancel, wait for the
+     * acknowledgement, then place). Shadow and live alike, so the paper venue measures what
+     * live does.
+     */
+    reprice: z.enum(['amend', 'cancel-replace']).default('amend'),
     /** Reprice only when the desired price moved at least this many grid ticks. */
     refresh_tolerance_ticks: z.number().int().min(1).default(1),
     /** A quote rests at least this long before a reprice (adverse moves do not wait). */
