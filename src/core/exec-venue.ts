@@ -41,6 +41,7 @@ export type ExecOp = (typeof EXEC_OPS)[number];
 export type ExecAction =
   | { op: 'create'; clientOrderId: string; body: Record<string, unknown> }
   | { op: 'cancel'; clientOrderId: string; orderId: string; ticker: string }
+  | { op: 'amend'; clientOrderId: string; newClientOrderId: string; orderId: string; ticker: string; body: Record<string, unknown> }
   /** Read one order again (by id, or by client id when the exchange id is unknown). */
   | { op: 'verify'; clientOrderId: string; orderId?: string; ticker: string; why: string }
   /** Read every resting order and the fills since `sinceMs` (after a reconnect). */
@@ -67,7 +68,8 @@ export interface ExecOptions {
   keepFinishedMs: number;
 }
 
-type Phase = 'creating' | 'unknown' | 'open' | 'final';
+/** `amending`: the next version of an order whose amend is on its way (not yet the exchange's). */
+type Phase = 'creating' | 'unknown' | 'open' | 'amending' | 'final';
 
 interface LiveOrder {
   spec: OrderSpec;
@@ -85,6 +87,10 @@ interface LiveOrder {
   verifyCount: number;
   /** Its trade ids (forgotten with it). */
   trades: string[];
+  /** An amend on its way: the client id of the next version (on the old version). */
+  amendTo?: string;
+  /** The next version: the client id it amends (on the new version, until the answer). */
+  amendOf?: string;
 }
 
 const MAX_VERIFY = 8;
@@ -110,7 +116,18 @@ export class ExecCore {
   /** Orders of ours this process did not place (an earlier run's), canceled when seen. */
   private readonly orphans = new Set<string>();
   private feedLive = false;
-  readonly counts = { creates: 0, cancels: 0, verifies: 0, reconciles: 0, orphans: 0, lost: 0, missed_fills: 0, duplicate_fills: 0, mismatched_bodies: 0 };
+  readonly counts = {
+    creates: 0,
+    amends: 0,
+    cancels: 0,
+    verifies: 0,
+    reconciles: 0,
+    orphans: 0,
+    lost: 0,
+    missed_fills: 0,
+    duplicate_fills: 0,
+    mismatched_bodies: 0,
+  };
 
   constructor(
     private readonly opt: ExecOptions,
@@ -130,6 +147,7 @@ export class ExecCore {
 
   submit(req: VenueRequest, now: number): void {
     if (req.kind === 'place') return this.place(req.order, now);
+    if (req.kind === 'amend') return this.amend(req, now);
     const o = this.orders.get(req.clientOrderId);
     if (!o) return this.reply({ kind: 'cancel-rejected', ts: now, clientOrderId: req.clientOrderId, ticker: req.ticker, reason: 'unknown-order' });
     if (o.phase === 'final') {
@@ -174,7 +192,8 @@ export class ExecCore {
   /** Orders we believe may still rest or fill (for shutdown and gauges). */
   open(): Array<{ clientOrderId: string; orderId: string | undefined; ticker: string }> {
     const r: Array<{ clientOrderId: string; orderId: string | undefined; ticker: string }> = [];
-    for (const o of this.orders.values()) if (o.phase !== 'final') r.push({ clientOrderId: o.spec.clientOrderId, orderId: o.orderId, ticker: o.spec.ticker });
+    for (const o of this.orders.values())
+      if (o.phase !== 'final' && o.phase !== 'amending') r.push({ clientOrderId: o.spec.clientOrderId, orderId: o.orderId, ticker: o.spec.ticker });
     return r;
   }
 
@@ -193,6 +212,8 @@ export class ExecCore {
         return this.onCreate(e, now);
       case 'cancel':
         return this.onCancel(e, now);
+      case 'amend':
+        return this.onAmend(e, now);
       case 'user_order':
       case 'order':
       case 'lookup':
@@ -249,6 +270,128 @@ export class ExecCore {
     this.out.action({ op: 'create', clientOrderId: spec.clientOrderId, body: createBody(spec, this.groupId) });
   }
 
+  /**
+   * Reprice in place (V2 amend): the next version gets its own client id
+   * (updated_client_order_id) on the same exchange order. Refused here, without a request,
+   * when the order is not open on the exchange with a known id or another request is on
+   * its way for it (the manager amends resting orders only: this is a guard).
+   */
+  private amend(req: Extract<VenueRequest, { kind: 'amend' }>, now: number): void {
+    const o = this.orders.get(req.clientOrderId);
+    const refuse = (reason: 'unknown-order' | 'already-filled' | 'already-canceled' | 'invalid', detail: string): void =>
+      this.reply({ kind: 'amend-rejected', ts: now, clientOrderId: req.clientOrderId, ticker: req.ticker, reason, detail });
+    if (!o) return refuse('unknown-order', 'no such order');
+    if (o.phase === 'final') return refuse(o.filled >= o.spec.count ? 'already-filled' : 'already-canceled', 'the order is finished');
+    if (o.orderId === undefined || o.phase !== 'open' || o.amendTo !== undefined || o.cancelSent || o.cancelWanted || this.orders.has(req.newClientOrderId)) {
+      return refuse('invalid', 'the order is not open with nothing on its way');
+    }
+    const n: LiveOrder = {
+      spec: { ...o.spec, clientOrderId: req.newClientOrderId, price: req.price, count: req.count },
+      orderId: o.orderId,
+      phase: 'amending',
+      accepted: true,
+      cancelWanted: false,
+      cancelSent: false,
+      // Fills count across the versions of one exchange order (`count` is the new total).
+      filled: o.filled,
+      exchangeFilled: o.exchangeFilled,
+      finalAt: undefined,
+      verifyCount: 0,
+      trades: [],
+      amendOf: o.spec.clientOrderId,
+    };
+    o.amendTo = req.newClientOrderId;
+    this.orders.set(req.newClientOrderId, n);
+    this.counts.amends++;
+    this.out.action({
+      op: 'amend',
+      clientOrderId: o.spec.clientOrderId,
+      newClientOrderId: req.newClientOrderId,
+      orderId: o.orderId,
+      ticker: o.spec.ticker,
+      body: {
+        ticker: o.spec.ticker,
+        side: o.spec.side,
+        price: formatPrice(req.price),
+        count: formatCount(req.count),
+        client_order_id: o.spec.clientOrderId,
+        updated_client_order_id: req.newClientOrderId,
+      },
+    });
+    // Answered over REST; its user_order confirms. Not heard: the order is read again.
+    this.deadlines.set(`ack:${o.spec.clientOrderId}`, now + this.opt.ackTimeoutMs);
+  }
+
+  /** The amend took effect (answer, or the order read with the new client id): the next version is the order now. */
+  private amended(o: LiveOrder, remaining: number, now: number): void {
+    const n = o.amendTo !== undefined ? this.orders.get(o.amendTo) : undefined;
+    if (!n) return;
+    o.amendTo = undefined;
+    n.amendOf = undefined;
+    n.filled = Math.max(n.filled, o.filled);
+    n.exchangeFilled = Math.max(n.exchangeFilled, o.exchangeFilled);
+    if (n.orderId !== undefined) this.byOrderId.set(n.orderId, n.spec.clientOrderId);
+    const wasFinal = o.phase === 'final';
+    o.phase = 'final';
+    o.finalAt ??= now;
+    this.clearReads(o.spec.clientOrderId);
+    this.deadlines.set(`forget:${o.spec.clientOrderId}`, now + this.opt.keepFinishedMs);
+    n.phase = remaining > 0 && !wasFinal ? 'open' : 'final';
+    if (n.phase === 'final') {
+      n.finalAt = now;
+      this.deadlines.set(`forget:${n.spec.clientOrderId}`, now + this.opt.keepFinishedMs);
+    }
+    this.reply({
+      kind: 'amended',
+      ts: now,
+      clientOrderId: o.spec.clientOrderId,
+      newClientOrderId: n.spec.clientOrderId,
+      orderId: o.orderId ?? '',
+      ticker: o.spec.ticker,
+      price: n.spec.price,
+      count: n.spec.count,
+      remaining: Math.max(0, remaining),
+    });
+  }
+
+  /** The amend did not happen: the next version is dropped; `reason` says what became of the order. */
+  private amendRefused(
+    o: LiveOrder,
+    reason: 'already-filled' | 'already-canceled' | 'post-only-cross' | 'invalid' | 'unknown-order',
+    detail: string,
+    now: number,
+  ): void {
+    const nid = o.amendTo;
+    if (nid === undefined) return;
+    o.amendTo = undefined;
+    this.orders.delete(nid);
+    this.reply({ kind: 'amend-rejected', ts: now, clientOrderId: o.spec.clientOrderId, ticker: o.spec.ticker, reason, detail });
+  }
+
+  private onAmend(e: ExecEvent, now: number): void {
+    const o = e.client_order_id !== undefined ? this.orders.get(e.client_order_id) : undefined;
+    if (!o) return this.anomaly('amend answer for an order we did not send', e, now);
+    if (o.amendTo === undefined) return; // settled already (the WebSocket named the next version first)
+    if (e.ok) {
+      const b = e.body ?? {};
+      if (b.order_id !== undefined && b.order_id !== o.orderId) {
+        this.counts.mismatched_bodies++;
+        this.anomaly('amend answer describes another order: not trusted, the order is read again', e, now);
+        return this.verify(o, 'mismatch', now);
+      }
+      const remaining = parseCount(b.remaining_count);
+      if (remaining === null) return this.verify(o, 'mismatch', now);
+      return this.amended(o, remaining, now);
+    }
+    if (e.status === 409 || (e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 404 && e.code !== 'MARKET_INACTIVE')) {
+      // Refused before it touched the order: it rests unchanged.
+      return this.amendRefused(o, 'invalid', `${e.status ?? ''} ${e.code ?? ''}: ${e.error ?? ''}`.trim(), now);
+    }
+    // Not resting any more (404, market inactive), or no usable answer: read the order; its
+    // state (and client id) says whether the amend happened.
+    this.verify(o, 'amend-unknown', now);
+  }
+
   private sendCancel(o: LiveOrder, now: number): void {
     o.cancelWanted = false;
     o.cancelSent = true;
@@ -284,7 +427,7 @@ export class ExecCore {
     this.counts.reconciles++;
     const since = (this.lastFillMs ?? now) - this.opt.overlapMs;
     this.out.action({ op: 'reconcile', sinceMs: since, why });
-    for (const o of this.orders.values()) if (o.phase !== 'final') this.verify(o, 'reconcile', now);
+    for (const o of this.orders.values()) if (o.phase !== 'final' && o.phase !== 'amending') this.verify(o, 'reconcile', now);
   }
 
   // ------------------------------------------------------------ answers
@@ -391,6 +534,7 @@ export class ExecCore {
     });
     if (o.orderId === undefined) return this.finalReject(o, 'venue-error', 'create did not land', now);
     this.end(o, 'lost', now);
+    this.amendRefused(o, 'unknown-order', 'the exchange does not know the order', now);
   }
 
   /** An Order (user_order message, or a REST read) for any of our orders. */
@@ -419,9 +563,21 @@ export class ExecCore {
       }
       return;
     }
-    if (id !== undefined) this.learnId(o, id);
     const filled = parseCount(b.fill_count_fp ?? b.fill_count) ?? 0;
     const remaining = parseCount(b.remaining_count_fp ?? b.remaining_count);
+    // An amend on its way: the order under its next client id means the amend happened.
+    if (o.amendTo !== undefined && coid === o.amendTo) this.amended(o, status === 'resting' ? (remaining ?? 0) : 0, now);
+    else if (o.amendOf !== undefined) {
+      // The next version named before the answer (the user_order outran it).
+      const old = this.orders.get(o.amendOf);
+      if (old) this.amended(old, status === 'resting' ? (remaining ?? 0) : 0, now);
+    } else if (o.amendTo !== undefined && status === 'resting' && via !== 'user_order') {
+      // Read over REST under its old id, resting: the amend did not happen (it never will now).
+      this.amendRefused(o, 'invalid', 'the order rests unchanged', now);
+    }
+    const cur = this.current(o);
+    if (cur !== o) return this.onOrderState(b, via, now);
+    if (id !== undefined) this.learnId(o, id);
     if (status === 'resting') {
       if (o.phase === 'final') return;
       if (o.phase !== 'open') o.phase = 'open';
@@ -432,6 +588,20 @@ export class ExecCore {
     if (status !== 'canceled' && status !== 'executed') return;
     o.exchangeFilled = Math.max(o.exchangeFilled, filled);
     if (o.phase === 'final') return this.awaitFills(o, now);
+    // Finished while an amend was on its way: the amend cannot happen now.
+    if (o.amendTo !== undefined) {
+      if (status === 'canceled') {
+        const reason = typeof b.last_update_reason === 'string' ? b.last_update_reason : undefined;
+        this.end(o, cancelCause(o, reason), now);
+        this.amendRefused(o, reason === 'PostOnlyCrossCancel' ? 'post-only-cross' : 'already-canceled', `canceled (${reason ?? 'no reason given'})`, now);
+      } else {
+        o.phase = 'final';
+        o.finalAt = now;
+        this.deadlines.set(`forget:${o.spec.clientOrderId}`, now + this.opt.keepFinishedMs);
+        this.amendRefused(o, 'already-filled', 'executed', now);
+      }
+      return this.awaitFills(o, now);
+    }
     const reason = typeof b.last_update_reason === 'string' ? b.last_update_reason : undefined;
     if (status === 'canceled' && reason === 'PostOnlyCrossCancel' && !o.accepted) {
       return this.finalReject(o, 'post-only-cross', 'post-only order would have crossed', now);
@@ -461,8 +631,10 @@ export class ExecCore {
       return;
     }
     const exMs = typeof f.ts_ms === 'number' ? f.ts_ms : typeof f.ts === 'number' ? f.ts * 1000 : undefined;
-    const key = this.byOrderId.get(id) ?? (typeof f.client_order_id === 'string' ? f.client_order_id : undefined);
-    const o = key !== undefined ? this.orders.get(key) : undefined;
+    // The fill's own client id names the version it hit (amends); REST fills have none.
+    const named = typeof f.client_order_id === 'string' && this.orders.has(f.client_order_id) ? f.client_order_id : undefined;
+    const key = named ?? this.byOrderId.get(id) ?? (typeof f.client_order_id === 'string' ? f.client_order_id : undefined);
+    let o = key !== undefined ? this.orders.get(key) : undefined;
     if (this.seenTrades.has(tradeId)) {
       if (via === 'ws') this.counts.duplicate_fills++;
       return;
@@ -470,6 +642,12 @@ export class ExecCore {
     if (!o) {
       // Not an order of this process: an earlier run's (its position is read at start), or another process's.
       return;
+    }
+    if (o.phase === 'amending' && o.amendOf !== undefined) {
+      // A fill of the next version before the amend's answer: the amend happened.
+      const old = this.orders.get(o.amendOf);
+      if (old) this.amended(old, Math.max(0, o.spec.count - Math.max(o.filled, old.filled)), now);
+      o = this.orders.get(key!) ?? o;
     }
     this.seenTrades.add(tradeId);
     o.trades.push(tradeId);
@@ -525,6 +703,8 @@ export class ExecCore {
       this.deadlines.clear(`ack:${o.spec.clientOrderId}`);
       this.deadlines.set(`forget:${o.spec.clientOrderId}`, now + this.opt.keepFinishedMs);
     }
+    // Filled in full while an amend was on its way: the amend cannot happen now.
+    if (o.filled >= o.spec.count && o.amendTo !== undefined) this.amendRefused(o, 'already-filled', 'filled in full', now);
     if (o.phase === 'final' && o.filled >= o.exchangeFilled) this.deadlines.clear(`fills:${o.spec.clientOrderId}`);
   }
 
@@ -616,6 +796,18 @@ export class ExecCore {
     if (o.exchangeFilled > o.filled) this.deadlines.set(`fills:${o.spec.clientOrderId}`, now + this.opt.ackTimeoutMs);
   }
 
+  /** The version of an order now in force (its amendment, once that took effect). */
+  private current(o: LiveOrder): LiveOrder {
+    let v = o;
+    for (let i = 0; i < 8 && v.phase === 'final' && v.amendTo === undefined; i++) {
+      const id = v.orderId !== undefined ? this.byOrderId.get(v.orderId) : undefined;
+      const next = id !== undefined && id !== v.spec.clientOrderId ? this.orders.get(id) : undefined;
+      if (!next || next.phase === 'amending') break;
+      v = next;
+    }
+    return v;
+  }
+
   private learnId(o: LiveOrder, id: string): void {
     if (o.orderId === id) return;
     if (o.orderId !== undefined) this.byOrderId.delete(o.orderId);
@@ -627,7 +819,7 @@ export class ExecCore {
     const o = this.orders.get(coid);
     if (!o || o.phase !== 'final') return;
     this.orders.delete(coid);
-    if (o.orderId !== undefined) this.byOrderId.delete(o.orderId);
+    if (o.orderId !== undefined && this.byOrderId.get(o.orderId) === coid) this.byOrderId.delete(o.orderId);
     for (const tr of o.trades) this.seenTrades.delete(tr);
     this.clearReads(coid);
   }

@@ -186,6 +186,8 @@ export class KalshiLiveEdge {
           return await this.create(a.clientOrderId, a.body);
         case 'cancel':
           return await this.cancel(a.clientOrderId, a.orderId, a.ticker);
+        case 'amend':
+          return await this.amend(a.clientOrderId, a.orderId, a.body);
         case 'verify':
           return await this.verify(a.clientOrderId, a.orderId, a.ticker);
         case 'reconcile':
@@ -238,6 +240,17 @@ export class KalshiLiveEdge {
       this.o.emit({ type: 'kalshi.exec', op: 'cancel', client_order_id: coid, order_id: orderId, ok: true, body: r });
     } catch (e) {
       this.o.emit({ type: 'kalshi.exec', op: 'cancel', client_order_id: coid, order_id: orderId, ...errorFields(e) });
+      if (e instanceof ClockSkewError) this.o.onFatal(e);
+    }
+  }
+
+  /** Amend (absolute price and total count: the client may resend it after a 5xx or timeout). */
+  private async amend(coid: string, orderId: string, body: Record<string, unknown>): Promise<void> {
+    try {
+      const r = (await this.o.rest.request('POST', `/portfolio/events/orders/${encodeURIComponent(orderId)}/amend`, {}, body)) as Record<string, unknown>;
+      this.o.emit({ type: 'kalshi.exec', op: 'amend', client_order_id: coid, order_id: orderId, ok: true, body: r });
+    } catch (e) {
+      this.o.emit({ type: 'kalshi.exec', op: 'amend', client_order_id: coid, order_id: orderId, ...errorFields(e) });
       if (e instanceof ClockSkewError) this.o.onFatal(e);
     }
   }

@@ -344,6 +344,7 @@ export const kalshiFill = z.looseObject({
 export const EXEC_OPS = [
   'create',
   'cancel',
+  'amend',
   'order',
   'lookup',
   'orders',

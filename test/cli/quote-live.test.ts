@@ -100,6 +100,14 @@ t.test('a recorded live session replays through quote --live --replay to the sam
         const { ts: _ts, quote_ts: _q, ...rest } = x;
         return JSON.stringify(rest);
       });
+  t.ok(
+    p.ofType('kalshi.exec').some((e) => e.op === 'amend' && e.ok === true),
+    'a reprice by amend on the exchange',
+  );
+  t.ok(
+    orders(p).some((o) => o.status === 'amended'),
+    'an order version ended amended',
+  );
   const live = decisions(p.records);
   t.ok(live.length > 10, `a session worth replaying (${live.length} decisions)`);
   t.same(decisions(replay.records), live, 'the same orders, fills, positions and reconciliations, in the same order');

@@ -318,3 +318,88 @@ t.test('health: the private channels and the order group trip and clear venue-do
     { cause: 'private-feed', up: true },
   ]);
 });
+
+t.test('amend: answered, refused, finished first, or confirmed by the WebSocket before its answer', async (t) => {
+  const open = (r: ReturnType<typeof rig>, n: number): void => {
+    r.core.submit({ kind: 'place', order: spec(n) }, 0);
+    r.ev({ op: 'create', client_order_id: `chl-x-run-${n}`, ok: true, body: { order_id: `o${n}`, fill_count: '0.00', remaining_count: '5.00' } }, 1);
+  };
+  const amend = (n: number, price = 4700, count = 500) =>
+    ({ kind: 'amend', clientOrderId: `chl-x-run-${n}`, ticker: TK, price, count, newClientOrderId: `chl-x-run-${n}b` }) as const;
+
+  const r = rig();
+  open(r, 1);
+  r.core.submit(amend(1), 2);
+  t.match(r.actions.at(-1), {
+    op: 'amend',
+    orderId: 'o1',
+    body: { price: '0.4700', count: '5.00', client_order_id: 'chl-x-run-1', updated_client_order_id: 'chl-x-run-1b', side: 'bid' },
+  });
+  t.match(r.ev({ op: 'amend', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o1', remaining_count: '5.00', fill_count: '0.00' } }, 3), [
+    { kind: 'amended', clientOrderId: 'chl-x-run-1', newClientOrderId: 'chl-x-run-1b', orderId: 'o1', price: 4700, count: 500, remaining: 500 },
+  ]);
+  t.same(r.ev({ op: 'user_order', body: userOrder(1, 'resting', { client_order_id: 'chl-x-run-1b' }) }, 4), [], 'its user_order: nothing new');
+  t.match(
+    r.ev({ op: 'fill', body: fill(1, 'tr-a', '2.00') }, 5),
+    [{ kind: 'fill', clientOrderId: 'chl-x-run-1b', remaining: 300 }],
+    'later fills are the new version',
+  );
+  t.same(
+    r.core.open().map((o) => o.clientOrderId),
+    ['chl-x-run-1b'],
+  );
+
+  const bad = rig();
+  open(bad, 2);
+  bad.core.submit(amend(2), 2);
+  t.match(bad.ev({ op: 'amend', client_order_id: 'chl-x-run-2', ok: false, status: 400, code: 'invalid_parameters', error: 'off grid' }, 3), [
+    { kind: 'amend-rejected', reason: 'invalid' },
+  ]);
+  bad.core.submit(amend(2), 4);
+  t.match(bad.actions.at(-1), { op: 'amend' }, 'the order rests unchanged and can be amended again');
+
+  const filled = rig();
+  open(filled, 3);
+  filled.core.submit(amend(3), 2);
+  t.same(filled.ev({ op: 'amend', client_order_id: 'chl-x-run-3', ok: false, status: 404, code: 'not_found' }, 3), []);
+  t.match(filled.actions.at(-1), { op: 'verify', orderId: 'o3', why: 'amend-unknown' });
+  const got = filled.ev({ op: 'fills', ok: true, body: { fills: [fill(3, 'tr-3')] } }, 4);
+  t.match(got, [
+    { kind: 'fill', clientOrderId: 'chl-x-run-3', remaining: 0 },
+    { kind: 'amend-rejected', reason: 'already-filled' },
+  ]);
+  t.equal(got.length, 2);
+  t.same(filled.ev({ op: 'order', client_order_id: 'chl-x-run-3', ok: true, body: { order: userOrder(3, 'executed', { fill_count_fp: '5.00' }) } }, 5), []);
+
+  const ws = rig();
+  open(ws, 4);
+  ws.core.submit(amend(4, 4700, 300), 2);
+  t.match(ws.ev({ op: 'user_order', body: userOrder(4, 'resting', { client_order_id: 'chl-x-run-4b', remaining_count_fp: '3.00' }) }, 3), [
+    { kind: 'amended', newClientOrderId: 'chl-x-run-4b', remaining: 300 },
+  ]);
+  t.same(
+    ws.ev({ op: 'amend', client_order_id: 'chl-x-run-4', ok: true, body: { order_id: 'o4', remaining_count: '3.00' } }, 4),
+    [],
+    'the late answer: nothing more',
+  );
+  t.same(ws.warns, []);
+
+  const fillFirst = rig();
+  open(fillFirst, 5);
+  fillFirst.core.submit(amend(5), 2);
+  t.match(fillFirst.ev({ op: 'fill', body: fill(5, 'tr-5', '1.00', { client_order_id: 'chl-x-run-5b' }) }, 3), [
+    { kind: 'amended', newClientOrderId: 'chl-x-run-5b', remaining: 500 },
+    { kind: 'fill', clientOrderId: 'chl-x-run-5b', remaining: 400 },
+  ]);
+
+  const gone = rig();
+  open(gone, 6);
+  gone.core.submit(amend(6), 2);
+  t.match(gone.ev({ op: 'user_order', body: userOrder(6, 'canceled', { last_update_reason: 'MarketClosed' }) }, 3), [
+    { kind: 'canceled', clientOrderId: 'chl-x-run-6', cause: 'market-closed' },
+    { kind: 'amend-rejected', reason: 'already-canceled' },
+  ]);
+  t.match(gone.replies(4), []);
+  gone.core.submit(amend(6), 5);
+  t.match(gone.replies(5), [{ kind: 'amend-rejected', reason: 'already-canceled' }], 'a finished order is not amended');
+});
