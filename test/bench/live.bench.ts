@@ -21,6 +21,7 @@
 //       - the simulator's engine canceling the quote moved through (the exchange acted),
 //       - quote's order record `pending-cancel` for it read from its stdout (decided),
 //       - quote's order record `canceled` read (the confirmation as quote saw it);
+//     and, for scale, every order record's ts (quote's wall clock) to its reading here;
 //   (b) quote's own records (its clock, integer ms): `latency` kind `cancel` (request ->
 //       WebSocket confirmation, both cancels of each move) and `oracle-to-order` (the
 //       oracle record's ts -> a replacement's place request, which waits for the cancel
@@ -118,6 +119,8 @@ const bench: Bench = async (env) => {
     const side: Record<Side, { coid: string; status: string } | undefined> = { bid: undefined, ask: undefined };
     const latencies: Array<{ kind: string; ms: number }> = [];
     let measuring = false;
+    /** Each order record's ts (quote's wall clock) to its reading here (this one): the stdout hop. */
+    const hop: number[] = [];
     let seen = 0;
     // LivePipe's listener was added first: the chunk's records are parsed by the time this runs.
     pipe.quote.stdout!.on('data', () => {
@@ -128,6 +131,7 @@ const bench: Bench = async (env) => {
           const coid = r.client_order_id as string;
           const s: Side = r.action === 'buy' ? 'bid' : 'ask';
           if (side[s]?.coid === coid || r.status === 'submitted' || side[s] === undefined) side[s] = { coid, status: r.status as string };
+          if (measuring) hop.push(Date.now() - (r.ts as number));
           if (move && coid === move.coid) {
             if (r.status === 'pending-cancel') move.pending ??= at;
             else if (r.status === 'canceled') move.confirmed ??= at;
@@ -218,6 +222,7 @@ const bench: Bench = async (env) => {
     const c = stats(confirmedMs);
     const cancel = stats(latencies.filter((l) => l.kind === 'cancel').map((l) => l.ms));
     const o2o = stats(latencies.filter((l) => l.kind === 'oracle-to-order').map((l) => l.ms));
+    const h = stats(hop);
     const down = stats(byDir.bid);
     const upS = stats(byDir.ask);
     const tail = (s: Stats): string => `p90 ${f2(s.p90)} ms, max ${f2(s.max)} ms, n ${s.n}`;
@@ -239,6 +244,13 @@ const bench: Bench = async (env) => {
       { group: 'live', name: "  the same to quote's pending-cancel record read, p50", value: d.p50, unit: 'ms', note: `p99 ${f2(d.p99)} ms, ${tail(d)}` },
       { group: 'live', name: "oracle line in -> quote's canceled record read (WS confirmation), p50", value: c.p50, unit: 'ms' },
       { group: 'live', name: "oracle line in -> quote's canceled record read (WS confirmation), p99", value: c.p99, unit: 'ms', note: tail(c) },
+      {
+        group: 'live',
+        name: "  quote's order records: their ts -> read here (wall clocks), p50",
+        value: h.p50,
+        unit: 'ms',
+        note: `p99 ${h.p99} ms, max ${h.max} ms, n ${h.n} (integer ms: the stdout hop and the scheduling of both processes)`,
+      },
       {
         group: 'live',
         name: "quote's latency kind cancel (request -> WS confirmation), p50",
