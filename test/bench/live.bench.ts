@@ -31,7 +31,7 @@ import { cpus, loadavg } from 'node:os';
 import type { SimOrder } from '../../src/sim/kalshi/engine.js';
 import { truth, type Rec } from '../helpers/kalshi.js';
 import { EVENT, HOME, LivePipe, Rig } from '../helpers/live.js';
-import type { Bench, BenchRow } from './lib.js';
+import { cpuSeconds, type Bench, type BenchRow } from './lib.js';
 
 type Side = 'bid' | 'ask';
 
@@ -174,8 +174,14 @@ const bench: Bench = async (env) => {
     const byDir: Record<Side, number[]> = { bid: [], ask: [] };
     let up = true;
     const t0 = Date.now();
+    let cpu0 = NaN;
+    let self0 = process.cpuUsage();
     for (let i = 0; i < warm + n; i++) {
       measuring = i >= warm;
+      if (i === warm) {
+        cpu0 = cpuSeconds(pipe.quote.pid!);
+        self0 = process.cpuUsage();
+      }
       // Moving up goes through the ask, down through the bid.
       const through: Side = up ? 'ask' : 'bid';
       const before = { bid: side.bid!.coid, ask: side.ask!.coid };
@@ -212,6 +218,10 @@ const bench: Bench = async (env) => {
       up = !up;
     }
     measuring = false;
+    // CPU per move (quote's, and this process's: the simulator and the bench's reading).
+    const quoteCpu = ((cpuSeconds(pipe.quote.pid!) - cpu0) * 1000) / n;
+    const self = process.cpuUsage(self0);
+    const selfCpu = (self.user + self.system) / 1000 / n;
     const seconds = (Date.now() - t0) / 1000;
     const load = loadavg();
     const stop = await pipe.stop('SIGTERM');
@@ -267,6 +277,13 @@ const bench: Bench = async (env) => {
         note: 'the replacements: each waits for the confirmed cancel of the quote it replaces',
       },
       { group: 'live', name: "quote's latency kind oracle-to-order, p99", value: o2o.p99, unit: 'ms', note: tail(o2o) },
+      {
+        group: 'live',
+        name: "quote's CPU per move (an oracle line, 2 cancels, 2 places, their answers and messages)",
+        value: quoteCpu,
+        unit: 'ms',
+        note: `this process (simulator and bench) ${f2(selfCpu)} ms per move; from /proc in 10 ms ticks over ${n} moves`,
+      },
     ];
     return rows;
   } finally {
