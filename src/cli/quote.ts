@@ -323,6 +323,7 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
     cancelRetryMs: q.cancel_retry_ms,
     cancelRetryMax: q.cancel_retry_max,
     keepFinishedMs: q.keep_finished_ms,
+    echoWindowMs: q.echo_window_ms,
     forgetAfterMs: q.forget_after_ms,
     // Live books show our own resting orders: prices are judged against the others' only.
     bookIncludesOwn: live,

@@ -124,6 +124,12 @@ export interface ManagerOptions {
   cancelRetryMax: number;
   /** How long finished orders are kept so late fills still map. */
   keepFinishedMs: number;
+  /**
+   * Live books: how long a level we just left may still show our size (the echo of a
+   * cancel or an amend away from it, until the feed's delta arrives). Only that long is it
+   * taken out of the book; a longer window eats the others' size at levels we keep joining.
+   */
+  echoWindowMs: number;
   /** How long a settled market's state is kept. */
   forgetAfterMs: number;
   /** Live books show our own orders: prices are judged against the others' orders only. */
@@ -1116,7 +1122,7 @@ export class QuoteManager {
   private ghost(o: OrderState, now: number): void {
     let g = this.ghosts.get(o.ticker);
     if (!g) this.ghosts.set(o.ticker, (g = []));
-    g.push({ side: o.side, price: o.price, count: remaining(o), until: now + this.opt.keepFinishedMs });
+    g.push({ side: o.side, price: o.price, count: remaining(o), until: now + this.opt.echoWindowMs });
   }
 
   /**

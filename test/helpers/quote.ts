@@ -40,6 +40,7 @@ export const DEFAULTS: ManagerOptions = {
   cancelRetryMs: 5_000,
   cancelRetryMax: 3,
   keepFinishedMs: 600_000,
+  echoWindowMs: 2_000,
   forgetAfterMs: 3_600_000,
   bookIncludesOwn: false,
   fees: KALSHI_FEES,

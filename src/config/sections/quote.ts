@@ -54,6 +54,8 @@ export const quoteSection = z
     cancel_retry_max: z.number().int().min(0).default(3),
     /** Finished orders are kept this long so late fills still map to them. */
     keep_finished_ms: z.number().int().min(1).default(600_000),
+    /** Live: a level we just left is taken out of the book this long (its echo until the feed's delta comes). */
+    echo_window_ms: z.number().int().min(0).default(2_000),
     /** A settled market's state is dropped this long after its result. */
     forget_after_ms: z.number().int().min(1).default(3_600_000),
     /** Limits checked before every order. */
