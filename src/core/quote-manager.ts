@@ -728,6 +728,14 @@ export class QuoteManager {
     const f = this.fairs.get(link.event)!;
     const fee: FeeModel = { schedule: this.opt.fees, feeType: market.feeType };
     let skipped: { reason: string; detail: string } | undefined;
+    // Protective cancels first, on both sides, before any reprice or placement is decided:
+    // a quote the oracle moved through leaves first whichever side it is on.
+    for (const side of MAKER_SLOTS) {
+      const w = t.slots[side] !== undefined ? this.orders.get(t.slots[side]!) : undefined;
+      if (!w || IN_FLIGHT.has(w.o.status) || FINAL.has(w.o.status)) continue;
+      const why = this.adverse(w.o, side, fair, fee);
+      if (why) this.cancel(w, why, now);
+    }
     for (const side of MAKER_SLOTS) {
       const r = this.maker(ticker, t, side, fair, f.ts, fee, now);
       if (r) skipped ??= r;
@@ -813,10 +821,8 @@ export class QuoteManager {
         return undefined;
       }
       // Resting (or partial): is it still worth its place?
-      const e = edgeAt(fair, side, o.price, remaining(o), 'maker', fee);
-      const through = side === 'bid' ? o.price >= fair * PRICE_ONE - EDGE_EPS : o.price <= fair * PRICE_ONE + EDGE_EPS;
-      if (through) return (this.cancel(w, 'oracle-moved-through', now), undefined);
-      if (!meetsEdge(e, this.opt.edge)) return (this.cancel(w, 'edge-below-threshold', now), undefined);
+      const why = this.adverse(o, side, fair, fee);
+      if (why) return (this.cancel(w, why, now), undefined);
       const rested = now - (o.restingSince ?? o.createdTs);
       if (this.opt.maxOrderAgeMs > 0 && rested >= this.opt.maxOrderAgeMs) return (this.cancel(w, 'max-age', now), undefined);
       if (!q.ok) {
@@ -1160,6 +1166,14 @@ export class QuoteManager {
       if (left > 0) out.push([p, left]);
     }
     return out;
+  }
+
+  /** Why a resting quote must go at once, whatever else is decided: the oracle moved through it, or its edge fell below --edge. */
+  private adverse(o: OrderState, side: 'bid' | 'ask', fair: number, fee: FeeModel): 'oracle-moved-through' | 'edge-below-threshold' | undefined {
+    const through = side === 'bid' ? o.price >= fair * PRICE_ONE - EDGE_EPS : o.price <= fair * PRICE_ONE + EDGE_EPS;
+    if (through) return 'oracle-moved-through';
+    if (!meetsEdge(edgeAt(fair, side, o.price, remaining(o), 'maker', fee), this.opt.edge)) return 'edge-below-threshold';
+    return undefined;
   }
 
   private moved(grid: PriceGrid, from: number, to: number): boolean {

@@ -164,3 +164,24 @@ t.test('a book whose best prices did not move changes no decision and sends noth
   s.m.onBook(book(HOME, [[4600, 100]], [[5500, 900]]), T0 + 300);
   t.equal(s.venue.cancels().length, 1, 'a new best bid does: the quote joins it');
 });
+
+t.test('a move through one quote that also reprices the other: the protective cancel is sent first', async (t) => {
+  // Found by the live loopback bench: on an up move the bid's reprice was decided (and sent)
+  // before the cancel of the ask the oracle went through, ~2 ms later on the wire.
+  const s = session({ bookIncludesOwn: true });
+  standardOpen(s, 0.4); // bid well below 0.45, ask 0.55
+  const [bid, ask] = [s.venue.place(0), s.venue.place(1)];
+  t.ok(bid.order.price < 4500, 'the bid rests below the others');
+  t.equal(ask.order.price, 5500);
+  s.m.onReply(s.venue.accepted(bid.order.clientOrderId, T0 + 50), T0 + 50);
+  s.m.onReply(s.venue.accepted(ask.order.clientOrderId, T0 + 50), T0 + 50);
+  const before = s.venue.requests.length;
+  s.m.onOracleProb(prob(0.6, T0 + 5_000), T0 + 5_000);
+  const after = s.venue.requests.slice(before);
+  t.match(after[0], { kind: 'cancel', clientOrderId: ask.order.clientOrderId }, 'first: the ask the oracle moved through');
+  t.match(after[1], { kind: /^(amend|cancel)$/, clientOrderId: bid.order.clientOrderId }, 'then: the bid repriced');
+  t.match(
+    s.w.orders.find((o) => o.o.clientOrderId === ask.order.clientOrderId && o.status === 'pending-cancel'),
+    { reason: 'oracle-moved-through' },
+  );
+});
