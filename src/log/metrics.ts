@@ -51,6 +51,14 @@ export const METRIC_CATALOG = {
   order_reprices_total: { kind: 'counter', help: 'resting orders repriced' },
   stale_quotes: { kind: 'gauge', help: 'resting quotes older than the max quote age' },
   ledger_rows_total: { kind: 'counter', help: 'rows committed to a ledger' },
+  // the live order path (quote --live)
+  exec_retries_total: { kind: 'counter', help: 'exchange requests retried (429, 5xx, network), by status' },
+  exec_request_failures_total: { kind: 'counter', help: 'exchange actions that failed after their retries, by op' },
+  exec_create_unknown_total: { kind: 'counter', help: 'creates whose outcome was unknown (read again by client order id)' },
+  exec_cancel_failures_total: { kind: 'counter', help: 'cancels refused or unanswered after retries (sent again by the quote manager), by code' },
+  exec_unconfirmed_total: { kind: 'counter', help: 'orders still unconfirmed after repeated reads (left for reconciliation by hand)' },
+  exec_bad_messages_total: { kind: 'counter', help: 'private messages or fills that could not be read, by op' },
+  exec_group_triggered_total: { kind: 'counter', help: 'order group triggers (the exchange-side circuit breaker)' },
 } as const;
 
 export type MetricName = keyof typeof METRIC_CATALOG;

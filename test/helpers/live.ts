@@ -4,8 +4,10 @@
 // so it decides what quote sees and when). Everything goes over real sockets.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import type { SimOrder } from '../../src/sim/kalshi/engine.js';
+import { SystemClock, type Clock, type TimerHandle } from '../../src/clock/clock.js';
+import type { SimFill, SimOrder } from '../../src/sim/kalshi/engine.js';
 import { feedEnv, makeKeys, startSim, type Keys, type Rec, type SimHandle } from './kalshi.js';
 import { BIN } from './run.js';
 
@@ -21,6 +23,38 @@ export interface RigOptions {
   sim?: Partial<Parameters<typeof startSim>[0]>;
   /** Start feed-kalshi (default true). */
   feed?: boolean;
+  /** The simulator's clock runs this far ahead of the host's (a skewed host clock, seen from the exchange). */
+  clockOffsetMs?: number;
+}
+
+/** The system clock set off by `offset` ms (changeable while running). Timers are the system's. */
+export class OffsetClock implements Clock {
+  private readonly sys = new SystemClock();
+  constructor(public offset = 0) {}
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.sys.setTimeout(fn, ms);
+  }
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    return this.sys.setInterval(fn, ms);
+  }
+  clear(h: TimerHandle | undefined): void {
+    this.sys.clear(h);
+  }
+  unref(h: TimerHandle): void {
+    this.sys.unref(h);
+  }
+}
+
+/** One HTTP request the simulator answered (REST and admin), as the test saw it. */
+export interface SimRequest {
+  method: string;
+  /** The path without the query, e.g. /trade-api/v2/portfolio/events/orders. */
+  path: string;
+  status: number;
+  at: number;
 }
 
 /** A passing gate verdict, fresh now. */
@@ -44,11 +78,21 @@ export class Rig {
   keys!: Keys;
   sim!: SimHandle;
   config!: string;
+  /** The simulator's clock (its offset can be changed while running). */
+  readonly clock = new OffsetClock();
+  /** Every HTTP request the simulator answered, in order. */
+  readonly requests: SimRequest[] = [];
 
   static async start(o: RigOptions = {}): Promise<Rig> {
     const r = new Rig();
+    r.clock.offset = o.clockOffsetMs ?? 0;
     r.keys = makeKeys('live-test-key');
-    r.sim = await startSim({ keys: r.keys, markets: [AWAY, HOME], rate: 0, ...o.sim });
+    r.sim = await startSim({ keys: r.keys, markets: [AWAY, HOME], rate: 0, clock: r.clock, ...o.sim });
+    (r.sim.sim as unknown as { server: Server }).server.on('request', (req, res) => {
+      const method = req.method ?? '';
+      const path = (req.url ?? '').split('?')[0]!;
+      res.on('finish', () => r.requests.push({ method, path, status: res.statusCode, at: Date.now() }));
+    });
     writeFileSync(`${r.dir}/verdicts.ndjson`, JSON.stringify(verdict(Date.now())) + '\n');
     r.config = `${r.dir}/chimera.config.json`;
     writeFileSync(
@@ -82,7 +126,27 @@ export class Rig {
 
   /** Our orders resting in the simulator's book. */
   resting(): SimOrder[] {
-    return [...this.sim.engine.orders.values()].filter((x) => x.owner === this.keys.keyId && x.status === 'resting');
+    return this.orders().filter((x) => x.status === 'resting');
+  }
+
+  /** Every order of ours the simulator knows (any status). */
+  orders(): SimOrder[] {
+    return [...this.sim.engine.orders.values()].filter((x) => x.owner === this.keys.keyId);
+  }
+
+  /** Our fills in the simulator (the truth). */
+  fills(): SimFill[] {
+    return this.sim.engine.fills.filter((f) => f.owner === this.keys.keyId);
+  }
+
+  /** Our net YES position on a ticker in the simulator, in contracts. */
+  position(ticker: string): number {
+    return (this.sim.engine.positions.get(`${this.keys.keyId}\u0000${ticker}`)?.position ?? 0) / 100;
+  }
+
+  /** Requests answered so far matching method and a path suffix (REST only). */
+  requestsTo(method: string, pathEnd: string | RegExp): SimRequest[] {
+    return this.requests.filter((q) => q.method === method && (typeof pathEnd === 'string' ? q.path.endsWith(pathEnd) : pathEnd.test(q.path)));
   }
 
   async stop(): Promise<void> {
