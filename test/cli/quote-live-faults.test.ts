@@ -5,84 +5,9 @@
 // host clock the exchange refuses. In every case each fill is applied exactly once (the
 // simulator's fills are the truth), every order reaches a final state, and nothing of
 // ours is left resting.
-import t, { type Test } from 'tap';
-import { AWAY, HOME, LivePipe, Rig, type RigOptions } from '../helpers/live.js';
+import t from 'tap';
+import { AWAY, HOME, LivePipe, Rig, execs, finalOf, orders, quoteOn, quoting, stopAndCheck } from '../helpers/live.js';
 import type { Rec } from '../helpers/kalshi.js';
-import type { SimOrder } from '../../src/sim/kalshi/engine.js';
-
-const FINAL = new Set(['filled', 'canceled', 'rejected']);
-const orders = (p: LivePipe): Rec[] => p.ofType('order');
-const execs = (p: LivePipe, op?: string): Rec[] => p.ofType('kalshi.exec').filter((e) => op === undefined || e.op === op);
-const finalOf = (p: LivePipe, coid: string): Rec | undefined => orders(p).find((o) => o.client_order_id === coid && FINAL.has(o.status as string));
-
-/** A rig and quote --live with its four quotes resting (both sides of both tickers). */
-async function quoting(t: Test, o: RigOptions = {}, before?: (rig: Rig) => void): Promise<{ rig: Rig; p: LivePipe }> {
-  const rig = await Rig.start(o);
-  t.teardown(() => rig.stop());
-  const p = new LivePipe(rig);
-  t.teardown(() => p.kill());
-  await p.waitForLog((l) => l.msg === 'live venue ready', 15_000, 'the live venue ready');
-  before?.(rig);
-  p.links();
-  p.oracle(0.5);
-  await p.until(() => rig.resting().length >= 4, 15_000, 'four quotes resting in the simulator');
-  const ids = rig.resting().map((x) => x.clientOrderId!);
-  await p.until(() => ids.every((id) => orders(p).some((r) => r.client_order_id === id && r.status === 'resting')), 5_000, 'order records saying resting');
-  return { rig, p };
-}
-
-/** Our resting quote on a ticker side in the simulator. */
-function quoteOn(rig: Rig, ticker: string, side: 'bid' | 'ask'): SimOrder {
-  const o = rig.resting().find((x) => x.ticker === ticker && x.side === side);
-  if (!o) throw new Error(`no quote resting on ${ticker} ${side}`);
-  return o;
-}
-
-/**
- * Stop with SIGTERM, then check what must hold whatever happened: exit 0, nothing of ours
- * resting, every fill of the simulator's applied exactly once (one fill record per trade
- * id, same count), the last position record per ticker equal to the simulator's position,
- * and every order that reached a final state reaching it once.
- */
-async function stopAndCheck(t: Test, rig: Rig, p: LivePipe): Promise<void> {
-  const r = await p.stop('SIGTERM');
-  t.equal(r.code, 0, `exit 0 (${JSON.stringify(p.logs.filter((l) => (l.level as number) >= 40).slice(-5))})`);
-  t.equal(rig.resting().length, 0, 'nothing of ours resting after SIGTERM');
-  t.ok(
-    execs(p, 'cancel-all').some((e) => (e.body as Rec).resting === 0),
-    'the stop verified over REST that nothing is left',
-  );
-  const truth = rig.fills();
-  const fills = p.ofType('fill');
-  const byTrade = new Map<string, Rec[]>();
-  for (const f of fills) byTrade.set(f.trade_id as string, [...(byTrade.get(f.trade_id as string) ?? []), f]);
-  t.same([...byTrade.keys()].sort(), truth.map((f) => f.tradeId).sort(), 'a fill record for every fill of ours in the simulator, and no other');
-  for (const f of truth) {
-    const got = byTrade.get(f.tradeId) ?? [];
-    t.equal(got.length, 1, `trade ${f.tradeId} applied exactly once`);
-    if (got[0]) t.equal(got[0].count, f.count / 100, `trade ${f.tradeId}: ${f.count / 100} contracts`);
-  }
-  for (const ticker of [AWAY, HOME]) {
-    const last = p
-      .ofType('position')
-      .filter((x) => x.ticker === ticker)
-      .at(-1);
-    t.equal(last?.position ?? 0, rig.position(ticker), `${ticker}: the last position record is the simulator's position`);
-  }
-  const finals = new Map<string, number>();
-  for (const o of orders(p)) if (FINAL.has(o.status as string)) finals.set(o.client_order_id as string, (finals.get(o.client_order_id as string) ?? 0) + 1);
-  t.same(
-    [...finals].filter(([, n]) => n > 1),
-    [],
-    'no order reaches a final state twice',
-  );
-  const placed = new Set(orders(p).map((o) => o.client_order_id as string));
-  t.same(
-    [...placed].filter((id) => !finals.has(id)),
-    [],
-    'every order placed reached a final state',
-  );
-}
 
 t.test('a fill during a pending cancel (fill-before-cancel): applied once, the rest canceled', async (t) => {
   const { rig, p } = await quoting(t);
