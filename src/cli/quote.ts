@@ -313,8 +313,10 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
       loop,
       count,
       (e) => {
+        // Once: every request after a refused clock fails the same way.
+        if (fatal.signal.aborted) return;
         ctx.log.error('live venue: fatal, stopping', { error: e.message });
-        if (!fatal.signal.aborted) fatal.abort(e);
+        fatal.abort(e);
       },
       (e) => (edge = e),
     );

@@ -102,12 +102,16 @@ export class ExecCore {
   /** Orders of ours this process did not place (an earlier run's), canceled when seen. */
   private readonly orphans = new Set<string>();
   private feedLive = false;
+  /** The order group every order goes into: configured, or the one start-up created (its `group` record). */
+  private groupId: string | undefined;
   readonly counts = { creates: 0, cancels: 0, verifies: 0, reconciles: 0, orphans: 0, lost: 0, missed_fills: 0, duplicate_fills: 0, mismatched_bodies: 0 };
 
   constructor(
     private readonly opt: ExecOptions,
     private readonly out: ExecOut,
-  ) {}
+  ) {
+    this.groupId = opt.orderGroupId;
+  }
 
   // ------------------------------------------------------------ the Venue interface
 
@@ -193,10 +197,13 @@ export class ExecCore {
         return this.onGroup(e.body ?? {}, now);
       case 'feed':
         return this.onFeed(e, now);
-      case 'positions':
       case 'group':
+        // The group start-up created: every order from now on goes into it (and a replay learns it from the same record).
+        if (this.groupId === undefined && typeof e.body?.order_group_id === 'string') this.groupId = e.body.order_group_id;
+        return;
+      case 'positions':
       case 'cancel-all':
-        return; // read by the command (positions seed the exposure; the group id; shutdown)
+        return; // read by the command (positions seed the exposure; shutdown)
     }
   }
 
@@ -223,7 +230,7 @@ export class ExecCore {
     };
     this.orders.set(spec.clientOrderId, o);
     this.counts.creates++;
-    this.out.action({ op: 'create', clientOrderId: spec.clientOrderId, body: createBody(spec, this.opt.orderGroupId) });
+    this.out.action({ op: 'create', clientOrderId: spec.clientOrderId, body: createBody(spec, this.groupId) });
   }
 
   private sendCancel(o: LiveOrder, now: number): void {
@@ -411,6 +418,9 @@ export class ExecCore {
       return this.finalReject(o, 'post-only-cross', 'post-only order would have crossed', now);
     }
     if (!o.accepted) this.accept(o, remaining ?? 0, now);
+    // The group's cancels can come before its order_group_updates message: halt on the first,
+    // so the quotes they end are not placed again only to be refused.
+    if (reason === 'OrderGroupTriggered' && this.groupId !== undefined) this.groupTriggered(this.groupId, 'its orders canceled by the exchange', now);
     if (status === 'executed') {
       // Its fills say so (they may still be on their way); the manager finishes it on them.
       o.phase = 'final';
@@ -504,12 +514,9 @@ export class ExecCore {
   private onGroup(m: Record<string, unknown>, now: number): void {
     const ev = m.event_type;
     const gid = m.order_group_id;
-    if (this.opt.orderGroupId !== undefined && gid !== this.opt.orderGroupId) return;
+    if (this.groupId !== undefined && gid !== this.groupId) return;
     if (ev === 'triggered') {
-      this.halted = `order group ${String(gid)} triggered (contracts limit ${String(m.contracts_limit_fp ?? '?')} reached): its orders are canceled and new ones refused until it is reset`;
-      this.out.warn('order group triggered: the exchange-side circuit breaker canceled our resting orders', { order_group_id: gid });
-      this.out.count('exec_group_triggered_total');
-      this.out.record({ type: 'reconcile', ts: now, kind: 'group-triggered', detail: this.halted });
+      this.groupTriggered(String(gid), `contracts limit ${String(m.contracts_limit_fp ?? '?')} reached`, now);
     } else if (ev === 'reset' && this.halted !== undefined) {
       this.halted = undefined;
       this.out.record({ type: 'reconcile', ts: now, kind: 'group-reset', detail: `order group ${String(gid)} reset: orders allowed again` });
@@ -517,6 +524,15 @@ export class ExecCore {
       this.halted = `order group ${String(gid)} deleted`;
       this.out.record({ type: 'reconcile', ts: now, kind: 'group-triggered', detail: this.halted });
     }
+  }
+
+  /** Halt: the exchange canceled the group's orders and refuses new ones until a reset (once per trigger). */
+  private groupTriggered(gid: string, why: string, now: number): void {
+    if (this.halted !== undefined) return;
+    this.halted = `order group ${gid} triggered (${why}): its orders are canceled and new ones refused until it is reset`;
+    this.out.warn('order group triggered: the exchange-side circuit breaker canceled our resting orders', { order_group_id: gid });
+    this.out.count('exec_group_triggered_total');
+    this.out.record({ type: 'reconcile', ts: now, kind: 'group-triggered', detail: this.halted });
   }
 
   private onFeed(e: ExecEvent, now: number): void {

@@ -237,6 +237,7 @@ t.test('the host clock drifts out of skew while quoting: exit 3 naming the clock
   t.equal(r.code, 3, 'exit 3 (refused)');
   const errors = p.logs.filter((l) => (l.level as number) >= 50);
   t.match(JSON.stringify(errors), /clock/i, 'a clear clock message');
+  t.equal(errors.filter((l) => l.msg === 'live venue: fatal, stopping').length, 1, 'said once, not for every refused request');
   const left = rig.resting().map((o) => o.clientOrderId!);
   t.comment(`left resting: ${left.length}`);
   if (left.length > 0)
@@ -261,4 +262,44 @@ t.test('the host clock drifts out of skew while quoting: exit 3 naming the clock
   const s = await q.stop('SIGTERM');
   t.equal(s.code, 0, 'the restarted run exits 0');
   t.equal(rig.resting().length, 0, 'nothing resting');
+});
+
+t.test('the order group: every order is in it; the exchange triggering it cancels our quotes and halts new ones until a reset', async (t) => {
+  const { rig, p } = await quoting(t);
+  const group = execs(p, 'group')[0]?.body as Rec | undefined;
+  const gid = group?.order_group_id as string;
+  t.type(gid, 'string', 'an order group was created at start');
+  t.same(
+    rig.resting().map((o) => o.orderGroupId),
+    [gid, gid, gid, gid],
+    'every quote is in it',
+  );
+  const creates = (): number => rig.requestsTo('POST', '/portfolio/events/orders').length;
+  const sent = creates();
+  // The fills of the last 15 s passed its contracts limit: the exchange cancels the group's orders.
+  rig.sim.engine.triggerGroup(rig.keys.keyId, gid);
+  await p.until(() => p.ofType('reconcile').some((r) => r.kind === 'group-triggered'), 5_000, 'the trigger heard');
+  await p.until(() => orders(p).filter((o) => o.status === 'canceled' && o.reason === 'group-triggered').length === 4, 5_000, 'the four quotes canceled by it');
+  p.oracle(0.55);
+  await new Promise((r) => setTimeout(r, 500));
+  t.equal(creates(), sent, 'no create sent to the exchange while the group is triggered');
+  t.equal(rig.resting().length, 0, 'nothing resting');
+  const refused = orders(p).filter((o) => o.status === 'rejected');
+  t.ok(
+    refused.every((o) => o.reason === 'rejected:venue-halted'),
+    `orders refused here, not by the exchange (${refused.length})`,
+  );
+  t.equal(p.ofType('reconcile').filter((r) => r.kind === 'group-triggered').length, 1, 'one group-triggered record');
+  rig.sim.engine.resetGroup(rig.keys.keyId, gid);
+  await p.until(() => p.ofType('reconcile').some((r) => r.kind === 'group-reset'), 5_000, 'the reset heard');
+  // A refused side waits for the next book (no reject loop): someone else's order moves it.
+  rig.sim.engine.place('__liquidity', { ticker: AWAY, side: 'bid', price: 100, count: 100, tif: 'good_till_canceled', stp: 'maker' });
+  rig.sim.engine.place('__liquidity', { ticker: HOME, side: 'bid', price: 100, count: 100, tif: 'good_till_canceled', stp: 'maker' });
+  p.oracle(0.5);
+  await p.until(() => rig.resting().length >= 4, 10_000, 'quoting again after the reset');
+  t.ok(
+    rig.resting().every((o) => o.orderGroupId === gid),
+    'in the same group',
+  );
+  await stopAndCheck(t, rig, p);
 });
