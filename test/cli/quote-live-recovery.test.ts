@@ -116,8 +116,8 @@ t.test('a quote process killed (SIGKILL) and started again: the old orders are c
 });
 
 t.test('SIGTERM while orders are in flight: nothing left resting, every order ends, exit 0', async (t) => {
-  // Creates take 300 ms to reach the engine; their acknowledgements come a second late.
-  const rig = await Rig.start({ sim: { rest: { orderLatencyMs: 300 } } });
+  // Creates take 600 ms to reach the engine; their acknowledgements come a second late.
+  const rig = await Rig.start({ sim: { rest: { orderLatencyMs: 600 } } });
   t.teardown(() => rig.stop());
   const p = new LivePipe(rig);
   t.teardown(() => p.kill());
@@ -137,7 +137,8 @@ t.test('SIGTERM while orders are in flight: nothing left resting, every order en
 });
 
 t.test('a second SIGTERM exits at once', async (t) => {
-  // Every order request takes 1.5 s: the stop's cancels are slow.
+  // Every order request takes 1.5 s (under rest_timeout_ms): the stop's cancels are slow,
+  // an orderly stop takes 3 s or more.
   const { rig, p } = await quoting(t, { sim: { rest: { orderLatencyMs: 1500 } } });
   p.quote.kill('SIGTERM');
   await p.waitForLog((l) => l.msg === 'stopping', 5_000, 'the first signal heard');
