@@ -27,7 +27,8 @@ export interface LiveSession {
   close(): Promise<void>;
 }
 
-const random = (): number => randomInt(0, 2 ** 48) / 2 ** 48;
+// Backoff jitter in [0, 1). randomInt's range (max - min) must stay below 2^48: 2^48 itself throws.
+const random = (): number => randomInt(0, 2 ** 47) / 2 ** 47;
 
 export async function startLive<O extends object>(
   ctx: Ctx<O>,
@@ -35,6 +36,8 @@ export async function startLive<O extends object>(
   loop: QuoteLoop,
   count: (m: string, labels?: Record<string, string>) => void,
   onFatal: (e: Error) => void,
+  /** Given the edge as soon as it exists: the core's actions (the start-up cancels of an earlier run's orders among them) go to it. */
+  onEdge: (edge: KalshiLiveEdge) => void,
 ): Promise<LiveSession> {
   const k = ctx.config.kalshi;
   const live = ctx.config.quote.live;
@@ -89,6 +92,7 @@ export async function startLive<O extends object>(
     },
   });
   edge.attachFeed(feed);
+  onEdge(edge);
   const close = async (): Promise<void> => {
     await edge.stop();
     throttle?.close();

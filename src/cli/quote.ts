@@ -359,11 +359,20 @@ async function runQuote(ctx: Ctx<Opts>): Promise<number> {
   const fatal = new AbortController();
   let session: LiveSession | undefined;
   if (live && !ctx.replayClock) {
-    session = await startLive(ctx, prefix, loop, count, (e) => {
-      ctx.log.error('live venue: fatal, stopping', { error: e.message });
-      if (!fatal.signal.aborted) fatal.abort(e);
-    });
-    edge = session.edge;
+    // The edge is bound before start-up: the cancels of an earlier run's orders are sent during it.
+    session = await startLive(
+      ctx,
+      prefix,
+      loop,
+      count,
+      (e) => {
+        // Once: every request after a refused clock fails the same way.
+        if (fatal.signal.aborted) return;
+        ctx.log.error('live venue: fatal, stopping', { error: e.message });
+        fatal.abort(e);
+      },
+      (e) => (edge = e),
+    );
   }
 
   // Gauges, at most once a second of clock time: orders believed working, and resting

@@ -234,12 +234,13 @@ export class ExecCore {
       case 'feed':
         return this.onFeed(e, now);
       case 'group':
-        if (e.ok && typeof e.body?.order_group_id === 'string') this.groupId = e.body.order_group_id;
+        // The group start-up created: every order from now on goes into it (and a replay learns it from the same record).
+        if (this.groupId === undefined && typeof e.body?.order_group_id === 'string') this.groupId = e.body.order_group_id;
         return;
       case 'positions':
       case 'cancel-all':
       case 'session':
-        return; // read by the command (positions seed the exposure; the group id; shutdown)
+        return; // read by the command (positions seed the exposure; shutdown; the session's stop)
     }
   }
 
@@ -607,6 +608,9 @@ export class ExecCore {
       return this.finalReject(o, 'post-only-cross', 'post-only order would have crossed', now);
     }
     if (!o.accepted) this.accept(o, remaining ?? 0, now);
+    // The group's cancels can come before its order_group_updates message: halt on the first,
+    // so the quotes they end are not placed again only to be refused.
+    if (reason === 'OrderGroupTriggered' && this.groupId !== undefined) this.groupTriggered(this.groupId, 'its orders canceled by the exchange', now);
     if (status === 'executed') {
       // Its fills say so (they may still be on their way); the manager finishes it on them.
       o.phase = 'final';
@@ -713,11 +717,7 @@ export class ExecCore {
     const gid = m.order_group_id;
     if (this.groupId !== undefined && gid !== this.groupId) return;
     if (ev === 'triggered') {
-      this.halted = `order group ${String(gid)} triggered (contracts limit ${String(m.contracts_limit_fp ?? '?')} reached): its orders are canceled and new ones refused until it is reset`;
-      this.out.warn('order group triggered: the exchange-side circuit breaker canceled our resting orders', { order_group_id: gid });
-      this.out.count('exec_group_triggered_total');
-      this.out.record({ type: 'reconcile', ts: now, kind: 'group-triggered', detail: this.halted });
-      this.health.push({ cause: 'order-group', up: false, detail: this.halted });
+      this.groupTriggered(String(gid), `contracts limit ${String(m.contracts_limit_fp ?? '?')} reached`, now);
     } else if (ev === 'reset' && this.halted !== undefined) {
       this.halted = undefined;
       this.health.push({ cause: 'order-group', up: true, detail: `order group ${String(gid)} reset` });
@@ -727,6 +727,16 @@ export class ExecCore {
       this.out.record({ type: 'reconcile', ts: now, kind: 'group-triggered', detail: this.halted });
       this.health.push({ cause: 'order-group', up: false, detail: this.halted });
     }
+  }
+
+  /** Halt: the exchange canceled the group's orders and refuses new ones until a reset (once per trigger). */
+  private groupTriggered(gid: string, why: string, now: number): void {
+    if (this.halted !== undefined) return;
+    this.halted = `order group ${gid} triggered (${why}): its orders are canceled and new ones refused until it is reset`;
+    this.out.warn('order group triggered: the exchange-side circuit breaker canceled our resting orders', { order_group_id: gid });
+    this.out.count('exec_group_triggered_total');
+    this.out.record({ type: 'reconcile', ts: now, kind: 'group-triggered', detail: this.halted });
+    this.health.push({ cause: 'order-group', up: false, detail: this.halted });
   }
 
   private onFeed(e: ExecEvent, now: number): void {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { SystemClock } from '../../src/clock/clock.js';
+import { SystemClock, type Clock } from '../../src/clock/clock.js';
 import { seededRandom } from '../../src/core/prng.js';
 import { Logger, MemorySink } from '../../src/log/logger.js';
 import { RandomWalk } from '../../src/sim/kalshi/activity.js';
@@ -68,16 +68,18 @@ export interface StartSim extends Partial<Omit<KalshiSimOptions, 'engine' | 'clo
   /** Random-walk events per second (0: none). */
   rate?: number;
   levels?: number;
+  /** The simulator's clock (default: the system clock), e.g. one set off from the host's. */
+  clock?: Clock;
 }
 
 export async function startSim(o: StartSim): Promise<SimHandle> {
-  const clock = new SystemClock();
+  const clock = o.clock ?? new SystemClock();
   const logs = new MemorySink();
   const log = new Logger({ cmd: 'sim', clock, sink: logs, level: 'warn' });
   const engine = new Engine({ clock });
   for (const t of o.markets ?? DEMO) engine.addMarket({ ticker: t });
   const random = seededRandom(o.seed ?? 1);
-  const { keys, markets: _m, seed: _s, rate, levels, ...rest } = o;
+  const { keys, markets: _m, seed: _s, rate, levels, clock: _c, ...rest } = o;
   const sim = new KalshiSim({ ...rest, publicKeyPem: keys.pubPem, keyId: keys.keyId, clock, random, log, engine });
   const urls = await sim.start();
   const walk = new RandomWalk({ engine, clock, random, rate: rate ?? 0, levels: levels ?? 6 });

@@ -125,7 +125,7 @@ t.test('V2 orders: create, amend, decrease, cancel, batches; fills, positions, o
   const fills = (await r.get('/portfolio/fills', { ticker: DEN })) as { fills: Rec[] };
   t.match(fills.fills, [{ order_id: take.order_id, count_fp: '2.50', is_taker: true }]);
   const pos = (await r.get('/portfolio/positions')) as { market_positions: Rec[] };
-  t.match(pos.market_positions, [{ ticker: DEN, position_fp: '2.50' }]);
+  t.match(pos.market_positions, [{ ticker: DEN, position_fp: '2.50', market_exposure_dollars: ((ask * 2.5) / 10000).toFixed(4) }], 'its cost: the exposure');
   const orders = (await r.get('/portfolio/orders', { status: 'canceled' })) as { orders: Rec[] };
   t.equal(orders.orders.length, 2);
   for (const price of ['0.0100', '0.0200'])

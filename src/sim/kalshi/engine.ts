@@ -230,6 +230,12 @@ export interface Position {
   feesPaid: number;
   /** Sum over fills of price x count, in 1/10000 USD. */
   traded: number;
+  /**
+   * What the open position cost (market_exposure_dollars), in 1/10000 USD: YES price x count
+   * for a long YES position, NO price x count for a short one, at average cost (a reducing
+   * fill takes its share of the cost out; a fill through zero starts a new basis).
+   */
+  exposure: number;
   lastUpdatedMs: number;
 }
 
@@ -663,7 +669,7 @@ export class Engine {
     const k = `${owner}\u0000${ticker}`;
     let p = this.positions.get(k);
     if (!p) {
-      p = { position: 0, feesPaid: 0, traded: 0, lastUpdatedMs: this.clock.now() };
+      p = { position: 0, feesPaid: 0, traded: 0, exposure: 0, lastUpdatedMs: this.clock.now() };
       this.positions.set(k, p);
     }
     return p;
@@ -826,7 +832,13 @@ export class Engine {
     }
     if (o.remaining === 0) o.status = 'executed';
     const pos = this.position(o.owner, m.ticker);
+    const before = pos.position;
     pos.position += o.side === 'bid' ? qty : -qty;
+    // A bid buys YES at price; an ask sells YES, i.e. buys NO at 1 - price.
+    const sideCost = o.side === 'bid' ? cost : Math.round(((PRICE_ONE - price) * qty) / 100);
+    if (before === 0 || before > 0 === (o.side === 'bid')) pos.exposure += sideCost;
+    else if (qty <= Math.abs(before)) pos.exposure -= Math.round((pos.exposure * qty) / Math.abs(before));
+    else pos.exposure = Math.round((sideCost * Math.abs(pos.position)) / qty);
     pos.feesPaid += fee;
     pos.traded += cost;
     pos.lastUpdatedMs = now;

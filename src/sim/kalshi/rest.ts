@@ -648,6 +648,7 @@ function listPositions(sim: KalshiSim, owner: string, q: URLSearchParams): Json 
     rows.push({
       ticker: t,
       position_fp: formatCount(p.position),
+      market_exposure_dollars: formatPrice(p.exposure),
       fees_paid_dollars: formatPrice(p.feesPaid),
       total_traded_dollars: formatPrice(p.traded),
       last_updated_ts: new Date(p.lastUpdatedMs).toISOString(),
