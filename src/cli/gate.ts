@@ -287,7 +287,9 @@ export async function readEvidence(dir: string, checkout: string): Promise<Evide
       new Set(['latency']),
       (rec) => {
         const l = rec as unknown as Latency;
-        if (l.kind === 'oracle-to-order' || l.kind === 'cancel') e.latency[l.kind].push(l.ms);
+        // The quote's reaction to the oracle: the orders it places and the cancels that protect it.
+        if (l.kind === 'oracle-to-order' || l.kind === 'oracle-to-cancel') e.latency['oracle-to-order'].push(l.ms);
+        else if (l.kind === 'cancel') e.latency.cancel.push(l.ms);
       },
       (p) => {
         problem('quote-reaction')(p);

@@ -154,7 +154,7 @@ export function sportOf(event: string | undefined): string {
   return m ? m[1]! : 'unknown';
 }
 
-const KIND_ORDER = ['oracle-to-order', 'quote-to-action', 'reprice', 'cancel', 'fill'];
+const KIND_ORDER = ['oracle-to-order', 'oracle-to-cancel', 'quote-to-action', 'reprice', 'cancel', 'fill'];
 
 /** Sums one day of records. Feed every record of every input (other days too: they carry state). */
 export class DailyReport {

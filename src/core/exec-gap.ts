@@ -476,7 +476,8 @@ export function execGapMarkdown(r: ExecGapReport, svgFile?: string): string {
   L.push('## Latency (ms)', '');
   L.push(
     'Quantiles by linear interpolation between closest ranks (numpy default). Kinds: `oracle-to-order` (oracle price to order sent), ' +
-      '`quote-to-action` (sent to accepted), `cancel` (sent to acknowledged), `reprice` (decided to replacement accepted).',
+      '`oracle-to-cancel` (oracle price to protective cancel sent), `quote-to-action` (sent to accepted), `cancel` (sent to acknowledged), ' +
+      '`reprice` (decided to replacement accepted), `fill` (exchange trade time to receipt, live).',
   );
   L.push('');
   if (r.latency.length === 0) L.push('No latency records.', '');

@@ -145,7 +145,7 @@ const LABELS: Record<GateConditionId, string> = {
   arbitration: 'arbitration policy configured and logged',
   'partial-line-freshness': 'partial-line freshness on',
   'failure-mode-tests': 'failure-mode tests passed (no invented probability)',
-  'quote-reaction': 'quote reaction (oracle-to-order p99)',
+  'quote-reaction': 'quote reaction (oracle-to-order and oracle-to-cancel p99)',
   'calibration-signoff': 'calibration sign-off',
   clv: 'CLV positive over a meaningful sample',
   'cancel-latency': 'maker cancel latency p99',

@@ -158,7 +158,13 @@ export interface ManagerSink {
   order(o: OrderState, reason: string, now: number, ctx: OrderContext): void;
   fill(f: Extract<VenueReply, { kind: 'fill' }>, o: OrderState, ctx: OrderContext, fairNow: number | undefined, now: number): void;
   skip(s: { ticker?: string; event?: string; reason: string; detail: string }, now: number): void;
-  latency(kind: 'quote-to-action' | 'oracle-to-order' | 'cancel' | 'reprice', ms: number, ticker: string, clientOrderId: string, now: number): void;
+  latency(
+    kind: 'quote-to-action' | 'oracle-to-order' | 'oracle-to-cancel' | 'cancel' | 'reprice',
+    ms: number,
+    ticker: string,
+    clientOrderId: string,
+    now: number,
+  ): void;
   killswitch(t: KillTransition, now: number): void;
   position(p: PositionView, event: string | undefined, now: number): void;
   count(metric: string, labels?: Record<string, string>): void;
@@ -734,7 +740,10 @@ export class QuoteManager {
       const w = t.slots[side] !== undefined ? this.orders.get(t.slots[side]!) : undefined;
       if (!w || IN_FLIGHT.has(w.o.status) || FINAL.has(w.o.status)) continue;
       const why = this.adverse(w.o, side, fair, fee);
-      if (why) this.cancel(w, why, now);
+      if (!why) continue;
+      this.cancel(w, why, now);
+      // The reaction that protects: the oracle price behind the move to the cancel sent.
+      if (w.o.status === 'pending-cancel') this.out.latency('oracle-to-cancel', Math.max(0, now - f.ts), ticker, w.o.clientOrderId, now);
     }
     for (const side of MAKER_SLOTS) {
       const r = this.maker(ticker, t, side, fair, f.ts, fee, now);

@@ -516,7 +516,7 @@ export const skip = z
     if (p.ok && p.value.event !== r.event) issue(ctx, ['event'], `${r.event} is not the game of ticker ${r.ticker} (${p.value.event})`);
   });
 
-export const LATENCY_KINDS = ['quote-to-action', 'oracle-to-order', 'cancel', 'reprice', 'fill'] as const;
+export const LATENCY_KINDS = ['quote-to-action', 'oracle-to-order', 'oracle-to-cancel', 'cancel', 'reprice', 'fill'] as const;
 export const latency = z.looseObject({
   type: z.literal('latency'),
   ...base,

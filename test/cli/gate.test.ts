@@ -64,7 +64,7 @@ t.test('complete evidence: exit 0, every row passes, one valid gate record namin
   const table = rows(r.stdout);
   t.equal(table.size, 11, 'ten conditions, the sign-off once per configured path');
   for (const [label, [figure, verdict]] of table) t.equal(verdict, 'pass', `${label}: ${figure}`);
-  t.match(table.get('quote reaction (oracle-to-order p99)')![0], /p99 640 ms/);
+  t.match(table.get('quote reaction (oracle-to-order and oracle-to-cancel p99)')![0], /p99 640 ms/);
   t.match(table.get('maker cancel latency p99')![0], /p99 310 ms/);
   const recs = verdicts(s.verdicts);
   t.equal(recs.length, 1, 'one record appended');

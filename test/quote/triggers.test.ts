@@ -184,4 +184,9 @@ t.test('a move through one quote that also reprices the other: the protective ca
     s.w.orders.find((o) => o.o.clientOrderId === ask.order.clientOrderId && o.status === 'pending-cancel'),
     { reason: 'oracle-moved-through' },
   );
+  t.same(
+    s.w.latencies.filter((l) => l.kind === 'oracle-to-cancel'),
+    [{ kind: 'oracle-to-cancel', ms: 0 }],
+    'the protective reaction is measured (oracle price to cancel sent)',
+  );
 });
