@@ -3,10 +3,9 @@
 // socket src/feeds/kalshi-session.ts, REST discovery src/feeds/kalshi-discovery.ts, the
 // records src/feeds/kalshi-records.ts, the book itself src/core/kalshi-book.ts.
 import type { Command } from 'commander';
-import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { seededRandom } from '../core/prng.js';
-import { DEMO_REST_URL, DEMO_WS_URL, makeSigner } from '../feeds/kalshi-auth.js';
+import { DEMO_REST_URL, DEMO_WS_URL, signerFromSecrets } from '../feeds/kalshi-auth.js';
 import { KalshiDiscovery } from '../feeds/kalshi-discovery.js';
 import { KalshiEngine, applyInput, type EngineSettings, type KalshiInput } from '../feeds/kalshi-engine.js';
 import { KALSHI_RAW_SOURCE, KALSHI_RAW_VERSION, parseKalshiInput, recordedSettings } from '../feeds/kalshi-raw.js';
@@ -182,14 +181,7 @@ header is refused (exit 2).`,
         throw new UsageError(`${flag}: not a URL: ${url}`);
       }
     }
-    const keyId = ctx.secrets.require('KALSHI_API_KEY_ID');
-    const pem = ctx.secrets.privateKey('KALSHI_PRIVATE_KEY_PATH');
-    let signer;
-    try {
-      signer = makeSigner(keyId, pem);
-    } catch (e) {
-      throw new ConfigError(`KALSHI_PRIVATE_KEY_PATH: not a usable RSA private key (${(e as Error).message})`);
-    }
+    const signer = signerFromSecrets(ctx.secrets);
     const settings = engineSettings(c);
     const engine = new KalshiEngine({
       settings,

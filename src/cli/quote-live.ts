@@ -8,14 +8,13 @@ import { randomInt } from 'node:crypto';
 import { easternDate } from '../core/eventtime.js';
 import { COUNT_ONE, PRICE_ONE, parseCount, parsePrice } from '../core/kalshi-fixed.js';
 import type { PositionBook } from '../core/position-book.js';
-import { makeSigner } from '../feeds/kalshi-auth.js';
+import { signerFromSecrets } from '../feeds/kalshi-auth.js';
 import { KalshiLiveEdge } from '../feeds/kalshi-live.js';
 import { KalshiPrivateFeed } from '../feeds/kalshi-private.js';
 import { ClockSkewError, KalshiRest, RestError } from '../feeds/kalshi-rest.js';
 import { loadThrottle, type KalshiThrottle } from '../feeds/kalshi-throttle.js';
 import type { Logger } from '../log/logger.js';
 import type { KalshiExec } from '../schema/records.js';
-import { ConfigError } from '../config/load.js';
 import { RefusedError, type Ctx } from './kit.js';
 import { positionRecord, type QuoteLoop } from './quote-loop.js';
 
@@ -42,14 +41,7 @@ export async function startLive<O extends object>(
   const k = ctx.config.kalshi;
   const live = ctx.config.quote.live;
   const clock = ctx.clock;
-  const keyId = ctx.secrets.require('KALSHI_API_KEY_ID');
-  const pem = ctx.secrets.privateKey('KALSHI_PRIVATE_KEY_PATH');
-  let signer;
-  try {
-    signer = makeSigner(keyId, pem);
-  } catch (e) {
-    throw new ConfigError(`KALSHI_PRIVATE_KEY_PATH: not a usable RSA private key (${(e as Error).message})`);
-  }
+  const signer = signerFromSecrets(ctx.secrets);
   const log = ctx.log.child({ component: 'live' });
   const rest = new KalshiRest({
     baseUrl: k.rest_url,

@@ -413,16 +413,7 @@ export class QuoteManager {
       }
       case 'fill': {
         const before = o.status;
-        const tr = apply(o, { kind: 'fill', tradeId: rep.tradeId, count: rep.count }, now);
-        if (!tr.ok) {
-          this.out.anomaly('impossible order transition', { client_order_id: o.clientOrderId, from: tr.from, event: tr.event, detail: tr.detail }, now);
-          this.out.count('order_anomalies_total', { kind: 'impossible-transition' });
-          return;
-        }
-        if (tr.duplicate) {
-          this.out.count('fill_duplicates_total');
-          return;
-        }
+        if (!this.applyFill(o, rep, now)) return;
         if (before === 'submitted' && this.opt.maxOrderAgeMs > 0 && o.tif === 'gtc') this.deadlines.set(`age:${o.clientOrderId}`, now + this.opt.maxOrderAgeMs);
         const t = this.tickers.get(o.ticker);
         const fair = t?.link ? this.fairOf(t.link) : undefined;
@@ -633,16 +624,7 @@ export class QuoteManager {
       }
       return;
     }
-    const tr = apply(o, { kind: 'fill', tradeId: rep.tradeId, count: rep.count }, now);
-    if (!tr.ok) {
-      this.out.anomaly('impossible order transition', { client_order_id: o.clientOrderId, from: tr.from, event: tr.event, detail: tr.detail }, now);
-      this.out.count('order_anomalies_total', { kind: 'impossible-transition' });
-      return;
-    }
-    if (tr.duplicate) {
-      this.out.count('fill_duplicates_total');
-      return;
-    }
+    if (!this.applyFill(o, rep, now)) return;
     // Made before the amend took effect: the old version's fill (the venue's remaining after
     // the amend already left it out, so the current version does not change).
     w.priorFilled = (w.priorFilled ?? 0) + rep.count;
@@ -1175,6 +1157,21 @@ export class QuoteManager {
       if (left > 0) out.push([p, left]);
     }
     return out;
+  }
+
+  /** A fill into an order's state; false (logged and counted) when the transition is impossible or the trade was applied already. */
+  private applyFill(o: OrderState, rep: { tradeId: string; count: number }, now: number): boolean {
+    const tr = apply(o, { kind: 'fill', tradeId: rep.tradeId, count: rep.count }, now);
+    if (!tr.ok) {
+      this.out.anomaly('impossible order transition', { client_order_id: o.clientOrderId, from: tr.from, event: tr.event, detail: tr.detail }, now);
+      this.out.count('order_anomalies_total', { kind: 'impossible-transition' });
+      return false;
+    }
+    if (tr.duplicate) {
+      this.out.count('fill_duplicates_total');
+      return false;
+    }
+    return true;
   }
 
   /** Why a resting quote must go at once, whatever else is decided: the oracle moved through it, or its edge fell below --edge. */

@@ -3,6 +3,8 @@
 // timestamp_ms + METHOD + path, the path from the API root without host or query string.
 // The simulator checks signatures with its own code (src/sim/kalshi/signature.ts), not this.
 import { constants, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { ConfigError } from '../config/load.js';
+import type { Secrets } from '../config/secrets.js';
 
 export { WS_PATH, REST_PREFIX, PROD_WS_URL, PROD_REST_URL, DEMO_WS_URL, DEMO_REST_URL } from '../core/kalshi-endpoints.js';
 
@@ -26,6 +28,17 @@ export function makeSigner(keyId: string, privateKeyPem: string): Signer {
       return { 'KALSHI-ACCESS-KEY': keyId, 'KALSHI-ACCESS-TIMESTAMP': ts, 'KALSHI-ACCESS-SIGNATURE': sig.toString('base64') };
     },
   };
+}
+
+/** The signer of this run's Kalshi key: KALSHI_API_KEY_ID and the PEM file KALSHI_PRIVATE_KEY_PATH names (a ConfigError otherwise). */
+export function signerFromSecrets(secrets: Secrets): Signer {
+  const keyId = secrets.require('KALSHI_API_KEY_ID');
+  const pem = secrets.privateKey('KALSHI_PRIVATE_KEY_PATH');
+  try {
+    return makeSigner(keyId, pem);
+  } catch (e) {
+    throw new ConfigError(`KALSHI_PRIVATE_KEY_PATH: not a usable RSA private key (${(e as Error).message})`);
+  }
 }
 
 function stripQuery(path: string): string {

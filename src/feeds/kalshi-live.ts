@@ -9,26 +9,14 @@
 // read (they seed the limits), the order group created. Stop: what is in flight answered,
 // every resting order of ours canceled, and none left verified over REST.
 import type { Clock } from '../clock/clock.js';
-import type { ExecAction } from '../core/exec-venue.js';
+import type { ExecAction, ExecEvent } from '../core/exec-venue.js';
 import { parseCount } from '../core/kalshi-fixed.js';
 import type { Logger } from '../log/logger.js';
-import type { KalshiExec } from '../schema/records.js';
 import { ClockSkewError, RestError, type CreateOrderBody, type KalshiRest } from './kalshi-rest.js';
 import type { KalshiPrivateFeed, PrivateMessage, PrivateState } from './kalshi-private.js';
 
-/** A kalshi.exec record before its time is stamped (src/schema/records.ts). */
-export interface ExecRecord {
-  type: 'kalshi.exec';
-  op: KalshiExec['op'];
-  client_order_id?: string;
-  order_id?: string;
-  ok?: boolean;
-  status?: number;
-  code?: string;
-  error?: string;
-  body?: Record<string, unknown>;
-  conn?: number;
-}
+/** A kalshi.exec record before its time is stamped: the core's event with its type (src/schema/records.ts). */
+export type ExecRecord = ExecEvent & { type: 'kalshi.exec' };
 
 export interface LiveEdgeOptions {
   rest: KalshiRest;
