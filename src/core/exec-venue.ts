@@ -428,7 +428,9 @@ export class ExecCore {
     this.counts.reconciles++;
     const since = (this.lastFillMs ?? now) - this.opt.overlapMs;
     this.out.action({ op: 'reconcile', sinceMs: since, why });
-    for (const o of this.orders.values()) if (o.phase !== 'final' && o.phase !== 'amending') this.verify(o, 'reconcile', now);
+    // A create on its way is not read: the exchange may not have it yet (a look-up finding
+    // nothing would take it as lost), and its answer comes whatever happens.
+    for (const o of this.orders.values()) if (o.phase === 'open' || o.phase === 'unknown') this.verify(o, 'reconcile', now);
   }
 
   // ------------------------------------------------------------ answers
@@ -441,10 +443,14 @@ export class ExecCore {
       if (b.client_order_id !== undefined && b.client_order_id !== null && b.client_order_id !== o.spec.clientOrderId) {
         this.counts.mismatched_bodies++;
         this.anomaly('create answer describes another order: not trusted, the order is read again', e, now);
+        if (o.phase === 'creating') o.phase = 'unknown'; // answered, not usably: found by client id (or lost) like an unknown outcome
         return this.verify(o, 'mismatch', now);
       }
       const id = typeof b.order_id === 'string' ? b.order_id : undefined;
-      if (id === undefined) return this.verify(o, 'no-order-id', now);
+      if (id === undefined) {
+        if (o.phase === 'creating') o.phase = 'unknown';
+        return this.verify(o, 'no-order-id', now);
+      }
       this.learnId(o, id);
       const fill = parseCount(b.fill_count) ?? 0;
       const remaining = parseCount(b.remaining_count);
@@ -515,7 +521,8 @@ export class ExecCore {
     }
     if (!b) {
       const o = e.client_order_id !== undefined ? this.orders.get(e.client_order_id) : undefined;
-      if (e.op === 'lookup' && o && o.phase !== 'final') return this.lostOrder(o, now);
+      // Not found by client id: lost only when its create's outcome is unknown (a create on its way is answered).
+      if (e.op === 'lookup' && o && o.phase === 'unknown') return this.lostOrder(o, now);
       return;
     }
     this.onOrderState(b, e.op, now);

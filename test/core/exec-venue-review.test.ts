@@ -1,0 +1,71 @@
+// Adversarial review of the live venue's core (src/core/exec-venue.ts): races and slow
+// paths found by reading the order path, each one a way an order could be left resting
+// unknown to us, a slot blocked forever, or a fill lost. Same rig as exec-venue.test.ts.
+import t from 'tap';
+import { ExecCore, type ExecAction, type ExecEvent } from '../../src/core/exec-venue.js';
+import type { OrderSpec, VenueReply } from '../../src/core/trading.js';
+
+const TK = 'KXNBAGAME-26JAN25DENMEM-DEN';
+
+function rig(o: { ackTimeoutMs?: number } = {}) {
+  const actions: ExecAction[] = [];
+  const records: Array<Record<string, unknown>> = [];
+  const warns: string[] = [];
+  const core = new ExecCore(
+    { prefix: 'chl-x-', orderGroupId: 'og-1', ackTimeoutMs: o.ackTimeoutMs ?? 1000, overlapMs: 60_000, keepFinishedMs: 600_000 },
+    {
+      action: (a) => actions.push(a),
+      record: (r) => records.push(r),
+      warn: (m) => warns.push(m),
+      count: () => undefined,
+    },
+  );
+  const ev = (e: ExecEvent, now: number): VenueReply[] => {
+    core.onExec(e, now);
+    return core.replies(now);
+  };
+  return { core, actions, records, warns, ev };
+}
+
+const spec = (n: number, over: Partial<OrderSpec> = {}): OrderSpec => ({
+  clientOrderId: `chl-x-run-${n}`,
+  ticker: TK,
+  side: 'bid',
+  price: 4800,
+  count: 500,
+  tif: 'gtc',
+  postOnly: true,
+  ...over,
+});
+const userOrder = (n: number, status: string, extra: Record<string, unknown> = {}) => ({
+  order_id: `o${n}`,
+  client_order_id: `chl-x-run-${n}`,
+  ticker: TK,
+  status,
+  fill_count_fp: '0.00',
+  remaining_count_fp: status === 'resting' ? '5.00' : '0.00',
+  ...extra,
+});
+const created = (n: number) => ({
+  op: 'create' as const,
+  client_order_id: `chl-x-run-${n}`,
+  ok: true,
+  body: { order_id: `o${n}`, client_order_id: `chl-x-run-${n}`, fill_count: '0.00', remaining_count: '5.00' },
+});
+
+t.test('a reconnect while a create is on its way: the create is not taken as lost, and its answer still counts', async (t) => {
+  const r = rig();
+  r.ev({ op: 'feed', conn: 1, body: { state: 'live' } }, 0);
+  r.core.submit({ kind: 'place', order: spec(1) }, 10);
+  r.ev({ op: 'feed', conn: 1, body: { state: 'down', cause: 'connection-lost' } }, 11);
+  r.ev({ op: 'feed', conn: 2, body: { state: 'live' } }, 12);
+  // If the reconcile looked the order up by client id, the exchange had nothing yet:
+  const lookups = r.actions.filter((a) => a.op === 'verify' && a.clientOrderId === 'chl-x-run-1');
+  const got = lookups.length > 0 ? r.ev({ op: 'lookup', client_order_id: 'chl-x-run-1', ok: true, body: { order: null } }, 20) : [];
+  t.same(got, [], 'not rejected while its create is on its way');
+  t.match(r.ev(created(1), 30), [{ kind: 'accepted', clientOrderId: 'chl-x-run-1', orderId: 'o1' }], 'the create answer accepts it');
+  t.same(
+    r.core.open().map((o) => o.clientOrderId),
+    ['chl-x-run-1'],
+  );
+});
