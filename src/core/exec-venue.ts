@@ -95,7 +95,7 @@ interface LiveOrder {
 
 const MAX_VERIFY = 8;
 /** The deadlines at which an order is read again, by why. */
-const READS = ['ack', 'end', 'fills', 'unknown', 'reconcile', 'mismatch', 'no-order-id', 'cancel-refused', 'nothing-reduced'] as const;
+const READS = ['ack', 'end', 'fills', 'unknown', 'reconcile', 'mismatch', 'no-order-id', 'cancel-refused', 'nothing-reduced', 'amend-unknown'] as const;
 
 export class ExecCore {
   private readonly orders = new Map<string, LiveOrder>();
@@ -302,6 +302,7 @@ export class ExecCore {
       amendOf: o.spec.clientOrderId,
     };
     o.amendTo = req.newClientOrderId;
+    o.verifyCount = 0; // a new question: its reads have their own budget
     this.orders.set(req.newClientOrderId, n);
     this.counts.amends++;
     this.out.action({
@@ -396,6 +397,7 @@ export class ExecCore {
   private sendCancel(o: LiveOrder, now: number): void {
     o.cancelWanted = false;
     o.cancelSent = true;
+    o.verifyCount = 0; // a new question: its reads have their own budget
     this.counts.cancels++;
     this.out.action({ op: 'cancel', clientOrderId: o.spec.clientOrderId, orderId: o.orderId!, ticker: o.spec.ticker });
     // Confirmed over the WebSocket (user_order canceled) or read again.
@@ -591,6 +593,12 @@ export class ExecCore {
       if (o.phase !== 'open') o.phase = 'open';
       this.accept(o, remaining ?? o.spec.count - o.filled, now);
       if (o.cancelWanted) this.sendCancel(o, now);
+      else if (!o.cancelSent && o.amendTo === undefined && o.filled >= o.exchangeFilled) {
+        // Resting with nothing of ours on its way: whatever a read was owed for is answered
+        // (a reconcile's read is not repeated), and the read budget starts over.
+        this.clearReads(o.spec.clientOrderId);
+        o.verifyCount = 0;
+      }
       return;
     }
     if (status !== 'canceled' && status !== 'executed') return;

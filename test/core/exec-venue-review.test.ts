@@ -69,3 +69,30 @@ t.test('a reconnect while a create is on its way: the create is not taken as los
     ['chl-x-run-1'],
   );
 });
+
+t.test('a reconcile read of a resting order answers it: no read loop, and the read budget is left for a later dropped cancel ack', async (t) => {
+  const r = rig({ ackTimeoutMs: 100 });
+  r.ev({ op: 'feed', conn: 1, body: { state: 'live' } }, 0);
+  r.core.submit({ kind: 'place', order: spec(1) }, 0);
+  r.ev(created(1), 1);
+  let now = 10;
+  // Ten reconnects over the quote's life, each answered by a read that says it rests.
+  for (let c = 2; c <= 11; c++) {
+    r.ev({ op: 'feed', conn: c, body: { state: 'live' } }, now);
+    r.ev({ op: 'fills', ok: true, body: { fills: [] } }, now + 1);
+    r.ev({ op: 'order', client_order_id: 'chl-x-run-1', order_id: 'o1', ok: true, body: { order: userOrder(1, 'resting') } }, now + 2);
+    now += 10_000;
+    r.core.replies(now);
+  }
+  const reads = r.actions.filter((a) => a.op === 'verify').length;
+  t.equal(reads, 10, 'one read per reconnect, none repeated once answered');
+  r.core.submit({ kind: 'cancel', clientOrderId: 'chl-x-run-1', ticker: TK }, now);
+  r.ev({ op: 'cancel', client_order_id: 'chl-x-run-1', ok: true, body: { order_id: 'o1', reduced_by: '5.00' } }, now + 5);
+  // The user_order that confirms it is dropped: the ack deadline must read it again.
+  r.core.replies(now + 200);
+  t.match(r.actions.at(-1), { op: 'verify', clientOrderId: 'chl-x-run-1', orderId: 'o1', why: 'ack' }, 'the unconfirmed cancel is read');
+  t.match(r.ev({ op: 'order', client_order_id: 'chl-x-run-1', ok: true, body: { order: userOrder(1, 'canceled') } }, now + 210), [
+    { kind: 'canceled', clientOrderId: 'chl-x-run-1' },
+  ]);
+  t.same(r.warns, []);
+});
