@@ -91,6 +91,8 @@ interface LiveOrder {
   amendTo?: string;
   /** The next version: the client id it amends (on the new version, until the answer). */
   amendOf?: string;
+  /** Taken as finished, then seen resting: a cancel was sent (once). */
+  strayCanceled?: boolean;
 }
 
 const MAX_VERIFY = 8;
@@ -456,7 +458,7 @@ export class ExecCore {
       this.learnId(o, id);
       const fill = parseCount(b.fill_count) ?? 0;
       const remaining = parseCount(b.remaining_count);
-      if (o.phase === 'final') return;
+      if (o.phase === 'final') return o.accepted ? undefined : this.stray(o, id, remaining, 'create', now);
       if (remaining === 0 && fill === 0 && o.spec.postOnly) {
         // A post-only order that would have crossed is canceled at once (reference §3):
         // a reprice signal, not an error.
@@ -530,6 +532,29 @@ export class ExecCore {
     this.onOrderState(b, e.op, now);
   }
 
+  /**
+   * The exchange shows resting an order we took as finished (a create taken as lost that
+   * landed after all; or a read older than what finished it): canceled, once, whatever it
+   * is (a stale read costs one cancel answered 404). Never left resting unknown to us.
+   */
+  private stray(o: LiveOrder, id: string | undefined, remaining: number | null, via: string, now: number): void {
+    if (o.strayCanceled || id === undefined || remaining === 0) return;
+    o.strayCanceled = true;
+    this.learnId(o, id);
+    this.counts.orphans++;
+    this.out.record({
+      type: 'reconcile',
+      ts: now,
+      kind: 'orphan',
+      client_order_id: o.spec.clientOrderId,
+      order_id: id,
+      ticker: o.spec.ticker,
+      detail: `taken as finished, seen resting via ${via}: canceled`,
+    });
+    this.out.count('order_anomalies_total', { kind: 'exec-stray' });
+    this.out.action({ op: 'cancel', clientOrderId: o.spec.clientOrderId, orderId: id, ticker: o.spec.ticker });
+  }
+
   /** A create whose outcome was unknown is not found, or an order we thought working is gone. */
   private lostOrder(o: LiveOrder, now: number): void {
     this.counts.lost++;
@@ -589,7 +614,7 @@ export class ExecCore {
     if (cur !== o) return this.onOrderState(b, via, now);
     if (id !== undefined) this.learnId(o, id);
     if (status === 'resting') {
-      if (o.phase === 'final') return;
+      if (o.phase === 'final') return this.stray(o, id, remaining, via, now);
       if (o.phase !== 'open') o.phase = 'open';
       this.accept(o, remaining ?? o.spec.count - o.filled, now);
       if (o.cancelWanted) this.sendCancel(o, now);

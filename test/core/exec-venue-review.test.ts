@@ -96,3 +96,17 @@ t.test('a reconcile read of a resting order answers it: no read loop, and the re
   ]);
   t.same(r.warns, []);
 });
+
+t.test('an order taken as never placed (create lost) that the exchange shows resting is canceled, not left there', async (t) => {
+  const r = rig();
+  r.core.submit({ kind: 'place', order: spec(1) }, 0);
+  r.ev({ op: 'create', client_order_id: 'chl-x-run-1', ok: false, status: 0, code: 'outcome-unknown', error: 'timeout' }, 5);
+  t.match(r.ev({ op: 'lookup', client_order_id: 'chl-x-run-1', ok: true, body: { order: null } }, 50), [{ kind: 'rejected', reason: 'venue-error' }]);
+  // It lands after all (the look-up ran ahead of the matching engine).
+  r.ev({ op: 'user_order', body: userOrder(1, 'resting') }, 60);
+  t.match(r.actions.at(-1), { op: 'cancel', clientOrderId: 'chl-x-run-1', orderId: 'o1' }, 'canceled at once');
+  t.match(r.records.at(-1), { type: 'reconcile', kind: 'orphan', client_order_id: 'chl-x-run-1', order_id: 'o1' });
+  const n = r.actions.length;
+  r.ev({ op: 'user_order', body: userOrder(1, 'resting') }, 61);
+  t.equal(r.actions.length, n, 'once');
+});
