@@ -411,6 +411,8 @@ export class QuoteManager {
         if (!tr.ok) {
           this.out.anomaly('impossible order transition', { client_order_id: o.clientOrderId, from: tr.from, event: tr.event, detail: tr.detail }, now);
           this.out.count('order_anomalies_total', { kind: 'impossible-transition' });
+          this.bookStray(rep, o, w.ctx, now);
+          this.evaluate(o.ticker, now);
           return;
         }
         if (tr.duplicate) {
@@ -631,6 +633,7 @@ export class QuoteManager {
     if (!tr.ok) {
       this.out.anomaly('impossible order transition', { client_order_id: o.clientOrderId, from: tr.from, event: tr.event, detail: tr.detail }, now);
       this.out.count('order_anomalies_total', { kind: 'impossible-transition' });
+      this.bookStray(rep, o, p.ctx, now);
       return;
     }
     if (tr.duplicate) {
@@ -648,6 +651,25 @@ export class QuoteManager {
       this.out.anomaly('fill not booked in the position', { client_order_id: o.clientOrderId, trade_id: rep.tradeId, detail: pos.refused }, now);
       this.out.count('order_anomalies_total', { kind: 'fill-not-booked' });
     } else this.out.position(pos, p.ctx.event, now);
+  }
+
+  /**
+   * A fill the order's state cannot take (the order was taken as rejected, or as filled
+   * already, and the exchange filled it anyway): the order's state stays as it is, but the
+   * exchange's fill is real, so the position, the limits and the fill record have it (once
+   * per trade id; the venue deduplicates too).
+   */
+  private bookStray(rep: Extract<VenueReply, { kind: 'fill' }>, o: OrderState, ctx: OrderContext, now: number): void {
+    if (o.trades.has(rep.tradeId)) return;
+    o.trades.add(rep.tradeId);
+    const t = this.tickers.get(o.ticker);
+    this.out.fill(rep, o, ctx, t?.link ? this.fairOf(t.link) : undefined, now);
+    this.exposureVersion++;
+    const pos = this.exposure.onFill({ ticker: o.ticker, side: o.side, price: rep.price, count: rep.count, fee: rep.fee }, now);
+    if (pos.refused !== undefined) {
+      this.out.anomaly('fill not booked in the position', { client_order_id: o.clientOrderId, trade_id: rep.tradeId, detail: pos.refused }, now);
+      this.out.count('order_anomalies_total', { kind: 'fill-not-booked' });
+    } else this.out.position(pos, ctx.event, now);
   }
 
   /** Deadlines due at now. */
