@@ -485,7 +485,11 @@ export class ExecCore {
   private onCancel(e: ExecEvent, now: number): void {
     const o = e.client_order_id !== undefined ? this.orders.get(e.client_order_id) : undefined;
     if (!o) {
-      if (e.client_order_id !== undefined && this.orphans.has(e.client_order_id)) return; // its end comes as a user_order
+      if (e.client_order_id !== undefined && this.orphans.has(e.client_order_id)) {
+        // Its end comes as a user_order. Refused (not a 404): canceled again when next seen resting.
+        if (!e.ok && e.status !== 404) this.orphans.delete(e.client_order_id);
+        return;
+      }
       return this.anomaly('cancel answer for an order we did not send', e, now);
     }
     if (e.ok) {
@@ -500,6 +504,8 @@ export class ExecCore {
       return; // otherwise the user_order update (or the ack deadline) says how it ended
     }
     o.cancelSent = false;
+    // A stray's cancel refused: sent again when it is next seen resting (the manager does not retry it).
+    if (o.phase === 'final' && e.status !== 404) o.strayCanceled = false;
     if (e.status === 404 || e.code === 'MARKET_INACTIVE' || e.code === 'market_closed') {
       // Not resting any more: how it ended is read over REST (fills may still be on their way).
       if (o.phase !== 'final') this.verify(o, 'cancel-refused', now);

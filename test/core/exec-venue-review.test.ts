@@ -110,3 +110,27 @@ t.test('an order taken as never placed (create lost) that the exchange shows res
   r.ev({ op: 'user_order', body: userOrder(1, 'resting') }, 61);
   t.equal(r.actions.length, n, 'once');
 });
+
+t.test('an orphan (or stray) whose cancel failed is canceled again when it is next seen resting', async (t) => {
+  const r = rig();
+  const old = { order_id: 'z1', client_order_id: 'chl-x-old-7', ticker: TK, status: 'resting', remaining_count_fp: '5.00' };
+  r.ev({ op: 'orders', ok: true, body: { orders: [old], scope: 'reconcile' } }, 0);
+  r.ev({ op: 'cancel', client_order_id: 'chl-x-old-7', order_id: 'z1', ok: false, status: 429, code: 'rate-limited' }, 1);
+  r.ev({ op: 'orders', ok: true, body: { orders: [old], scope: 'reconcile' } }, 100);
+  t.same(
+    r.actions.map((a) => [a.op, (a as { orderId?: string }).orderId]),
+    [
+      ['cancel', 'z1'],
+      ['cancel', 'z1'],
+    ],
+    'sent again',
+  );
+  // The same for an order of this run taken as finished.
+  r.core.submit({ kind: 'place', order: spec(1) }, 0);
+  r.ev({ op: 'create', client_order_id: 'chl-x-run-1', ok: false, status: 0, code: 'outcome-unknown' }, 5);
+  r.ev({ op: 'lookup', client_order_id: 'chl-x-run-1', ok: true, body: { order: null } }, 50);
+  r.ev({ op: 'user_order', body: userOrder(1, 'resting') }, 60);
+  r.ev({ op: 'cancel', client_order_id: 'chl-x-run-1', order_id: 'o1', ok: false, status: 503, code: 'unavailable' }, 61);
+  r.ev({ op: 'user_order', body: userOrder(1, 'resting') }, 62);
+  t.equal(r.actions.filter((a) => a.op === 'cancel' && a.orderId === 'o1').length, 2, 'the stray too');
+});
