@@ -91,11 +91,13 @@ interface LiveOrder {
   amendTo?: string;
   /** The next version: the client id it amends (on the new version, until the answer). */
   amendOf?: string;
+  /** Taken as finished, then seen resting: a cancel was sent (once). */
+  strayCanceled?: boolean;
 }
 
 const MAX_VERIFY = 8;
 /** The deadlines at which an order is read again, by why. */
-const READS = ['ack', 'end', 'fills', 'unknown', 'reconcile', 'mismatch', 'no-order-id', 'cancel-refused', 'nothing-reduced'] as const;
+const READS = ['ack', 'end', 'fills', 'unknown', 'reconcile', 'mismatch', 'no-order-id', 'cancel-refused', 'nothing-reduced', 'amend-unknown'] as const;
 
 export class ExecCore {
   private readonly orders = new Map<string, LiveOrder>();
@@ -302,6 +304,7 @@ export class ExecCore {
       amendOf: o.spec.clientOrderId,
     };
     o.amendTo = req.newClientOrderId;
+    o.verifyCount = 0; // a new question: its reads have their own budget
     this.orders.set(req.newClientOrderId, n);
     this.counts.amends++;
     this.out.action({
@@ -396,6 +399,7 @@ export class ExecCore {
   private sendCancel(o: LiveOrder, now: number): void {
     o.cancelWanted = false;
     o.cancelSent = true;
+    o.verifyCount = 0; // a new question: its reads have their own budget
     this.counts.cancels++;
     this.out.action({ op: 'cancel', clientOrderId: o.spec.clientOrderId, orderId: o.orderId!, ticker: o.spec.ticker });
     // Confirmed over the WebSocket (user_order canceled) or read again.
@@ -428,7 +432,9 @@ export class ExecCore {
     this.counts.reconciles++;
     const since = (this.lastFillMs ?? now) - this.opt.overlapMs;
     this.out.action({ op: 'reconcile', sinceMs: since, why });
-    for (const o of this.orders.values()) if (o.phase !== 'final' && o.phase !== 'amending') this.verify(o, 'reconcile', now);
+    // A create on its way is not read: the exchange may not have it yet (a look-up finding
+    // nothing would take it as lost), and its answer comes whatever happens.
+    for (const o of this.orders.values()) if (o.phase === 'open' || o.phase === 'unknown') this.verify(o, 'reconcile', now);
   }
 
   // ------------------------------------------------------------ answers
@@ -441,14 +447,18 @@ export class ExecCore {
       if (b.client_order_id !== undefined && b.client_order_id !== null && b.client_order_id !== o.spec.clientOrderId) {
         this.counts.mismatched_bodies++;
         this.anomaly('create answer describes another order: not trusted, the order is read again', e, now);
+        if (o.phase === 'creating') o.phase = 'unknown'; // answered, not usably: found by client id (or lost) like an unknown outcome
         return this.verify(o, 'mismatch', now);
       }
       const id = typeof b.order_id === 'string' ? b.order_id : undefined;
-      if (id === undefined) return this.verify(o, 'no-order-id', now);
+      if (id === undefined) {
+        if (o.phase === 'creating') o.phase = 'unknown';
+        return this.verify(o, 'no-order-id', now);
+      }
       this.learnId(o, id);
       const fill = parseCount(b.fill_count) ?? 0;
       const remaining = parseCount(b.remaining_count);
-      if (o.phase === 'final') return;
+      if (o.phase === 'final') return o.accepted ? undefined : this.stray(o, id, remaining, 'create', now);
       if (remaining === 0 && fill === 0 && o.spec.postOnly) {
         // A post-only order that would have crossed is canceled at once (reference §3):
         // a reprice signal, not an error.
@@ -475,7 +485,11 @@ export class ExecCore {
   private onCancel(e: ExecEvent, now: number): void {
     const o = e.client_order_id !== undefined ? this.orders.get(e.client_order_id) : undefined;
     if (!o) {
-      if (e.client_order_id !== undefined && this.orphans.has(e.client_order_id)) return; // its end comes as a user_order
+      if (e.client_order_id !== undefined && this.orphans.has(e.client_order_id)) {
+        // Its end comes as a user_order. Refused (not a 404): canceled again when next seen resting.
+        if (!e.ok && e.status !== 404) this.orphans.delete(e.client_order_id);
+        return;
+      }
       return this.anomaly('cancel answer for an order we did not send', e, now);
     }
     if (e.ok) {
@@ -490,6 +504,8 @@ export class ExecCore {
       return; // otherwise the user_order update (or the ack deadline) says how it ended
     }
     o.cancelSent = false;
+    // A stray's cancel refused: sent again when it is next seen resting (the manager does not retry it).
+    if (o.phase === 'final' && e.status !== 404) o.strayCanceled = false;
     if (e.status === 404 || e.code === 'MARKET_INACTIVE' || e.code === 'market_closed') {
       // Not resting any more: how it ended is read over REST (fills may still be on their way).
       if (o.phase !== 'final') this.verify(o, 'cancel-refused', now);
@@ -515,10 +531,34 @@ export class ExecCore {
     }
     if (!b) {
       const o = e.client_order_id !== undefined ? this.orders.get(e.client_order_id) : undefined;
-      if (e.op === 'lookup' && o && o.phase !== 'final') return this.lostOrder(o, now);
+      // Not found by client id: lost only when its create's outcome is unknown (a create on its way is answered).
+      if (e.op === 'lookup' && o && o.phase === 'unknown') return this.lostOrder(o, now);
       return;
     }
     this.onOrderState(b, e.op, now);
+  }
+
+  /**
+   * The exchange shows resting an order we took as finished (a create taken as lost that
+   * landed after all; or a read older than what finished it): canceled, once, whatever it
+   * is (a stale read costs one cancel answered 404). Never left resting unknown to us.
+   */
+  private stray(o: LiveOrder, id: string | undefined, remaining: number | null, via: string, now: number): void {
+    if (o.strayCanceled || id === undefined || remaining === 0) return;
+    o.strayCanceled = true;
+    this.learnId(o, id);
+    this.counts.orphans++;
+    this.out.record({
+      type: 'reconcile',
+      ts: now,
+      kind: 'orphan',
+      client_order_id: o.spec.clientOrderId,
+      order_id: id,
+      ticker: o.spec.ticker,
+      detail: `taken as finished, seen resting via ${via}: canceled`,
+    });
+    this.out.count('order_anomalies_total', { kind: 'exec-stray' });
+    this.out.action({ op: 'cancel', clientOrderId: o.spec.clientOrderId, orderId: id, ticker: o.spec.ticker });
   }
 
   /** A create whose outcome was unknown is not found, or an order we thought working is gone. */
@@ -580,10 +620,16 @@ export class ExecCore {
     if (cur !== o) return this.onOrderState(b, via, now);
     if (id !== undefined) this.learnId(o, id);
     if (status === 'resting') {
-      if (o.phase === 'final') return;
+      if (o.phase === 'final') return this.stray(o, id, remaining, via, now);
       if (o.phase !== 'open') o.phase = 'open';
       this.accept(o, remaining ?? o.spec.count - o.filled, now);
       if (o.cancelWanted) this.sendCancel(o, now);
+      else if (!o.cancelSent && o.amendTo === undefined && o.filled >= o.exchangeFilled) {
+        // Resting with nothing of ours on its way: whatever a read was owed for is answered
+        // (a reconcile's read is not repeated), and the read budget starts over.
+        this.clearReads(o.spec.clientOrderId);
+        o.verifyCount = 0;
+      }
       return;
     }
     if (status !== 'canceled' && status !== 'executed') return;

@@ -413,7 +413,14 @@ export class QuoteManager {
       }
       case 'fill': {
         const before = o.status;
-        if (!this.applyFill(o, rep, now)) return;
+        const applied = this.applyFill(o, rep, now);
+        if (applied === 'impossible') {
+          // The order's state cannot take it, yet the exchange filled it: booked once all the same.
+          this.bookStray(rep, o, w.ctx, now);
+          this.evaluate(o.ticker, now);
+          return;
+        }
+        if (applied === 'duplicate') return;
         if (before === 'submitted' && this.opt.maxOrderAgeMs > 0 && o.tif === 'gtc') this.deadlines.set(`age:${o.clientOrderId}`, now + this.opt.maxOrderAgeMs);
         const t = this.tickers.get(o.ticker);
         const fair = t?.link ? this.fairOf(t.link) : undefined;
@@ -624,7 +631,9 @@ export class QuoteManager {
       }
       return;
     }
-    if (!this.applyFill(o, rep, now)) return;
+    const applied = this.applyFill(o, rep, now);
+    if (applied === 'impossible') this.bookStray(rep, o, p.ctx, now);
+    if (applied !== 'ok') return;
     // Made before the amend took effect: the old version's fill (the venue's remaining after
     // the amend already left it out, so the current version does not change).
     w.priorFilled = (w.priorFilled ?? 0) + rep.count;
@@ -636,6 +645,25 @@ export class QuoteManager {
       this.out.anomaly('fill not booked in the position', { client_order_id: o.clientOrderId, trade_id: rep.tradeId, detail: pos.refused }, now);
       this.out.count('order_anomalies_total', { kind: 'fill-not-booked' });
     } else this.out.position(pos, p.ctx.event, now);
+  }
+
+  /**
+   * A fill the order's state cannot take (the order was taken as rejected, or as filled
+   * already, and the exchange filled it anyway): the order's state stays as it is, but the
+   * exchange's fill is real, so the position, the limits and the fill record have it (once
+   * per trade id; the venue deduplicates too).
+   */
+  private bookStray(rep: Extract<VenueReply, { kind: 'fill' }>, o: OrderState, ctx: OrderContext, now: number): void {
+    if (o.trades.has(rep.tradeId)) return;
+    o.trades.add(rep.tradeId);
+    const t = this.tickers.get(o.ticker);
+    this.out.fill(rep, o, ctx, t?.link ? this.fairOf(t.link) : undefined, now);
+    this.exposureVersion++;
+    const pos = this.exposure.onFill({ ticker: o.ticker, side: o.side, price: rep.price, count: rep.count, fee: rep.fee }, now);
+    if (pos.refused !== undefined) {
+      this.out.anomaly('fill not booked in the position', { client_order_id: o.clientOrderId, trade_id: rep.tradeId, detail: pos.refused }, now);
+      this.out.count('order_anomalies_total', { kind: 'fill-not-booked' });
+    } else this.out.position(pos, ctx.event, now);
   }
 
   /** Deadlines due at now. */
@@ -1159,19 +1187,19 @@ export class QuoteManager {
     return out;
   }
 
-  /** A fill into an order's state; false (logged and counted) when the transition is impossible or the trade was applied already. */
-  private applyFill(o: OrderState, rep: { tradeId: string; count: number }, now: number): boolean {
+  /** A fill into an order's state: `impossible` (logged and counted) when the state cannot take it, `duplicate` when the trade was applied already. */
+  private applyFill(o: OrderState, rep: { tradeId: string; count: number }, now: number): 'ok' | 'impossible' | 'duplicate' {
     const tr = apply(o, { kind: 'fill', tradeId: rep.tradeId, count: rep.count }, now);
     if (!tr.ok) {
       this.out.anomaly('impossible order transition', { client_order_id: o.clientOrderId, from: tr.from, event: tr.event, detail: tr.detail }, now);
       this.out.count('order_anomalies_total', { kind: 'impossible-transition' });
-      return false;
+      return 'impossible';
     }
     if (tr.duplicate) {
       this.out.count('fill_duplicates_total');
-      return false;
+      return 'duplicate';
     }
-    return true;
+    return 'ok';
   }
 
   /** Why a resting quote must go at once, whatever else is decided: the oracle moved through it, or its edge fell below --edge. */

@@ -211,6 +211,8 @@ export class KalshiRest {
     const attempts = this.opts.attempts ?? 4;
     const sinceS = Math.floor(this.opts.clock.now() / 1000) - 60;
     const path = '/portfolio/events/orders';
+    /** An earlier attempt's outcome is unknown: that order may still land, whatever a resend is told. */
+    let firstUnknown: RestError | undefined;
     for (let attempt = 1; ; attempt++) {
       let err: RestError;
       try {
@@ -226,10 +228,21 @@ export class KalshiRest {
         };
       } catch (e) {
         if (!(e instanceof RestError)) throw e;
+        if (firstUnknown && e.status !== 409 && e.code !== OUTCOME_UNKNOWN && e.code !== 'bad-json' && !(e instanceof ClockSkewError)) {
+          // A resend refused outright (429 after its retries, over budget, a 4xx) says nothing
+          // of the first attempt: still unknown, never a refusal the caller takes as "no order".
+          throw new RestError(
+            firstUnknown.status,
+            OUTCOME_UNKNOWN,
+            `create ${body.client_order_id}: ${firstUnknown.message}; its resend refused: ${e.message}`,
+            firstUnknown.path,
+          );
+        }
         err = e;
       }
       // A 2xx whose body is unreadable is as unknown as no answer: the order may exist.
       const unknown = err.code === OUTCOME_UNKNOWN || err.code === 'bad-json';
+      if (unknown) firstUnknown ??= err;
       if (!unknown && !(err.status === 409 && attempt > 1)) throw err;
       let found: Record<string, unknown> | undefined;
       try {

@@ -82,7 +82,7 @@ t.test('report daily over the quote shadow session: every file, the numbers, val
   }
   t.equal(bars(readFileSync(`${dir}/skips.svg`, 'utf8')), 3, 'one bar per skip reason');
   t.equal(bars(readFileSync(`${dir}/performance.svg`, 'utf8')), 4, 'one bar per performance row');
-  t.equal(bars(readFileSync(`${dir}/latency.svg`, 'utf8')), 12, 'three quantiles of four kinds');
+  t.equal(bars(readFileSync(`${dir}/latency.svg`, 'utf8')), 15, 'three quantiles of five kinds');
   t.match(readFileSync(`${dir}/skips.svg`, 'utf8'), /reason: no-book/);
 
   const html = readFileSync(`${dir}/index.html`, 'utf8');
