@@ -62,7 +62,15 @@ export async function startLive<O extends object>(
     emit: (r) => {
       const rec: KalshiExec = { ...r, ts: clock.now() };
       ctx.out.record(rec);
-      loop.onRecord(rec);
+      try {
+        loop.onRecord(rec, rec.ts);
+      } catch (e) {
+        // A bug must not leave orders resting behind a dead process: stop the session the
+        // orderly way (every quote pulled, everything canceled and verified), exit 3.
+        log.error('the quote loop failed on an exchange message: stopping the session', { op: rec.op, error: (e as Error).stack ?? String(e) });
+        count('order_anomalies_total', { kind: 'loop-failure' });
+        onFatal(e as Error);
+      }
     },
     onFatal,
     count,

@@ -127,8 +127,10 @@ export class QuoteLoop {
   }
 
   /** One input record at the clock's now (already passed through by the caller). */
-  onRecord(rec: AnyRecord): void {
-    const now = this.clock.now();
+  onRecord(rec: AnyRecord, at?: number): void {
+    // A record this process stamped itself (live: what the exchange said) is handled at its
+    // stamp, so a replay, whose clock follows the stamps, handles it at the same time.
+    const now = at ?? this.clock.now();
     const m = this.manager;
     this.deliver(now);
     switch (rec.type) {

@@ -407,10 +407,14 @@ export class ExecCore {
   }
 
   private verify(o: LiveOrder, why: string, now: number): void {
-    if (o.verifyCount >= MAX_VERIFY) {
-      this.out.warn('order still unconfirmed after repeated reads: left for reconciliation by hand', { client_order_id: o.spec.clientOrderId, why });
+    // Never given up: after MAX_VERIFY reads a person is told (once), and the order is still
+    // read at the slowest interval until the exchange says what it is (an outage ends).
+    if (o.verifyCount === MAX_VERIFY) {
+      this.out.warn('order still unconfirmed after repeated reads: its side stays blocked; still read every so often (see the runbook)', {
+        client_order_id: o.spec.clientOrderId,
+        why,
+      });
       this.out.count('exec_unconfirmed_total');
-      return;
     }
     o.verifyCount++;
     this.counts.verifies++;
@@ -587,7 +591,12 @@ export class ExecCore {
     const status = b.status;
     if (!o) {
       if (coid === undefined || !coid.startsWith(this.opt.prefix)) return; // another process's order
-      if (status === 'resting' && id !== undefined && !this.orphans.has(coid)) {
+      // An orphan that ended is done with (the set stays small over weeks).
+      if (status !== 'resting') {
+        this.orphans.delete(coid);
+        return;
+      }
+      if (id !== undefined && !this.orphans.has(coid)) {
         // Ours by prefix, unknown to this process (an earlier run's): cancel it.
         this.orphans.add(coid);
         this.counts.orphans++;
@@ -618,6 +627,18 @@ export class ExecCore {
     }
     const cur = this.current(o);
     if (cur !== o) return this.onOrderState(b, via, now);
+    if (coid !== undefined && coid !== o.spec.clientOrderId && o.amendTo === undefined && o.amendOf === undefined && o.phase !== 'final') {
+      // Our order under a client id we never gave it (an amend we dropped that landed after
+      // all): it rests at a price we do not track. Not trusted: ended here, canceled there.
+      this.out.warn('order on the exchange under a client id we did not give it: canceled', {
+        client_order_id: o.spec.clientOrderId,
+        exchange_client_order_id: coid,
+      });
+      this.out.count('order_anomalies_total', { kind: 'exec-client-id-mismatch' });
+      this.end(o, 'lost', now);
+      if (status === 'resting') this.stray(o, id, remaining, via, now);
+      return;
+    }
     if (id !== undefined) this.learnId(o, id);
     if (status === 'resting') {
       if (o.phase === 'final') return this.stray(o, id, remaining, via, now);

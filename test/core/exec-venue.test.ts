@@ -403,3 +403,41 @@ t.test('amend: answered, refused, finished first, or confirmed by the WebSocket 
   gone.core.submit(amend(6), 5);
   t.match(gone.replies(5), [{ kind: 'amend-rejected', reason: 'already-canceled' }], 'a finished order is not amended');
 });
+
+t.test('an order nobody confirms is read forever (slowly), a person told once; a client id we never gave is not trusted', async (t) => {
+  const r = rig({ ackTimeoutMs: 100 });
+  r.core.submit({ kind: 'place', order: spec(1) }, 0);
+  r.ev({ op: 'create', client_order_id: 'chl-x-run-1', ok: false, status: 0, code: 'outcome-unknown' }, 1);
+  let now = 1;
+  for (let i = 0; i < 20; i++) {
+    now = r.core.next()!;
+    r.replies(now);
+  }
+  const reads = r.actions.filter((a) => a.op === 'verify').length;
+  t.ok(reads >= 20, `still read after MAX_VERIFY (${reads} reads)`);
+  t.equal(r.counts.exec_unconfirmed_total, 1, 'a person is told once');
+  t.ok(r.core.next()! - now <= 100 * 32, 'at the slowest interval, never stopped');
+
+  const m = rig();
+  m.core.submit({ kind: 'place', order: spec(2) }, 0);
+  m.ev({ op: 'create', client_order_id: 'chl-x-run-2', ok: true, body: { order_id: 'o2', fill_count: '0.00', remaining_count: '5.00' } }, 1);
+  const got = m.ev({ op: 'user_order', body: userOrder(2, 'resting', { client_order_id: 'chl-x-run-2-someone' }) }, 2);
+  t.match(got, [{ kind: 'canceled', clientOrderId: 'chl-x-run-2', cause: 'lost' }]);
+  t.match(m.actions.at(-1), { op: 'cancel', orderId: 'o2' }, 'and canceled on the exchange');
+  t.equal(m.counts.order_anomalies_total, 2, 'counted: the client id mismatch and the stray it leaves');
+});
+
+t.test('orphans are forgotten once they end (the set stays small over weeks)', async (t) => {
+  const r = rig();
+  const old = (status: string) => ({
+    order_id: 'z1',
+    client_order_id: 'chl-x-old-7',
+    ticker: TK,
+    status,
+    remaining_count_fp: status === 'resting' ? '5.00' : '0.00',
+  });
+  r.ev({ op: 'user_order', body: old('resting') }, 0);
+  r.ev({ op: 'user_order', body: old('canceled') }, 1);
+  r.ev({ op: 'user_order', body: old('resting') }, 2);
+  t.equal(r.actions.filter((a) => a.op === 'cancel').length, 2, 'forgotten when it ended: seen resting again, canceled again');
+});
