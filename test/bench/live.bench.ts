@@ -130,7 +130,9 @@ const bench: Bench = async (env) => {
         if (r.type === 'order' && r.ticker === HOME) {
           const coid = r.client_order_id as string;
           const s: Side = r.action === 'buy' ? 'bid' : 'ask';
-          if (side[s]?.coid === coid || r.status === 'submitted' || side[s] === undefined) side[s] = { coid, status: r.status as string };
+          // A new order starts `submitted`; the next version of an amended one starts resting (reason amend).
+          if (side[s]?.coid === coid || r.status === 'submitted' || r.reason === 'amend' || side[s] === undefined)
+            side[s] = { coid, status: r.status as string };
           if (measuring) hop.push(Date.now() - (r.ts as number));
           if (move && coid === move.coid) {
             if (r.status === 'pending-cancel') move.pending ??= at;
@@ -279,7 +281,7 @@ const bench: Bench = async (env) => {
       { group: 'live', name: "quote's latency kind oracle-to-order, p99", value: o2o.p99, unit: 'ms', note: tail(o2o) },
       {
         group: 'live',
-        name: "quote's CPU per move (an oracle line, 2 cancels, 2 places, their answers and messages)",
+        name: "quote's CPU per move (an oracle line, the protective cancel, the other side's reprice, the replacement, their answers)",
         value: quoteCpu,
         unit: 'ms',
         note: `this process (simulator and bench) ${f2(selfCpu)} ms per move; from /proc in 10 ms ticks over ${n} moves`,
