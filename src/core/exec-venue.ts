@@ -12,6 +12,9 @@
 // WebSocket, a create whose outcome is unknown, an execution whose fills have not all
 // arrived) has a deadline; when it passes, the order is read again over REST (a
 // `verify` action), so a dropped acknowledgement never leaves an order unknown to us.
+// Amends (reprice in place) give the order a new client id per version
+// (updated_client_order_id); the answer, a user_order or a fill naming the next version,
+// or a read of the order says whether one happened.
 import { formatCount, formatPrice, parseCount, parsePrice } from './kalshi-fixed.js';
 import { Deadlines } from './deadlines.js';
 import type { EXEC_OPS } from '../schema/records.js';
