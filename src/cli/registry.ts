@@ -49,7 +49,7 @@ export const COMMANDS = {
     load: () => import('./feed-kalshi.js'),
   },
   quote: {
-    summary: 'the quote manager: maker quotes and taker orders from the oracle, protection, kill switches, shadow execution',
+    summary: 'the quote manager: maker quotes and taker orders from the oracle, protection, kill switches, shadow and live (Kalshi) execution',
     load: () => import('./quote.js'),
   },
   'exec-gap': {
