@@ -253,7 +253,7 @@ t.test('the host clock drifts out of skew while quoting: exit 3 naming the clock
   rig.clock.offset = 0;
   const q = new LivePipe(rig);
   t.teardown(() => q.kill());
-  await q.waitForLog((l) => l.msg === 'live venue ready', 15_000, 'the restarted venue ready');
+  await q.waitForLog((l) => l.msg === 'live venue ready', 30_000, 'the restarted venue ready');
   t.same(
     rig.resting().filter((o) => before.includes(o.clientOrderId!)),
     [],

@@ -74,7 +74,7 @@ t.test('a quote process killed (SIGKILL) and started again: the old orders are c
 
   const q = new LivePipe(rig);
   t.teardown(() => q.kill());
-  const ready = await q.waitForLog((l) => l.msg === 'live venue ready', 15_000, 'the restarted venue ready');
+  const ready = await q.waitForLog((l) => l.msg === 'live venue ready', 30_000, 'the restarted venue ready');
   t.equal(ready.orphans_canceled, 4, 'it canceled the four orders of the killed process');
   t.equal(rig.resting().length, 0, 'nothing of ours resting before it quotes');
   const startup = execs(q, 'orders').find((e) => (e.body as Rec).scope === 'startup');
@@ -121,7 +121,7 @@ t.test('SIGTERM while orders are in flight: nothing left resting, every order en
   t.teardown(() => rig.stop());
   const p = new LivePipe(rig);
   t.teardown(() => p.kill());
-  await p.waitForLog((l) => l.msg === 'live venue ready', 15_000, 'the live venue ready');
+  await p.waitForLog((l) => l.msg === 'live venue ready', 30_000, 'the live venue ready');
   rig.sim.sim.inject({ kind: 'ack-delay', n: 8, ms: 1000 });
   p.links();
   p.oracle(0.5);

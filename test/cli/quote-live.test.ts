@@ -15,7 +15,7 @@ t.test('quotes rest in the simulator; an oracle move cancels them (confirmed ove
   t.teardown(() => rig.stop());
   const p = new LivePipe(rig);
   t.teardown(() => p.kill());
-  await p.waitForLog((l) => l.msg === 'live venue ready', 15_000, 'the live venue ready');
+  await p.waitForLog((l) => l.msg === 'live venue ready', 30_000, 'the live venue ready');
   p.links();
   p.oracle(0.5);
   await p.until(() => rig.resting().length >= 4, 15_000, 'four quotes (both sides of both tickers) resting in the simulator');
@@ -73,7 +73,7 @@ t.test('a recorded live session replays through quote --live --replay to the sam
   t.teardown(() => rig.stop());
   const p = new LivePipe(rig);
   t.teardown(() => p.kill());
-  await p.waitForLog((l) => l.msg === 'live venue ready', 15_000, 'the live venue ready');
+  await p.waitForLog((l) => l.msg === 'live venue ready', 30_000, 'the live venue ready');
   p.links();
   p.oracle(0.5);
   await p.until(() => rig.resting().length >= 4, 15_000, 'four quotes resting');

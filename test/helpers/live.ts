@@ -121,7 +121,7 @@ export class Rig {
           in_play: true,
           resume_after_ms: 0,
           ...o.quote,
-          live: { ack_timeout_ms: 300, startup_timeout_ms: 5000, shutdown_timeout_ms: 5000, ...o.live },
+          live: { ack_timeout_ms: 300, startup_timeout_ms: 20_000, shutdown_timeout_ms: 5000, ...o.live },
         },
         gate: { verdict_file: `${r.dir}/verdicts.ndjson` },
       }),
@@ -354,7 +354,7 @@ export async function quoting(t: Test, o: RigOptions = {}, before?: (rig: Rig) =
   t.teardown(() => rig.stop());
   const p = new LivePipe(rig);
   t.teardown(() => p.kill());
-  await p.waitForLog((l) => l.msg === 'live venue ready', 15_000, 'the live venue ready');
+  await p.waitForLog((l) => l.msg === 'live venue ready', 30_000, 'the live venue ready');
   before?.(rig);
   p.links();
   p.oracle(0.5);
