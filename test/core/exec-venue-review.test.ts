@@ -2,50 +2,8 @@
 // paths found by reading the order path, each one a way an order could be left resting
 // unknown to us, a slot blocked forever, or a fill lost. Same rig as exec-venue.test.ts.
 import t from 'tap';
-import { ExecCore, type ExecAction, type ExecEvent } from '../../src/core/exec-venue.js';
-import type { OrderSpec, VenueReply } from '../../src/core/trading.js';
+import { TK, rig, spec, userOrder } from '../helpers/exec.js';
 
-const TK = 'KXNBAGAME-26JAN25DENMEM-DEN';
-
-function rig(o: { ackTimeoutMs?: number } = {}) {
-  const actions: ExecAction[] = [];
-  const records: Array<Record<string, unknown>> = [];
-  const warns: string[] = [];
-  const core = new ExecCore(
-    { prefix: 'chl-x-', orderGroupId: 'og-1', ackTimeoutMs: o.ackTimeoutMs ?? 1000, overlapMs: 60_000, keepFinishedMs: 600_000 },
-    {
-      action: (a) => actions.push(a),
-      record: (r) => records.push(r),
-      warn: (m) => warns.push(m),
-      count: () => undefined,
-    },
-  );
-  const ev = (e: ExecEvent, now: number): VenueReply[] => {
-    core.onExec(e, now);
-    return core.replies(now);
-  };
-  return { core, actions, records, warns, ev };
-}
-
-const spec = (n: number, over: Partial<OrderSpec> = {}): OrderSpec => ({
-  clientOrderId: `chl-x-run-${n}`,
-  ticker: TK,
-  side: 'bid',
-  price: 4800,
-  count: 500,
-  tif: 'gtc',
-  postOnly: true,
-  ...over,
-});
-const userOrder = (n: number, status: string, extra: Record<string, unknown> = {}) => ({
-  order_id: `o${n}`,
-  client_order_id: `chl-x-run-${n}`,
-  ticker: TK,
-  status,
-  fill_count_fp: '0.00',
-  remaining_count_fp: status === 'resting' ? '5.00' : '0.00',
-  ...extra,
-});
 const created = (n: number) => ({
   op: 'create' as const,
   client_order_id: `chl-x-run-${n}`,

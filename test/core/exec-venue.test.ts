@@ -5,63 +5,7 @@
 // is unknown, a fill heard twice (WebSocket and REST).
 import t from 'tap';
 import { ExecCore, createBody, type ExecAction, type ExecEvent } from '../../src/core/exec-venue.js';
-import type { OrderSpec, VenueReply } from '../../src/core/trading.js';
-
-const TK = 'KXNBAGAME-26JAN25DENMEM-DEN';
-
-function rig(o: { ackTimeoutMs?: number } = {}) {
-  const actions: ExecAction[] = [];
-  const records: Array<Record<string, unknown>> = [];
-  const warns: string[] = [];
-  const counts: Record<string, number> = {};
-  const core = new ExecCore(
-    { prefix: 'chl-x-', orderGroupId: 'og-1', ackTimeoutMs: o.ackTimeoutMs ?? 1000, overlapMs: 60_000, keepFinishedMs: 600_000 },
-    {
-      action: (a) => actions.push(a),
-      record: (r) => records.push(r),
-      warn: (m) => warns.push(m),
-      count: (m) => (counts[m] = (counts[m] ?? 0) + 1),
-    },
-  );
-  const replies = (now: number): VenueReply[] => core.replies(now);
-  const ev = (e: ExecEvent, now: number): VenueReply[] => {
-    core.onExec(e, now);
-    return replies(now);
-  };
-  return { core, actions, records, warns, counts, replies, ev };
-}
-
-const spec = (n: number, over: Partial<OrderSpec> = {}): OrderSpec => ({
-  clientOrderId: `chl-x-run-${n}`,
-  ticker: TK,
-  side: 'bid',
-  price: 4800,
-  count: 500,
-  tif: 'gtc',
-  postOnly: true,
-  ...over,
-});
-const userOrder = (n: number, status: string, extra: Record<string, unknown> = {}) => ({
-  order_id: `o${n}`,
-  client_order_id: `chl-x-run-${n}`,
-  ticker: TK,
-  status,
-  fill_count_fp: '0.00',
-  remaining_count_fp: status === 'resting' ? '5.00' : '0.00',
-  ...extra,
-});
-const fill = (n: number, trade: string, count = '5.00', extra: Record<string, unknown> = {}) => ({
-  trade_id: trade,
-  order_id: `o${n}`,
-  market_ticker: TK,
-  is_taker: false,
-  yes_price_dollars: '0.4800',
-  count_fp: count,
-  fee_cost: '0.0200',
-  book_side: 'bid',
-  ts_ms: 1_000,
-  ...extra,
-});
+import { TK, fill, rig, spec, userOrder } from '../helpers/exec.js';
 
 t.test('a quote: create body, accepted from REST, canceled when the WebSocket says so', async (t) => {
   const r = rig();
