@@ -50,7 +50,7 @@ error (e.g. Shin on an under-round book).`,
   examples: [
     {
       cmd: 'feed-boltodds | arbitrate | devig --method shin > fair.ndjson',
-      what: "Fair probabilities from the arbitrated line, by Shin's method (what the quote manager, not built yet, will read).",
+      what: "Fair probabilities from the arbitrated line, by Shin's method (what quote reads).",
     },
     { cmd: 'devig --method proportional lines.ndjson | ndcat', what: "De-vig every book's line of a recorded file proportionally." },
     {

@@ -91,7 +91,7 @@ closes the socket, flushes, and exits 0.`,
     },
     {
       cmd: 'feed-kalshi --demo --series KXNBAGAME --private > kalshi.ndjson',
-      what: 'Against the demo exchange, with our own fills and order updates (for the quote manager, not built yet).',
+      what: 'Against the demo exchange, with our own fills and order updates (to watch an account; quote --live opens its own).',
     },
     {
       cmd: 'sim kalshi --public-key pub.pem | head -2 > sim.ndjson; feed-kalshi --url ws://127.0.0.1:PORT/trade-api/ws/v2 --rest-url http://127.0.0.1:PORT/trade-api/v2 --series KXNBAGAME',

@@ -83,8 +83,8 @@ Latency p99s are nearest-rank over at least gate.latency_min_samples records. Mi
 evidence fails its condition, naming what is missing; a damaged file (bad JSON, a record
 its schema refuses) fails the condition it belongs to, naming file and line. The gate
 record (every condition, pass, the checkout judged) is appended to gate.verdict_file
-(--verdict-file); quote --live is to trust only a passing verdict younger than
-gate.max_verdict_age_ms. Live execution itself is not built yet.
+(--verdict-file); quote --live starts only on a passing verdict younger than
+gate.max_verdict_age_ms.
 
 Evidence layout:
 
