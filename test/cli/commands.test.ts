@@ -170,7 +170,12 @@ t.test('every example that can be copied runs a command that exists (README, man
     }
   }
   // The statement of intent stays, followed by what of it runs today (live behind the gate).
-  t.match(readme, new RegExp(`${intent.replace(/[|.]/g, '\\$&')}\\n\\n\`quote\` is the quote manager[^]*\`--live\`, which starts only\\nbehind a passing live-capital gate verdict`));
+  t.match(
+    readme,
+    new RegExp(
+      `${intent.replace(/[|.]/g, '\\$&')}\\n\\n\`quote\` is the quote manager[^]*\`--live\`, which starts only\\nbehind a passing live-capital gate verdict`,
+    ),
+  );
   const setup = readme.slice(readme.indexOf('## Set up'), readme.indexOf('## What the demo does'));
   t.match(setup, /export PATH="\$PWD\/bin:\$PATH"/);
   t.match(setup, /npm link/);
