@@ -30,7 +30,7 @@
 import { cpus, loadavg } from 'node:os';
 import type { SimOrder } from '../../src/sim/kalshi/engine.js';
 import { truth, type Rec } from '../helpers/kalshi.js';
-import { EVENT, HOME, LivePipe, Rig } from '../helpers/live.js';
+import { EVENT, HOME, LivePipe, Rig, oracleRecord } from '../helpers/live.js';
 import { cpuSeconds, type Bench, type BenchRow } from './lib.js';
 
 type Side = 'bid' | 'ask';
@@ -66,28 +66,7 @@ interface Move {
   confirmed?: bigint;
 }
 
-function oracleLine(pHome: number): string {
-  const now = Date.now();
-  return (
-    JSON.stringify({
-      type: 'oracle.prob',
-      ts: now,
-      source: 'boltodds',
-      sport: 'nba',
-      event: EVENT,
-      home: 'Memphis Grizzlies',
-      away: 'Denver Nuggets',
-      commence_ts: now + 4 * 3_600_000,
-      policy: 'primary-fallback',
-      books: ['pinnacle'],
-      method: 'shin',
-      p_home: pHome,
-      p_away: Math.round((1 - pHome) * 1e6) / 1e6,
-      overround: 0.04,
-      param: 0.02,
-    }) + '\n'
-  );
-}
+const oracleLine = (pHome: number): string => JSON.stringify(oracleRecord(pHome)) + '\n';
 
 const bench: Bench = async (env) => {
   const warm = 20;

@@ -13,6 +13,7 @@ import { RandomWalk } from '../../src/sim/kalshi/activity.js';
 import { Engine } from '../../src/sim/kalshi/engine.js';
 import { KalshiSim, type KalshiSimOptions, type SimUrls } from '../../src/sim/kalshi/server.js';
 import { BIN } from './run.js';
+import { ChildRecords, type Rec } from './child-records.js';
 
 export const DEMO = [
   'KXNBAGAME-26JAN25DENMEM-DEN',
@@ -105,67 +106,30 @@ export function truth(engine: Engine, ticker: string, depth: number): { bids: nu
   return { bids: f(t.bids), asks: f(t.asks) };
 }
 
-export type Rec = Record<string, unknown>;
+export type { Rec };
 
 /** A built command as a child process; stdout records and stderr logs collected as they come. */
 export class Proc {
-  readonly records: Rec[] = [];
-  readonly logs: Rec[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly child: ChildProcess;
-  private waiters: Array<() => void> = [];
-  private outBuf = '';
-  private closed = false;
-  private errBuf = '';
+  private readonly out: ChildRecords;
 
   /**
    * `keep: false` keeps nothing in memory (long runs): records and logs go to the
    * callbacks only.
    */
-  constructor(
-    cmd: string,
-    args: string[],
-    env: NodeJS.ProcessEnv = {},
-    private readonly opts: { keep?: boolean; onRecord?: (r: Rec) => void; onLog?: (r: Rec) => void } = {},
-  ) {
+  constructor(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, opts: { keep?: boolean; onRecord?: (r: Rec) => void; onLog?: (r: Rec) => void } = {}) {
     this.child = spawn(process.execPath, [`${BIN}/${cmd}`, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (b: Buffer) => {
-      this.outBuf += b.toString('utf8');
-      let i;
-      while ((i = this.outBuf.indexOf('\n')) >= 0) {
-        const line = this.outBuf.slice(0, i);
-        this.outBuf = this.outBuf.slice(i + 1);
-        if (!line) continue;
-        const rec = JSON.parse(line) as Rec;
-        this.opts.onRecord?.(rec);
-        if (this.opts.keep !== false) this.records.push(rec);
-      }
-      this.wake();
-    });
-    this.child.stderr!.on('data', (b: Buffer) => {
-      this.errBuf += b.toString('utf8');
-      let i;
-      while ((i = this.errBuf.indexOf('\n')) >= 0) {
-        const line = this.errBuf.slice(0, i);
-        this.errBuf = this.errBuf.slice(i + 1);
-        let rec: Rec;
-        try {
-          rec = JSON.parse(line) as Rec;
-        } catch {
-          rec = { raw: line };
-        }
-        this.opts.onLog?.(rec);
-        if (this.opts.keep !== false) this.logs.push(rec);
-      }
-      this.wake();
-    });
-    this.exited = new Promise((resolve) =>
-      this.child.on('close', (code, signal) => {
-        this.closed = true;
-        this.wake();
-        resolve({ code, signal });
-      }),
-    );
+    this.out = new ChildRecords(this.child, { name: cmd, ...opts });
+    this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
+  }
+
+  get records(): Rec[] {
+    return this.out.records;
+  }
+
+  get logs(): Rec[] {
+    return this.out.logs;
   }
 
   ofType(type: string): Rec[] {
@@ -174,11 +138,11 @@ export class Proc {
 
   /** Resolve with the first record (from `from` on) matching pred; reject after timeoutMs. */
   waitFor(pred: (r: Rec) => boolean, timeoutMs: number, what: string, from = 0): Promise<Rec> {
-    return this.waitIn(this.records, pred, timeoutMs, what, from);
+    return this.out.waitFor(pred, timeoutMs, what, from);
   }
 
   waitForLog(pred: (r: Rec) => boolean, timeoutMs: number, what: string, from = 0): Promise<Rec> {
-    return this.waitIn(this.logs, pred, timeoutMs, what, from);
+    return this.out.waitForLog(pred, timeoutMs, what, from);
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -187,37 +151,6 @@ export class Proc {
     const r = await this.exited;
     clearTimeout(t);
     return r;
-  }
-
-  private waitIn(list: Rec[], pred: (r: Rec) => boolean, timeoutMs: number, what: string, from: number): Promise<Rec> {
-    return new Promise((resolve, reject) => {
-      let i = from;
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last logs: ${JSON.stringify(this.logs.slice(-5))}`));
-      }, timeoutMs);
-      const check = (): void => {
-        for (; i < list.length; i++) {
-          if (pred(list[i]!)) {
-            clearTimeout(timer);
-            this.waiters = this.waiters.filter((w) => w !== check);
-            resolve(list[i]!);
-            return;
-          }
-        }
-        if (this.closed) {
-          clearTimeout(timer);
-          this.waiters = this.waiters.filter((w) => w !== check);
-          reject(new Error(`process exited while waiting for ${what}; last logs: ${JSON.stringify(this.logs.slice(-5))}`));
-        }
-      };
-      this.waiters.push(check);
-      check();
-    });
-  }
-
-  private wake(): void {
-    for (const w of [...this.waiters]) w();
   }
 }
 

@@ -11,6 +11,7 @@ import { SystemClock, type Clock, type TimerHandle } from '../../src/clock/clock
 import type { SimFill, SimOrder } from '../../src/sim/kalshi/engine.js';
 import { feedEnv, makeKeys, startSim, type Keys, type Rec, type SimHandle } from './kalshi.js';
 import { BIN } from './run.js';
+import { ChildRecords } from './child-records.js';
 
 export const AWAY = 'KXNBAGAME-26JAN25DENMEM-DEN';
 export const HOME = 'KXNBAGAME-26JAN25DENMEM-MEM';
@@ -161,16 +162,34 @@ export class Rig {
   }
 }
 
+/** A fresh boltodds/shin price of the rig's game, now (p_home for MEM, away for DEN). */
+export function oracleRecord(pHome: number): Rec {
+  const now = Date.now();
+  return {
+    type: 'oracle.prob',
+    ts: now,
+    source: 'boltodds',
+    sport: 'nba',
+    event: EVENT,
+    home: 'Memphis Grizzlies',
+    away: 'Denver Nuggets',
+    commence_ts: now + 4 * 3_600_000,
+    policy: 'primary-fallback',
+    books: ['pinnacle'],
+    method: 'shin',
+    p_home: pHome,
+    p_away: Math.round((1 - pHome) * 1e6) / 1e6,
+    overround: 0.04,
+    param: 0.02,
+  };
+}
+
 /** quote --live fed by feed-kalshi and the test (line by line), records and logs collected. */
 export class LivePipe {
-  readonly records: Rec[] = [];
-  readonly logs: Rec[] = [];
   readonly quote: ChildProcess;
   readonly feed: ChildProcess | undefined;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private waiters: Array<() => void> = [];
-  private closed = false;
-  stdout = '';
+  private readonly out: ChildRecords;
 
   constructor(
     readonly rig: Rig,
@@ -183,41 +202,8 @@ export class LivePipe {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.quote.stdin!.on('error', () => undefined);
-    let out = '';
-    this.quote.stdout!.on('data', (b: Buffer) => {
-      const s = b.toString('utf8');
-      this.stdout += s;
-      out += s;
-      let i;
-      while ((i = out.indexOf('\n')) >= 0) {
-        const line = out.slice(0, i);
-        out = out.slice(i + 1);
-        if (line) this.records.push(JSON.parse(line) as Rec);
-      }
-      this.wake();
-    });
-    let err = '';
-    this.quote.stderr!.on('data', (b: Buffer) => {
-      err += b.toString('utf8');
-      let i;
-      while ((i = err.indexOf('\n')) >= 0) {
-        const line = err.slice(0, i);
-        err = err.slice(i + 1);
-        try {
-          this.logs.push(JSON.parse(line) as Rec);
-        } catch {
-          this.logs.push({ raw: line });
-        }
-      }
-      this.wake();
-    });
-    this.exited = new Promise((resolve) =>
-      this.quote.on('close', (code, signal) => {
-        this.closed = true;
-        this.wake();
-        resolve({ code, signal });
-      }),
-    );
+    this.out = new ChildRecords(this.quote, { name: 'quote', keepText: true });
+    this.exited = new Promise((resolve) => this.quote.on('close', (code, signal) => resolve({ code, signal })));
     if (opts.feed !== false) {
       this.feed = spawn(process.execPath, [`${BIN}/feed-kalshi`, '--config', rig.config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let buf = '';
@@ -240,26 +226,9 @@ export class LivePipe {
     this.write(recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
   }
 
-  /** The game's links and a fresh oracle price (p_home for MEM, away for DEN). */
+  /** A fresh oracle price for the game (p_home for MEM, away for DEN). */
   oracle(pHome: number): void {
-    const now = Date.now();
-    this.send({
-      type: 'oracle.prob',
-      ts: now,
-      source: 'boltodds',
-      sport: 'nba',
-      event: EVENT,
-      home: 'Memphis Grizzlies',
-      away: 'Denver Nuggets',
-      commence_ts: now + 4 * 3_600_000,
-      policy: 'primary-fallback',
-      books: ['pinnacle'],
-      method: 'shin',
-      p_home: pHome,
-      p_away: Math.round((1 - pHome) * 1e6) / 1e6,
-      overround: 0.04,
-      param: 0.02,
-    });
+    this.send(oracleRecord(pHome));
   }
 
   links(): void {
@@ -270,24 +239,37 @@ export class LivePipe {
     );
   }
 
+  get records(): Rec[] {
+    return this.out.records;
+  }
+
+  get logs(): Rec[] {
+    return this.out.logs;
+  }
+
+  /** quote's stdout as written (a live session file). */
+  get stdout(): string {
+    return this.out.text;
+  }
+
   ofType(type: string): Rec[] {
     return this.records.filter((r) => r.type === type);
   }
 
   waitFor(pred: (r: Rec) => boolean, timeoutMs: number, what: string): Promise<Rec> {
-    return this.waitIn(this.records, pred, timeoutMs, what);
+    return this.out.waitFor(pred, timeoutMs, what);
   }
 
   waitForLog(pred: (r: Rec) => boolean, timeoutMs: number, what: string): Promise<Rec> {
-    return this.waitIn(this.logs, pred, timeoutMs, what);
+    return this.out.waitForLog(pred, timeoutMs, what);
   }
 
   /** Wait until cond() holds (polled), or fail naming what. */
   async until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (!cond()) {
-      if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last logs: ${JSON.stringify(this.logs.slice(-6))}`);
-      if (this.closed) throw new Error(`quote exited while waiting for ${what}; last logs: ${JSON.stringify(this.logs.slice(-6))}`);
+      if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last logs: ${this.out.lastLogs()}`);
+      if (this.out.exited) throw new Error(`quote exited while waiting for ${what}; last logs: ${this.out.lastLogs()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -306,37 +288,6 @@ export class LivePipe {
   kill(): void {
     this.feed?.kill('SIGKILL');
     this.quote.kill('SIGKILL');
-  }
-
-  private waitIn(list: Rec[], pred: (r: Rec) => boolean, timeoutMs: number, what: string): Promise<Rec> {
-    return new Promise((resolve, reject) => {
-      let i = 0;
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last logs: ${JSON.stringify(this.logs.slice(-6))}`));
-      }, timeoutMs);
-      const check = (): void => {
-        for (; i < list.length; i++) {
-          if (pred(list[i]!)) {
-            clearTimeout(timer);
-            this.waiters = this.waiters.filter((w) => w !== check);
-            resolve(list[i]!);
-            return;
-          }
-        }
-        if (this.closed) {
-          clearTimeout(timer);
-          this.waiters = this.waiters.filter((w) => w !== check);
-          reject(new Error(`quote exited while waiting for ${what}; last logs: ${JSON.stringify(this.logs.slice(-6))}`));
-        }
-      };
-      this.waiters.push(check);
-      check();
-    });
-  }
-
-  private wake(): void {
-    for (const w of [...this.waiters]) w();
   }
 }
 
